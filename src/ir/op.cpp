@@ -1,0 +1,43 @@
+#include "ir/op.h"
+
+#include <array>
+
+namespace bnnc {
+
+namespace {
+
+constexpr int kOpCount = static_cast<int>(Op::Count);
+static_assert(std::variant_size_v<OpAttrs> == kOpCount, "enum Op and OpAttrs must list the same ops");
+
+struct OpInfo {
+  const char* name;
+  int arity;
+};
+
+constexpr std::array<OpInfo, kOpCount> kOpInfo = {{
+    {"input", 0},
+    {"quantize", 1},
+    {"dense", 1},
+    {"conv2d", 1},
+    {"batchnorm", 1},
+    {"sign", 1},
+    {"threshold", 1},
+    {"maxpool", 1},
+    {"reshape", 1},
+    {"add", 2},
+    {"labelselect", 1},
+}};
+
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::LabelSelect), OpAttrs>,
+                             LabelSelectAttrs>,
+              "OpAttrs order must follow enum Op");
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::Conv2d), OpAttrs>,
+                             Conv2dAttrs>,
+              "OpAttrs order must follow enum Op");
+
+}  // namespace
+
+const char* op_name(Op op) { return kOpInfo[static_cast<std::size_t>(op)].name; }
+int op_arity(Op op) { return kOpInfo[static_cast<std::size_t>(op)].arity; }
+
+}  // namespace bnnc

@@ -1,0 +1,127 @@
+// The operations of bnnc's IR and their attributes.
+//
+// A tensor is HWC (channels innermost) or a vector [C]; the channel of an element is always its
+// innermost index. Each op below says what it computes in both interpreters: the golden model
+// (integers and bits, the streamlined graph) and the float reference (real values, the graph
+// as trained, batch-norm in floating point).
+//
+// The list of ops is the std::variant OpAttrs; its order is the order of enum Op and of the
+// name table in op.cpp, and a static_assert there fails to compile when they disagree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/binary_matrix.h"
+#include "ir/dtype.h"
+
+namespace bnnc {
+
+using Shape = std::vector<int>;
+
+// The network's input: raw image pixels (uint8, HWC) or any declared type.
+struct InputAttrs {
+  Shape shape;
+  DType dtype = DType::uint(8);
+};
+
+// uint8 pixel → fixed point through a 256-entry table of raw values: out = table[pixel].
+// (CNV's first layer: pixel/255·2−1 rounded to fixed<8,7>; a table keeps any such rounding
+// exact.) Real value: table[pixel] / 2^frac_bits.
+struct QuantizeAttrs {
+  std::vector<std::int32_t> table;  // 256 entries
+  DType dtype = DType::fixed(8, 7);
+};
+
+// Binary-weight fully connected layer, weights MH × MW, input a vector [MW].
+//   bit input:            golden P = popcount(XNOR(x, w)) ∈ [0, MW]; real value 2P − MW.
+//   integer/fixed input:  golden acc = Σ (w ? x : −x) on raw values; real value acc / 2^F.
+struct DenseAttrs {
+  BinaryMatrix weights;
+};
+
+// Binary-weight 2-D convolution on an HWC input, weights MH × (K·K·C) in (ky, kx, c) order.
+// Border padding of `pad` pixels holding pad_value (a raw value of the input's type: for bit
+// input 1 = +1 or 0 = −1, FINN-R's 1-bit-datapath padding). Computes as DenseAttrs per window.
+struct Conv2dAttrs {
+  BinaryMatrix weights;
+  int kernel = 3;
+  int stride = 1;
+  int pad = 0;
+  std::int64_t pad_value = 0;
+};
+
+// Floating-point batch normalisation with an optional bias before it, per channel:
+//   out = (in + bias − mean) · γ/√(var+ε) + β       (exactly as batchnorm_apply computes it)
+struct BatchNormAttrs {
+  std::vector<float> gamma, beta, mean, var;
+  std::vector<float> bias;  // empty = no bias
+  float eps = 1e-5F;
+};
+
+// Float → bit: +1 (bit 1) when in ≥ 0, else −1. sign(0) = +1 (the straight-through convention).
+struct SignAttrs {};
+
+// Integer → bit: per channel c, bit = (in ≥ thresholds[c]) XOR negate[c].
+// thresholds holds one value per channel now; the layout [C][n] is ready for n > 1 (multi-bit
+// activations) later. negate is empty unless a channel's batch-norm scale was negative and its
+// producer's weight row could not be negated instead (e.g. a threshold on raw pixels).
+struct ThresholdAttrs {
+  std::vector<std::int64_t> thresholds;  // C × thresholds_per_channel
+  int thresholds_per_channel = 1;
+  std::vector<std::uint8_t> negate;      // empty, or C flags
+};
+
+// K×K max-pool with stride S over HWC, no padding (trailing rows/cols that do not fill a window
+// are dropped). On bits, max is OR. Channels listed in min_channels take the minimum instead (AND
+// on bits): the streamliner sets this where a pool before a decreasing batch-norm moved past it.
+struct MaxPoolAttrs {
+  int kernel = 2;
+  int stride = 2;
+  std::vector<std::uint8_t> min_channels;  // empty, or C flags
+};
+
+// Same elements, new shape (row-major, so flattening HWC keeps channels innermost).
+struct ReshapeAttrs {
+  Shape shape;
+};
+
+// Element-wise integer add of two tensors of one shape (room for residual layers).
+struct AddAttrs {};
+
+// The class: argmax over a vector of scores (+ bias[c] when given), ties to the lowest index.
+// A BNN-PYNQ LFC ends in thresholds: its importer sets bias = −T so that the class is the
+// largest margin P − T (DESIGN.md §2).
+struct LabelSelectAttrs {
+  std::vector<std::int64_t> bias;  // empty, or one per class
+};
+
+using OpAttrs = std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs,
+                             SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs,
+                             LabelSelectAttrs>;
+
+enum class Op {
+  Input,
+  Quantize,
+  Dense,
+  Conv2d,
+  BatchNorm,
+  Sign,
+  Threshold,
+  MaxPool,
+  Reshape,
+  Add,
+  LabelSelect,
+  Count
+};
+
+// "input", "quantize", "dense", "conv2d", "batchnorm", "sign", "threshold", "maxpool", "reshape",
+// "add", "labelselect".
+const char* op_name(Op op);
+// Number of tensor inputs the op takes.
+int op_arity(Op op);
+inline Op op_of(const OpAttrs& attrs) { return static_cast<Op>(attrs.index()); }
+
+}  // namespace bnnc
