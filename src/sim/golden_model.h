@@ -1,0 +1,36 @@
+// The golden model: an integer-exact interpreter of the streamlined IR, and the one oracle every
+// other engine (CPU engine, cycle simulator, Verilated RTL) is tested against.
+//
+// Values are raw integers: bits are 0/1 (bit 1 = +1), popcounts count XNOR matches, fixed-point
+// values are their raw integers. Floating-point ops (batchnorm, sign) are refused: streamline
+// the graph first.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace bnnc {
+
+struct GoldenTensor {
+  TensorType type;
+  std::vector<std::int64_t> values;
+};
+
+struct GoldenResult {
+  int label = -1;                    // the output of the final labelselect
+  std::vector<std::int64_t> scores;  // the labelselect's input (+ its bias)
+};
+
+// Runs every layer on one image (the input's raw values, e.g. uint8 pixels in HWC order) and
+// returns each layer's output. Throws bnnc::Error if the graph holds a float op or the image has
+// the wrong size.
+std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
+                                            std::span<const std::uint8_t> image);
+
+// The class of one image; the graph must end in labelselect.
+GoldenResult run_golden(const Graph& graph, std::span<const std::uint8_t> image);
+
+}  // namespace bnnc
