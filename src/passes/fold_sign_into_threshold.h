@@ -1,0 +1,15 @@
+// Streamlining's core pass: every chain
+//     producer → [maxpool] → batchnorm* → sign            (float graph, as trained)
+// becomes
+//     producer → threshold → [maxpool with OR/AND per channel]       (integer-only)
+// where producer is any layer with integer values (popcount, fixed-point accumulator, pixels,
+// bits). The output bits equal the float reference's, ties included.
+#pragma once
+
+#include "ir/graph.h"
+
+namespace bnnc {
+
+Graph fold_sign_into_threshold(const Graph& graph);
+
+}  // namespace bnnc

@@ -1,0 +1,65 @@
+#include "passes/integer_domain.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace bnnc {
+
+namespace {
+
+std::optional<IntegerDomain> domain_of_type(const DType& type) {
+  switch (type.kind) {
+    case TypeKind::Bit: return IntegerDomain{2.0, -1.0, 0, 1};
+    case TypeKind::UInt: return IntegerDomain{1.0, 0.0, 0, (1LL << type.bits) - 1};
+    case TypeKind::Int:
+    case TypeKind::Fixed:
+      return IntegerDomain{std::ldexp(1.0, -type.frac_bits), 0.0, -(1LL << (type.bits - 1)),
+                           (1LL << (type.bits - 1)) - 1};
+    case TypeKind::Float: break;
+  }
+  return std::nullopt;
+}
+
+// Domain of a binary-weight layer with `synapses` inputs from a tensor of domain `in`.
+std::optional<IntegerDomain> accumulator_domain(const DType& in_type, const IntegerDomain& in,
+                                                int synapses) {
+  if (in_type.is_bit()) return IntegerDomain{2.0, -static_cast<double>(synapses), 0, synapses};
+  if (in.offset != 0.0) return std::nullopt;  // Σ ±(s·x + o) is not affine in Σ ±x
+  const std::int64_t magnitude = std::max(std::llabs(in.lo), std::llabs(in.hi)) * synapses;
+  return IntegerDomain{in.scale, 0.0, -magnitude, magnitude};
+}
+
+}  // namespace
+
+std::optional<IntegerDomain> integer_domain(const Graph& graph, int index) {
+  const Node& node = graph.nodes[index];
+  const auto input_domain = [&]() { return integer_domain(graph, node.inputs[0]); };
+  switch (node.op()) {
+    case Op::Input:
+    case Op::Threshold:
+    case Op::Sign: return domain_of_type(node.type.dtype);
+    case Op::Quantize: {
+      const auto& a = node.as<QuantizeAttrs>();
+      const auto [lo, hi] = std::minmax_element(a.table.begin(), a.table.end());
+      return IntegerDomain{std::ldexp(1.0, -a.dtype.frac_bits), 0.0, *lo, *hi};
+    }
+    case Op::Dense:
+    case Op::Conv2d: {
+      const auto in = input_domain();
+      if (!in) return std::nullopt;
+      const BinaryMatrix& w =
+          node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
+      return accumulator_domain(graph.nodes[node.inputs[0]].type.dtype, *in, w.cols());
+    }
+    case Op::MaxPool:
+    case Op::Reshape: return input_domain();
+    case Op::BatchNorm:
+    case Op::Add:
+    case Op::LabelSelect:
+    case Op::Count: break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,180 @@
+#include "sim/float_reference.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ir/batchnorm_apply.h"
+
+namespace bnnc {
+
+namespace {
+
+using Values = std::vector<float>;
+
+// The real value of a raw input element of the given type.
+double real_of(const DType& type, std::int64_t raw) {
+  if (type.is_bit()) return raw != 0 ? 1.0 : -1.0;
+  return std::ldexp(static_cast<double>(raw), -type.frac_bits);
+}
+
+float at_or_pad(const FloatTensor& in, int y, int x, int c, float pad_value) {
+  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
+  if (y < 0 || y >= h || x < 0 || x >= w) return pad_value;
+  return in.values[(static_cast<std::size_t>(y) * w + x) * channels + c];
+}
+
+void matvec(const BinaryMatrix& weights, const Values& window, float* out) {
+  for (int r = 0; r < weights.rows(); ++r) {
+    double sum = 0.0;
+    for (int i = 0; i < weights.cols(); ++i) {
+      sum += weights.get(r, i) ? window[i] : -static_cast<double>(window[i]);
+    }
+    out[r] = static_cast<float>(sum);
+  }
+}
+
+Values run_conv2d(const Conv2dAttrs& a, const FloatTensor& in, const TensorType& out_type) {
+  const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
+  const int channels = in.type.shape[2];
+  const auto pad_value = static_cast<float>(real_of(in.type.dtype, a.pad_value));
+  Values out(static_cast<std::size_t>(oh) * ow * rows);
+  Values window(static_cast<std::size_t>(a.weights.cols()));
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      std::size_t i = 0;
+      for (int ky = 0; ky < a.kernel; ++ky) {
+        for (int kx = 0; kx < a.kernel; ++kx) {
+          for (int c = 0; c < channels; ++c) {
+            window[i++] =
+                at_or_pad(in, oy * a.stride - a.pad + ky, ox * a.stride - a.pad + kx, c, pad_value);
+          }
+        }
+      }
+      matvec(a.weights, window, &out[(static_cast<std::size_t>(oy) * ow + ox) * rows]);
+    }
+  }
+  return out;
+}
+
+Values run_maxpool(const MaxPoolAttrs& a, const FloatTensor& in, const TensorType& out_type) {
+  const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
+  Values out(static_cast<std::size_t>(oh) * ow * channels);
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      for (int c = 0; c < channels; ++c) {
+        const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
+        float result = at_or_pad(in, oy * a.stride, ox * a.stride, c, 0.0F);
+        for (int ky = 0; ky < a.kernel; ++ky) {
+          for (int kx = 0; kx < a.kernel; ++kx) {
+            const float v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, 0.0F);
+            result = take_min ? std::min(result, v) : std::max(result, v);
+          }
+        }
+        out[(static_cast<std::size_t>(oy) * ow + ox) * channels + c] = result;
+      }
+    }
+  }
+  return out;
+}
+
+Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
+  const FloatTensor* x = in.empty() ? nullptr : in[0];
+  switch (node.op()) {
+    case Op::Input: break;
+    case Op::Quantize: {
+      const auto& a = node.as<QuantizeAttrs>();
+      Values out(x->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto pixel = static_cast<std::size_t>(x->values[i]);
+        out[i] = static_cast<float>(real_of(a.dtype, a.table[pixel]));
+      }
+      return out;
+    }
+    case Op::Dense: {
+      const auto& weights = node.as<DenseAttrs>().weights;
+      Values out(static_cast<std::size_t>(weights.rows()));
+      matvec(weights, x->values, out.data());
+      return out;
+    }
+    case Op::Conv2d: return run_conv2d(node.as<Conv2dAttrs>(), *x, node.type);
+    case Op::BatchNorm: {
+      const auto& bn = node.as<BatchNormAttrs>();
+      const int channels = x->type.channels();
+      Values out(x->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = batchnorm_apply(bn, static_cast<int>(i % channels), x->values[i]);
+      }
+      return out;
+    }
+    case Op::Sign: {
+      Values out(x->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = sign_bit(x->values[i]) ? 1.0F : -1.0F;
+      return out;
+    }
+    case Op::Threshold:
+      fail("layer '{}' (threshold): the float reference runs graphs before streamlining",
+           node.name);
+    case Op::MaxPool: return run_maxpool(node.as<MaxPoolAttrs>(), *x, node.type);
+    case Op::Reshape: return x->values;
+    case Op::Add: {
+      Values out(x->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = x->values[i] + in[1]->values[i];
+      return out;
+    }
+    case Op::LabelSelect: {
+      const auto& bias = node.as<LabelSelectAttrs>().bias;
+      int best = 0;
+      const auto score = [&](int k) {
+        return static_cast<double>(x->values[k]) +
+               (bias.empty() ? 0.0 : static_cast<double>(bias[k]));
+      };
+      for (int c = 1; c < static_cast<int>(x->values.size()); ++c) {
+        if (score(c) > score(best)) best = c;
+      }
+      return {static_cast<float>(best)};
+    }
+    case Op::Count: break;
+  }
+  BNNC_ASSERT(false, "float reference: unhandled op {}", op_name(node.op()));
+  return {};
+}
+
+}  // namespace
+
+std::vector<FloatTensor> run_float_layers(const Graph& graph, std::span<const std::uint8_t> image) {
+  const TensorType& input_type = graph.nodes[0].type;
+  if (static_cast<std::int64_t>(image.size()) != input_type.elements()) {
+    fail("input of {} values does not match the network's input {}", image.size(),
+         to_string(input_type));
+  }
+  std::vector<FloatTensor> layers(graph.nodes.size());
+  Values pixels(image.size());
+  for (std::size_t i = 0; i < image.size(); ++i) {
+    pixels[i] = static_cast<float>(real_of(input_type.dtype, image[i]));
+  }
+  layers[0] = {input_type, std::move(pixels)};
+  for (std::size_t i = 1; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    std::vector<const FloatTensor*> in;
+    for (int input : node.inputs) in.push_back(&layers[input]);
+    layers[i] = {node.type, run_node(node, in)};
+  }
+  return layers;
+}
+
+FloatResult run_float_reference(const Graph& graph, std::span<const std::uint8_t> image) {
+  const Node& last = graph.nodes.back();
+  if (last.op() != Op::LabelSelect) {
+    fail("layer '{}' ({}): the network must end in labelselect to give a class", last.name,
+         op_name(last.op()));
+  }
+  const std::vector<FloatTensor> layers = run_float_layers(graph, image);
+  FloatResult result;
+  result.label = static_cast<int>(layers.back().values[0]);
+  result.scores = layers[last.inputs[0]].values;
+  const auto& bias = last.as<LabelSelectAttrs>().bias;
+  for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += static_cast<float>(bias[c]);
+  return result;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,181 @@
+#include "sim/golden_model.h"
+
+#include <algorithm>
+
+#include "core/bits.h"
+
+namespace bnnc {
+
+namespace {
+
+using Values = std::vector<std::int64_t>;
+
+// Input value of an HWC tensor at (y, x, c), or pad_value outside the image.
+std::int64_t at_or_pad(const GoldenTensor& in, int y, int x, int c, std::int64_t pad_value) {
+  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
+  if (y < 0 || y >= h || x < 0 || x >= w) return pad_value;
+  return in.values[(static_cast<std::size_t>(y) * w + x) * channels + c];
+}
+
+// One output vector of a binary-weight layer from one input vector (a dense input or one conv
+// window in (ky, kx, c) order).
+//   bits:     P = popcount(XNOR(window, row)), the number of matching bits.
+//   integers: acc = Σ (w ? x : −x).
+void binary_matvec(const BinaryMatrix& weights, const DType& in_type, const Values& window,
+                   std::vector<std::uint64_t>& packed, std::int64_t* out) {
+  const int cols = weights.cols();
+  if (in_type.is_bit()) {
+    packed.assign(static_cast<std::size_t>(words_for_bits(cols)), 0);
+    for (int i = 0; i < cols; ++i) set_bit(packed, i, window[i] != 0);
+    for (int r = 0; r < weights.rows(); ++r) {
+      out[r] = xnor_popcount(packed.data(), weights.row_words(r), cols);
+    }
+    return;
+  }
+  for (int r = 0; r < weights.rows(); ++r) {
+    std::int64_t acc = 0;
+    for (int i = 0; i < cols; ++i) acc += weights.get(r, i) ? window[i] : -window[i];
+    out[r] = acc;
+  }
+}
+
+Values run_conv2d(const Conv2dAttrs& a, const GoldenTensor& in, const TensorType& out_type) {
+  const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
+  const int channels = in.type.shape[2];
+  Values out(static_cast<std::size_t>(oh) * ow * rows);
+  Values window(static_cast<std::size_t>(a.weights.cols()));
+  std::vector<std::uint64_t> packed;
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      std::size_t i = 0;
+      for (int ky = 0; ky < a.kernel; ++ky) {
+        for (int kx = 0; kx < a.kernel; ++kx) {
+          for (int c = 0; c < channels; ++c) {
+            window[i++] = at_or_pad(in, oy * a.stride - a.pad + ky, ox * a.stride - a.pad + kx, c,
+                                    a.pad_value);
+          }
+        }
+      }
+      binary_matvec(a.weights, in.type.dtype, window, packed,
+                    &out[(static_cast<std::size_t>(oy) * ow + ox) * rows]);
+    }
+  }
+  return out;
+}
+
+Values run_maxpool(const MaxPoolAttrs& a, const GoldenTensor& in, const TensorType& out_type) {
+  const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
+  Values out(static_cast<std::size_t>(oh) * ow * channels);
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      for (int c = 0; c < channels; ++c) {
+        // On bits max is OR and min is AND.
+        const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
+        std::int64_t result = at_or_pad(in, oy * a.stride, ox * a.stride, c, 0);
+        for (int ky = 0; ky < a.kernel; ++ky) {
+          for (int kx = 0; kx < a.kernel; ++kx) {
+            const std::int64_t v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, 0);
+            result = take_min ? std::min(result, v) : std::max(result, v);
+          }
+        }
+        out[(static_cast<std::size_t>(oy) * ow + ox) * channels + c] = result;
+      }
+    }
+  }
+  return out;
+}
+
+Values run_threshold(const ThresholdAttrs& a, const GoldenTensor& in) {
+  const int channels = in.type.channels();
+  Values out(in.values.size());
+  for (std::size_t i = 0; i < in.values.size(); ++i) {
+    const int c = static_cast<int>(i % static_cast<std::size_t>(channels));
+    const bool fires = in.values[i] >= a.thresholds[c];
+    const bool negate = !a.negate.empty() && a.negate[c] != 0;
+    out[i] = (fires != negate) ? 1 : 0;
+  }
+  return out;
+}
+
+Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
+  switch (node.op()) {
+    case Op::Input: break;  // handled by the caller
+    case Op::Quantize: {
+      const auto& table = node.as<QuantizeAttrs>().table;
+      Values out(in[0]->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = table[in[0]->values[i]];
+      return out;
+    }
+    case Op::Dense: {
+      const auto& weights = node.as<DenseAttrs>().weights;
+      Values out(static_cast<std::size_t>(weights.rows()));
+      std::vector<std::uint64_t> packed;
+      binary_matvec(weights, in[0]->type.dtype, in[0]->values, packed, out.data());
+      return out;
+    }
+    case Op::Conv2d: return run_conv2d(node.as<Conv2dAttrs>(), *in[0], node.type);
+    case Op::BatchNorm:
+    case Op::Sign:
+      fail("layer '{}' ({}): the golden model runs integer-only graphs; streamline it first",
+           node.name, op_name(node.op()));
+    case Op::Threshold: return run_threshold(node.as<ThresholdAttrs>(), *in[0]);
+    case Op::MaxPool: return run_maxpool(node.as<MaxPoolAttrs>(), *in[0], node.type);
+    case Op::Reshape: return in[0]->values;
+    case Op::Add: {
+      Values out(in[0]->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[0]->values[i] + in[1]->values[i];
+      return out;
+    }
+    case Op::LabelSelect: {
+      const auto& bias = node.as<LabelSelectAttrs>().bias;
+      const Values& scores = in[0]->values;
+      int best = 0;
+      for (int c = 1; c < static_cast<int>(scores.size()); ++c) {
+        const auto score = [&](int k) { return scores[k] + (bias.empty() ? 0 : bias[k]); };
+        if (score(c) > score(best)) best = c;  // strict: ties go to the lowest index
+      }
+      return {best};
+    }
+    case Op::Count: break;
+  }
+  BNNC_ASSERT(false, "golden model: unhandled op {}", op_name(node.op()));
+  return {};
+}
+
+}  // namespace
+
+std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
+                                            std::span<const std::uint8_t> image) {
+  BNNC_ASSERT(!graph.nodes.empty() && graph.nodes[0].op() == Op::Input, "graph has no input");
+  const TensorType& input_type = graph.nodes[0].type;
+  if (static_cast<std::int64_t>(image.size()) != input_type.elements()) {
+    fail("input of {} values does not match the network's input {}", image.size(),
+         to_string(input_type));
+  }
+  std::vector<GoldenTensor> layers(graph.nodes.size());
+  layers[0] = {input_type, Values(image.begin(), image.end())};
+  for (std::size_t i = 1; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    std::vector<const GoldenTensor*> in;
+    for (int input : node.inputs) in.push_back(&layers[input]);
+    layers[i] = {node.type, run_node(node, in)};
+  }
+  return layers;
+}
+
+GoldenResult run_golden(const Graph& graph, std::span<const std::uint8_t> image) {
+  const Node& last = graph.nodes.back();
+  if (last.op() != Op::LabelSelect) {
+    fail("layer '{}' ({}): the network must end in labelselect to give a class", last.name,
+         op_name(last.op()));
+  }
+  const std::vector<GoldenTensor> layers = run_golden_layers(graph, image);
+  GoldenResult result;
+  result.label = static_cast<int>(layers.back().values[0]);
+  result.scores = layers[last.inputs[0]].values;
+  const auto& bias = last.as<LabelSelectAttrs>().bias;
+  for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += bias[c];
+  return result;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,173 @@
+#include "random_network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ir/infer_types.h"
+#include "sim/float_reference.h"
+
+namespace bnnc::test {
+
+namespace {
+
+class Builder {
+ public:
+  Builder(std::uint64_t seed, const RandomNetworkOptions& options) : rng_(seed), options_(options) {}
+
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  float uniform_real(float lo, float hi) {
+    return std::uniform_real_distribution<float>(lo, hi)(rng_);
+  }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  BinaryMatrix random_matrix(int rows, int cols) {
+    BinaryMatrix m(rows, cols);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) m.set(r, c, chance(0.5));
+    }
+    return m;
+  }
+
+  int add(const std::string& prefix, OpAttrs attrs, std::vector<int> inputs) {
+    const int index = net_.graph.add(prefix + std::to_string(counter_++), std::move(attrs),
+                                     std::move(inputs));
+    infer_types(net_.graph);
+    return index;
+  }
+
+  // Real values of node `index` over all images (float reference of the partial graph).
+  std::vector<std::vector<float>> values_of(int index) {
+    std::vector<std::vector<float>> result;
+    for (const auto& image : net_.images) {
+      result.push_back(run_float_layers(net_.graph, image)[index].values);
+    }
+    return result;
+  }
+
+  // batchnorm over node `x`: a mix of γ > 0, γ < 0 and γ = 0 channels; about a third of the
+  // channels get their zero crossing exactly on a value the images produce.
+  int add_batchnorm(int x) {
+    const TensorType& type = net_.graph.nodes[x].type;
+    const int channels = type.channels();
+    const auto observed = values_of(x);
+    BatchNormAttrs bn;
+    bn.eps = chance(0.5) ? 1e-5F : 1e-3F;
+    const bool with_bias = chance(0.3);
+    for (int c = 0; c < channels; ++c) {
+      const int kind = uniform(0, 9);
+      float gamma = uniform_real(0.1F, 2.0F);
+      if (kind < 3) gamma = -gamma;  // γ < 0
+      if (kind == 3) gamma = 0.0F;   // γ = 0
+      bn.gamma.push_back(gamma);
+      bn.var.push_back(uniform_real(0.05F, 4.0F));
+      // The spread of this layer's values decides where a useful mean lies.
+      const float spread = std::sqrt(static_cast<float>(type.elements() / channels) + 1.0F);
+      if (chance(0.35)) {
+        // Exact tie: with β = 0 and no bias, out = x·α − μ·α is exactly 0 at x = μ.
+        const auto& image = observed[static_cast<std::size_t>(uniform(0, static_cast<int>(observed.size()) - 1))];
+        const int positions = static_cast<int>(image.size()) / channels;
+        bn.mean.push_back(image[static_cast<std::size_t>(uniform(0, positions - 1) * channels + c)]);
+        bn.beta.push_back(0.0F);
+        if (with_bias) bn.bias.push_back(0.0F);
+        ++net_.tie_channels;
+      } else {
+        bn.mean.push_back(uniform_real(-spread, spread));
+        bn.beta.push_back(uniform_real(-1.0F, 1.0F));
+        if (with_bias) bn.bias.push_back(uniform_real(-2.0F, 2.0F));
+      }
+    }
+    return add("bn", bn, {x});
+  }
+
+  int add_sign(int x) { return add("sign", SignAttrs{}, {x}); }
+
+  bool pool_fits(int x, int kernel) {
+    const Shape& shape = net_.graph.nodes[x].type.shape;
+    return shape.size() == 3 && shape[0] >= kernel && shape[1] >= kernel;
+  }
+
+  int add_pool(int x) {
+    const int kernel = pool_fits(x, 3) && chance(0.3) ? 3 : 2;
+    return add("pool", MaxPoolAttrs{kernel, uniform(1, 2), {}}, {x});
+  }
+
+  // producer → [pool] → batchnorm → sign → [pool], or a bare sign.
+  int activate(int producer) {
+    const int placement = uniform(0, 3);  // 0: none, 1: pool before bn, 2: pool after sign
+    int x = producer;
+    if (placement == 1 && pool_fits(x, 2)) x = add_pool(x);
+    x = chance(0.9) ? add_sign(add_batchnorm(x)) : add_sign(x);
+    if (placement == 2 && pool_fits(x, 2)) x = add_pool(x);
+    return x;
+  }
+
+  int add_conv(int x, bool fixed_input) {
+    const Shape& shape = net_.graph.nodes[x].type.shape;
+    Conv2dAttrs conv;
+    conv.kernel = uniform(1, std::min({3, shape[0] + 1, shape[1] + 1}));
+    conv.stride = uniform(1, 2);
+    conv.pad = chance(0.5) ? uniform(0, 1) : 0;
+    if (shape[0] + 2 * conv.pad < conv.kernel || shape[1] + 2 * conv.pad < conv.kernel) {
+      conv.pad = 1;
+    }
+    conv.pad_value = fixed_input ? uniform(-128, 127) : uniform(0, 1);
+    conv.weights = random_matrix(uniform(1, 12), conv.kernel * conv.kernel * shape[2]);
+    return add("conv", conv, {x});
+  }
+
+  RandomNetwork build() {
+    const bool conv = options_.allow_conv && chance(0.6);
+    const Shape input_shape =
+        conv ? Shape{uniform(3, 9), uniform(3, 9), uniform(1, 3)} : Shape{uniform(1, 6), uniform(1, 6), uniform(1, 2)};
+    const int pixels = input_shape[0] * input_shape[1] * input_shape[2];
+    for (int i = 0; i < options_.images; ++i) {
+      std::vector<std::uint8_t> image(static_cast<std::size_t>(pixels));
+      for (auto& p : image) p = static_cast<std::uint8_t>(uniform(0, 255));
+      net_.images.push_back(std::move(image));
+    }
+    int x = add("in", InputAttrs{input_shape, DType::uint(8)}, {});
+    if (conv) {
+      if (chance(0.5)) {
+        // Fixed-point first layer: pixels → fixed<8,7> through a table, then a binary conv.
+        QuantizeAttrs q;
+        for (int p = 0; p < 256; ++p) {
+          const double real = p / 255.0 * 2.0 - 1.0;
+          q.table.push_back(std::clamp(static_cast<std::int32_t>(std::floor(real * 128.0 + 0.5)) +
+                                           uniform(-2, 2), -128, 127));
+        }
+        x = activate(add_conv(add("quant", q, {x}), true));
+      } else {
+        x = add_sign(add_batchnorm(x));  // per-channel binarisation of the pixels
+      }
+      for (int layers = uniform(1, 2); layers > 0; --layers) x = activate(add_conv(x, false));
+      const TensorType& type = net_.graph.nodes[x].type;
+      x = add("flatten", ReshapeAttrs{{static_cast<int>(type.elements())}}, {x});
+    } else {
+      x = add("flatten", ReshapeAttrs{{pixels}}, {x});
+      x = add_sign(add_batchnorm(x));  // a learned threshold per pixel
+    }
+    for (int layers = uniform(0, 2); layers > 0; --layers) {
+      const int width = net_.graph.nodes[x].type.shape[0];
+      x = activate(add("fc", DenseAttrs{random_matrix(uniform(1, 40), width)}, {x}));
+    }
+    const int width = net_.graph.nodes[x].type.shape[0];
+    x = add("fc", DenseAttrs{random_matrix(uniform(2, 10), width)}, {x});
+    add("label", LabelSelectAttrs{}, {x});
+    net_.graph.name = "random";
+    return std::move(net_);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+  RandomNetworkOptions options_;
+  RandomNetwork net_;
+  int counter_ = 0;
+};
+
+}  // namespace
+
+RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options) {
+  return Builder(seed, options).build();
+}
+
+}  // namespace bnnc::test

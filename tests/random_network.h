@@ -1,0 +1,30 @@
+// Random small BNNs in the form they are trained (batchnorm + sign in float), for property tests
+// of the streamliner and, later, of every engine against the golden model.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace bnnc::test {
+
+struct RandomNetwork {
+  Graph graph;                                  // float graph, types inferred
+  std::vector<std::vector<std::uint8_t>> images;  // inputs to run it on
+  int tie_channels = 0;  // batchnorm channels whose zero sits exactly on a value the images yield
+};
+
+struct RandomNetworkOptions {
+  int images = 4;
+  bool allow_conv = true;
+};
+
+// A network drawn from `seed`: an MLP or a small CNN over a uint8 image; first layer either
+// per-pixel batchnorm+sign or fixed-point pixels into a binary conv; conv layers with kernel 1–3,
+// stride 1–2, padding by −1 or +1; max-pool before or after batchnorm; channels with γ > 0,
+// γ < 0 and γ = 0; and batchnorm means set to values the images really produce (exact ties).
+RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options = {});
+
+}  // namespace bnnc::test
