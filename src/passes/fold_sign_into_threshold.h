@@ -3,7 +3,10 @@
 // becomes
 //     producer → threshold → [maxpool with OR/AND per channel]       (integer-only)
 // where producer is any layer with integer values (popcount, fixed-point accumulator, pixels,
-// bits). The output bits equal the float reference's, ties included.
+// bits). The output bits equal the float reference's, ties included (the maths is derived in
+// the .cpp). The node that yields what the sign yielded keeps the sign's name (the threshold, or
+// the pool after it, with the threshold then named "<sign>.threshold"), so tests can compare the
+// two graphs layer by layer.
 #pragma once
 
 #include "ir/graph.h"
