@@ -12,7 +12,8 @@ namespace {
 
 class Builder {
  public:
-  Builder(std::uint64_t seed, const RandomNetworkOptions& options) : rng_(seed), options_(options) {}
+  Builder(std::uint64_t seed, const RandomNetworkOptions& options)
+      : rng_(seed), options_(options) {}
 
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   float uniform_real(float lo, float hi) {
@@ -29,8 +30,8 @@ class Builder {
   }
 
   int add(const std::string& prefix, OpAttrs attrs, std::vector<int> inputs) {
-    const int index = net_.graph.add(prefix + std::to_string(counter_++), std::move(attrs),
-                                     std::move(inputs));
+    const int index =
+        net_.graph.add(prefix + std::to_string(counter_++), std::move(attrs), std::move(inputs));
     infer_types(net_.graph);
     return index;
   }
@@ -64,9 +65,11 @@ class Builder {
       const float spread = std::sqrt(static_cast<float>(type.elements() / channels) + 1.0F);
       if (chance(0.35)) {
         // Exact tie: with β = 0 and no bias, out = x·α − μ·α is exactly 0 at x = μ.
-        const auto& image = observed[static_cast<std::size_t>(uniform(0, static_cast<int>(observed.size()) - 1))];
+        const auto& image =
+            observed[static_cast<std::size_t>(uniform(0, static_cast<int>(observed.size()) - 1))];
         const int positions = static_cast<int>(image.size()) / channels;
-        bn.mean.push_back(image[static_cast<std::size_t>(uniform(0, positions - 1) * channels + c)]);
+        bn.mean.push_back(
+            image[static_cast<std::size_t>(uniform(0, positions - 1) * channels + c)]);
         bn.beta.push_back(0.0F);
         if (with_bias) bn.bias.push_back(0.0F);
         ++net_.tie_channels;
@@ -117,8 +120,8 @@ class Builder {
 
   RandomNetwork build() {
     const bool conv = options_.allow_conv && chance(0.6);
-    const Shape input_shape =
-        conv ? Shape{uniform(3, 9), uniform(3, 9), uniform(1, 3)} : Shape{uniform(1, 6), uniform(1, 6), uniform(1, 2)};
+    const Shape input_shape = conv ? Shape{uniform(3, 9), uniform(3, 9), uniform(1, 3)}
+                                   : Shape{uniform(1, 6), uniform(1, 6), uniform(1, 2)};
     const int pixels = input_shape[0] * input_shape[1] * input_shape[2];
     for (int i = 0; i < options_.images; ++i) {
       std::vector<std::uint8_t> image(static_cast<std::size_t>(pixels));
@@ -132,8 +135,9 @@ class Builder {
         QuantizeAttrs q;
         for (int p = 0; p < 256; ++p) {
           const double real = p / 255.0 * 2.0 - 1.0;
-          q.table.push_back(std::clamp(static_cast<std::int32_t>(std::floor(real * 128.0 + 0.5)) +
-                                           uniform(-2, 2), -128, 127));
+          q.table.push_back(
+              std::clamp(static_cast<std::int32_t>(std::floor(real * 128.0 + 0.5)) + uniform(-2, 2),
+                         -128, 127));
         }
         x = activate(add_conv(add("quant", q, {x}), true));
       } else {

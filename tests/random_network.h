@@ -11,7 +11,7 @@
 namespace bnnc::test {
 
 struct RandomNetwork {
-  Graph graph;                                  // float graph, types inferred
+  Graph graph;                                    // float graph, types inferred
   std::vector<std::vector<std::uint8_t>> images;  // inputs to run it on
   int tie_channels = 0;  // batchnorm channels whose zero sits exactly on a value the images yield
 };

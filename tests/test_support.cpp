@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -26,7 +27,9 @@ std::filesystem::path external_file(const std::string& relative) {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / "bnnc-tests" / name;
+  // One folder per process: ctest runs test executables in parallel.
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / "bnnc-tests" / std::to_string(::getpid()) / name;
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
   return path;
@@ -41,8 +44,7 @@ static std::string read_all(const std::filesystem::path& path) {
 
 CommandResult run_bnnc(const std::string& arguments) {
   static int counter = 0;
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / "bnnc-tests" / "cli";
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "bnnc-tests" / "cli";
   std::filesystem::create_directories(dir);
   const std::string stem = std::to_string(::getpid()) + "-" + std::to_string(counter++);
   const std::filesystem::path out = dir / (stem + ".out");

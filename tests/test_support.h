@@ -28,9 +28,9 @@ CommandResult run_bnnc(const std::string& arguments);
 }  // namespace bnnc::test
 
 // Skips the current test with a message naming what is missing.
-#define BNNC_REQUIRE_EXTERNAL(path_var, relative)                                             \
-  const std::filesystem::path path_var = ::bnnc::test::external_file(relative);               \
-  if (path_var.empty()) {                                                                     \
-    GTEST_SKIP() << "external data '" << (relative)                                           \
-                 << "' not found (set BNNC_EXTERNAL_DATA to ../shared/external)";             \
+#define BNNC_REQUIRE_EXTERNAL(path_var, relative)                                 \
+  const std::filesystem::path path_var = ::bnnc::test::external_file(relative);   \
+  if (path_var.empty()) {                                                         \
+    GTEST_SKIP() << "external data '" << (relative)                               \
+                 << "' not found (set BNNC_EXTERNAL_DATA to ../shared/external)"; \
   }

@@ -33,9 +33,9 @@ template <typename... Args>
 
 }  // namespace bnnc
 
-#define BNNC_ASSERT(condition, ...)                                                     \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define BNNC_ASSERT(condition, ...)                                                            \
+  do {                                                                                         \
+    if (!(condition)) {                                                                        \
       ::bnnc::internal_failure(#condition, __FILE__, __LINE__, ::fmt::format("" __VA_ARGS__)); \
-    }                                                                                   \
+    }                                                                                          \
   } while (false)

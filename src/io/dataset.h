@@ -36,7 +36,22 @@ struct Dataset {
 // (labels from the matching "*labels*" file beside it, if there is one); CIFAR-10 binary records;
 // a .npy array (labels from labels_path, a .npy of integers, if given); or a folder holding
 // MNIST/Fashion-MNIST (its test split, t10k-*). labels_path, when not empty, overrides the labels
-// found otherwise. Throws bnnc::Error naming the file and the problem.
+// found otherwise (the file beside is then not read). Throws bnnc::Error naming the file and the
+// problem. Any of these files may be gzipped; how .npy shapes map to images: dataset_from_npy.
 Dataset load_dataset(const std::string& path, const std::string& labels_path = "");
+
+// Reads a labels file on its own: IDX labels (magic 2049, gzipped or not) or a .npy array of
+// integers (flattened). Throws bnnc::Error naming the file and the problem.
+std::vector<int> load_labels(const std::string& path);
+
+// No data file bnnc reads is near this size (the whole CIFAR-10 training set is 150 MiB), so a
+// larger file, or gzip data that would expand past it, is refused rather than allocated.
+inline constexpr std::uint64_t kMaxDataFileBytes = std::uint64_t{1} << 30;
+
+// The whole content of the regular file PATH, gunzipped when it starts with the gzip magic
+// (1f 8b; concatenated members are joined, as gunzip does). Throws bnnc::Error when the file
+// cannot be read, the gzip data is corrupt or truncated, or either size exceeds max_bytes.
+std::vector<std::uint8_t> read_file_bytes(const std::string& path,
+                                          std::uint64_t max_bytes = kMaxDataFileBytes);
 
 }  // namespace bnnc

@@ -17,9 +17,7 @@ class BinaryMatrix {
   int cols() const { return cols_; }
   int words_per_row() const { return words_per_row_; }
 
-  bool get(int row, int col) const {
-    return (words_[index(row, col)] >> (col % 64)) & 1U;
-  }
+  bool get(int row, int col) const { return (words_[index(row, col)] >> (col % 64)) & 1U; }
   void set(int row, int col, bool value) {
     const std::uint64_t mask = std::uint64_t{1} << (col % 64);
     if (value) {

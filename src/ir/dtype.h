@@ -17,8 +17,8 @@ enum class TypeKind { Bit, UInt, Int, Fixed, Float };
 
 struct DType {
   TypeKind kind = TypeKind::Float;
-  int bits = 32;       // total width
-  int frac_bits = 0;   // Fixed only
+  int bits = 32;      // total width
+  int frac_bits = 0;  // Fixed only
 
   static DType bit() { return {TypeKind::Bit, 1, 0}; }
   static DType uint(int bits) { return {TypeKind::UInt, bits, 0}; }

@@ -10,7 +10,7 @@ namespace bnnc {
 
 struct LayerStats {
   int node = 0;
-  std::int64_t macs = 0;        // multiply-accumulates per frame (binary or fixed-point input)
+  std::int64_t macs = 0;  // multiply-accumulates per frame (binary or fixed-point input)
   std::int64_t weight_bits = 0;
   std::int64_t thresholds = 0;
 };
@@ -19,7 +19,7 @@ struct GraphStats {
   std::vector<LayerStats> layers;  // one per node
   int compute_layers = 0;          // dense and conv2d layers
   std::int64_t macs = 0;
-  std::int64_t ops = 0;            // 2 × MACs, as FINN counts
+  std::int64_t ops = 0;  // 2 × MACs, as FINN counts
   std::int64_t weight_bits = 0;
   std::int64_t thresholds = 0;
   std::int64_t params() const { return weight_bits + thresholds; }

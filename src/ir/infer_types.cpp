@@ -62,7 +62,8 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (x->dtype != DType::uint(8)) {
         reject(node, "input must be uint8 pixels, not {}", to_string(x->dtype));
       }
-      if (a.table.size() != 256) reject(node, "table must have 256 entries, not {}", a.table.size());
+      if (a.table.size() != 256)
+        reject(node, "table must have 256 entries, not {}", a.table.size());
       if (!a.dtype.is_integer()) reject(node, "output type must be fixed point or integer");
       const auto [lo, hi] = raw_range(a.dtype);
       for (std::size_t i = 0; i < a.table.size(); ++i) {
@@ -80,8 +81,7 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (x->dtype.is_float()) reject(node, "input must be bits or integers, not float");
       if (w.rows() <= 0) reject(node, "weights must have at least one row");
       if (w.cols() != x->shape[0]) {
-        reject(node, "weight columns must equal the input length: {} != {}", w.cols(),
-               x->shape[0]);
+        reject(node, "weight columns must equal the input length: {} != {}", w.cols(), x->shape[0]);
       }
       return {accumulator_type(x->dtype, w.cols()), {w.rows()}};
     }
@@ -93,13 +93,18 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         reject(node, "kernel and stride must be ≥ 1 and pad ≥ 0: kernel {}, stride {}, pad {}",
                a.kernel, a.stride, a.pad);
       }
+      if (a.pad > (1 << 20) || a.kernel > (1 << 20) || a.stride > (1 << 20)) {
+        reject(node, "kernel, stride and pad must be at most 2^20: kernel {}, stride {}, pad {}",
+               a.kernel, a.stride, a.pad);
+      }
       const int h = x->shape[0] + 2 * a.pad;
       const int w = x->shape[1] + 2 * a.pad;
       if (h < a.kernel || w < a.kernel) {
         reject(node, "kernel {} does not fit the padded input {}x{}", a.kernel, h, w);
       }
       const int c = x->shape[2];
-      if (a.weights.cols() != a.kernel * a.kernel * c) {
+      if (static_cast<long long>(a.weights.cols()) !=
+          static_cast<long long>(a.kernel) * a.kernel * c) {
         reject(node, "weight columns must equal kernel·kernel·channels: {} != {}·{}·{}",
                a.weights.cols(), a.kernel, a.kernel, c);
       }
@@ -123,14 +128,13 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       check_per_channel(node, "bias", a.bias.size(), c, true);
       for (std::size_t i = 0; i < a.var.size(); ++i) {
         if (!(a.var[i] + a.eps > 0.0F)) {
-          reject(node, "var + eps must be positive: channel {} has var {} and eps {}", i,
-                 a.var[i], a.eps);
+          reject(node, "var + eps must be positive: channel {} has var {} and eps {}", i, a.var[i],
+                 a.eps);
         }
       }
       return {DType::float32(), x->shape};
     }
-    case Op::Sign:
-      return {DType::bit(), x->shape};
+    case Op::Sign: return {DType::bit(), x->shape};
     case Op::Threshold: {
       const auto& a = node.as<ThresholdAttrs>();
       if (!x->dtype.is_integer()) {
@@ -152,8 +156,7 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         reject(node, "kernel and stride must be ≥ 1: kernel {}, stride {}", a.kernel, a.stride);
       }
       if (x->shape[0] < a.kernel || x->shape[1] < a.kernel) {
-        reject(node, "kernel {} does not fit the input {}x{}", a.kernel, x->shape[0],
-               x->shape[1]);
+        reject(node, "kernel {} does not fit the input {}x{}", a.kernel, x->shape[0], x->shape[1]);
       }
       check_per_channel(node, "min_channels", a.min_channels.size(), x->channels(), true);
       return {x->dtype,

@@ -7,7 +7,8 @@ namespace bnnc {
 namespace {
 
 constexpr int kOpCount = static_cast<int>(Op::Count);
-static_assert(std::variant_size_v<OpAttrs> == kOpCount, "enum Op and OpAttrs must list the same ops");
+static_assert(std::variant_size_v<OpAttrs> == kOpCount,
+              "enum Op and OpAttrs must list the same ops");
 
 struct OpInfo {
   const char* name;
@@ -31,9 +32,9 @@ constexpr std::array<OpInfo, kOpCount> kOpInfo = {{
 static_assert(std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::LabelSelect), OpAttrs>,
                              LabelSelectAttrs>,
               "OpAttrs order must follow enum Op");
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::Conv2d), OpAttrs>,
-                             Conv2dAttrs>,
-              "OpAttrs order must follow enum Op");
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::Conv2d), OpAttrs>, Conv2dAttrs>,
+    "OpAttrs order must follow enum Op");
 
 }  // namespace
 

@@ -71,7 +71,7 @@ struct SignAttrs {};
 struct ThresholdAttrs {
   std::vector<std::int64_t> thresholds;  // C × thresholds_per_channel
   int thresholds_per_channel = 1;
-  std::vector<std::uint8_t> negate;      // empty, or C flags
+  std::vector<std::uint8_t> negate;  // empty, or C flags
 };
 
 // K×K max-pool with stride S over HWC, no padding (trailing rows/cols that do not fill a window
@@ -98,9 +98,9 @@ struct LabelSelectAttrs {
   std::vector<std::int64_t> bias;  // empty, or one per class
 };
 
-using OpAttrs = std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs,
-                             SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs,
-                             LabelSelectAttrs>;
+using OpAttrs =
+    std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs, SignAttrs,
+                 ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs, LabelSelectAttrs>;
 
 enum class Op {
   Input,

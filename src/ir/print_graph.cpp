@@ -56,9 +56,9 @@ std::string attributes_text(const Node& node) {
     }
     case Op::BatchNorm: {
       const auto& a = node.as<BatchNormAttrs>();
-      std::string text = fmt::format("gamma={} beta={} mean={} var={} eps={}",
-                                     array_text(a.gamma), array_text(a.beta), array_text(a.mean),
-                                     array_text(a.var), a.eps);
+      std::string text =
+          fmt::format("gamma={} beta={} mean={} var={} eps={}", array_text(a.gamma),
+                      array_text(a.beta), array_text(a.mean), array_text(a.var), a.eps);
       if (!a.bias.empty()) text += " bias=" + array_text(a.bias);
       return text;
     }
@@ -93,8 +93,8 @@ std::string print_node(const Graph& graph, const Node& node) {
   for (int input : node.inputs) inputs.push_back(graph.nodes[input].name);
   std::string attributes = attributes_text(node);
   if (!attributes.empty()) attributes = " " + attributes;
-  return fmt::format("{} = {}({}){} -> {}", node.name, op_name(node.op()),
-                     fmt::join(inputs, ", "), attributes, to_string(node.type));
+  return fmt::format("{} = {}({}){} -> {}", node.name, op_name(node.op()), fmt::join(inputs, ", "),
+                     attributes, to_string(node.type));
 }
 
 std::string print_graph(const Graph& graph) {

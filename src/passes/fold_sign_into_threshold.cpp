@@ -150,7 +150,8 @@ Graph fold_one(const Graph& graph, int sign) {
         index_map[i] = out.add(node.name, threshold, {index_map[chain.producer]});
         continue;
       }
-      const int thresholded = out.add(node.name + ".threshold", threshold, {index_map[chain.producer]});
+      const int thresholded =
+          out.add(node.name + ".threshold", threshold, {index_map[chain.producer]});
       MaxPoolAttrs pool = graph.nodes[chain.pool].as<MaxPoolAttrs>();
       if (std::find(pool_min.begin(), pool_min.end(), 1) != pool_min.end()) {
         pool.min_channels = pool_min;

@@ -34,7 +34,8 @@ void count_coverage(const Graph& trained, const Graph& streamlined, Coverage& co
     }
     if (node.op() == Op::Quantize) fixed = true;
     if (node.op() == Op::BatchNorm) {
-      for (float gamma : node.as<BatchNormAttrs>().gamma) coverage.constant_channels += gamma == 0.0F;
+      for (float gamma : node.as<BatchNormAttrs>().gamma)
+        coverage.constant_channels += gamma == 0.0F;
     }
   }
   coverage.conv += conv;
@@ -51,8 +52,8 @@ void count_coverage(const Graph& trained, const Graph& streamlined, Coverage& co
     }
     const int same = trained.find(node.name);
     if ((node.op() == Op::Dense || node.op() == Op::Conv2d) && same >= 0) {
-      const auto& a = node.op() == Op::Dense ? node.as<DenseAttrs>().weights
-                                             : node.as<Conv2dAttrs>().weights;
+      const auto& a =
+          node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
       const auto& b = trained.nodes[same].op() == Op::Dense
                           ? trained.nodes[same].as<DenseAttrs>().weights
                           : trained.nodes[same].as<Conv2dAttrs>().weights;
@@ -97,7 +98,8 @@ TEST(StreamlineProperty, GoldenEqualsFloatReferenceOnRandomNetworks) {
         for (std::size_t e = 0; e < bits.size(); ++e) {
           ASSERT_EQ(bits[e] != 0, reals[e] > 0.0F)
               << "seed " << seed << " image " << i << " layer " << node.name << " element " << e
-              << "\ntrained:\n" << print_graph(net.graph) << "streamlined:\n"
+              << "\ntrained:\n"
+              << print_graph(net.graph) << "streamlined:\n"
               << print_graph(streamlined);
         }
         coverage.compared_bits += static_cast<long long>(bits.size());
@@ -118,13 +120,13 @@ TEST(StreamlineProperty, GoldenEqualsFloatReferenceOnRandomNetworks) {
   EXPECT_GT(coverage.constant_channels, 100);
   EXPECT_GT(coverage.ties_hit, 500);
   RecordProperty("compared_bits", std::to_string(coverage.compared_bits));
-  std::printf("networks %d (conv %d, padded %d, fixed-point input %d), images %lld, bits compared "
-              "%lld, exact ties hit %lld, negated rows %d, negate flags %d, AND-pool channels %d, "
-              "OR pools %d, gamma=0 channels %d\n",
-              coverage.networks, coverage.conv, coverage.padded, coverage.fixed_input,
-              coverage.images, coverage.compared_bits, coverage.ties_hit, coverage.negated_rows,
-              coverage.negate_flags, coverage.and_pools, coverage.or_pools,
-              coverage.constant_channels);
+  std::printf(
+      "networks %d (conv %d, padded %d, fixed-point input %d), images %lld, bits compared "
+      "%lld, exact ties hit %lld, negated rows %d, negate flags %d, AND-pool channels %d, "
+      "OR pools %d, gamma=0 channels %d\n",
+      coverage.networks, coverage.conv, coverage.padded, coverage.fixed_input, coverage.images,
+      coverage.compared_bits, coverage.ties_hit, coverage.negated_rows, coverage.negate_flags,
+      coverage.and_pools, coverage.or_pools, coverage.constant_channels);
 }
 
 }  // namespace

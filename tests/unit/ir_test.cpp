@@ -13,7 +13,8 @@ Graph mini_cnv() {
   Graph g;
   g.name = "mini";
   const int in = g.add("in", InputAttrs{{8, 8, 3}, DType::uint(8)});
-  const int q = g.add("quant", QuantizeAttrs{std::vector<std::int32_t>(256, 5), DType::fixed(8, 7)}, {in});
+  const int q =
+      g.add("quant", QuantizeAttrs{std::vector<std::int32_t>(256, 5), DType::fixed(8, 7)}, {in});
   const int c0 = g.add("conv0", Conv2dAttrs{BinaryMatrix(16, 27), 3, 1, 0, 0}, {q});
   const int t0 = g.add("thr0", ThresholdAttrs{std::vector<std::int64_t>(16, 3), 1, {}}, {c0});
   const int c1 = g.add("conv1", Conv2dAttrs{BinaryMatrix(32, 144), 3, 2, 1, 0}, {t0});

@@ -10,7 +10,8 @@
 namespace bnnc {
 namespace {
 
-BatchNormAttrs batchnorm(std::vector<float> gamma, std::vector<float> beta, std::vector<float> mean) {
+BatchNormAttrs batchnorm(std::vector<float> gamma, std::vector<float> beta,
+                         std::vector<float> mean) {
   BatchNormAttrs bn;
   bn.var.assign(gamma.size(), 1.0F);
   bn.eps = 0.0F;
@@ -26,9 +27,9 @@ Graph pixel_threshold_graph(float gamma) {
   g.name = "pixels";
   const int in = g.add("in", InputAttrs{{1, 1, 4}, DType::uint(8)});
   const int flat = g.add("flatten", ReshapeAttrs{{4}}, {in});
-  const int bn = g.add("bn", batchnorm({gamma, gamma, gamma, gamma}, {0, 0, 0, 0},
-                                       {127.5F, 127.5F, 127.5F, 127.5F}),
-                       {flat});
+  const int bn = g.add(
+      "bn", batchnorm({gamma, gamma, gamma, gamma}, {0, 0, 0, 0}, {127.5F, 127.5F, 127.5F, 127.5F}),
+      {flat});
   g.add("sign", SignAttrs{}, {bn});
   infer_types(g);
   return g;
@@ -69,7 +70,8 @@ TEST(Streamline, ThresholdsInThePopcountDomainWithTiesAndNegativeGamma) {
   // y = 2P − 8. Channel 0: γ = 1, μ = 2: +1 ⇔ y ≥ 2 ⇔ P ≥ 5 (y = 2 is an exact tie: +1).
   // Channel 1: γ = −2, μ = 2: +1 ⇔ y ≤ 2 ⇔ P ≤ 5; the row is negated, P' = 8 − P ≥ 3.
   // Channel 2: γ = 0, β = −0.5: always −1 → T = 9 (never); β ≥ 0 would give T = 0.
-  const Graph g = dense_graph(batchnorm({1.0F, -2.0F, 0.0F}, {0.0F, 0.0F, -0.5F}, {2.0F, 2.0F, 0.0F}));
+  const Graph g =
+      dense_graph(batchnorm({1.0F, -2.0F, 0.0F}, {0.0F, 0.0F, -0.5F}, {2.0F, 2.0F, 0.0F}));
   const Graph s = streamline(g);
   const Node& thr = s.nodes[s.find("sign0")];
   EXPECT_EQ(thr.as<ThresholdAttrs>().thresholds, (std::vector<std::int64_t>{5, 3, 9}));

@@ -1,0 +1,18 @@
+// The one door through which CLI commands read a network, so that a new format (ONNX) is added
+// in one place.
+#pragma once
+
+#include <string>
+
+#include "ir/graph.h"
+
+namespace bnnc::cli {
+
+// True when PATH names an ONNX file (by its extension: ONNX has no magic number to test).
+bool is_onnx_path(const std::string& path);
+
+// Reads a bnnc model file (types inferred and verified). A missing path, a folder or an ONNX
+// file throws bnnc::Error naming the path and what to do instead.
+Graph load_network(const std::string& path);
+
+}  // namespace bnnc::cli

@@ -1,0 +1,227 @@
+// The CLI's must-fail cases: bad commands, flags and files end in exit code 2 and exactly one
+// line on stderr naming what is wrong ("bnnc: error: ..."), never a crash. CI runs these under
+// ASan and UBSan, so a bad file that makes a reader misbehave fails here too.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "io/model_file.h"
+#include "ir/infer_types.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+// Single-quoted for the shell run_bnnc uses. (Built with append: GCC 12's -Wrestrict misfires
+// on "'" + string + "'".)
+std::string quoted(const std::filesystem::path& path) {
+  std::string text(1, '\'');
+  text.append(path.string());
+  text.push_back('\'');
+  return text;
+}
+
+// uint8[4,4,1] → flatten → dense 2 → class: the smallest network eval accepts.
+Graph small_graph() {
+  Graph graph;
+  graph.name = "small";
+  const int in = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+  const int flat = graph.add("flat", ReshapeAttrs{{16}}, {in});
+  BinaryMatrix weights(2, 16);
+  for (int c = 0; c < 16; c += 3) weights.set(0, c, true);
+  const int fc = graph.add("fc", DenseAttrs{weights}, {flat});
+  graph.add("class", LabelSelectAttrs{}, {fc});
+  infer_types(graph);
+  return graph;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// An uncompressed IDX images file of `count` images of height × width, all pixels 7.
+void write_idx_images(const std::filesystem::path& path, int count, int height, int width) {
+  std::vector<std::uint8_t> bytes;
+  for (std::uint32_t value :
+       {2051U, static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(height),
+        static_cast<std::uint32_t>(width)}) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      bytes.push_back(static_cast<std::uint8_t>(value >> shift));
+    }
+  }
+  bytes.resize(bytes.size() + static_cast<std::size_t>(count * height * width), 7);
+  write_bytes(path, bytes);
+}
+
+// Exit code 2, one line on stderr that starts "bnnc: error: " and holds every expected piece.
+void expect_usage_error(const test::CommandResult& result,
+                        const std::vector<std::string>& expected = {}) {
+  EXPECT_EQ(result.exit_code, 2) << "stderr: " << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(result.err.starts_with("bnnc: error: ")) << result.err;
+  for (const std::string& piece : expected) {
+    EXPECT_NE(result.err.find(piece), std::string::npos) << "'" << piece << "' in " << result.err;
+  }
+}
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::temp_dir(std::string("cli_errors_") +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    model_ = dir_ / "small.bnnc";
+    save_model(small_graph(), model_.string());
+    images_ = dir_ / "images-idx3-ubyte";
+    write_idx_images(images_, 3, 4, 4);
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path model_;
+  std::filesystem::path images_;
+};
+
+TEST(CliErrorsUsage, UnknownCommand) {
+  expect_usage_error(test::run_bnnc("frobnicate x"), {"unknown command 'frobnicate'", "eval"});
+}
+
+TEST(CliErrorsUsage, NoCommand) { expect_usage_error(test::run_bnnc(""), {"command"}); }
+
+TEST(CliErrorsUsage, UnknownFlagNamesItAndTheCommandsHelp) {
+  expect_usage_error(test::run_bnnc("info model.bnnc --bogus"), {"--bogus", "bnnc info --help"});
+}
+
+TEST(CliErrorsUsage, MissingRequiredFlags) {
+  expect_usage_error(test::run_bnnc("eval model.bnnc"), {"--data", "bnnc eval --help"});
+  expect_usage_error(test::run_bnnc("import somewhere --topology lfc"), {"--out"});
+  expect_usage_error(test::run_bnnc("info"), {"MODEL"});
+}
+
+TEST(CliErrorsUsage, FlagValuesThatAreNotNumbers) {
+  expect_usage_error(test::run_bnnc("eval m.bnnc --data d --limit lots"), {"--limit"});
+  expect_usage_error(test::run_bnnc("eval m.bnnc --data d --threads -"), {"--threads"});
+}
+
+TEST_F(CliErrors, MissingModelFileIsNamed) {
+  const std::filesystem::path missing = dir_ / "missing.bnnc";
+  expect_usage_error(test::run_bnnc("info " + quoted(missing)), {missing.string()});
+  expect_usage_error(test::run_bnnc("eval " + quoted(missing) + " --data " + quoted(images_)),
+                     {missing.string()});
+}
+
+TEST_F(CliErrors, FolderOrOnnxInsteadOfAModel) {
+  expect_usage_error(test::run_bnnc("info " + quoted(dir_)), {dir_.string(), "bnnc import"});
+  const std::filesystem::path onnx = dir_ / "net.onnx";
+  write_bytes(onnx, {0x08, 0x07});
+  expect_usage_error(test::run_bnnc("info " + quoted(onnx)), {"ONNX import is not supported yet"});
+  expect_usage_error(test::run_bnnc("import " + quoted(onnx) + " --out " + quoted(dir_ / "o")),
+                     {"ONNX import is not supported yet"});
+}
+
+TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {
+  const std::vector<std::uint8_t> good = read_bytes(model_);
+  ASSERT_GT(good.size(), 8U);
+  const std::filesystem::path broken = dir_ / "broken.bnnc";
+  // Cut at the start, inside the header and through the body.
+  for (std::size_t size : {std::size_t{0}, std::size_t{3}, std::size_t{8}, good.size() / 3,
+                           good.size() / 2, good.size() - 1}) {
+    write_bytes(broken, std::vector<std::uint8_t>(good.begin(), good.begin() + size));
+    SCOPED_TRACE("truncated to " + std::to_string(size) + " bytes");
+    expect_usage_error(test::run_bnnc("info " + quoted(broken)), {broken.string()});
+  }
+  std::vector<std::uint8_t> garbage(good.size());
+  for (std::size_t i = 0; i < garbage.size(); ++i) {
+    garbage[i] = static_cast<std::uint8_t>(i * 131 + 17);
+  }
+  write_bytes(broken, garbage);
+  expect_usage_error(test::run_bnnc("info " + quoted(broken)), {broken.string()});
+}
+
+TEST_F(CliErrors, EvalDataOfTheWrongShapeNamesBothShapes) {
+  const std::filesystem::path wrong = dir_ / "wrong-images-idx3-ubyte";
+  write_idx_images(wrong, 2, 5, 5);
+  expect_usage_error(test::run_bnnc("eval " + quoted(model_) + " --data " + quoted(wrong)),
+                     {wrong.string(), "[5,5,1]", "[4,4,1]"});
+}
+
+TEST_F(CliErrors, EvalMissingOrBadData) {
+  const std::filesystem::path missing = dir_ / "nothing-here";
+  expect_usage_error(test::run_bnnc("eval " + quoted(model_) + " --data " + quoted(missing)),
+                     {missing.string()});
+  const std::filesystem::path junk = dir_ / "junk.bin";
+  write_bytes(junk, {1, 2, 3, 4, 5});
+  expect_usage_error(test::run_bnnc("eval " + quoted(model_) + " --data " + quoted(junk)),
+                     {junk.string()});
+}
+
+TEST_F(CliErrors, EvalOfAFloatNetworkFailsCleanlyOnEveryThread) {
+  // Batch-norm is floating point: the golden model refuses it (streamline first). The refusal
+  // happens inside the worker threads and must still come out as one line and exit 2.
+  Graph graph;
+  const int in = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+  const int flat = graph.add("flat", ReshapeAttrs{{16}}, {in});
+  const int fc = graph.add("fc", DenseAttrs{BinaryMatrix(2, 16)}, {flat});
+  const int bn = graph.add("bn", BatchNormAttrs{{1, 1}, {0, 0}, {0, 0}, {1, 1}, {}, 1e-5F}, {fc});
+  const int sign = graph.add("sign", SignAttrs{}, {bn});
+  const int fc2 = graph.add("fc2", DenseAttrs{BinaryMatrix(2, 2)}, {sign});
+  graph.add("class", LabelSelectAttrs{}, {fc2});
+  infer_types(graph);
+  const std::filesystem::path model = dir_ / "float.bnnc";
+  save_model(graph, model.string());
+  expect_usage_error(
+      test::run_bnnc("eval " + quoted(model) + " --data " + quoted(images_) + " --threads 3"));
+}
+
+TEST_F(CliErrors, EvalFlagValues) {
+  const std::string eval = "eval " + quoted(model_) + " --data " + quoted(images_);
+  const test::CommandResult cpu = test::run_bnnc(eval + " --engine cpu");
+  expect_usage_error(cpu);
+  EXPECT_EQ(cpu.err, "bnnc: error: --engine cpu: not available yet (engines: golden)\n");
+  expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads -2"});
+  expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit -1"});
+}
+
+TEST_F(CliErrors, ImportFlagsAndSources) {
+  const std::string out = " --out " + quoted(dir_ / "out.bnnc");
+  expect_usage_error(test::run_bnnc("import " + quoted(dir_) + " --topology vgg" + out), {"vgg"});
+  expect_usage_error(test::run_bnnc("import " + quoted(dir_) + out),
+                     {dir_.string() + ": a BNN-PYNQ folder needs --topology lfc|cnv"});
+  const std::filesystem::path missing = dir_ / "no-such-folder";
+  expect_usage_error(test::run_bnnc("import " + quoted(missing) + " --topology lfc" + out),
+                     {missing.string()});
+  // A folder that holds no BNN-PYNQ files.
+  const std::filesystem::path empty = dir_ / "empty";
+  std::filesystem::create_directories(empty);
+  expect_usage_error(test::run_bnnc("import " + quoted(empty) + " --topology cnv" + out));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out.bnnc"));
+}
+
+TEST_F(CliErrors, JsonErrorsStillPrintOneLineAndOneObject) {
+  const std::filesystem::path missing = dir_ / "missing.bnnc";
+  const test::CommandResult result = test::run_bnnc("info " + quoted(missing) + " --json");
+  expect_usage_error(result, {missing.string()});
+  const nlohmann::json object = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(object.is_object()) << result.out;
+  EXPECT_NE(object["error"].get<std::string>().find(missing.string()), std::string::npos);
+  EXPECT_EQ(object["exit_code"], 2);
+
+  const test::CommandResult usage = test::run_bnnc("eval --json");
+  expect_usage_error(usage);
+  EXPECT_TRUE(nlohmann::json::parse(usage.out).contains("error")) << usage.out;
+}
+
+}  // namespace
+}  // namespace bnnc

@@ -1,0 +1,277 @@
+// save_model / load_model: every op and every attribute comes back exactly.
+#include "io/model_file.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+
+#include "ir/infer_types.h"
+#include "ir/print_graph.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng) {
+  BinaryMatrix m(rows, cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1U) != 0);
+  }
+  return m;
+}
+
+ThresholdAttrs thresholds(std::vector<std::int64_t> values, std::vector<std::uint8_t> negate = {}) {
+  ThresholdAttrs a;
+  a.thresholds = std::move(values);
+  a.negate = std::move(negate);
+  return a;
+}
+
+// An integer graph using every integer op: quantize, padded convolutions on fixed-point and on
+// bits, thresholds with and without negation, max-pool with and without min channels, reshape,
+// dense, add and a biased label select. Arrays span int8 to int64.
+Graph integer_graph() {
+  std::mt19937_64 rng(1234);
+  Graph g;
+  g.name = "every_integer_op";
+  g.classes = {"zero", "one", "two", "three"};
+  int x = g.add("input", InputAttrs{{6, 6, 3}, DType::uint(8)});
+  std::vector<std::int32_t> table(256);
+  for (int p = 0; p < 256; ++p) table[p] = (p - 128) * 200;  // −25600..25400: int16
+  x = g.add("quant", QuantizeAttrs{table, DType::fixed(16, 8)}, {x});
+  Conv2dAttrs conv0;
+  conv0.weights = random_matrix(5, 27, rng);
+  conv0.kernel = 3;
+  conv0.stride = 1;
+  conv0.pad = 1;
+  conv0.pad_value = -32768;
+  x = g.add("conv0", conv0, {x});
+  x = g.add("thr0",
+            thresholds({-3, 70000, std::numeric_limits<std::int64_t>::min(), 5,
+                        std::numeric_limits<std::int64_t>::max()},
+                       {0, 1, 0, 0, 1}),
+            {x});
+  x = g.add("pool0", MaxPoolAttrs{2, 2, {1, 0, 0, 1, 0}}, {x});
+  Conv2dAttrs conv1;
+  conv1.weights = random_matrix(7, 45, rng);
+  conv1.kernel = 3;
+  conv1.stride = 2;
+  conv1.pad = 1;
+  conv1.pad_value = 1;
+  x = g.add("conv1", conv1, {x});
+  x = g.add("thr1", thresholds({1, 2, 3, 4, 5, 6, 7}), {x});
+  x = g.add("pool1", MaxPoolAttrs{2, 1, {}}, {x});
+  x = g.add("flatten", ReshapeAttrs{{7}}, {x});
+  const int bits = x;
+  x = g.add("fc0", DenseAttrs{random_matrix(130, 7, rng)}, {bits});
+  x = g.add("thr2", thresholds(std::vector<std::int64_t>(130, 300)), {x});
+  const int a = g.add("fc1a", DenseAttrs{random_matrix(4, 130, rng)}, {x});
+  const int b = g.add("fc1b", DenseAttrs{random_matrix(4, 130, rng)}, {x});
+  x = g.add("sum", AddAttrs{}, {a, b});
+  g.add("label", LabelSelectAttrs{{-100, 0, 127, -128}}, {x});
+  return g;
+}
+
+BatchNormAttrs batchnorm(int channels, bool with_bias, std::mt19937_64& rng) {
+  std::uniform_real_distribution<float> uniform(-2.0F, 2.0F);
+  BatchNormAttrs a;
+  for (int c = 0; c < channels; ++c) {
+    a.gamma.push_back(uniform(rng));
+    a.beta.push_back(uniform(rng));
+    a.mean.push_back(uniform(rng));
+    a.var.push_back(std::abs(uniform(rng)));
+    if (with_bias) a.bias.push_back(uniform(rng));
+  }
+  // Values a decimal text form would not keep: −0, a denormal, the smallest and largest floats.
+  a.gamma[0] = -0.0F;
+  a.beta[0] = std::numeric_limits<float>::denorm_min();
+  a.mean[0] = std::numeric_limits<float>::lowest();
+  a.var[0] = std::numeric_limits<float>::max();
+  a.eps = 1.1e-5F;
+  return a;
+}
+
+// A graph as trained (floating-point batch-norm, sign): batch-norm with and without bias.
+Graph float_graph() {
+  std::mt19937_64 rng(99);
+  Graph g;
+  g.name = "float graph ✓";
+  int x = g.add("input", InputAttrs{{5, 5, 2}, DType::sint(8)});
+  Conv2dAttrs conv;
+  conv.weights = random_matrix(3, 18, rng);
+  x = g.add("conv", conv, {x});
+  x = g.add("bn0", batchnorm(3, true, rng), {x});
+  x = g.add("sign0", SignAttrs{}, {x});
+  x = g.add("flatten", ReshapeAttrs{{27}}, {x});
+  x = g.add("fc", DenseAttrs{random_matrix(64, 27, rng)}, {x});
+  x = g.add("bn1", batchnorm(64, false, rng), {x});
+  x = g.add("sign1", SignAttrs{}, {x});
+  x = g.add("out", DenseAttrs{random_matrix(3, 64, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  return g;
+}
+
+bool same_floats(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::bit_cast<std::uint32_t>(a[i]) != std::bit_cast<std::uint32_t>(b[i])) return false;
+  }
+  return true;
+}
+
+// Field-by-field equality of two nodes' attributes (floats bit for bit).
+void expect_same_attrs(const Node& x, const Node& y) {
+  SCOPED_TRACE(x.name);
+  ASSERT_EQ(x.op(), y.op());
+  switch (x.op()) {
+    case Op::Input:
+      EXPECT_EQ(x.as<InputAttrs>().shape, y.as<InputAttrs>().shape);
+      EXPECT_EQ(x.as<InputAttrs>().dtype, y.as<InputAttrs>().dtype);
+      break;
+    case Op::Quantize:
+      EXPECT_EQ(x.as<QuantizeAttrs>().table, y.as<QuantizeAttrs>().table);
+      EXPECT_EQ(x.as<QuantizeAttrs>().dtype, y.as<QuantizeAttrs>().dtype);
+      break;
+    case Op::Dense: EXPECT_EQ(x.as<DenseAttrs>().weights, y.as<DenseAttrs>().weights); break;
+    case Op::Conv2d: {
+      const auto &a = x.as<Conv2dAttrs>(), &b = y.as<Conv2dAttrs>();
+      EXPECT_EQ(a.weights, b.weights);
+      EXPECT_EQ(a.kernel, b.kernel);
+      EXPECT_EQ(a.stride, b.stride);
+      EXPECT_EQ(a.pad, b.pad);
+      EXPECT_EQ(a.pad_value, b.pad_value);
+      break;
+    }
+    case Op::BatchNorm: {
+      const auto &a = x.as<BatchNormAttrs>(), &b = y.as<BatchNormAttrs>();
+      EXPECT_TRUE(same_floats(a.gamma, b.gamma));
+      EXPECT_TRUE(same_floats(a.beta, b.beta));
+      EXPECT_TRUE(same_floats(a.mean, b.mean));
+      EXPECT_TRUE(same_floats(a.var, b.var));
+      EXPECT_TRUE(same_floats(a.bias, b.bias));
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(a.eps), std::bit_cast<std::uint32_t>(b.eps));
+      break;
+    }
+    case Op::Threshold: {
+      const auto &a = x.as<ThresholdAttrs>(), &b = y.as<ThresholdAttrs>();
+      EXPECT_EQ(a.thresholds, b.thresholds);
+      EXPECT_EQ(a.thresholds_per_channel, b.thresholds_per_channel);
+      EXPECT_EQ(a.negate, b.negate);
+      break;
+    }
+    case Op::MaxPool: {
+      const auto &a = x.as<MaxPoolAttrs>(), &b = y.as<MaxPoolAttrs>();
+      EXPECT_EQ(a.kernel, b.kernel);
+      EXPECT_EQ(a.stride, b.stride);
+      EXPECT_EQ(a.min_channels, b.min_channels);
+      break;
+    }
+    case Op::Reshape: EXPECT_EQ(x.as<ReshapeAttrs>().shape, y.as<ReshapeAttrs>().shape); break;
+    case Op::LabelSelect:
+      EXPECT_EQ(x.as<LabelSelectAttrs>().bias, y.as<LabelSelectAttrs>().bias);
+      break;
+    case Op::Sign:
+    case Op::Add:
+    case Op::Count: break;
+  }
+}
+
+void expect_round_trip(Graph original, const std::string& file_name) {
+  const std::string path = (test::temp_dir("model_file") / file_name).string();
+  save_model(original, path);  // before infer_types: types need not be known to save
+  infer_types(original);
+  const Graph loaded = load_model(path);
+  EXPECT_EQ(print_graph(loaded), print_graph(original));
+  EXPECT_EQ(loaded.name, original.name);
+  EXPECT_EQ(loaded.classes, original.classes);
+  ASSERT_EQ(loaded.nodes.size(), original.nodes.size());
+  for (std::size_t i = 0; i < loaded.nodes.size(); ++i) {
+    EXPECT_EQ(loaded.nodes[i].name, original.nodes[i].name);
+    EXPECT_EQ(loaded.nodes[i].inputs, original.nodes[i].inputs);
+    EXPECT_EQ(loaded.nodes[i].type, original.nodes[i].type);
+    expect_same_attrs(loaded.nodes[i], original.nodes[i]);
+  }
+}
+
+TEST(ModelFile, IntegerGraphRoundTrips) { expect_round_trip(integer_graph(), "integer.bnnc"); }
+
+TEST(ModelFile, FloatGraphRoundTrips) { expect_round_trip(float_graph(), "float.bnnc"); }
+
+TEST(ModelFile, EveryOpIsCovered) {
+  std::vector<bool> seen(static_cast<std::size_t>(Op::Count), false);
+  for (const Graph& g : {integer_graph(), float_graph()}) {
+    for (const Node& node : g.nodes) seen[static_cast<std::size_t>(node.op())] = true;
+  }
+  for (int op = 0; op < static_cast<int>(Op::Count); ++op) {
+    EXPECT_TRUE(seen[op]) << op_name(static_cast<Op>(op)) << " is not in the round-trip graphs";
+  }
+}
+
+std::vector<std::uint8_t> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::uint64_t le(const std::vector<std::uint8_t>& bytes, std::size_t at, std::size_t count) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < count; ++i) value |= std::uint64_t{bytes[at + i]} << (8 * i);
+  return value;
+}
+
+TEST(ModelFile, LayoutFollowsTheSpecification) {
+  const std::string path = (test::temp_dir("model_file_layout") / "m.bnnc").string();
+  save_model(integer_graph(), path);
+  const std::vector<std::uint8_t> bytes = file_bytes(path);
+  ASSERT_GT(bytes.size(), 20U);
+  EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "BNNCMODL");
+  EXPECT_EQ(le(bytes, 8, 4), kModelFormatVersion);
+  const std::uint64_t header_bytes = le(bytes, 12, 8);
+  ASSERT_LE(20 + header_bytes, bytes.size());
+  EXPECT_EQ((20 + header_bytes) % 8, 0U) << "the array section starts 8-byte aligned";
+  const auto header = nlohmann::json::parse(bytes.begin() + 20,
+                                            bytes.begin() + 20 + static_cast<long>(header_bytes));
+  EXPECT_EQ(header["array_bytes"].get<std::uint64_t>(), bytes.size() - 20 - header_bytes);
+  EXPECT_EQ(header["graph"], "every_integer_op");
+  const auto& nodes = header["nodes"];
+  ASSERT_EQ(nodes.size(), integer_graph().nodes.size());
+  // Integers are stored in the narrowest type that holds them.
+  const auto type_of = [&](int node, const char* key) {
+    return nodes[node][key]["type"].get<std::string>();
+  };
+  EXPECT_EQ(nodes[1]["op"], "quantize");
+  EXPECT_EQ(type_of(1, "table"), "int16");
+  EXPECT_EQ(nodes[3]["op"], "threshold");
+  EXPECT_EQ(type_of(3, "thresholds"), "int64");
+  EXPECT_EQ(type_of(3, "negate"), "int8");
+  EXPECT_EQ(nodes[6]["op"], "threshold");
+  EXPECT_EQ(type_of(6, "thresholds"), "int8");
+  EXPECT_EQ(nodes[10]["op"], "threshold");
+  EXPECT_EQ(type_of(10, "thresholds"), "int16");
+  EXPECT_EQ(type_of(2, "weights"), "uint64");
+  EXPECT_EQ(nodes[2]["weights"]["rows"], 5);
+  EXPECT_EQ(nodes[2]["weights"]["cols"], 27);
+  EXPECT_EQ(nodes.back()["op"], "labelselect");
+  EXPECT_EQ(type_of(static_cast<int>(nodes.size()) - 1, "bias"), "int8");
+  // Optional arrays are left out when empty.
+  EXPECT_FALSE(nodes[6].contains("negate"));
+  EXPECT_EQ(nodes[7]["op"], "maxpool");
+  EXPECT_FALSE(nodes[7].contains("min_channels"));
+  EXPECT_TRUE(nodes[4].contains("min_channels"));
+}
+
+TEST(ModelFile, SavingTwiceGivesTheSameBytes) {
+  const std::filesystem::path dir = test::temp_dir("model_file_deterministic");
+  save_model(float_graph(), (dir / "a.bnnc").string());
+  save_model(load_model((dir / "a.bnnc").string()), (dir / "b.bnnc").string());
+  EXPECT_EQ(file_bytes((dir / "a.bnnc").string()), file_bytes((dir / "b.bnnc").string()));
+}
+
+}  // namespace
+}  // namespace bnnc
