@@ -1,0 +1,143 @@
+#include "cli/compile_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace bnnc::cli {
+
+namespace {
+
+double fps_of(const CompileSummary& s) {
+  return s.estimate.bottleneck_cycles > 0
+             ? s.clock_mhz * 1e6 / static_cast<double>(s.estimate.bottleneck_cycles)
+             : 0.0;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// One horizontal bar chart: a row per block, the bottleneck block in red.
+std::string bar_chart(const CompileSummary& s, const std::string& title,
+                      const std::vector<double>& values) {
+  const auto& blocks = s.graph->blocks;
+  const double max_value = std::max(1.0, *std::max_element(values.begin(), values.end()));
+  constexpr int kRow = 18, kLabel = 150, kWidth = 420;
+  std::string svg = fmt::format(
+      "<h2>{}</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n",
+      escape(title), kLabel + kWidth + 90, kRow * static_cast<int>(blocks.size()) + 4);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const int y = static_cast<int>(i) * kRow;
+    const double w = values[i] / max_value * kWidth;
+    const bool bottleneck = static_cast<int>(i) == s.estimate.bottleneck_block;
+    svg += fmt::format(
+        "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
+        "fill=\"{}\"/><text x=\"{:.1f}\" y=\"{}\">{:.0f}</text>\n",
+        y + 13, escape(blocks[i].name), kLabel, y + 3, w, kRow - 5,
+        bottleneck ? "#d62728" : "#4c78a8", kLabel + w + 4, y + 13, values[i]);
+  }
+  return svg + "</svg>\n";
+}
+
+std::string timeline_chart(const CompileSummary& s) {
+  const auto& blocks = s.graph->blocks;
+  const double span = std::max<double>(1.0, static_cast<double>(s.timeline.latency));
+  constexpr int kRow = 18, kLabel = 150, kWidth = 600;
+  std::string svg = fmt::format(
+      "<h2>One frame: when each block is busy (estimate; latency {} cycles = {:.2f} µs at {} "
+      "MHz)</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n",
+      s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz, s.clock_mhz,
+      kLabel + kWidth + 20, kRow * static_cast<int>(blocks.size()) + 4);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const int y = static_cast<int>(i) * kRow;
+    const BlockTiming& t = s.timeline.blocks[i];
+    const double x0 = static_cast<double>(t.start) / span * kWidth;
+    const double x1 = static_cast<double>(t.end) / span * kWidth;
+    svg += fmt::format(
+        "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" "
+        "height=\"{}\" fill=\"#59a14f\"><title>{}: cycles {}–{}</title></rect>\n",
+        y + 13, escape(blocks[i].name), kLabel + x0, y + 3, std::max(1.0, x1 - x0), kRow - 5,
+        escape(blocks[i].name), t.start, t.end);
+  }
+  return svg + "</svg>\n";
+}
+
+}  // namespace
+
+nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
+    const Block& b = s.graph->blocks[i];
+    const Resources& r = s.estimate.blocks[i];
+    nlohmann::ordered_json layer = {{"name", b.name}, {"kind", block_kind_name(b.kind)}};
+    if (b.kind == BlockKind::Mvtu) {
+      layer["pe"] = b.pe;
+      layer["simd"] = b.simd;
+      layer["mmv"] = b.mmv;
+      layer["mh"] = b.mh_padded;
+      layer["mw"] = b.mw_padded;
+    }
+    layer["in_elems"] = b.in_elems;
+    layer["out_elems"] = b.out_elems;
+    layer["cycles"] = b.cycles;
+    layer["luts"] = r.luts;
+    layer["ffs"] = r.ffs;
+    layer["brams"] = r.bram18;
+    layer["start_cycle"] = s.timeline.blocks[i].start;
+    layer["end_cycle"] = s.timeline.blocks[i].end;
+    layers.push_back(layer);
+  }
+  return {{"model", s.model},
+          {"clock_mhz", s.clock_mhz},
+          {"layers", layers},
+          {"bottleneck", s.graph->blocks[s.estimate.bottleneck_block].name},
+          {"bottleneck_cycles", s.estimate.bottleneck_cycles},
+          {"fps", fps_of(s)},
+          {"latency_cycles", s.timeline.latency},
+          {"latency_source", "estimate"},
+          {"luts", s.estimate.total.luts},
+          {"ffs", s.estimate.total.ffs},
+          {"brams", s.estimate.total.bram18}};
+}
+
+std::string compile_report_html(const CompileSummary& s) {
+  std::vector<double> cycles, luts, brams;
+  for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
+    cycles.push_back(static_cast<double>(s.graph->blocks[i].cycles));
+    luts.push_back(static_cast<double>(s.estimate.blocks[i].luts));
+    brams.push_back(static_cast<double>(s.estimate.blocks[i].bram18));
+  }
+  const Block& bottleneck = s.graph->blocks[s.estimate.bottleneck_block];
+  std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bnnc: {}</title>\n"
+      "<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px}}</style>"
+      "</head><body>\n<h1>{}</h1>\n<table>\n"
+      "<tr><th align=left>bottleneck</th><td>{} ({} cycles per frame)</td></tr>\n"
+      "<tr><th align=left>throughput</th><td>{:.0f} frames/s at {} MHz</td></tr>\n"
+      "<tr><th align=left>latency (estimate)</th><td>{} cycles = {:.2f} µs</td></tr>\n"
+      "<tr><th align=left>LUTs / FFs / BRAM18 (estimate)</th><td>{} / {} / {}</td></tr>\n"
+      "</table>\n",
+      escape(s.model), escape(s.model), escape(bottleneck.name), bottleneck.cycles, fps_of(s),
+      s.clock_mhz, s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz,
+      s.estimate.total.luts, s.estimate.total.ffs, s.estimate.total.bram18);
+  html += bar_chart(s, "Cycles per frame (bottleneck in red)", cycles);
+  html += bar_chart(s, "LUTs (estimate)", luts);
+  html += bar_chart(s, "BRAM18 (estimate)", brams);
+  html += timeline_chart(s);
+  return html + "</body></html>\n";
+}
+
+}  // namespace bnnc::cli

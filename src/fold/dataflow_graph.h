@@ -1,0 +1,76 @@
+// The dataflow graph: one streaming block per piece of a layer, as FINN builds it, with the
+// folding of every block. Vocabulary (FINN's, kept on purpose; DESIGN.md §3):
+//
+//   MH, MW   a matrix layer's rows (output channels) and columns (synapses, K·K·C for a conv)
+//   PE       rows computed in parallel; row r lives in PE r mod PE, at slot r div PE
+//   SIMD     synapses each PE consumes per cycle
+//   NF       neuron fold   = MH/PE  (MH padded up to a multiple of PE with rows that never fire)
+//   SF       synapse fold  = MW/SIMD (MW padded up to a multiple of SIMD with bits that add 0)
+//   MMV      output pixels computed in parallel, sharing the weights
+//   cycles   per frame: an MVTU takes NF · SF · OFM_H · OFM_W / MMV
+//
+// Blocks stream elements in words; a block's `in_elems`/`out_elems` say how many elements make
+// one word (a MVTU reads SIMD and writes PE). A width converter (DWC) sits wherever a producer's
+// word differs from its consumer's.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace bnnc {
+
+enum class BlockKind {
+  Input,             // the input stream (pixels, possibly through a quantize table)
+  Thresholding,      // a threshold with no matrix layer before it (e.g. on raw pixels)
+  FmPadding,         // adds the border of a padded conv
+  Swu,               // sliding window unit: streaming im2col with a line buffer
+  Mvtu,              // matrix-vector(-threshold) unit
+  StreamingMaxPool,  // OR/AND pooling on bits
+  LabelSelect,       // argmax (+ per-class bias)
+  Dwc,               // stream width converter
+  Count
+};
+
+const char* block_kind_name(BlockKind kind);
+
+struct Block {
+  std::string name;
+  BlockKind kind = BlockKind::Input;
+  std::vector<int> inputs;  // blocks it reads
+  int layer = -1;           // the IR node it computes (MVTU: the dense/conv2d)
+  int threshold = -1;       // MVTU: the fused threshold node, or -1 (raw popcounts out)
+
+  // Feature maps (HWC); a vector is 1×1×C.
+  int ifm_h = 1, ifm_w = 1, ifm_c = 1;
+  int ofm_h = 1, ofm_w = 1, ofm_c = 1;
+  int kernel = 1, stride = 1, pad = 0;
+
+  // Matrix (MVTU only): real and padded sizes, and the folding.
+  int mh = 0, mw = 0;
+  int mh_padded = 0, mw_padded = 0;
+  int pe = 1, simd = 1, mmv = 1;
+
+  int in_bits = 1, out_bits = 1;    // width of one element in and out
+  int in_elems = 1, out_elems = 1;  // elements per stream word in and out
+  int acc_bits = 0;                 // MVTU accumulator width
+
+  std::int64_t cycles = 0;  // per frame, set by apply_folding
+
+  std::int64_t nf() const { return mh_padded / pe; }
+  std::int64_t sf() const { return mw_padded / simd; }
+  int in_word_bits() const { return in_bits * in_elems; }
+  int out_word_bits() const { return out_bits * out_elems; }
+};
+
+struct DataflowGraph {
+  Graph ir;  // the streamlined network it was lowered from
+  std::vector<Block> blocks;  // topological order; the last one yields the class
+
+  std::vector<int> mvtus() const;  // indices of the MVTU blocks, in order
+  int find(const std::string& name) const;
+};
+
+}  // namespace bnnc

@@ -1,0 +1,41 @@
+// The cost model: LUTs, FFs and 18-Kbit block RAMs per block, written down in
+// docs/cost-model.md. Its constants are first guesses in FINN's spirit; the RTL issue calibrates
+// them against Yosys.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+struct Resources {
+  std::int64_t luts = 0;
+  std::int64_t ffs = 0;
+  std::int64_t bram18 = 0;  // in 18-Kbit units (a RAMB36 counts 2)
+
+  Resources& operator+=(const Resources& other) {
+    luts += other.luts;
+    ffs += other.ffs;
+    bram18 += other.bram18;
+    return *this;
+  }
+};
+
+// A memory of `depth` words of `width` bits: LUTRAM when small, else the cheapest RAMB18
+// aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36).
+Resources estimate_memory(std::int64_t depth, std::int64_t width);
+
+Resources estimate_block(const Block& block);
+
+struct Estimate {
+  std::vector<Resources> blocks;  // one per block
+  Resources total;
+  std::int64_t bottleneck_cycles = 0;
+  int bottleneck_block = -1;
+};
+
+Estimate estimate_graph(const DataflowGraph& graph);
+
+}  // namespace bnnc

@@ -1,0 +1,27 @@
+// An analytic timeline of one frame through the pipeline: when each block starts and finishes,
+// counted in cycles from the first input word. Blocks overlap: a block starts as soon as its
+// producer has emitted the first thing it needs (a SWU: K rows of the image; an MVTU: one
+// window), not when its producer has finished — so the latency is far below the sum of the
+// blocks' cycles (the LP-BNN effect, DESIGN.md §3). The cycle simulator measures the same.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+struct BlockTiming {
+  std::int64_t start = 0;  // first cycle the block works on this frame
+  std::int64_t end = 0;    // cycle after its last output of this frame
+};
+
+struct Timeline {
+  std::vector<BlockTiming> blocks;
+  std::int64_t latency = 0;  // first input word in → class out
+};
+
+Timeline estimate_timeline(const DataflowGraph& graph);
+
+}  // namespace bnnc

@@ -1,0 +1,52 @@
+// The folding of a network: per matrix layer (MVTU) its PE, SIMD and MMV, and optionally the
+// padded matrix size (BNN-PYNQ pads LFC's 784 inputs to 832 and its last layers' 10 rows to 64;
+// padded rows never fire and padded columns add nothing, but cycles count them).
+//
+// Folding files are JSON, either bnnc's own
+//   {"layers": [{"name": "conv0", "pe": 16, "simd": 3}, {"name": "fc8", "pe": 4, "simd": 1,
+//                "rows": 64}, ...]}
+// or FINN's folding_config.json, whose MVAU entries ("MatrixVectorActivation_0",
+// "StreamingFCLayer_Batch_3", "MVAU_hls_1", ...) are taken in order (PE, SIMD; other entries and
+// keys are ignored).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+struct LayerFolding {
+  std::string name;  // the MVTU's layer name
+  int pe = 1;
+  int simd = 1;
+  int mmv = 1;
+  int rows = 0;  // padded MH; 0 = the smallest multiple of PE ≥ MH
+  int cols = 0;  // padded MW; 0 = the smallest multiple of SIMD ≥ MW
+};
+
+struct Folding {
+  std::vector<LayerFolding> layers;  // one per MVTU, in order
+  int input_elems = 0;               // elements per input word; 0 = one pixel (all channels)
+};
+
+// Reads a folding file for `graph` (names checked against its MVTUs; MVTUs the file does not
+// mention keep PE = SIMD = 1). Throws bnnc::Error naming the file, the layer and the problem.
+Folding read_folding_file(const std::string& path, const DataflowGraph& graph);
+void write_folding_file(const Folding& folding, const std::string& path);
+std::string folding_json(const Folding& folding);
+
+// The folding the graph has now.
+Folding folding_of(const DataflowGraph& graph);
+
+// Sets PE/SIMD/MMV/padding of every MVTU and the stream widths and cycles of every block, and
+// inserts width converters where a producer's word differs from its consumer's. An impossible
+// folding throws bnnc::Error naming the layer, the rule and the values.
+DataflowGraph apply_folding(const DataflowGraph& graph, const Folding& folding);
+
+// The same on a bare chain of blocks (inputs by index into `blocks`): what apply_folding does
+// after copying the network, and what the folding search runs on pieces of a network.
+std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding);
+
+}  // namespace bnnc

@@ -1,0 +1,170 @@
+#include "fold/lower_to_dataflow.h"
+
+#include <set>
+
+#include "ir/infer_types.h"
+
+namespace bnnc {
+
+namespace {
+
+struct Shape3 {
+  int h = 1, w = 1, c = 1;
+};
+
+Shape3 shape3(const TensorType& type) {
+  if (type.shape.size() == 3) return {type.shape[0], type.shape[1], type.shape[2]};
+  return {1, 1, static_cast<int>(type.elements())};
+}
+
+int element_bits(const DType& type) { return type.is_bit() ? 1 : type.bits; }
+
+class Lowering {
+ public:
+  explicit Lowering(const Graph& graph) { out_.ir = graph; }
+
+  DataflowGraph run() {
+    const Graph& g = out_.ir;
+    infer_types(out_.ir);
+    for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i) {
+      const Node& node = g.nodes[i];
+      if (consumed_.count(i) != 0) continue;
+      switch (node.op()) {
+        case Op::Input: lower_input(i); break;
+        case Op::Quantize:
+          reject(node, "a quantize table is supported only right after the input");
+        case Op::Reshape: break;
+        case Op::Threshold: lower_thresholding(i); break;
+        case Op::Conv2d: lower_conv(i); break;
+        case Op::Dense: lower_dense(i); break;
+        case Op::MaxPool: lower_pool(i); break;
+        case Op::LabelSelect: lower_label_select(i); break;
+        case Op::BatchNorm:
+        case Op::Sign:
+          reject(node, "the dataflow compiler needs an integer-only graph; streamline it first");
+        case Op::Add: reject(node, "residual adds are not supported by the dataflow compiler yet");
+        case Op::Count: break;
+      }
+      if (node.op() != Op::LabelSelect && g.consumers(i).size() > 1) {
+        reject(node, "feeds {} layers; branching streams are not supported yet",
+               g.consumers(i).size());
+      }
+    }
+    if (out_.blocks.empty() || out_.blocks.back().kind != BlockKind::LabelSelect) {
+      fail("graph '{}': the dataflow compiler needs a network that ends in labelselect",
+           g.name);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  template <typename... Args>
+  [[noreturn]] void reject(const Node& node, fmt::format_string<Args...> format, Args&&... args) {
+    fail("layer '{}' ({}): {}", node.name, op_name(node.op()),
+         fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  // The only consumer of node i that is of the given op, or -1.
+  int sole_consumer(int i, Op op) const {
+    const std::vector<int> consumers = out_.ir.consumers(i);
+    if (consumers.size() == 1 && out_.ir.nodes[consumers[0]].op() == op) return consumers[0];
+    return -1;
+  }
+
+  Block& add(std::string name, BlockKind kind, int layer, const TensorType& in,
+             const TensorType& out) {
+    Block b;
+    b.name = std::move(name);
+    b.kind = kind;
+    b.layer = layer;
+    if (last_ >= 0) b.inputs = {last_};
+    const Shape3 i = shape3(in), o = shape3(out);
+    b.ifm_h = i.h, b.ifm_w = i.w, b.ifm_c = i.c;
+    b.ofm_h = o.h, b.ofm_w = o.w, b.ofm_c = o.c;
+    b.in_bits = element_bits(in.dtype);
+    b.out_bits = element_bits(out.dtype);
+    out_.blocks.push_back(b);
+    last_ = static_cast<int>(out_.blocks.size()) - 1;
+    return out_.blocks.back();
+  }
+
+  void lower_input(int i) {
+    const Graph& g = out_.ir;
+    const int quantize = sole_consumer(i, Op::Quantize);
+    const int last = quantize >= 0 ? quantize : i;
+    if (quantize >= 0) consumed_.insert(quantize);
+    add(g.nodes[i].name, BlockKind::Input, last, g.nodes[i].type, g.nodes[last].type);
+  }
+
+  void lower_thresholding(int i) {
+    const Node& node = out_.ir.nodes[i];
+    add(node.name, BlockKind::Thresholding, i, out_.ir.nodes[node.inputs[0]].type, node.type);
+  }
+
+  // An MVTU for matrix layer i, with the threshold after it fused when it is the only reader.
+  void add_mvtu(int i, const TensorType& in, const BinaryMatrix& weights) {
+    const Graph& g = out_.ir;
+    const int threshold = sole_consumer(i, Op::Threshold);
+    const TensorType& out = g.nodes[threshold >= 0 ? threshold : i].type;
+    Block& b = add(g.nodes[i].name, BlockKind::Mvtu, i, in, out);
+    b.threshold = threshold;
+    if (threshold >= 0) consumed_.insert(threshold);
+    b.mh = b.mh_padded = weights.rows();
+    b.mw = b.mw_padded = weights.cols();
+    b.acc_bits = g.nodes[i].type.dtype.bits;
+    const Node& node = g.nodes[i];
+    if (node.op() == Op::Conv2d) {
+      const auto& a = node.as<Conv2dAttrs>();
+      b.kernel = a.kernel, b.stride = a.stride, b.pad = a.pad;
+    }
+  }
+
+  void lower_conv(int i) {
+    const Graph& g = out_.ir;
+    const Node& node = g.nodes[i];
+    const auto& a = node.as<Conv2dAttrs>();
+    TensorType in = g.nodes[node.inputs[0]].type;
+    if (a.pad > 0) {
+      TensorType padded = in;
+      padded.shape[0] += 2 * a.pad;
+      padded.shape[1] += 2 * a.pad;
+      Block& pad = add(node.name + ".pad", BlockKind::FmPadding, i, in, padded);
+      pad.pad = a.pad;
+      in = padded;
+    }
+    // The SWU turns the image into K·K·C windows, one per output pixel.
+    const TensorType windows{in.dtype, {node.type.shape[0], node.type.shape[1],
+                                        a.kernel * a.kernel * in.shape[2]}};
+    Block& swu = add(node.name + ".swu", BlockKind::Swu, i, in, windows);
+    swu.kernel = a.kernel, swu.stride = a.stride;
+    add_mvtu(i, windows, a.weights);
+  }
+
+  void lower_dense(int i) {
+    const Node& node = out_.ir.nodes[i];
+    add_mvtu(i, out_.ir.nodes[node.inputs[0]].type, node.as<DenseAttrs>().weights);
+  }
+
+  void lower_pool(int i) {
+    const Node& node = out_.ir.nodes[i];
+    Block& b = add(node.name, BlockKind::StreamingMaxPool, i,
+                   out_.ir.nodes[node.inputs[0]].type, node.type);
+    b.kernel = node.as<MaxPoolAttrs>().kernel;
+    b.stride = node.as<MaxPoolAttrs>().stride;
+  }
+
+  void lower_label_select(int i) {
+    const Node& node = out_.ir.nodes[i];
+    add(node.name, BlockKind::LabelSelect, i, out_.ir.nodes[node.inputs[0]].type, node.type);
+  }
+
+  DataflowGraph out_;
+  std::set<int> consumed_;
+  int last_ = -1;
+};
+
+}  // namespace
+
+DataflowGraph lower_to_dataflow(const Graph& graph) { return Lowering(graph).run(); }
+
+}  // namespace bnnc

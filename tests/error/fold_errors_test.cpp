@@ -1,0 +1,85 @@
+// Impossible foldings and unsupported graphs name the layer, the rule and the values.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fold/choose_folding.h"
+#include "fold/lower_to_dataflow.h"
+#include "ir/infer_types.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+// bits [6,6,8] → conv 16×72 → threshold → flatten → dense 10×256 → labelselect.
+Graph small_cnn() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{6, 6, 8}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(16, 72), 3, 1, 0, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {conv});
+  const int flat = g.add("flatten", ReshapeAttrs{{256}}, {thr});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 256)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
+
+TEST(FoldErrors, PeMustDivideThePaddedRows) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 16, 8, 1, 0, 0}, {"fc", 4, 1, 1, 14, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'fc': PE 4 must divide the (padded) rows 14")));
+}
+
+TEST(FoldErrors, ConvSimdMustDivideTheChannels) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 1, 3, 1, 0, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv': SIMD 3 must divide the input "
+                                             "channels 8")));
+}
+
+TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 1, 1, 3, 0, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv': MMV 3 must divide the output width 4")));
+}
+
+TEST(FoldErrors, UnreachableTargetNamesTheLayer) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  EXPECT_THAT([&] { choose_folding_for_cycles(g, 3); },
+              ThrowsMessage<Error>(HasSubstr("cannot meet 3 cycles per frame")));
+}
+
+TEST(FoldErrors, FoldingFileNamesAnUnknownLayer) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const auto path = test::temp_dir("fold-errors") / "folding.json";
+  std::ofstream(path) << R"({"layers": [{"name": "conv9", "pe": 2}]})";
+  EXPECT_THAT([&] { read_folding_file(path.string(), g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv9' is not a matrix layer of this network")));
+}
+
+TEST(FoldErrors, FloatGraphsMustBeStreamlinedFirst) {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{4}, DType::bit()});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(2, 4)}, {in});
+  const int bn = g.add("bn", BatchNormAttrs{{1, 1}, {0, 0}, {0, 0}, {1, 1}, {}, 1e-5F}, {fc});
+  const int sign = g.add("sign", SignAttrs{}, {bn});
+  const int out = g.add("out", DenseAttrs{BinaryMatrix(2, 2)}, {sign});
+  g.add("label", LabelSelectAttrs{}, {out});
+  infer_types(g);
+  EXPECT_THAT([&] { lower_to_dataflow(g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'bn' (batchnorm): the dataflow compiler needs "
+                                             "an integer-only graph; streamline it first")));
+}
+
+}  // namespace
+}  // namespace bnnc

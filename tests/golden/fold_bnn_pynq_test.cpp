@@ -1,0 +1,65 @@
+// The dataflow compiler on BNN-PYNQ's networks: BNN-PYNQ's own foldings give its cycle counts
+// exactly (DESIGN.md §4), and the folding search meets FINN's fastest published designs.
+#include <gtest/gtest.h>
+
+#include "fold/choose_folding.h"
+#include "fold/lower_to_dataflow.h"
+#include "io/bnn_pynq_importer.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+std::vector<std::int64_t> mvtu_cycles(const DataflowGraph& graph) {
+  std::vector<std::int64_t> cycles;
+  for (int i : graph.mvtus()) cycles.push_back(graph.blocks[i].cycles);
+  return cycles;
+}
+
+std::string folding_file(const std::string& name) {
+  return std::string(BNNC_SOURCE_DIR) + "/foldings/" + name;
+}
+
+TEST(FoldBnnPynq, CnvWithItsFoldingTakesItsCycles) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/cifar10/cnvW1A1");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Cnv));
+  const DataflowGraph folded =
+      apply_folding(lowered, read_folding_file(folding_file("cnv-w1a1-bnn-pynq.json"), lowered));
+  EXPECT_EQ(mvtu_cycles(folded), (std::vector<std::int64_t>{32400, 28224, 20736, 28800, 20736,
+                                                            18432, 32768, 32768, 8192}));
+  EXPECT_EQ(estimate_graph(folded).bottleneck_cycles, 32768);
+}
+
+TEST(FoldBnnPynq, LfcWithItsFoldingTakesItsCycles) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Lfc));
+  const DataflowGraph folded =
+      apply_folding(lowered, read_folding_file(folding_file("lfc-w1a1-bnn-pynq.json"), lowered));
+  EXPECT_EQ(mvtu_cycles(folded), (std::vector<std::int64_t>{416, 512, 512, 512}));
+}
+
+TEST(FoldBnnPynq, TargetFpsMeetsFinnCnvMax) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/cifar10/cnvW1A1");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Cnv));
+  // 21,906 frames/s at 200 MHz: at most 9,130 cycles per frame.
+  const DataflowGraph folded = apply_folding(lowered, choose_folding_for_cycles(lowered, 9130));
+  const Estimate e = estimate_graph(folded);
+  EXPECT_LE(e.bottleneck_cycles, 9130);
+  for (const Block& b : folded.blocks) EXPECT_LE(b.cycles, 9130) << b.name;
+  // The search is resource-aware: a slower target never costs more.
+  const Estimate slower =
+      estimate_graph(apply_folding(lowered, choose_folding_for_cycles(lowered, 32768)));
+  EXPECT_LT(slower.total.luts + kLutsPerBram18 * slower.total.bram18,
+            e.total.luts + kLutsPerBram18 * e.total.bram18);
+}
+
+TEST(FoldBnnPynq, TargetFpsMeetsFinnLfcMax) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Lfc));
+  // 1,561,000 frames/s at 200 MHz: at most 128 cycles per frame.
+  const DataflowGraph folded = apply_folding(lowered, choose_folding_for_cycles(lowered, 128));
+  EXPECT_LE(estimate_graph(folded).bottleneck_cycles, 128);
+}
+
+}  // namespace
+}  // namespace bnnc

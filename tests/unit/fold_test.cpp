@@ -1,0 +1,121 @@
+// Lowering and folding of a small hand-built CNN: blocks, stream widths, cycles, the folding file
+// round trip, FINN's folding_config.json, and the estimate's basic monotonicity.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fold/choose_folding.h"
+#include "fold/estimate_timeline.h"
+#include "fold/lower_to_dataflow.h"
+#include "ir/infer_types.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+// bits [6,6,8] → pad-1 conv 16×72 → threshold → pool 2 → flatten → dense 10×144 → labelselect.
+Graph small_cnn() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{6, 6, 8}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(16, 72), 3, 1, 1, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {conv});
+  const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {thr});
+  const int flat = g.add("flatten", ReshapeAttrs{{144}}, {pool});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 144)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
+
+std::vector<std::string> kinds(const DataflowGraph& g) {
+  std::vector<std::string> result;
+  for (const Block& b : g.blocks) result.push_back(block_kind_name(b.kind));
+  return result;
+}
+
+TEST(Fold, LowersToStreamingBlocks) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  EXPECT_EQ(kinds(g), (std::vector<std::string>{"Input", "FMPadding", "SWU", "MVTU",
+                                                "StreamingMaxPool", "MVTU", "LabelSelect"}));
+  const Block& conv = g.blocks[g.find("conv")];
+  EXPECT_EQ(conv.threshold, 2);  // the threshold is fused into the MVTU
+  EXPECT_EQ(conv.mh, 16);
+  EXPECT_EQ(conv.mw, 72);
+}
+
+TEST(Fold, CyclesFollowFinnsFormula) {
+  const DataflowGraph lowered = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 4, 8, 1, 0, 0}, {"fc", 5, 16, 1, 0, 0}};
+  const DataflowGraph g = apply_folding(lowered, f);
+  // conv: NF = 16/4, SF = 72/8, 6×6 output pixels.
+  EXPECT_EQ(g.blocks[g.find("conv")].cycles, 4 * 9 * 36);
+  EXPECT_EQ(g.blocks[g.find("fc")].cycles, 2 * 9);
+  // The conv's output words (PE 4) feed the pool as they are; the dense layer reads SIMD 16:
+  // a width converter sits in front of it.
+  EXPECT_GE(g.find("fc.dwc"), 0);
+  EXPECT_EQ(g.blocks[g.find("fc.dwc")].in_elems, 4);
+  EXPECT_EQ(g.blocks[g.find("fc.dwc")].out_elems, 16);
+  // Rows padded to a multiple of PE never fire but take cycles.
+  f.layers[1] = {"fc", 4, 16, 1, 0, 0};
+  const DataflowGraph padded = apply_folding(lowered, f);
+  EXPECT_EQ(padded.blocks[padded.find("fc")].mh_padded, 12);
+  EXPECT_EQ(padded.blocks[padded.find("fc")].cycles, 3 * 9);
+}
+
+TEST(Fold, FoldingFileRoundTripsAndFinnShapeIsAccepted) {
+  const DataflowGraph lowered = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 4, 8, 3, 0, 0}, {"fc", 5, 16, 1, 0, 0}};
+  const auto dir = test::temp_dir("fold-unit");
+  write_folding_file(folding_of(apply_folding(lowered, f)), (dir / "f.json").string());
+  const Folding back = read_folding_file((dir / "f.json").string(), lowered);
+  ASSERT_EQ(back.layers.size(), 2U);
+  EXPECT_EQ(back.layers[0].mmv, 3);
+  EXPECT_EQ(back.layers[1].pe, 5);
+  std::ofstream(dir / "finn.json") << R"({"Defaults": {},
+      "ConvolutionInputGenerator_0": {"SIMD": 8},
+      "MatrixVectorActivation_0": {"PE": 8, "SIMD": 4, "ram_style": "block"},
+      "MatrixVectorActivation_1": {"PE": 2, "SIMD": 9}})";
+  const Folding finn = read_folding_file((dir / "finn.json").string(), lowered);
+  ASSERT_EQ(finn.layers.size(), 2U);
+  EXPECT_EQ(finn.layers[0].name, "conv");
+  EXPECT_EQ(finn.layers[0].pe, 8);
+  EXPECT_EQ(finn.layers[1].simd, 9);
+}
+
+TEST(Fold, SearchMeetsEveryTargetAndFasterCostsMore) {
+  const DataflowGraph lowered = lower_to_dataflow(small_cnn());
+  std::int64_t previous_cost = -1;
+  for (std::int64_t target : {5000, 1000, 300, 100, 70}) {
+    const DataflowGraph g = apply_folding(lowered, choose_folding_for_cycles(lowered, target));
+    const Estimate e = estimate_graph(g);
+    EXPECT_LE(e.bottleneck_cycles, target);
+    const std::int64_t cost = e.total.luts + kLutsPerBram18 * e.total.bram18;
+    EXPECT_GE(cost, previous_cost) << "target " << target;
+    previous_cost = cost;
+  }
+}
+
+TEST(Fold, LayersOverlapWithinAFrame) {
+  const DataflowGraph lowered = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = apply_folding(lowered, Folding{});
+  const Timeline t = estimate_timeline(g);
+  std::int64_t sum = 0;
+  for (const Block& b : g.blocks) sum += b.cycles;
+  EXPECT_LT(t.latency, sum);
+  EXPECT_GE(t.latency, estimate_graph(g).bottleneck_cycles);
+  // The pool starts before the conv has finished.
+  EXPECT_LT(t.blocks[g.find("pool")].start, t.blocks[g.find("conv")].end);
+}
+
+TEST(Fold, MemoryEstimatePicksTheCheapestShape) {
+  EXPECT_EQ(estimate_memory(64, 32).bram18, 0);   // small: LUTRAM
+  EXPECT_EQ(estimate_memory(64, 32).luts, 32);
+  EXPECT_EQ(estimate_memory(512, 36).bram18, 1);  // one RAMB18 as 512×36
+  EXPECT_EQ(estimate_memory(1024, 36).bram18, 2);
+  EXPECT_EQ(estimate_memory(16384, 1).bram18, 1);
+}
+
+}  // namespace
+}  // namespace bnnc
