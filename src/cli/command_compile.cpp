@@ -65,14 +65,15 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 }
 
 int run_compile(const CompileOptions& o) {
-  const int ways = (o.target_fps > 0 ? 1 : 0) + (o.folding.empty() ? 0 : 1) +
-                   (o.objective == "latency" ? 1 : 0);
+  const int ways =
+      (o.target_fps > 0 ? 1 : 0) + (o.folding.empty() ? 0 : 1) + (o.objective == "latency" ? 1 : 0);
   if (o.objective != "throughput" && o.objective != "latency") {
     fail("--objective: '{}' is not throughput or latency", o.objective);
   }
   if (ways != 1) {
-    fail("give exactly one of --target-fps F, --folding FILE or --objective latency --budget "
-         "luts=L,brams=B");
+    fail(
+        "give exactly one of --target-fps F, --folding FILE or --objective latency --budget "
+        "luts=L,brams=B");
   }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Graph graph = load_network(o.model);
@@ -117,13 +118,12 @@ int run_compile(const CompileOptions& o) {
   for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
     const Block& b = folded.blocks[i];
     const bool mvtu = b.kind == BlockKind::Mvtu;
-    text += fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name,
-                        block_kind_name(b.kind), mvtu ? std::to_string(b.pe) : "",
-                        mvtu ? std::to_string(b.simd) : "", format_count(b.cycles),
-                        format_count(summary.estimate.blocks[i].luts),
-                        summary.estimate.blocks[i].bram18,
-                        static_cast<int>(i) == summary.estimate.bottleneck_block ? "  ← bottleneck"
-                                                                                 : "");
+    text += fmt::format(
+        "{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name, block_kind_name(b.kind),
+        mvtu ? std::to_string(b.pe) : "", mvtu ? std::to_string(b.simd) : "",
+        format_count(b.cycles), format_count(summary.estimate.blocks[i].luts),
+        summary.estimate.blocks[i].bram18,
+        static_cast<int>(i) == summary.estimate.bottleneck_block ? "  ← bottleneck" : "");
   }
   text += fmt::format(
       "bottleneck {} cycles → {:.0f} frames/s at {} MHz; latency ≈ {} cycles ({:.2f} µs, "

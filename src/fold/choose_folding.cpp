@@ -80,7 +80,8 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
          max_cycles);
   }
   for (int d : input_widths) options[0].push_back({"", 0, 0, 1, 0, d});
-  for (std::size_t k = 0; k < mvtus.size(); ++k) options[k + 1] = candidates(graph.blocks[mvtus[k]]);
+  for (std::size_t k = 0; k < mvtus.size(); ++k)
+    options[k + 1] = candidates(graph.blocks[mvtus[k]]);
 
   const auto folding_of_pair = [&](std::size_t stage, const LayerFolding& prev,
                                    const LayerFolding& cur) {
@@ -100,8 +101,8 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
     const int from_block = stage == 1 ? 0 : mvtus[stage - 2];
     const int to_block = mvtus[stage - 1];
     // The last stage also carries the blocks after the final MVTU (the label-select).
-    const int end_block = stage + 1 == options.size() ? static_cast<int>(graph.blocks.size()) - 1
-                                                      : to_block;
+    const int end_block =
+        stage + 1 == options.size() ? static_cast<int>(graph.blocks.size()) - 1 : to_block;
     const std::vector<Block> chain = segment(graph, from_block, end_block);
     steps[stage].assign(options[stage].size(), Step{});
     for (std::size_t c = 0; c < options[stage].size(); ++c) {
@@ -121,18 +122,18 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
     });
     if (!any) {
       const Block& b = graph.blocks[to_block];
-      fail("layer '{}': cannot meet {} cycles per frame even fully unfolded (MH {}, MW {}, "
-           "{}×{} output pixels)",
-           b.name, max_cycles, b.mh, b.mw, b.ofm_h, b.ofm_w);
+      fail(
+          "layer '{}': cannot meet {} cycles per frame even fully unfolded (MH {}, MW {}, "
+          "{}×{} output pixels)",
+          b.name, max_cycles, b.mh, b.mw, b.ofm_h, b.ofm_w);
     }
   }
   // Walk back from the cheapest final choice.
   const std::vector<Step>& last = steps.back();
-  int choice = static_cast<int>(std::min_element(last.begin(), last.end(),
-                                                 [](const Step& a, const Step& b) {
-                                                   return a.cost < b.cost;
-                                                 }) -
-                                last.begin());
+  int choice = static_cast<int>(
+      std::min_element(last.begin(), last.end(),
+                       [](const Step& a, const Step& b) { return a.cost < b.cost; }) -
+      last.begin());
   Folding folding;
   folding.layers.resize(mvtus.size());
   for (std::size_t stage = options.size() - 1; stage >= 1; --stage) {
@@ -154,9 +155,10 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   Folding best = choose_folding_for_cycles(graph, hi);
   if (!fits(best)) {
     const Estimate e = estimate_graph(apply_folding(graph, best));
-    fail("budget: even the most folded design needs {} LUTs and {} BRAM18 (budget {} LUTs, {} "
-         "BRAM18)",
-         e.total.luts, e.total.bram18, budget.luts, budget.bram18);
+    fail(
+        "budget: even the most folded design needs {} LUTs and {} BRAM18 (budget {} LUTs, {} "
+        "BRAM18)",
+        e.total.luts, e.total.bram18, budget.luts, budget.bram18);
   }
   std::int64_t lo = 1;
   while (lo < hi) {

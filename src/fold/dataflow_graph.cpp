@@ -6,8 +6,8 @@ namespace bnnc {
 
 const char* block_kind_name(BlockKind kind) {
   static constexpr std::array<const char*, static_cast<int>(BlockKind::Count)> kNames = {
-      "Input", "Thresholding", "FMPadding", "SWU", "MVTU", "StreamingMaxPool", "LabelSelect",
-      "DWC"};
+      "Input", "Thresholding",     "FMPadding",   "SWU",
+      "MVTU",  "StreamingMaxPool", "LabelSelect", "DWC"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 

@@ -66,7 +66,7 @@ struct Block {
 };
 
 struct DataflowGraph {
-  Graph ir;  // the streamlined network it was lowered from
+  Graph ir;                   // the streamlined network it was lowered from
   std::vector<Block> blocks;  // topological order; the last one yields the class
 
   std::vector<int> mvtus() const;  // indices of the MVTU blocks, in order

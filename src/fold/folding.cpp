@@ -37,8 +37,10 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
            b.mw);
   }
   if (conv && b.mw / (b.kernel * b.kernel) % f.simd != 0) {
-    reject(b, "SIMD {} must divide the input channels {} (the SWU emits one channel group at a "
-           "time)", f.simd, b.mw / (b.kernel * b.kernel));
+    reject(b,
+           "SIMD {} must divide the input channels {} (the SWU emits one channel group at a "
+           "time)",
+           f.simd, b.mw / (b.kernel * b.kernel));
   }
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
@@ -114,8 +116,8 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
         const std::int64_t total = elements_out(b);
         const int elems = folding.input_elems > 0 ? folding.input_elems : b.ofm_c;
         if (total % elems != 0) {
-          fail("layer '{}': {} elements per input word must divide the {} input elements",
-               b.name, elems, total);
+          fail("layer '{}': {} elements per input word must divide the {} input elements", b.name,
+               elems, total);
         }
         b.in_elems = b.out_elems = elems;
         b.cycles = total / elems;
@@ -203,9 +205,11 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
   const auto number = [&](const nlohmann::json& entry, const char* key, int fallback,
                           const std::string& where) {
     if (!entry.contains(key)) return fallback;
-    if (!entry[key].is_number_integer()) fail("{}: {}: \"{}\" must be an integer", path, where, key);
+    if (!entry[key].is_number_integer())
+      fail("{}: {}: \"{}\" must be an integer", path, where, key);
     const auto value = entry[key].get<long long>();
-    if (value < 0 || value > (1 << 24)) fail("{}: {}: \"{}\" = {} is out of range", path, where, key, value);
+    if (value < 0 || value > (1 << 24))
+      fail("{}: {}: \"{}\" = {} is out of range", path, where, key, value);
     return static_cast<int>(value);
   };
   try {
@@ -221,14 +225,15 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         if (index < 0 || graph.blocks[index].kind != BlockKind::Mvtu) {
           fail("{}: layer '{}' is not a matrix layer of this network", path, name);
         }
-        folding.layers.push_back({name, number(entry, "pe", 1, name), number(entry, "simd", 1, name),
-                                  number(entry, "mmv", 1, name), number(entry, "rows", 0, name),
-                                  number(entry, "cols", 0, name)});
+        folding.layers.push_back({name, number(entry, "pe", 1, name),
+                                  number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
+                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name)});
       }
       return folding;
     }
     // FINN's folding_config.json: {"Defaults": {...}, "MatrixVectorActivation_0": {"PE": ..}}.
-    static const std::regex kMvau(R"((MatrixVectorActivation|StreamingFCLayer_Batch|MVAU)\w*?_(\d+))");
+    static const std::regex kMvau(
+        R"((MatrixVectorActivation|StreamingFCLayer_Batch|MVAU)\w*?_(\d+))");
     if (!json.is_object()) fail("{}: expected a JSON object", path);
     for (const auto& [key, entry] : json.items()) {
       std::smatch match;

@@ -31,8 +31,7 @@ class Lowering {
       if (consumed_.count(i) != 0) continue;
       switch (node.op()) {
         case Op::Input: lower_input(i); break;
-        case Op::Quantize:
-          reject(node, "a quantize table is supported only right after the input");
+        case Op::Quantize: reject(node, "a quantize table is supported only right after the input");
         case Op::Reshape: break;
         case Op::Threshold: lower_thresholding(i); break;
         case Op::Conv2d: lower_conv(i); break;
@@ -51,8 +50,7 @@ class Lowering {
       }
     }
     if (out_.blocks.empty() || out_.blocks.back().kind != BlockKind::LabelSelect) {
-      fail("graph '{}': the dataflow compiler needs a network that ends in labelselect",
-           g.name);
+      fail("graph '{}': the dataflow compiler needs a network that ends in labelselect", g.name);
     }
     return std::move(out_);
   }
@@ -133,8 +131,8 @@ class Lowering {
       in = padded;
     }
     // The SWU turns the image into K·K·C windows, one per output pixel.
-    const TensorType windows{in.dtype, {node.type.shape[0], node.type.shape[1],
-                                        a.kernel * a.kernel * in.shape[2]}};
+    const TensorType windows{
+        in.dtype, {node.type.shape[0], node.type.shape[1], a.kernel * a.kernel * in.shape[2]}};
     Block& swu = add(node.name + ".swu", BlockKind::Swu, i, in, windows);
     swu.kernel = a.kernel, swu.stride = a.stride;
     add_mvtu(i, windows, a.weights);
@@ -147,8 +145,8 @@ class Lowering {
 
   void lower_pool(int i) {
     const Node& node = out_.ir.nodes[i];
-    Block& b = add(node.name, BlockKind::StreamingMaxPool, i,
-                   out_.ir.nodes[node.inputs[0]].type, node.type);
+    Block& b = add(node.name, BlockKind::StreamingMaxPool, i, out_.ir.nodes[node.inputs[0]].type,
+                   node.type);
     b.kernel = node.as<MaxPoolAttrs>().kernel;
     b.stride = node.as<MaxPoolAttrs>().stride;
   }

@@ -49,8 +49,9 @@ TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
   const DataflowGraph g = lower_to_dataflow(small_cnn());
   Folding f;
   f.layers = {{"conv", 1, 1, 3, 0, 0}};
-  EXPECT_THAT([&] { apply_folding(g, f); },
-              ThrowsMessage<Error>(HasSubstr("layer 'conv': MMV 3 must divide the output width 4")));
+  EXPECT_THAT(
+      [&] { apply_folding(g, f); },
+      ThrowsMessage<Error>(HasSubstr("layer 'conv': MMV 3 must divide the output width 4")));
 }
 
 TEST(FoldErrors, UnreachableTargetNamesTheLayer) {
@@ -63,8 +64,9 @@ TEST(FoldErrors, FoldingFileNamesAnUnknownLayer) {
   const DataflowGraph g = lower_to_dataflow(small_cnn());
   const auto path = test::temp_dir("fold-errors") / "folding.json";
   std::ofstream(path) << R"({"layers": [{"name": "conv9", "pe": 2}]})";
-  EXPECT_THAT([&] { read_folding_file(path.string(), g); },
-              ThrowsMessage<Error>(HasSubstr("layer 'conv9' is not a matrix layer of this network")));
+  EXPECT_THAT(
+      [&] { read_folding_file(path.string(), g); },
+      ThrowsMessage<Error>(HasSubstr("layer 'conv9' is not a matrix layer of this network")));
 }
 
 TEST(FoldErrors, FloatGraphsMustBeStreamlinedFirst) {

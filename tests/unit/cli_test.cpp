@@ -307,3 +307,49 @@ TEST(CliExternal, ImportsCnvAndReproducesBnnPynqAccuracy) {
 
 }  // namespace
 }  // namespace bnnc
+
+namespace bnnc {
+namespace {
+
+TEST(CliCompile, WritesTheReportsAndPrintsOneJsonObject) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  const auto dir = test::temp_dir("cli-compile");
+  const std::string model = (dir / "lfc.bnnc").string();
+  ASSERT_EQ(test::run_bnnc("import '" + folder.string() + "' --topology lfc --out '" + model + "'")
+                .exit_code,
+            0);
+  const test::CommandResult r = test::run_bnnc(
+      "compile '" + model + "' --target-fps 1561000 --out '" + (dir / "hw").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_LE(json["bottleneck_cycles"].get<long long>(), 128);
+  EXPECT_GT(json["luts"].get<long long>(), 0);
+  EXPECT_FALSE(json["layers"].empty());
+  for (const char* file : {"folding.json", "report.json", "report.html", "model.bnnc"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "hw" / file)) << file;
+  }
+  // The folding it wrote reproduces the same design.
+  const test::CommandResult again = test::run_bnnc(
+      "compile '" + model + "' --folding '" + (dir / "hw" / "folding.json").string() + "' --out '" +
+      (dir / "hw2").string() + "' --json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["bottleneck_cycles"], json["bottleneck_cycles"]);
+}
+
+TEST(CliCompile, ImpossibleRequestsExitTwoWithOneLine) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  const auto dir = test::temp_dir("cli-compile-errors");
+  const std::string model = (dir / "lfc.bnnc").string();
+  ASSERT_EQ(test::run_bnnc("import '" + folder.string() + "' --topology lfc --out '" + model + "'")
+                .exit_code,
+            0);
+  const test::CommandResult r = test::run_bnnc(
+      "compile '" + model + "' --target-fps 1000000000 --out '" + (dir / "hw").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the target needs fewer than 1 cycle per frame"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+}  // namespace
+}  // namespace bnnc

@@ -110,7 +110,7 @@ TEST(Fold, LayersOverlapWithinAFrame) {
 }
 
 TEST(Fold, MemoryEstimatePicksTheCheapestShape) {
-  EXPECT_EQ(estimate_memory(64, 32).bram18, 0);   // small: LUTRAM
+  EXPECT_EQ(estimate_memory(64, 32).bram18, 0);  // small: LUTRAM
   EXPECT_EQ(estimate_memory(64, 32).luts, 32);
   EXPECT_EQ(estimate_memory(512, 36).bram18, 1);  // one RAMB18 as 512×36
   EXPECT_EQ(estimate_memory(1024, 36).bram18, 2);
