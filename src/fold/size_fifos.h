@@ -1,0 +1,26 @@
+// FIFO depths from each block's token-rate model, so that no block waits for room that a deeper
+// FIFO would have given it.
+//
+// An MVTU reads a whole input vector (⌈MW/SIMD⌉ words) in the first SF cycles of a pixel and
+// then computes for (NF − 1)·SF cycles without reading. While it computes, its producer must be
+// able to deliver the next vector, so the FIFO in front of an MVTU holds one full vector (+2 for
+// the register stages). Every other block reads at a steady rate of at most one word a cycle,
+// and its line buffer (SWU, pool) or its own state absorbs the rest: 2 words suffice. A linear
+// chain cannot deadlock through small FIFOs, only slow down; the cycle simulator confirms the
+// steady-state rate equals the analytic bottleneck with these depths.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+// Depth (in words) of the FIFO behind each block's output, indexed by block.
+std::vector<int> size_fifos(const DataflowGraph& graph);
+
+// Σ depth × word width over all FIFOs.
+std::int64_t fifo_bits(const DataflowGraph& graph, const std::vector<int>& depths);
+
+}  // namespace bnnc

@@ -1,0 +1,431 @@
+#include "sim/cycle_simulator.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "core/bits.h"
+
+namespace bnnc {
+
+namespace {
+
+using Word = std::vector<std::int64_t>;
+
+struct Fifo {
+  std::deque<Word> words;
+  std::size_t capacity = 2;
+  bool full() const { return words.size() >= capacity; }
+  bool empty() const { return words.empty(); }
+};
+
+std::int64_t elements_in(const Block& b) {
+  return static_cast<std::int64_t>(b.ifm_h) * b.ifm_w * b.ifm_c;
+}
+std::int64_t elements_out(const Block& b) {
+  return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w * b.ofm_c;
+}
+
+// One block as a state machine. step() models one clock cycle and returns whether the block
+// did anything (read, wrote or computed); a stalled block returns false.
+class Engine {
+ public:
+  Engine(const Block& block, const Graph& ir) : b_(block), ir_(ir) {}
+  virtual ~Engine() = default;
+  virtual bool step(std::int64_t cycle) = 0;
+  Fifo* in = nullptr;
+  Fifo* out = nullptr;
+
+ protected:
+  const Block& b_;
+  const Graph& ir_;
+};
+
+class InputEngine : public Engine {
+ public:
+  InputEngine(const Block& block, const Graph& ir,
+              const std::vector<std::span<const std::uint8_t>>& frames,
+              std::vector<std::int64_t>& first_input)
+      : Engine(block, ir), frames_(frames), first_input_(first_input) {
+    if (ir.nodes[block.layer].op() == Op::Quantize)
+      table_ = &ir.nodes[block.layer].as<QuantizeAttrs>().table;
+  }
+  bool step(std::int64_t cycle) override {
+    if (frame_ >= frames_.size() || out->full()) return false;
+    const auto& image = frames_[frame_];
+    if (pos_ == 0) first_input_[frame_] = cycle;
+    Word word;
+    for (int k = 0; k < b_.out_elems && pos_ < image.size(); ++k, ++pos_) {
+      word.push_back(table_ != nullptr ? (*table_)[image[pos_]] : image[pos_]);
+    }
+    out->words.push_back(std::move(word));
+    if (pos_ == image.size()) ++frame_, pos_ = 0;
+    return true;
+  }
+
+ private:
+  const std::vector<std::span<const std::uint8_t>>& frames_;
+  std::vector<std::int64_t>& first_input_;
+  const std::vector<std::int32_t>* table_ = nullptr;
+  std::size_t frame_ = 0, pos_ = 0;
+};
+
+class ThresholdingEngine : public Engine {
+ public:
+  using Engine::Engine;
+  bool step(std::int64_t) override {
+    if (in->empty() || out->full()) return false;
+    const auto& a = ir_.nodes[b_.layer].as<ThresholdAttrs>();
+    Word word = std::move(in->words.front());
+    in->words.pop_front();
+    for (std::int64_t& x : word) {
+      const auto c = static_cast<std::size_t>(pos_ % b_.ifm_c);
+      const bool negate = !a.negate.empty() && a.negate[c] != 0;
+      x = ((x >= a.thresholds[c]) != negate) ? 1 : 0;
+      pos_ = (pos_ + 1) % elements_in(b_);
+    }
+    out->words.push_back(std::move(word));
+    return true;
+  }
+
+ private:
+  std::int64_t pos_ = 0;
+};
+
+class PaddingEngine : public Engine {
+ public:
+  using Engine::Engine;
+  bool step(std::int64_t) override {
+    if (out->full()) return false;
+    const std::int64_t pixel = pos_ / b_.ofm_c;
+    const int y = static_cast<int>(pixel / b_.ofm_w), x = static_cast<int>(pixel % b_.ofm_w);
+    const bool border =
+        y < b_.pad || y >= b_.ofm_h - b_.pad || x < b_.pad || x >= b_.ofm_w - b_.pad;
+    if (border) {
+      out->words.push_back(Word(static_cast<std::size_t>(b_.out_elems),
+                                ir_.nodes[b_.layer].as<Conv2dAttrs>().pad_value));
+    } else {
+      if (in->empty()) return false;
+      out->words.push_back(std::move(in->words.front()));
+      in->words.pop_front();
+    }
+    pos_ = (pos_ + b_.out_elems) % elements_out(b_);
+    return true;
+  }
+
+ private:
+  std::int64_t pos_ = 0;
+};
+
+// A SWU or a max-pool: buffers the image (as a line buffer of K + 1 rows would allow) and emits,
+// per output pixel, the K×K window (SWU, (ky,kx,c) order) or its max/min per channel (pool).
+class WindowEngine : public Engine {
+ public:
+  WindowEngine(const Block& block, const Graph& ir, bool pool) : Engine(block, ir), pool_(pool) {
+    row_ = static_cast<std::int64_t>(b_.ifm_w) * b_.ifm_c;
+    frame_size_ = row_ * b_.ifm_h;
+    if (pool) min_channels_ = &ir.nodes[b_.layer].as<MaxPoolAttrs>().min_channels;
+    out_per_pixel_ = pool ? b_.ofm_c : static_cast<std::int64_t>(b_.kernel) * b_.kernel * b_.ifm_c;
+  }
+
+  bool step(std::int64_t) override {
+    bool did = false;
+    // Emit first (it frees the line buffer), then read.
+    if (!out->full() && window_ready()) {
+      emit();
+      did = true;
+    }
+    if (!in->empty() && read_ - released() + static_cast<std::int64_t>(in->words.front().size()) <=
+                            (b_.kernel + 1) * row_) {
+      Word word = std::move(in->words.front());
+      in->words.pop_front();
+      for (std::int64_t x : word) {
+        const std::int64_t frame = read_ / frame_size_;
+        auto& buffer = frames_[frame];
+        if (buffer.empty()) buffer.resize(static_cast<std::size_t>(frame_size_));
+        buffer[static_cast<std::size_t>(read_ % frame_size_)] = x;
+        ++read_;
+      }
+      did = true;
+    }
+    return did;
+  }
+
+ private:
+  int oy() const { return static_cast<int>(pixel_ / b_.ofm_w); }
+  int ox() const { return static_cast<int>(pixel_ % b_.ofm_w); }
+  // Elements (counted over all frames) the line buffer no longer needs.
+  std::int64_t released() const {
+    return frame_ * frame_size_ + std::min<std::int64_t>(oy() * b_.stride, b_.ifm_h) * row_;
+  }
+  bool window_ready() const {
+    const std::int64_t last =
+        (static_cast<std::int64_t>(oy() * b_.stride + b_.kernel - 1) * b_.ifm_w + ox() * b_.stride +
+         b_.kernel - 1) *
+            b_.ifm_c +
+        b_.ifm_c;
+    return read_ >= frame_ * frame_size_ + last;
+  }
+  std::int64_t at(int y, int x, int c) const {
+    return frames_.at(frame_)[static_cast<std::size_t>(
+        (static_cast<std::int64_t>(y) * b_.ifm_w + x) * b_.ifm_c + c)];
+  }
+  void emit() {
+    Word word;
+    for (int k = 0; k < b_.out_elems && q_ < out_per_pixel_; ++k, ++q_) {
+      if (pool_) {
+        const int c = static_cast<int>(q_);
+        const bool take_min = !min_channels_->empty() && (*min_channels_)[c] != 0;
+        std::int64_t v = at(oy() * b_.stride, ox() * b_.stride, c);
+        for (int ky = 0; ky < b_.kernel; ++ky) {
+          for (int kx = 0; kx < b_.kernel; ++kx) {
+            const std::int64_t w = at(oy() * b_.stride + ky, ox() * b_.stride + kx, c);
+            v = take_min ? std::min(v, w) : std::max(v, w);
+          }
+        }
+        word.push_back(v);
+      } else {
+        const int c = static_cast<int>(q_ % b_.ifm_c);
+        const int kx = static_cast<int>(q_ / b_.ifm_c % b_.kernel);
+        const int ky = static_cast<int>(q_ / b_.ifm_c / b_.kernel);
+        word.push_back(at(oy() * b_.stride + ky, ox() * b_.stride + kx, c));
+      }
+    }
+    out->words.push_back(std::move(word));
+    if (q_ == out_per_pixel_) {
+      q_ = 0;
+      if (++pixel_ == static_cast<std::int64_t>(b_.ofm_h) * b_.ofm_w) {
+        pixel_ = 0;
+        frames_.erase(frame_);
+        ++frame_;
+      }
+    }
+  }
+
+  bool pool_;
+  const std::vector<std::uint8_t>* min_channels_ = nullptr;
+  std::int64_t row_ = 0, frame_size_ = 0, out_per_pixel_ = 0;
+  std::int64_t read_ = 0;                       // elements read, over all frames
+  std::int64_t frame_ = 0, pixel_ = 0, q_ = 0;  // what is being emitted
+  std::map<std::int64_t, std::vector<std::int64_t>> frames_;
+};
+
+// The MVTU: per input vector, NF groups of SF cycles; it reads the vector (one word a cycle)
+// during the first group and emits PE outputs at the end of each group.
+class MvtuEngine : public Engine {
+ public:
+  MvtuEngine(const Block& block, const Graph& ir) : Engine(block, ir) {
+    const Node& node = ir.nodes[block.layer];
+    weights_ =
+        node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
+    bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
+    if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
+    words_needed_ = (block.mw + block.simd - 1) / block.simd;
+    packed_.assign(static_cast<std::size_t>(words_for_bits(block.mw)), 0);
+  }
+
+  bool step(std::int64_t) override {
+    if (!pending_.empty()) {
+      if (out->full()) return false;
+      out->words.push_back(std::move(pending_));
+      pending_.clear();
+      return true;
+    }
+    const std::int64_t sf = b_.sf();
+    if (t_ < sf && t_ < words_needed_) {
+      if (in->empty()) return false;
+      for (std::int64_t x : in->words.front()) vector_.push_back(x);
+      in->words.pop_front();
+    }
+    ++t_;
+    if (t_ % sf == 0) {
+      const std::int64_t nf = t_ / sf - 1;
+      Word word;
+      for (std::int64_t r = nf * b_.pe; r < (nf + 1) * b_.pe && r < b_.mh; ++r) {
+        word.push_back(output(static_cast<int>(r)));
+      }
+      if (!word.empty()) {
+        if (out->full()) {
+          pending_ = std::move(word);
+        } else {
+          out->words.push_back(std::move(word));
+        }
+      }
+      if (t_ == b_.nf() * sf) t_ = 0, vector_.clear();
+    }
+    return true;
+  }
+
+ private:
+  std::int64_t output(int r) {
+    if (r == 0 || r % b_.pe == 0) pack();
+    std::int64_t acc = 0;
+    if (bits_) {
+      acc = xnor_popcount(packed_.data(), weights_->row_words(r), b_.mw);
+    } else {
+      for (int i = 0; i < b_.mw; ++i) acc += weights_->get(r, i) ? vector_[i] : -vector_[i];
+    }
+    if (threshold_ == nullptr) return acc;
+    const bool negate = !threshold_->negate.empty() && threshold_->negate[r] != 0;
+    return ((acc >= threshold_->thresholds[r]) != negate) ? 1 : 0;
+  }
+  void pack() {
+    if (!bits_) return;
+    std::fill(packed_.begin(), packed_.end(), 0);
+    for (int i = 0; i < b_.mw; ++i) set_bit(packed_, i, vector_[i] != 0);
+  }
+
+  const BinaryMatrix* weights_ = nullptr;
+  const ThresholdAttrs* threshold_ = nullptr;
+  bool bits_ = true;
+  std::int64_t t_ = 0, words_needed_ = 0;
+  Word vector_, pending_;
+  std::vector<std::uint64_t> packed_;
+};
+
+class DwcEngine : public Engine {
+ public:
+  using Engine::Engine;
+  bool step(std::int64_t) override {
+    bool did = false;
+    const std::int64_t frame = elements_out(b_);
+    const auto buffered = static_cast<std::int64_t>(buffer_.size());
+    if (!out->full() && buffered > 0 &&
+        (buffered >= b_.out_elems || out_count_ + buffered >= frame)) {
+      const std::int64_t n = std::min<std::int64_t>({b_.out_elems, buffered, frame - out_count_});
+      out->words.emplace_back(buffer_.begin(), buffer_.begin() + n);
+      buffer_.erase(buffer_.begin(), buffer_.begin() + n);
+      out_count_ = (out_count_ + n) % frame;
+      did = true;
+    }
+    if (!in->empty() && static_cast<std::int64_t>(buffer_.size() + in->words.front().size()) <=
+                            b_.in_elems + b_.out_elems) {
+      for (std::int64_t x : in->words.front()) buffer_.push_back(x);
+      in->words.pop_front();
+      did = true;
+    }
+    return did;
+  }
+
+ private:
+  std::deque<std::int64_t> buffer_;
+  std::int64_t out_count_ = 0;
+};
+
+class LabelSelectEngine : public Engine {
+ public:
+  LabelSelectEngine(const Block& block, const Graph& ir, SimulationResult& result)
+      : Engine(block, ir), result_(result) {}
+  bool step(std::int64_t cycle) override {
+    if (in->empty()) return false;
+    for (std::int64_t x : in->words.front()) scores_.push_back(x);
+    in->words.pop_front();
+    if (static_cast<int>(scores_.size()) == b_.ifm_c) {
+      const auto& bias = ir_.nodes[b_.layer].as<LabelSelectAttrs>().bias;
+      for (std::size_t c = 0; c < bias.size(); ++c) scores_[c] += bias[c];
+      int best = 0;
+      for (int c = 1; c < b_.ifm_c; ++c) {
+        if (scores_[c] > scores_[best]) best = c;
+      }
+      result_.labels.push_back(best);
+      result_.scores.push_back(std::move(scores_));
+      result_.label_cycle.push_back(cycle);
+      scores_.clear();
+    }
+    return true;
+  }
+
+ private:
+  SimulationResult& result_;
+  Word scores_;
+};
+
+}  // namespace
+
+std::int64_t SimulationResult::latency_cycles() const {
+  return label_cycle.empty() ? 0 : label_cycle[0] - first_input_cycle[0] + 1;
+}
+
+double SimulationResult::cycles_per_frame() const {
+  if (label_cycle.size() < 2) return static_cast<double>(latency_cycles());
+  return static_cast<double>(label_cycle.back() - label_cycle.front()) /
+         static_cast<double>(label_cycle.size() - 1);
+}
+
+SimulationResult simulate_dataflow(const DataflowGraph& graph,
+                                   const std::vector<std::span<const std::uint8_t>>& frames,
+                                   const SimulationOptions& options) {
+  SimulationResult result;
+  result.first_input_cycle.assign(frames.size(), -1);
+  const auto& blocks = graph.blocks;
+  const std::int64_t input_size = graph.ir.nodes[0].type.elements();
+  for (const auto& frame : frames) {
+    if (static_cast<std::int64_t>(frame.size()) != input_size) {
+      fail("input of {} values does not match the network's input {}", frame.size(),
+           to_string(graph.ir.nodes[0].type));
+    }
+  }
+  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<Fifo> fifos(blocks.size());
+  for (std::size_t i = 0; i < fifos.size(); ++i) {
+    const int depth = options.fifo_depths.empty() ? 2 : options.fifo_depths.at(i);
+    fifos[i].capacity = static_cast<std::size_t>(std::max(1, depth));
+  }
+  for (const Block& b : blocks) {
+    if (b.mmv > 1) fail("layer '{}': the cycle simulator does not model MMV > 1 yet", b.name);
+    switch (b.kind) {
+      case BlockKind::Input:
+        engines.push_back(
+            std::make_unique<InputEngine>(b, graph.ir, frames, result.first_input_cycle));
+        break;
+      case BlockKind::Thresholding:
+        engines.push_back(std::make_unique<ThresholdingEngine>(b, graph.ir));
+        break;
+      case BlockKind::FmPadding:
+        engines.push_back(std::make_unique<PaddingEngine>(b, graph.ir));
+        break;
+      case BlockKind::Swu:
+        engines.push_back(std::make_unique<WindowEngine>(b, graph.ir, false));
+        break;
+      case BlockKind::StreamingMaxPool:
+        engines.push_back(std::make_unique<WindowEngine>(b, graph.ir, true));
+        break;
+      case BlockKind::Mvtu: engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir)); break;
+      case BlockKind::Dwc: engines.push_back(std::make_unique<DwcEngine>(b, graph.ir)); break;
+      case BlockKind::LabelSelect:
+        engines.push_back(std::make_unique<LabelSelectEngine>(b, graph.ir, result));
+        break;
+      case BlockKind::Count: break;
+    }
+  }
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    engines[i]->out = &fifos[i];
+    if (!blocks[i].inputs.empty()) engines[i]->in = &fifos[blocks[i].inputs[0]];
+  }
+  result.busy_cycles.assign(blocks.size(), 0);
+  std::int64_t cycle = 0, idle = 0;
+  while (result.labels.size() < frames.size()) {
+    bool progress = false;
+    // Consumers first: a word written this cycle is read in the next one.
+    for (std::size_t i = engines.size(); i-- > 0;) {
+      if (engines[i]->step(cycle)) {
+        ++result.busy_cycles[i];
+        progress = true;
+      }
+    }
+    ++cycle;
+    idle = progress ? 0 : idle + 1;
+    if (idle > options.max_cycles_without_progress) {
+      std::string state;
+      for (std::size_t i = 0; i < blocks.size(); ++i) {
+        state += fmt::format(" {}:{}", blocks[i].name, fifos[i].words.size());
+      }
+      fail("deadlock after {} cycles (FIFO fill per block:{})", cycle, state);
+    }
+  }
+  result.cycles = cycle;
+  return result;
+}
+
+}  // namespace bnnc

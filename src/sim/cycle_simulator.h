@@ -1,0 +1,40 @@
+// The cycle-level simulator of a folded dataflow graph: every block is a small state machine
+// that, each clock cycle, may read one word from its input FIFO and write one word to its output
+// FIFO, at the rate its folding allows (an MVTU spends SF cycles per PE-row group, reading its
+// input vector during the first group); full FIFOs stall producers (backpressure), empty ones
+// starve consumers. Values are computed with the golden model's meaning of every op, so the
+// classes and scores must equal the golden model's — the simulator is tested against it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+struct SimulationOptions {
+  std::vector<int> fifo_depths;  // words per FIFO behind each block (size_fifos); empty: 2 each
+  std::int64_t max_cycles_without_progress = 1'000'000;  // deadlock detection
+};
+
+struct SimulationResult {
+  std::vector<int> labels;                        // one per frame
+  std::vector<std::vector<std::int64_t>> scores;  // the label-select's input (+ bias)
+  std::vector<std::int64_t> first_input_cycle;    // per frame
+  std::vector<std::int64_t> label_cycle;          // per frame: the cycle its class came out
+  std::int64_t cycles = 0;                        // total simulated
+  std::vector<std::int64_t> busy_cycles;          // per block
+
+  std::int64_t latency_cycles() const;  // of the first frame
+  double cycles_per_frame() const;      // steady state, between the first and last
+};
+
+// Streams the frames (raw input values, HWC) through the design. Throws bnnc::Error on a
+// deadlock (naming the stuck blocks) or a design the simulator does not model (MMV > 1).
+SimulationResult simulate_dataflow(const DataflowGraph& graph,
+                                   const std::vector<std::span<const std::uint8_t>>& frames,
+                                   const SimulationOptions& options = {});
+
+}  // namespace bnnc
