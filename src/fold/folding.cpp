@@ -3,8 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
-#include <regex>
+#include <iterator>
+#include <optional>
+#include <string_view>
 
 namespace bnnc {
 
@@ -65,6 +68,31 @@ int divisor_at_most(int n, int limit) {
     if (n % d == 0) return d;
   }
   return 1;
+}
+
+// FINN's per-layer keys: "MatrixVectorActivation_3", "StreamingFCLayer_Batch_0", "MVAU_hls_2":
+// a known prefix, word characters, then "_<index>". Other keys ("Defaults", "Thresholding_0")
+// yield nothing.
+std::optional<std::size_t> finn_mvau_index(std::string_view key) {
+  static constexpr std::string_view kPrefixes[] = {"MatrixVectorActivation",
+                                                   "StreamingFCLayer_Batch", "MVAU"};
+  if (std::none_of(std::begin(kPrefixes), std::end(kPrefixes),
+                   [&](std::string_view p) { return key.starts_with(p); })) {
+    return std::nullopt;
+  }
+  const auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  if (!std::all_of(key.begin(), key.end(), is_word)) return std::nullopt;
+  const auto underscore = key.rfind('_');
+  const auto digits = key.substr(underscore + 1);
+  if (underscore == std::string_view::npos || digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  std::size_t index = 0;
+  for (char c : digits) index = index * 10 + static_cast<std::size_t>(c - '0');
+  return index;
 }
 
 }  // namespace
@@ -232,18 +260,15 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
       return folding;
     }
     // FINN's folding_config.json: {"Defaults": {...}, "MatrixVectorActivation_0": {"PE": ..}}.
-    static const std::regex kMvau(
-        R"((MatrixVectorActivation|StreamingFCLayer_Batch|MVAU)\w*?_(\d+))");
     if (!json.is_object()) fail("{}: expected a JSON object", path);
     for (const auto& [key, entry] : json.items()) {
-      std::smatch match;
-      if (!std::regex_match(key, match, kMvau)) continue;
-      const auto k = std::stoul(match[2].str());
-      if (k >= mvtus.size()) {
-        fail("{}: {} names MVAU {} but the network has {} matrix layers", path, key, k,
+      const auto k = finn_mvau_index(key);
+      if (!k) continue;
+      if (*k >= mvtus.size()) {
+        fail("{}: {} names MVAU {} but the network has {} matrix layers", path, key, *k,
              mvtus.size());
       }
-      folding.layers.push_back({graph.blocks[mvtus[k]].name, number(entry, "PE", 1, key),
+      folding.layers.push_back({graph.blocks[mvtus[*k]].name, number(entry, "PE", 1, key),
                                 number(entry, "SIMD", 1, key), 1, 0, 0});
     }
   } catch (const nlohmann::json::exception& e) {

@@ -82,6 +82,13 @@ TEST(Fold, FoldingFileRoundTripsAndFinnShapeIsAccepted) {
   EXPECT_EQ(finn.layers[0].name, "conv");
   EXPECT_EQ(finn.layers[0].pe, 8);
   EXPECT_EQ(finn.layers[1].simd, 9);
+  // FINN's later names (MVAU_hls_<k>) are accepted; near misses are ignored.
+  std::ofstream(dir / "finn2.json") << R"({"MVAU_hls_1": {"PE": 3, "SIMD": 2},
+      "MVAU_hls_": {"PE": 7}, "Thresholding_0": {"PE": 7}, "MVAU_hls_1x": {"PE": 7}})";
+  const Folding finn2 = read_folding_file((dir / "finn2.json").string(), lowered);
+  ASSERT_EQ(finn2.layers.size(), 1U);
+  EXPECT_EQ(finn2.layers[0].name, "fc");
+  EXPECT_EQ(finn2.layers[0].pe, 3);
 }
 
 TEST(Fold, SearchMeetsEveryTargetAndFasterCostsMore) {
