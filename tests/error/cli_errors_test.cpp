@@ -187,9 +187,9 @@ TEST_F(CliErrors, EvalOfAFloatNetworkFailsCleanlyOnEveryThread) {
 
 TEST_F(CliErrors, EvalFlagValues) {
   const std::string eval = "eval " + quoted(model_) + " --data " + quoted(images_);
-  const test::CommandResult cpu = test::run_bnnc(eval + " --engine cpu");
-  expect_usage_error(cpu);
-  EXPECT_EQ(cpu.err, "bnnc: error: --engine cpu: not available yet (engines: golden)\n");
+  const test::CommandResult fpga = test::run_bnnc(eval + " --engine fpga");
+  expect_usage_error(fpga);
+  EXPECT_EQ(fpga.err, "bnnc: error: --engine fpga: unknown engine (engines: golden, cpu)\n");
   expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads -2"});
   expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit -1"});
 }
