@@ -3,10 +3,16 @@
 namespace bnnc::runtime {
 
 namespace {
-inline void spin_pause() {
+// Spins a while, then yields: on a loaded machine the member being waited for may need the core.
+inline void spin_pause(int& spins) {
+  if (++spins < 4096) {
 #if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
+    __builtin_ia32_pause();
 #endif
+    return;
+  }
+  spins = 0;
+  std::this_thread::yield();
 }
 }  // namespace
 
@@ -23,9 +29,10 @@ void Team::helper(int t) {
   std::uint64_t seen = 0;
   for (;;) {
     std::uint64_t now;
+    int spins = 0;
     while ((now = generation_.load(std::memory_order_acquire)) == seen) {
       if (quit_.load(std::memory_order_acquire)) return;
-      spin_pause();
+      spin_pause(spins);
     }
     seen = now;
     (*job_)(t);
@@ -42,7 +49,8 @@ void Team::run(const std::function<void(int)>& job) {
   remaining_.store(size_ - 1, std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   job(0);
-  while (remaining_.load(std::memory_order_acquire) != 0) spin_pause();
+  int spins = 0;
+  while (remaining_.load(std::memory_order_acquire) != 0) spin_pause(spins);
 }
 
 void Team::barrier() {
@@ -53,7 +61,8 @@ void Team::barrier() {
     barrier_generation_.fetch_add(1, std::memory_order_acq_rel);
     return;
   }
-  while (barrier_generation_.load(std::memory_order_acquire) == generation) spin_pause();
+  int spins = 0;
+  while (barrier_generation_.load(std::memory_order_acquire) == generation) spin_pause(spins);
 }
 
 }  // namespace bnnc::runtime
