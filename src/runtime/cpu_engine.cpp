@@ -250,6 +250,22 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
       }
       return;
     case StepKind::Threshold:
+      if (in.storage == Storage::U8) {
+        ThresholdBytesArgs g;
+        g.n = in.c;
+        g.t8 = step.t8.data();
+        g.never = step.never_words.data();
+        g.neg = step.neg_words.data();
+        for (int f = 0; f < n; ++f) {
+          for (std::size_t p = 0; p < pixels(in); ++p) {
+            g.src = src + f * in.frame_bytes + p * in.c;
+            g.dst = reinterpret_cast<std::uint64_t*>(dst + f * out.frame_bytes) +
+                    p * out.words_per_pixel;
+            kernels_->threshold_bytes(g);
+          }
+        }
+        return;
+      }
       for (int f = 0; f < n; ++f) {
         threshold_step(step, in, out, src + f * in.frame_bytes, dst + f * out.frame_bytes);
       }

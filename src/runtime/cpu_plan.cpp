@@ -185,6 +185,21 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
         step.kind = StepKind::Threshold;
         step.thresholds = a.thresholds;
         step.negate = a.negate;
+        if (in->storage == Storage::U8) {
+          // v ≥ T on uint8: T ≤ 0 always fires (t8 = 0), T > 255 never does.
+          const int words = words_for_bits(in->c);
+          step.t8.assign(static_cast<std::size_t>(words) * 64, 0);
+          step.never_words.assign(static_cast<std::size_t>(words), 0);
+          step.neg_words.assign(static_cast<std::size_t>(words), 0);
+          for (int c = 0; c < in->c; ++c) {
+            const std::int64_t t = a.thresholds[c];
+            step.t8[c] = static_cast<std::uint8_t>(std::clamp<std::int64_t>(t, 0, 255));
+            if (t > 255) step.never_words[c / 64] |= std::uint64_t{1} << (c % 64);
+            if (!a.negate.empty() && a.negate[c] != 0) {
+              step.neg_words[c / 64] |= std::uint64_t{1} << (c % 64);
+            }
+          }
+        }
         break;
       }
       case Op::Dense:

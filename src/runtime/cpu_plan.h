@@ -49,6 +49,8 @@ struct Step {
   // Threshold (standalone), Quantize, MaxPool, Label.
   std::vector<std::int64_t> thresholds;
   std::vector<std::uint8_t> negate;
+  std::vector<std::uint8_t> t8;  // threshold on uint8 input: ThresholdBytesArgs
+  std::vector<std::uint64_t> never_words, neg_words;
   std::vector<std::int32_t> table;
   std::vector<std::uint64_t> min_mask;  // maxpool on bits: AND channels, per pixel words
   std::vector<std::uint8_t> min_channels;

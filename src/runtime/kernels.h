@@ -67,10 +67,23 @@ struct FixedGemmArgs {
   std::size_t ldc = 0;
 };
 
+// Binarizes one pixel of n uint8 channels (the LFC input layer): word w of dst gets, for each
+// channel c = 64w + j < n, bit j = ((src[c] ≥ t8[c]) AND NOT never) XOR neg; bits past n are 0.
+// (A threshold T ≤ 0 is t8 = 0; T > 255 sets `never`.) t8 holds 64·⌈n/64⌉ bytes.
+struct ThresholdBytesArgs {
+  const std::uint8_t* src = nullptr;
+  int n = 0;
+  const std::uint8_t* t8 = nullptr;
+  const std::uint64_t* never = nullptr;
+  const std::uint64_t* neg = nullptr;
+  std::uint64_t* dst = nullptr;
+};
+
 struct KernelTable {
   Isa isa = Isa::Portable;
   void (*binary_gemm)(const BinaryGemmArgs&) = nullptr;
   void (*fixed_gemm)(const FixedGemmArgs&) = nullptr;
+  void (*threshold_bytes)(const ThresholdBytesArgs&) = nullptr;
   // A register-only loop of XOR, popcount, add on the widest vectors, `iterations` times; returns
   // the binary MACs it performed (the caller times it: the machine's own peak).
   double (*peak_probe)(std::int64_t iterations) = nullptr;
@@ -80,6 +93,7 @@ struct KernelTable {
 // also the portable variant.
 void binary_gemm_ref(const BinaryGemmArgs& args);
 void fixed_gemm_ref(const FixedGemmArgs& args);
+void threshold_bytes_ref(const ThresholdBytesArgs& args);
 double peak_probe_ref(std::int64_t iterations);
 
 KernelTable kernels_portable();

@@ -5,7 +5,8 @@
 namespace bnnc::runtime {
 
 KernelTable kernels_avx2() {
-  return {Isa::Avx2, binary_gemm_generic, fixed_gemm_generic, peak_probe_generic};
+  return {Isa::Avx2, binary_gemm_generic, fixed_gemm_generic, threshold_bytes_generic,
+          peak_probe_generic};
 }
 
 }  // namespace bnnc::runtime

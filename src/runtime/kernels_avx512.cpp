@@ -150,6 +150,18 @@ void binary_gemm_avx512(const BinaryGemmArgs& g) {
 }
 void fixed_gemm_avx512(const FixedGemmArgs& g) { gemm<FixedGemmArgs, FixedBlock>(g, g.panel_end); }
 
+// 64 channels per compare: the mask of VPCMPUB is the output word.
+void threshold_bytes_avx512(const ThresholdBytesArgs& g) {
+  for (int w = 0; w * 64 < g.n; ++w) {
+    const int len = std::min(64, g.n - w * 64);
+    const __mmask64 lanes = len == 64 ? ~__mmask64{0} : (__mmask64{1} << len) - 1;
+    const __m512i v = _mm512_maskz_loadu_epi8(lanes, g.src + w * 64);
+    const __m512i t = _mm512_loadu_si512(g.t8 + w * 64);
+    const __mmask64 fires = _mm512_mask_cmpge_epu8_mask(lanes, v, t);
+    g.dst[w] = (fires & ~g.never[w]) ^ g.neg[w];
+  }
+}
+
 // 12 independent chains of XOR, VPOPCNTQ, ADD, written in assembly so that the loop holds
 // exactly those three instructions per 512-bit word (a compiler adds register moves).
 double peak_probe_avx512(std::int64_t iterations) {
@@ -223,16 +235,17 @@ double peak_probe_avx512(std::int64_t iterations) {
       : [count] "+r"(count)
       : [seed] "r"(0x9E3779B97F4A7C15ULL)
       : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18",
-        "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27",
-        "xmm28", "xmm29", "xmm30", "xmm31");
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19",
+        "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29",
+        "xmm30", "xmm31");
   return static_cast<double>(iterations) * 12 * 512;
 }
 
 }  // namespace
 
 KernelTable kernels_avx512() {
-  return {Isa::Avx512, binary_gemm_avx512, fixed_gemm_avx512, peak_probe_avx512};
+  return {Isa::Avx512, binary_gemm_avx512, fixed_gemm_avx512, threshold_bytes_avx512,
+          peak_probe_avx512};
 }
 
 }  // namespace bnnc::runtime

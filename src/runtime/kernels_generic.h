@@ -4,6 +4,7 @@
 // the compiler vectorizes the rest).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -66,6 +67,17 @@ void fixed_gemm_generic(const FixedGemmArgs& g) {
         }
       }
     }
+  }
+}
+
+void threshold_bytes_generic(const ThresholdBytesArgs& g) {
+  for (int w = 0; w * 64 < g.n; ++w) {
+    std::uint64_t bits = 0;
+    const int len = std::min(64, g.n - w * 64);
+    for (int j = 0; j < len; ++j) {
+      bits |= static_cast<std::uint64_t>(g.src[w * 64 + j] >= g.t8[w * 64 + j]) << j;
+    }
+    g.dst[w] = (bits & ~g.never[w]) ^ g.neg[w];
   }
 }
 
