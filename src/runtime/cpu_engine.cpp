@@ -149,29 +149,40 @@ void im2col_bits(const Step& step, const BufferSpec& in, const BufferSpec& out,
 }
 
 // im2col of a fixed-point (or uint8) input into bytes value + offset, columns in (ky, kx, c)
-// order, padded with zero bytes (whose weights are 0) to 4·K4.
+// order, padded with zero bytes (whose weights are 0) to 4·K4. The image is first turned into
+// padded bytes once, so that each window row (K pixels × C channels) is one contiguous copy.
 void im2col_bytes(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                  const std::uint8_t* src, std::uint8_t* rows) {
+                  const std::uint8_t* src, std::uint8_t* padded, std::uint8_t* rows) {
   const auto* ints = reinterpret_cast<const std::int32_t*>(src);
+  const int ph = in.h + 2 * step.pad, pw = in.w + 2 * step.pad;
+  const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
+  for (int y = 0; y < ph; ++y) {
+    for (int x = 0; x < pw; ++x) {
+      std::uint8_t* o = padded + (static_cast<std::size_t>(y) * pw + x) * in.c;
+      const int iy = y - step.pad, ix = x - step.pad;
+      if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
+        std::fill(o, o + in.c, pad_byte);
+        continue;
+      }
+      const std::size_t base = (static_cast<std::size_t>(iy) * in.w + ix) * in.c;
+      for (int c = 0; c < in.c; ++c) {
+        const std::int64_t v = in.storage == Storage::U8 ? src[base + c] : ints[base + c];
+        o[c] = static_cast<std::uint8_t>(v + step.offset);
+      }
+    }
+  }
   const std::size_t row_bytes = static_cast<std::size_t>(step.k) * 4;
+  const std::size_t span = static_cast<std::size_t>(step.kernel) * in.c;
   for (int oy = 0; oy < out.h; ++oy) {
     for (int ox = 0; ox < out.w; ++ox) {
       std::uint8_t* row = rows + (static_cast<std::size_t>(oy) * out.w + ox) * row_bytes;
-      std::size_t col = 0;
       for (int ky = 0; ky < step.kernel; ++ky) {
-        for (int kx = 0; kx < step.kernel; ++kx) {
-          const int y = oy * step.stride - step.pad + ky, x = ox * step.stride - step.pad + kx;
-          const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-          const std::size_t base = (static_cast<std::size_t>(y) * in.w + x) * in.c;
-          for (int c = 0; c < in.c; ++c) {
-            const std::int64_t v = !inside                     ? step.pad_value
-                                   : in.storage == Storage::U8 ? src[base + c]
-                                                               : ints[base + c];
-            row[col++] = static_cast<std::uint8_t>(v + step.offset);
-          }
-        }
+        const std::uint8_t* from =
+            padded +
+            (static_cast<std::size_t>(oy * step.stride + ky) * pw + ox * step.stride) * in.c;
+        std::memcpy(row + ky * span, from, span);
       }
-      std::fill(row + col, row + row_bytes, 0);
+      std::fill(row + step.kernel * span, row + row_bytes, 0);
     }
   }
 }
@@ -200,6 +211,8 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
     if (step.kind == StepKind::FixedLayer) {
       per_frame = true;
       scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 4);
+      padded_bytes_ = std::max(padded_bytes_, static_cast<std::size_t>(in.h + 2 * step.pad) *
+                                                  (in.w + 2 * step.pad) * in.c);
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
@@ -357,7 +370,9 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         g.neg = step.neg16.data();
       }
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) im2col_bytes(step, in, out, src + f * in.frame_bytes, ws.scratch);
+        if (thread == 0) {
+          im2col_bytes(step, in, out, src + f * in.frame_bytes, ws.padded, ws.scratch);
+        }
         if (team != nullptr) team->barrier();
         g.a = ws.scratch;
         g.lda = static_cast<std::size_t>(step.k) * 4;
