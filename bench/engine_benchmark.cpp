@@ -37,8 +37,8 @@ void latency(benchmark::State& state, const std::string& name) {
   GoldenResult result;
   int i = 0;
   for (auto _ : state) {
-    e.classify_team(images.data() + e.input_size() * static_cast<std::size_t>(i++ % 64), 1,
-                    &result, team, ws);
+    e.classify_team(images.data() + e.input_size() * static_cast<std::size_t>(i++ % 64), 1, &result,
+                    team, ws);
   }
 }
 

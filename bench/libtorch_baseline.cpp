@@ -22,7 +22,8 @@ using Clock = std::chrono::steady_clock;
 torch::Tensor weights_pm1(const BinaryMatrix& m) {
   std::vector<float> values(static_cast<std::size_t>(m.rows()) * m.cols());
   for (int r = 0; r < m.rows(); ++r) {
-    for (int c = 0; c < m.cols(); ++c) values[static_cast<std::size_t>(r) * m.cols() + c] = m.get(r, c) ? 1.F : -1.F;
+    for (int c = 0; c < m.cols(); ++c)
+      values[static_cast<std::size_t>(r) * m.cols() + c] = m.get(r, c) ? 1.F : -1.F;
   }
   return torch::from_blob(values.data(), {m.rows(), m.cols()}).clone();
 }
@@ -93,7 +94,8 @@ std::vector<TorchLayer> build(const Graph& graph) {
       case Op::LabelSelect: {
         const auto& bias = node.as<LabelSelectAttrs>().bias;
         std::vector<float> b(bias.begin(), bias.end());
-        if (!b.empty()) layer.bias = torch::from_blob(b.data(), {static_cast<long>(b.size())}).clone();
+        if (!b.empty())
+          layer.bias = torch::from_blob(b.data(), {static_cast<long>(b.size())}).clone();
         break;
       }
       default: throw std::runtime_error("libtorch baseline: unsupported layer " + node.name);
@@ -153,10 +155,10 @@ torch::Tensor forward(const std::vector<TorchLayer>& layers, torch::Tensor x) {
 
 torch::Tensor to_input(const Graph& graph, const std::vector<std::uint8_t>& images, int batch) {
   const Shape& shape = graph.nodes[0].type.shape;
-  torch::Tensor x = torch::from_blob(const_cast<std::uint8_t*>(images.data()),
-                                     {batch, static_cast<long>(images.size() / batch)},
-                                     torch::kUInt8)
-                        .to(torch::kFloat);
+  torch::Tensor x =
+      torch::from_blob(const_cast<std::uint8_t*>(images.data()),
+                       {batch, static_cast<long>(images.size() / batch)}, torch::kUInt8)
+          .to(torch::kFloat);
   if (shape.size() == 3 && graph.nodes[1].op() != Op::Reshape) {
     x = x.reshape({batch, shape[0], shape[1], shape[2]}).permute({0, 3, 1, 2}).contiguous();
   }
