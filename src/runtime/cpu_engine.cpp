@@ -202,6 +202,8 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
   for (const Step& step : plan_.steps) {
     const BufferSpec& in = plan_.buffers[step.in];
     const BufferSpec& out = plan_.buffers[step.out];
+    // A 1×1 conv reads its input in place, but one frame at a time.
+    if (step.kind == StepKind::BinaryLayer && step.direct && pixels(in) > 1) per_frame = true;
     if (step.kind == StepKind::BinaryLayer && !step.direct) {
       per_frame = true;
       scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 8);

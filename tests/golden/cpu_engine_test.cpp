@@ -200,36 +200,40 @@ TEST(CpuEngine, ConvPadModesAtWordBoundaries) {
     for (int pad : {0, 1}) {
       for (int pad_value : {0, 1}) {
         for (int stride : {1, 2}) {
-          Graph graph;
-          const int h = 7, w = 6, out_c = 33;
-          int x = graph.add("input", InputAttrs{{h, w, channels}, DType::uint(8)});
-          ThresholdAttrs bin;
-          for (int c = 0; c < channels; ++c)
-            bin.thresholds.push_back(static_cast<std::int64_t>(rng() % 256));
-          x = graph.add("binarize", bin, {x});
-          Conv2dAttrs conv{random_matrix(rng, out_c, 9 * channels), 3, stride, pad, pad_value};
-          x = graph.add("conv", conv, {x});
-          ThresholdAttrs thr;
-          for (int c = 0; c < out_c; ++c) {
-            thr.thresholds.push_back(static_cast<std::int64_t>(rng() % (9 * channels + 3)) - 1);
-            thr.negate.push_back(static_cast<std::uint8_t>(rng() % 4 == 0));
+          for (int kernel : {1, 3}) {
+            Graph graph;
+            const int h = 7, w = 6, out_c = 33;
+            int x = graph.add("input", InputAttrs{{h, w, channels}, DType::uint(8)});
+            ThresholdAttrs bin;
+            for (int c = 0; c < channels; ++c)
+              bin.thresholds.push_back(static_cast<std::int64_t>(rng() % 256));
+            x = graph.add("binarize", bin, {x});
+            Conv2dAttrs conv{random_matrix(rng, out_c, kernel * kernel * channels), kernel, stride,
+                             pad, pad_value};
+            x = graph.add("conv", conv, {x});
+            ThresholdAttrs thr;
+            for (int c = 0; c < out_c; ++c) {
+              thr.thresholds.push_back(
+                  static_cast<std::int64_t>(rng() % (kernel * kernel * channels + 3)) - 1);
+              thr.negate.push_back(static_cast<std::uint8_t>(rng() % 4 == 0));
+            }
+            x = graph.add("thr", thr, {x});
+            MaxPoolAttrs pool;
+            for (int c = 0; c < out_c; ++c)
+              pool.min_channels.push_back(static_cast<std::uint8_t>(rng() & 1));
+            x = graph.add("pool", pool, {x});
+            infer_types(graph);
+            const int flat = static_cast<int>(graph.nodes[x].type.elements());
+            x = graph.add("flatten", ReshapeAttrs{{flat}}, {x});
+            x = graph.add("fc", DenseAttrs{random_matrix(rng, 10, flat)}, {x});
+            graph.add("label", LabelSelectAttrs{}, {x});
+            infer_types(graph);
+            std::vector<std::uint8_t> images(static_cast<std::size_t>(5) * h * w * channels);
+            for (auto& v : images) v = static_cast<std::uint8_t>(rng());
+            expect_engine_equals_golden(graph, images, 5,
+                                        fmt::format("C={} pad={} value={} stride={} kernel={}",
+                                                    channels, pad, pad_value, stride, kernel));
           }
-          x = graph.add("thr", thr, {x});
-          MaxPoolAttrs pool;
-          for (int c = 0; c < out_c; ++c)
-            pool.min_channels.push_back(static_cast<std::uint8_t>(rng() & 1));
-          x = graph.add("pool", pool, {x});
-          infer_types(graph);
-          const int flat = static_cast<int>(graph.nodes[x].type.elements());
-          x = graph.add("flatten", ReshapeAttrs{{flat}}, {x});
-          x = graph.add("fc", DenseAttrs{random_matrix(rng, 10, flat)}, {x});
-          graph.add("label", LabelSelectAttrs{}, {x});
-          infer_types(graph);
-          std::vector<std::uint8_t> images(static_cast<std::size_t>(5) * h * w * channels);
-          for (auto& v : images) v = static_cast<std::uint8_t>(rng());
-          expect_engine_equals_golden(
-              graph, images, 5,
-              fmt::format("C={} pad={} value={} stride={}", channels, pad, pad_value, stride));
         }
       }
     }
