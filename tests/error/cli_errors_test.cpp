@@ -194,6 +194,14 @@ TEST_F(CliErrors, EvalFlagValues) {
   expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit -1"});
 }
 
+TEST_F(CliErrors, BenchFlagValues) {
+  const std::string bench = "bench " + quoted(model_);
+  expect_usage_error(test::run_bnnc(bench + " --batch 0"), {"--batch 0"});
+  expect_usage_error(test::run_bnnc(bench + " --threads -1"), {"--threads -1"});
+  expect_usage_error(test::run_bnnc(bench + " --seconds 0"), {"--seconds 0"});
+  expect_usage_error(test::run_bnnc("bench " + quoted(dir_ / "missing.bnnc")), {"missing.bnnc"});
+}
+
 TEST_F(CliErrors, ImportFlagsAndSources) {
   const std::string out = " --out " + quoted(dir_ / "out.bnnc");
   expect_usage_error(test::run_bnnc("import " + quoted(dir_) + " --topology vgg" + out), {"vgg"});
