@@ -1,4 +1,4 @@
-// bnnc eval MODEL --data PATH [--labels FILE.npy] [--limit N] [--engine golden] [--threads T]
+// bnnc eval MODEL --data PATH [--labels FILE.npy] [--limit N] [--engine golden|cpu] [--threads T]
 //           [--predictions] [--json]: classify a data set and report the accuracy.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -21,6 +21,7 @@
 #include "cli/progress_line.h"
 #include "core/error.h"
 #include "io/dataset.h"
+#include "runtime/cpu_engine.h"
 #include "sim/golden_model.h"
 
 namespace bnnc::cli {
@@ -77,11 +78,13 @@ std::string progress_text(int done, int total, int correct, bool has_labels) {
   return text;
 }
 
-// Classifies images [0, count) with the golden model on `threads` threads. Workers take chunks
+// Classifies images [0, count) with the golden model, or the CPU engine when `engine` is given,
+// on `threads` threads. Workers take chunks
 // of consecutive images from a shared counter, so a slow chunk does not hold the others back,
 // and write each result at its image's index, so results come out in order whatever the
 // schedule. This thread meanwhile draws the progress line.
-EvalRun classify(const Graph& graph, const Dataset& data, int count, int threads) {
+EvalRun classify(const Graph& graph, const runtime::CpuEngine* engine, const Dataset& data,
+                 int count, int threads) {
   EvalRun run;
   run.results.resize(static_cast<std::size_t>(count));
   run.threads = std::clamp(threads, 1, count);
@@ -103,9 +106,13 @@ EvalRun classify(const Graph& graph, const Dataset& data, int count, int threads
         const int begin = next.fetch_add(chunk);
         if (begin >= count) break;
         const int end = std::min(begin + chunk, count);
+        if (engine != nullptr) {
+          engine->classify(data.image(begin).data(), end - begin,
+                           &run.results[static_cast<std::size_t>(begin)], 1);
+        }
         for (int i = begin; i < end; ++i) {
           GoldenResult& result = run.results[static_cast<std::size_t>(i)];
-          result = run_golden(graph, data.image(i));
+          if (engine == nullptr) result = run_golden(graph, data.image(i));
           if (has_labels && result.label == data.labels[static_cast<std::size_t>(i)]) ++correct;
           ++done;
         }
@@ -206,8 +213,8 @@ nlohmann::ordered_json eval_json(const Dataset& data, const EvalRun& run,
 
 int run_eval(const EvalOptions& options) {
   // Flags first: they are cheap to check and the files may be large.
-  if (options.engine != "golden") {
-    fail("--engine {}: not available yet (engines: golden)", options.engine);
+  if (options.engine != "golden" && options.engine != "cpu") {
+    fail("--engine {}: unknown engine (engines: golden, cpu)", options.engine);
   }
   if (options.limit < 0)
     fail("--limit {}: must be at least 1 (or 0 for every image)", options.limit);
@@ -228,7 +235,9 @@ int run_eval(const EvalOptions& options) {
   const int count = options.limit > 0 ? std::min(options.limit, data.count) : data.count;
   int threads = options.threads;
   if (threads == 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const EvalRun run = classify(graph, data, count, threads);
+  std::unique_ptr<runtime::CpuEngine> engine;
+  if (options.engine == "cpu") engine = std::make_unique<runtime::CpuEngine>(graph);
+  const EvalRun run = classify(graph, engine.get(), data, count, threads);
 
   if (options.json) {
     print_json(eval_json(data, run, options));
@@ -250,7 +259,8 @@ Command add_eval_command(CLI::App& bnnc) {
   app->add_option("--labels", options->labels,
                   "Labels for --data (.npy of integers, or IDX labels)");
   app->add_option("--limit", options->limit, "Classify only the first N images (0: all)");
-  app->add_option("--engine", options->engine, "Engine to run (golden)");
+  app->add_option("--engine", options->engine,
+                  "Engine to run: golden (the oracle) or cpu (bit-packed, AVX-512 when present)");
   app->add_option("--threads", options->threads, "Worker threads (0: one per hardware thread)");
   app->add_flag("--predictions", options->predictions,
                 "Also print each image's class and label-select scores");

@@ -20,5 +20,6 @@ Command add_import_command(CLI::App& bnnc);
 Command add_eval_command(CLI::App& bnnc);
 Command add_compile_command(CLI::App& bnnc);
 Command add_simulate_command(CLI::App& bnnc);
+Command add_bench_command(CLI::App& bnnc);
 
 }  // namespace bnnc::cli

@@ -187,11 +187,19 @@ TEST_F(CliErrors, EvalOfAFloatNetworkFailsCleanlyOnEveryThread) {
 
 TEST_F(CliErrors, EvalFlagValues) {
   const std::string eval = "eval " + quoted(model_) + " --data " + quoted(images_);
-  const test::CommandResult cpu = test::run_bnnc(eval + " --engine cpu");
-  expect_usage_error(cpu);
-  EXPECT_EQ(cpu.err, "bnnc: error: --engine cpu: not available yet (engines: golden)\n");
+  const test::CommandResult fpga = test::run_bnnc(eval + " --engine fpga");
+  expect_usage_error(fpga);
+  EXPECT_EQ(fpga.err, "bnnc: error: --engine fpga: unknown engine (engines: golden, cpu)\n");
   expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads -2"});
   expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit -1"});
+}
+
+TEST_F(CliErrors, BenchFlagValues) {
+  const std::string bench = "bench " + quoted(model_);
+  expect_usage_error(test::run_bnnc(bench + " --batch 0"), {"--batch 0"});
+  expect_usage_error(test::run_bnnc(bench + " --threads -1"), {"--threads -1"});
+  expect_usage_error(test::run_bnnc(bench + " --seconds 0"), {"--seconds 0"});
+  expect_usage_error(test::run_bnnc("bench " + quoted(dir_ / "missing.bnnc")), {"missing.bnnc"});
 }
 
 TEST_F(CliErrors, ImportFlagsAndSources) {

@@ -1,0 +1,65 @@
+// bnnc's CPU engine: the front door of src/runtime.
+//
+//   CpuEngine engine(graph);                    // compile the plan once (cpu_plan.h)
+//   engine.classify(images, n, results, threads);   // batch-parallel: frames split over threads
+//   engine.classify_team(image, 1, results, team);  // intra-layer: each layer's rows split
+//
+// Every result equals the golden model's (sim/golden_model.h) bit for bit; the kernels come from
+// the instruction-set variant picked at run time (kernels.h, BNNC_ISA to force one).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir/graph.h"
+#include "runtime/cpu_plan.h"
+#include "runtime/kernels.h"
+#include "runtime/team.h"
+#include "sim/golden_model.h"
+
+namespace bnnc::runtime {
+
+// The buffers of one thread's frames (a tile of up to `tile` frames).
+struct Workspace {
+  std::vector<std::uint8_t> storage;
+  std::vector<std::uint8_t*> buffers;  // one per plan buffer, 64-byte aligned
+  std::uint8_t* scratch = nullptr;     // im2col rows
+  std::uint8_t* padded = nullptr;      // a padded input image
+};
+
+class CpuEngine {
+ public:
+  explicit CpuEngine(const Graph& graph);
+  CpuEngine(const Graph& graph, Isa isa);
+
+  Isa isa() const { return kernels_->isa; }
+  const CpuPlan& plan() const { return plan_; }
+  int tile() const { return tile_; }
+  std::int64_t macs_per_frame() const { return plan_.macs_per_frame; }
+
+  // Classifies n images (input_size() bytes each, one after another) on `threads` threads, each
+  // taking tiles of frames; results[i] gets image i's label and scores.
+  void classify(const std::uint8_t* images, int n, GoldenResult* results, int threads) const;
+  // Classifies n ≤ tile() images with every thread of the team on each layer.
+  void classify_team(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+                     Workspace& workspace) const;
+  // The same on one thread, timing each step (seconds added into step_seconds[s]).
+  void classify_timed(const std::uint8_t* images, int n, GoldenResult* results,
+                      Workspace& workspace, std::vector<double>& step_seconds) const;
+
+  std::size_t input_size() const { return plan_.input_size; }
+  Workspace make_workspace() const;
+
+ private:
+  void run_step(const Step& step, int n, Workspace& ws, GoldenResult* results, int thread,
+                int threads, Team* team) const;
+  void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
+
+  CpuPlan plan_;
+  const KernelTable* kernels_;
+  int tile_ = 1;
+  std::size_t scratch_bytes_ = 0;
+  std::size_t padded_bytes_ = 0;
+};
+
+}  // namespace bnnc::runtime

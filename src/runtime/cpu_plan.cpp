@@ -1,0 +1,290 @@
+#include "runtime/cpu_plan.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "core/bits.h"
+#include "core/error.h"
+
+namespace bnnc::runtime {
+
+namespace {
+
+std::size_t round_up_64(std::size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+BufferSpec buffer_for(const Node& node) {
+  BufferSpec spec;
+  const Shape& shape = node.type.shape;
+  if (shape.size() == 3) {
+    spec.h = shape[0];
+    spec.w = shape[1];
+    spec.c = shape[2];
+  } else {
+    spec.c = static_cast<int>(node.type.elements());
+  }
+  const std::size_t pixels = static_cast<std::size_t>(spec.h) * spec.w;
+  if (node.type.dtype.is_bit()) {
+    spec.storage = Storage::Bits;
+    spec.words_per_pixel = words_for_bits(spec.c);
+    spec.frame_bytes = round_up_64(pixels * spec.words_per_pixel * 8);
+  } else if (node.op() == Op::Input) {
+    if (node.type.dtype != DType::uint(8)) {
+      fail("layer '{}': the CPU engine takes uint8 images, not {}", node.name,
+           to_string(node.type.dtype));
+    }
+    spec.storage = Storage::U8;
+    spec.frame_bytes = round_up_64(pixels * spec.c);
+  } else if (node.type.dtype.is_integer()) {
+    spec.storage = Storage::I32;
+    spec.frame_bytes = round_up_64(pixels * spec.c * 4);
+  } else {
+    fail("layer '{}' ({}): the CPU engine runs integer-only graphs; streamline it first", node.name,
+         op_name(node.op()));
+  }
+  return spec;
+}
+
+// Bit layout is the flat layout when every pixel's channels fill whole words or there is one
+// pixel: then a reshape of bits moves nothing.
+bool flat_bits(const BufferSpec& spec) { return spec.c % 64 == 0 || spec.h * spec.w == 1; }
+
+// Threshold of one channel as a mismatch limit: P ≥ T ⇔ D ≤ N − T, clamped to [−1, N]
+// (−1: never fires, as D ≥ 0; N: always fires).
+std::int64_t mismatch_limit(std::int64_t threshold, int cols) {
+  return std::clamp<std::int64_t>(cols - threshold, -1, cols);
+}
+
+void pack_binary_layer(Step& step, const BinaryMatrix& weights, int in_c, int taps,
+                       const ThresholdAttrs* thr) {
+  const int wc = words_for_bits(in_c);
+  step.rows = weights.rows();
+  step.cols = weights.cols();
+  step.k = taps * wc;
+  step.panels = (step.rows + 7) / 8;
+  step.bin_panels.assign(static_cast<std::size_t>(step.panels) * step.k * 8, 0);
+  for (int r = 0; r < step.rows; ++r) {
+    for (int col = 0; col < step.cols; ++col) {
+      if (!weights.get(r, col)) continue;
+      const int tap = col / in_c, c = col % in_c;
+      const int word = tap * wc + c / 64;
+      step.bin_panels[(static_cast<std::size_t>(r / 8) * step.k + word) * 8 + r % 8] |=
+          std::uint64_t{1} << (c % 64);
+    }
+  }
+  if (thr == nullptr) return;
+  step.fused = true;
+  step.dmax.assign(static_cast<std::size_t>(step.panels) * 8, -1);
+  step.neg8.assign(static_cast<std::size_t>(step.panels), 0);
+  for (int r = 0; r < step.rows; ++r) {
+    step.dmax[r] = mismatch_limit(thr->thresholds[r], step.cols);
+    if (!thr->negate.empty() && thr->negate[r] != 0) {
+      step.neg8[r / 8] = static_cast<std::uint8_t>(step.neg8[r / 8] | (1U << (r % 8)));
+    }
+  }
+}
+
+// Σ s·x ≥ T ⇔ Σ s·a ≥ T + offset·Σ s, with a = x + offset (kernels.h).
+void pack_fixed_layer(Step& step, const BinaryMatrix& weights, const ThresholdAttrs* thr) {
+  step.rows = weights.rows();
+  step.cols = weights.cols();
+  step.k = (step.cols + 3) / 4;
+  step.panels = (step.rows + 15) / 16;
+  step.fixed_panels.assign(static_cast<std::size_t>(step.panels) * step.k * 64, 0);
+  step.correction.assign(static_cast<std::size_t>(step.panels) * 16, 0);
+  for (int r = 0; r < step.rows; ++r) {
+    int row_sum = 0;
+    for (int col = 0; col < step.cols; ++col) {
+      const int s = weights.get(r, col) ? 1 : -1;
+      row_sum += s;
+      step.fixed_panels[((static_cast<std::size_t>(r / 16) * step.k + col / 4) * 16 + r % 16) * 4 +
+                        col % 4] = static_cast<std::int8_t>(s);
+    }
+    step.correction[r] = step.offset * row_sum;
+  }
+  if (thr == nullptr) return;
+  step.fused = true;
+  step.amin.assign(static_cast<std::size_t>(step.panels) * 16,
+                   std::numeric_limits<std::int32_t>::max());
+  step.neg16.assign(static_cast<std::size_t>(step.panels), 0);
+  for (int r = 0; r < step.rows; ++r) {
+    const std::int64_t amin = thr->thresholds[r] + step.correction[r];
+    step.amin[r] = static_cast<std::int32_t>(
+        std::clamp<std::int64_t>(amin, std::numeric_limits<std::int32_t>::min() + 1,
+                                 std::numeric_limits<std::int32_t>::max()));
+    if (!thr->negate.empty() && thr->negate[r] != 0) {
+      step.neg16[r / 16] = static_cast<std::uint16_t>(step.neg16[r / 16] | (1U << (r % 16)));
+    }
+  }
+}
+
+// The offset that maps a fixed-point input into bytes 0..255.
+int byte_offset(const Node& producer, const Node& layer) {
+  const DType& type = producer.type.dtype;
+  if (type.kind == TypeKind::UInt && type.bits <= 8) return 0;
+  if ((type.kind == TypeKind::Int || type.kind == TypeKind::Fixed) && type.bits <= 8) return 128;
+  fail("layer '{}': the CPU engine takes fixed-point inputs of at most 8 bits, not {}", layer.name,
+       to_string(type));
+}
+
+}  // namespace
+
+CpuPlan compile_cpu_plan(const Graph& graph) {
+  CpuPlan plan;
+  if (graph.nodes.empty() || graph.nodes.front().op() != Op::Input) {
+    fail("the network does not start with an input layer");
+  }
+  if (graph.nodes.back().op() != Op::LabelSelect) {
+    fail("layer '{}' ({}): the network must end in labelselect to give a class",
+         graph.nodes.back().name, op_name(graph.nodes.back().op()));
+  }
+  std::vector<int> buffer_of(graph.nodes.size(), -1);
+  auto new_buffer = [&](int node) {
+    plan.buffers.push_back(buffer_for(graph.nodes[node]));
+    buffer_of[node] = static_cast<int>(plan.buffers.size()) - 1;
+    return buffer_of[node];
+  };
+  new_buffer(0);
+  plan.input_buffer = 0;
+  plan.input_size = static_cast<std::size_t>(graph.nodes[0].type.elements());
+
+  for (int i = 1; i < static_cast<int>(graph.nodes.size()); ++i) {
+    if (buffer_of[i] >= 0) continue;  // a threshold fused into its layer
+    const Node& node = graph.nodes[i];
+    Step step;
+    step.name = node.name;
+    step.in = node.inputs.empty() ? -1 : buffer_of[node.inputs[0]];
+    const BufferSpec* in = step.in >= 0 ? &plan.buffers[step.in] : nullptr;
+    switch (node.op()) {
+      case Op::Input: fail("layer '{}': a second input layer", node.name);
+      case Op::BatchNorm:
+      case Op::Sign:
+        fail("layer '{}' ({}): the CPU engine runs integer-only graphs; streamline it first",
+             node.name, op_name(node.op()));
+      case Op::Reshape:
+        if (in->storage != Storage::Bits || (flat_bits(*in) && flat_bits(buffer_for(node)))) {
+          const int source = step.in;
+          const int alias = new_buffer(i);  // same bytes, new shape
+          plan.buffers[alias].alias_of =
+              plan.buffers[source].alias_of >= 0 ? plan.buffers[source].alias_of : source;
+          plan.buffers[alias].storage = plan.buffers[source].storage;
+          plan.buffers[alias].frame_bytes = plan.buffers[source].frame_bytes;
+          continue;
+        }
+        step.kind = StepKind::Repack;
+        break;
+      case Op::Quantize:
+        step.kind = StepKind::Quantize;
+        step.table = node.as<QuantizeAttrs>().table;
+        break;
+      case Op::Threshold: {
+        const auto& a = node.as<ThresholdAttrs>();
+        if (a.thresholds_per_channel != 1) {
+          fail("layer '{}': the CPU engine runs one threshold per channel, not {}", node.name,
+               a.thresholds_per_channel);
+        }
+        step.kind = StepKind::Threshold;
+        step.thresholds = a.thresholds;
+        step.negate = a.negate;
+        if (in->storage == Storage::U8) {
+          // v ≥ T on uint8: T ≤ 0 always fires (t8 = 0), T > 255 never does.
+          const int words = words_for_bits(in->c);
+          step.t8.assign(static_cast<std::size_t>(words) * 64, 0);
+          step.never_words.assign(static_cast<std::size_t>(words), 0);
+          step.neg_words.assign(static_cast<std::size_t>(words), 0);
+          for (int c = 0; c < in->c; ++c) {
+            const std::int64_t t = a.thresholds[c];
+            step.t8[c] = static_cast<std::uint8_t>(std::clamp<std::int64_t>(t, 0, 255));
+            if (t > 255) step.never_words[c / 64] |= std::uint64_t{1} << (c % 64);
+            if (!a.negate.empty() && a.negate[c] != 0) {
+              step.neg_words[c / 64] |= std::uint64_t{1} << (c % 64);
+            }
+          }
+        }
+        break;
+      }
+      case Op::Dense:
+      case Op::Conv2d: {
+        const bool conv = node.op() == Op::Conv2d;
+        const BinaryMatrix& weights =
+            conv ? node.as<Conv2dAttrs>().weights : node.as<DenseAttrs>().weights;
+        if (conv) {
+          const auto& a = node.as<Conv2dAttrs>();
+          step.kernel = a.kernel;
+          step.stride = a.stride;
+          step.pad = a.pad;
+          step.pad_value = a.pad_value;
+        } else if (in->h * in->w != 1) {
+          fail("layer '{}': dense input must be a vector", node.name);
+        }
+        // A single threshold consumer folds into the layer's output.
+        const std::vector<int> consumers = graph.consumers(i);
+        const ThresholdAttrs* thr = nullptr;
+        if (consumers.size() == 1 && graph.nodes[consumers[0]].op() == Op::Threshold &&
+            graph.nodes[consumers[0]].as<ThresholdAttrs>().thresholds_per_channel == 1) {
+          thr = &graph.nodes[consumers[0]].as<ThresholdAttrs>();
+        }
+        const int taps = step.kernel * step.kernel;
+        step.direct = !conv || (step.kernel == 1 && step.stride == 1 && step.pad == 0);
+        if (in->storage == Storage::Bits) {
+          step.kind = StepKind::BinaryLayer;
+          pack_binary_layer(step, weights, in->c, taps, thr);
+        } else {
+          step.kind = StepKind::FixedLayer;
+          step.direct = false;
+          step.offset = byte_offset(graph.nodes[node.inputs[0]], node);
+          if (step.pad > 0 &&
+              (step.pad_value + step.offset < 0 || step.pad_value + step.offset > 255)) {
+            fail("layer '{}': pad value {} is outside the input's 8-bit range", node.name,
+                 step.pad_value);
+          }
+          pack_fixed_layer(step, weights, thr);
+        }
+        const TensorType& out_type = node.type;
+        step.macs = static_cast<std::int64_t>(weights.rows()) * weights.cols() *
+                    (out_type.elements() / weights.rows());
+        plan.macs_per_frame += step.macs;
+        if (thr != nullptr) {
+          step.out = new_buffer(consumers[0]);
+          buffer_of[i] = step.out;
+          plan.steps.push_back(std::move(step));
+          continue;
+        }
+        break;
+      }
+      case Op::MaxPool: {
+        const auto& a = node.as<MaxPoolAttrs>();
+        step.kind = StepKind::MaxPool;
+        step.kernel = a.kernel;
+        step.stride = a.stride;
+        step.min_channels = a.min_channels;
+        if (in->storage == Storage::Bits) {
+          step.min_mask.assign(static_cast<std::size_t>(in->words_per_pixel), 0);
+          for (std::size_t c = 0; c < a.min_channels.size(); ++c) {
+            if (a.min_channels[c] != 0) step.min_mask[c / 64] |= std::uint64_t{1} << (c % 64);
+          }
+        }
+        break;
+      }
+      case Op::Add:
+        step.kind = StepKind::Add;
+        step.in2 = buffer_of[node.inputs[1]];
+        if (in->storage != Storage::I32 || plan.buffers[step.in2].storage != Storage::I32) {
+          fail("layer '{}': the CPU engine adds integer tensors only", node.name);
+        }
+        break;
+      case Op::LabelSelect:
+        step.kind = StepKind::Label;
+        step.bias = node.as<LabelSelectAttrs>().bias;
+        if (in->storage != Storage::I32) {
+          fail("layer '{}': the CPU engine selects labels from integer scores only", node.name);
+        }
+        break;
+      case Op::Count: BNNC_ASSERT(false, "bad op");
+    }
+    step.out = new_buffer(i);
+    plan.steps.push_back(std::move(step));
+  }
+  return plan;
+}
+
+}  // namespace bnnc::runtime

@@ -1,0 +1,110 @@
+// The CPU engine's kernels and their instruction-set variants (ggml's model: one table of
+// function pointers per ISA, each variant compiled with its own flags, picked at run time).
+//
+// Layouts (chosen once by the plan, cpu_plan.h):
+//  - Bit activations: per pixel ceil(C/64) words, channel c in bit c % 64 of word c / 64; bits
+//    past C are 0. A binary layer's input row (one dense input or one conv window) is K words:
+//    for a conv, the K·K taps in (ky, kx) order, each tap's C bits starting on a fresh word.
+//  - Binary weights in panels of 8 rows: panel p holds word k of rows 8p..8p+7 at
+//    panels[(p·K + k)·8 + lane]. Rows past MH are all-zero. Padding bits are 0 in both operands.
+//  - Fixed-point input rows: bytes a = x + offset (so that every x fits 0..255), K4 groups of 4
+//    bytes; weights as ±1 int8 in panels of 16 rows: panels[((p·K4 + k)·16 + lane)·4 + j].
+//    Columns past MW hold weight 0.
+//
+// The maths (DESIGN.md §2). Bits: with D = popcount(a XOR w) the number of mismatches over the
+// N real synapses (padding bits are 0 in both, so they never mismatch), P = N − D, and
+// "P ≥ T" ⇔ "D ≤ N − T" = dmax. Fixed point: with s = ±1, Σ s·x = Σ s·a − offset·Σ s, so
+// "Σ s·x ≥ T" ⇔ "Σ s·a ≥ T + offset·Σ s" = amin (both per row, precomputed by the plan).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bnnc::runtime {
+
+enum class Isa { Portable, Avx2, Avx512, Count };
+
+// "portable", "avx2", "avx512".
+const char* isa_name(Isa isa);
+
+// A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
+struct BinaryGemmArgs {
+  const std::uint64_t* a = nullptr;  // M rows of K words, row i at a + i·lda
+  std::size_t lda = 0;
+  int m = 0;
+  int k = 0;  // words per row
+  const std::uint64_t* panels = nullptr;
+  int panel_begin = 0, panel_end = 0;
+  int rows = 0;  // MH
+  int cols = 0;  // N, the real synapses
+  // Fused threshold: bit r of output row i = (D ≤ dmax[r]) XOR bit r of neg.
+  const std::int64_t* dmax = nullptr;  // 8 per panel (−1 on padding rows: never fires)
+  const std::uint8_t* neg = nullptr;   // one byte per panel
+  std::uint8_t* out_bits = nullptr;    // panel p of row i → byte p at out_bits + i·ldo
+  std::size_t ldo = 0;                 // bytes
+  // Or, when out_bits is null: P = N − D of rows < MH into out_counts[i·ldc + r].
+  std::int32_t* out_counts = nullptr;
+  std::size_t ldc = 0;
+};
+
+// A fixed-point-input binary-weight layer (the first layer of CNV).
+struct FixedGemmArgs {
+  const std::uint8_t* a = nullptr;  // M rows of 4·K4 bytes, row i at a + i·lda
+  std::size_t lda = 0;
+  int m = 0;
+  int k4 = 0;
+  const std::int8_t* panels = nullptr;
+  int panel_begin = 0, panel_end = 0;  // panels of 16 rows
+  int rows = 0;
+  // Fused threshold: bit r = (Σ s·a ≥ amin[r]) XOR neg bit r; two bytes per panel.
+  const std::int32_t* amin = nullptr;  // 16 per panel (INT32_MAX on padding rows)
+  const std::uint16_t* neg = nullptr;  // one per panel
+  std::uint8_t* out_bits = nullptr;
+  std::size_t ldo = 0;
+  // Or Σ s·x = Σ s·a − correction[r] into out_counts.
+  const std::int32_t* correction = nullptr;
+  std::int32_t* out_counts = nullptr;
+  std::size_t ldc = 0;
+};
+
+// Binarizes one pixel of n uint8 channels (the LFC input layer): word w of dst gets, for each
+// channel c = 64w + j < n, bit j = ((src[c] ≥ t8[c]) AND NOT never) XOR neg; bits past n are 0.
+// (A threshold T ≤ 0 is t8 = 0; T > 255 sets `never`.) t8 holds 64·⌈n/64⌉ bytes.
+struct ThresholdBytesArgs {
+  const std::uint8_t* src = nullptr;
+  int n = 0;
+  const std::uint8_t* t8 = nullptr;
+  const std::uint64_t* never = nullptr;
+  const std::uint64_t* neg = nullptr;
+  std::uint64_t* dst = nullptr;
+};
+
+struct KernelTable {
+  Isa isa = Isa::Portable;
+  void (*binary_gemm)(const BinaryGemmArgs&) = nullptr;
+  void (*fixed_gemm)(const FixedGemmArgs&) = nullptr;
+  void (*threshold_bytes)(const ThresholdBytesArgs&) = nullptr;
+  // A register-only loop of XOR, popcount, add on the widest vectors, `iterations` times; returns
+  // the binary MACs it performed (the caller times it: the machine's own peak).
+  double (*peak_probe)(std::int64_t iterations) = nullptr;
+};
+
+// The reference twins: plain loops, the meaning every variant must match bit for bit. They are
+// also the portable variant.
+void binary_gemm_ref(const BinaryGemmArgs& args);
+void fixed_gemm_ref(const FixedGemmArgs& args);
+void threshold_bytes_ref(const ThresholdBytesArgs& args);
+double peak_probe_ref(std::int64_t iterations);
+
+KernelTable kernels_portable();
+KernelTable kernels_avx2();
+KernelTable kernels_avx512();
+
+// True when this CPU can run the variant (CPUID, not build flags).
+bool isa_supported(Isa isa);
+// The best supported variant, or the one BNNC_ISA (portable|avx2|avx512) forces; an unknown or
+// unsupported BNNC_ISA throws bnnc::Error.
+Isa select_isa();
+const KernelTable& kernels_for(Isa isa);
+
+}  // namespace bnnc::runtime

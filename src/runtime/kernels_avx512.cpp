@@ -1,0 +1,251 @@
+// The AVX-512 variant (built with -mavx512f -mavx512bw -mavx512vl -mavx512vpopcntdq
+// -mavx512vnni; only called when CPUID reports them).
+//
+// Binary layers: one 512-bit register holds word k of the 8 rows of a weight panel; the input
+// row's word k is broadcast to all lanes, so one XOR + VPOPCNTQ + ADD makes 8·64 = 512 binary
+// MACs and each lane accumulates the mismatches D of its own row: no horizontal sums. A block
+// of MR input rows × NR panels keeps MR·NR accumulators in registers (4×4: 16 of 32), and the
+// threshold is one compare per panel whose 8-bit mask is the output byte.
+// Fixed-point first layer: VPDPBUSD multiplies 4 unsigned input bytes by 4 signed ±1 weights and
+// adds them into each of 16 int32 lanes (16 rows per panel).
+// GCC 12's AVX-512 headers start some intrinsics from an "undefined" register, which its own
+// -Wuninitialized then reports (a false positive inside the header, not in this code).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "runtime/kernels.h"
+
+namespace bnnc::runtime {
+namespace {
+
+constexpr int kMr = 4;
+constexpr int kNr = 4;
+
+template <int MR, int NR>
+void binary_block(const BinaryGemmArgs& g, int i0, int p0) {
+  __m512i acc[MR][NR];
+  const std::uint64_t* a[MR];
+  const std::uint64_t* w[NR];
+  for (int i = 0; i < MR; ++i) {
+    a[i] = g.a + static_cast<std::size_t>(i0 + i) * g.lda;
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
+  }
+  for (int j = 0; j < NR; ++j) w[j] = g.panels + static_cast<std::size_t>(p0 + j) * g.k * 8;
+  for (int k = 0; k < g.k; ++k) {
+    __m512i wv[NR];
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w[j] + k * 8);
+    for (int i = 0; i < MR; ++i) {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[i][k]));
+      for (int j = 0; j < NR; ++j) {
+        acc[i][j] = _mm512_add_epi64(acc[i][j], _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j])));
+      }
+    }
+  }
+  if (g.out_bits != nullptr) {
+    for (int j = 0; j < NR; ++j) {
+      const __m512i dmax = _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
+      for (int i = 0; i < MR; ++i) {
+        const __mmask8 fires = _mm512_cmple_epi64_mask(acc[i][j], dmax);
+        g.out_bits[static_cast<std::size_t>(i0 + i) * g.ldo + p0 + j] =
+            static_cast<std::uint8_t>(fires ^ g.neg[p0 + j]);
+      }
+    }
+    return;
+  }
+  const __m512i cols = _mm512_set1_epi64(g.cols);
+  for (int j = 0; j < NR; ++j) {
+    const int valid = g.rows - (p0 + j) * 8;
+    const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+    for (int i = 0; i < MR; ++i) {
+      const __m256i p = _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols, acc[i][j]));
+      _mm256_mask_storeu_epi32(
+          g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc + (p0 + j) * 8, lanes, p);
+    }
+  }
+}
+
+template <int MR, int NR>
+void fixed_block(const FixedGemmArgs& g, int i0, int p0) {
+  __m512i acc[MR][NR];
+  const std::uint8_t* a[MR];
+  const std::int8_t* w[NR];
+  for (int i = 0; i < MR; ++i) {
+    a[i] = g.a + static_cast<std::size_t>(i0 + i) * g.lda;
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
+  }
+  for (int j = 0; j < NR; ++j) w[j] = g.panels + static_cast<std::size_t>(p0 + j) * g.k4 * 64;
+  for (int k = 0; k < g.k4; ++k) {
+    __m512i wv[NR];
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w[j] + k * 64);
+    for (int i = 0; i < MR; ++i) {
+      std::int32_t four;
+      __builtin_memcpy(&four, a[i] + k * 4, 4);
+      const __m512i av = _mm512_set1_epi32(four);
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], av, wv[j]);
+    }
+  }
+  if (g.out_bits != nullptr) {
+    for (int j = 0; j < NR; ++j) {
+      const __m512i amin = _mm512_loadu_si512(g.amin + (p0 + j) * 16);
+      for (int i = 0; i < MR; ++i) {
+        const auto bits =
+            static_cast<std::uint16_t>(_mm512_cmpge_epi32_mask(acc[i][j], amin) ^ g.neg[p0 + j]);
+        __builtin_memcpy(g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + (p0 + j) * 2,
+                         &bits, 2);
+      }
+    }
+    return;
+  }
+  for (int j = 0; j < NR; ++j) {
+    const int valid = g.rows - (p0 + j) * 16;
+    const auto lanes = static_cast<__mmask16>(valid >= 16 ? 0xFFFF : (1U << valid) - 1U);
+    const __m512i correction = _mm512_loadu_si512(g.correction + (p0 + j) * 16);
+    for (int i = 0; i < MR; ++i) {
+      _mm512_mask_storeu_epi32(
+          g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc + (p0 + j) * 16, lanes,
+          _mm512_sub_epi32(acc[i][j], correction));
+    }
+  }
+}
+
+// Every (MR, NR) up to (kMr, kNr), so that edges run the same code as the body.
+template <int MR, int NR>
+struct BinaryBlock {
+  static void run(const BinaryGemmArgs& g, int i0, int p0) { binary_block<MR, NR>(g, i0, p0); }
+};
+template <int MR, int NR>
+struct FixedBlock {
+  static void run(const FixedGemmArgs& g, int i0, int p0) { fixed_block<MR, NR>(g, i0, p0); }
+};
+
+template <typename Args, template <int, int> class Block, std::size_t... I>
+constexpr auto make_blocks(std::index_sequence<I...>) {
+  using Fn = void (*)(const Args&, int, int);
+  return std::array<Fn, sizeof...(I)>{
+      &Block<static_cast<int>(I / kNr) + 1, static_cast<int>(I % kNr) + 1>::run...};
+}
+
+// Panels outermost: a block of NR panels (NR·K·64 bytes) stays in L1 while every input row
+// streams past it.
+template <typename Args, template <int, int> class Block>
+void gemm(const Args& g, int panel_end) {
+  static constexpr auto kBlocks =
+      make_blocks<Args, Block>(std::make_index_sequence<static_cast<std::size_t>(kMr * kNr)>());
+  for (int p0 = g.panel_begin; p0 < panel_end; p0 += kNr) {
+    const int nr = std::min(kNr, panel_end - p0);
+    for (int i0 = 0; i0 < g.m; i0 += kMr) {
+      const int mr = std::min(kMr, g.m - i0);
+      kBlocks[static_cast<std::size_t>((mr - 1) * kNr + (nr - 1))](g, i0, p0);
+    }
+  }
+}
+
+void binary_gemm_avx512(const BinaryGemmArgs& g) {
+  gemm<BinaryGemmArgs, BinaryBlock>(g, g.panel_end);
+}
+void fixed_gemm_avx512(const FixedGemmArgs& g) { gemm<FixedGemmArgs, FixedBlock>(g, g.panel_end); }
+
+// 64 channels per compare: the mask of VPCMPUB is the output word.
+void threshold_bytes_avx512(const ThresholdBytesArgs& g) {
+  for (int w = 0; w * 64 < g.n; ++w) {
+    const int len = std::min(64, g.n - w * 64);
+    const __mmask64 lanes = len == 64 ? ~__mmask64{0} : (__mmask64{1} << len) - 1;
+    const __m512i v = _mm512_maskz_loadu_epi8(lanes, g.src + w * 64);
+    const __m512i t = _mm512_loadu_si512(g.t8 + w * 64);
+    const __mmask64 fires = _mm512_mask_cmpge_epu8_mask(lanes, v, t);
+    g.dst[w] = (fires & ~g.never[w]) ^ g.neg[w];
+  }
+}
+
+// 12 independent chains of XOR, VPOPCNTQ, ADD, written in assembly so that the loop holds
+// exactly those three instructions per 512-bit word (a compiler adds register moves).
+double peak_probe_avx512(std::int64_t iterations) {
+  if (iterations <= 0) return 0;
+  std::int64_t count = iterations;
+  asm volatile(
+      "vpbroadcastq %[seed], %%zmm31\n\t"
+      "vmovdqa64 %%zmm31, %%zmm0\n\t"
+      "vmovdqa64 %%zmm31, %%zmm1\n\t"
+      "vmovdqa64 %%zmm31, %%zmm2\n\t"
+      "vmovdqa64 %%zmm31, %%zmm3\n\t"
+      "vmovdqa64 %%zmm31, %%zmm4\n\t"
+      "vmovdqa64 %%zmm31, %%zmm5\n\t"
+      "vmovdqa64 %%zmm31, %%zmm6\n\t"
+      "vmovdqa64 %%zmm31, %%zmm7\n\t"
+      "vmovdqa64 %%zmm31, %%zmm8\n\t"
+      "vmovdqa64 %%zmm31, %%zmm9\n\t"
+      "vmovdqa64 %%zmm31, %%zmm10\n\t"
+      "vmovdqa64 %%zmm31, %%zmm11\n\t"
+      "vmovdqa64 %%zmm31, %%zmm12\n\t"
+      "vmovdqa64 %%zmm31, %%zmm13\n\t"
+      "vmovdqa64 %%zmm31, %%zmm14\n\t"
+      "vmovdqa64 %%zmm31, %%zmm15\n\t"
+      "vmovdqa64 %%zmm31, %%zmm16\n\t"
+      "vmovdqa64 %%zmm31, %%zmm17\n\t"
+      "vmovdqa64 %%zmm31, %%zmm18\n\t"
+      "vmovdqa64 %%zmm31, %%zmm19\n\t"
+      "vmovdqa64 %%zmm31, %%zmm20\n\t"
+      "vmovdqa64 %%zmm31, %%zmm21\n\t"
+      "vmovdqa64 %%zmm31, %%zmm22\n\t"
+      "vmovdqa64 %%zmm31, %%zmm23\n\t"
+      "1:\n\t"
+      "vpxorq %%zmm31, %%zmm0, %%zmm0\n\t"
+      "vpopcntq %%zmm0, %%zmm24\n\t"
+      "vpaddq %%zmm24, %%zmm12, %%zmm12\n\t"
+      "vpxorq %%zmm31, %%zmm1, %%zmm1\n\t"
+      "vpopcntq %%zmm1, %%zmm25\n\t"
+      "vpaddq %%zmm25, %%zmm13, %%zmm13\n\t"
+      "vpxorq %%zmm31, %%zmm2, %%zmm2\n\t"
+      "vpopcntq %%zmm2, %%zmm26\n\t"
+      "vpaddq %%zmm26, %%zmm14, %%zmm14\n\t"
+      "vpxorq %%zmm31, %%zmm3, %%zmm3\n\t"
+      "vpopcntq %%zmm3, %%zmm27\n\t"
+      "vpaddq %%zmm27, %%zmm15, %%zmm15\n\t"
+      "vpxorq %%zmm31, %%zmm4, %%zmm4\n\t"
+      "vpopcntq %%zmm4, %%zmm28\n\t"
+      "vpaddq %%zmm28, %%zmm16, %%zmm16\n\t"
+      "vpxorq %%zmm31, %%zmm5, %%zmm5\n\t"
+      "vpopcntq %%zmm5, %%zmm29\n\t"
+      "vpaddq %%zmm29, %%zmm17, %%zmm17\n\t"
+      "vpxorq %%zmm31, %%zmm6, %%zmm6\n\t"
+      "vpopcntq %%zmm6, %%zmm30\n\t"
+      "vpaddq %%zmm30, %%zmm18, %%zmm18\n\t"
+      "vpxorq %%zmm31, %%zmm7, %%zmm7\n\t"
+      "vpopcntq %%zmm7, %%zmm24\n\t"
+      "vpaddq %%zmm24, %%zmm19, %%zmm19\n\t"
+      "vpxorq %%zmm31, %%zmm8, %%zmm8\n\t"
+      "vpopcntq %%zmm8, %%zmm25\n\t"
+      "vpaddq %%zmm25, %%zmm20, %%zmm20\n\t"
+      "vpxorq %%zmm31, %%zmm9, %%zmm9\n\t"
+      "vpopcntq %%zmm9, %%zmm26\n\t"
+      "vpaddq %%zmm26, %%zmm21, %%zmm21\n\t"
+      "vpxorq %%zmm31, %%zmm10, %%zmm10\n\t"
+      "vpopcntq %%zmm10, %%zmm27\n\t"
+      "vpaddq %%zmm27, %%zmm22, %%zmm22\n\t"
+      "vpxorq %%zmm31, %%zmm11, %%zmm11\n\t"
+      "vpopcntq %%zmm11, %%zmm28\n\t"
+      "vpaddq %%zmm28, %%zmm23, %%zmm23\n\t"
+      "dec %[count]\n\t"
+      "jnz 1b\n\t"
+      : [count] "+r"(count)
+      : [seed] "r"(0x9E3779B97F4A7C15ULL)
+      : "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19",
+        "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29",
+        "xmm30", "xmm31");
+  return static_cast<double>(iterations) * 12 * 512;
+}
+
+}  // namespace
+
+KernelTable kernels_avx512() {
+  return {Isa::Avx512, binary_gemm_avx512, fixed_gemm_avx512, threshold_bytes_avx512,
+          peak_probe_avx512};
+}
+
+}  // namespace bnnc::runtime

@@ -1,0 +1,102 @@
+// The reference kernels as plain loops. Included (with internal linkage, so that no copy leaks
+// into another) by kernels_ref.cpp, built with the project's flags (the portable variant), and
+// by kernels_avx2.cpp, built with -mavx2 -mpopcnt (where popcount becomes one instruction and
+// the compiler vectorizes the rest).
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
+#include "runtime/kernels.h"
+
+namespace bnnc::runtime {
+namespace {
+
+void binary_gemm_generic(const BinaryGemmArgs& g) {
+  for (int i = 0; i < g.m; ++i) {
+    const std::uint64_t* a = g.a + static_cast<std::size_t>(i) * g.lda;
+    for (int p = g.panel_begin; p < g.panel_end; ++p) {
+      const std::uint64_t* w = g.panels + static_cast<std::size_t>(p) * g.k * 8;
+      std::int64_t d[8] = {};
+      for (int k = 0; k < g.k; ++k) {
+        for (int lane = 0; lane < 8; ++lane) d[lane] += std::popcount(a[k] ^ w[k * 8 + lane]);
+      }
+      if (g.out_bits != nullptr) {
+        unsigned byte = 0;
+        for (int lane = 0; lane < 8; ++lane) {
+          byte |= static_cast<unsigned>(d[lane] <= g.dmax[p * 8 + lane]) << lane;
+        }
+        g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
+            static_cast<std::uint8_t>(byte ^ g.neg[p]);
+      } else {
+        for (int lane = 0; lane < 8 && p * 8 + lane < g.rows; ++lane) {
+          g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 8 + lane] =
+              static_cast<std::int32_t>(g.cols - d[lane]);
+        }
+      }
+    }
+  }
+}
+
+void fixed_gemm_generic(const FixedGemmArgs& g) {
+  for (int i = 0; i < g.m; ++i) {
+    const std::uint8_t* a = g.a + static_cast<std::size_t>(i) * g.lda;
+    for (int p = g.panel_begin; p < g.panel_end; ++p) {
+      const std::int8_t* w = g.panels + static_cast<std::size_t>(p) * g.k4 * 64;
+      std::int32_t acc[16] = {};
+      for (int k = 0; k < g.k4; ++k) {
+        for (int lane = 0; lane < 16; ++lane) {
+          for (int j = 0; j < 4; ++j) acc[lane] += a[k * 4 + j] * w[(k * 16 + lane) * 4 + j];
+        }
+      }
+      if (g.out_bits != nullptr) {
+        unsigned bits = 0;
+        for (int lane = 0; lane < 16; ++lane) {
+          bits |= static_cast<unsigned>(acc[lane] >= g.amin[p * 16 + lane]) << lane;
+        }
+        bits ^= g.neg[p];
+        std::uint8_t* out = g.out_bits + static_cast<std::size_t>(i) * g.ldo + p * 2;
+        out[0] = static_cast<std::uint8_t>(bits & 0xFFU);
+        out[1] = static_cast<std::uint8_t>(bits >> 8);
+      } else {
+        for (int lane = 0; lane < 16 && p * 16 + lane < g.rows; ++lane) {
+          g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 16 + lane] =
+              acc[lane] - g.correction[p * 16 + lane];
+        }
+      }
+    }
+  }
+}
+
+void threshold_bytes_generic(const ThresholdBytesArgs& g) {
+  for (int w = 0; w * 64 < g.n; ++w) {
+    std::uint64_t bits = 0;
+    const int len = std::min(64, g.n - w * 64);
+    for (int j = 0; j < len; ++j) {
+      bits |= static_cast<std::uint64_t>(g.src[w * 64 + j] >= g.t8[w * 64 + j]) << j;
+    }
+    g.dst[w] = (bits & ~g.never[w]) ^ g.neg[w];
+  }
+}
+
+// Eight independent chains (one per lane of a 512-bit word) of xor, popcount, add.
+double peak_probe_generic(std::int64_t iterations) {
+  std::uint64_t x[8], acc[8] = {};
+  for (int lane = 0; lane < 8; ++lane) x[lane] = 0x9E3779B97F4A7C15ULL * (lane + 1);
+  for (std::int64_t it = 0; it < iterations; ++it) {
+    for (int lane = 0; lane < 8; ++lane) {
+      acc[lane] += static_cast<std::uint64_t>(std::popcount(x[lane] ^ acc[lane]));
+    }
+  }
+  std::uint64_t sink = 0;
+  for (int lane = 0; lane < 8; ++lane) sink += acc[lane];
+  // Keeps the loop from being optimized away.
+  volatile std::uint64_t keep = sink;
+  (void)keep;
+  return static_cast<double>(iterations) * 8 * 64;
+}
+
+}  // namespace
+}  // namespace bnnc::runtime

@@ -1,0 +1,288 @@
+// The CPU engine against its oracles: every kernel variant against its reference twin on random
+// shapes at word boundaries, and the whole engine (every variant, batch-parallel and team mode)
+// against the golden model on hand-made layers in every pad mode, on random streamlined networks,
+// and on BNN-PYNQ's LFC and CNV over every external test image.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+
+#include "io/bnn_pynq_importer.h"
+#include "io/dataset.h"
+#include "ir/infer_types.h"
+#include "ir/print_graph.h"
+#include "passes/streamline.h"
+#include "random_network.h"
+#include "runtime/cpu_engine.h"
+#include "sim/golden_model.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+using runtime::Isa;
+
+std::uint64_t base_seed() {
+  const char* env = std::getenv("BNNC_TEST_SEED");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 20261122;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> isas;
+  for (int i = 0; i < static_cast<int>(Isa::Count); ++i) {
+    if (runtime::isa_supported(static_cast<Isa>(i))) isas.push_back(static_cast<Isa>(i));
+  }
+  return isas;
+}
+
+constexpr int kWordBoundaryBits[] = {1, 31, 32, 33, 63, 64, 65, 511, 512, 513};
+
+TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed());
+  for (int cols : kWordBoundaryBits) {
+    for (int rows : {1, 8, 9, 31, 40}) {
+      for (int m : {1, 4, 7}) {
+        for (bool fused : {true, false}) {
+          const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
+          const std::uint64_t tail =
+              cols % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (cols % 64)) - 1;
+          std::vector<std::uint64_t> a(static_cast<std::size_t>(m) * k), w(panels * k * 8, 0);
+          for (std::size_t i = 0; i < a.size(); ++i)
+            a[i] = rng() & (i % k == static_cast<std::size_t>(k - 1) ? tail : ~0ULL);
+          for (int r = 0; r < rows; ++r) {
+            for (int j = 0; j < k; ++j)
+              w[((r / 8) * k + j) * 8 + r % 8] = rng() & (j == k - 1 ? tail : ~0ULL);
+          }
+          std::vector<std::int64_t> dmax(panels * 8, -1);
+          std::vector<std::uint8_t> neg(panels);
+          for (int r = 0; r < rows; ++r)
+            dmax[r] = static_cast<std::int64_t>(rng() % (cols + 3)) - 1;
+          for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+          runtime::BinaryGemmArgs g;
+          g.a = a.data();
+          g.lda = k;
+          g.m = m;
+          g.k = k;
+          g.panels = w.data();
+          g.panel_begin = 0;
+          g.panel_end = panels;
+          g.rows = rows;
+          g.cols = cols;
+          g.dmax = dmax.data();
+          g.neg = neg.data();
+          g.ldo = panels;
+          g.ldc = rows;
+          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
+          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
+          g.out_bits = fused ? want_bits.data() : nullptr;
+          g.out_counts = fused ? nullptr : want_counts.data();
+          runtime::binary_gemm_ref(g);
+          for (Isa isa : supported_isas()) {
+            std::fill(got_bits.begin(), got_bits.end(), 0);
+            std::fill(got_counts.begin(), got_counts.end(), 0);
+            g.out_bits = fused ? got_bits.data() : nullptr;
+            g.out_counts = fused ? nullptr : got_counts.data();
+            runtime::kernels_for(isa).binary_gemm(g);
+            const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
+                                                  runtime::isa_name(isa), cols, rows, m, fused);
+            EXPECT_EQ(got_bits, want_bits) << where;
+            EXPECT_EQ(got_counts, want_counts) << where;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuKernels, FixedGemmVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 1);
+  for (int cols : {1, 3, 27, 31, 33, 64, 65}) {
+    for (int rows : {1, 16, 17, 64}) {
+      for (int m : {1, 4, 6}) {
+        for (bool fused : {true, false}) {
+          const int k4 = (cols + 3) / 4, panels = (rows + 15) / 16;
+          std::vector<std::uint8_t> a(static_cast<std::size_t>(m) * k4 * 4, 0);
+          for (int i = 0; i < m; ++i) {
+            for (int c = 0; c < cols; ++c) a[i * k4 * 4 + c] = static_cast<std::uint8_t>(rng());
+          }
+          std::vector<std::int8_t> w(panels * k4 * 64, 0);
+          for (int r = 0; r < rows; ++r) {
+            for (int c = 0; c < cols; ++c) {
+              w[(((r / 16) * k4 + c / 4) * 16 + r % 16) * 4 + c % 4] = (rng() & 1) ? 1 : -1;
+            }
+          }
+          std::vector<std::int32_t> amin(panels * 16, INT32_MAX), correction(panels * 16);
+          std::vector<std::uint16_t> neg(panels);
+          for (int r = 0; r < rows; ++r) {
+            amin[r] = static_cast<std::int32_t>(rng() % (512 * cols + 1)) - 256 * cols;
+            correction[r] = static_cast<std::int32_t>(rng() % 1000);
+          }
+          for (auto& flags : neg) flags = static_cast<std::uint16_t>(rng());
+          runtime::FixedGemmArgs g;
+          g.a = a.data();
+          g.lda = k4 * 4;
+          g.m = m;
+          g.k4 = k4;
+          g.panels = w.data();
+          g.panel_end = panels;
+          g.rows = rows;
+          g.amin = amin.data();
+          g.neg = neg.data();
+          g.ldo = panels * 2;
+          g.correction = correction.data();
+          g.ldc = rows;
+          std::vector<std::uint8_t> want_bits(m * panels * 2), got_bits(m * panels * 2);
+          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
+          g.out_bits = fused ? want_bits.data() : nullptr;
+          g.out_counts = fused ? nullptr : want_counts.data();
+          runtime::fixed_gemm_ref(g);
+          for (Isa isa : supported_isas()) {
+            std::fill(got_bits.begin(), got_bits.end(), 0);
+            std::fill(got_counts.begin(), got_counts.end(), 0);
+            g.out_bits = fused ? got_bits.data() : nullptr;
+            g.out_counts = fused ? nullptr : got_counts.data();
+            runtime::kernels_for(isa).fixed_gemm(g);
+            const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
+                                                  runtime::isa_name(isa), cols, rows, m, fused);
+            EXPECT_EQ(got_bits, want_bits) << where;
+            EXPECT_EQ(got_counts, want_counts) << where;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Every variant, batch-parallel on 2 threads and as a team of 2 on one image at a time, gives
+// the golden model's label and scores on every image.
+void expect_engine_equals_golden(const Graph& graph, const std::vector<std::uint8_t>& images,
+                                 int count, const std::string& what,
+                                 std::vector<Isa> isas = supported_isas()) {
+  std::vector<GoldenResult> want(count);
+  const std::size_t size = static_cast<std::size_t>(graph.nodes[0].type.elements());
+  for (int i = 0; i < count; ++i) {
+    want[i] = run_golden(graph, {images.data() + i * size, size});
+  }
+  for (Isa isa : isas) {
+    const runtime::CpuEngine engine(graph, isa);
+    std::vector<GoldenResult> got(count);
+    engine.classify(images.data(), count, got.data(), 2);
+    runtime::Team team(2);
+    runtime::Workspace ws = engine.make_workspace();
+    std::vector<GoldenResult> got_team(count);
+    for (int i = 0; i < count; ++i) {
+      engine.classify_team(images.data() + i * size, 1, &got_team[i], team, ws);
+    }
+    for (int i = 0; i < count; ++i) {
+      ASSERT_EQ(got[i].label, want[i].label)
+          << what << " " << runtime::isa_name(isa) << " image " << i;
+      ASSERT_EQ(got[i].scores, want[i].scores)
+          << what << " " << runtime::isa_name(isa) << " image " << i;
+      ASSERT_EQ(got_team[i].scores, want[i].scores)
+          << what << " team " << runtime::isa_name(isa) << " image " << i;
+    }
+  }
+}
+
+BinaryMatrix random_matrix(std::mt19937_64& rng, int rows, int cols) {
+  BinaryMatrix m(rows, cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
+  }
+  return m;
+}
+
+// Input → per-pixel threshold → conv (C channels at word boundaries, every pad mode) →
+// threshold → maxpool with some AND channels → flatten → dense → labelselect.
+TEST(CpuEngine, ConvPadModesAtWordBoundaries) {
+  std::mt19937_64 rng(base_seed() + 2);
+  for (int channels : {1, 31, 33, 64, 65}) {
+    for (int pad : {0, 1}) {
+      for (int pad_value : {0, 1}) {
+        for (int stride : {1, 2}) {
+          for (int kernel : {1, 3}) {
+            Graph graph;
+            const int h = 7, w = 6, out_c = 33;
+            int x = graph.add("input", InputAttrs{{h, w, channels}, DType::uint(8)});
+            ThresholdAttrs bin;
+            for (int c = 0; c < channels; ++c)
+              bin.thresholds.push_back(static_cast<std::int64_t>(rng() % 256));
+            x = graph.add("binarize", bin, {x});
+            Conv2dAttrs conv{random_matrix(rng, out_c, kernel * kernel * channels), kernel, stride,
+                             pad, pad_value};
+            x = graph.add("conv", conv, {x});
+            ThresholdAttrs thr;
+            for (int c = 0; c < out_c; ++c) {
+              thr.thresholds.push_back(
+                  static_cast<std::int64_t>(rng() % (kernel * kernel * channels + 3)) - 1);
+              thr.negate.push_back(static_cast<std::uint8_t>(rng() % 4 == 0));
+            }
+            x = graph.add("thr", thr, {x});
+            MaxPoolAttrs pool;
+            for (int c = 0; c < out_c; ++c)
+              pool.min_channels.push_back(static_cast<std::uint8_t>(rng() & 1));
+            x = graph.add("pool", pool, {x});
+            infer_types(graph);
+            const int flat = static_cast<int>(graph.nodes[x].type.elements());
+            x = graph.add("flatten", ReshapeAttrs{{flat}}, {x});
+            x = graph.add("fc", DenseAttrs{random_matrix(rng, 10, flat)}, {x});
+            graph.add("label", LabelSelectAttrs{}, {x});
+            infer_types(graph);
+            std::vector<std::uint8_t> images(static_cast<std::size_t>(5) * h * w * channels);
+            for (auto& v : images) v = static_cast<std::uint8_t>(rng());
+            expect_engine_equals_golden(graph, images, 5,
+                                        fmt::format("C={} pad={} value={} stride={} kernel={}",
+                                                    channels, pad, pad_value, stride, kernel));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuEngine, RandomStreamlinedNetworksEqualGolden) {
+  for (int n = 0; n < 40; ++n) {
+    const std::uint64_t seed = base_seed() + 100 + n;
+    test::RandomNetworkOptions options;
+    options.images = 6;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph graph = streamline(net.graph);
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()),
+                                fmt::format("seed {}\n{}", seed, print_graph(graph)));
+  }
+}
+
+void expect_external_equal(const std::string& params, BnnPynqTopology topology,
+                           const std::string& data_path) {
+  const Graph graph = import_bnn_pynq(params, topology);
+  const Dataset data = load_dataset(data_path);
+  // The selected variant on every image; every variant on the first 300.
+  expect_engine_equals_golden(graph, data.pixels, data.count, "all images",
+                              {runtime::select_isa()});
+  expect_engine_equals_golden(graph, data.pixels, std::min(data.count, 300), "first 300");
+}
+
+TEST(CpuEngine, BnnPynqLfcEveryMnistImage) {
+  BNNC_REQUIRE_EXTERNAL(params, "bnn-pynq/params/mnist/lfcW1A1");
+  BNNC_REQUIRE_EXTERNAL(data, "mnist/t10k-images-idx3-ubyte.gz");
+  expect_external_equal(params.string(), BnnPynqTopology::Lfc, data.string());
+}
+
+TEST(CpuEngine, BnnPynqCnvEveryCifarImage) {
+  BNNC_REQUIRE_EXTERNAL(params, "bnn-pynq/params/cifar10/cnvW1A1");
+  BNNC_REQUIRE_EXTERNAL(data, "cifar10/test_batch_first761.bin");
+  expect_external_equal(params.string(), BnnPynqTopology::Cnv, data.string());
+}
+
+TEST(CpuEngine, ForcedIsaFromEnvironment) {
+  ::setenv("BNNC_ISA", "portable", 1);
+  EXPECT_EQ(runtime::select_isa(), Isa::Portable);
+  ::setenv("BNNC_ISA", "sse9", 1);
+  EXPECT_THROW(runtime::select_isa(), Error);
+  ::unsetenv("BNNC_ISA");
+}
+
+}  // namespace
+}  // namespace bnnc
