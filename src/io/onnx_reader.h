@@ -36,8 +36,7 @@ std::int64_t onnx_int_attribute(const onnx::NodeProto& node, const std::string& 
 float onnx_float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback);
 std::string onnx_string_attribute(const onnx::NodeProto& node, const std::string& name,
                                   const std::string& fallback);
-std::vector<std::int64_t> onnx_ints_attribute(const onnx::NodeProto& node,
-                                              const std::string& name);
+std::vector<std::int64_t> onnx_ints_attribute(const onnx::NodeProto& node, const std::string& name);
 const onnx::AttributeProto* onnx_find_attribute(const onnx::NodeProto& node,
                                                 const std::string& name);
 

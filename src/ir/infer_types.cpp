@@ -137,11 +137,12 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
     }
     case Op::Affine: {
       const auto& a = node.as<AffineAttrs>();
-      if (a.constant.size() != 1) check_per_channel(node, "constant", a.constant.size(), x->channels(), false);
+      if (a.constant.size() != 1)
+        check_per_channel(node, "constant", a.constant.size(), x->channels(), false);
       for (float k : a.constant) {
         if (!std::isfinite(k) || (a.kind == AffineKind::Div && k == 0.0F)) {
-          reject(node, "constant {} of a {} must be a finite number{}", k,
-                 affine_kind_name(a.kind), a.kind == AffineKind::Div ? " other than 0" : "");
+          reject(node, "constant {} of a {} must be a finite number{}", k, affine_kind_name(a.kind),
+                 a.kind == AffineKind::Div ? " other than 0" : "");
         }
       }
       return {DType::float32(), x->shape};

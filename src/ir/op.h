@@ -129,8 +129,8 @@ enum class Op {
   Count
 };
 
-// "input", "quantize", "dense", "conv2d", "batchnorm", "affine", "sign", "threshold", "maxpool", "reshape",
-// "add", "labelselect".
+// "input", "quantize", "dense", "conv2d", "batchnorm", "affine", "sign", "threshold", "maxpool",
+// "reshape", "add", "labelselect".
 const char* op_name(Op op);
 // "add", "mul", "div".
 const char* affine_kind_name(AffineKind kind);

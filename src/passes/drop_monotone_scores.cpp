@@ -42,9 +42,8 @@ Graph drop_monotone_scores(const Graph& graph) {
   if (label <= 0 || graph.nodes[label].op() != Op::LabelSelect) return graph;
   std::vector<int> chain;
   int producer = graph.nodes[label].inputs[0];
-  while (graph.consumers(producer).size() == 1 &&
-         (graph.nodes[producer].op() == Op::Affine ||
-          graph.nodes[producer].op() == Op::BatchNorm)) {
+  while (graph.consumers(producer).size() == 1 && (graph.nodes[producer].op() == Op::Affine ||
+                                                   graph.nodes[producer].op() == Op::BatchNorm)) {
     chain.push_back(producer);
     producer = graph.nodes[producer].inputs[0];
   }
