@@ -18,5 +18,6 @@ struct Command {
 Command add_info_command(CLI::App& bnnc);
 Command add_import_command(CLI::App& bnnc);
 Command add_eval_command(CLI::App& bnnc);
+Command add_export_command(CLI::App& bnnc);
 
 }  // namespace bnnc::cli

@@ -387,6 +387,25 @@ class Importer {
     return out;
   }
 
+  // Adds a bnnc reshape to [size] of node `from`, but before the scalar affines that end the
+  // graph so far (e.g. the input's /255): the streamliner folds an unbroken float chain into
+  // a threshold, and scalar steps mean the same on either side of a reshape.
+  int flatten_before_scalars(const std::string& name, int from, int size) {
+    std::vector<Node> scalars;
+    while (from == graph_.output() && graph_.nodes[from].op() == Op::Affine &&
+           graph_.nodes[from].as<AffineAttrs>().constant.size() == 1 &&
+           graph_.consumers(from).empty()) {
+      scalars.push_back(graph_.nodes[from]);
+      from = graph_.nodes[from].inputs[0];
+      graph_.nodes.pop_back();
+    }
+    int out = graph_.add(name, ReshapeAttrs{{size}}, {from});
+    for (auto it = scalars.rbegin(); it != scalars.rend(); ++it) {
+      out = graph_.add(it->name, it->attrs, {out});
+    }
+    return out;
+  }
+
   // Reshape/Flatten/Squeeze/Unsqueeze of a runtime tensor to ONNX dims `to` (without batch).
   Value reshape(const onnx::NodeProto& node, const Value& x, const Shape& to) {
     std::int64_t before = 1, after = 1;
@@ -398,6 +417,12 @@ class Importer {
     if (squeezed(to) == squeezed(x.dims)) return out;
     const Shape from = x.chw.empty() ? x.dims : x.chw;
     if (from.size() == 3 && squeezed(to).size() <= 1) {
+      if (from[0] == 1 || from[1] * from[2] == 1) {
+        // CHW and HWC orders agree: flatten now, so per-element constants stay in order.
+        out.chw.clear();
+        out.node = flatten_before_scalars(node_name(node), x.node, static_cast<int>(after));
+        return out;
+      }
       out.chw = from;  // a flatten of C×H×W
       return out;
     }
@@ -735,7 +760,9 @@ class Importer {
       }
       // FINN fires on x ≥ t; x − t ≥ 0 ⇔ x ≥ t in IEEE arithmetic (x − t rounds to 0 only when
       // x = t), so "add −t, then sign" keeps the rule exactly.
-      std::vector<float> minus_t = per_channel(node, t, x);
+      OnnxConstant per_channel_t = t;  // [C, 1] → one value per channel, [1, C]
+      per_channel_t.dims = {1, t.dims[0]};
+      std::vector<float> minus_t = per_channel(node, per_channel_t, x);
       for (float& v : minus_t) v = -v;
       const Value shifted = affine(node, x, AffineKind::Add, minus_t, ".threshold");
       set_output(node, sign(node, shifted));

@@ -1,6 +1,7 @@
 #include "passes/drop_monotone_scores.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "ir/affine_apply.h"
 #include "ir/batchnorm_apply.h"
@@ -35,6 +36,35 @@ float apply(const Node& node, float x) {
   return batchnorm_apply(node.as<BatchNormAttrs>(), 0, x);
 }
 
+// A per-class integer shift k_c on integer scores real = s·x + o (s > 0, s, o, k_c integers, all
+// sums below 2^24 so float adds them exactly): argmax(s·x_c + o + k_c) = argmax(x_c + k_c/s)
+// when s divides every k_c, which is the label-select's bias. Returns false when it does not
+// apply.
+bool shift_to_bias(const Graph& graph, int producer, const Node& step,
+                   std::vector<std::int64_t>& bias) {
+  if (step.op() != Op::Affine || step.as<AffineAttrs>().kind != AffineKind::Add) return false;
+  const std::optional<IntegerDomain> domain = integer_domain(graph, producer);
+  constexpr double kExact = 1 << 24;
+  if (!domain || !(domain->scale > 0) || domain->scale != std::floor(domain->scale) ||
+      domain->offset != std::floor(domain->offset)) {
+    return false;
+  }
+  const double lo = domain->real(domain->lo), hi = domain->real(domain->hi);
+  const int channels = graph.nodes[producer].type.channels();
+  const auto& a = step.as<AffineAttrs>();
+  bias.assign(static_cast<std::size_t>(channels), 0);
+  for (int c = 0; c < channels; ++c) {
+    const double k = affine_constant(a, c);
+    const double shift = k / domain->scale;
+    if (shift != std::floor(shift) || std::fabs(lo + k) >= kExact || std::fabs(hi + k) >= kExact ||
+        std::fabs(lo) >= kExact || std::fabs(hi) >= kExact) {
+      return false;
+    }
+    bias[c] = static_cast<std::int64_t>(shift);
+  }
+  return true;
+}
+
 }  // namespace
 
 Graph drop_monotone_scores(const Graph& graph) {
@@ -50,13 +80,17 @@ Graph drop_monotone_scores(const Graph& graph) {
   if (chain.empty()) return graph;
   std::reverse(chain.begin(), chain.end());
   const int channels = graph.nodes[producer].type.channels();
+  std::vector<std::int64_t> bias;
+  const bool shift = chain.size() == 1 && graph.nodes[label].as<LabelSelectAttrs>().bias.empty() &&
+                     !same_for_all_channels(graph.nodes[chain[0]], channels) &&
+                     shift_to_bias(graph, producer, graph.nodes[chain[0]], bias);
   for (int step : chain) {
-    if (!same_for_all_channels(graph.nodes[step], channels)) return graph;
+    if (!shift && !same_for_all_channels(graph.nodes[step], channels)) return graph;
   }
   const std::optional<IntegerDomain> domain = integer_domain(graph, producer);
   if (!domain || domain->hi - domain->lo > kMaxEnumerated) return graph;
   float previous = 0.0F;
-  for (std::int64_t x = domain->lo; x <= domain->hi; ++x) {
+  for (std::int64_t x = domain->lo; x <= domain->hi && !shift; ++x) {
     float value = domain->real(x);
     for (int step : chain) value = apply(graph.nodes[step], value);
     if (x > domain->lo && !(value > previous)) return graph;
@@ -71,7 +105,10 @@ Graph drop_monotone_scores(const Graph& graph) {
     if (std::find(chain.begin(), chain.end(), i) != chain.end()) continue;
     Node copy = graph.nodes[i];
     for (int& input : copy.inputs) input = index_map[input];
-    if (i == label) copy.inputs[0] = index_map[producer];
+    if (i == label) {
+      copy.inputs[0] = index_map[producer];
+      if (shift) copy.as<LabelSelectAttrs>().bias = bias;
+    }
     out.nodes.push_back(std::move(copy));
     index_map[i] = out.output();
   }

@@ -2,7 +2,9 @@
 // the figures of an independent numpy interpreter (DESIGN.md §5).
 #include <gtest/gtest.h>
 
+#include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
+#include "io/onnx_exporter.h"
 #include "io/onnx_importer.h"
 #include "ir/graph_stats.h"
 #include "sim/golden_model.h"
@@ -60,6 +62,31 @@ TEST(OnnxImport, MultiBitActivationsAreNotSupportedYet) {
     EXPECT_NE(std::string(e.what()).find("(Quant, domain onnx.brevitas)"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace bnnc
+
+namespace bnnc {
+namespace {
+
+// BNN-PYNQ LFC, exported to QONNX and imported back, predicts every MNIST t10k image alike.
+TEST(OnnxExport, LfcRoundTripKeepsEveryPrediction) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  BNNC_REQUIRE_EXTERNAL(images, "mnist/t10k-images-idx3-ubyte.gz");
+  const Graph graph = import_bnn_pynq(folder.string(), BnnPynqTopology::Lfc);
+  const std::string path = (test::temp_dir("onnx_export") / "lfc.onnx").string();
+  export_onnx(graph, path);
+  const Graph back = import_onnx(path);
+  const Dataset data = load_dataset(images.string());
+  int mismatches = 0;
+  for (int i = 0; i < data.count; ++i) {
+    if (run_golden(graph, data.image(i)).label != run_golden(back, data.image(i)).label) {
+      ++mismatches;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(count_correct(back, data), 9834);
 }
 
 }  // namespace
