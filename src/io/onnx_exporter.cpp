@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -20,12 +21,14 @@ enum class Meaning {
   Pixels01,  // pixel / 255 (the input after the exported Div)
   Bipolar,   // ±1 (bit b → 2b − 1)
   Dot,       // 2P − N of a dense/conv on bits (the MatMul of ±1 values)
+  Fixed,     // fixed-point values raw/2^frac (a quantize table), or sums of them
 };
 
 struct Tensor {
   std::string name;
   Meaning meaning = Meaning::Bipolar;
-  Shape chw;  // ONNX dims without batch: [C,H,W] or [K]
+  Shape chw;          // ONNX dims without batch: [C,H,W] or [K]
+  int frac_bits = 0;  // Fixed
 };
 
 class Exporter {
@@ -137,11 +140,40 @@ class Exporter {
         std::vector<std::int64_t> dims{1};
         for (int d : out.chw) dims.push_back(d);
         set_value_info(g_->add_input(), "global_in", dims);
+        const std::vector<int> consumers = graph_.consumers(index);
+        if (consumers.size() == 1 && graph_.nodes[consumers[0]].op() == Op::Quantize) {
+          // Pixels as table indices: a Cast to int64 first, the importer's sign of raw input.
+          onnx::NodeProto* cast = add_node("Cast", "input.index", {"global_in"});
+          auto* to = cast->add_attribute();
+          to->set_name("to");
+          to->set_type(onnx::AttributeProto::INT);
+          to->set_i(onnx::TensorProto::INT64);
+          out.name = "input.index";
+          out.meaning = Meaning::Pixels01;
+          break;
+        }
         // Raw pixels in, divided by 255 first: the importer's sign that the input is raw.
         const std::string k = add_initializer("input_scale", {}, {255.0F});
         add_node("Div", "input/255", {"global_in", k});
         out.name = "input/255";
         out.meaning = Meaning::Pixels01;
+        break;
+      }
+      case Op::Quantize: {
+        // table[p] / 2^F, looked up with Gather (exact: F ≤ 24 bits of a float's mantissa).
+        const auto& a = node.as<QuantizeAttrs>();
+        if (in->name != "input.index") reject(node, "a quantize that does not read the input");
+        std::vector<float> table;
+        for (std::int32_t raw : a.table) {
+          table.push_back(std::ldexp(static_cast<float>(raw), -a.dtype.frac_bits));
+        }
+        const std::string t =
+            add_initializer(node.name + ".table", {static_cast<std::int64_t>(table.size())}, table);
+        add_node("Gather", node.name, {t, in->name});
+        out = *in;
+        out.name = node.name;
+        out.meaning = Meaning::Fixed;
+        out.frac_bits = a.dtype.frac_bits;
         break;
       }
       case Op::Reshape: {
@@ -170,6 +202,8 @@ class Exporter {
             t[c] = static_cast<float>(threshold) / 255.0F;
           } else if (in->meaning == Meaning::Dot) {
             t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
+          } else if (in->meaning == Meaning::Fixed) {
+            t[c] = std::ldexp(static_cast<float>(threshold), -in->frac_bits);  // exact
           } else {
             reject(node, "a threshold on bits");
           }
@@ -177,12 +211,14 @@ class Exporter {
         if (!a.negate.empty()) {
           // NOT(v ≥ t) ⇔ v < t ⇔ −v > −t; on the integers v takes (spacing 2 for 2P − N),
           // −v ≥ −t + 1 for Dot; pixels are refused.
-          if (in->meaning != Meaning::Dot) reject(node, "negated thresholds on pixels");
+          if (in->meaning == Meaning::Pixels01) reject(node, "negated thresholds on pixels");
+          // The spacing of v: 2 for 2P − N... but ≥ on −v needs the next value above −t.
+          const float step = in->meaning == Meaning::Dot ? 1.0F : std::ldexp(1.0F, -in->frac_bits);
           std::vector<float> sign(static_cast<std::size_t>(channels), 1.0F);
           for (int c = 0; c < channels; ++c) {
             if (a.negate[c] != 0) {
               sign[c] = -1.0F;
-              t[c] = -t[c] + 1.0F;
+              t[c] = -t[c] + step;
             }
           }
           const std::string k =
@@ -229,8 +265,15 @@ class Exporter {
       }
       case Op::Conv2d: {
         const auto& a = node.as<Conv2dAttrs>();
-        if (in->meaning != Meaning::Bipolar) reject(node, "a convolution on non-binary input");
-        if (a.pad != 0) reject(node, "padding {} with value {}", a.pad, a.pad_value);
+        if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
+          reject(node, "a convolution on non-binary input");
+        }
+        if (a.pad != 0 && in->meaning == Meaning::Fixed && a.pad_value != 0) {
+          reject(node, "padding with raw value {}", a.pad_value);
+        }
+        if (a.pad != 0 && in->meaning == Meaning::Bipolar) {
+          reject(node, "padding {} with value {}", a.pad, a.pad_value);
+        }
         const int rows = a.weights.rows(), c = in->chw[0], k = a.kernel;
         std::vector<float> values(static_cast<std::size_t>(rows) * c * k * k);
         for (int r = 0; r < rows; ++r) {
@@ -247,9 +290,10 @@ class Exporter {
         onnx::NodeProto* conv = add_node("Conv", node.name, {in->name, weights});
         set_ints(conv, "kernel_shape", {k, k});
         set_ints(conv, "strides", {a.stride, a.stride});
-        set_ints(conv, "pads", {0, 0, 0, 0});
+        set_ints(conv, "pads", {a.pad, a.pad, a.pad, a.pad});
         out.name = node.name;
-        out.meaning = Meaning::Dot;
+        out.meaning = in->meaning == Meaning::Fixed ? Meaning::Fixed : Meaning::Dot;
+        out.frac_bits = in->frac_bits;
         out.chw = {rows, node.type.shape[0], node.type.shape[1]};
         break;
       }

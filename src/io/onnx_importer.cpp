@@ -27,6 +27,7 @@ struct Value {
   Shape dims;              // ONNX dims without the batch dim
   bool binary = false;     // ±1 values (a sign, possibly reshaped or pooled)
   bool raw_input = false;  // the network's uint8 input itself
+  bool fixed = false;      // exact fixed-point values (a quantize table's output)
   // Non-empty: `dims` is the flatten of this C×H×W tensor, which bnnc still holds as H×W×C
   // (node); the flatten becomes a bnnc reshape plus a column permutation at the MatMul.
   Shape chw;
@@ -169,6 +170,12 @@ class Importer {
         takes_raw = it != values_.end() && it->second.constant.values.size() == 1 &&
                     it->second.constant.values[0] == 255.0;
       }
+      // A Cast to an integer type: pixels used as indices (a bnnc export's quantize table).
+      const std::int64_t to = onnx_int_attribute(node, "to", 0);
+      if (node.op_type() == "Cast" &&
+          (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32)) {
+        takes_raw = true;
+      }
       break;
     }
     if (!takes_raw) {
@@ -247,7 +254,7 @@ class Importer {
   }
 
   void check_layer_input(const onnx::NodeProto& node, const Value& x) {
-    if (!x.binary && !x.raw_input) {
+    if (!x.binary && !x.raw_input && !x.fixed) {
       reject(node,
              "its input is neither binary (±1, after a sign or quantizer) nor the raw uint8 "
              "input; a binary-weight layer on real-valued input is not supported yet");
@@ -360,6 +367,38 @@ class Importer {
     return finish_layer(node, out, scale, std::move(bias));
   }
 
+  // table[pixel] with a 256-entry constant table: bnnc's quantize, in the fixed-point format with
+  // the fewest fraction bits that holds every entry exactly.
+  Value quantize(const onnx::NodeProto& node, const OnnxConstant& table, const Value& x) {
+    if (!x.raw_input || table.dims.size() != 1 || table.elements() != 256 ||
+        onnx_int_attribute(node, "axis", 0) != 0) {
+      reject(node, "only a 256-entry table indexed by the raw uint8 input is supported");
+    }
+    for (int frac = 0; frac <= 16; ++frac) {
+      QuantizeAttrs q;
+      std::int64_t lo = 0, hi = 0;
+      for (double v : table.values) {
+        const double raw = std::ldexp(v, frac);
+        if (raw != std::floor(raw) || std::fabs(raw) > 32767) break;
+        q.table.push_back(static_cast<std::int32_t>(raw));
+        lo = std::min<std::int64_t>(lo, q.table.back());
+        hi = std::max<std::int64_t>(hi, q.table.back());
+      }
+      if (q.table.size() != 256) continue;
+      int bits = 1;
+      while (-(std::int64_t{1} << (bits - 1)) > lo || (std::int64_t{1} << (bits - 1)) - 1 < hi) {
+        ++bits;
+      }
+      q.dtype = DType::fixed(bits, frac);
+      Value out = x;
+      out.node = graph_.add(node_name(node), std::move(q), {x.node});
+      out.raw_input = false;
+      out.fixed = true;
+      return out;
+    }
+    reject(node, "table entries are not fixed-point numbers of at most 16 fraction bits");
+  }
+
   Value maxpool(const onnx::NodeProto& node, const Value& x) {
     if (x.dims.size() != 3 || !x.chw.empty()) reject(node, "input must be [N,C,H,W]");
     const std::vector<std::int64_t> kernel = onnx_ints_attribute(node, "kernel_shape");
@@ -414,8 +453,8 @@ class Importer {
     if (before != after) reject(node, "element count changes: {} → {}", before, after);
     Value out = x;
     out.dims = to;
-    if (squeezed(to) == squeezed(x.dims)) return out;
     const Shape from = x.chw.empty() ? x.dims : x.chw;
+    if (squeezed(to) == squeezed(x.dims) && !(x.chw.empty() && from.size() == 3)) return out;
     if (from.size() == 3 && squeezed(to).size() <= 1) {
       if (from[0] == 1 || from[1] * from[2] == 1) {
         // CHW and HWC orders agree: flatten now, so per-element constants stay in order.
@@ -637,6 +676,17 @@ class Importer {
       }
       c.dims = {static_cast<std::int64_t>(c.values.size())};
       set_constant(node, c);
+    } else if (standard && op == "Cast" && !input(node, 0).is_constant) {
+      const Value& x = runtime_input(node, 0);
+      const std::int64_t to = onnx_int_attribute(node, "to", 0);
+      if (!x.raw_input || (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)) {
+        reject(node, "only casts of the raw uint8 input to integers are supported");
+      }
+      set_output(node, x);
+    } else if (standard && op == "Gather" && !input(node, 0).is_constant) {
+      reject(node, "gathers from activations are not supported");
+    } else if (standard && op == "Gather" && !input(node, 1).is_constant) {
+      set_output(node, quantize(node, constant_input(node, 0), runtime_input(node, 1)));
     } else if (standard && op == "Cast" && all_constant()) {
       OnnxConstant c = constant_input(node, 0);
       const std::int64_t to = onnx_int_attribute(node, "to", onnx::TensorProto::FLOAT);
@@ -762,6 +812,7 @@ class Importer {
       // x = t), so "add −t, then sign" keeps the rule exactly.
       OnnxConstant per_channel_t = t;  // [C, 1] → one value per channel, [1, C]
       per_channel_t.dims = {1, t.dims[0]};
+      if (!x.dims.empty()) per_channel_t.dims.resize(x.dims.size() + 1, 1);
       std::vector<float> minus_t = per_channel(node, per_channel_t, x);
       for (float& v : minus_t) v = -v;
       const Value shifted = affine(node, x, AffineKind::Add, minus_t, ".threshold");

@@ -127,9 +127,9 @@ TEST_F(CliErrors, FolderOrOnnxInsteadOfAModel) {
   const std::filesystem::path onnx = dir_ / "net.onnx";
   write_bytes(onnx, {0x08, 0x07});
   expect_usage_error(test::run_bnnc("info " + quoted(onnx)),
-                     {onnx.string(), "malformed or truncated"});
+                     {onnx.string(), "ONNX model without a graph"});
   expect_usage_error(test::run_bnnc("import " + quoted(onnx) + " --out " + quoted(dir_ / "o")),
-                     {onnx.string(), "malformed or truncated"});
+                     {onnx.string(), "ONNX model without a graph"});
 }
 
 TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {

@@ -91,3 +91,30 @@ TEST(OnnxExport, LfcRoundTripKeepsEveryPrediction) {
 
 }  // namespace
 }  // namespace bnnc
+
+namespace bnnc {
+namespace {
+
+// BNN-PYNQ CNV (fixed-point first layer: a Gather on a table), exported and imported back,
+// predicts all 761 CIFAR-10 images alike.
+TEST(OnnxExport, CnvRoundTripKeepsEveryPrediction) {
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/cifar10/cnvW1A1");
+  BNNC_REQUIRE_EXTERNAL(images, "cifar10/test_batch_first761.bin");
+  const Graph graph = import_bnn_pynq(folder.string(), BnnPynqTopology::Cnv);
+  const std::string path = (test::temp_dir("onnx_export_cnv") / "cnv.onnx").string();
+  export_onnx(graph, path);
+  const Graph back = import_onnx(path);
+  const Dataset data = load_dataset(images.string());
+  ASSERT_EQ(data.count, 761);
+  int mismatches = 0;
+  for (int i = 0; i < data.count; ++i) {
+    if (run_golden(graph, data.image(i)).label != run_golden(back, data.image(i)).label) {
+      ++mismatches;
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(count_correct(back, data), 615);
+}
+
+}  // namespace
+}  // namespace bnnc
