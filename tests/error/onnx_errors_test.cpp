@@ -27,9 +27,10 @@ std::string model_with_node(const std::string& op, const std::string& domain) {
   node->set_name("mystery");
   node->set_op_type(op);
   node->set_domain(domain);
-  node->add_input("x");
-  node->add_output("y");
-  g->add_output()->set_name("y");
+  const std::string x = "x", y = "y";
+  node->add_input(x);
+  node->add_output(y);
+  g->add_output()->set_name(y);
   return model.SerializeAsString();
 }
 
