@@ -9,6 +9,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev
           libbenchmark-dev zlib1g-dev "$@")
+# ONNX interchange (issue 4); python3-onnx and python3-torch run the PyTorch interop test.
+packages+=(libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: not a Debian system (no dpkg-query); assuming these are installed: ${packages[*]}" >&2

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "io/bnn_pynq_importer.h"
 #include "io/model_file.h"
+#include "io/onnx_importer.h"
 #include "ir/graph_stats.h"
 
 namespace bnnc::cli {
@@ -33,7 +34,7 @@ Graph import_source(const ImportOptions& options) {
   const std::filesystem::file_status status = std::filesystem::status(options.source, error);
   if (!std::filesystem::exists(status)) fail("{}: no such file or folder", options.source);
   if (!std::filesystem::is_directory(status)) {
-    if (is_onnx_path(options.source)) fail("{}: ONNX import is not supported yet", options.source);
+    if (is_onnx_path(options.source)) return import_onnx(options.source);
     fail("{}: not a BNN-PYNQ params folder (ONNX files end in .onnx)", options.source);
   }
   if (options.topology.empty()) {
@@ -71,9 +72,10 @@ int run_import(const ImportOptions& options) {
 
 Command add_import_command(CLI::App& bnnc) {
   auto options = std::make_shared<ImportOptions>();
-  CLI::App* app =
-      bnnc.add_subcommand("import", "Turn a BNN-PYNQ params folder into a bnnc model file");
-  app->add_option("SRC", options->source, "BNN-PYNQ params folder (ONNX: not yet)")->required();
+  CLI::App* app = bnnc.add_subcommand(
+      "import", "Turn a BNN-PYNQ params folder or an ONNX file into a bnnc model file");
+  app->add_option("SRC", options->source, "BNN-PYNQ params folder, or an ONNX file (.onnx)")
+      ->required();
   app->add_option("--topology", options->topology, "Network of a BNN-PYNQ folder: lfc or cnv");
   app->add_option("--out", options->out, "Model file to write")->required();
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

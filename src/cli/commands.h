@@ -21,5 +21,6 @@ Command add_eval_command(CLI::App& bnnc);
 Command add_compile_command(CLI::App& bnnc);
 Command add_simulate_command(CLI::App& bnnc);
 Command add_bench_command(CLI::App& bnnc);
+Command add_export_command(CLI::App& bnnc);
 
 }  // namespace bnnc::cli

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "io/model_file.h"
+#include "io/onnx_importer.h"
 
 namespace bnnc::cli {
 
@@ -24,7 +25,7 @@ Graph load_network(const std::string& path) {
         "bnnc import {} --topology lfc|cnv --out MODEL.bnnc)",
         path, path);
   }
-  if (is_onnx_path(path)) fail("{}: ONNX import is not supported yet", path);
+  if (is_onnx_path(path)) return import_onnx(path);
   return load_model(path);
 }
 

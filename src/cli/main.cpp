@@ -45,8 +45,9 @@ int run(int argc, char** argv, bool json) {
 
   const std::vector<Command> commands = {
       bnnc::cli::add_info_command(app), bnnc::cli::add_import_command(app),
-      bnnc::cli::add_eval_command(app), bnnc::cli::add_compile_command(app),
-      bnnc::cli::add_simulate_command(app), bnnc::cli::add_bench_command(app)};
+      bnnc::cli::add_eval_command(app), bnnc::cli::add_export_command(app),
+      bnnc::cli::add_compile_command(app), bnnc::cli::add_simulate_command(app),
+      bnnc::cli::add_bench_command(app)};
   std::string names;
   for (const Command& command : commands) {
     names += (names.empty() ? "" : ", ") + command.app->get_name();

@@ -177,6 +177,17 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
       if (!a.bias.empty()) j["bias"] = arrays.add_floats(a.bias);
       break;
     }
+    case Op::Affine: {
+      const auto& a = node.as<AffineAttrs>();
+      for (float k : a.constant) {
+        if (!std::isfinite(k)) {
+          fail("layer '{}' (affine): constant {} is not a finite number", node.name, k);
+        }
+      }
+      j["kind"] = affine_kind_name(a.kind);
+      j["constant"] = arrays.add_floats(a.constant);
+      break;
+    }
     case Op::Sign: break;
     case Op::Threshold: {
       const auto& a = node.as<ThresholdAttrs>();
@@ -535,6 +546,20 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       a.mean = read_floats(j, "mean");
       a.var = read_floats(j, "var");
       if (j.has("bias")) a.bias = read_floats(j, "bias");
+      return a;
+    }
+    case Op::Affine: {
+      AffineAttrs a;
+      const std::string kind = j.string("kind");
+      bool known = false;
+      for (AffineKind k : {AffineKind::Add, AffineKind::Mul, AffineKind::Div}) {
+        if (kind == affine_kind_name(k)) {
+          a.kind = k;
+          known = true;
+        }
+      }
+      if (!known) j.source().reject(j.where(), "unknown affine kind '{}' (add, mul, div)", kind);
+      a.constant = read_floats(j, "constant");
       return a;
     }
     case Op::Sign: return SignAttrs{};

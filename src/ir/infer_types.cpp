@@ -1,6 +1,7 @@
 #include "ir/infer_types.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -130,6 +131,18 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         if (!(a.var[i] + a.eps > 0.0F)) {
           reject(node, "var + eps must be positive: channel {} has var {} and eps {}", i, a.var[i],
                  a.eps);
+        }
+      }
+      return {DType::float32(), x->shape};
+    }
+    case Op::Affine: {
+      const auto& a = node.as<AffineAttrs>();
+      if (a.constant.size() != 1)
+        check_per_channel(node, "constant", a.constant.size(), x->channels(), false);
+      for (float k : a.constant) {
+        if (!std::isfinite(k) || (a.kind == AffineKind::Div && k == 0.0F)) {
+          reject(node, "constant {} of a {} must be a finite number{}", k, affine_kind_name(a.kind),
+                 a.kind == AffineKind::Div ? " other than 0" : "");
         }
       }
       return {DType::float32(), x->shape};

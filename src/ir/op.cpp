@@ -21,6 +21,7 @@ constexpr std::array<OpInfo, kOpCount> kOpInfo = {{
     {"dense", 1},
     {"conv2d", 1},
     {"batchnorm", 1},
+    {"affine", 1},
     {"sign", 1},
     {"threshold", 1},
     {"maxpool", 1},
@@ -40,5 +41,14 @@ static_assert(
 
 const char* op_name(Op op) { return kOpInfo[static_cast<std::size_t>(op)].name; }
 int op_arity(Op op) { return kOpInfo[static_cast<std::size_t>(op)].arity; }
+
+const char* affine_kind_name(AffineKind kind) {
+  switch (kind) {
+    case AffineKind::Add: return "add";
+    case AffineKind::Mul: return "mul";
+    case AffineKind::Div: return "div";
+  }
+  return "?";
+}
 
 }  // namespace bnnc

@@ -61,6 +61,17 @@ struct BatchNormAttrs {
   float eps = 1e-5F;
 };
 
+// Floating-point element-wise arithmetic with a constant, one per channel or one for all:
+//   add: out = in + k[c]     mul: out = in · k[c]     div: out = in / k[c]
+// one float32 operation each, as ONNX's Add/Mul/Div compute it (affine_apply.h). An imported
+// ONNX graph keeps its scale and shift chains (Mul/Add/Sub/Div, written-out batch-norms) here
+// until the streamliner absorbs them into thresholds or drops them before the label-select.
+enum class AffineKind { Add, Mul, Div };
+struct AffineAttrs {
+  AffineKind kind = AffineKind::Mul;
+  std::vector<float> constant;  // 1 (every channel) or C values
+};
+
 // Float → bit: +1 (bit 1) when in ≥ 0, else −1. sign(0) = +1 (the straight-through convention).
 struct SignAttrs {};
 
@@ -99,8 +110,8 @@ struct LabelSelectAttrs {
 };
 
 using OpAttrs =
-    std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs, SignAttrs,
-                 ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs, LabelSelectAttrs>;
+    std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs, AffineAttrs,
+                 SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs, LabelSelectAttrs>;
 
 enum class Op {
   Input,
@@ -108,6 +119,7 @@ enum class Op {
   Dense,
   Conv2d,
   BatchNorm,
+  Affine,
   Sign,
   Threshold,
   MaxPool,
@@ -117,9 +129,11 @@ enum class Op {
   Count
 };
 
-// "input", "quantize", "dense", "conv2d", "batchnorm", "sign", "threshold", "maxpool", "reshape",
-// "add", "labelselect".
+// "input", "quantize", "dense", "conv2d", "batchnorm", "affine", "sign", "threshold", "maxpool",
+// "reshape", "add", "labelselect".
 const char* op_name(Op op);
+// "add", "mul", "div".
+const char* affine_kind_name(AffineKind kind);
 // Number of tensor inputs the op takes.
 int op_arity(Op op);
 inline Op op_of(const OpAttrs& attrs) { return static_cast<Op>(attrs.index()); }

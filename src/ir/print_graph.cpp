@@ -62,6 +62,10 @@ std::string attributes_text(const Node& node) {
       if (!a.bias.empty()) text += " bias=" + array_text(a.bias);
       return text;
     }
+    case Op::Affine: {
+      const auto& a = node.as<AffineAttrs>();
+      return fmt::format("{}={}", affine_kind_name(a.kind), array_text(a.constant));
+    }
     case Op::Sign: return "";
     case Op::Threshold: {
       const auto& a = node.as<ThresholdAttrs>();

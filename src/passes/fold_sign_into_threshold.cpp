@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "ir/affine_apply.h"
 #include "ir/batchnorm_apply.h"
 #include "ir/infer_types.h"
 #include "passes/integer_domain.h"
@@ -14,9 +15,10 @@ namespace {
 // The maths, per output channel c.
 //
 // Let x be the producer's integer output and g(x) = sign(f(real(x))), f the chain's batchnorms
-// in float exactly as the float reference computes them (batchnorm_apply). Each batchnorm is
-// monotone in its input with the direction of its scale α = γ/√(var+ε) (float rounding is
-// monotone too), so g is a step function of x:
+// and affines in float exactly as the float reference computes them (batchnorm_apply,
+// affine_apply). Each is monotone in its input, a batchnorm with the direction of its scale
+// α = γ/√(var+ε), an affine with that of its constant (float rounding is monotone too), so g is
+// a step function of x:
 //   - chain direction d = Π sign(α) > 0: g non-decreasing, g(x) = (x ≥ T) with T the smallest x
 //     where g(x) = +1. With the textbook formula T = ⌈(N + τ)/2⌉, τ = μ − βσ/γ, float rounding
 //     could misplace a tie by one; searching g itself cannot.
@@ -37,12 +39,25 @@ namespace {
 struct Chain {
   int producer = -1;
   int pool = -1;                // index of the max-pool inside the chain, or -1
-  std::vector<int> batchnorms;  // in order from producer to sign
+  std::vector<int> batchnorms;  // batchnorms and affines, in order from producer to sign
   std::vector<int> members;     // every node between producer and sign
   int pool_position = 0;        // how many batchnorms come before the pool
 };
 
-int direction(float alpha) { return alpha > 0.0F ? 1 : (alpha < 0.0F ? -1 : 0); }
+int direction(const Node& node, int c) {
+  if (node.op() == Op::Affine) return affine_direction(node.as<AffineAttrs>(), c);
+  const float alpha = batchnorm_scale(node.as<BatchNormAttrs>(), c);
+  return alpha > 0.0F ? 1 : (alpha < 0.0F ? -1 : 0);
+}
+
+float apply(const Node& node, int c, float x) {
+  if (node.op() == Op::Affine) return affine_apply(node.as<AffineAttrs>(), c, x);
+  return batchnorm_apply(node.as<BatchNormAttrs>(), c, x);
+}
+
+bool is_float_step(const Node& node) {
+  return node.op() == Op::BatchNorm || node.op() == Op::Affine;
+}
 
 // Smallest x in [lo, hi + 1] with fires(x), for fires non-decreasing on [lo, hi].
 std::int64_t first_firing(std::int64_t lo, std::int64_t hi,
@@ -67,7 +82,7 @@ Chain find_chain(const Graph& graph, int sign) {
     const Node& node = graph.nodes[n];
     const bool pool = node.op() == Op::MaxPool && chain.pool < 0 &&
                       node.as<MaxPoolAttrs>().min_channels.empty() && !node.type.dtype.is_bit();
-    if (node.op() != Op::BatchNorm && !pool) break;
+    if (!is_float_step(node) && !pool) break;
     if (pool) chain.pool = n;
     reversed.push_back(n);
     n = node.inputs[0];
@@ -76,7 +91,7 @@ Chain find_chain(const Graph& graph, int sign) {
   chain.members.assign(reversed.rbegin(), reversed.rend());
   for (int member : chain.members) {
     if (member == chain.pool) chain.pool_position = static_cast<int>(chain.batchnorms.size());
-    if (graph.nodes[member].op() == Op::BatchNorm) chain.batchnorms.push_back(member);
+    if (is_float_step(graph.nodes[member])) chain.batchnorms.push_back(member);
   }
   return chain;
 }
@@ -91,7 +106,7 @@ Graph fold_one(const Graph& graph, int sign) {
         "integers with a fixed meaning{}",
         graph.nodes[sign].name, producer.name, op_name(producer.op()),
         to_string(producer.type.dtype),
-        producer.op() == Op::BatchNorm ? " (a batchnorm that feeds several layers)" : "");
+        is_float_step(producer) ? " (a float step that feeds several layers)" : "");
   }
   const bool negatable = (producer.op() == Op::Dense || producer.op() == Op::Conv2d) &&
                          graph.consumers(chain.producer).size() == 1;
@@ -107,15 +122,13 @@ Graph fold_one(const Graph& graph, int sign) {
   for (int c = 0; c < channels; ++c) {
     int chain_direction = 1, before_pool = 1;
     for (std::size_t k = 0; k < chain.batchnorms.size(); ++k) {
-      const int d =
-          direction(batchnorm_scale(graph.nodes[chain.batchnorms[k]].as<BatchNormAttrs>(), c));
+      const int d = direction(graph.nodes[chain.batchnorms[k]], c);
       chain_direction *= d;
       if (static_cast<int>(k) < chain.pool_position) before_pool *= d;
     }
     const auto g = [&](std::int64_t x) {
       float value = domain->real(x);
-      for (int bn : chain.batchnorms)
-        value = batchnorm_apply(graph.nodes[bn].as<BatchNormAttrs>(), c, value);
+      for (int step : chain.batchnorms) value = apply(graph.nodes[step], c, value);
       return sign_bit(value);
     };
     std::int64_t t = 0;

@@ -55,6 +55,7 @@ std::optional<IntegerDomain> integer_domain(const Graph& graph, int index) {
     case Op::MaxPool:
     case Op::Reshape: return input_domain();
     case Op::BatchNorm:
+    case Op::Affine:
     case Op::Add:
     case Op::LabelSelect:
     case Op::Count: break;

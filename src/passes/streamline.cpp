@@ -1,14 +1,16 @@
 #include "passes/streamline.h"
 
 #include "ir/infer_types.h"
+#include "passes/drop_monotone_scores.h"
 #include "passes/fold_sign_into_threshold.h"
 
 namespace bnnc {
 
 Graph streamline(const Graph& graph) {
-  Graph out = fold_sign_into_threshold(graph);
+  // Signs first: the scores chain is only recognised once every layer before it is integer.
+  Graph out = drop_monotone_scores(fold_sign_into_threshold(graph));
   for (const Node& node : out.nodes) {
-    if (node.op() == Op::BatchNorm || node.type.dtype.is_float()) {
+    if (node.op() == Op::BatchNorm || node.op() == Op::Affine || node.type.dtype.is_float()) {
       const std::vector<int> consumers = out.consumers(out.find(node.name));
       const std::string next = consumers.empty()
                                    ? "the output"

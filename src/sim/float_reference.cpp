@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/affine_apply.h"
 #include "ir/batchnorm_apply.h"
 
 namespace bnnc {
@@ -103,6 +104,15 @@ Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
       Values out(x->values.size());
       for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = batchnorm_apply(bn, static_cast<int>(i % channels), x->values[i]);
+      }
+      return out;
+    }
+    case Op::Affine: {
+      const auto& a = node.as<AffineAttrs>();
+      const int channels = x->type.channels();
+      Values out(x->values.size());
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = affine_apply(a, static_cast<int>(i % channels), x->values[i]);
       }
       return out;
     }

@@ -115,6 +115,7 @@ Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
     }
     case Op::Conv2d: return run_conv2d(node.as<Conv2dAttrs>(), *in[0], node.type);
     case Op::BatchNorm:
+    case Op::Affine:
     case Op::Sign:
       fail("layer '{}' ({}): the golden model runs integer-only graphs; streamline it first",
            node.name, op_name(node.op()));

@@ -112,6 +112,8 @@ Graph float_graph() {
   x = g.add("flatten", ReshapeAttrs{{27}}, {x});
   x = g.add("fc", DenseAttrs{random_matrix(64, 27, rng)}, {x});
   x = g.add("bn1", batchnorm(64, false, rng), {x});
+  x = g.add("scale", AffineAttrs{AffineKind::Mul, {0.5F}}, {x});
+  x = g.add("shift", AffineAttrs{AffineKind::Add, std::vector<float>(64, -0.25F)}, {x});
   x = g.add("sign1", SignAttrs{}, {x});
   x = g.add("out", DenseAttrs{random_matrix(3, 64, rng)}, {x});
   g.add("label", LabelSelectAttrs{}, {x});
@@ -157,6 +159,12 @@ void expect_same_attrs(const Node& x, const Node& y) {
       EXPECT_TRUE(same_floats(a.var, b.var));
       EXPECT_TRUE(same_floats(a.bias, b.bias));
       EXPECT_EQ(std::bit_cast<std::uint32_t>(a.eps), std::bit_cast<std::uint32_t>(b.eps));
+      break;
+    }
+    case Op::Affine: {
+      const auto &a = x.as<AffineAttrs>(), &b = y.as<AffineAttrs>();
+      EXPECT_EQ(a.kind, b.kind);
+      EXPECT_TRUE(same_floats(a.constant, b.constant));
       break;
     }
     case Op::Threshold: {

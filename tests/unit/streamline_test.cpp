@@ -119,13 +119,39 @@ TEST(Streamline, BatchnormBeforeLabelSelectIsRefusedWithTheLayer) {
   Graph g;
   const int in = g.add("in", InputAttrs{{4}, DType::bit()});
   const int fc = g.add("fc", DenseAttrs{BinaryMatrix(2, 4)}, {in});
-  const int bn = g.add("bn_last", batchnorm({1, 1}, {0, 0}, {0, 0}), {fc});
+  const int bn = g.add("bn_last", batchnorm({1, 2}, {0, 0}, {0, 0}), {fc});
   g.add("label", LabelSelectAttrs{}, {bn});
   infer_types(g);
   EXPECT_THAT([&] { streamline(g); },
               ::testing::ThrowsMessage<Error>(::testing::StrEq(
                   "layer 'bn_last' (batchnorm): cannot become integer-only: it feeds 'label' "
                   "(labelselect) without a sign")));
+}
+
+// One increasing function for every class cannot change the argmax: it is dropped.
+TEST(Streamline, ScalarChainBeforeLabelSelectIsDropped) {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{4}, DType::bit()});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(2, 4)}, {in});
+  const int bn = g.add("bn_last", batchnorm({3, 3}, {1, 1}, {0.5F, 0.5F}), {fc});
+  const int scale = g.add("scale", AffineAttrs{AffineKind::Mul, {0.25F}}, {bn});
+  g.add("label", LabelSelectAttrs{}, {scale});
+  infer_types(g);
+  const Graph s = streamline(g);
+  ASSERT_EQ(s.nodes.size(), 3U);
+  EXPECT_EQ(s.nodes[2].inputs[0], 1);
+}
+
+// A negative scale reverses the order: kept, and reported.
+TEST(Streamline, DecreasingChainBeforeLabelSelectIsRefused) {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{4}, DType::bit()});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(2, 4)}, {in});
+  const int scale = g.add("flip", AffineAttrs{AffineKind::Mul, {-1.0F}}, {fc});
+  g.add("label", LabelSelectAttrs{}, {scale});
+  infer_types(g);
+  EXPECT_THAT([&] { streamline(g); },
+              ::testing::ThrowsMessage<Error>(::testing::HasSubstr("layer 'flip' (affine)")));
 }
 
 TEST(Streamline, SignOnASharedBatchnormIsRefusedWithTheLayer) {

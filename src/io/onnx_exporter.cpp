@@ -1,0 +1,382 @@
+#include "io/onnx_exporter.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <onnx/onnx_pb.h>
+
+#include "core/error.h"
+#include "ir/infer_types.h"
+
+namespace bnnc {
+
+namespace {
+
+// What the ONNX tensor of a bnnc node holds, as real values.
+enum class Meaning {
+  Pixels01,  // pixel / 255 (the input after the exported Div)
+  Bipolar,   // ±1 (bit b → 2b − 1)
+  Dot,       // 2P − N of a dense/conv on bits (the MatMul of ±1 values)
+  Fixed,     // fixed-point values raw/2^frac (a quantize table), or sums of them
+};
+
+struct Tensor {
+  std::string name;
+  Meaning meaning = Meaning::Bipolar;
+  Shape chw;          // ONNX dims without batch: [C,H,W] or [K]
+  int frac_bits = 0;  // Fixed
+};
+
+class Exporter {
+ public:
+  explicit Exporter(const Graph& graph) : graph_(graph) {}
+
+  onnx::ModelProto run() {
+    onnx::ModelProto model;
+    model.set_ir_version(7);
+    model.set_producer_name("bnnc");
+    model.set_producer_version(BNNC_VERSION);
+    auto* opset = model.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(13);
+    for (const char* domain : {"qonnx.custom_op.general", "finn.custom_op.general"}) {
+      opset = model.add_opset_import();
+      opset->set_domain(domain);
+      opset->set_version(1);
+    }
+    g_ = model.mutable_graph();
+    g_->set_name(graph_.name.empty() ? "bnnc" : graph_.name);
+    tensors_.resize(graph_.nodes.size());
+    for (std::size_t i = 0; i < graph_.nodes.size(); ++i) export_node(static_cast<int>(i));
+    return model;
+  }
+
+ private:
+  template <typename... Args>
+  [[noreturn]] void reject(const Node& node, fmt::format_string<Args...> format, Args&&... args) {
+    fail("layer '{}' ({}): cannot export to ONNX yet: {}", node.name, op_name(node.op()),
+         fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  std::string add_initializer(const std::string& name, const std::vector<std::int64_t>& dims,
+                              const std::vector<float>& values) {
+    onnx::TensorProto* t = g_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (std::int64_t d : dims) t->add_dims(d);
+    for (float v : values) t->add_float_data(v);
+    return name;
+  }
+  std::string add_int_initializer(const std::string& name, const std::vector<std::int64_t>& dims,
+                                  const std::vector<std::int64_t>& values) {
+    onnx::TensorProto* t = g_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    for (std::int64_t d : dims) t->add_dims(d);
+    for (std::int64_t v : values) t->add_int64_data(v);
+    return name;
+  }
+
+  onnx::NodeProto* add_node(const std::string& op, const std::string& name,
+                            const std::vector<std::string>& inputs,
+                            const std::string& domain = "") {
+    onnx::NodeProto* n = g_->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    if (!domain.empty()) n->set_domain(domain);
+    for (const std::string& in : inputs) n->add_input(in);
+    n->add_output(name);
+    return n;
+  }
+
+  static void set_float(onnx::NodeProto* n, const char* name, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void set_ints(onnx::NodeProto* n, const char* name, const std::vector<std::int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (std::int64_t x : v) a->add_ints(x);
+  }
+  static void set_string(onnx::NodeProto* n, const char* name, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  }
+
+  void set_value_info(onnx::ValueInfoProto* info, const std::string& name,
+                      const std::vector<std::int64_t>& dims) {
+    info->set_name(name);
+    auto* type = info->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto::FLOAT);
+    for (std::int64_t d : dims) type->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+
+  // Binary weights behind a BipolarQuant: `values` ±1 floats of shape dims.
+  std::string binary_weights(const Node& node, const std::vector<std::int64_t>& dims,
+                             const std::vector<float>& values) {
+    const std::string w = add_initializer(node.name + ".w_float", dims, values);
+    const std::string s = add_initializer(node.name + ".w_scale", {}, {1.0F});
+    add_node("BipolarQuant", node.name + ".w", {w, s}, "qonnx.custom_op.general");
+    return node.name + ".w";
+  }
+
+  void export_node(int index) {
+    const Node& node = graph_.nodes[index];
+    Tensor out;
+    const Tensor* in = node.inputs.empty() ? nullptr : &tensors_[node.inputs[0]];
+    switch (node.op()) {
+      case Op::Input: {
+        const Shape& s = node.type.shape;
+        out.chw = s.size() == 3 ? Shape{s[2], s[0], s[1]} : s;
+        std::vector<std::int64_t> dims{1};
+        for (int d : out.chw) dims.push_back(d);
+        set_value_info(g_->add_input(), "global_in", dims);
+        const std::vector<int> consumers = graph_.consumers(index);
+        if (consumers.size() == 1 && graph_.nodes[consumers[0]].op() == Op::Quantize) {
+          // Pixels as table indices: a Cast to int64 first, the importer's sign of raw input.
+          onnx::NodeProto* cast = add_node("Cast", "input.index", {"global_in"});
+          auto* to = cast->add_attribute();
+          to->set_name("to");
+          to->set_type(onnx::AttributeProto::INT);
+          to->set_i(onnx::TensorProto::INT64);
+          out.name = "input.index";
+          out.meaning = Meaning::Pixels01;
+          break;
+        }
+        // Raw pixels in, divided by 255 first: the importer's sign that the input is raw.
+        const std::string k = add_initializer("input_scale", {}, {255.0F});
+        add_node("Div", "input/255", {"global_in", k});
+        out.name = "input/255";
+        out.meaning = Meaning::Pixels01;
+        break;
+      }
+      case Op::Quantize: {
+        // table[p] / 2^F, looked up with Gather (exact: F ≤ 24 bits of a float's mantissa).
+        const auto& a = node.as<QuantizeAttrs>();
+        if (in->name != "input.index") reject(node, "a quantize that does not read the input");
+        std::vector<float> table;
+        for (std::int32_t raw : a.table) {
+          table.push_back(std::ldexp(static_cast<float>(raw), -a.dtype.frac_bits));
+        }
+        const std::string t =
+            add_initializer(node.name + ".table", {static_cast<std::int64_t>(table.size())}, table);
+        add_node("Gather", node.name, {t, in->name});
+        out = *in;
+        out.name = node.name;
+        out.meaning = Meaning::Fixed;
+        out.frac_bits = a.dtype.frac_bits;
+        break;
+      }
+      case Op::Reshape: {
+        if (node.type.shape.size() != 1) reject(node, "only flattens to a vector");
+        const Shape& from = in->chw;
+        if (from.size() == 3 && from[0] != 1 && from[1] * from[2] != 1) pending_.insert(index);
+        const std::string shape = add_int_initializer(node.name + ".shape", {2}, {1, -1});
+        add_node("Reshape", node.name, {in->name, shape});
+        out = *in;
+        out.name = node.name;
+        out.chw = {static_cast<int>(node.type.elements())};
+        flattened_from_[index] = from;
+        break;
+      }
+      case Op::Threshold: {
+        const auto& a = node.as<ThresholdAttrs>();
+        const int channels = node.type.channels();
+        std::string x = in->name;
+        std::vector<float> t(static_cast<std::size_t>(channels));
+        const int producer = node.inputs[0];
+        const std::int64_t n = dot_length(producer);
+        for (int c = 0; c < channels; ++c) {
+          const std::int64_t threshold = a.thresholds[c];
+          if (in->meaning == Meaning::Pixels01) {
+            // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
+            t[c] = static_cast<float>(threshold) / 255.0F;
+          } else if (in->meaning == Meaning::Dot) {
+            t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
+          } else if (in->meaning == Meaning::Fixed) {
+            t[c] = std::ldexp(static_cast<float>(threshold), -in->frac_bits);  // exact
+          } else {
+            reject(node, "a threshold on bits");
+          }
+        }
+        if (!a.negate.empty()) {
+          // NOT(v ≥ t) ⇔ v < t ⇔ −v > −t; on the integers v takes (spacing 2 for 2P − N),
+          // −v ≥ −t + 1 for Dot; pixels are refused.
+          if (in->meaning == Meaning::Pixels01) reject(node, "negated thresholds on pixels");
+          // The spacing of v: 2 for 2P − N... but ≥ on −v needs the next value above −t.
+          const float step = in->meaning == Meaning::Dot ? 1.0F : std::ldexp(1.0F, -in->frac_bits);
+          std::vector<float> sign(static_cast<std::size_t>(channels), 1.0F);
+          for (int c = 0; c < channels; ++c) {
+            if (a.negate[c] != 0) {
+              sign[c] = -1.0F;
+              t[c] = -t[c] + step;
+            }
+          }
+          const std::string k =
+              add_initializer(node.name + ".polarity", channel_dims(*in, channels), sign);
+          add_node("Mul", node.name + ".polarity", {x, k});
+          x = node.name + ".polarity";
+        }
+        const std::string thresholds =
+            add_initializer(node.name + ".thresholds", {static_cast<std::int64_t>(channels), 1}, t);
+        onnx::NodeProto* mt =
+            add_node("MultiThreshold", node.name, {x, thresholds}, "finn.custom_op.general");
+        set_float(mt, "out_scale", 2.0F);
+        set_float(mt, "out_bias", -1.0F);
+        set_string(mt, "out_dtype", "BIPOLAR");
+        out = *in;
+        out.name = node.name;
+        out.meaning = Meaning::Bipolar;
+        break;
+      }
+      case Op::Dense: {
+        if (in->meaning != Meaning::Bipolar) reject(node, "a dense layer on non-binary input");
+        const BinaryMatrix& w = node.as<DenseAttrs>().weights;
+        const int rows = w.rows(), cols = w.cols();
+        // ONNX row k of the [K, M] matrix multiplies ONNX input element k; after a flatten of
+        // C×H×W that element is bnnc column (pixel·C + c) for k = c·H·W + pixel.
+        const Shape from = source_chw(node.inputs[0]);
+        std::vector<float> values(static_cast<std::size_t>(rows) * cols);
+        for (int k = 0; k < cols; ++k) {
+          int j = k;
+          if (!from.empty()) {
+            const int hw = from[1] * from[2];
+            j = (k % hw) * from[0] + k / hw;
+          }
+          for (int r = 0; r < rows; ++r) {
+            values[static_cast<std::size_t>(k) * rows + r] = w.get(r, j) ? 1.0F : -1.0F;
+          }
+        }
+        const std::string weights = binary_weights(node, {cols, rows}, values);
+        add_node("MatMul", node.name, {in->name, weights});
+        out.name = node.name;
+        out.meaning = Meaning::Dot;
+        out.chw = {rows};
+        break;
+      }
+      case Op::Conv2d: {
+        const auto& a = node.as<Conv2dAttrs>();
+        if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
+          reject(node, "a convolution on non-binary input");
+        }
+        if (a.pad != 0 && in->meaning == Meaning::Fixed && a.pad_value != 0) {
+          reject(node, "padding with raw value {}", a.pad_value);
+        }
+        if (a.pad != 0 && in->meaning == Meaning::Bipolar) {
+          reject(node, "padding {} with value {}", a.pad, a.pad_value);
+        }
+        const int rows = a.weights.rows(), c = in->chw[0], k = a.kernel;
+        std::vector<float> values(static_cast<std::size_t>(rows) * c * k * k);
+        for (int r = 0; r < rows; ++r) {
+          for (int ch = 0; ch < c; ++ch) {
+            for (int ky = 0; ky < k; ++ky) {
+              for (int kx = 0; kx < k; ++kx) {
+                values[((static_cast<std::size_t>(r) * c + ch) * k + ky) * k + kx] =
+                    a.weights.get(r, (ky * k + kx) * c + ch) ? 1.0F : -1.0F;
+              }
+            }
+          }
+        }
+        const std::string weights = binary_weights(node, {rows, c, k, k}, values);
+        onnx::NodeProto* conv = add_node("Conv", node.name, {in->name, weights});
+        set_ints(conv, "kernel_shape", {k, k});
+        set_ints(conv, "strides", {a.stride, a.stride});
+        set_ints(conv, "pads", {a.pad, a.pad, a.pad, a.pad});
+        out.name = node.name;
+        out.meaning = in->meaning == Meaning::Fixed ? Meaning::Fixed : Meaning::Dot;
+        out.frac_bits = in->frac_bits;
+        out.chw = {rows, node.type.shape[0], node.type.shape[1]};
+        break;
+      }
+      case Op::MaxPool: {
+        const auto& a = node.as<MaxPoolAttrs>();
+        if (!a.min_channels.empty()) reject(node, "min (AND) channels");
+        onnx::NodeProto* pool = add_node("MaxPool", node.name, {in->name});
+        set_ints(pool, "kernel_shape", {a.kernel, a.kernel});
+        set_ints(pool, "strides", {a.stride, a.stride});
+        out = *in;
+        out.name = node.name;
+        out.chw = {node.type.shape[2], node.type.shape[0], node.type.shape[1]};
+        break;
+      }
+      case Op::LabelSelect: {
+        const auto& a = node.as<LabelSelectAttrs>();
+        if (in->meaning != Meaning::Dot) reject(node, "scores that are not a layer's dot products");
+        std::string scores = in->name;
+        if (!a.bias.empty()) {
+          // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float).
+          std::vector<float> shift;
+          for (std::int64_t b : a.bias) shift.push_back(static_cast<float>(2 * b));
+          const std::string k =
+              add_initializer("label.bias", {static_cast<std::int64_t>(shift.size())}, shift);
+          add_node("Add", "scores", {scores, k});
+          scores = "scores";
+        }
+        const std::string one = add_int_initializer("label.k", {1}, {1});
+        onnx::NodeProto* topk = g_->add_node();
+        topk->set_op_type("TopK");
+        topk->set_name("label");
+        topk->add_input(scores);
+        topk->add_input(one);
+        topk->add_output("label.values");
+        topk->add_output("global_out");
+        set_value_info(g_->add_output(), "global_out", {1, 1});
+        g_->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
+            onnx::TensorProto::INT64);
+        break;
+      }
+      default: reject(node, "this op has no QONNX form in bnnc yet");
+    }
+    tensors_[index] = out;
+  }
+
+  std::vector<std::int64_t> channel_dims(const Tensor& t, int channels) {
+    if (t.chw.size() == 3) return {1, channels, 1, 1};
+    return {1, channels};
+  }
+
+  // N of the popcount a node produces (its weight columns), for Dot tensors.
+  std::int64_t dot_length(int index) {
+    const Node& node = graph_.nodes[index];
+    if (node.op() == Op::Dense) return node.as<DenseAttrs>().weights.cols();
+    if (node.op() == Op::Conv2d) return node.as<Conv2dAttrs>().weights.cols();
+    if (node.op() == Op::MaxPool || node.op() == Op::Reshape) return dot_length(node.inputs[0]);
+    return 0;
+  }
+
+  // C×H×W when the tensor at index is a flatten whose orders differ (CHW ≠ HWC), else empty.
+  Shape source_chw(int index) {
+    if (pending_.count(index) == 0) return {};
+    return flattened_from_[index];
+  }
+
+  const Graph& graph_;
+  onnx::GraphProto* g_ = nullptr;
+  std::vector<Tensor> tensors_;
+  std::set<int> pending_;
+  std::map<int, Shape> flattened_from_;
+};
+
+}  // namespace
+
+void export_onnx(const Graph& graph, const std::string& path) {
+  Graph typed = graph;
+  infer_types(typed);
+  if (typed.nodes.empty() || typed.nodes.back().op() != Op::LabelSelect) {
+    fail("{}: the network must end in a label-select to export", path);
+  }
+  const onnx::ModelProto model = Exporter(typed).run();
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !model.SerializeToOstream(&out)) fail("{}: cannot write", path);
+}
+
+}  // namespace bnnc

@@ -1,0 +1,31 @@
+// Imports an ONNX model of a BNN — QONNX (Brevitas: BipolarQuant), FINN-ONNX (MultiThreshold)
+// or a plain torch.onnx.export with Sign activations — into a streamlined bnnc graph.
+//
+// Conventions (docs in README "ONNX"):
+//  - ONNX is NCHW, bnnc NHWC: conv weights become rows in (ky, kx, c) order, and a flatten of a
+//    C×H×W tensor before a MatMul becomes a permutation of that layer's weight columns.
+//  - The network's input is uint8 pixels. A graph whose first op divides its input by 255 takes
+//    raw pixels (FINN); any other graph gets pixel/255 (Brevitas/torchvision's ToTensor), as a
+//    float32 division in front of it.
+//  - Sign(0): ONNX says 0, bnnc says +1 (the STE convention, and BipolarQuant's x ≥ 0 → +1).
+//    A Sign is imported with bnnc's meaning.
+//  - Mul/Add/Sub/Div by scalar or per-channel constants become affine ops that the streamliner
+//    absorbs into thresholds or drops before the label-select; what cannot become integer-only
+//    is refused naming the first node that blocks.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ir/graph.h"
+
+namespace bnnc {
+
+// Reads PATH and returns the streamlined graph with inferred types. Throws bnnc::Error naming
+// the file, and the node (name, op type, domain) where the graph cannot be imported.
+Graph import_onnx(const std::string& path);
+
+// The same from bytes in memory (`where` names them in errors): the fuzz target's entry.
+Graph import_onnx_bytes(std::string_view bytes, const std::string& where);
+
+}  // namespace bnnc
