@@ -39,6 +39,7 @@ class Lowering {
         case Op::MaxPool: lower_pool(i); break;
         case Op::LabelSelect: lower_label_select(i); break;
         case Op::BatchNorm:
+        case Op::Affine:
         case Op::Sign:
           reject(node, "the dataflow compiler needs an integer-only graph; streamline it first");
         case Op::Add: reject(node, "residual adds are not supported by the dataflow compiler yet");

@@ -157,6 +157,7 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
     switch (node.op()) {
       case Op::Input: fail("layer '{}': a second input layer", node.name);
       case Op::BatchNorm:
+      case Op::Affine:
       case Op::Sign:
         fail("layer '{}' ({}): the CPU engine runs integer-only graphs; streamline it first",
              node.name, op_name(node.op()));
