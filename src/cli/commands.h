@@ -18,5 +18,8 @@ struct Command {
 Command add_info_command(CLI::App& bnnc);
 Command add_import_command(CLI::App& bnnc);
 Command add_eval_command(CLI::App& bnnc);
+#ifdef BNNC_WITH_TRAIN
+Command add_train_command(CLI::App& bnnc);
+#endif
 
 }  // namespace bnnc::cli
