@@ -8,7 +8,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev
-          libbenchmark-dev zlib1g-dev "$@")
+          libbenchmark-dev zlib1g-dev libtorch-dev libopenblas-dev dataset-fashion-mnist "$@")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: not a Debian system (no dpkg-query); assuming these are installed: ${packages[*]}" >&2

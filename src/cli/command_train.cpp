@@ -72,7 +72,8 @@ int run_train(TrainCommandOptions& options) {
     if (p.epoch_done) {
       line.finish();
       line = ProgressLine();
-      std::fprintf(stderr, "epoch %d/%d: loss %.4f, train accuracy %.2f %%, test accuracy %.2f %%\n",
+      std::fprintf(stderr,
+                   "epoch %d/%d: loss %.4f, train accuracy %.2f %%, test accuracy %.2f %%\n",
                    p.epoch + 1, p.epochs, p.loss, 100.0 * p.accuracy, 100.0 * p.test_accuracy);
       return;
     }
@@ -97,7 +98,8 @@ int run_train(TrainCommandOptions& options) {
     const std::vector<int> golden = golden_labels(
         result.graph, test, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
     mismatches = 0;
-    for (std::size_t i = 0; i < golden.size(); ++i) mismatches += golden[i] != result.predictions[i];
+    for (std::size_t i = 0; i < golden.size(); ++i)
+      mismatches += golden[i] != result.predictions[i];
   }
 
   const double accuracy = 1.0 * result.correct / images;
@@ -120,12 +122,12 @@ int run_train(TrainCommandOptions& options) {
     text += fmt::format("accuracy   {:.2f} % ({}/{} test images, trainer's binarized evaluation)\n",
                         100.0 * accuracy, result.correct, images);
     if (mismatches >= 0) {
-      text += fmt::format("golden     {} of {} predictions differ from the trainer's\n",
-                          mismatches, images);
+      text += fmt::format("golden     {} of {} predictions differ from the trainer's\n", mismatches,
+                          images);
     }
     text += fmt::format("time       {:.1f} s for {} epoch{} ({} thread{})\n", result.seconds,
-                        result.epochs_run, result.epochs_run == 1 ? "" : "s",
-                        options.train.threads, options.train.threads == 1 ? "" : "s");
+                        result.epochs_run, result.epochs_run == 1 ? "" : "s", options.train.threads,
+                        options.train.threads == 1 ? "" : "s");
     std::fputs(text.c_str(), stdout);
   }
   if (mismatches > 0) {

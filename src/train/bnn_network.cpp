@@ -74,11 +74,9 @@ BnnNetworkImpl::BnnNetworkImpl(TopologySpec spec) : spec_(std::move(spec)) {
     const LayerSpec& layer = spec_.layers[i];
     const int fan_in = layer.inputs * (layer.conv ? 9 : 1);
     const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    const torch::Tensor init =
-        layer.conv ? torch::rand({layer.outputs, layer.inputs, 3, 3})
-                   : torch::rand({layer.outputs, layer.inputs});
-    weights_.push_back(
-        register_parameter("w" + std::to_string(i), (init * 2 - 1) * bound));
+    const torch::Tensor init = layer.conv ? torch::rand({layer.outputs, layer.inputs, 3, 3})
+                                          : torch::rand({layer.outputs, layer.inputs});
+    weights_.push_back(register_parameter("w" + std::to_string(i), (init * 2 - 1) * bound));
     if (i + 1 < spec_.layers.size()) {
       bns_.push_back(make_batchnorm(*this, "bn" + std::to_string(i), layer.outputs));
     }
@@ -106,7 +104,8 @@ torch::Tensor BnnNetworkImpl::forward(const torch::Tensor& input) {
     const LayerSpec& layer = spec_.layers[i];
     const torch::Tensor w = ste_weight(weights_[i]);
     if (layer.conv) {
-      if (layer.pad > 0) x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
+      if (layer.pad > 0)
+        x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
       x = F::conv2d(x, w);
       if (layer.pool) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
     } else {
@@ -156,11 +155,14 @@ std::vector<int> BnnNetworkImpl::classify_exact(const torch::Tensor& input) {
     if (layer.conv) {
       // im2col + one matrix product: a plain sum of exact terms (a fast convolution algorithm,
       // e.g. Winograd, could round).
-      if (layer.pad > 0) x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
+      if (layer.pad > 0)
+        x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
       const std::int64_t height = x.size(2) - 2;
       const std::int64_t width = x.size(3) - 2;
       const torch::Tensor columns = F::unfold(x, F::UnfoldFuncOptions({3, 3}));
-      x = w.view({layer.outputs, -1}).matmul(columns).view({x.size(0), layer.outputs, height, width});
+      x = w.view({layer.outputs, -1})
+              .matmul(columns)
+              .view({x.size(0), layer.outputs, height, width});
       if (layer.pool) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
     } else {
       x = flatten_hwc(x).matmul(w.t());

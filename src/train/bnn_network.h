@@ -23,7 +23,7 @@
 namespace bnnc {
 
 struct BatchNormParams {
-  torch::Tensor gamma, beta;           // learned
+  torch::Tensor gamma, beta;                // learned
   torch::Tensor running_mean, running_var;  // buffers
 };
 
@@ -53,9 +53,9 @@ class BnnNetworkImpl : public torch::nn::Module {
   torch::Tensor binary_sign_exact(const torch::Tensor& x, int layer) const;
 
   TopologySpec spec_;
-  BatchNormParams input_bn_;               // MLP only
-  std::vector<torch::Tensor> weights_;     // latent, torch layout ([out, in] or [out, in, 3, 3])
-  std::vector<BatchNormParams> bns_;       // one per hidden layer
+  BatchNormParams input_bn_;            // MLP only
+  std::vector<torch::Tensor> weights_;  // latent, torch layout ([out, in] or [out, in, 3, 3])
+  std::vector<BatchNormParams> bns_;    // one per hidden layer
   torch::Tensor log_scale_;
 };
 TORCH_MODULE(BnnNetwork);

@@ -29,8 +29,8 @@ BinaryMatrix binary_weights(const torch::Tensor& latent, bool conv) {
 }  // namespace
 
 const std::vector<std::string>& fashion_mnist_classes() {
-  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                 "Coat",        "Sandal",  "Shirt",    "Sneaker",
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                 "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                                  "Bag",         "Ankle boot"};
   return names;
 }
@@ -61,7 +61,10 @@ Graph export_float_graph(const BnnNetworkImpl& network) {
     if (layer.conv) {
       // The first conv reads fixed<8,7> raws: its padding is raw −128 (= −1.0); later convs read
       // bits: padding by bit 0 (= −1), FINN-R's 1-bit datapath.
-      Conv2dAttrs conv{.weights = weights, .kernel = 3, .stride = 1, .pad = layer.pad,
+      Conv2dAttrs conv{.weights = weights,
+                       .kernel = 3,
+                       .stride = 1,
+                       .pad = layer.pad,
                        .pad_value = i == 0 ? -128 : 0};
       x = graph.add(name, conv, {x});
       if (layer.pool) x = graph.add(name + "_pool", MaxPoolAttrs{}, {x});

@@ -16,17 +16,17 @@
 namespace bnnc {
 
 struct LayerSpec {
-  bool conv = false;   // 3×3 binary conv (stride 1), else dense
-  int inputs = 0;      // input channels (conv) or synapses (dense)
-  int outputs = 0;     // output channels or neurons
-  int pad = 0;         // conv border padding, by −1
-  bool pool = false;   // 2×2 max-pool after the conv, before its batch-norm
+  bool conv = false;  // 3×3 binary conv (stride 1), else dense
+  int inputs = 0;     // input channels (conv) or synapses (dense)
+  int outputs = 0;    // output channels or neurons
+  int pad = 0;        // conv border padding, by −1
+  bool pool = false;  // 2×2 max-pool after the conv, before its batch-norm
 };
 
 struct TopologySpec {
   std::string name;
-  bool image_input = false;  // CNV-style: 8-bit pixels into a conv; else MLP with input BN
-  int image_size = 28;       // input image height = width (one channel)
+  bool image_input = false;       // CNV-style: 8-bit pixels into a conv; else MLP with input BN
+  int image_size = 28;            // input image height = width (one channel)
   std::vector<LayerSpec> layers;  // the last is the dense layer that feeds the label-select
   int classes = 10;
 };

@@ -116,8 +116,7 @@ int load_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::
            options.width_divisor);
     }
     if (seed.item<std::int64_t>() != static_cast<std::int64_t>(options.seed)) {
-      fail("{}: a checkpoint of --seed {}, not {}", path, seed.item<std::int64_t>(),
-           options.seed);
+      fail("{}: a checkpoint of --seed {}, not {}", path, seed.item<std::int64_t>(), options.seed);
     }
     network->load(archive);
     torch::serialize::InputArchive optimizer_archive;
@@ -138,8 +137,7 @@ std::vector<int> classify_all(BnnNetwork& network, const Dataset& data) {
   constexpr int kChunk = 500;
   for (int begin = 0; begin < data.count; begin += kChunk) {
     const int count = std::min(kChunk, data.count - begin);
-    const torch::Tensor x =
-        prepare_input(network->spec(), data.image(begin).data(), count);
+    const torch::Tensor x = prepare_input(network->spec(), data.image(begin).data(), count);
     const std::vector<int> labels = network->classify_exact(x);
     predictions.insert(predictions.end(), labels.begin(), labels.end());
   }
@@ -211,8 +209,7 @@ TrainResult train_bnn(const TrainOptions& options,
       correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
       seen += count;
       if (progress) {
-        const double elapsed =
-            std::chrono::duration<double>(Clock::now() - epoch_start).count();
+        const double elapsed = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         const double per_batch = elapsed / (b + 1);
         progress({.epoch = epoch,
                   .epochs = options.epochs,
@@ -220,8 +217,8 @@ TrainResult train_bnn(const TrainOptions& options,
                   .batches = batches,
                   .loss = loss_sum / static_cast<double>(seen),
                   .accuracy = static_cast<double>(correct) / static_cast<double>(seen),
-                  .seconds_left = per_batch * ((batches - b - 1) +
-                                               batches * (options.epochs - epoch - 1))});
+                  .seconds_left =
+                      per_batch * ((batches - b - 1) + batches * (options.epochs - epoch - 1))});
       }
     }
     ++result.epochs_run;
@@ -239,8 +236,8 @@ TrainResult train_bnn(const TrainOptions& options,
                             static_cast<double>(std::max<std::int64_t>(seen, 1)),
                 .seconds_left = 0.0,
                 .epoch_done = true,
-                .test_accuracy = static_cast<double>(count_correct(predictions, test.labels)) /
-                                 test.count});
+                .test_accuracy =
+                    static_cast<double>(count_correct(predictions, test.labels)) / test.count});
     }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -21,14 +21,14 @@ struct TrainOptions {
   std::string data;      // a Fashion-MNIST folder (train-* and t10k-* IDX files)
   int epochs = 10;
   int batch = 100;
-  double lr = 2e-3;     // Adam's learning rate at epoch 0; cosine schedule down to 0
+  double lr = 2e-3;  // Adam's learning rate at epoch 0; cosine schedule down to 0
   std::uint64_t seed = 1;
-  int threads = 1;      // libtorch intra-op threads
-  int train_limit = 0;  // use only the first N training images (0: all)
-  int test_limit = 0;   // evaluate only the first N test images (0: all)
-  int width_divisor = 1;      // divides every hidden width (small networks for tests)
-  std::string checkpoint;     // written after every epoch when not empty
-  std::string resume;         // a checkpoint to continue from, when not empty
+  int threads = 1;         // libtorch intra-op threads
+  int train_limit = 0;     // use only the first N training images (0: all)
+  int test_limit = 0;      // evaluate only the first N test images (0: all)
+  int width_divisor = 1;   // divides every hidden width (small networks for tests)
+  std::string checkpoint;  // written after every epoch when not empty
+  std::string resume;      // a checkpoint to continue from, when not empty
 };
 
 struct TrainProgress {
@@ -36,15 +36,15 @@ struct TrainProgress {
   int epochs = 0;
   int batch = 0;  // batches done in this epoch
   int batches = 0;
-  double loss = 0.0;        // mean over this epoch so far
-  double accuracy = 0.0;    // training accuracy (binarized, training-mode batch-norm) so far
+  double loss = 0.0;      // mean over this epoch so far
+  double accuracy = 0.0;  // training accuracy (binarized, training-mode batch-norm) so far
   double seconds_left = 0.0;
   bool epoch_done = false;
   double test_accuracy = -1.0;  // the binarized test accuracy, when epoch_done
 };
 
 struct TrainResult {
-  Graph graph;              // streamlined, ready for save_model and the golden model
+  Graph graph;                   // streamlined, ready for save_model and the golden model
   std::vector<int> predictions;  // the trainer's binarized evaluation, one per test image
   std::vector<int> labels;       // the test labels
   int correct = 0;
