@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -56,34 +57,32 @@ void expect_golden_equals_trainer(TrainOptions options, const std::string& name)
   EXPECT_EQ(mismatches, 0) << name << " (seed " << options.seed << ")";
 }
 
+TrainOptions smoke_options(const std::string& topology, std::uint64_t seed, int train_limit,
+                           int test_limit, int width_divisor) {
+  TrainOptions options;
+  options.topology = topology;
+  options.epochs = 1;
+  options.seed = seed;
+  options.threads = 1;
+  options.train_limit = train_limit;
+  options.test_limit = test_limit;
+  options.width_divisor = width_divisor;
+  return options;
+}
+
 TEST(Train, TfcGoldenModelEqualsTrainerOnAllTestImages) {
   REQUIRE_FASHION_MNIST();
-  expect_golden_equals_trainer(
-      {.topology = "tfc", .epochs = 1, .seed = 7, .threads = 1, .train_limit = 2000}, "tfc");
+  expect_golden_equals_trainer(smoke_options("tfc", 7, 2000, 0, 1), "tfc");
 }
 
 TEST(Train, TinyCnvGoldenModelEqualsTrainer) {
   REQUIRE_FASHION_MNIST();
-  expect_golden_equals_trainer({.topology = "cnv",
-                                .epochs = 1,
-                                .seed = 3,
-                                .threads = 1,
-                                .train_limit = 1000,
-                                .test_limit = 1000,
-                                .width_divisor = 16},
-                               "cnv");
+  expect_golden_equals_trainer(smoke_options("cnv", 3, 1000, 1000, 16), "cnv");
 }
 
 TEST(Train, TinyCnvPadGoldenModelEqualsTrainer) {
   REQUIRE_FASHION_MNIST();
-  expect_golden_equals_trainer({.topology = "cnv-pad",
-                                .epochs = 1,
-                                .seed = 5,
-                                .threads = 1,
-                                .train_limit = 1000,
-                                .test_limit = 1000,
-                                .width_divisor = 16},
-                               "cnv-pad");
+  expect_golden_equals_trainer(smoke_options("cnv-pad", 5, 1000, 1000, 16), "cnv-pad");
 }
 
 TEST(TrainCli, SameSeedAndThreadsGiveByteIdenticalModels) {
