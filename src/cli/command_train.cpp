@@ -67,7 +67,6 @@ int run_train(TrainCommandOptions& options) {
   if (options.train.checkpoint.empty()) options.train.checkpoint = options.out + ".ckpt";
 
   ProgressLine line;
-  const bool terminal = stderr_is_terminal();
   const auto progress = [&](const TrainProgress& p) {
     if (p.epoch_done) {
       line.finish();
@@ -85,7 +84,6 @@ int run_train(TrainCommandOptions& options) {
                           std::string(static_cast<std::size_t>(bar_width - filled), '.'), p.batch,
                           p.batches, p.loss, 100.0 * p.accuracy, format_duration(p.seconds_left)));
   };
-  (void)terminal;
   const TrainResult result = train_bnn(options.train, progress);
   line.finish();
   save_model(result.graph, options.out);
