@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# bnnc's main job, end to end: set up, build (Release) and reproduce BNN-PYNQ's CNV-W1A1 on
-# CIFAR-10 with the golden model: import the trained parameters, show the network, classify the
-# 761 test images (615 correct, DESIGN.md §5) and BNN-PYNQ's deer.bin (class 4).
+# bnnc's main job, end to end: set up, build (Release), show the project's own LFC (trained by
+# `bnnc train`, shipped in models/) and classify the 10,000 Fashion-MNIST test images with the
+# golden model, checking the figure models/README.md gives. Then, only when BNN-PYNQ's data is
+# there (../shared/external, optional), reproduce BNN-PYNQ's CNV-W1A1 on CIFAR-10: import the
+# trained parameters, classify the 761 test images (615 correct, DESIGN.md §5) and deer.bin
+# (class 4).
 #
 # Environment: BNNC_BUILD_DIR (default build), BNNC_EXTERNAL_DATA (default ../shared/external).
 # Exit codes: 0 all as expected, 1 a result differs from the expected one, 2 setup or input
-# missing (e.g. no external data).
+# missing (e.g. no Fashion-MNIST).
 set -euo pipefail
 # A BNNC_EXTERNAL_DATA given relative to where the script was started stays valid after the cd.
 if [[ -n ${BNNC_EXTERNAL_DATA:-} ]]; then
@@ -14,43 +17,61 @@ if [[ -n ${BNNC_EXTERNAL_DATA:-} ]]; then
 fi
 cd "$(dirname "$0")/.."
 
-# The data first: without it there is nothing to build for.
-external=${BNNC_EXTERNAL_DATA:-../shared/external}
-params="$external/bnn-pynq/params/cifar10/cnvW1A1"
-images="$external/cifar10/test_batch_first761.bin"
-deer="$external/bnn-pynq/test_image/deer.bin"
-for needed in "$params" "$images" "$deer"; do
-  if [[ ! -e $needed ]]; then
-    echo "run-main-job: $needed not found: the main job needs BNN-PYNQ's CNV-W1A1 and CIFAR-10" \
-         "data from ../shared/external (set BNNC_EXTERNAL_DATA to its location)" >&2
-    exit 2
-  fi
-done
-
 scripts/setup.sh
+fashion=/usr/share/datasets/fashion-mnist
+if [[ ! -d $fashion ]]; then
+  echo "run-main-job: $fashion: not found; install the Debian package dataset-fashion-mnist" >&2
+  exit 2
+fi
 build=${BNNC_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target bnnc
 bnnc="$build/src/bnnc"
+status=0
 
-model="$build/cnv-w1a1.bnnc"
-echo "== bnnc import"
-"$bnnc" import "$params" --topology cnv --out "$model"
-echo
-echo "== bnnc info"
+# The shipped LFC and its golden-model figure on the Fashion-MNIST test set (models/README.md).
+model=models/lfc.bnnc
+expected_lfc=$(sed -n 's/^| lfc |.*| \([0-9]*\)\/10000 |.*/\1/p' models/README.md)
+echo "== bnnc info $model"
 "$bnnc" info "$model"
 echo
+echo "== bnnc eval $model (Fashion-MNIST, 10,000 test images)"
+eval_text=$("$bnnc" eval "$model" --data "$fashion")
+echo "$eval_text"
+echo
+correct=$(sed -n 's/^correct *\([0-9]*\)$/\1/p' <<<"$eval_text")
+if [[ $correct != "$expected_lfc" ]]; then
+  echo "run-main-job: expected $expected_lfc of 10000 correct (models/README.md), got" \
+       "${correct:-none}" >&2
+  status=1
+else
+  echo "run-main-job: LFC OK ($correct/10000 correct, as models/README.md)"
+fi
+
+external=${BNNC_EXTERNAL_DATA:-../shared/external}
+params="$external/bnn-pynq/params/cifar10/cnvW1A1"
+images="$external/cifar10/test_batch_first761.bin"
+deer="$external/bnn-pynq/test_image/deer.bin"
+if [[ ! -e $params || ! -e $images || ! -e $deer ]]; then
+  echo "run-main-job: BNN-PYNQ's CNV-W1A1 data not found in $external: skipping that part"
+  exit $status
+fi
+
+cnv="$build/cnv-w1a1.bnnc"
+echo
+echo "== bnnc import (BNN-PYNQ CNV-W1A1)"
+"$bnnc" import "$params" --topology cnv --out "$cnv"
+echo
 echo "== bnnc eval (CIFAR-10, first 761 test images)"
-eval_text=$("$bnnc" eval "$model" --data "$images")
+eval_text=$("$bnnc" eval "$cnv" --data "$images")
 echo "$eval_text"
 echo
 echo "== bnnc eval (deer.bin)"
-deer_json=$("$bnnc" eval "$model" --data "$deer" --predictions --json)
+deer_json=$("$bnnc" eval "$cnv" --data "$deer" --predictions --json)
 deer_class=$(sed -n 's/.*"predictions":\[\([0-9]*\)\].*/\1/p' <<<"$deer_json")
 echo "deer.bin → class ${deer_class:-?}"
 echo
 
-status=0
 correct=$(sed -n 's/^correct *\([0-9]*\)$/\1/p' <<<"$eval_text")
 if [[ $correct != 615 ]]; then
   echo "run-main-job: expected 615 of 761 images correct, got ${correct:-none}" >&2
@@ -61,6 +82,6 @@ if [[ $deer_class != 4 ]]; then
   status=1
 fi
 if [[ $status -eq 0 ]]; then
-  echo "run-main-job: OK (615/761 correct, deer.bin → 4, as BNN-PYNQ)"
+  echo "run-main-job: OK (LFC as models/README.md; CNV-W1A1 615/761 correct, deer.bin → 4)"
 fi
 exit $status

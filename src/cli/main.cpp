@@ -43,11 +43,14 @@ int run(int argc, char** argv, bool json) {
       "Run 'bnnc COMMAND --help' for a command's flags. Exit codes: 0 ok, 1 check failed, "
       "2 bad input or usage, 3 internal error.");
 
-  const std::vector<Command> commands = {
+  std::vector<Command> commands = {
       bnnc::cli::add_info_command(app), bnnc::cli::add_import_command(app),
       bnnc::cli::add_eval_command(app), bnnc::cli::add_export_command(app),
       bnnc::cli::add_compile_command(app), bnnc::cli::add_simulate_command(app),
       bnnc::cli::add_bench_command(app)};
+#ifdef BNNC_WITH_TRAIN
+  commands.push_back(bnnc::cli::add_train_command(app));
+#endif
   std::string names;
   for (const Command& command : commands) {
     names += (names.empty() ? "" : ", ") + command.app->get_name();

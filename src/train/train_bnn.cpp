@@ -1,0 +1,252 @@
+#include "train/train_bnn.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+#include <numeric>
+
+#include "core/error.h"
+#include "io/load_mnist_split.h"
+#include "passes/streamline.h"
+#include "train/bnn_network.h"
+#include "train/export_float_graph.h"
+
+namespace bnnc {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// SplitMix64 (Steele et al.): a tiny generator whose output is fixed by its seed on every
+// platform, unlike std::shuffle's use of the distribution.
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+// Epoch e's order of the training images: a Fisher–Yates shuffle seeded by (seed, e).
+std::vector<int> epoch_order(int count, std::uint64_t seed, int epoch) {
+  std::vector<int> order(static_cast<std::size_t>(count));
+  std::iota(order.begin(), order.end(), 0);
+  SplitMix64 rng{seed * 0x100000001b3ULL + static_cast<std::uint64_t>(epoch) + 1};
+  for (int i = count - 1; i > 0; --i) {
+    const auto j = static_cast<int>(rng.next() % static_cast<std::uint64_t>(i + 1));
+    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+  }
+  return order;
+}
+
+Dataset load_split(const std::string& folder, const std::string& split, int limit) {
+  std::error_code error;
+  if (!std::filesystem::exists(folder, error)) {
+    fail("{}: not found; install the Debian package dataset-fashion-mnist", folder);
+  }
+  Dataset data = load_mnist_split(folder, split);
+  if (data.height != 28 || data.width != 28 || data.channels != 1) {
+    fail("{}: images are {}×{}×{}, not Fashion-MNIST's 28×28×1", data.source, data.height,
+         data.width, data.channels);
+  }
+  if (limit > 0 && limit < data.count) {
+    data.count = limit;
+    data.pixels.resize(static_cast<std::size_t>(limit) * data.image_size());
+    data.labels.resize(static_cast<std::size_t>(limit));
+  }
+  return data;
+}
+
+void check_options(const TrainOptions& o) {
+  if (o.epochs < 1) fail("--epochs {}: must be at least 1", o.epochs);
+  if (o.batch < 1) fail("--batch {}: must be at least 1", o.batch);
+  if (!(o.lr > 0.0) || !std::isfinite(o.lr)) fail("--lr {}: must be a positive number", o.lr);
+  if (o.threads < 1) fail("--threads {}: must be at least 1", o.threads);
+  if (o.train_limit < 0) fail("--limit {}: must be at least 1 (or 0 for all)", o.train_limit);
+}
+
+// Cosine decay from lr at epoch 0 towards 0 at the last epoch's end.
+double epoch_lr(double lr, int epoch, int epochs) {
+  return lr * 0.5 * (1.0 + std::cos(std::numbers::pi * epoch / epochs));
+}
+
+void set_lr(torch::optim::Adam& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  }
+}
+
+// A checkpoint holds the model, the optimizer, the epochs done and what must match on resume.
+void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
+                     int epochs_done, const TrainOptions& options) {
+  torch::serialize::OutputArchive archive;
+  network->save(archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("epochs_done", torch::tensor(static_cast<std::int64_t>(epochs_done)));
+  archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
+  archive.write("topology", c10::IValue(options.topology));
+  archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
+  const std::string partial = path + ".partial";
+  archive.save_to(partial);
+  std::filesystem::rename(partial, path);
+}
+
+int load_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
+                    const TrainOptions& options) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    c10::IValue topology;
+    archive.read("topology", topology);
+    torch::Tensor seed, width_divisor, epochs_done;
+    archive.read("seed", seed);
+    archive.read("width_divisor", width_divisor);
+    if (topology.toStringRef() != options.topology ||
+        width_divisor.item<std::int64_t>() != options.width_divisor) {
+      fail("{}: a checkpoint of topology {} (width divisor {}), not {} (width divisor {})", path,
+           topology.toStringRef(), width_divisor.item<std::int64_t>(), options.topology,
+           options.width_divisor);
+    }
+    if (seed.item<std::int64_t>() != static_cast<std::int64_t>(options.seed)) {
+      fail("{}: a checkpoint of --seed {}, not {}", path, seed.item<std::int64_t>(), options.seed);
+    }
+    network->load(archive);
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    archive.read("epochs_done", epochs_done);
+    return static_cast<int>(epochs_done.item<std::int64_t>());
+  } catch (const c10::Error& error) {
+    fail("{}: not a bnnc training checkpoint ({})", path,
+         std::string(error.what_without_backtrace()).substr(0, 200));
+  }
+}
+
+std::vector<int> classify_all(BnnNetwork& network, const Dataset& data) {
+  network->eval();
+  std::vector<int> predictions;
+  predictions.reserve(static_cast<std::size_t>(data.count));
+  constexpr int kChunk = 500;
+  for (int begin = 0; begin < data.count; begin += kChunk) {
+    const int count = std::min(kChunk, data.count - begin);
+    const torch::Tensor x = prepare_input(network->spec(), data.image(begin).data(), count);
+    const std::vector<int> labels = network->classify_exact(x);
+    predictions.insert(predictions.end(), labels.begin(), labels.end());
+  }
+  network->train();
+  return predictions;
+}
+
+int count_correct(const std::vector<int>& predictions, const std::vector<int>& labels) {
+  int correct = 0;
+  for (std::size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == labels[i];
+  return correct;
+}
+
+}  // namespace
+
+TrainResult train_bnn(const TrainOptions& options,
+                      const std::function<void(const TrainProgress&)>& progress) {
+  check_options(options);
+  const TopologySpec spec = topology_spec(options.topology, options.width_divisor);
+  const Dataset train = load_split(options.data, "train", options.train_limit);
+  const Dataset test = load_split(options.data, "t10k", options.test_limit);
+
+  at::set_num_threads(options.threads);
+  torch::manual_seed(options.seed);
+  BnnNetwork network(spec);
+  torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.lr));
+  int first_epoch = 0;
+  if (!options.resume.empty()) {
+    first_epoch = load_checkpoint(options.resume, network, optimizer, options);
+  }
+
+  const torch::Tensor labels_all =
+      torch::tensor(std::vector<std::int64_t>(train.labels.begin(), train.labels.end()));
+  const int batches = (train.count + options.batch - 1) / options.batch;
+  const auto start = Clock::now();
+  TrainResult result;
+  network->train();
+  for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
+    set_lr(optimizer, epoch_lr(options.lr, epoch, options.epochs));
+    const std::vector<int> order = epoch_order(train.count, options.seed, epoch);
+    const auto epoch_start = Clock::now();
+    double loss_sum = 0.0;
+    std::int64_t correct = 0;
+    std::int64_t seen = 0;
+    std::vector<std::uint8_t> pixels;
+    std::vector<std::int64_t> batch_labels;
+    for (int b = 0; b < batches; ++b) {
+      const int begin = b * options.batch;
+      const int count = std::min(options.batch, train.count - begin);
+      pixels.resize(static_cast<std::size_t>(count) * train.image_size());
+      batch_labels.resize(static_cast<std::size_t>(count));
+      for (int k = 0; k < count; ++k) {
+        const int index = order[static_cast<std::size_t>(begin + k)];
+        const auto image = train.image(index);
+        std::copy(image.begin(), image.end(),
+                  pixels.begin() + static_cast<std::ptrdiff_t>(k * train.image_size()));
+        batch_labels[static_cast<std::size_t>(k)] = train.labels[static_cast<std::size_t>(index)];
+      }
+      const torch::Tensor x = prepare_input(spec, pixels.data(), count);
+      const torch::Tensor y = torch::tensor(batch_labels);
+      const torch::Tensor logits = network->forward(x);
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      network->clip_weights();
+
+      loss_sum += loss.item<double>() * count;
+      correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+      seen += count;
+      if (progress) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+        const double per_batch = elapsed / (b + 1);
+        progress({.epoch = epoch,
+                  .epochs = options.epochs,
+                  .batch = b + 1,
+                  .batches = batches,
+                  .loss = loss_sum / static_cast<double>(seen),
+                  .accuracy = static_cast<double>(correct) / static_cast<double>(seen),
+                  .seconds_left =
+                      per_batch * ((batches - b - 1) + batches * (options.epochs - epoch - 1))});
+      }
+    }
+    ++result.epochs_run;
+    if (!options.checkpoint.empty()) {
+      save_checkpoint(options.checkpoint, network, optimizer, epoch + 1, options);
+    }
+    if (progress) {
+      const std::vector<int> predictions = classify_all(network, test);
+      progress({.epoch = epoch,
+                .epochs = options.epochs,
+                .batch = batches,
+                .batches = batches,
+                .loss = loss_sum / static_cast<double>(std::max<std::int64_t>(seen, 1)),
+                .accuracy = static_cast<double>(correct) /
+                            static_cast<double>(std::max<std::int64_t>(seen, 1)),
+                .seconds_left = 0.0,
+                .epoch_done = true,
+                .test_accuracy =
+                    static_cast<double>(count_correct(predictions, test.labels)) / test.count});
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  result.predictions = classify_all(network, test);
+  result.labels = test.labels;
+  result.correct = count_correct(result.predictions, result.labels);
+  result.graph = streamline(export_float_graph(*network));
+  return result;
+}
+
+}  // namespace bnnc

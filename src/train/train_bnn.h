@@ -1,0 +1,60 @@
+// Training a BNN on Fashion-MNIST and exporting it as a streamlined bnnc graph. This header
+// does not include libtorch (the CLI and the tests include it; libtorch headers are slow).
+//
+// Deterministic for a given seed and thread count: libtorch's generator is seeded once (it only
+// draws the initial weights), each epoch's shuffle comes from its own generator seeded by
+// (seed, epoch), and nothing else draws random numbers; so a run resumed from a checkpoint
+// continues exactly as the uninterrupted run would have.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace bnnc {
+
+struct TrainOptions {
+  std::string topology;  // tfc, sfc, lfc, cnv, cnv-pad
+  std::string data;      // a Fashion-MNIST folder (train-* and t10k-* IDX files)
+  int epochs = 10;
+  int batch = 100;
+  double lr = 2e-3;  // Adam's learning rate at epoch 0; cosine schedule down to 0
+  std::uint64_t seed = 1;
+  int threads = 1;         // libtorch intra-op threads
+  int train_limit = 0;     // use only the first N training images (0: all)
+  int test_limit = 0;      // evaluate only the first N test images (0: all)
+  int width_divisor = 1;   // divides every hidden width (small networks for tests)
+  std::string checkpoint;  // written after every epoch when not empty
+  std::string resume;      // a checkpoint to continue from, when not empty
+};
+
+struct TrainProgress {
+  int epoch = 0;  // 0-based
+  int epochs = 0;
+  int batch = 0;  // batches done in this epoch
+  int batches = 0;
+  double loss = 0.0;      // mean over this epoch so far
+  double accuracy = 0.0;  // training accuracy (binarized, training-mode batch-norm) so far
+  double seconds_left = 0.0;
+  bool epoch_done = false;
+  double test_accuracy = -1.0;  // the binarized test accuracy, when epoch_done
+};
+
+struct TrainResult {
+  Graph graph;                   // streamlined, ready for save_model and the golden model
+  std::vector<int> predictions;  // the trainer's binarized evaluation, one per test image
+  std::vector<int> labels;       // the test labels
+  int correct = 0;
+  double seconds = 0.0;  // wall time of the epochs run here (not of earlier ones before resume)
+  int epochs_run = 0;
+};
+
+// Throws bnnc::Error on a bad option, a missing data set (naming the Debian package) or an
+// unreadable checkpoint.
+TrainResult train_bnn(const TrainOptions& options,
+                      const std::function<void(const TrainProgress&)>& progress = {});
+
+}  // namespace bnnc

@@ -1,0 +1,156 @@
+// Training smoke tests (CI): short runs on a subset of Fashion-MNIST that check what must hold
+// whatever the accuracy — the exported, streamlined model classifies every test image exactly
+// as the trainer's own binarized evaluation does; training is deterministic for a seed and
+// thread count, also across --resume; bad flags fail with one line and exit 2.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "io/load_mnist_split.h"
+#include "io/model_file.h"
+#include "sim/golden_model.h"
+#include "test_support.h"
+#include "train/train_bnn.h"
+
+namespace bnnc {
+namespace {
+
+const char* kFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+#define REQUIRE_FASHION_MNIST()                                                      \
+  if (!std::filesystem::exists(kFashionMnist)) {                                     \
+    GTEST_SKIP() << kFashionMnist                                                    \
+                 << " not found (install the Debian package dataset-fashion-mnist)"; \
+  }
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Trains, saves and reloads the model, and compares the golden model's class with the
+// trainer's on every evaluated test image.
+void expect_golden_equals_trainer(TrainOptions options, const std::string& name) {
+  options.data = kFashionMnist;
+  const TrainResult result = train_bnn(options);
+  const std::filesystem::path model = test::temp_dir("train_" + name) / "model.bnnc";
+  save_model(result.graph, model.string());
+  const Graph loaded = load_model(model.string());
+  const Dataset test_set = load_mnist_split(kFashionMnist, "t10k");
+  ASSERT_GT(result.predictions.size(), 0U);
+  int mismatches = 0;
+  for (std::size_t i = 0; i < result.predictions.size(); ++i) {
+    const int golden = run_golden(loaded, test_set.image(static_cast<int>(i))).label;
+    if (golden != result.predictions[i]) {
+      if (++mismatches <= 5) {
+        ADD_FAILURE() << name << ": test image " << i << ": golden " << golden << ", trainer "
+                      << result.predictions[i];
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << name << " (seed " << options.seed << ")";
+}
+
+TrainOptions smoke_options(const std::string& topology, std::uint64_t seed, int train_limit,
+                           int test_limit, int width_divisor) {
+  TrainOptions options;
+  options.topology = topology;
+  options.epochs = 1;
+  options.seed = seed;
+  options.threads = 1;
+  options.train_limit = train_limit;
+  options.test_limit = test_limit;
+  options.width_divisor = width_divisor;
+  return options;
+}
+
+TEST(Train, TfcGoldenModelEqualsTrainerOnAllTestImages) {
+  REQUIRE_FASHION_MNIST();
+  expect_golden_equals_trainer(smoke_options("tfc", 7, 2000, 0, 1), "tfc");
+}
+
+TEST(Train, TinyCnvGoldenModelEqualsTrainer) {
+  REQUIRE_FASHION_MNIST();
+  expect_golden_equals_trainer(smoke_options("cnv", 3, 1000, 1000, 16), "cnv");
+}
+
+TEST(Train, TinyCnvPadGoldenModelEqualsTrainer) {
+  REQUIRE_FASHION_MNIST();
+  expect_golden_equals_trainer(smoke_options("cnv-pad", 5, 1000, 1000, 16), "cnv-pad");
+}
+
+TEST(TrainCli, SameSeedAndThreadsGiveByteIdenticalModels) {
+  REQUIRE_FASHION_MNIST();
+  const std::filesystem::path dir = test::temp_dir("train_determinism");
+  const std::string flags =
+      " --topology tfc --dataset fashion-mnist --epochs 1 --seed 11 --threads 1 --limit 2000 "
+      "--test-limit 500 --out ";
+  const test::CommandResult a = test::run_bnnc("train" + flags + (dir / "a.bnnc").string());
+  const test::CommandResult b = test::run_bnnc("train" + flags + (dir / "b.bnnc").string());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string bytes = file_bytes(dir / "a.bnnc");
+  EXPECT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes, file_bytes(dir / "b.bnnc"));
+}
+
+TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
+  REQUIRE_FASHION_MNIST();
+  const std::filesystem::path dir = test::temp_dir("train_resume");
+  const std::string flags =
+      " --topology tfc --dataset fashion-mnist --seed 2 --threads 1 --limit 1000 "
+      "--test-limit 200 --json";
+  const test::CommandResult whole =
+      test::run_bnnc("train --epochs 2 --out " + (dir / "whole.bnnc").string() + flags);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  // The cosine schedule gives epoch 0 the full learning rate whatever the number of epochs, so
+  // a 1-epoch run is the first epoch of the 2-epoch run; its checkpoint resumes the second.
+  const test::CommandResult first =
+      test::run_bnnc("train --epochs 1 --out " + (dir / "first.bnnc").string() + flags);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const test::CommandResult resumed =
+      test::run_bnnc("train --epochs 2 --out " + (dir / "resumed.bnnc").string() + " --resume " +
+                     (dir / "first.bnnc.ckpt").string() + flags);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(file_bytes(dir / "whole.bnnc"), file_bytes(dir / "resumed.bnnc"));
+  EXPECT_NE(resumed.out.find("\"golden_mismatches\":0"), std::string::npos) << resumed.out;
+}
+
+TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
+  const std::filesystem::path out = test::temp_dir("train_errors") / "m.bnnc";
+  const test::CommandResult topology = test::run_bnnc(
+      "train --topology vgg --dataset fashion-mnist --epochs 1 --out " + out.string());
+  EXPECT_EQ(topology.exit_code, 2);
+  EXPECT_NE(topology.err.find("--topology vgg: unknown (topologies: tfc, sfc, lfc, cnv, cnv-pad)"),
+            std::string::npos)
+      << topology.err;
+  const test::CommandResult missing = test::run_bnnc(
+      "train --topology tfc --dataset fashion-mnist --epochs 1 --data /nonexistent/fashion-mnist "
+      "--out " +
+      out.string());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/fashion-mnist: not found; install the Debian package "
+                             "dataset-fashion-mnist"),
+            std::string::npos)
+      << missing.err;
+  const test::CommandResult epochs = test::run_bnnc(
+      "train --topology tfc --dataset fashion-mnist --epochs 0 --out " + out.string());
+  EXPECT_EQ(epochs.exit_code, 2);
+  EXPECT_NE(epochs.err.find("--epochs 0: must be at least 1"), std::string::npos) << epochs.err;
+  const test::CommandResult dataset =
+      test::run_bnnc("train --topology tfc --dataset cifar --epochs 1 --out " + out.string());
+  EXPECT_EQ(dataset.exit_code, 2);
+  EXPECT_NE(dataset.err.find("--dataset cifar: unknown"), std::string::npos) << dataset.err;
+  for (const auto* result : {&topology, &missing, &epochs, &dataset}) {
+    EXPECT_EQ(std::count(result->err.begin(), result->err.end(), '\n'), 1) << result->err;
+  }
+}
+
+}  // namespace
+}  // namespace bnnc
