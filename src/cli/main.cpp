@@ -44,8 +44,8 @@ int run(int argc, char** argv, bool json) {
       "2 bad input or usage, 3 internal error.");
 
   std::vector<Command> commands = {
-      bnnc::cli::add_info_command(app), bnnc::cli::add_import_command(app),
-      bnnc::cli::add_eval_command(app), bnnc::cli::add_export_command(app),
+      bnnc::cli::add_info_command(app),    bnnc::cli::add_import_command(app),
+      bnnc::cli::add_eval_command(app),    bnnc::cli::add_export_command(app),
       bnnc::cli::add_compile_command(app), bnnc::cli::add_simulate_command(app),
       bnnc::cli::add_bench_command(app)};
 #ifdef BNNC_WITH_TRAIN

@@ -106,7 +106,10 @@ torch::Tensor BnnNetworkImpl::forward(const torch::Tensor& input) {
     if (layer.conv) {
       if (layer.pad > 0)
         x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
-      x = F::conv2d(x, w);
+      // Channels-last operands put oneDNN on its fast path: 3.8x faster forward+backward for
+      // CNV's 64C3 on 30x30 than the default layout (measured, libtorch 1.13.1 from Debian).
+      x = F::conv2d(x.contiguous(torch::MemoryFormat::ChannelsLast),
+                    w.contiguous(torch::MemoryFormat::ChannelsLast));
       if (layer.pool) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
     } else {
       x = flatten_hwc(x).matmul(w.t());
