@@ -17,6 +17,7 @@
 #include "fold/choose_folding.h"
 #include "fold/lower_to_dataflow.h"
 #include "io/model_file.h"
+#include "sim/measure_timeline.h"
 
 namespace bnnc::cli {
 
@@ -86,7 +87,12 @@ int run_compile(const CompileOptions& o) {
     folding = choose_folding_for_cycles(lowered, max_cycles);
   } else {
     if (o.budget.empty()) fail("--objective latency needs --budget luts=L,brams=B");
-    folding = choose_folding_for_latency(lowered, parse_budget(o.budget));
+    // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
+    folding = choose_folding_for_latency(
+        lowered, parse_budget(o.budget), [](const DataflowGraph& design) {
+          const std::optional<Timeline> t = measure_frame_timeline(design);
+          return t ? std::optional<std::int64_t>(t->latency) : std::nullopt;
+        });
   }
   const DataflowGraph folded = apply_folding(lowered, folding);
 
@@ -95,7 +101,10 @@ int run_compile(const CompileOptions& o) {
   summary.clock_mhz = o.clock_mhz;
   summary.graph = &folded;
   summary.estimate = estimate_graph(folded);
-  summary.timeline = estimate_timeline(folded);
+  summary.timeline_estimate = estimate_timeline(folded);
+  const std::optional<Timeline> measured = measure_frame_timeline(folded);
+  summary.timeline_simulated = measured.has_value();
+  summary.timeline = measured ? *measured : summary.timeline_estimate;
 
   const std::filesystem::path dir = o.out;
   std::error_code error;
@@ -126,11 +135,14 @@ int run_compile(const CompileOptions& o) {
         static_cast<int>(i) == summary.estimate.bottleneck_block ? "  ← bottleneck" : "");
   }
   text += fmt::format(
-      "bottleneck {} cycles → {:.0f} frames/s at {} MHz; latency ≈ {} cycles ({:.2f} µs, "
-      "estimate)\nestimate: {} LUTs, {} FFs, {} BRAM18\nwrote {}/{{folding.json, report.json, "
+      "bottleneck {} cycles → {:.0f} frames/s at {} MHz; latency {} cycles ({:.2f} µs, {})\n"
+      "estimate: {} LUTs, {} FFs, {} BRAM18\nwrote {}/{{folding.json, report.json, "
       "report.html, model.bnnc}}\n",
       summary.estimate.bottleneck_cycles, report["fps"].get<double>(), o.clock_mhz,
       summary.timeline.latency, static_cast<double>(summary.timeline.latency) / o.clock_mhz,
+      summary.timeline_simulated
+          ? "one frame simulated"
+          : fmt::format("estimate; {} not simulated", summary.timeline_estimate.latency),
       format_count(summary.estimate.total.luts), format_count(summary.estimate.total.ffs),
       summary.estimate.total.bram18, o.out);
   std::fputs(text.c_str(), stdout);

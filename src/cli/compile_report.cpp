@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "fold/size_fifos.h"
+
 namespace bnnc::cli {
 
 namespace {
@@ -51,16 +53,20 @@ std::string bar_chart(const CompileSummary& s, const std::string& title,
   return svg + "</svg>\n";
 }
 
+const char* latency_source(const CompileSummary& s) {
+  return s.timeline_simulated ? "simulated" : "estimate";
+}
+
 std::string timeline_chart(const CompileSummary& s) {
   const auto& blocks = s.graph->blocks;
   const double span = std::max<double>(1.0, static_cast<double>(s.timeline.latency));
   constexpr int kRow = 18, kLabel = 150, kWidth = 600;
   std::string svg = fmt::format(
-      "<h2>One frame: when each block is busy (estimate; latency {} cycles = {:.2f} µs at {} "
+      "<h2>One frame: when each block is busy ({}; latency {} cycles = {:.2f} µs at {} "
       "MHz)</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"11\">\n",
-      s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz, s.clock_mhz,
-      kLabel + kWidth + 20, kRow * static_cast<int>(blocks.size()) + 4);
+      latency_source(s), s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz,
+      s.clock_mhz, kLabel + kWidth + 20, kRow * static_cast<int>(blocks.size()) + 4);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     const int y = static_cast<int>(i) * kRow;
     const BlockTiming& t = s.timeline.blocks[i];
@@ -96,6 +102,9 @@ nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
     layer["luts"] = r.luts;
     layer["ffs"] = r.ffs;
     layer["brams"] = r.bram18;
+    layer["fifo_depth"] = b.inputs.empty() ? 0 : input_fifo_depth(b);
+    layer["fifo_luts"] = s.estimate.fifos[i].luts;
+    layer["fifo_brams"] = s.estimate.fifos[i].bram18;
     layer["start_cycle"] = s.timeline.blocks[i].start;
     layer["end_cycle"] = s.timeline.blocks[i].end;
     layers.push_back(layer);
@@ -107,7 +116,8 @@ nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
           {"bottleneck_cycles", s.estimate.bottleneck_cycles},
           {"fps", fps_of(s)},
           {"latency_cycles", s.timeline.latency},
-          {"latency_source", "estimate"},
+          {"latency_source", latency_source(s)},
+          {"latency_estimate_cycles", s.timeline_estimate.latency},
           {"luts", s.estimate.total.luts},
           {"ffs", s.estimate.total.ffs},
           {"brams", s.estimate.total.bram18}};
@@ -117,8 +127,8 @@ std::string compile_report_html(const CompileSummary& s) {
   std::vector<double> cycles, luts, brams;
   for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
     cycles.push_back(static_cast<double>(s.graph->blocks[i].cycles));
-    luts.push_back(static_cast<double>(s.estimate.blocks[i].luts));
-    brams.push_back(static_cast<double>(s.estimate.blocks[i].bram18));
+    luts.push_back(static_cast<double>(s.estimate.blocks[i].luts + s.estimate.fifos[i].luts));
+    brams.push_back(static_cast<double>(s.estimate.blocks[i].bram18 + s.estimate.fifos[i].bram18));
   }
   const Block& bottleneck = s.graph->blocks[s.estimate.bottleneck_block];
   std::string html = fmt::format(
@@ -127,15 +137,16 @@ std::string compile_report_html(const CompileSummary& s) {
       "</head><body>\n<h1>{}</h1>\n<table>\n"
       "<tr><th align=left>bottleneck</th><td>{} ({} cycles per frame)</td></tr>\n"
       "<tr><th align=left>throughput</th><td>{:.0f} frames/s at {} MHz</td></tr>\n"
-      "<tr><th align=left>latency (estimate)</th><td>{} cycles = {:.2f} µs</td></tr>\n"
+      "<tr><th align=left>latency ({})</th><td>{} cycles = {:.2f} µs (estimate {})</td></tr>\n"
       "<tr><th align=left>LUTs / FFs / BRAM18 (estimate)</th><td>{} / {} / {}</td></tr>\n"
       "</table>\n",
       escape(s.model), escape(s.model), escape(bottleneck.name), bottleneck.cycles, fps_of(s),
-      s.clock_mhz, s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz,
+      s.clock_mhz, latency_source(s), s.timeline.latency,
+      static_cast<double>(s.timeline.latency) / s.clock_mhz, s.timeline_estimate.latency,
       s.estimate.total.luts, s.estimate.total.ffs, s.estimate.total.bram18);
   html += bar_chart(s, "Cycles per frame (bottleneck in red)", cycles);
-  html += bar_chart(s, "LUTs (estimate)", luts);
-  html += bar_chart(s, "BRAM18 (estimate)", brams);
+  html += bar_chart(s, "LUTs (estimate, with the FIFO in front)", luts);
+  html += bar_chart(s, "BRAM18 (estimate, with the FIFO in front)", brams);
   html += timeline_chart(s);
   return html + "</body></html>\n";
 }

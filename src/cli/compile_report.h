@@ -18,7 +18,9 @@ struct CompileSummary {
   double clock_mhz = 200.0;
   const DataflowGraph* graph = nullptr;
   Estimate estimate;
-  Timeline timeline;
+  Timeline timeline;  // the one reported: simulated when possible
+  bool timeline_simulated = false;
+  Timeline timeline_estimate;  // the analytic one (estimate_timeline)
 };
 
 nlohmann::ordered_json compile_report_json(const CompileSummary& summary);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+
+#include "fold/estimate_timeline.h"
 
 namespace bnnc {
 
@@ -14,8 +17,6 @@ std::vector<int> divisors(int n) {
   }
   return result;
 }
-
-std::int64_t cost_of(const Resources& r) { return r.luts + kLutsPerBram18 * r.bram18; }
 
 bool is_conv(const Block& b) { return b.kernel > 1 || b.ofm_h * b.ofm_w > 1; }
 
@@ -50,20 +51,33 @@ struct Step {
   int from = -1;  // candidate of the previous stage
 };
 
-// Cost of the blocks of `blocks` after the first, and whether all meet max_cycles.
-std::int64_t segment_cost(const std::vector<Block>& folded, std::int64_t max_cycles) {
+// Cost of the blocks of `blocks` after the first, or −1 when one of them exceeds its limit.
+std::int64_t segment_cost(const std::vector<Block>& folded, const CycleLimits& limits) {
   std::int64_t cost = 0;
   for (std::size_t k = 1; k < folded.size(); ++k) {
-    if (folded[k].cycles > max_cycles) return -1;
-    cost += cost_of(estimate_block(folded[k]));
+    if (folded[k].cycles > limits.of(folded[k])) return -1;
+    Resources r = estimate_block(folded[k]);
+    r += estimate_input_fifo(folded[k]);
+    cost += r.luts + limits.luts_per_bram18 * r.bram18;
   }
   return cost;
 }
 
 }  // namespace
 
+bool is_vector_block(const Block& b) {
+  return b.ifm_h * b.ifm_w == 1 && b.ofm_h * b.ofm_w == 1 && b.kind != BlockKind::Input;
+}
+
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles) {
-  if (max_cycles < 1) fail("the target needs fewer than 1 cycle per frame; lower the target fps");
+  return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18});
+}
+
+Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits& limits) {
+  const std::int64_t max_cycles = limits.stream;
+  if (max_cycles < 1 || limits.vector < 1) {
+    fail("the target needs fewer than 1 cycle per frame; lower the target fps");
+  }
   const std::vector<int> mvtus = graph.mvtus();
   // Stage 0 chooses the input width; stage k ≥ 1 the folding of MVTU k − 1.
   const Block& input = graph.blocks[0];
@@ -111,7 +125,7 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
         const std::vector<Block> folded =
             fold_blocks(chain, folding_of_pair(stage, options[stage - 1][p], options[stage][c]));
         if (stage == 1 && folded[0].cycles > max_cycles) continue;
-        const std::int64_t cost = segment_cost(folded, max_cycles);
+        const std::int64_t cost = segment_cost(folded, limits);
         if (cost < 0) continue;
         const std::int64_t total_cost = steps[stage - 1][p].cost + cost;
         if (total_cost < steps[stage][c].cost) steps[stage][c] = {total_cost, static_cast<int>(p)};
@@ -125,7 +139,7 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
       fail(
           "layer '{}': cannot meet {} cycles per frame even fully unfolded (MH {}, MW {}, "
           "{}×{} output pixels)",
-          b.name, max_cycles, b.mh, b.mw, b.ofm_h, b.ofm_w);
+          b.name, limits.of(b), b.mh, b.mw, b.ofm_h, b.ofm_w);
     }
   }
   // Walk back from the cheapest final choice.
@@ -144,38 +158,110 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
   return folding;
 }
 
-Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget) {
+namespace {
+
+// The cheapest folding for the limits, or nothing when a layer cannot meet them.
+std::optional<Folding> try_limits(const DataflowGraph& graph, const CycleLimits& limits) {
+  try {
+    return choose_folding_for_limits(graph, limits);
+  } catch (const Error&) {
+    return std::nullopt;  // below what full unfolding reaches
+  }
+}
+
+// Stream limits tried: a geometric grid (ratio 9/8) from 1 to `slowest`.
+std::vector<std::int64_t> limit_grid(std::int64_t slowest) {
+  std::vector<std::int64_t> grid;
+  for (std::int64_t c = 1; c < slowest; c = std::max(c + 1, c + c / 8)) grid.push_back(c);
+  grid.push_back(slowest);
+  return grid;
+}
+
+}  // namespace
+
+Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
+                                   const LatencyOf& latency_of) {
   const auto fits = [&](const Folding& folding) {
     const Estimate e = estimate_graph(apply_folding(graph, folding));
     return (budget.luts == 0 || e.total.luts <= budget.luts) &&
            (budget.bram18 == 0 || e.total.bram18 <= budget.bram18);
   };
+  constexpr std::int64_t kUnmeasured = std::numeric_limits<std::int64_t>::max();
+  const auto latency = [&](const Folding& folding) {
+    const DataflowGraph design = apply_folding(graph, folding);
+    if (!latency_of) return estimate_timeline(design).latency;
+    return latency_of(design).value_or(kUnmeasured);
+  };
+  // Fitting is not monotone in the cycle limit: a slower design needs fewer LUTs but, with
+  // deeper weight memories, may need more BRAM. So each limit is tried with three prices of a
+  // BRAM18 in LUTs — cheap, the default, dear — which steer the memories between block RAM and
+  // LUTRAM; the first folding that fits wins.
+  const std::int64_t prices[] = {kLutsPerBram18 / 10, kLutsPerBram18, kLutsPerBram18 * 10};
+  const auto fitting = [&](std::int64_t stream, std::int64_t vector) -> std::optional<Folding> {
+    for (std::int64_t price : prices) {
+      std::optional<Folding> candidate = try_limits(graph, {stream, vector, price});
+      if (candidate && fits(*candidate)) return candidate;
+    }
+    return std::nullopt;
+  };
   // The slowest sensible folding: everything at PE = SIMD = 1.
-  std::int64_t hi = estimate_graph(apply_folding(graph, Folding{})).bottleneck_cycles;
-  Folding best = choose_folding_for_cycles(graph, hi);
-  if (!fits(best)) {
-    const Estimate e = estimate_graph(apply_folding(graph, best));
+  const std::int64_t slowest = estimate_graph(apply_folding(graph, Folding{})).bottleneck_cycles;
+  const std::vector<std::int64_t> grid = limit_grid(slowest);
+
+  // 1. The smallest common bottleneck on the grid that fits, then refined down to the cycle
+  // between it and the grid point below (binary search). Lowering the bottleneck evens the
+  // layers out: each gets just enough parallelism to meet it (LP-BNN's load balancing).
+  std::optional<Folding> best;
+  std::size_t g = 0;
+  for (; g < grid.size() && !best; ++g) best = fitting(grid[g], grid[g]);
+  if (!best) {
+    const Estimate e =
+        estimate_graph(apply_folding(graph, choose_folding_for_cycles(graph, slowest)));
     fail(
-        "budget: even the most folded design needs {} LUTs and {} BRAM18 (budget {} LUTs, {} "
-        "BRAM18)",
+        "budget: no folding fits: even the most folded design needs {} LUTs and {} BRAM18 "
+        "(budget {} LUTs, {} BRAM18)",
         e.total.luts, e.total.bram18, budget.luts, budget.bram18);
   }
-  std::int64_t lo = 1;
+  std::int64_t lo = g >= 2 ? grid[g - 2] + 1 : 1, hi = grid[g - 1];
   while (lo < hi) {
     const std::int64_t mid = lo + (hi - lo) / 2;
-    try {
-      Folding candidate = choose_folding_for_cycles(graph, mid);
-      if (fits(candidate)) {
-        best = std::move(candidate);
-        hi = mid;
-        continue;
-      }
-    } catch (const Error&) {
-      // mid is below what full unfolding reaches
+    if (std::optional<Folding> candidate = fitting(mid, mid)) {
+      best = std::move(candidate);
+      hi = mid;
+    } else {
+      lo = mid + 1;
     }
-    lo = mid + 1;
   }
-  return best;
+  const std::int64_t bottleneck = hi;
+  std::int64_t best_latency = latency(*best);
+
+  // 2. The vector phase (layers on one pixel: the fully-connected tail) does not overlap with
+  // the rest — each such layer adds its whole time to the latency — while the streaming layers
+  // overlap each other. So trade: relax the streaming limit step by step above the smallest
+  // bottleneck, spend what that frees on the smallest vector limit that still fits (binary
+  // search), and keep the folding with the lowest estimated latency. Past 4× the bottleneck the
+  // streaming layers alone take longer than any saving.
+  for (std::int64_t stream = bottleneck; stream <= std::min(slowest, 4 * bottleneck);
+       stream = std::max(stream + 1, stream + stream / 8)) {
+    std::optional<Folding> found;
+    std::int64_t vlo = 1, vhi = stream;
+    while (vlo <= vhi) {
+      const std::int64_t mid = vlo + (vhi - vlo) / 2;
+      if (std::optional<Folding> candidate = fitting(stream, mid)) {
+        found = std::move(candidate);
+        vhi = mid - 1;
+      } else {
+        vlo = mid + 1;
+      }
+    }
+    if (!found) continue;
+    const std::int64_t found_latency = latency(*found);
+    if (found_latency < best_latency) {
+      best = std::move(found);
+      best_latency = found_latency;
+    }
+  }
+  return *best;
 }
 
 }  // namespace bnnc

@@ -8,13 +8,19 @@
 // SWU and padding at its SIMD, the pool at the previous PE, and the width converter that a PE
 // ≠ SIMD boundary needs. Cost = LUTs + kLutsPerBram18 · BRAM18.
 //
-// choose_folding_for_latency: the folding with the smallest bottleneck whose estimate fits a
-// budget (binary search on the bottleneck over choose_folding_for_cycles). Lowering the
-// bottleneck evens the layers out (each gets just enough parallelism to meet it), which is what
-// shortens the pipeline's latency (LP-BNN's load balancing).
+// choose_folding_for_latency: the folding with the lowest estimated latency (estimate_timeline)
+// whose estimate fits a budget. It starts from the smallest bottleneck that fits (a scan and a
+// binary search over the cheapest foldings for a cycle limit, at three BRAM prices: lowering the
+// bottleneck evens the layers out, each getting just enough parallelism to meet it — LP-BNN's load
+// balancing), then trades between the two phases of a frame: streaming layers overlap each other,
+// but the layers on a single pixel (the fully-connected tail) run one after the other, each adding
+// its whole time to the latency. So it relaxes the streaming limit and spends the LUTs that frees
+// on a tighter limit for the vector phase, keeping the best estimated latency.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 
 #include "fold/estimate_resources.h"
 #include "fold/folding.h"
@@ -26,12 +32,34 @@ inline constexpr std::int64_t kLutsPerBram18 = 300;
 // Throws bnnc::Error naming the layer that cannot reach max_cycles even fully unfolded.
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles);
 
+// A block in the vector phase of a frame: it reads and writes one pixel (a dense layer, the
+// width converters between dense layers, the label-select).
+bool is_vector_block(const Block& b);
+
+// Cycle limits per phase: `vector` for vector-phase blocks, `stream` for every other block.
+struct CycleLimits {
+  std::int64_t stream = 0;
+  std::int64_t vector = 0;
+  std::int64_t luts_per_bram18 = kLutsPerBram18;  // the search's price of a BRAM18
+  std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
+};
+
+// The cheapest folding (LUTs + luts_per_bram18 · BRAM18) in which every block meets its phase's
+// limit (the same search).
+Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits& limits);
+
 struct Budget {
   std::int64_t luts = 0;    // 0 = unlimited
   std::int64_t bram18 = 0;  // 0 = unlimited
 };
 
-// Throws bnnc::Error when even the slowest folding does not fit the budget.
-Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget);
+// The latency of a folded design, in cycles: the caller's measurement (the cycle simulator,
+// src/sim/measure_timeline.h, comes after fold/ in the data's path) or nothing for a design it
+// cannot measure (which the search then skips). Without one, the search uses estimate_timeline.
+using LatencyOf = std::function<std::optional<std::int64_t>(const DataflowGraph&)>;
+
+// Throws bnnc::Error when no folding fits the budget.
+Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
+                                   const LatencyOf& latency_of = {});
 
 }  // namespace bnnc

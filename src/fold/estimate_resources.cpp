@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "fold/size_fifos.h"
+
 namespace bnnc {
 
 namespace {
@@ -106,12 +108,30 @@ Resources estimate_block(const Block& b) {
   return r;
 }
 
+Resources estimate_fifo(std::int64_t depth, std::int64_t width) {
+  if (depth <= 0 || width <= 0) return {};
+  if (depth <= 2) return {width + 4, depth * width + 4, 0};
+  const std::int64_t pointer_bits = bits_for(depth);
+  if (depth <= 64) return {width * ceil_div(depth, 32) + 8 + pointer_bits, width + pointer_bits, 0};
+  Resources r = estimate_memory(depth, width);
+  r.luts += 16 + 2 * pointer_bits;
+  r.ffs += width + 2 * pointer_bits;
+  return r;
+}
+
+Resources estimate_input_fifo(const Block& block) {
+  if (block.inputs.empty()) return {};
+  return estimate_fifo(input_fifo_depth(block), block.in_word_bits());
+}
+
 Estimate estimate_graph(const DataflowGraph& graph) {
   Estimate e;
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
     e.blocks.push_back(estimate_block(b));
+    e.fifos.push_back(estimate_input_fifo(b));
     e.total += e.blocks.back();
+    e.total += e.fifos.back();
     if (b.cycles > e.bottleneck_cycles) {
       e.bottleneck_cycles = b.cycles;
       e.bottleneck_block = i;

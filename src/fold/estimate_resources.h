@@ -29,9 +29,18 @@ Resources estimate_memory(std::int64_t depth, std::int64_t width);
 
 Resources estimate_block(const Block& block);
 
+// A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
+// 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
+Resources estimate_fifo(std::int64_t depth, std::int64_t width);
+
+// The FIFO in front of a block (depth from size_fifos.h, the block's input word wide); nothing
+// for a block without a producer.
+Resources estimate_input_fifo(const Block& block);
+
 struct Estimate {
   std::vector<Resources> blocks;  // one per block
-  Resources total;
+  std::vector<Resources> fifos;   // one per block: the FIFO in front of it
+  Resources total;                // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;
   int bottleneck_block = -1;
 };

@@ -6,23 +6,31 @@ namespace bnnc {
 
 namespace {
 
-// Cycles a block works, after its first input word, before it can emit its first output.
-std::int64_t startup(const Block& b) {
-  const std::int64_t words_per_pixel = std::max(1, b.ifm_c / std::max(1, b.in_elems));
+std::int64_t pixels_out(const Block& b) { return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w; }
+
+// The fraction of its input frame a block must have read before it can emit its first output.
+double needed_fraction(const Block& b) {
+  const double in_pixels = static_cast<double>(b.ifm_h) * b.ifm_w;
   switch (b.kind) {
     case BlockKind::Swu:
     case BlockKind::StreamingMaxPool:
       // K − 1 full rows and K pixels of the next one.
-      return ((b.kernel - 1) * static_cast<std::int64_t>(b.ifm_w) + b.kernel) * words_per_pixel;
-    case BlockKind::Mvtu: return b.nf() * b.sf();  // one output pixel's worth of work
-    case BlockKind::LabelSelect: return b.cycles;  // needs every score
-    case BlockKind::Input:
+      return std::min(1.0, ((b.kernel - 1) * static_cast<double>(b.ifm_w) + b.kernel) / in_pixels);
+    case BlockKind::Mvtu: return 1.0 / static_cast<double>(pixels_out(b));  // one window
+    case BlockKind::LabelSelect: return 1.0;                                // every score
     case BlockKind::Thresholding:
-    case BlockKind::FmPadding:
-    case BlockKind::Dwc:
+    case BlockKind::Dwc: return 1.0 / in_pixels;  // one pixel
+    case BlockKind::FmPadding:                    // the border comes first, from nothing
+    case BlockKind::Input:
     case BlockKind::Count: break;
   }
-  return 1;
+  return 0.0;
+}
+
+// Cycles a block still works after its last input arrived: one output pixel's worth.
+std::int64_t tail(const Block& b) {
+  if (b.kind == BlockKind::Mvtu) return b.nf() * b.sf();
+  return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, pixels_out(b)));
 }
 
 }  // namespace
@@ -34,14 +42,17 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     const Block& b = graph.blocks[i];
     BlockTiming& timing = t.blocks[i];
     std::int64_t producer_end = 0;
+    // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
+    // consumer's), so the part a block needs first arrives that fraction of the way through.
     for (int input : b.inputs) {
       const BlockTiming& p = t.blocks[input];
-      timing.start = std::max(timing.start, p.start + startup(graph.blocks[input]));
+      const auto needed =
+          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(p.end - p.start));
+      timing.start = std::max(timing.start, p.start + needed + 1);
       producer_end = std::max(producer_end, p.end);
     }
     // It cannot run faster than its own rate, nor finish before its last input arrived.
-    const std::int64_t tail = b.kind == BlockKind::Mvtu ? b.nf() * b.sf() : 1;
-    timing.end = std::max(timing.start + b.cycles, producer_end + tail);
+    timing.end = std::max(timing.start + b.cycles, producer_end + tail(b));
   }
   t.latency = t.blocks.empty() ? 0 : t.blocks.back().end;
   return t;

@@ -1,8 +1,11 @@
 // An analytic timeline of one frame through the pipeline: when each block starts and finishes,
 // counted in cycles from the first input word. Blocks overlap: a block starts as soon as its
-// producer has emitted the first thing it needs (a SWU: K rows of the image; an MVTU: one
-// window), not when its producer has finished — so the latency is far below the sum of the
-// blocks' cycles (the LP-BNN effect, DESIGN.md §3). The cycle simulator measures the same.
+// producer has emitted the first thing it needs (a SWU: K − 1 rows and K pixels of the image;
+// an MVTU: one window; a dense layer: the whole vector), not when its producer has finished —
+// so the latency is far below the sum of the blocks' cycles (the LP-BNN effect, DESIGN.md §3).
+// A producer's output is taken as spread evenly over its busy span, so a slow producer delays
+// its consumer's start in proportion. The cycle simulator measures the real timeline
+// (src/sim/measure_timeline.h); `bnnc compile` reports both.
 #pragma once
 
 #include <cstdint>

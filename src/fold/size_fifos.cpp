@@ -2,12 +2,16 @@
 
 namespace bnnc {
 
+int input_fifo_depth(const Block& consumer) {
+  if (consumer.kind != BlockKind::Mvtu) return 2;
+  const int vector_words = (consumer.mw + consumer.simd - 1) / consumer.simd;
+  return vector_words + 2;
+}
+
 std::vector<int> size_fifos(const DataflowGraph& graph) {
   std::vector<int> depths(graph.blocks.size(), 2);
   for (const Block& b : graph.blocks) {
-    if (b.kind != BlockKind::Mvtu || b.inputs.empty()) continue;
-    const int vector_words = (b.mw + b.simd - 1) / b.simd;
-    depths[b.inputs[0]] = vector_words + 2;
+    if (!b.inputs.empty()) depths[b.inputs[0]] = input_fifo_depth(b);
   }
   return depths;
 }

@@ -17,6 +17,9 @@
 
 namespace bnnc {
 
+// Depth (in words) of the FIFO in front of a block (between it and its producer).
+int input_fifo_depth(const Block& consumer);
+
 // Depth (in words) of the FIFO behind each block's output, indexed by block.
 std::vector<int> size_fifos(const DataflowGraph& graph);
 

@@ -404,6 +404,8 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     if (!blocks[i].inputs.empty()) engines[i]->in = &fifos[blocks[i].inputs[0]];
   }
   result.busy_cycles.assign(blocks.size(), 0);
+  result.first_busy_cycle.assign(blocks.size(), -1);
+  result.last_busy_cycle.assign(blocks.size(), -1);
   std::int64_t cycle = 0, idle = 0;
   while (result.labels.size() < frames.size()) {
     bool progress = false;
@@ -411,6 +413,8 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     for (std::size_t i = engines.size(); i-- > 0;) {
       if (engines[i]->step(cycle)) {
         ++result.busy_cycles[i];
+        if (result.first_busy_cycle[i] < 0) result.first_busy_cycle[i] = cycle;
+        result.last_busy_cycle[i] = cycle;
         progress = true;
       }
     }

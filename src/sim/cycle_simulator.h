@@ -26,6 +26,9 @@ struct SimulationResult {
   std::vector<std::int64_t> label_cycle;          // per frame: the cycle its class came out
   std::int64_t cycles = 0;                        // total simulated
   std::vector<std::int64_t> busy_cycles;          // per block
+  // Per block, the first and last cycle it did anything (read, computed or wrote) over the whole
+  // run: with one frame, that frame's measured timeline.
+  std::vector<std::int64_t> first_busy_cycle, last_busy_cycle;
 
   std::int64_t latency_cycles() const;  // of the first frame
   double cycles_per_frame() const;      // steady state, between the first and last

@@ -1,0 +1,20 @@
+// The timeline of one frame, measured: the cycle simulator runs a single frame through the
+// folded design (timing does not depend on pixel values, so the frame is all zeros) and records
+// when each block is busy and when the class comes out. This is the latency DESIGN.md §3 asks
+// for — layers overlap inside a frame, so it is measured, not summed — and what
+// `bnnc compile` reports and the latency objective minimises.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+#include "fold/estimate_timeline.h"
+
+namespace bnnc {
+
+// The measured timeline (BlockTiming.end is one past the last busy cycle), with the FIFO depths
+// of size_fifos; nothing when the simulator does not model the design (MMV > 1).
+std::optional<Timeline> measure_frame_timeline(const DataflowGraph& graph);
+
+}  // namespace bnnc
