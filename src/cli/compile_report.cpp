@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "fold/find_reconvergence.h"
 #include "fold/size_fifos.h"
 
 namespace bnnc::cli {
@@ -84,6 +85,7 @@ std::string timeline_chart(const CompileSummary& s) {
 }  // namespace
 
 nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
+  const FifoDepths depths = size_fifos(*s.graph);
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
     const Block& b = s.graph->blocks[i];
@@ -102,16 +104,24 @@ nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
     layer["luts"] = r.luts;
     layer["ffs"] = r.ffs;
     layer["brams"] = r.bram18;
-    layer["fifo_depth"] = b.inputs.empty() ? 0 : input_fifo_depth(b);
+    layer["fifo_depths"] = depths[i];
     layer["fifo_luts"] = s.estimate.fifos[i].luts;
     layer["fifo_brams"] = s.estimate.fifos[i].bram18;
     layer["start_cycle"] = s.timeline.blocks[i].start;
     layer["end_cycle"] = s.timeline.blocks[i].end;
     layers.push_back(layer);
   }
+  nlohmann::ordered_json reconvergent = nlohmann::ordered_json::array();
+  for (const Reconvergence& r : find_reconvergent_paths(*s.graph)) {
+    reconvergent.push_back({{"fork", s.graph->blocks[r.fork].name},
+                            {"join", s.graph->blocks[r.join].name},
+                            {"fifo_depths", {r.depth[0], r.depth[1]}}});
+  }
   return {{"model", s.model},
           {"clock_mhz", s.clock_mhz},
           {"layers", layers},
+          {"reconvergent_paths", reconvergent},
+          {"fifo_bits", fifo_bits(*s.graph, depths)},
           {"bottleneck", s.graph->blocks[s.estimate.bottleneck_block].name},
           {"bottleneck_cycles", s.estimate.bottleneck_cycles},
           {"fps", fps_of(s)},

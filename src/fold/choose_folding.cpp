@@ -21,13 +21,13 @@ std::vector<int> divisors(int n) {
 bool is_conv(const Block& b) { return b.kernel > 1 || b.ofm_h * b.ofm_w > 1; }
 
 // Foldings of one MVTU without padding (padding only wastes cycles when searching).
-std::vector<LayerFolding> candidates(const Block& b) {
+std::vector<LayerFolding> candidates(const Block& b, bool allow_mmv) {
   std::vector<LayerFolding> result;
   const int channels = is_conv(b) ? b.mw / (b.kernel * b.kernel) : b.mw;
   for (int pe : divisors(b.mh)) {
     for (int simd : divisors(channels)) {
       result.push_back({b.name, pe, simd, 1, 0, 0});
-      if (is_conv(b) && pe == b.mh && simd == channels) {
+      if (allow_mmv && is_conv(b) && pe == b.mh && simd == channels) {
         for (int mmv : divisors(b.ofm_w)) {
           if (mmv > 1) result.push_back({b.name, pe, simd, mmv, 0, 0});
         }
@@ -70,7 +70,12 @@ bool is_vector_block(const Block& b) {
 }
 
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles) {
-  return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18});
+  // MMV only when the target cannot be met without it (see CycleLimits::allow_mmv).
+  try {
+    return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18, false});
+  } catch (const Error&) {
+    return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18, true});
+  }
 }
 
 Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits& limits) {
@@ -95,7 +100,7 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
   }
   for (int d : input_widths) options[0].push_back({"", 0, 0, 1, 0, d});
   for (std::size_t k = 0; k < mvtus.size(); ++k)
-    options[k + 1] = candidates(graph.blocks[mvtus[k]]);
+    options[k + 1] = candidates(graph.blocks[mvtus[k]], limits.allow_mmv);
 
   const auto folding_of_pair = [&](std::size_t stage, const LayerFolding& prev,
                                    const LayerFolding& cur) {

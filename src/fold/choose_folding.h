@@ -41,6 +41,10 @@ struct CycleLimits {
   std::int64_t stream = 0;
   std::int64_t vector = 0;
   std::int64_t luts_per_bram18 = kLutsPerBram18;  // the search's price of a BRAM18
+  // MMV > 1 (several output pixels at once) once a conv is fully unfolded. Off by default: the
+  // cycle simulator and the RTL do not implement it yet. choose_folding_for_cycles turns it on
+  // only for a target that cannot be met without it (a folding file may also ask for it).
+  bool allow_mmv = false;
   std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
 };
 

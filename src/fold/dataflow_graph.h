@@ -31,6 +31,8 @@ enum class BlockKind {
   StreamingMaxPool,  // OR/AND pooling on bits
   LabelSelect,       // argmax (+ per-class bias)
   Dwc,               // stream width converter
+  Duplicate,         // a fork: copies its stream to every consumer (FINN's DuplicateStreams)
+  AddStreams,        // a join: adds two integer streams element by element (a residual add)
   Count
 };
 
@@ -39,7 +41,7 @@ const char* block_kind_name(BlockKind kind);
 struct Block {
   std::string name;
   BlockKind kind = BlockKind::Input;
-  std::vector<int> inputs;  // blocks it reads
+  std::vector<int> inputs;  // blocks it reads (two for AddStreams)
   int layer = -1;           // the IR node it computes (MVTU: the dense/conv2d)
   int threshold = -1;       // MVTU: the fused threshold node, or -1 (raw popcounts out)
 
@@ -69,7 +71,8 @@ struct DataflowGraph {
   Graph ir;                   // the streamlined network it was lowered from
   std::vector<Block> blocks;  // topological order; the last one yields the class
 
-  std::vector<int> mvtus() const;  // indices of the MVTU blocks, in order
+  std::vector<int> mvtus() const;                   // indices of the MVTU blocks, in order
+  std::vector<std::vector<int>> consumers() const;  // per block, the blocks that read it
   int find(const std::string& name) const;
 };
 

@@ -103,6 +103,14 @@ Resources estimate_block(const Block& b) {
       r.ffs = wide;
       break;
     }
+    case BlockKind::Duplicate:  // a word register per consumer and the handshake
+      r.luts = 10 + in_word;
+      r.ffs = 2 * in_word;
+      break;
+    case BlockKind::AddStreams:  // an adder per lane
+      r.luts = 20 + b.in_elems * b.out_bits;
+      r.ffs = out_word;
+      break;
     case BlockKind::Count: break;
   }
   return r;
@@ -126,10 +134,13 @@ Resources estimate_input_fifo(const Block& block) {
 
 Estimate estimate_graph(const DataflowGraph& graph) {
   Estimate e;
+  const std::vector<std::vector<int>> depths = size_fifos(graph);
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
     e.blocks.push_back(estimate_block(b));
-    e.fifos.push_back(estimate_input_fifo(b));
+    Resources fifos;
+    for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());
+    e.fifos.push_back(fifos);
     e.total += e.blocks.back();
     e.total += e.fifos.back();
     if (b.cycles > e.bottleneck_cycles) {

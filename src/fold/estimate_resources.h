@@ -33,13 +33,14 @@ Resources estimate_block(const Block& block);
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
 Resources estimate_fifo(std::int64_t depth, std::int64_t width);
 
-// The FIFO in front of a block (depth from size_fifos.h, the block's input word wide); nothing
-// for a block without a producer.
+// The FIFO in front of a block's first input (input_fifo_depth, the block's input word wide), as
+// the folding search counts it; nothing for a block without a producer. estimate_graph counts
+// every FIFO at the depth size_fifos gives it (deeper on the short branch of a reconvergence).
 Resources estimate_input_fifo(const Block& block);
 
 struct Estimate {
   std::vector<Resources> blocks;  // one per block
-  std::vector<Resources> fifos;   // one per block: the FIFO in front of it
+  std::vector<Resources> fifos;   // one per block: the FIFOs in front of it
   Resources total;                // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;
   int bottleneck_block = -1;

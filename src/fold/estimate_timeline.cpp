@@ -16,21 +16,38 @@ double needed_fraction(const Block& b) {
     case BlockKind::StreamingMaxPool:
       // K − 1 full rows and K pixels of the next one.
       return std::min(1.0, ((b.kernel - 1) * static_cast<double>(b.ifm_w) + b.kernel) / in_pixels);
-    case BlockKind::Mvtu: return 1.0 / static_cast<double>(pixels_out(b));  // one window
-    case BlockKind::LabelSelect: return 1.0;                                // every score
+    case BlockKind::Mvtu: return 0.0;         // reads (and accumulates) from the first word on
+    case BlockKind::LabelSelect: return 1.0;  // every score
     case BlockKind::Thresholding:
-    case BlockKind::Dwc: return 1.0 / in_pixels;  // one pixel
-    case BlockKind::FmPadding:                    // the border comes first, from nothing
+    case BlockKind::Duplicate:
+    case BlockKind::AddStreams:  // one word
+      return std::min(1.0,
+                      static_cast<double>(b.in_elems) / (in_pixels * static_cast<double>(b.ifm_c)));
+    case BlockKind::Dwc: return 0.0;  // reads from the first word on
+    case BlockKind::FmPadding:        // the border comes first, from nothing
     case BlockKind::Input:
     case BlockKind::Count: break;
   }
   return 0.0;
 }
 
-// Cycles a block still works after its last input arrived: one output pixel's worth.
+// Groups of PE rows holding real rows (the rest only pad the matrix: they never fire and the
+// frame's last output leaves before them).
+std::int64_t real_groups(const Block& b) { return (b.mh + b.pe - 1) / b.pe; }
+
+// Cycles a block still works after its last input arrived: one output pixel's worth (an MVTU
+// reads a vector during the first of its NF groups of SF cycles, then computes the others).
 std::int64_t tail(const Block& b) {
-  if (b.kind == BlockKind::Mvtu) return b.nf() * b.sf();
-  return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, pixels_out(b)));
+  switch (b.kind) {
+    case BlockKind::Mvtu: return (real_groups(b) - 1) * b.sf() + 1;
+    case BlockKind::Swu:  // the last window
+      return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, pixels_out(b)));
+    case BlockKind::StreamingMaxPool:  // the last output pixel
+      return std::max(1, b.ofm_c / std::max(1, b.out_elems));
+    case BlockKind::Dwc:  // the words one input word becomes
+      return std::max(1, b.in_elems / std::max(1, b.out_elems));
+    default: return 1;
+  }
 }
 
 }  // namespace
@@ -52,7 +69,9 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
       producer_end = std::max(producer_end, p.end);
     }
     // It cannot run faster than its own rate, nor finish before its last input arrived.
-    timing.end = std::max(timing.start + b.cycles, producer_end + tail(b));
+    const std::int64_t own =
+        b.kind == BlockKind::Mvtu ? b.cycles - (b.nf() - real_groups(b)) * b.sf() : b.cycles;
+    timing.end = std::max(timing.start + own, producer_end + tail(b));
   }
   t.latency = t.blocks.empty() ? 0 : t.blocks.back().end;
   return t;

@@ -154,6 +154,8 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::Thresholding:
       case BlockKind::StreamingMaxPool:
       case BlockKind::LabelSelect:
+      case BlockKind::Duplicate:
+      case BlockKind::AddStreams:  // its second input gets a width converter when it differs
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
         b.cycles = elements_in(b) / b.in_elems;
@@ -173,12 +175,13 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
   std::vector<int> index_map(blocks.size());
   for (int i = 0; i < static_cast<int>(blocks.size()); ++i) {
     Block b = blocks[i];
-    for (int& input : b.inputs) {
+    for (std::size_t slot = 0; slot < b.inputs.size(); ++slot) {
+      int& input = b.inputs[slot];
       input = index_map[input];
       const Block& producer = out[input];
       if (producer.out_elems == b.in_elems) continue;
       Block dwc;
-      dwc.name = b.name + ".dwc";
+      dwc.name = b.name + (slot == 0 ? ".dwc" : fmt::format(".dwc{}", slot));
       dwc.kind = BlockKind::Dwc;
       dwc.inputs = {input};
       dwc.layer = b.layer;

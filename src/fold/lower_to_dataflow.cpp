@@ -1,5 +1,6 @@
 #include "fold/lower_to_dataflow.h"
 
+#include <map>
 #include <set>
 
 #include "ir/infer_types.h"
@@ -32,7 +33,7 @@ class Lowering {
       switch (node.op()) {
         case Op::Input: lower_input(i); break;
         case Op::Quantize: reject(node, "a quantize table is supported only right after the input");
-        case Op::Reshape: break;
+        case Op::Reshape: publish(i, producer(node)); break;
         case Op::Threshold: lower_thresholding(i); break;
         case Op::Conv2d: lower_conv(i); break;
         case Op::Dense: lower_dense(i); break;
@@ -42,12 +43,8 @@ class Lowering {
         case Op::Affine:
         case Op::Sign:
           reject(node, "the dataflow compiler needs an integer-only graph; streamline it first");
-        case Op::Add: reject(node, "residual adds are not supported by the dataflow compiler yet");
+        case Op::Add: lower_add(i); break;
         case Op::Count: break;
-      }
-      if (node.op() != Op::LabelSelect && g.consumers(i).size() > 1) {
-        reject(node, "feeds {} layers; branching streams are not supported yet",
-               g.consumers(i).size());
       }
     }
     if (out_.blocks.empty() || out_.blocks.back().kind != BlockKind::LabelSelect) {
@@ -68,6 +65,21 @@ class Lowering {
     const std::vector<int> consumers = out_.ir.consumers(i);
     if (consumers.size() == 1 && out_.ir.nodes[consumers[0]].op() == op) return consumers[0];
     return -1;
+  }
+
+  // The block that streams node i's value (a reshape streams its input's).
+  int producer(const Node& node) const { return producer_.at(node.inputs[0]); }
+
+  // Block `block` streams node i's value. A value read by several layers goes through a
+  // Duplicate block (a fork), whose consumers then each get their own stream.
+  void publish(int i, int block) {
+    producer_[i] = block;
+    const Graph& g = out_.ir;
+    if (g.consumers(i).size() < 2) return;
+    const TensorType& type = g.nodes[i].type;
+    last_ = block;
+    add(g.nodes[i].name + ".fork", BlockKind::Duplicate, i, type, type);
+    producer_[i] = last_;
   }
 
   Block& add(std::string name, BlockKind kind, int layer, const TensorType& in,
@@ -92,12 +104,17 @@ class Lowering {
     const int quantize = sole_consumer(i, Op::Quantize);
     const int last = quantize >= 0 ? quantize : i;
     if (quantize >= 0) consumed_.insert(quantize);
+    last_ = -1;
     add(g.nodes[i].name, BlockKind::Input, last, g.nodes[i].type, g.nodes[last].type);
+    producer_[i] = last_;
+    publish(last, last_);
   }
 
   void lower_thresholding(int i) {
     const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
     add(node.name, BlockKind::Thresholding, i, out_.ir.nodes[node.inputs[0]].type, node.type);
+    publish(i, last_);
   }
 
   // An MVTU for matrix layer i, with the threshold after it fused when it is the only reader.
@@ -108,6 +125,7 @@ class Lowering {
     Block& b = add(g.nodes[i].name, BlockKind::Mvtu, i, in, out);
     b.threshold = threshold;
     if (threshold >= 0) consumed_.insert(threshold);
+    const int mvtu = last_;
     b.mh = b.mh_padded = weights.rows();
     b.mw = b.mw_padded = weights.cols();
     b.acc_bits = g.nodes[i].type.dtype.bits;
@@ -116,6 +134,8 @@ class Lowering {
       const auto& a = node.as<Conv2dAttrs>();
       b.kernel = a.kernel, b.stride = a.stride, b.pad = a.pad;
     }
+    producer_[i] = mvtu;
+    publish(threshold >= 0 ? threshold : i, mvtu);
   }
 
   void lower_conv(int i) {
@@ -123,6 +143,7 @@ class Lowering {
     const Node& node = g.nodes[i];
     const auto& a = node.as<Conv2dAttrs>();
     TensorType in = g.nodes[node.inputs[0]].type;
+    last_ = producer(node);
     if (a.pad > 0) {
       TensorType padded = in;
       padded.shape[0] += 2 * a.pad;
@@ -141,25 +162,41 @@ class Lowering {
 
   void lower_dense(int i) {
     const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
     add_mvtu(i, out_.ir.nodes[node.inputs[0]].type, node.as<DenseAttrs>().weights);
   }
 
   void lower_pool(int i) {
     const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
     Block& b = add(node.name, BlockKind::StreamingMaxPool, i, out_.ir.nodes[node.inputs[0]].type,
                    node.type);
     b.kernel = node.as<MaxPoolAttrs>().kernel;
     b.stride = node.as<MaxPoolAttrs>().stride;
+    publish(i, last_);
+  }
+
+  // A residual add: an AddStreams block joining the two streams (the join of a reconvergent
+  // path; find_reconvergence.h sizes the FIFO on its short branch).
+  void lower_add(int i) {
+    const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
+    Block& b =
+        add(node.name, BlockKind::AddStreams, i, out_.ir.nodes[node.inputs[0]].type, node.type);
+    b.inputs.push_back(producer_.at(node.inputs[1]));
+    publish(i, last_);
   }
 
   void lower_label_select(int i) {
     const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
     add(node.name, BlockKind::LabelSelect, i, out_.ir.nodes[node.inputs[0]].type, node.type);
   }
 
   DataflowGraph out_;
   std::set<int> consumed_;
-  int last_ = -1;
+  std::map<int, int> producer_;  // IR node → the block streaming its value
+  int last_ = -1;                // the block add() links a new block to
 };
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "fold/size_fifos.h"
 
+#include <algorithm>
+
+#include "fold/find_reconvergence.h"
+
 namespace bnnc {
 
 int input_fifo_depth(const Block& consumer) {
@@ -8,18 +12,26 @@ int input_fifo_depth(const Block& consumer) {
   return vector_words + 2;
 }
 
-std::vector<int> size_fifos(const DataflowGraph& graph) {
-  std::vector<int> depths(graph.blocks.size(), 2);
-  for (const Block& b : graph.blocks) {
-    if (!b.inputs.empty()) depths[b.inputs[0]] = input_fifo_depth(b);
+FifoDepths size_fifos(const DataflowGraph& graph) {
+  FifoDepths depths(graph.blocks.size());
+  for (std::size_t i = 0; i < graph.blocks.size(); ++i) {
+    depths[i].assign(graph.blocks[i].inputs.size(), input_fifo_depth(graph.blocks[i]));
+  }
+  for (const Reconvergence& r : find_reconvergent_paths(graph)) {
+    for (int s = 0; s < 2; ++s) {
+      int& depth = depths[r.join][s];
+      depth = std::max(depth, static_cast<int>(r.depth[s]));
+    }
   }
   return depths;
 }
 
-std::int64_t fifo_bits(const DataflowGraph& graph, const std::vector<int>& depths) {
+std::int64_t fifo_bits(const DataflowGraph& graph, const FifoDepths& depths) {
   std::int64_t bits = 0;
   for (std::size_t i = 0; i < graph.blocks.size(); ++i) {
-    bits += static_cast<std::int64_t>(depths[i]) * graph.blocks[i].out_word_bits();
+    for (int depth : depths[i]) {
+      bits += static_cast<std::int64_t>(depth) * graph.blocks[i].in_word_bits();
+    }
   }
   return bits;
 }

@@ -7,7 +7,9 @@
 // the register stages). Every other block reads at a steady rate of at most one word a cycle,
 // and its line buffer (SWU, pool) or its own state absorbs the rest: 2 words suffice. A linear
 // chain cannot deadlock through small FIFOs, only slow down; the cycle simulator confirms the
-// steady-state rate equals the analytic bottleneck with these depths.
+// steady-state rate equals the analytic bottleneck with these depths. On a reconvergent path
+// (a residual block), the FIFO in front of the join on each branch holds what that branch
+// produces while the other one fills up (find_reconvergence.h): without it the design deadlocks.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +22,11 @@ namespace bnnc {
 // Depth (in words) of the FIFO in front of a block (between it and its producer).
 int input_fifo_depth(const Block& consumer);
 
-// Depth (in words) of the FIFO behind each block's output, indexed by block.
-std::vector<int> size_fifos(const DataflowGraph& graph);
+// Depths (in words) of the FIFOs in front of every block: [block][input], one per input.
+using FifoDepths = std::vector<std::vector<int>>;
+FifoDepths size_fifos(const DataflowGraph& graph);
 
 // Σ depth × word width over all FIFOs.
-std::int64_t fifo_bits(const DataflowGraph& graph, const std::vector<int>& depths);
+std::int64_t fifo_bits(const DataflowGraph& graph, const FifoDepths& depths);
 
 }  // namespace bnnc

@@ -34,8 +34,10 @@ class Engine {
   Engine(const Block& block, const Graph& ir) : b_(block), ir_(ir) {}
   virtual ~Engine() = default;
   virtual bool step(std::int64_t cycle) = 0;
-  Fifo* in = nullptr;
-  Fifo* out = nullptr;
+  Fifo* in = nullptr;       // the FIFO in front of its (first) input
+  Fifo* in2 = nullptr;      // AddStreams: the FIFO in front of its second input
+  Fifo* out = nullptr;      // the FIFO in front of its consumer (none for the label-select)
+  std::vector<Fifo*> outs;  // Duplicate: one per consumer
 
  protected:
   const Block& b_;
@@ -313,6 +315,39 @@ class DwcEngine : public Engine {
   std::int64_t out_count_ = 0;
 };
 
+// The fork: a word goes to every consumer in the same cycle, so it waits until all have room.
+class DuplicateEngine : public Engine {
+ public:
+  using Engine::Engine;
+  bool step(std::int64_t) override {
+    if (in->empty()) return false;
+    for (const Fifo* f : outs) {
+      if (f->full()) return false;
+    }
+    for (Fifo* f : outs) f->words.push_back(in->words.front());
+    in->words.pop_front();
+    return true;
+  }
+};
+
+// The join: adds one word from each input, so it waits until both have one.
+class AddStreamsEngine : public Engine {
+ public:
+  using Engine::Engine;
+  bool step(std::int64_t) override {
+    if (in->empty() || in2->empty() || out->full()) return false;
+    Word word = std::move(in->words.front());
+    const Word& other = in2->words.front();
+    BNNC_ASSERT(word.size() == other.size(), "layer '{}': words of {} and {} elements", b_.name,
+                word.size(), other.size());
+    for (std::size_t k = 0; k < word.size(); ++k) word[k] += other[k];
+    in->words.pop_front();
+    in2->words.pop_front();
+    out->words.push_back(std::move(word));
+    return true;
+  }
+};
+
 class LabelSelectEngine : public Engine {
  public:
   LabelSelectEngine(const Block& block, const Graph& ir, SimulationResult& result)
@@ -367,10 +402,14 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   std::vector<std::unique_ptr<Engine>> engines;
-  std::vector<Fifo> fifos(blocks.size());
+  // One FIFO in front of every block input: fifos[block][input].
+  std::vector<std::vector<Fifo>> fifos(blocks.size());
   for (std::size_t i = 0; i < fifos.size(); ++i) {
-    const int depth = options.fifo_depths.empty() ? 2 : options.fifo_depths.at(i);
-    fifos[i].capacity = static_cast<std::size_t>(std::max(1, depth));
+    fifos[i].resize(blocks[i].inputs.size());
+    for (std::size_t s = 0; s < fifos[i].size(); ++s) {
+      const int depth = options.fifo_depths.empty() ? 2 : options.fifo_depths.at(i).at(s);
+      fifos[i][s].capacity = static_cast<std::size_t>(std::max(1, depth));
+    }
   }
   for (const Block& b : blocks) {
     if (b.mmv > 1) fail("layer '{}': the cycle simulator does not model MMV > 1 yet", b.name);
@@ -393,6 +432,12 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
         break;
       case BlockKind::Mvtu: engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir)); break;
       case BlockKind::Dwc: engines.push_back(std::make_unique<DwcEngine>(b, graph.ir)); break;
+      case BlockKind::Duplicate:
+        engines.push_back(std::make_unique<DuplicateEngine>(b, graph.ir));
+        break;
+      case BlockKind::AddStreams:
+        engines.push_back(std::make_unique<AddStreamsEngine>(b, graph.ir));
+        break;
       case BlockKind::LabelSelect:
         engines.push_back(std::make_unique<LabelSelectEngine>(b, graph.ir, result));
         break;
@@ -400,8 +445,27 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   for (std::size_t i = 0; i < blocks.size(); ++i) {
-    engines[i]->out = &fifos[i];
-    if (!blocks[i].inputs.empty()) engines[i]->in = &fifos[blocks[i].inputs[0]];
+    for (std::size_t s = 0; s < blocks[i].inputs.size(); ++s) {
+      Engine& producer = *engines[static_cast<std::size_t>(blocks[i].inputs[s])];
+      Fifo* fifo = &fifos[i][s];
+      (s == 0 ? engines[i]->in : engines[i]->in2) = fifo;
+      producer.outs.push_back(fifo);
+    }
+  }
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    Engine& e = *engines[i];
+    const bool fork = blocks[i].kind == BlockKind::Duplicate;
+    if (!fork && e.outs.size() > 1) {
+      fail("layer '{}': feeds {} blocks without a Duplicate block", blocks[i].name, e.outs.size());
+    }
+    if (e.outs.size() == 1) e.out = e.outs[0];
+    const bool sink = blocks[i].kind == BlockKind::LabelSelect;
+    if (e.outs.empty() && !sink) fail("layer '{}': nothing reads its output", blocks[i].name);
+    if ((blocks[i].kind == BlockKind::AddStreams) != (e.in2 != nullptr) ||
+        (e.in == nullptr && blocks[i].kind != BlockKind::Input)) {
+      fail("layer '{}' ({}): reads {} streams", blocks[i].name, block_kind_name(blocks[i].kind),
+           blocks[i].inputs.size());
+    }
   }
   result.busy_cycles.assign(blocks.size(), 0);
   result.first_busy_cycle.assign(blocks.size(), -1);
@@ -423,9 +487,13 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     if (idle > options.max_cycles_without_progress) {
       std::string state;
       for (std::size_t i = 0; i < blocks.size(); ++i) {
-        state += fmt::format(" {}:{}", blocks[i].name, fifos[i].words.size());
+        for (std::size_t s = 0; s < fifos[i].size(); ++s) {
+          state += fmt::format(" {}{}:{}/{}", blocks[i].name, s == 0 ? "" : "#2",
+                               fifos[i][s].words.size(), fifos[i][s].capacity);
+        }
       }
-      fail("deadlock after {} cycles (FIFO fill per block:{})", cycle, state);
+      fail("deadlock after {} cycles (words/capacity of the FIFO in front of each block:{})", cycle,
+           state);
     }
   }
   result.cycles = cycle;

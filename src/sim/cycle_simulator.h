@@ -15,7 +15,8 @@
 namespace bnnc {
 
 struct SimulationOptions {
-  std::vector<int> fifo_depths;  // words per FIFO behind each block (size_fifos); empty: 2 each
+  // Words per FIFO in front of each block input, [block][input] (size_fifos); empty: 2 each.
+  std::vector<std::vector<int>> fifo_depths;
   std::int64_t max_cycles_without_progress = 1'000'000;  // deadlock detection
 };
 
