@@ -110,81 +110,58 @@ const std::uint64_t* pad_bits(const Step& step, const BufferSpec& in, const std:
   const auto* from = reinterpret_cast<const std::uint64_t*>(src);
   if (step.pad == 0) return from;
   auto* to = reinterpret_cast<std::uint64_t*>(padded);
-  const int wpp = in.words_per_pixel, ph = in.h + 2 * step.pad, pw = in.w + 2 * step.pad;
-  std::vector<std::uint64_t> fill(static_cast<std::size_t>(wpp), 0);
-  if (step.pad_value != 0) {
-    for (int c = 0; c < in.c; ++c) fill[c / 64] |= std::uint64_t{1} << (c % 64);
-  }
-  for (int y = 0; y < ph; ++y) {
-    for (int x = 0; x < pw; ++x) {
-      std::uint64_t* o = to + (static_cast<std::size_t>(y) * pw + x) * wpp;
-      const int iy = y - step.pad, ix = x - step.pad;
-      if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
-        std::copy(fill.begin(), fill.end(), o);
-      } else {
-        std::copy_n(from + (static_cast<std::size_t>(iy) * in.w + ix) * wpp, wpp, o);
-      }
+  const int wpp = in.words_per_pixel, pad = step.pad, pw = in.w + 2 * pad;
+  // The pad pixel's words: all C channels at pad_value.
+  auto fill_word = [&](int w) {
+    if (step.pad_value == 0) return std::uint64_t{0};
+    const int bits = std::min(64, in.c - 64 * w);
+    return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  };
+  auto fill_pixels = [&](std::uint64_t* o, int count) {
+    for (int x = 0; x < count; ++x) {
+      for (int w = 0; w < wpp; ++w) o[x * wpp + w] = fill_word(w);
     }
+  };
+  const std::size_t row_words = static_cast<std::size_t>(pw) * wpp;
+  fill_pixels(to, pw * pad);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint64_t* o = to + (y + pad) * row_words;
+    fill_pixels(o, pad);
+    std::memcpy(o + pad * wpp, from + static_cast<std::size_t>(y) * in.w * wpp,
+                static_cast<std::size_t>(in.w) * wpp * 8);
+    fill_pixels(o + (pad + in.w) * wpp, pad);
   }
+  fill_pixels(to + (in.h + pad) * row_words, pw * pad);
   return to;
 }
 
-// Implicit im2col on bits: each output pixel's window, tap after tap, each tap's words whole.
-void im2col_bits(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                 const std::uint64_t* image, std::uint64_t* rows) {
-  const int wpp = in.words_per_pixel, pw = in.w + 2 * step.pad;
-  for (int oy = 0; oy < out.h; ++oy) {
-    for (int ox = 0; ox < out.w; ++ox) {
-      std::uint64_t* row = rows + (static_cast<std::size_t>(oy) * out.w + ox) * step.k;
-      for (int ky = 0; ky < step.kernel; ++ky) {
-        for (int kx = 0; kx < step.kernel; ++kx) {
-          const std::size_t p =
-              static_cast<std::size_t>(oy * step.stride + ky) * pw + ox * step.stride + kx;
-          std::copy_n(image + p * wpp, wpp, row);
-          row += wpp;
-        }
-      }
-    }
-  }
-}
-
-// im2col of a fixed-point (or uint8) input into bytes value + offset, columns in (ky, kx, c)
-// order, padded with zero bytes (whose weights are 0) to 4·K4. The image is first turned into
-// padded bytes once, so that each window row (K pixels × C channels) is one contiguous copy.
-void im2col_bytes(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                  const std::uint8_t* src, std::uint8_t* padded, std::uint8_t* rows) {
-  const auto* ints = reinterpret_cast<const std::int32_t*>(src);
-  const int ph = in.h + 2 * step.pad, pw = in.w + 2 * step.pad;
+// The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
+// byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
+void byte_image(const Step& step, const BufferSpec& in, const std::uint8_t* src,
+                std::uint8_t* image) {
+  const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
+  const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
   const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
-  for (int y = 0; y < ph; ++y) {
-    for (int x = 0; x < pw; ++x) {
-      std::uint8_t* o = padded + (static_cast<std::size_t>(y) * pw + x) * in.c;
-      const int iy = y - step.pad, ix = x - step.pad;
-      if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
-        std::fill(o, o + in.c, pad_byte);
-        continue;
+  std::fill(image, image + row_bytes * pad, pad_byte);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint8_t* o = image + (y + pad) * row_bytes;
+    std::fill(o, o + pad * c, pad_byte);
+    std::uint8_t* body = o + pad * c;
+    const std::size_t n = static_cast<std::size_t>(in.w) * c, base = y * n;
+    if (!step.byte_table.empty()) {
+      for (std::size_t e = 0; e < n; ++e) body[e] = step.byte_table[src[base + e]];
+    } else if (in.storage == Storage::U8) {
+      for (std::size_t e = 0; e < n; ++e) {
+        body[e] = static_cast<std::uint8_t>(src[base + e] + step.offset);
       }
-      const std::size_t base = (static_cast<std::size_t>(iy) * in.w + ix) * in.c;
-      for (int c = 0; c < in.c; ++c) {
-        const std::int64_t v = in.storage == Storage::U8 ? src[base + c] : ints[base + c];
-        o[c] = static_cast<std::uint8_t>(v + step.offset);
-      }
+    } else {
+      const auto* ints = reinterpret_cast<const std::int32_t*>(src) + base;
+      for (std::size_t e = 0; e < n; ++e)
+        body[e] = static_cast<std::uint8_t>(ints[e] + step.offset);
     }
+    std::fill(body + n, o + row_bytes, pad_byte);
   }
-  const std::size_t row_bytes = static_cast<std::size_t>(step.k) * 4;
-  const std::size_t span = static_cast<std::size_t>(step.kernel) * in.c;
-  for (int oy = 0; oy < out.h; ++oy) {
-    for (int ox = 0; ox < out.w; ++ox) {
-      std::uint8_t* row = rows + (static_cast<std::size_t>(oy) * out.w + ox) * row_bytes;
-      for (int ky = 0; ky < step.kernel; ++ky) {
-        const std::uint8_t* from =
-            padded +
-            (static_cast<std::size_t>(oy * step.stride + ky) * pw + ox * step.stride) * in.c;
-        std::memcpy(row + ky * span, from, span);
-      }
-      std::fill(row + step.kernel * span, row + row_bytes, 0);
-    }
-  }
+  std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
 }
 
 std::pair<int, int> share(int count, int thread, int threads) {
@@ -201,20 +178,20 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
   bool per_frame = false;
   for (const Step& step : plan_.steps) {
     const BufferSpec& in = plan_.buffers[step.in];
-    const BufferSpec& out = plan_.buffers[step.out];
     // A 1×1 conv reads its input in place, but one frame at a time.
     if (step.kind == StepKind::BinaryLayer && step.direct && pixels(in) > 1) per_frame = true;
+    const std::size_t padded_pixels =
+        static_cast<std::size_t>(in.h + 2 * step.pad) * (in.w + 2 * step.pad);
     if (step.kind == StepKind::BinaryLayer && !step.direct) {
       per_frame = true;
-      scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 8);
-      padded_bytes_ = std::max(padded_bytes_, static_cast<std::size_t>(in.h + 2 * step.pad) *
-                                                  (in.w + 2 * step.pad) * in.words_per_pixel * 8);
+      if (step.pad > 0) {
+        padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.words_per_pixel * 8);
+      }
     }
     if (step.kind == StepKind::FixedLayer) {
+      // The last group of a window row may read up to 3 bytes past the image: weight 0.
       per_frame = true;
-      scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 4);
-      padded_bytes_ = std::max(padded_bytes_, static_cast<std::size_t>(in.h + 2 * step.pad) *
-                                                  (in.w + 2 * step.pad) * in.c);
+      padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.c + 64);
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
@@ -229,8 +206,6 @@ Workspace CpuEngine::make_workspace() const {
     offsets[b] = total;
     total += plan_.buffers[b].frame_bytes * tile_;
   }
-  const std::size_t scratch_offset = total;
-  total += (scratch_bytes_ + 63) / 64 * 64;
   const std::size_t padded_offset = total;
   total += (padded_bytes_ + 63) / 64 * 64;
   ws.storage.assign(total + 64, 0);
@@ -241,7 +216,6 @@ Workspace CpuEngine::make_workspace() const {
     const int alias = plan_.buffers[b].alias_of;
     ws.buffers[b] = base + offsets[alias >= 0 ? static_cast<std::size_t>(alias) : b];
   }
-  ws.scratch = base + scratch_offset;
   ws.padded = base + padded_offset;
   return ws;
 }
@@ -341,22 +315,27 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         kernels_->binary_gemm(g);
         return;
       }
+      // A padded image is written by member 0 and read by all; without padding the windows are
+      // read from the input itself.
+      g.row_offsets = step.row_offsets.data();
+      g.col_offsets = step.col_offsets.data();
+      g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) {
-          const std::uint64_t* image = pad_bits(step, in, src + f * in.frame_bytes, ws.padded);
-          im2col_bits(step, in, out, image, reinterpret_cast<std::uint64_t*>(ws.scratch));
+        const std::uint8_t* frame = src + f * in.frame_bytes;
+        const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
+        if (step.pad > 0) {
+          if (thread == 0) pad_bits(step, in, frame, ws.padded);
+          if (team != nullptr) team->barrier();
+          image = reinterpret_cast<const std::uint64_t*>(ws.padded);
         }
-        if (team != nullptr) team->barrier();
-        g.a = reinterpret_cast<const std::uint64_t*>(ws.scratch);
-        g.lda = static_cast<std::size_t>(step.k);
-        g.m = static_cast<int>(pixels(out));
+        g.a = image;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
         g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
         g.out_counts =
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->binary_gemm(g);
-        if (team != nullptr && f + 1 < n) team->barrier();
+        if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier();
       }
       return;
     }
@@ -371,14 +350,13 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         g.amin = step.amin.data();
         g.neg = step.neg16.data();
       }
+      g.row_offsets = step.row_offsets.data();
+      g.col_offsets = step.col_offsets.data();
+      g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) {
-          im2col_bytes(step, in, out, src + f * in.frame_bytes, ws.padded, ws.scratch);
-        }
+        if (thread == 0) byte_image(step, in, src + f * in.frame_bytes, ws.padded);
         if (team != nullptr) team->barrier();
-        g.a = ws.scratch;
-        g.lda = static_cast<std::size_t>(step.k) * 4;
-        g.m = static_cast<int>(pixels(out));
+        g.a = ws.padded;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
         g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
         g.out_counts =

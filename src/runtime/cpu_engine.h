@@ -23,8 +23,7 @@ namespace bnnc::runtime {
 struct Workspace {
   std::vector<std::uint8_t> storage;
   std::vector<std::uint8_t*> buffers;  // one per plan buffer, 64-byte aligned
-  std::uint8_t* scratch = nullptr;     // im2col rows
-  std::uint8_t* padded = nullptr;      // a padded input image
+  std::uint8_t* padded = nullptr;      // a conv's padded input image (bits or bytes)
 };
 
 class CpuEngine {
@@ -58,7 +57,6 @@ class CpuEngine {
   CpuPlan plan_;
   const KernelTable* kernels_;
   int tile_ = 1;
-  std::size_t scratch_bytes_ = 0;
   std::size_t padded_bytes_ = 0;
 };
 

@@ -5,11 +5,16 @@
 //  - Bit activations: per pixel ceil(C/64) words, channel c in bit c % 64 of word c / 64; bits
 //    past C are 0. A binary layer's input row (one dense input or one conv window) is K words:
 //    for a conv, the K·K taps in (ky, kx) order, each tap's C bits starting on a fresh word.
+//    A conv's rows are read in place from its (padded) input image (implicit im2col): row i
+//    starts at row_offsets[i] (the window's top-left pixel) and its word k lies col_offsets[k]
+//    further (the tap's pixel and word), so no window is ever copied.
 //  - Binary weights in panels of 8 rows: panel p holds word k of rows 8p..8p+7 at
 //    panels[(p·K + k)·8 + lane]. Rows past MH are all-zero. Padding bits are 0 in both operands.
 //  - Fixed-point input rows: bytes a = x + offset (so that every x fits 0..255), K4 groups of 4
 //    bytes; weights as ±1 int8 in panels of 16 rows: panels[((p·K4 + k)·16 + lane)·4 + j].
-//    Columns past MW hold weight 0.
+//    A conv reads its rows in place from the padded byte image, group k at col_offsets[k]: each
+//    window row (kernel·C contiguous bytes) takes ⌈kernel·C/4⌉ groups, and the bytes of the last
+//    group past the window row (the next pixels) get weight 0, as do columns past MW.
 //
 // The maths (DESIGN.md §2). Bits: with D = popcount(a XOR w) the number of mismatches over the
 // N real synapses (padding bits are 0 in both, so they never mismatch), P = N − D, and
@@ -29,8 +34,12 @@ const char* isa_name(Isa isa);
 
 // A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
 struct BinaryGemmArgs {
-  const std::uint64_t* a = nullptr;  // M rows of K words, row i at a + i·lda
+  // M rows of K words: word k of row i at a + row(i) + col(k), with row(i) = row_offsets[i]
+  // (or i·lda when null) and col(k) = col_offsets[k] (or k when null).
+  const std::uint64_t* a = nullptr;
   std::size_t lda = 0;
+  const std::int32_t* row_offsets = nullptr;
+  const std::int32_t* col_offsets = nullptr;
   int m = 0;
   int k = 0;  // words per row
   const std::uint64_t* panels = nullptr;
@@ -49,8 +58,12 @@ struct BinaryGemmArgs {
 
 // A fixed-point-input binary-weight layer (the first layer of CNV).
 struct FixedGemmArgs {
-  const std::uint8_t* a = nullptr;  // M rows of 4·K4 bytes, row i at a + i·lda
+  // M rows of K4 groups of 4 bytes: group k of row i at a + row(i) + col(k) bytes, with
+  // row(i) = row_offsets[i] (or i·lda when null), col(k) = col_offsets[k] (or 4k when null).
+  const std::uint8_t* a = nullptr;
   std::size_t lda = 0;
+  const std::int32_t* row_offsets = nullptr;
+  const std::int32_t* col_offsets = nullptr;
   int m = 0;
   int k4 = 0;
   const std::int8_t* panels = nullptr;
