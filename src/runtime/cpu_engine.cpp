@@ -164,6 +164,15 @@ void byte_image(const Step& step, const BufferSpec& in, const std::uint8_t* src,
   std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
 }
 
+// Layers worth splitting between a team's members: a split costs a barrier (a few hundred ns),
+// which a layer of a handful of panels (LFC's and CNV's last, 10 outputs) does not repay.
+constexpr int kMinSplitPanels = 8;
+
+bool splits(const Step& step) {
+  return (step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer) &&
+         step.panels >= kMinSplitPanels;
+}
+
 std::pair<int, int> share(int count, int thread, int threads) {
   return {static_cast<int>(static_cast<std::int64_t>(count) * thread / threads),
           static_cast<int>(static_cast<std::int64_t>(count) * (thread + 1) / threads)};
@@ -412,10 +421,18 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* r
                               Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   load_inputs(images, n, ws);
+  // A member must not read what another is still writing: a barrier goes between two steps
+  // unless both run on member 0 alone.
   team.run([&](int thread) {
     for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
-      run_step(plan_.steps[s], n, ws, results, thread, team.size(), &team);
-      if (s + 1 < plan_.steps.size()) team.barrier();
+      const Step& step = plan_.steps[s];
+      const bool split = team.size() > 1 && splits(step);
+      if (s > 0 && (split || splits(plan_.steps[s - 1]))) team.barrier();
+      if (split) {
+        run_step(step, n, ws, results, thread, team.size(), &team);
+      } else if (thread == 0) {
+        run_step(step, n, ws, results, 0, 1, nullptr);
+      }
     }
   });
 }

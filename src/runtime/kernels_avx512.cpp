@@ -27,6 +27,8 @@ namespace {
 // 32 registers; fixed: the same with 16-row panels.
 constexpr int kBinaryMr = 6, kBinaryNr = 4;
 constexpr int kFixedMr = 6, kFixedNr = 4;
+// One row at a time (binary_row): NR accumulators.
+constexpr int kRowNr = 8;
 
 // Row i's first word (or byte), read before any output is stored: the stores go through
 // uint8_t*, which may alias anything, so everything the block needs is loaded up front.
@@ -234,7 +236,75 @@ void gemm(const Args& g) {
   }
 }
 
+// One input row (batch-1 inference, CNV's last layers): each weight word is used once, so the
+// panels stream past in order, NR at a time, in one loop with no block calls. The arguments are
+// copied into a local first: the output stores (uint8_t*) could otherwise alias them.
+template <int NR, bool kCols>
+int binary_row(const BinaryGemmArgs& args, int p0) {
+  const BinaryGemmArgs g = args;
+  const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  for (; p0 + NR <= g.panel_end; p0 += NR) {
+    const std::uint64_t* w = g.panels + p0 * panel_stride;
+    __m512i acc[NR];
+    {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[0] : 0]));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        acc[j] =
+            _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * panel_stride)));
+      }
+    }
+    for (int k = 1; k < g.k; ++k) {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        acc[j] =
+            _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(
+                                         av, _mm512_loadu_si512(w + j * panel_stride + k * 8))));
+      }
+    }
+    if (g.out_bits != nullptr) {
+      std::uint64_t bits = 0;
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        bits |= static_cast<std::uint64_t>(
+                    _mm512_cmple_epi64_mask(acc[j], _mm512_loadu_si512(g.dmax + (p0 + j) * 8)))
+                << (8 * j);
+      }
+      std::uint64_t neg = 0;
+      __builtin_memcpy(&neg, g.neg + p0, NR);
+      bits ^= neg;
+      __builtin_memcpy(g.out_bits + p0, &bits, NR);
+      continue;
+    }
+    const __m512i cols_total = _mm512_set1_epi64(g.cols);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      const int valid = g.rows - (p0 + j) * 8;
+      const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+      _mm256_mask_storeu_epi32(g.out_counts + (p0 + j) * 8, lanes,
+                               _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[j])));
+    }
+  }
+  return p0;
+}
+
+template <bool kCols>
+void binary_gemv(const BinaryGemmArgs& g) {
+  const int p0 = binary_row<kRowNr, kCols>(g, g.panel_begin);
+  binary_row<1, kCols>(g, p0);
+}
+
 void binary_gemm_avx512(const BinaryGemmArgs& g) {
+  if (g.m == 1) {
+    if (g.col_offsets != nullptr) {
+      binary_gemv<true>(g);
+    } else {
+      binary_gemv<false>(g);
+    }
+    return;
+  }
   gemm<BinaryGemmArgs, BinaryBlock, kBinaryMr, kBinaryNr>(g);
 }
 void fixed_gemm_avx512(const FixedGemmArgs& g) {
