@@ -57,6 +57,11 @@ void binary(benchmark::State& state, Isa isa, Shape s) {
   g.out_bits = out.data();
   g.ldo = static_cast<std::size_t>(panels);
   const auto& kernels = runtime::kernels_for(isa);
+  runtime::PreparedWeights prepared;
+  if (kernels.prepare_binary != nullptr) {
+    kernels.prepare_binary(w.data(), panels, s.k, prepared);
+    g.prepared = &prepared;
+  }
   for (auto _ : state) {
     kernels.binary_gemm(g);
     benchmark::DoNotOptimize(out.data());

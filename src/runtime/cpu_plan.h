@@ -38,6 +38,7 @@ struct Step {
   int k = 0;            // words per input row (binary) or 4-byte groups (fixed)
   int panels = 0;
   std::vector<std::uint64_t> bin_panels;
+  PreparedWeights prepared;  // filled by the engine when its variant has prepare_binary
   std::vector<std::int8_t> fixed_panels;
   std::vector<std::int64_t> dmax;
   std::vector<std::uint8_t> neg8;

@@ -24,13 +24,42 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <vector>
 
 namespace bnnc::runtime {
 
-enum class Isa { Portable, Avx2, Avx512, Count };
+// Amx: the AVX-512 variant whose large binary and fixed-point layers run on the AMX tile unit
+// (TDPBUSD, 16·16·64 byte MACs per instruction), kernels_amx.cpp.
+enum class Isa { Portable, Avx2, Avx512, Amx, Count };
 
-// "portable", "avx2", "avx512".
+// "portable", "avx2", "avx512", "amx".
 const char* isa_name(Isa isa);
+
+// A binary layer's weights re-laid for a variant's own unit, made once per layer by
+// KernelTable::prepare_binary from the bit panels (only the AMX variant has one). AMX: bits as
+// bytes s = 2w − 1 (±1) in the tile layout of TDPBUSD, for each group t of 16 rows and word k a
+// 16 × 64-byte tile at tiles[(t·K + k)·1024], byte 4·n + j of tile row q = s of bit 4q + j of row
+// 16t + n; and Σ w per row. With a ∈ {0, 1} the input bits, Σ a·s = 2·Σ a·w − Σ a, so the
+// mismatches are D = Σ a + Σ w − 2·Σ a·w = Σ w − Σ a·s: one byte dot product per row.
+// Storage on 64-byte boundaries: a tile row that straddles two cache lines costs two loads.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  explicit CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete (p, std::align_val_t{64}); }
+  bool operator==(const CacheLineAllocator&) const { return true; }
+};
+
+struct PreparedWeights {
+  std::vector<std::int8_t, CacheLineAllocator<std::int8_t>> tiles;
+  std::vector<std::int32_t> row_sums;  // 16 per group
+};
 
 // A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
 struct BinaryGemmArgs {
@@ -43,6 +72,7 @@ struct BinaryGemmArgs {
   int m = 0;
   int k = 0;  // words per row
   const std::uint64_t* panels = nullptr;
+  const PreparedWeights* prepared = nullptr;  // the variant's own copy of panels, if it made one
   int panel_begin = 0, panel_end = 0;
   int rows = 0;  // MH
   int cols = 0;  // N, the real synapses
@@ -98,8 +128,12 @@ struct KernelTable {
   void (*fixed_gemm)(const FixedGemmArgs&) = nullptr;
   void (*threshold_bytes)(const ThresholdBytesArgs&) = nullptr;
   // A register-only loop of XOR, popcount, add on the widest vectors, `iterations` times; returns
-  // the binary MACs it performed (the caller times it: the machine's own peak).
+  // the binary MACs it performed (the caller times it: the machine's own peak). AMX: a loop of
+  // TDPBUSD on tiles already loaded, counting its byte MACs.
   double (*peak_probe)(std::int64_t iterations) = nullptr;
+  // Null unless the variant reads binary weights in a layout of its own (PreparedWeights).
+  void (*prepare_binary)(const std::uint64_t* panels, int panel_count, int k,
+                         PreparedWeights& out) = nullptr;
 };
 
 // The reference twins: plain loops, the meaning every variant must match bit for bit. They are
@@ -112,6 +146,7 @@ double peak_probe_ref(std::int64_t iterations);
 KernelTable kernels_portable();
 KernelTable kernels_avx2();
 KernelTable kernels_avx512();
+KernelTable kernels_amx();
 
 // True when this CPU can run the variant (CPUID, not build flags).
 bool isa_supported(Isa isa);

@@ -405,8 +405,9 @@ double peak_probe_avx512(std::int64_t iterations) {
 }  // namespace
 
 KernelTable kernels_avx512() {
-  return {Isa::Avx512, binary_gemm_avx512, fixed_gemm_avx512, threshold_bytes_avx512,
-          peak_probe_avx512};
+  return {Isa::Avx512,       binary_gemm_avx512,
+          fixed_gemm_avx512, threshold_bytes_avx512,
+          peak_probe_avx512, nullptr};
 }
 
 }  // namespace bnnc::runtime

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <random>
+#include <utility>
 
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
@@ -37,11 +38,22 @@ std::vector<Isa> supported_isas() {
 
 constexpr int kWordBoundaryBits[] = {1, 31, 32, 33, 63, 64, 65, 511, 512, 513};
 
+// A variant's binary kernel, with the weights it prepares for itself (the AMX tiles).
+void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
+  const runtime::KernelTable& kernels = runtime::kernels_for(isa);
+  runtime::PreparedWeights prepared;
+  if (kernels.prepare_binary != nullptr) {
+    kernels.prepare_binary(g.panels, (g.rows + 7) / 8, g.k, prepared);
+    g.prepared = &prepared;
+  }
+  kernels.binary_gemm(g);
+}
+
 TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed());
   for (int cols : kWordBoundaryBits) {
     for (int rows : {1, 8, 9, 31, 40}) {
-      for (int m : {1, 4, 7, 13}) {
+      for (int m : {1, 4, 7, 13, 16, 33}) {
         for (bool fused : {true, false}) {
           const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
           const std::uint64_t tail =
@@ -82,7 +94,7 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
             std::fill(got_counts.begin(), got_counts.end(), 0);
             g.out_bits = fused ? got_bits.data() : nullptr;
             g.out_counts = fused ? nullptr : got_counts.data();
-            runtime::kernels_for(isa).binary_gemm(g);
+            run_binary_gemm(isa, g);
             const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
                                                   runtime::isa_name(isa), cols, rows, m, fused);
             EXPECT_EQ(got_bits, want_bits) << where;
@@ -158,7 +170,7 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
 TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
   std::mt19937_64 rng(base_seed() + 3);
   for (int k : {1, 2, 9, 18, 36}) {
-    for (int m : {1, 5, 13, 30}) {
+    for (int m : {1, 5, 13, 30, 47, 70}) {
       for (int rows : {8, 33, 64}) {
         const int image_words = 200;
         std::vector<std::uint64_t> image(image_words);
@@ -187,24 +199,34 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         g.neg = neg.data();
         g.ldo = panels;
         g.ldc = rows;
-        std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
         std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
-        g.out_bits = want_bits.data();
-        runtime::binary_gemm_ref(g);
-        g.out_bits = nullptr;
-        g.out_counts = want_counts.data();
-        runtime::binary_gemm_ref(g);
-        for (Isa isa : supported_isas()) {
+        // All panels, and the shares of a team's members (odd bounds included).
+        for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
+                                  std::pair{1, std::min(panels, 3)}}) {
+          if (begin >= end) continue;
+          g.panel_begin = begin;
+          g.panel_end = end;
+          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
+          std::fill(want_counts.begin(), want_counts.end(), 0);
           g.out_counts = nullptr;
-          g.out_bits = got_bits.data();
-          runtime::kernels_for(isa).binary_gemm(g);
+          g.out_bits = want_bits.data();
+          runtime::binary_gemm_ref(g);
           g.out_bits = nullptr;
-          g.out_counts = got_counts.data();
-          runtime::kernels_for(isa).binary_gemm(g);
-          const std::string where =
-              fmt::format("binary {} k={} m={} rows={}", runtime::isa_name(isa), k, m, rows);
-          EXPECT_EQ(got_bits, want_bits) << where;
-          EXPECT_EQ(got_counts, want_counts) << where;
+          g.out_counts = want_counts.data();
+          runtime::binary_gemm_ref(g);
+          for (Isa isa : supported_isas()) {
+            std::fill(got_counts.begin(), got_counts.end(), 0);
+            g.out_counts = nullptr;
+            g.out_bits = got_bits.data();
+            run_binary_gemm(isa, g);
+            g.out_bits = nullptr;
+            g.out_counts = got_counts.data();
+            run_binary_gemm(isa, g);
+            const std::string where = fmt::format("binary {} k={} m={} rows={} panels [{}, {})",
+                                                  runtime::isa_name(isa), k, m, rows, begin, end);
+            EXPECT_EQ(got_bits, want_bits) << where;
+            EXPECT_EQ(got_counts, want_counts) << where;
+          }
         }
         // The same offsets as bytes for the fixed-point kernel (groups of 4 bytes).
         const int fixed_panels = (rows + 15) / 16;
