@@ -57,6 +57,7 @@ class CpuEngine {
   CpuPlan plan_;
   const KernelTable* kernels_;
   int tile_ = 1;
+  std::size_t weight_bytes_ = 0;  // as the kernels read them
   std::size_t padded_bytes_ = 0;
 };
 

@@ -5,7 +5,10 @@
 // bytes. So a binary layer on at least kMinRows input rows runs here as a byte GEMM
 // (PreparedWeights in kernels.h: D = Σ w − Σ a·s with a ∈ {0, 1}, s = ±1), the bits of each
 // input row spread into bytes just before use; fewer rows (batch 1, CNV's last layers) and
-// everything else stay on the AVX-512 kernels, where the spreading would not pay.
+// everything else stay on the AVX-512 kernels, where the spreading would not pay. The
+// fixed-point first layer stays on VNNI too: with its K of 27 bytes a block has a single
+// TDPBUSD per tile, and the tile unit's loads, stores and latency around it (about 90 cycles a
+// tile, measured) make it no faster than VPDPBUSD.
 //
 // Tiles: 0..3 the accumulators C[i][j] of a block of up to 2 × 2 tiles (32 rows × 32 output
 // rows of the layer, int32), 4 and 5 the input bytes A[i] (16 rows × 64 bytes: one word of 16

@@ -110,7 +110,7 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed() + 1);
   for (int cols : {1, 3, 27, 31, 33, 64, 65}) {
     for (int rows : {1, 16, 17, 64}) {
-      for (int m : {1, 4, 6, 13}) {
+      for (int m : {1, 4, 6, 13, 16, 33}) {
         for (bool fused : {true, false}) {
           const int k4 = (cols + 3) / 4, panels = (rows + 15) / 16;
           std::vector<std::uint8_t> a(static_cast<std::size_t>(m) * k4 * 4, 0);
