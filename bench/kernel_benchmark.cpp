@@ -105,10 +105,10 @@ void fixed(benchmark::State& state, Isa isa, Shape s) {
                          benchmark::Counter::kIsRate);
 }
 
-void peak(benchmark::State& state, Isa isa) {
+void peak(benchmark::State& state, Isa isa, bool tiles) {
   const auto& kernels = runtime::kernels_for(isa);
   double macs = 0;
-  for (auto _ : state) macs += kernels.peak_probe(100'000);
+  for (auto _ : state) macs += (tiles ? kernels.tile_peak_probe : kernels.peak_probe)(100'000);
   state.counters["gmacs"] = benchmark::Counter(macs / 1e9, benchmark::Counter::kIsRate);
 }
 
@@ -117,7 +117,10 @@ int register_all() {
     const auto isa = static_cast<Isa>(i);
     if (!runtime::isa_supported(isa)) continue;
     const std::string prefix = std::string(runtime::isa_name(isa)) + "/";
-    benchmark::RegisterBenchmark((prefix + "peak").c_str(), peak, isa);
+    benchmark::RegisterBenchmark((prefix + "peak").c_str(), peak, isa, false);
+    if (runtime::kernels_for(isa).tile_peak_probe != nullptr) {
+      benchmark::RegisterBenchmark((prefix + "tile_peak").c_str(), peak, isa, true);
+    }
     for (const Shape& s : kShapes) {
       benchmark::RegisterBenchmark((prefix + s.name).c_str(), s.fixed ? fixed : binary, isa, s)
           ->Unit(benchmark::kMicrosecond);

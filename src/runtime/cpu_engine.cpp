@@ -217,8 +217,8 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
   }
   tile_ = per_frame ? 1 : kDenseTile;
   for (const Step& step : plan_.steps) {
-    weight_bytes_ += step.prepared.tiles.empty() ? step.bin_panels.size() * 8
-                                                 : step.prepared.tiles.size();
+    weight_bytes_ +=
+        step.prepared.tiles.empty() ? step.bin_panels.size() * 8 : step.prepared.tiles.size();
     weight_bytes_ += step.fixed_panels.size();
   }
 }

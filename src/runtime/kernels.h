@@ -128,12 +128,17 @@ struct KernelTable {
   void (*fixed_gemm)(const FixedGemmArgs&) = nullptr;
   void (*threshold_bytes)(const ThresholdBytesArgs&) = nullptr;
   // A register-only loop of XOR, popcount, add on the widest vectors, `iterations` times; returns
-  // the binary MACs it performed (the caller times it: the machine's own peak). AMX: a loop of
-  // TDPBUSD on tiles already loaded, counting its byte MACs.
+  // the binary MACs it performed (the caller times it: the machine's own peak).
   double (*peak_probe)(std::int64_t iterations) = nullptr;
   // Null unless the variant reads binary weights in a layout of its own (PreparedWeights).
   void (*prepare_binary)(const std::uint64_t* panels, int panel_count, int k,
                          PreparedWeights& out) = nullptr;
+  // A tile unit (AMX): binary layers on at least tile_min_rows input rows and tile_min_panels
+  // panels per call run on it, and tile_peak_probe is its register-only peak (TDPBUSD on loaded
+  // tiles, byte MACs).
+  int tile_min_rows = 0;
+  int tile_min_panels = 0;
+  double (*tile_peak_probe)(std::int64_t iterations) = nullptr;
 };
 
 // The reference twins: plain loops, the meaning every variant must match bit for bit. They are

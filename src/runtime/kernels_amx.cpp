@@ -28,6 +28,8 @@ namespace bnnc::runtime {
 namespace {
 
 constexpr int kMinRows = 16;
+// A layer of a few panels (LFC's last, 10 rows) would spend its time spreading the input.
+constexpr int kMinPanels = 4;
 constexpr int kTileRows = 16;
 constexpr int kTileBytes = 1024;
 
@@ -136,7 +138,7 @@ void spread_rows(const BinaryGemmArgs& g, int m0, int rows, std::uint8_t* a, std
 }
 
 void binary_gemm_amx(const BinaryGemmArgs& g) {
-  if (g.prepared == nullptr || g.m < kMinRows) {
+  if (g.prepared == nullptr || g.m < kMinRows || g.panel_end - g.panel_begin < kMinPanels) {
     base().binary_gemm(g);
     return;
   }
@@ -230,8 +232,10 @@ KernelTable kernels_amx() {
   KernelTable table = kernels_avx512();
   table.isa = Isa::Amx;
   table.binary_gemm = binary_gemm_amx;
-  table.peak_probe = peak_probe_amx;
   table.prepare_binary = prepare_binary_amx;
+  table.tile_min_rows = kMinRows;
+  table.tile_min_panels = kMinPanels;
+  table.tile_peak_probe = peak_probe_amx;
   return table;
 }
 

@@ -202,7 +202,7 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
         // All panels, and the shares of a team's members (odd bounds included).
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
-                                  std::pair{1, std::min(panels, 3)}}) {
+                                  std::pair{1, std::min(panels, 3)}, std::pair{1, panels}}) {
           if (begin >= end) continue;
           g.panel_begin = begin;
           g.panel_end = end;
