@@ -352,7 +352,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
         if (step.pad > 0) {
           if (thread == 0) pad_bits(step, in, frame, ws.padded);
-          if (team != nullptr) team->barrier();
+          if (team != nullptr) team->barrier(thread);
           image = reinterpret_cast<const std::uint64_t*>(ws.padded);
         }
         g.a = image;
@@ -362,7 +362,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->binary_gemm(g);
-        if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier();
+        if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier(thread);
       }
       return;
     }
@@ -382,7 +382,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
       g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
         if (thread == 0) byte_image(step, in, src + f * in.frame_bytes, ws.padded);
-        if (team != nullptr) team->barrier();
+        if (team != nullptr) team->barrier(thread);
         g.a = ws.padded;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
         g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
@@ -390,7 +390,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->fixed_gemm(g);
-        if (team != nullptr && f + 1 < n) team->barrier();
+        if (team != nullptr && f + 1 < n) team->barrier(thread);
       }
       return;
     }
@@ -459,7 +459,7 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* r
     for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
       const Step& step = plan_.steps[s];
       const bool split = team.size() > 1 && splits(step);
-      if (s > 0 && (split || splits(plan_.steps[s - 1]))) team.barrier();
+      if (s > 0 && (split || splits(plan_.steps[s - 1]))) team.barrier(thread);
       if (split) {
         run_step(step, n, ws, results, thread, team.size(), &team);
       } else if (thread == 0) {
