@@ -407,28 +407,35 @@ void CpuEngine::load_inputs(const std::uint8_t* images, int n, Workspace& ws) co
 
 void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results,
                          int threads) const {
+  Team team(threads);
+  std::vector<Workspace> workspaces;
+  classify(images, n, results, team, workspaces);
+}
+
+void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+                         std::vector<Workspace>& workspaces) const {
+  const int threads = team.size();
+  while (static_cast<int>(workspaces.size()) < threads) workspaces.push_back(make_workspace());
   // A network whose weights would crowd each core's L2 (LFC's 3 MB of AMX bytes in 2 MB) runs
   // its tiles with the threads as one team, each member keeping its share of every layer's
   // rows: its part of the weights then stays in its own L2 from tile to tile.
   if (threads > 1 && tile_ > 1 && weight_bytes_ > kL2Share * threads && n > tile_ / 2) {
-    Team team(threads);
-    Workspace ws = make_workspace();
     for (int begin = 0; begin < n; begin += tile_) {
       classify_team(images + static_cast<std::size_t>(begin) * plan_.input_size,
-                    std::min(tile_, n - begin), results + begin, team, ws);
+                    std::min(tile_, n - begin), results + begin, team, workspaces[0]);
     }
     return;
   }
-  // Smaller tiles when the batch would otherwise leave a thread without one.
-  const int tile = std::clamp((n + threads - 1) / std::max(1, threads), 1, tile_);
+  // Otherwise each member takes whole tiles; smaller tiles when the batch would otherwise leave
+  // a member without one.
+  const int tile = std::clamp((n + threads - 1) / threads, 1, tile_);
   const int tiles = (n + tile - 1) / tile;
-  threads = std::clamp(threads, 1, std::max(1, tiles));
   std::atomic<int> next{0};
   std::mutex mutex;
   std::exception_ptr failure;
-  auto worker = [&] {
+  team.run([&](int member) {
     try {
-      Workspace ws = make_workspace();
+      Workspace& ws = workspaces[static_cast<std::size_t>(member)];
       for (;;) {
         const int t = next.fetch_add(1);
         if (t >= tiles) break;
@@ -441,11 +448,7 @@ void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* result
       const std::lock_guard<std::mutex> lock(mutex);
       if (!failure) failure = std::current_exception();
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& thread : pool) thread.join();
+  });
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -39,6 +39,11 @@ class CpuEngine {
   // Classifies n images (input_size() bytes each, one after another) on `threads` threads, each
   // taking tiles of frames; results[i] gets image i's label and scores.
   void classify(const std::uint8_t* images, int n, GoldenResult* results, int threads) const;
+  // The same on a team kept by the caller, with its workspaces (made as needed, one per member):
+  // no threads start per call, so short calls in a loop keep their cores (a freshly started
+  // thread may wait milliseconds for the scheduler to move it to an idle core).
+  void classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+                std::vector<Workspace>& workspaces) const;
   // Classifies n ≤ tile() images with every thread of the team on each layer.
   void classify_team(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
                      Workspace& workspace) const;

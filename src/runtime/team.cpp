@@ -24,18 +24,26 @@ Team::Team(int threads)
 
 Team::~Team() {
   quit_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
   for (std::thread& thread : helpers_) thread.join();
 }
 
+// Between jobs a helper spins for about 2^18 reloads (the next job of a batch-1 loop comes within
+// microseconds), then sleeps on the generation (a futex) so that an idle team costs no CPU.
 void Team::helper(int t) {
   std::uint64_t seen = 0;
   for (;;) {
     std::uint64_t now;
     int spins = 0;
     while ((now = generation_.load(std::memory_order_acquire)) == seen) {
-      if (quit_.load(std::memory_order_acquire)) return;
-      spin_pause(spins);
+      if (++spins < (1 << 18)) {
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+      } else {
+        generation_.wait(seen, std::memory_order_acquire);
+      }
     }
+    if (quit_.load(std::memory_order_acquire)) return;
     seen = now;
     (*job_)(t);
     slots_[t].done.store(seen, std::memory_order_release);
@@ -50,6 +58,7 @@ void Team::run(const std::function<void(int)>& job) {
   job_ = &job;
   const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
   generation_.store(generation, std::memory_order_release);
+  generation_.notify_all();
   job(0);
   for (int t = 1; t < size_; ++t) {
     int spins = 0;
