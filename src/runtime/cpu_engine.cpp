@@ -246,14 +246,15 @@ Workspace CpuEngine::make_workspace() const {
   return ws;
 }
 
-// Runs one step on n frames; with threads > 1, this is member `thread` of a team and does its
-// share of the layer's rows (the other steps run on member 0).
-void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* results, int thread,
-                         int threads, Team* team) const {
+// Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
+// team and does its share of the layer's rows (the other steps run on one member).
+void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+                         int thread, int threads, Team* team) const {
   const BufferSpec& in = plan_.buffers[step.in];
   const BufferSpec& out = plan_.buffers[step.out];
-  std::uint8_t* src = ws.buffers[step.in];
-  std::uint8_t* dst = ws.buffers[step.out];
+  std::uint8_t* src = ws.buffers[step.in] + first * in.frame_bytes;
+  std::uint8_t* dst = ws.buffers[step.out] + first * out.frame_bytes;
+  results += first;
   const bool gemm = step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer;
   if (!gemm && thread != 0) return;
   switch (step.kind) {
@@ -299,7 +300,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
       for (int f = 0; f < n; ++f) {
         const auto* a = reinterpret_cast<const std::int32_t*>(src + f * in.frame_bytes);
         const auto* b = reinterpret_cast<const std::int32_t*>(
-            ws.buffers[step.in2] + f * plan_.buffers[step.in2].frame_bytes);
+            ws.buffers[step.in2] + (first + f) * plan_.buffers[step.in2].frame_bytes);
         auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = a[e] + b[e];
       }
@@ -442,7 +443,7 @@ void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* result
         const int begin = t * tile, count = std::min(tile, n - begin);
         load_inputs(images + static_cast<std::size_t>(begin) * plan_.input_size, count, ws);
         for (const Step& step : plan_.steps)
-          run_step(step, count, ws, results + begin, 0, 1, nullptr);
+          run_step(step, 0, count, ws, results + begin, 0, 1, nullptr);
       }
     } catch (...) {
       const std::lock_guard<std::mutex> lock(mutex);
@@ -456,17 +457,34 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* r
                               Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   load_inputs(images, n, ws);
-  // A member must not read what another is still writing: a barrier goes between two steps
-  // unless both run on member 0 alone.
+  const int members = team.size();
+  // How the members share each step: a layer's rows (panels), the tile's frames (steps that
+  // read and write frame by frame in place, when there is a frame for every member), or member
+  // 0 alone. A member must not read what another is still writing, so a barrier goes between
+  // two steps unless both share by the same frames or both run on member 0.
+  enum class Share { Alone, Panels, Frames };
+  auto share_of = [&](const Step& step) {
+    if (members == 1) return Share::Alone;
+    if (splits(step)) return Share::Panels;
+    const bool in_place =
+        step.kind != StepKind::FixedLayer && !(step.kind == StepKind::BinaryLayer && !step.direct);
+    return in_place && n >= members ? Share::Frames : Share::Alone;
+  };
   team.run([&](int thread) {
     for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
       const Step& step = plan_.steps[s];
-      const bool split = team.size() > 1 && splits(step);
-      if (s > 0 && (split || splits(plan_.steps[s - 1]))) team.barrier(thread);
-      if (split) {
-        run_step(step, n, ws, results, thread, team.size(), &team);
+      const Share now = share_of(step);
+      if (s > 0) {
+        const Share before = share_of(plan_.steps[s - 1]);
+        if (now == Share::Panels || now != before) team.barrier(thread);
+      }
+      if (now == Share::Panels) {
+        run_step(step, 0, n, ws, results, thread, members, &team);
+      } else if (now == Share::Frames) {
+        const auto [first, last] = share(n, thread, members);
+        run_step(step, first, last - first, ws, results, 0, 1, nullptr);
       } else if (thread == 0) {
-        run_step(step, n, ws, results, 0, 1, nullptr);
+        run_step(step, 0, n, ws, results, 0, 1, nullptr);
       }
     }
   });
@@ -479,7 +497,7 @@ void CpuEngine::classify_timed(const std::uint8_t* images, int n, GoldenResult* 
   load_inputs(images, n, ws);
   for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
     const auto start = std::chrono::steady_clock::now();
-    run_step(plan_.steps[s], n, ws, results, 0, 1, nullptr);
+    run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
     step_seconds[s] +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

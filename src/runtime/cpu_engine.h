@@ -55,8 +55,9 @@ class CpuEngine {
   Workspace make_workspace() const;
 
  private:
-  void run_step(const Step& step, int n, Workspace& ws, GoldenResult* results, int thread,
-                int threads, Team* team) const;
+  // Runs one step on frames [first, first + n) of the workspace.
+  void run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+                int thread, int threads, Team* team) const;
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
 
   CpuPlan plan_;
