@@ -134,8 +134,8 @@ struct KernelTable {
   void (*prepare_binary)(const std::uint64_t* panels, int panel_count, int k,
                          PreparedWeights& out) = nullptr;
   // A tile unit (AMX): binary layers on at least tile_min_rows input rows and tile_min_panels
-  // panels per call run on it, and tile_peak_probe is its register-only peak (TDPBUSD on loaded
-  // tiles, byte MACs).
+  // panels per call run on it (a team member's share of a layer needs more, kernels_amx.cpp),
+  // and tile_peak_probe is its register-only peak (TDPBUSD on loaded tiles, byte MACs).
   int tile_min_rows = 0;
   int tile_min_panels = 0;
   double (*tile_peak_probe)(std::int64_t iterations) = nullptr;

@@ -171,7 +171,7 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
   std::mt19937_64 rng(base_seed() + 3);
   for (int k : {1, 2, 9, 18, 36}) {
     for (int m : {1, 5, 13, 30, 47, 70}) {
-      for (int rows : {8, 33, 64}) {
+      for (int rows : {8, 33, 64, 200}) {
         const int image_words = 200;
         std::vector<std::uint64_t> image(image_words);
         for (auto& v : image) v = rng();
