@@ -24,7 +24,9 @@ void throughput(benchmark::State& state, const std::string& name) {
   const int threads = static_cast<int>(state.range(1));
   const auto images = random_images(e.input_size(), batch);
   std::vector<GoldenResult> results(static_cast<std::size_t>(batch));
-  for (auto _ : state) e.classify(images.data(), batch, results.data(), threads);
+  runtime::Team team(threads);
+  std::vector<runtime::Workspace> workspaces;
+  for (auto _ : state) e.classify(images.data(), batch, results.data(), team, workspaces);
   state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
                                              benchmark::Counter::kIsRate);
 }

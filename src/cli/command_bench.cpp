@@ -2,7 +2,8 @@
 // (DESIGN.md §6, §7). First a register-only probe measures this machine's peak of binary MACs
 // per second on T threads at once; then throughput at batch B over T threads (frames split
 // between them), batch-1 latency with T threads working on each layer, and each binary layer's
-// share of the one-core peak. Every figure is the median of repeated runs; images are random
+// share of the one-core peak (of the tile unit's own probe for layers that run on it, AMX).
+// Every figure is the median of repeated runs; images are random
 // (seeded), as speed does not depend on pixel values.
 #include <fmt/format.h>
 
@@ -49,7 +50,7 @@ double median(std::vector<double> values) {
 // Binary MACs per second of the register-only probe running on `threads` threads at once: the
 // best of 20 runs of a few milliseconds, as the peak is what the machine can do and other load
 // only ever slows a run down.
-double measure_peak(const runtime::KernelTable& kernels, int threads) {
+double measure_peak(double (*probe)(std::int64_t), int threads) {
   constexpr std::int64_t kIterations = 200'000;
   std::vector<double> rates;
   for (int run = 0; run < 20; ++run) {
@@ -58,7 +59,7 @@ double measure_peak(const runtime::KernelTable& kernels, int threads) {
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back([&, t] {
         const auto start = Clock::now();
-        const double macs = kernels.peak_probe(kIterations);
+        const double macs = probe(kIterations);
         rate[static_cast<std::size_t>(t)] = macs / seconds_since(start);
       });
     }
@@ -76,7 +77,20 @@ struct LayerFigure {
   std::int64_t macs = 0;
   double us_per_frame = 0;
   double peak_fraction = 0;
+  bool tiles = false;  // ran on the tile unit (AMX)
 };
+
+// Whether a binary layer runs on the tile unit: its kernel calls have tile_min_rows rows or more
+// (a dense layer's rows are the frames of a tile, a conv's its output pixels) and enough panels
+// (on one thread, as the layer figures are measured).
+bool on_tiles(const runtime::KernelTable& kernels, const runtime::CpuEngine& engine,
+              const runtime::Step& step, int tile) {
+  if (kernels.tile_min_rows == 0 || step.kind != runtime::StepKind::BinaryLayer) return false;
+  const runtime::BufferSpec& out = engine.plan().buffers[step.out];
+  const int pixels = out.h * out.w;
+  const int rows = step.direct && pixels == 1 ? tile : pixels;
+  return rows >= kernels.tile_min_rows && step.panels >= kernels.tile_min_panels;
+}
 
 int run_bench(const BenchOptions& options) {
   if (options.batch < 1) fail("--batch {}: must be at least 1", options.batch);
@@ -92,25 +106,31 @@ int run_bench(const BenchOptions& options) {
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
-  const double peak = measure_peak(kernels, threads);
-  const double peak_one_core = measure_peak(kernels, 1);
+  const double peak = measure_peak(kernels.peak_probe, threads);
+  const double peak_one_core = measure_peak(kernels.peak_probe, 1);
+  const double tile_peak_one_core =
+      kernels.tile_peak_probe != nullptr ? measure_peak(kernels.tile_peak_probe, 1) : 0;
 
   std::mt19937_64 rng(20261122);
   std::vector<std::uint8_t> images(engine.input_size() * static_cast<std::size_t>(options.batch));
   for (auto& v : images) v = static_cast<std::uint8_t>(rng());
   std::vector<GoldenResult> results(static_cast<std::size_t>(options.batch));
 
-  // Throughput.
-  engine.classify(images.data(), options.batch, results.data(), threads);  // warm up
+  // Throughput, on one team for all runs (its helpers sleep once it is gone).
   std::vector<double> fps_runs;
-  for (int r = 0; r < options.repeats; ++r) {
-    std::int64_t frames = 0;
-    const auto start = Clock::now();
-    do {
-      engine.classify(images.data(), options.batch, results.data(), threads);
-      frames += options.batch;
-    } while (seconds_since(start) < options.seconds);
-    fps_runs.push_back(static_cast<double>(frames) / seconds_since(start));
+  {
+    runtime::Team team(threads);
+    std::vector<runtime::Workspace> workspaces;
+    engine.classify(images.data(), options.batch, results.data(), team, workspaces);  // warm up
+    for (int r = 0; r < options.repeats; ++r) {
+      std::int64_t frames = 0;
+      const auto start = Clock::now();
+      do {
+        engine.classify(images.data(), options.batch, results.data(), team, workspaces);
+        frames += options.batch;
+      } while (seconds_since(start) < options.seconds);
+      fps_runs.push_back(static_cast<double>(frames) / seconds_since(start));
+    }
   }
   const double fps = median(fps_runs);
 
@@ -156,7 +176,9 @@ int run_bench(const BenchOptions& options) {
     layer.macs = step.macs;
     const double per_frame = best_step[s] / tile;
     layer.us_per_frame = per_frame * 1e6;
-    layer.peak_fraction = static_cast<double>(step.macs) / per_frame / peak_one_core;
+    layer.tiles = on_tiles(kernels, engine, step, tile);
+    layer.peak_fraction = static_cast<double>(step.macs) / per_frame /
+                          (layer.tiles ? tile_peak_one_core : peak_one_core);
     layer.kind = step.kind;
     layers.push_back(layer);
   }
@@ -170,6 +192,7 @@ int run_bench(const BenchOptions& options) {
     object["peak_fraction"] = macs_per_second / peak;
     object["peak_gbmacs"] = peak / 1e9;
     object["peak_gbmacs_one_core"] = peak_one_core / 1e9;
+    if (tile_peak_one_core > 0) object["tile_peak_gbmacs_one_core"] = tile_peak_one_core / 1e9;
     object["isa"] = runtime::isa_name(engine.isa());
     object["batch"] = options.batch;
     object["threads"] = threads;
@@ -182,7 +205,8 @@ int run_bench(const BenchOptions& options) {
       layer_array.push_back({{"name", layer.name},
                              {"macs", layer.macs},
                              {"us_per_frame", layer.us_per_frame},
-                             {"peak_fraction", layer.peak_fraction}});
+                             {"peak_fraction", layer.peak_fraction},
+                             {"unit", layer.tiles ? "tiles" : "vector"}});
     }
     object["layers"] = std::move(layer_array);
     print_json(object);
@@ -194,6 +218,10 @@ int run_bench(const BenchOptions& options) {
                   threads, threads == 1 ? "" : "s", options.batch);
   text += fmt::format("peak         {:.1f} G binary MACs/s ({:.1f} on one core, register probe)\n",
                       peak / 1e9, peak_one_core / 1e9);
+  if (tile_peak_one_core > 0) {
+    text += fmt::format("tile peak    {:.1f} G byte MACs/s on one core (AMX register probe)\n",
+                        tile_peak_one_core / 1e9);
+  }
   text += fmt::format("throughput   {:.0f} frames/s, {:.1f} G binary MACs/s = {:.1f} % of peak\n",
                       fps, macs_per_second / 1e9, 100.0 * macs_per_second / peak);
   text += fmt::format("             best run {:.0f} frames/s\n",
@@ -202,8 +230,9 @@ int run_bench(const BenchOptions& options) {
                       *std::min_element(latencies.begin(), latencies.end()) * 1e6);
   text += "layer          MACs/frame     us/frame  % of one-core peak (fastest tile)\n";
   for (const LayerFigure& layer : layers) {
-    text += fmt::format("{:<12} {:>12} {:>12.3f} {:>10.1f}\n", layer.name, format_count(layer.macs),
-                        layer.us_per_frame, 100.0 * layer.peak_fraction);
+    text += fmt::format("{:<12} {:>12} {:>12.3f} {:>10.1f}{}\n", layer.name,
+                        format_count(layer.macs), layer.us_per_frame, 100.0 * layer.peak_fraction,
+                        layer.tiles ? "  (tile unit)" : "");
   }
   std::fputs(text.c_str(), stdout);
   return kExitOk;

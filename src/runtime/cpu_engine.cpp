@@ -14,7 +14,14 @@ namespace bnnc::runtime {
 
 namespace {
 
-constexpr int kDenseTile = 64;
+// Frames per tile of a network without convs: each layer's weights are read once per tile, so a
+// large tile keeps them from being the traffic (LFC's 3 MB of AMX byte weights do not fit a 2 MB
+// L2; 256 frames make that 12 KB per frame), while a tile's activations (128 bytes per frame
+// and layer for LFC) stay in L1/L2.
+constexpr int kDenseTile = 256;
+
+// Weight bytes a core's L2 (2 MB on the machines measured) holds with room for the rest.
+constexpr std::size_t kL2Share = std::size_t{1} << 20;
 
 std::size_t pixels(const BufferSpec& spec) { return static_cast<std::size_t>(spec.h) * spec.w; }
 
@@ -110,81 +117,67 @@ const std::uint64_t* pad_bits(const Step& step, const BufferSpec& in, const std:
   const auto* from = reinterpret_cast<const std::uint64_t*>(src);
   if (step.pad == 0) return from;
   auto* to = reinterpret_cast<std::uint64_t*>(padded);
-  const int wpp = in.words_per_pixel, ph = in.h + 2 * step.pad, pw = in.w + 2 * step.pad;
-  std::vector<std::uint64_t> fill(static_cast<std::size_t>(wpp), 0);
-  if (step.pad_value != 0) {
-    for (int c = 0; c < in.c; ++c) fill[c / 64] |= std::uint64_t{1} << (c % 64);
-  }
-  for (int y = 0; y < ph; ++y) {
-    for (int x = 0; x < pw; ++x) {
-      std::uint64_t* o = to + (static_cast<std::size_t>(y) * pw + x) * wpp;
-      const int iy = y - step.pad, ix = x - step.pad;
-      if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
-        std::copy(fill.begin(), fill.end(), o);
-      } else {
-        std::copy_n(from + (static_cast<std::size_t>(iy) * in.w + ix) * wpp, wpp, o);
-      }
+  const int wpp = in.words_per_pixel, pad = step.pad, pw = in.w + 2 * pad;
+  // The pad pixel's words: all C channels at pad_value.
+  auto fill_word = [&](int w) {
+    if (step.pad_value == 0) return std::uint64_t{0};
+    const int bits = std::min(64, in.c - 64 * w);
+    return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  };
+  auto fill_pixels = [&](std::uint64_t* o, int count) {
+    for (int x = 0; x < count; ++x) {
+      for (int w = 0; w < wpp; ++w) o[x * wpp + w] = fill_word(w);
     }
+  };
+  const std::size_t row_words = static_cast<std::size_t>(pw) * wpp;
+  fill_pixels(to, pw * pad);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint64_t* o = to + (y + pad) * row_words;
+    fill_pixels(o, pad);
+    std::memcpy(o + pad * wpp, from + static_cast<std::size_t>(y) * in.w * wpp,
+                static_cast<std::size_t>(in.w) * wpp * 8);
+    fill_pixels(o + (pad + in.w) * wpp, pad);
   }
+  fill_pixels(to + (in.h + pad) * row_words, pw * pad);
   return to;
 }
 
-// Implicit im2col on bits: each output pixel's window, tap after tap, each tap's words whole.
-void im2col_bits(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                 const std::uint64_t* image, std::uint64_t* rows) {
-  const int wpp = in.words_per_pixel, pw = in.w + 2 * step.pad;
-  for (int oy = 0; oy < out.h; ++oy) {
-    for (int ox = 0; ox < out.w; ++ox) {
-      std::uint64_t* row = rows + (static_cast<std::size_t>(oy) * out.w + ox) * step.k;
-      for (int ky = 0; ky < step.kernel; ++ky) {
-        for (int kx = 0; kx < step.kernel; ++kx) {
-          const std::size_t p =
-              static_cast<std::size_t>(oy * step.stride + ky) * pw + ox * step.stride + kx;
-          std::copy_n(image + p * wpp, wpp, row);
-          row += wpp;
-        }
+// The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
+// byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
+void byte_image(const Step& step, const BufferSpec& in, const std::uint8_t* src,
+                std::uint8_t* image) {
+  const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
+  const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
+  const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
+  std::fill(image, image + row_bytes * pad, pad_byte);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint8_t* o = image + (y + pad) * row_bytes;
+    std::fill(o, o + pad * c, pad_byte);
+    std::uint8_t* body = o + pad * c;
+    const std::size_t n = static_cast<std::size_t>(in.w) * c, base = y * n;
+    if (!step.byte_table.empty()) {
+      for (std::size_t e = 0; e < n; ++e) body[e] = step.byte_table[src[base + e]];
+    } else if (in.storage == Storage::U8) {
+      for (std::size_t e = 0; e < n; ++e) {
+        body[e] = static_cast<std::uint8_t>(src[base + e] + step.offset);
       }
+    } else {
+      const auto* ints = reinterpret_cast<const std::int32_t*>(src) + base;
+      for (std::size_t e = 0; e < n; ++e)
+        body[e] = static_cast<std::uint8_t>(ints[e] + step.offset);
     }
+    std::fill(body + n, o + row_bytes, pad_byte);
   }
+  std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
 }
 
-// im2col of a fixed-point (or uint8) input into bytes value + offset, columns in (ky, kx, c)
-// order, padded with zero bytes (whose weights are 0) to 4·K4. The image is first turned into
-// padded bytes once, so that each window row (K pixels × C channels) is one contiguous copy.
-void im2col_bytes(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                  const std::uint8_t* src, std::uint8_t* padded, std::uint8_t* rows) {
-  const auto* ints = reinterpret_cast<const std::int32_t*>(src);
-  const int ph = in.h + 2 * step.pad, pw = in.w + 2 * step.pad;
-  const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
-  for (int y = 0; y < ph; ++y) {
-    for (int x = 0; x < pw; ++x) {
-      std::uint8_t* o = padded + (static_cast<std::size_t>(y) * pw + x) * in.c;
-      const int iy = y - step.pad, ix = x - step.pad;
-      if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
-        std::fill(o, o + in.c, pad_byte);
-        continue;
-      }
-      const std::size_t base = (static_cast<std::size_t>(iy) * in.w + ix) * in.c;
-      for (int c = 0; c < in.c; ++c) {
-        const std::int64_t v = in.storage == Storage::U8 ? src[base + c] : ints[base + c];
-        o[c] = static_cast<std::uint8_t>(v + step.offset);
-      }
-    }
-  }
-  const std::size_t row_bytes = static_cast<std::size_t>(step.k) * 4;
-  const std::size_t span = static_cast<std::size_t>(step.kernel) * in.c;
-  for (int oy = 0; oy < out.h; ++oy) {
-    for (int ox = 0; ox < out.w; ++ox) {
-      std::uint8_t* row = rows + (static_cast<std::size_t>(oy) * out.w + ox) * row_bytes;
-      for (int ky = 0; ky < step.kernel; ++ky) {
-        const std::uint8_t* from =
-            padded +
-            (static_cast<std::size_t>(oy * step.stride + ky) * pw + ox * step.stride) * in.c;
-        std::memcpy(row + ky * span, from, span);
-      }
-      std::fill(row + step.kernel * span, row + row_bytes, 0);
-    }
-  }
+// Layers worth splitting between a team's members: a split costs a barrier (a few hundred ns),
+// which a layer of a handful of panels (LFC's and CNV's last, 10 outputs) does not repay.
+constexpr int kMinSplitPanels = 8;
+
+bool splits(const Step& step) {
+  return (step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer) &&
+         step.panels >= kMinSplitPanels;
 }
 
 std::pair<int, int> share(int count, int thread, int threads) {
@@ -199,25 +192,35 @@ CpuEngine::CpuEngine(const Graph& graph) : CpuEngine(graph, select_isa()) {}
 CpuEngine::CpuEngine(const Graph& graph, Isa isa)
     : plan_(compile_cpu_plan(graph)), kernels_(&kernels_for(isa)) {
   bool per_frame = false;
+  for (Step& step : plan_.steps) {
+    if (step.kind == StepKind::BinaryLayer && kernels_->prepare_binary != nullptr) {
+      kernels_->prepare_binary(step.bin_panels.data(), step.panels, step.k, step.prepared);
+    }
+  }
   for (const Step& step : plan_.steps) {
     const BufferSpec& in = plan_.buffers[step.in];
-    const BufferSpec& out = plan_.buffers[step.out];
     // A 1×1 conv reads its input in place, but one frame at a time.
     if (step.kind == StepKind::BinaryLayer && step.direct && pixels(in) > 1) per_frame = true;
+    const std::size_t padded_pixels =
+        static_cast<std::size_t>(in.h + 2 * step.pad) * (in.w + 2 * step.pad);
     if (step.kind == StepKind::BinaryLayer && !step.direct) {
       per_frame = true;
-      scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 8);
-      padded_bytes_ = std::max(padded_bytes_, static_cast<std::size_t>(in.h + 2 * step.pad) *
-                                                  (in.w + 2 * step.pad) * in.words_per_pixel * 8);
+      if (step.pad > 0) {
+        padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.words_per_pixel * 8);
+      }
     }
     if (step.kind == StepKind::FixedLayer) {
+      // The last group of a window row may read up to 3 bytes past the image: weight 0.
       per_frame = true;
-      scratch_bytes_ = std::max(scratch_bytes_, pixels(out) * step.k * 4);
-      padded_bytes_ = std::max(padded_bytes_, static_cast<std::size_t>(in.h + 2 * step.pad) *
-                                                  (in.w + 2 * step.pad) * in.c);
+      padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.c + 64);
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
+  for (const Step& step : plan_.steps) {
+    weight_bytes_ +=
+        step.prepared.tiles.empty() ? step.bin_panels.size() * 8 : step.prepared.tiles.size();
+    weight_bytes_ += step.fixed_panels.size();
+  }
 }
 
 Workspace CpuEngine::make_workspace() const {
@@ -229,8 +232,6 @@ Workspace CpuEngine::make_workspace() const {
     offsets[b] = total;
     total += plan_.buffers[b].frame_bytes * tile_;
   }
-  const std::size_t scratch_offset = total;
-  total += (scratch_bytes_ + 63) / 64 * 64;
   const std::size_t padded_offset = total;
   total += (padded_bytes_ + 63) / 64 * 64;
   ws.storage.assign(total + 64, 0);
@@ -241,19 +242,19 @@ Workspace CpuEngine::make_workspace() const {
     const int alias = plan_.buffers[b].alias_of;
     ws.buffers[b] = base + offsets[alias >= 0 ? static_cast<std::size_t>(alias) : b];
   }
-  ws.scratch = base + scratch_offset;
   ws.padded = base + padded_offset;
   return ws;
 }
 
-// Runs one step on n frames; with threads > 1, this is member `thread` of a team and does its
-// share of the layer's rows (the other steps run on member 0).
-void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* results, int thread,
-                         int threads, Team* team) const {
+// Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
+// team and does its share of the layer's rows (the other steps run on one member).
+void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+                         int thread, int threads, Team* team) const {
   const BufferSpec& in = plan_.buffers[step.in];
   const BufferSpec& out = plan_.buffers[step.out];
-  std::uint8_t* src = ws.buffers[step.in];
-  std::uint8_t* dst = ws.buffers[step.out];
+  std::uint8_t* src = ws.buffers[step.in] + first * in.frame_bytes;
+  std::uint8_t* dst = ws.buffers[step.out] + first * out.frame_bytes;
+  results += first;
   const bool gemm = step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer;
   if (!gemm && thread != 0) return;
   switch (step.kind) {
@@ -299,7 +300,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
       for (int f = 0; f < n; ++f) {
         const auto* a = reinterpret_cast<const std::int32_t*>(src + f * in.frame_bytes);
         const auto* b = reinterpret_cast<const std::int32_t*>(
-            ws.buffers[step.in2] + f * plan_.buffers[step.in2].frame_bytes);
+            ws.buffers[step.in2] + (first + f) * plan_.buffers[step.in2].frame_bytes);
         auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = a[e] + b[e];
       }
@@ -321,6 +322,7 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
       BinaryGemmArgs g;
       g.k = step.k;
       g.panels = step.bin_panels.data();
+      if (kernels_->prepare_binary != nullptr) g.prepared = &step.prepared;
       std::tie(g.panel_begin, g.panel_end) = share(step.panels, thread, threads);
       g.rows = step.rows;
       g.cols = step.cols;
@@ -341,22 +343,27 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         kernels_->binary_gemm(g);
         return;
       }
+      // A padded image is written by member 0 and read by all; without padding the windows are
+      // read from the input itself.
+      g.row_offsets = step.row_offsets.data();
+      g.col_offsets = step.col_offsets.data();
+      g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) {
-          const std::uint64_t* image = pad_bits(step, in, src + f * in.frame_bytes, ws.padded);
-          im2col_bits(step, in, out, image, reinterpret_cast<std::uint64_t*>(ws.scratch));
+        const std::uint8_t* frame = src + f * in.frame_bytes;
+        const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
+        if (step.pad > 0) {
+          if (thread == 0) pad_bits(step, in, frame, ws.padded);
+          if (team != nullptr) team->barrier(thread);
+          image = reinterpret_cast<const std::uint64_t*>(ws.padded);
         }
-        if (team != nullptr) team->barrier();
-        g.a = reinterpret_cast<const std::uint64_t*>(ws.scratch);
-        g.lda = static_cast<std::size_t>(step.k);
-        g.m = static_cast<int>(pixels(out));
+        g.a = image;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
         g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
         g.out_counts =
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->binary_gemm(g);
-        if (team != nullptr && f + 1 < n) team->barrier();
+        if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier(thread);
       }
       return;
     }
@@ -371,21 +378,20 @@ void CpuEngine::run_step(const Step& step, int n, Workspace& ws, GoldenResult* r
         g.amin = step.amin.data();
         g.neg = step.neg16.data();
       }
+      g.row_offsets = step.row_offsets.data();
+      g.col_offsets = step.col_offsets.data();
+      g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) {
-          im2col_bytes(step, in, out, src + f * in.frame_bytes, ws.padded, ws.scratch);
-        }
-        if (team != nullptr) team->barrier();
-        g.a = ws.scratch;
-        g.lda = static_cast<std::size_t>(step.k) * 4;
-        g.m = static_cast<int>(pixels(out));
+        if (thread == 0) byte_image(step, in, src + f * in.frame_bytes, ws.padded);
+        if (team != nullptr) team->barrier(thread);
+        g.a = ws.padded;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
         g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
         g.out_counts =
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->fixed_gemm(g);
-        if (team != nullptr && f + 1 < n) team->barrier();
+        if (team != nullptr && f + 1 < n) team->barrier(thread);
       }
       return;
     }
@@ -402,31 +408,48 @@ void CpuEngine::load_inputs(const std::uint8_t* images, int n, Workspace& ws) co
 
 void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results,
                          int threads) const {
-  const int tiles = (n + tile_ - 1) / tile_;
-  threads = std::clamp(threads, 1, std::max(1, tiles));
+  Team team(threads);
+  std::vector<Workspace> workspaces;
+  classify(images, n, results, team, workspaces);
+}
+
+void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+                         std::vector<Workspace>& workspaces) const {
+  const int threads = team.size();
+  while (static_cast<int>(workspaces.size()) < threads) workspaces.push_back(make_workspace());
+  // A network whose weights would crowd each core's L2 (LFC's 3 MB of AMX bytes in 2 MB) runs
+  // its tiles with the threads as one team, each member keeping its share of every layer's
+  // rows: its part of the weights then stays in its own L2 from tile to tile.
+  if (threads > 1 && tile_ > 1 && weight_bytes_ > kL2Share * threads && n > tile_ / 2) {
+    for (int begin = 0; begin < n; begin += tile_) {
+      classify_team(images + static_cast<std::size_t>(begin) * plan_.input_size,
+                    std::min(tile_, n - begin), results + begin, team, workspaces[0]);
+    }
+    return;
+  }
+  // Otherwise each member takes whole tiles; smaller tiles when the batch would otherwise leave
+  // a member without one.
+  const int tile = std::clamp((n + threads - 1) / threads, 1, tile_);
+  const int tiles = (n + tile - 1) / tile;
   std::atomic<int> next{0};
   std::mutex mutex;
   std::exception_ptr failure;
-  auto worker = [&] {
+  team.run([&](int member) {
     try {
-      Workspace ws = make_workspace();
+      Workspace& ws = workspaces[static_cast<std::size_t>(member)];
       for (;;) {
         const int t = next.fetch_add(1);
         if (t >= tiles) break;
-        const int begin = t * tile_, count = std::min(tile_, n - begin);
+        const int begin = t * tile, count = std::min(tile, n - begin);
         load_inputs(images + static_cast<std::size_t>(begin) * plan_.input_size, count, ws);
         for (const Step& step : plan_.steps)
-          run_step(step, count, ws, results + begin, 0, 1, nullptr);
+          run_step(step, 0, count, ws, results + begin, 0, 1, nullptr);
       }
     } catch (...) {
       const std::lock_guard<std::mutex> lock(mutex);
       if (!failure) failure = std::current_exception();
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& thread : pool) thread.join();
+  });
   if (failure) std::rethrow_exception(failure);
 }
 
@@ -434,10 +457,35 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* r
                               Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   load_inputs(images, n, ws);
+  const int members = team.size();
+  // How the members share each step: a layer's rows (panels), the tile's frames (steps that
+  // read and write frame by frame in place, when there is a frame for every member), or member
+  // 0 alone. A member must not read what another is still writing, so a barrier goes between
+  // two steps unless both share by the same frames or both run on member 0.
+  enum class Share { Alone, Panels, Frames };
+  auto share_of = [&](const Step& step) {
+    if (members == 1) return Share::Alone;
+    if (splits(step)) return Share::Panels;
+    const bool in_place =
+        step.kind != StepKind::FixedLayer && !(step.kind == StepKind::BinaryLayer && !step.direct);
+    return in_place && n >= members ? Share::Frames : Share::Alone;
+  };
   team.run([&](int thread) {
     for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
-      run_step(plan_.steps[s], n, ws, results, thread, team.size(), &team);
-      if (s + 1 < plan_.steps.size()) team.barrier();
+      const Step& step = plan_.steps[s];
+      const Share now = share_of(step);
+      if (s > 0) {
+        const Share before = share_of(plan_.steps[s - 1]);
+        if (now == Share::Panels || now != before) team.barrier(thread);
+      }
+      if (now == Share::Panels) {
+        run_step(step, 0, n, ws, results, thread, members, &team);
+      } else if (now == Share::Frames) {
+        const auto [first, last] = share(n, thread, members);
+        run_step(step, first, last - first, ws, results, 0, 1, nullptr);
+      } else if (thread == 0) {
+        run_step(step, 0, n, ws, results, 0, 1, nullptr);
+      }
     }
   });
 }
@@ -449,7 +497,7 @@ void CpuEngine::classify_timed(const std::uint8_t* images, int n, GoldenResult* 
   load_inputs(images, n, ws);
   for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
     const auto start = std::chrono::steady_clock::now();
-    run_step(plan_.steps[s], n, ws, results, 0, 1, nullptr);
+    run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
     step_seconds[s] +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

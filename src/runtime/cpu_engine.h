@@ -23,8 +23,7 @@ namespace bnnc::runtime {
 struct Workspace {
   std::vector<std::uint8_t> storage;
   std::vector<std::uint8_t*> buffers;  // one per plan buffer, 64-byte aligned
-  std::uint8_t* scratch = nullptr;     // im2col rows
-  std::uint8_t* padded = nullptr;      // a padded input image
+  std::uint8_t* padded = nullptr;      // a conv's padded input image (bits or bytes)
 };
 
 class CpuEngine {
@@ -40,6 +39,11 @@ class CpuEngine {
   // Classifies n images (input_size() bytes each, one after another) on `threads` threads, each
   // taking tiles of frames; results[i] gets image i's label and scores.
   void classify(const std::uint8_t* images, int n, GoldenResult* results, int threads) const;
+  // The same on a team kept by the caller, with its workspaces (made as needed, one per member):
+  // no threads start per call, so short calls in a loop keep their cores (a freshly started
+  // thread may wait milliseconds for the scheduler to move it to an idle core).
+  void classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+                std::vector<Workspace>& workspaces) const;
   // Classifies n ≤ tile() images with every thread of the team on each layer.
   void classify_team(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
                      Workspace& workspace) const;
@@ -51,14 +55,15 @@ class CpuEngine {
   Workspace make_workspace() const;
 
  private:
-  void run_step(const Step& step, int n, Workspace& ws, GoldenResult* results, int thread,
-                int threads, Team* team) const;
+  // Runs one step on frames [first, first + n) of the workspace.
+  void run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+                int thread, int threads, Team* team) const;
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
 
   CpuPlan plan_;
   const KernelTable* kernels_;
   int tile_ = 1;
-  std::size_t scratch_bytes_ = 0;
+  std::size_t weight_bytes_ = 0;  // as the kernels read them
   std::size_t padded_bytes_ = 0;
 };
 

@@ -83,11 +83,14 @@ void pack_binary_layer(Step& step, const BinaryMatrix& weights, int in_c, int ta
   }
 }
 
-// Σ s·x ≥ T ⇔ Σ s·a ≥ T + offset·Σ s, with a = x + offset (kernels.h).
-void pack_fixed_layer(Step& step, const BinaryMatrix& weights, const ThresholdAttrs* thr) {
+// Σ s·x ≥ T ⇔ Σ s·a ≥ T + offset·Σ s, with a = x + offset (kernels.h). Column (ky, kx, c) is
+// byte kx·C + c of window row ky, which takes `groups` 4-byte groups.
+void pack_fixed_layer(Step& step, const BinaryMatrix& weights, int in_c,
+                      const ThresholdAttrs* thr) {
   step.rows = weights.rows();
   step.cols = weights.cols();
-  step.k = (step.cols + 3) / 4;
+  const int run = step.kernel * in_c, groups = (run + 3) / 4;
+  step.k = step.kernel * groups;
   step.panels = (step.rows + 15) / 16;
   step.fixed_panels.assign(static_cast<std::size_t>(step.panels) * step.k * 64, 0);
   step.correction.assign(static_cast<std::size_t>(step.panels) * 16, 0);
@@ -96,8 +99,10 @@ void pack_fixed_layer(Step& step, const BinaryMatrix& weights, const ThresholdAt
     for (int col = 0; col < step.cols; ++col) {
       const int s = weights.get(r, col) ? 1 : -1;
       row_sum += s;
-      step.fixed_panels[((static_cast<std::size_t>(r / 16) * step.k + col / 4) * 16 + r % 16) * 4 +
-                        col % 4] = static_cast<std::int8_t>(s);
+      const int ky = col / run, byte = col % run;
+      const int group = ky * groups + byte / 4;
+      step.fixed_panels[((static_cast<std::size_t>(r / 16) * step.k + group) * 16 + r % 16) * 4 +
+                        byte % 4] = static_cast<std::int8_t>(s);
     }
     step.correction[r] = step.offset * row_sum;
   }
@@ -117,6 +122,37 @@ void pack_fixed_layer(Step& step, const BinaryMatrix& weights, const ThresholdAt
   }
 }
 
+// Implicit im2col offsets of a conv on an input of in_h × in_w pixels (before padding) whose
+// pixels are `unit` words (binary) or bytes (fixed) apart: output pixel (oy, ox) starts at
+// pixel (oy·stride, ox·stride) of the padded image; binary word (ky, kx, w) lies at pixel
+// (ky, kx) word w from there, and fixed group (ky, g) at row ky byte 4g.
+void conv_offsets(Step& step, const BufferSpec& in, const Shape& out_shape, bool fixed) {
+  const int pw = in.w + 2 * step.pad;
+  const int unit = fixed ? in.c : in.words_per_pixel;
+  const int out_h = out_shape.size() == 3 ? out_shape[0] : 1;
+  const int out_w = out_shape.size() == 3 ? out_shape[1] : 1;
+  step.row_offsets.clear();
+  for (int oy = 0; oy < out_h; ++oy) {
+    for (int ox = 0; ox < out_w; ++ox) {
+      step.row_offsets.push_back((oy * step.stride * pw + ox * step.stride) * unit);
+    }
+  }
+  step.col_offsets.clear();
+  if (fixed) {
+    for (int ky = 0; ky < step.kernel; ++ky) {
+      for (int g = 0; g < step.k / step.kernel; ++g) {
+        step.col_offsets.push_back(ky * pw * unit + 4 * g);
+      }
+    }
+    return;
+  }
+  for (int ky = 0; ky < step.kernel; ++ky) {
+    for (int kx = 0; kx < step.kernel; ++kx) {
+      for (int w = 0; w < unit; ++w) step.col_offsets.push_back((ky * pw + kx) * unit + w);
+    }
+  }
+}
+
 // The offset that maps a fixed-point input into bytes 0..255.
 int byte_offset(const Node& producer, const Node& layer) {
   const DType& type = producer.type.dtype;
@@ -124,6 +160,30 @@ int byte_offset(const Node& producer, const Node& layer) {
   if ((type.kind == TypeKind::Int || type.kind == TypeKind::Fixed) && type.bits <= 8) return 128;
   fail("layer '{}': the CPU engine takes fixed-point inputs of at most 8 bits, not {}", layer.name,
        to_string(type));
+}
+
+// A quantize step whose only reader is this fixed layer, on uint8 pixels, becomes the layer's
+// byte table (byte_offset bounds every table value + offset to 0..255) and its step goes.
+void fuse_quantize(CpuPlan& plan, const Graph& graph, const Node& producer, int producer_index,
+                   Step& step) {
+  if (producer.op() != Op::Quantize || graph.consumers(producer_index).size() != 1) return;
+  if (plan.steps.empty() || plan.steps.back().kind != StepKind::Quantize ||
+      plan.steps.back().out != step.in ||
+      plan.buffers[plan.steps.back().in].storage != Storage::U8) {
+    return;
+  }
+  const Step& quantize = plan.steps.back();
+  step.byte_table.resize(256);
+  for (int v = 0; v < 256; ++v) {
+    const int byte = quantize.table[v] + step.offset;
+    if (byte < 0 || byte > 255) {
+      fail("layer '{}': quantize table entry {} = {} is outside its {}-bit type", producer.name, v,
+           quantize.table[v], producer.type.dtype.bits);
+    }
+    step.byte_table[v] = static_cast<std::uint8_t>(byte);
+  }
+  step.in = quantize.in;
+  plan.steps.pop_back();
 }
 
 }  // namespace
@@ -229,16 +289,20 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
         if (in->storage == Storage::Bits) {
           step.kind = StepKind::BinaryLayer;
           pack_binary_layer(step, weights, in->c, taps, thr);
+          if (!step.direct) conv_offsets(step, *in, node.type.shape, false);
         } else {
           step.kind = StepKind::FixedLayer;
           step.direct = false;
-          step.offset = byte_offset(graph.nodes[node.inputs[0]], node);
+          const Node& producer = graph.nodes[node.inputs[0]];
+          step.offset = byte_offset(producer, node);
           if (step.pad > 0 &&
               (step.pad_value + step.offset < 0 || step.pad_value + step.offset > 255)) {
             fail("layer '{}': pad value {} is outside the input's 8-bit range", node.name,
                  step.pad_value);
           }
-          pack_fixed_layer(step, weights, thr);
+          pack_fixed_layer(step, weights, in->c, thr);
+          conv_offsets(step, *in, node.type.shape, true);
+          fuse_quantize(plan, graph, producer, node.inputs[0], step);
         }
         const TensorType& out_type = node.type;
         step.macs = static_cast<std::int64_t>(weights.rows()) * weights.cols() *

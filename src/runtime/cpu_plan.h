@@ -38,6 +38,7 @@ struct Step {
   int k = 0;            // words per input row (binary) or 4-byte groups (fixed)
   int panels = 0;
   std::vector<std::uint64_t> bin_panels;
+  PreparedWeights prepared;  // filled by the engine when its variant has prepare_binary
   std::vector<std::int8_t> fixed_panels;
   std::vector<std::int64_t> dmax;
   std::vector<std::uint8_t> neg8;
@@ -45,6 +46,12 @@ struct Step {
   std::vector<std::uint16_t> neg16;
   int offset = 0;  // fixed input: stored byte = value + offset
   bool fused = false;
+  // A conv's implicit im2col (kernels.h): where each output pixel's window starts in the padded
+  // input image and where each of its K words (binary) or 4-byte groups (fixed) lies from there.
+  std::vector<std::int32_t> row_offsets, col_offsets;
+  // Fixed layer fed by a quantize of uint8 pixels that nothing else reads: the quantize runs
+  // inside the layer's byte image, byte = byte_table[pixel] (= table[pixel] + offset).
+  std::vector<std::uint8_t> byte_table;
 
   // Threshold (standalone), Quantize, MaxPool, Label.
   std::vector<std::int64_t> thresholds;

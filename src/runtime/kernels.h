@@ -5,11 +5,16 @@
 //  - Bit activations: per pixel ceil(C/64) words, channel c in bit c % 64 of word c / 64; bits
 //    past C are 0. A binary layer's input row (one dense input or one conv window) is K words:
 //    for a conv, the K·K taps in (ky, kx) order, each tap's C bits starting on a fresh word.
+//    A conv's rows are read in place from its (padded) input image (implicit im2col): row i
+//    starts at row_offsets[i] (the window's top-left pixel) and its word k lies col_offsets[k]
+//    further (the tap's pixel and word), so no window is ever copied.
 //  - Binary weights in panels of 8 rows: panel p holds word k of rows 8p..8p+7 at
 //    panels[(p·K + k)·8 + lane]. Rows past MH are all-zero. Padding bits are 0 in both operands.
 //  - Fixed-point input rows: bytes a = x + offset (so that every x fits 0..255), K4 groups of 4
 //    bytes; weights as ±1 int8 in panels of 16 rows: panels[((p·K4 + k)·16 + lane)·4 + j].
-//    Columns past MW hold weight 0.
+//    A conv reads its rows in place from the padded byte image, group k at col_offsets[k]: each
+//    window row (kernel·C contiguous bytes) takes ⌈kernel·C/4⌉ groups, and the bytes of the last
+//    group past the window row (the next pixels) get weight 0, as do columns past MW.
 //
 // The maths (DESIGN.md §2). Bits: with D = popcount(a XOR w) the number of mismatches over the
 // N real synapses (padding bits are 0 in both, so they never mismatch), P = N − D, and
@@ -19,21 +24,55 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <vector>
 
 namespace bnnc::runtime {
 
-enum class Isa { Portable, Avx2, Avx512, Count };
+// Amx: the AVX-512 variant whose large binary and fixed-point layers run on the AMX tile unit
+// (TDPBUSD, 16·16·64 byte MACs per instruction), kernels_amx.cpp.
+enum class Isa { Portable, Avx2, Avx512, Amx, Count };
 
-// "portable", "avx2", "avx512".
+// "portable", "avx2", "avx512", "amx".
 const char* isa_name(Isa isa);
+
+// A binary layer's weights re-laid for a variant's own unit, made once per layer by
+// KernelTable::prepare_binary from the bit panels (only the AMX variant has one). AMX: bits as
+// bytes s = 2w − 1 (±1) in the tile layout of TDPBUSD, for each group t of 16 rows and word k a
+// 16 × 64-byte tile at tiles[(t·K + k)·1024], byte 4·n + j of tile row q = s of bit 4q + j of row
+// 16t + n; and Σ w per row. With a ∈ {0, 1} the input bits, Σ a·s = 2·Σ a·w − Σ a, so the
+// mismatches are D = Σ a + Σ w − 2·Σ a·w = Σ w − Σ a·s: one byte dot product per row.
+// Storage on 64-byte boundaries: a tile row that straddles two cache lines costs two loads.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  explicit CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete (p, std::align_val_t{64}); }
+  bool operator==(const CacheLineAllocator&) const { return true; }
+};
+
+struct PreparedWeights {
+  std::vector<std::int8_t, CacheLineAllocator<std::int8_t>> tiles;
+  std::vector<std::int32_t> row_sums;  // 16 per group
+};
 
 // A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
 struct BinaryGemmArgs {
-  const std::uint64_t* a = nullptr;  // M rows of K words, row i at a + i·lda
+  // M rows of K words: word k of row i at a + row(i) + col(k), with row(i) = row_offsets[i]
+  // (or i·lda when null) and col(k) = col_offsets[k] (or k when null).
+  const std::uint64_t* a = nullptr;
   std::size_t lda = 0;
+  const std::int32_t* row_offsets = nullptr;
+  const std::int32_t* col_offsets = nullptr;
   int m = 0;
   int k = 0;  // words per row
   const std::uint64_t* panels = nullptr;
+  const PreparedWeights* prepared = nullptr;  // the variant's own copy of panels, if it made one
   int panel_begin = 0, panel_end = 0;
   int rows = 0;  // MH
   int cols = 0;  // N, the real synapses
@@ -49,8 +88,12 @@ struct BinaryGemmArgs {
 
 // A fixed-point-input binary-weight layer (the first layer of CNV).
 struct FixedGemmArgs {
-  const std::uint8_t* a = nullptr;  // M rows of 4·K4 bytes, row i at a + i·lda
+  // M rows of K4 groups of 4 bytes: group k of row i at a + row(i) + col(k) bytes, with
+  // row(i) = row_offsets[i] (or i·lda when null), col(k) = col_offsets[k] (or 4k when null).
+  const std::uint8_t* a = nullptr;
   std::size_t lda = 0;
+  const std::int32_t* row_offsets = nullptr;
+  const std::int32_t* col_offsets = nullptr;
   int m = 0;
   int k4 = 0;
   const std::int8_t* panels = nullptr;
@@ -87,6 +130,15 @@ struct KernelTable {
   // A register-only loop of XOR, popcount, add on the widest vectors, `iterations` times; returns
   // the binary MACs it performed (the caller times it: the machine's own peak).
   double (*peak_probe)(std::int64_t iterations) = nullptr;
+  // Null unless the variant reads binary weights in a layout of its own (PreparedWeights).
+  void (*prepare_binary)(const std::uint64_t* panels, int panel_count, int k,
+                         PreparedWeights& out) = nullptr;
+  // A tile unit (AMX): binary layers on at least tile_min_rows input rows and tile_min_panels
+  // panels per call run on it (a team member's share of a layer needs more, kernels_amx.cpp),
+  // and tile_peak_probe is its register-only peak (TDPBUSD on loaded tiles, byte MACs).
+  int tile_min_rows = 0;
+  int tile_min_panels = 0;
+  double (*tile_peak_probe)(std::int64_t iterations) = nullptr;
 };
 
 // The reference twins: plain loops, the meaning every variant must match bit for bit. They are
@@ -99,6 +151,7 @@ double peak_probe_ref(std::int64_t iterations);
 KernelTable kernels_portable();
 KernelTable kernels_avx2();
 KernelTable kernels_avx512();
+KernelTable kernels_amx();
 
 // True when this CPU can run the variant (CPUID, not build flags).
 bool isa_supported(Isa isa);

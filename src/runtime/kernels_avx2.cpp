@@ -5,8 +5,9 @@
 namespace bnnc::runtime {
 
 KernelTable kernels_avx2() {
-  return {Isa::Avx2, binary_gemm_generic, fixed_gemm_generic, threshold_bytes_generic,
-          peak_probe_generic};
+  return {Isa::Avx2,          binary_gemm_generic,
+          fixed_gemm_generic, threshold_bytes_generic,
+          peak_probe_generic, nullptr};
 }
 
 }  // namespace bnnc::runtime

@@ -23,132 +23,293 @@
 namespace bnnc::runtime {
 namespace {
 
-constexpr int kMr = 4;
-constexpr int kNr = 4;
+// The block shapes. Binary: MR·NR accumulators + NR weight words + a broadcast stay within the
+// 32 registers; fixed: the same with 16-row panels.
+constexpr int kBinaryMr = 6, kBinaryNr = 4;
+constexpr int kFixedMr = 6, kFixedNr = 4;
+// One row at a time (binary_row): NR accumulators.
+constexpr int kRowNr = 8;
 
-template <int MR, int NR>
+// Row i's first word (or byte), read before any output is stored: the stores go through
+// uint8_t*, which may alias anything, so everything the block needs is loaded up front.
+template <typename T, typename Args>
+const T* row_start(const Args& g, int i) {
+  return g.a + (g.row_offsets != nullptr ? static_cast<std::ptrdiff_t>(g.row_offsets[i])
+                                         : static_cast<std::ptrdiff_t>(i) * g.lda);
+}
+
+// One block of MR input rows × NR panels. The first word initializes the accumulators (no
+// zeroing); the threshold is one compare per (row, panel) whose 8-bit mask is the output byte,
+// and a row's NR bytes leave in one store.
+template <int MR, int NR, bool kCols>
 void binary_block(const BinaryGemmArgs& g, int i0, int p0) {
-  __m512i acc[MR][NR];
   const std::uint64_t* a[MR];
-  const std::uint64_t* w[NR];
-  for (int i = 0; i < MR; ++i) {
-    a[i] = g.a + static_cast<std::size_t>(i0 + i) * g.lda;
-    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
-  }
-  for (int j = 0; j < NR; ++j) w[j] = g.panels + static_cast<std::size_t>(p0 + j) * g.k * 8;
-  for (int k = 0; k < g.k; ++k) {
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) a[i] = row_start<std::uint64_t>(g, i0 + i);
+  const std::int32_t* cols = g.col_offsets;
+  const int k_words = g.k;
+  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * k_words * 8;
+  const std::size_t panel_stride = static_cast<std::size_t>(k_words) * 8;
+  __m512i acc[MR][NR];
+  {
+    const int col = kCols ? cols[0] : 0;
     __m512i wv[NR];
-    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w[j] + k * 8);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w + j * panel_stride);
+#pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
-      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[i][k]));
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[i][col]));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j]));
+    }
+  }
+  for (int k = 1; k < k_words; ++k) {
+    const int col = kCols ? cols[k] : k;
+    __m512i wv[NR];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w + j * panel_stride + k * 8);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[i][col]));
+#pragma GCC unroll 32
       for (int j = 0; j < NR; ++j) {
         acc[i][j] = _mm512_add_epi64(acc[i][j], _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j])));
       }
     }
   }
   if (g.out_bits != nullptr) {
-    for (int j = 0; j < NR; ++j) {
-      const __m512i dmax = _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
-      for (int i = 0; i < MR; ++i) {
-        const __mmask8 fires = _mm512_cmple_epi64_mask(acc[i][j], dmax);
-        g.out_bits[static_cast<std::size_t>(i0 + i) * g.ldo + p0 + j] =
-            static_cast<std::uint8_t>(fires ^ g.neg[p0 + j]);
+    std::uint8_t* out[MR];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+      out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0;
+    std::uint64_t neg = 0;
+    __builtin_memcpy(&neg, g.neg + p0, NR);
+    __m512i dmax[NR];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) dmax[j] = _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      std::uint64_t bits = 0;
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        bits |= static_cast<std::uint64_t>(_mm512_cmple_epi64_mask(acc[i][j], dmax[j])) << (8 * j);
       }
+      bits ^= neg;
+      __builtin_memcpy(out[i], &bits, NR);
     }
     return;
   }
-  const __m512i cols = _mm512_set1_epi64(g.cols);
+  std::int32_t* out[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) out[i] = g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc;
+  const __m512i cols_total = _mm512_set1_epi64(g.cols);
+  __mmask8 lanes[NR];
+#pragma GCC unroll 32
   for (int j = 0; j < NR; ++j) {
     const int valid = g.rows - (p0 + j) * 8;
-    const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
-    for (int i = 0; i < MR; ++i) {
-      const __m256i p = _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols, acc[i][j]));
-      _mm256_mask_storeu_epi32(
-          g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc + (p0 + j) * 8, lanes, p);
+    lanes[j] = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      const __m256i p = _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[i][j]));
+      _mm256_mask_storeu_epi32(out[i] + (p0 + j) * 8, lanes[j], p);
     }
   }
 }
 
-template <int MR, int NR>
+// acc += Σ_j a_j·w_j over each lane's 4 bytes. In assembly so that GCC keeps every
+// accumulator in its register (with the intrinsic, GCC 12 copies and spills them).
+inline void dpbusd(__m512i& acc, __m512i a, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
+}
+
+template <int MR, int NR, bool kCols>
 void fixed_block(const FixedGemmArgs& g, int i0, int p0) {
-  __m512i acc[MR][NR];
   const std::uint8_t* a[MR];
-  const std::int8_t* w[NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) a[i] = row_start<std::uint8_t>(g, i0 + i);
+  const std::int32_t* cols = g.col_offsets;
+  const int k4 = g.k4;
+  const std::int8_t* w = g.panels + static_cast<std::size_t>(p0) * k4 * 64;
+  const std::size_t panel_stride = static_cast<std::size_t>(k4) * 64;
+  __m512i acc[MR][NR];
+#pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
-    a[i] = g.a + static_cast<std::size_t>(i0 + i) * g.lda;
+#pragma GCC unroll 32
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
   }
-  for (int j = 0; j < NR; ++j) w[j] = g.panels + static_cast<std::size_t>(p0 + j) * g.k4 * 64;
-  for (int k = 0; k < g.k4; ++k) {
+  for (int k = 0; k < k4; ++k) {
+    const int col = kCols ? cols[k] : 4 * k;
     __m512i wv[NR];
-    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w[j] + k * 64);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w + j * panel_stride + k * 64);
+#pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       std::int32_t four;
-      __builtin_memcpy(&four, a[i] + k * 4, 4);
+      __builtin_memcpy(&four, a[i] + col, 4);
       const __m512i av = _mm512_set1_epi32(four);
-      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], av, wv[j]);
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) dpbusd(acc[i][j], av, wv[j]);
     }
   }
   if (g.out_bits != nullptr) {
-    for (int j = 0; j < NR; ++j) {
-      const __m512i amin = _mm512_loadu_si512(g.amin + (p0 + j) * 16);
-      for (int i = 0; i < MR; ++i) {
-        const auto bits =
-            static_cast<std::uint16_t>(_mm512_cmpge_epi32_mask(acc[i][j], amin) ^ g.neg[p0 + j]);
-        __builtin_memcpy(g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + (p0 + j) * 2,
-                         &bits, 2);
+    std::uint8_t* out[MR];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0 * 2;
+    }
+    std::uint64_t neg = 0;
+    __builtin_memcpy(&neg, g.neg + p0, NR * 2);
+    __m512i amin[NR];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) amin[j] = _mm512_loadu_si512(g.amin + (p0 + j) * 16);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      std::uint64_t bits = 0;
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        bits |= static_cast<std::uint64_t>(_mm512_cmpge_epi32_mask(acc[i][j], amin[j])) << (16 * j);
       }
+      bits ^= neg;
+      __builtin_memcpy(out[i], &bits, NR * 2);
     }
     return;
   }
+  std::int32_t* out[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) out[i] = g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc;
+  __mmask16 lanes[NR];
+  __m512i correction[NR];
+#pragma GCC unroll 32
   for (int j = 0; j < NR; ++j) {
     const int valid = g.rows - (p0 + j) * 16;
-    const auto lanes = static_cast<__mmask16>(valid >= 16 ? 0xFFFF : (1U << valid) - 1U);
-    const __m512i correction = _mm512_loadu_si512(g.correction + (p0 + j) * 16);
-    for (int i = 0; i < MR; ++i) {
-      _mm512_mask_storeu_epi32(
-          g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc + (p0 + j) * 16, lanes,
-          _mm512_sub_epi32(acc[i][j], correction));
+    lanes[j] = static_cast<__mmask16>(valid >= 16 ? 0xFFFF : (1U << valid) - 1U);
+    correction[j] = _mm512_loadu_si512(g.correction + (p0 + j) * 16);
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      _mm512_mask_storeu_epi32(out[i] + (p0 + j) * 16, lanes[j],
+                               _mm512_sub_epi32(acc[i][j], correction[j]));
     }
   }
 }
 
-// Every (MR, NR) up to (kMr, kNr), so that edges run the same code as the body.
-template <int MR, int NR>
+template <int MR, int NR, bool kCols>
 struct BinaryBlock {
-  static void run(const BinaryGemmArgs& g, int i0, int p0) { binary_block<MR, NR>(g, i0, p0); }
+  static void run(const BinaryGemmArgs& g, int i0, int p0) {
+    binary_block<MR, NR, kCols>(g, i0, p0);
+  }
 };
-template <int MR, int NR>
+template <int MR, int NR, bool kCols>
 struct FixedBlock {
-  static void run(const FixedGemmArgs& g, int i0, int p0) { fixed_block<MR, NR>(g, i0, p0); }
+  static void run(const FixedGemmArgs& g, int i0, int p0) { fixed_block<MR, NR, kCols>(g, i0, p0); }
 };
 
-template <typename Args, template <int, int> class Block, std::size_t... I>
+// Every (MR, NR) up to the full block, so that edges run the same code as the body; the table
+// for contiguous rows first, then the one for column offsets.
+template <typename Args, template <int, int, bool> class Block, int Mr, int Nr, std::size_t... I>
 constexpr auto make_blocks(std::index_sequence<I...>) {
   using Fn = void (*)(const Args&, int, int);
+  constexpr int kCount = Mr * Nr;
   return std::array<Fn, sizeof...(I)>{
-      &Block<static_cast<int>(I / kNr) + 1, static_cast<int>(I % kNr) + 1>::run...};
+      &Block<static_cast<int>(I % kCount) / Nr + 1, static_cast<int>(I % kCount) % Nr + 1,
+             (static_cast<int>(I) >= kCount)>::run...};
 }
 
 // Panels outermost: a block of NR panels (NR·K·64 bytes) stays in L1 while every input row
 // streams past it.
-template <typename Args, template <int, int> class Block>
-void gemm(const Args& g, int panel_end) {
-  static constexpr auto kBlocks =
-      make_blocks<Args, Block>(std::make_index_sequence<static_cast<std::size_t>(kMr * kNr)>());
-  for (int p0 = g.panel_begin; p0 < panel_end; p0 += kNr) {
-    const int nr = std::min(kNr, panel_end - p0);
-    for (int i0 = 0; i0 < g.m; i0 += kMr) {
-      const int mr = std::min(kMr, g.m - i0);
-      kBlocks[static_cast<std::size_t>((mr - 1) * kNr + (nr - 1))](g, i0, p0);
+template <typename Args, template <int, int, bool> class Block, int Mr, int Nr>
+void gemm(const Args& g) {
+  static constexpr auto kBlocks = make_blocks<Args, Block, Mr, Nr>(
+      std::make_index_sequence<static_cast<std::size_t>(2 * Mr * Nr)>());
+  const std::size_t table = g.col_offsets != nullptr ? static_cast<std::size_t>(Mr * Nr) : 0;
+  for (int p0 = g.panel_begin; p0 < g.panel_end; p0 += Nr) {
+    const int nr = std::min(Nr, g.panel_end - p0);
+    for (int i0 = 0; i0 < g.m; i0 += Mr) {
+      const int mr = std::min(Mr, g.m - i0);
+      kBlocks[table + static_cast<std::size_t>((mr - 1) * Nr + (nr - 1))](g, i0, p0);
     }
   }
 }
 
-void binary_gemm_avx512(const BinaryGemmArgs& g) {
-  gemm<BinaryGemmArgs, BinaryBlock>(g, g.panel_end);
+// One input row (batch-1 inference, CNV's last layers): each weight word is used once, so the
+// panels stream past in order, NR at a time, in one loop with no block calls. The arguments are
+// copied into a local first: the output stores (uint8_t*) could otherwise alias them.
+template <int NR, bool kCols>
+int binary_row(const BinaryGemmArgs& args, int p0) {
+  const BinaryGemmArgs g = args;
+  const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  for (; p0 + NR <= g.panel_end; p0 += NR) {
+    const std::uint64_t* w = g.panels + p0 * panel_stride;
+    __m512i acc[NR];
+    {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[0] : 0]));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        acc[j] =
+            _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * panel_stride)));
+      }
+    }
+    for (int k = 1; k < g.k; ++k) {
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        acc[j] =
+            _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(
+                                         av, _mm512_loadu_si512(w + j * panel_stride + k * 8))));
+      }
+    }
+    if (g.out_bits != nullptr) {
+      std::uint64_t bits = 0;
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        bits |= static_cast<std::uint64_t>(
+                    _mm512_cmple_epi64_mask(acc[j], _mm512_loadu_si512(g.dmax + (p0 + j) * 8)))
+                << (8 * j);
+      }
+      std::uint64_t neg = 0;
+      __builtin_memcpy(&neg, g.neg + p0, NR);
+      bits ^= neg;
+      __builtin_memcpy(g.out_bits + p0, &bits, NR);
+      continue;
+    }
+    const __m512i cols_total = _mm512_set1_epi64(g.cols);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      const int valid = g.rows - (p0 + j) * 8;
+      const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+      _mm256_mask_storeu_epi32(g.out_counts + (p0 + j) * 8, lanes,
+                               _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[j])));
+    }
+  }
+  return p0;
 }
-void fixed_gemm_avx512(const FixedGemmArgs& g) { gemm<FixedGemmArgs, FixedBlock>(g, g.panel_end); }
+
+template <bool kCols>
+void binary_gemv(const BinaryGemmArgs& g) {
+  const int p0 = binary_row<kRowNr, kCols>(g, g.panel_begin);
+  binary_row<1, kCols>(g, p0);
+}
+
+void binary_gemm_avx512(const BinaryGemmArgs& g) {
+  if (g.m == 1) {
+    if (g.col_offsets != nullptr) {
+      binary_gemv<true>(g);
+    } else {
+      binary_gemv<false>(g);
+    }
+    return;
+  }
+  gemm<BinaryGemmArgs, BinaryBlock, kBinaryMr, kBinaryNr>(g);
+}
+void fixed_gemm_avx512(const FixedGemmArgs& g) {
+  gemm<FixedGemmArgs, FixedBlock, kFixedMr, kFixedNr>(g);
+}
 
 // 64 channels per compare: the mask of VPCMPUB is the output word.
 void threshold_bytes_avx512(const ThresholdBytesArgs& g) {
@@ -244,8 +405,9 @@ double peak_probe_avx512(std::int64_t iterations) {
 }  // namespace
 
 KernelTable kernels_avx512() {
-  return {Isa::Avx512, binary_gemm_avx512, fixed_gemm_avx512, threshold_bytes_avx512,
-          peak_probe_avx512};
+  return {Isa::Avx512,       binary_gemm_avx512,
+          fixed_gemm_avx512, threshold_bytes_avx512,
+          peak_probe_avx512, nullptr};
 }
 
 }  // namespace bnnc::runtime

@@ -16,12 +16,14 @@ namespace {
 
 void binary_gemm_generic(const BinaryGemmArgs& g) {
   for (int i = 0; i < g.m; ++i) {
-    const std::uint64_t* a = g.a + static_cast<std::size_t>(i) * g.lda;
+    const std::uint64_t* a =
+        g.a + (g.row_offsets != nullptr ? g.row_offsets[i] : static_cast<std::size_t>(i) * g.lda);
     for (int p = g.panel_begin; p < g.panel_end; ++p) {
       const std::uint64_t* w = g.panels + static_cast<std::size_t>(p) * g.k * 8;
       std::int64_t d[8] = {};
       for (int k = 0; k < g.k; ++k) {
-        for (int lane = 0; lane < 8; ++lane) d[lane] += std::popcount(a[k] ^ w[k * 8 + lane]);
+        const std::uint64_t x = a[g.col_offsets != nullptr ? g.col_offsets[k] : k];
+        for (int lane = 0; lane < 8; ++lane) d[lane] += std::popcount(x ^ w[k * 8 + lane]);
       }
       if (g.out_bits != nullptr) {
         unsigned byte = 0;
@@ -42,13 +44,15 @@ void binary_gemm_generic(const BinaryGemmArgs& g) {
 
 void fixed_gemm_generic(const FixedGemmArgs& g) {
   for (int i = 0; i < g.m; ++i) {
-    const std::uint8_t* a = g.a + static_cast<std::size_t>(i) * g.lda;
+    const std::uint8_t* a =
+        g.a + (g.row_offsets != nullptr ? g.row_offsets[i] : static_cast<std::size_t>(i) * g.lda);
     for (int p = g.panel_begin; p < g.panel_end; ++p) {
       const std::int8_t* w = g.panels + static_cast<std::size_t>(p) * g.k4 * 64;
       std::int32_t acc[16] = {};
       for (int k = 0; k < g.k4; ++k) {
+        const std::uint8_t* x = a + (g.col_offsets != nullptr ? g.col_offsets[k] : 4 * k);
         for (int lane = 0; lane < 16; ++lane) {
-          for (int j = 0; j < 4; ++j) acc[lane] += a[k * 4 + j] * w[(k * 16 + lane) * 4 + j];
+          for (int j = 0; j < 4; ++j) acc[lane] += x[j] * w[(k * 16 + lane) * 4 + j];
         }
       }
       if (g.out_bits != nullptr) {

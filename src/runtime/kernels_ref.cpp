@@ -8,8 +8,8 @@ void threshold_bytes_ref(const ThresholdBytesArgs& args) { threshold_bytes_gener
 double peak_probe_ref(std::int64_t iterations) { return peak_probe_generic(iterations); }
 
 KernelTable kernels_portable() {
-  return {Isa::Portable, binary_gemm_generic, fixed_gemm_generic, threshold_bytes_generic,
-          peak_probe_generic};
+  return {Isa::Portable,           binary_gemm_generic, fixed_gemm_generic,
+          threshold_bytes_generic, peak_probe_generic,  nullptr};
 }
 
 }  // namespace bnnc::runtime

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <random>
+#include <utility>
 
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
@@ -37,11 +38,22 @@ std::vector<Isa> supported_isas() {
 
 constexpr int kWordBoundaryBits[] = {1, 31, 32, 33, 63, 64, 65, 511, 512, 513};
 
+// A variant's binary kernel, with the weights it prepares for itself (the AMX tiles).
+void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
+  const runtime::KernelTable& kernels = runtime::kernels_for(isa);
+  runtime::PreparedWeights prepared;
+  if (kernels.prepare_binary != nullptr) {
+    kernels.prepare_binary(g.panels, (g.rows + 7) / 8, g.k, prepared);
+    g.prepared = &prepared;
+  }
+  kernels.binary_gemm(g);
+}
+
 TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed());
   for (int cols : kWordBoundaryBits) {
     for (int rows : {1, 8, 9, 31, 40}) {
-      for (int m : {1, 4, 7}) {
+      for (int m : {1, 4, 7, 13, 16, 33}) {
         for (bool fused : {true, false}) {
           const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
           const std::uint64_t tail =
@@ -82,7 +94,7 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
             std::fill(got_counts.begin(), got_counts.end(), 0);
             g.out_bits = fused ? got_bits.data() : nullptr;
             g.out_counts = fused ? nullptr : got_counts.data();
-            runtime::kernels_for(isa).binary_gemm(g);
+            run_binary_gemm(isa, g);
             const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
                                                   runtime::isa_name(isa), cols, rows, m, fused);
             EXPECT_EQ(got_bits, want_bits) << where;
@@ -98,7 +110,7 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed() + 1);
   for (int cols : {1, 3, 27, 31, 33, 64, 65}) {
     for (int rows : {1, 16, 17, 64}) {
-      for (int m : {1, 4, 6}) {
+      for (int m : {1, 4, 6, 13, 16, 33}) {
         for (bool fused : {true, false}) {
           const int k4 = (cols + 3) / 4, panels = (rows + 15) / 16;
           std::vector<std::uint8_t> a(static_cast<std::size_t>(m) * k4 * 4, 0);
@@ -147,6 +159,115 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
             EXPECT_EQ(got_bits, want_bits) << where;
             EXPECT_EQ(got_counts, want_counts) << where;
           }
+        }
+      }
+    }
+  }
+}
+
+// Implicit im2col: rows and words addressed through offset tables into one image (overlapping
+// windows, words in any order), every variant against the reference.
+TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 3);
+  for (int k : {1, 2, 9, 18, 36}) {
+    for (int m : {1, 5, 13, 30, 47, 70}) {
+      for (int rows : {8, 33, 64, 200}) {
+        const int image_words = 200;
+        std::vector<std::uint64_t> image(image_words);
+        for (auto& v : image) v = rng();
+        std::vector<std::int32_t> row_offsets(m), col_offsets(k);
+        for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % 100);
+        for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % 100);
+        const int panels = (rows + 7) / 8;
+        std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8);
+        for (auto& v : w) v = rng();
+        std::vector<std::int64_t> dmax(panels * 8);
+        for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 1));
+        std::vector<std::uint8_t> neg(panels);
+        for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+        runtime::BinaryGemmArgs g;
+        g.a = image.data();
+        g.row_offsets = row_offsets.data();
+        g.col_offsets = col_offsets.data();
+        g.m = m;
+        g.k = k;
+        g.panels = w.data();
+        g.panel_end = panels;
+        g.rows = rows;
+        g.cols = 64 * k;
+        g.dmax = dmax.data();
+        g.neg = neg.data();
+        g.ldo = panels;
+        g.ldc = rows;
+        std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
+        // All panels, and the shares of a team's members (odd bounds included).
+        for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
+                                  std::pair{1, std::min(panels, 3)}, std::pair{1, panels}}) {
+          if (begin >= end) continue;
+          g.panel_begin = begin;
+          g.panel_end = end;
+          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
+          std::fill(want_counts.begin(), want_counts.end(), 0);
+          g.out_counts = nullptr;
+          g.out_bits = want_bits.data();
+          runtime::binary_gemm_ref(g);
+          g.out_bits = nullptr;
+          g.out_counts = want_counts.data();
+          runtime::binary_gemm_ref(g);
+          for (Isa isa : supported_isas()) {
+            std::fill(got_counts.begin(), got_counts.end(), 0);
+            g.out_counts = nullptr;
+            g.out_bits = got_bits.data();
+            run_binary_gemm(isa, g);
+            g.out_bits = nullptr;
+            g.out_counts = got_counts.data();
+            run_binary_gemm(isa, g);
+            const std::string where = fmt::format("binary {} k={} m={} rows={} panels [{}, {})",
+                                                  runtime::isa_name(isa), k, m, rows, begin, end);
+            EXPECT_EQ(got_bits, want_bits) << where;
+            EXPECT_EQ(got_counts, want_counts) << where;
+          }
+        }
+        // The same offsets as bytes for the fixed-point kernel (groups of 4 bytes).
+        const int fixed_panels = (rows + 15) / 16;
+        std::vector<std::int8_t> fw(static_cast<std::size_t>(fixed_panels) * k * 64);
+        for (auto& v : fw) v = (rng() & 1) != 0 ? 1 : -1;
+        std::vector<std::int32_t> amin(fixed_panels * 16), correction(fixed_panels * 16);
+        for (auto& v : amin) v = static_cast<std::int32_t>(rng() % (512 * k)) - 256 * k;
+        for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
+        std::vector<std::uint16_t> fneg(fixed_panels);
+        for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
+        runtime::FixedGemmArgs f;
+        f.a = reinterpret_cast<const std::uint8_t*>(image.data());
+        f.row_offsets = row_offsets.data();
+        f.col_offsets = col_offsets.data();
+        f.m = m;
+        f.k4 = k;
+        f.panels = fw.data();
+        f.panel_end = fixed_panels;
+        f.rows = rows;
+        f.amin = amin.data();
+        f.neg = fneg.data();
+        f.ldo = fixed_panels * 2;
+        f.correction = correction.data();
+        f.ldc = rows;
+        std::vector<std::uint8_t> want_fbits(m * fixed_panels * 2), got_fbits(want_fbits.size());
+        f.out_bits = want_fbits.data();
+        runtime::fixed_gemm_ref(f);
+        f.out_bits = nullptr;
+        f.out_counts = want_counts.data();
+        runtime::fixed_gemm_ref(f);
+        for (Isa isa : supported_isas()) {
+          f.out_counts = nullptr;
+          f.out_bits = got_fbits.data();
+          runtime::kernels_for(isa).fixed_gemm(f);
+          f.out_bits = nullptr;
+          f.out_counts = got_counts.data();
+          runtime::kernels_for(isa).fixed_gemm(f);
+          const std::string where =
+              fmt::format("fixed {} k4={} m={} rows={}", runtime::isa_name(isa), k, m, rows);
+          EXPECT_EQ(got_fbits, want_fbits) << where;
+          EXPECT_EQ(got_counts, want_counts) << where;
         }
       }
     }
