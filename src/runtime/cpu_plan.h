@@ -9,6 +9,7 @@
 
 #include "ir/graph.h"
 #include "runtime/kernels.h"
+#include "runtime/zero_pad_correction.h"
 
 namespace bnnc::runtime {
 
@@ -45,6 +46,10 @@ struct Step {
   std::vector<std::uint16_t> neg16;
   int offset = 0;  // fixed input: stored byte = value + offset
   bool fused = false;
+  // A zero-padded conv on bits: pad bit 0, then the border corrected (zero_pad_correction.h);
+  // dmax then holds the interior thresholds.
+  bool zero_padded = false;
+  ZeroPadCorrection zero_pad;
 
   // Threshold (standalone), Quantize, MaxPool, Label.
   std::vector<std::int64_t> thresholds;
