@@ -439,7 +439,7 @@ class Importer {
     std::vector<std::int64_t> pads;
     double constant = onnx_float_attribute(node, "value", 0.0F);  // opset < 11
     if (node.input_size() > 1 && !node.input(1).empty()) {
-      for (double v : constant_input(node, 1).values) pads.push_back(static_cast<std::int64_t>(v));
+      for (double v : constant_input(node, 1).values) pads.push_back(to_index(v));
       if (node.input_size() > 2 && !node.input(2).empty()) {
         const OnnxConstant& c = constant_input(node, 2);
         if (c.values.size() != 1) reject(node, "constant_value must be one value");
@@ -608,7 +608,7 @@ class Importer {
     std::vector<std::int64_t> to;
     std::int64_t known = 1, unknown = -1;
     for (std::size_t i = 0; i < shape.values.size(); ++i) {
-      std::int64_t d = static_cast<std::int64_t>(shape.values[i]);
+      std::int64_t d = to_index(shape.values[i]);
       if (d == 0 && i < full.size()) d = full[i];
       if (d == -1) {
         if (unknown >= 0) reject(node, "more than one -1 in the shape");
@@ -640,17 +640,25 @@ class Importer {
       const double x = a.values[a.values.size() == 1 ? 0 : i];
       const double y = b.values[b.values.size() == 1 ? 0 : i];
       if (out.integer) {
-        const auto p = static_cast<std::int64_t>(x), q = static_cast<std::int64_t>(y);
-        if (op == "Add")
-          out.values[i] = static_cast<double>(p + q);
-        else if (op == "Sub")
-          out.values[i] = static_cast<double>(p - q);
-        else if (op == "Mul")
-          out.values[i] = static_cast<double>(p * q);
-        else if (op == "Div")
-          out.values[i] = q == 0 ? 0.0 : static_cast<double>(p / q);
-        else
+        // Shape arithmetic: exact int64, refused where it would overflow (|p|, |q| ≤ 2^62
+        // after to_index, so p / q cannot).
+        const std::int64_t p = to_index(x), q = to_index(y);
+        std::int64_t r = 0;
+        bool overflow = false;
+        if (op == "Add") {
+          overflow = __builtin_add_overflow(p, q, &r);
+        } else if (op == "Sub") {
+          overflow = __builtin_sub_overflow(p, q, &r);
+        } else if (op == "Mul") {
+          overflow = __builtin_mul_overflow(p, q, &r);
+        } else if (op == "Div") {
+          r = q == 0 ? 0 : p / q;
+        } else {
           out.values[i] = std::pow(x, y);
+          continue;
+        }
+        if (overflow) reject(node, "integer overflow: {} {} {}", p, op, q);
+        out.values[i] = static_cast<double>(r);
         continue;
       }
       const auto p = static_cast<float>(x), q = static_cast<float>(y);
@@ -834,7 +842,7 @@ class Importer {
       c.integer = data.integer;
       c.dims = indices.dims;
       for (double i : indices.values) {
-        auto k = static_cast<std::int64_t>(i);
+        std::int64_t k = to_index(i);
         if (k < 0) k += data.elements();
         if (k < 0 || k >= data.elements()) reject(node, "index {} out of range", i);
         c.values.push_back(data.values[k]);
@@ -879,7 +887,7 @@ class Importer {
       std::vector<std::int64_t> from_input;
       if (node.input_size() > 1 && !node.input(1).empty()) {
         for (double a : constant_input(node, 1).values) {
-          from_input.push_back(static_cast<std::int64_t>(a));
+          from_input.push_back(to_index(a));
         }
       }
       const std::vector<std::int64_t> axes = with_axes(node, from_input);
