@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the ONNX reader and importer with libFuzzer (clang, ASan+UBSan), seeded with the ONNX
-# models in ../shared/external when present, tests/fuzz/seeds, and with the PyTorch interop test's networks
-# (tests/interop/pytorch_bnns.py: Linear, convs with and without zero padding, Pads of -1/+1)
-# and bnnc's QONNX exports of them when /usr/bin/python3 has torch and a bnnc binary is built.
+# models in ../shared/external when present, tests/fuzz/seeds, and the PyTorch interop test's
+# networks (tests/interop/pytorch_bnns.py: Linear, convs with and without zero padding, Pads of
+# -1/+1) and bnnc's QONNX exports of them when /usr/bin/python3 has torch and bnnc is built.
 # Not part of CI.
 #
 # Needs clang and libFuzzer's runtime: Debian's clang-14 and libclang-rt-14-dev (scripts/setup.sh
