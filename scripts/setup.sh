@@ -11,6 +11,8 @@ packages=(cmake ninja-build g++ libcli11-dev nlohmann-json3-dev libfmt-dev libgt
           libbenchmark-dev zlib1g-dev "$@")
 # ONNX interchange (issue 4); python3-onnx and python3-torch run the PyTorch interop test.
 packages+=(libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch)
+# scripts/fuzz-onnx.sh: clang with libFuzzer's runtime.
+packages+=(clang libclang-rt-14-dev)
 # Training (issue 3): libtorch with OpenBLAS (5.6x faster than the reference BLAS), Fashion-MNIST.
 packages+=(libtorch-dev libopenblas-dev dataset-fashion-mnist)
 

@@ -114,6 +114,11 @@ class Builder {
       conv.pad = 1;
     }
     conv.pad_value = fixed_input ? uniform(-128, 127) : uniform(0, 1);
+    if (!fixed_input && conv.pad > 0 && options_.allow_zero_pad && chance(0.6)) {
+      conv.pad_mode = PadMode::Zero;  // on bits: padded synapses add nothing
+      conv.pad_value = 0;
+      if (chance(0.25)) conv.pad = 2;
+    }
     conv.weights = random_matrix(uniform(1, 12), conv.kernel * conv.kernel * shape[2]);
     return add("conv", conv, {x});
   }

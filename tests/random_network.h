@@ -19,12 +19,14 @@ struct RandomNetwork {
 struct RandomNetworkOptions {
   int images = 4;
   bool allow_conv = true;
+  bool allow_zero_pad = true;  // zero-padded binary convs (the dataflow compiler refuses them)
 };
 
 // A network drawn from `seed`: an MLP or a small CNN over a uint8 image; first layer either
 // per-pixel batchnorm+sign or fixed-point pixels into a binary conv; conv layers with kernel 1–3,
-// stride 1–2, padding by −1 or +1; max-pool before or after batchnorm; channels with γ > 0,
-// γ < 0 and γ = 0; and batchnorm means set to values the images really produce (exact ties).
+// stride 1–2, padding by −1 or +1 or by zeros (PadMode::Zero, pad 1–2); max-pool before or after
+// batchnorm; channels with γ > 0, γ < 0 and γ = 0; and batchnorm means set to values the images
+// really produce (exact ties).
 RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options = {});
 
 }  // namespace bnnc::test

@@ -143,6 +143,12 @@ class Lowering {
     const Node& node = g.nodes[i];
     const auto& a = node.as<Conv2dAttrs>();
     TensorType in = g.nodes[node.inputs[0]].type;
+    if (a.zero_padded()) {
+      // An MVTU sees only the padded window's bits, not which of them are border pixels.
+      reject(node,
+             "zero padding of bits is not supported by the dataflow compiler yet (its border "
+             "needs a per-position correction); retrain with pad value -1 or +1");
+    }
     last_ = producer(node);
     if (a.pad > 0) {
       TensorType padded = in;

@@ -161,6 +161,7 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
       j["stride"] = a.stride;
       j["pad"] = a.pad;
       j["pad_value"] = a.pad_value;
+      if (a.zero_padded()) j["pad_mode"] = pad_mode_name(a.pad_mode);  // version 2
       j["weights"] = arrays.add_matrix(a.weights);
       break;
     }
@@ -237,6 +238,7 @@ std::string header_text(const Graph& graph, std::size_t array_bytes,
 struct ModelSource {
   std::string path;
   std::span<const std::uint8_t> arrays;
+  std::uint32_t version = kModelFormatVersion;
 
   template <typename... Args>
   [[noreturn]] void reject(const std::string& where, fmt::format_string<Args...> format,
@@ -319,7 +321,7 @@ class ObjectReader {
     for (const auto& item : object_.items()) {
       if (used_.count(item.key()) == 0) {
         source_.reject(where_, "unknown key '{}' (not part of model format version {})", item.key(),
-                       kModelFormatVersion);
+                       source_.version);
       }
     }
   }
@@ -527,6 +529,17 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       a.pad = j.int32("pad", 0, kMaxWindow);
       a.pad_value = j.integer("pad_value", std::numeric_limits<std::int64_t>::min(),
                               std::numeric_limits<std::int64_t>::max());
+      // Version 1 has no pad_mode (every pad holds pad_value); from version 2 it is optional.
+      if (j.source().version >= 2 && j.has("pad_mode")) {
+        const std::string mode = j.string("pad_mode");
+        if (mode == pad_mode_name(PadMode::Value)) {
+          a.pad_mode = PadMode::Value;
+        } else if (mode == pad_mode_name(PadMode::Zero)) {
+          a.pad_mode = PadMode::Zero;
+        } else {
+          j.source().reject(j.where(), "unknown pad mode '{}' (value, zero)", mode);
+        }
+      }
       a.weights = read_matrix(j, "weights");
       return a;
     }
@@ -634,6 +647,13 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
 
 }  // namespace
 
+std::uint32_t model_format_version_for(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op() == Op::Conv2d && node.as<Conv2dAttrs>().zero_padded()) return 2;
+  }
+  return 1;
+}
+
 void save_model(const Graph& graph, const std::string& path) {
   ArrayWriter arrays;
   std::vector<Json> nodes;
@@ -648,7 +668,7 @@ void save_model(const Graph& graph, const std::string& path) {
     fail("{}: cannot save: {}", path, e.what());
   }
   std::vector<std::uint8_t> preamble(kMagic.begin(), kMagic.end());
-  put_le(preamble, kModelFormatVersion, 4);
+  put_le(preamble, model_format_version_for(graph), 4);
   put_le(preamble, text.size(), 8);
 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -686,7 +706,7 @@ Graph load_model(const std::string& path) {
   const std::size_t arrays_start = kPreambleBytes + static_cast<std::size_t>(header_bytes);
   const Json header = parse_header(path, all.subspan(kPreambleBytes, header_bytes));
 
-  const ModelSource source{path, all.subspan(arrays_start)};
+  const ModelSource source{path, all.subspan(arrays_start), version};
   ObjectReader top(source, header, "header");
   const auto array_bytes = static_cast<std::uint64_t>(
       top.integer("array_bytes", 0, std::numeric_limits<std::int64_t>::max()));

@@ -9,8 +9,14 @@
 
 namespace bnnc {
 
-// The format version this bnnc writes, and the newest it reads.
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+// The newest format version this bnnc reads and writes (it reads every version from 1 up).
+//   1: the first.
+//   2: conv2d's optional `pad_mode` ("zero": ir/op.h PadMode::Zero).
+inline constexpr std::uint32_t kModelFormatVersion = 2;
+
+// The oldest version that holds every attribute of the graph: what save_model writes, so that a
+// graph an older bnnc can run stays readable by it (a graph without zero padding: version 1).
+std::uint32_t model_format_version_for(const Graph& graph);
 
 // Writes the graph (types need not be inferred). Throws bnnc::Error when PATH cannot be written.
 void save_model(const Graph& graph, const std::string& path);

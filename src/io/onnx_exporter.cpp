@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@ enum class Meaning {
   Pixels01,  // pixel / 255 (the input after the exported Div)
   Bipolar,   // ±1 (bit b → 2b − 1)
   Dot,       // 2P − N of a dense/conv on bits (the MatMul of ±1 values)
+  Integer,   // the raw integer itself: y of a zero-padded conv on bits (ONNX's zero-padded Conv)
   Fixed,     // fixed-point values raw/2^frac (a quantize table), or sums of them
 };
 
@@ -192,16 +194,25 @@ class Exporter {
         const auto& a = node.as<ThresholdAttrs>();
         const int channels = node.type.channels();
         std::string x = in->name;
+        const int and_pool = pool_with_and_channels(index);
+        if (and_pool >= 0) x = pool_before_threshold(node, graph_.nodes[and_pool], *in);
         std::vector<float> t(static_cast<std::size_t>(channels));
         const int producer = node.inputs[0];
         const std::int64_t n = dot_length(producer);
         for (int c = 0; c < channels; ++c) {
-          const std::int64_t threshold = a.thresholds[c];
+          // Beyond the values the input can take (P ∈ 0..N, y ∈ −N..N) every threshold acts
+          // alike, so clamp to keep 2T − N exact.
+          const std::int64_t threshold =
+              in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
+                  ? std::clamp<std::int64_t>(a.thresholds[c], -n - 1, n + 1)
+                  : a.thresholds[c];
           if (in->meaning == Meaning::Pixels01) {
             // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
             t[c] = static_cast<float>(threshold) / 255.0F;
           } else if (in->meaning == Meaning::Dot) {
             t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
+          } else if (in->meaning == Meaning::Integer) {
+            t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
           } else if (in->meaning == Meaning::Fixed) {
             t[c] = std::ldexp(static_cast<float>(threshold), -in->frac_bits);  // exact
           } else {
@@ -209,16 +220,25 @@ class Exporter {
           }
         }
         if (!a.negate.empty()) {
-          // NOT(v ≥ t) ⇔ v < t ⇔ −v > −t; on the integers v takes (spacing 2 for 2P − N),
-          // −v ≥ −t + 1 for Dot; pixels are refused.
-          if (in->meaning == Meaning::Pixels01) reject(node, "negated thresholds on pixels");
-          // The spacing of v: 2 for 2P − N... but ≥ on −v needs the next value above −t.
-          const float step = in->meaning == Meaning::Dot ? 1.0F : std::ldexp(1.0F, -in->frac_bits);
+          // NOT(v ≥ t) ⇔ v < t ⇔ −v ≥ −t + step, with step the spacing of the values v can take
+          // below t: 1 for integers y and for 2P − N (whose t = 2T − N has v's parity, so −v ≥
+          // −t + 1 ⇔ −v ≥ −t + 2), 2^−F for fixed point. Pixels p/255 are not evenly spaced:
+          // p < T ⇔ p ≤ T − 1 ⇔ −(p/255) ≥ −((T − 1)/255), both divisions the importer's own
+          // float32 p/255, strictly increasing on 0..255 (T − 1 clamped to −1..255: never, always).
+          const float step = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
+                                 ? 1.0F
+                                 : std::ldexp(1.0F, -in->frac_bits);
+          for (int c = 0; c < channels && in->meaning == Meaning::Pixels01; ++c) {
+            if (a.negate[c] == 0) continue;
+            // Negated below: −1 → +1 (−p/255 ≥ 1 never), 255 → −1 (always).
+            const std::int64_t below = std::clamp<std::int64_t>(a.thresholds[c], 0, 256) - 1;
+            t[c] = below < 0 ? -1.0F : static_cast<float>(below) / 255.0F;
+          }
           std::vector<float> sign(static_cast<std::size_t>(channels), 1.0F);
           for (int c = 0; c < channels; ++c) {
             if (a.negate[c] != 0) {
               sign[c] = -1.0F;
-              t[c] = -t[c] + step;
+              t[c] = in->meaning == Meaning::Pixels01 ? -t[c] : -t[c] + step;
             }
           }
           const std::string k =
@@ -236,6 +256,11 @@ class Exporter {
         out = *in;
         out.name = node.name;
         out.meaning = Meaning::Bipolar;
+        if (and_pool >= 0) {
+          // The pool is done: its output is this MultiThreshold's.
+          out.chw = pooled_chw(graph_.nodes[and_pool]);
+          tensors_[and_pool] = out;
+        }
         break;
       }
       case Op::Dense: {
@@ -268,11 +293,20 @@ class Exporter {
         if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
           reject(node, "a convolution on non-binary input");
         }
-        if (a.pad != 0 && in->meaning == Meaning::Fixed && a.pad_value != 0) {
-          reject(node, "padding with raw value {}", a.pad_value);
-        }
-        if (a.pad != 0 && in->meaning == Meaning::Bipolar) {
-          reject(node, "padding {} with value {}", a.pad, a.pad_value);
+        // ONNX's Conv pads with 0: right for zero padding and for raw value 0 of fixed point.
+        // Any other border (−1/+1 on bits, another raw value) is an explicit Pad before it.
+        const bool conv_pads =
+            a.zero_padded() || (in->meaning == Meaning::Fixed && a.pad_value == 0);
+        std::string conv_in = in->name;
+        if (a.pad > 0 && !conv_pads) {
+          const float value = in->meaning == Meaning::Bipolar
+                                  ? (a.pad_value != 0 ? 1.0F : -1.0F)
+                                  : std::ldexp(static_cast<float>(a.pad_value), -in->frac_bits);
+          const std::string pads = add_int_initializer(node.name + ".pads", {8},
+                                                       {0, 0, a.pad, a.pad, 0, 0, a.pad, a.pad});
+          const std::string constant = add_initializer(node.name + ".pad_value", {}, {value});
+          add_node("Pad", node.name + ".pad", {in->name, pads, constant});
+          conv_in = node.name + ".pad";
         }
         const int rows = a.weights.rows(), c = in->chw[0], k = a.kernel;
         std::vector<float> values(static_cast<std::size_t>(rows) * c * k * k);
@@ -287,35 +321,45 @@ class Exporter {
           }
         }
         const std::string weights = binary_weights(node, {rows, c, k, k}, values);
-        onnx::NodeProto* conv = add_node("Conv", node.name, {in->name, weights});
+        onnx::NodeProto* conv = add_node("Conv", node.name, {conv_in, weights});
         set_ints(conv, "kernel_shape", {k, k});
         set_ints(conv, "strides", {a.stride, a.stride});
-        set_ints(conv, "pads", {a.pad, a.pad, a.pad, a.pad});
+        const std::int64_t p = conv_pads ? a.pad : 0;
+        set_ints(conv, "pads", {p, p, p, p});
         out.name = node.name;
-        out.meaning = in->meaning == Meaning::Fixed ? Meaning::Fixed : Meaning::Dot;
+        out.meaning = in->meaning == Meaning::Fixed
+                          ? Meaning::Fixed
+                          : (a.zero_padded() ? Meaning::Integer : Meaning::Dot);
         out.frac_bits = in->frac_bits;
         out.chw = {rows, node.type.shape[0], node.type.shape[1]};
         break;
       }
       case Op::MaxPool: {
         const auto& a = node.as<MaxPoolAttrs>();
-        if (!a.min_channels.empty()) reject(node, "min (AND) channels");
+        if (!tensors_[index].name.empty()) return;  // exported with its threshold
+        if (!a.min_channels.empty()) {
+          reject(node, "min (AND) channels on a tensor that is not a threshold's only output");
+        }
         onnx::NodeProto* pool = add_node("MaxPool", node.name, {in->name});
         set_ints(pool, "kernel_shape", {a.kernel, a.kernel});
         set_ints(pool, "strides", {a.stride, a.stride});
         out = *in;
         out.name = node.name;
-        out.chw = {node.type.shape[2], node.type.shape[0], node.type.shape[1]};
+        out.chw = pooled_chw(node);
         break;
       }
       case Op::LabelSelect: {
         const auto& a = node.as<LabelSelectAttrs>();
-        if (in->meaning != Meaning::Dot) reject(node, "scores that are not a layer's dot products");
+        if (in->meaning != Meaning::Dot && in->meaning != Meaning::Integer) {
+          reject(node, "scores that are not a layer's dot products");
+        }
         std::string scores = in->name;
         if (!a.bias.empty()) {
-          // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float).
+          // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float);
+          // scores y that are the integers themselves shift by b.
+          const std::int64_t scale = in->meaning == Meaning::Dot ? 2 : 1;
           std::vector<float> shift;
-          for (std::int64_t b : a.bias) shift.push_back(static_cast<float>(2 * b));
+          for (std::int64_t b : a.bias) shift.push_back(static_cast<float>(scale * b));
           const std::string k =
               add_initializer("label.bias", {static_cast<std::int64_t>(shift.size())}, shift);
           add_node("Add", "scores", {scores, k});
@@ -337,6 +381,57 @@ class Exporter {
       default: reject(node, "this op has no QONNX form in bnnc yet");
     }
     tensors_[index] = out;
+  }
+
+  static Shape pooled_chw(const Node& pool) {
+    return {pool.type.shape[2], pool.type.shape[0], pool.type.shape[1]};
+  }
+
+  // The max-pool with AND channels that is threshold `index`'s only reader, or -1.
+  int pool_with_and_channels(int index) const {
+    const std::vector<int> consumers = graph_.consumers(index);
+    if (consumers.size() != 1) return -1;
+    const Node& pool = graph_.nodes[consumers[0]];
+    if (pool.op() != Op::MaxPool || pool.as<MaxPoolAttrs>().min_channels.empty()) return -1;
+    return consumers[0];
+  }
+
+  // ONNX has no min-pool, so a pool with AND channels goes before the threshold, on its integer
+  // input x. With b(x) = (x ≥ T) XOR neg monotone, the AND of the bits over a window is b(min x)
+  // where b is non-decreasing (neg = 0) and b(max x) where it is non-increasing (neg = 1), and
+  // the OR the other way round. So channel c pools x with min exactly when AND[c] XOR neg[c], and
+  // min x = −max(−x): x → Mul(s) → MaxPool → Mul(s) with s[c] = −1 there, +1 elsewhere (negation
+  // is exact in float). Returns the pooled x.
+  std::string pool_before_threshold(const Node& threshold, const Node& pool, const Tensor& in) {
+    const auto& a = threshold.as<ThresholdAttrs>();
+    const auto& p = pool.as<MaxPoolAttrs>();
+    if (in.chw.size() != 3) reject(pool, "a pool of a vector");
+    const int channels = threshold.type.channels();
+    std::vector<float> s(static_cast<std::size_t>(channels), 1.0F);
+    bool any_min = false;
+    for (int c = 0; c < channels; ++c) {
+      const bool negate = !a.negate.empty() && a.negate[c] != 0;
+      if ((p.min_channels[c] != 0) != negate) {
+        s[c] = -1.0F;
+        any_min = true;
+      }
+    }
+    std::string x = in.name;
+    std::string k;
+    if (any_min) {
+      k = add_initializer(pool.name + ".min", channel_dims(in, channels), s);
+      add_node("Mul", pool.name + ".negate", {x, k});
+      x = pool.name + ".negate";
+    }
+    onnx::NodeProto* maxpool = add_node("MaxPool", pool.name, {x});
+    set_ints(maxpool, "kernel_shape", {p.kernel, p.kernel});
+    set_ints(maxpool, "strides", {p.stride, p.stride});
+    x = pool.name;
+    if (any_min) {
+      add_node("Mul", pool.name + ".restore", {x, k});
+      x = pool.name + ".restore";
+    }
+    return x;
   }
 
   std::vector<std::int64_t> channel_dims(const Tensor& t, int channels) {

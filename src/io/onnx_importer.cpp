@@ -32,12 +32,25 @@ struct Value {
   // (node); the flatten becomes a bnnc reshape plus a column permutation at the MatMul.
   Shape chw;
   bool is_label = false;
+  // Non-zero: an ONNX Pad of `pad` pixels on every side that only a Conv may read; `dims` are the
+  // padded ones, `node` the unpadded tensor, and the Conv takes the border as its own padding.
+  int pad = 0;
+  PadMode pad_mode = PadMode::Value;
+  std::int64_t pad_value = 0;
 };
 
 std::int64_t product(const std::vector<std::int64_t>& dims) {
   std::int64_t p = 1;
   for (std::int64_t d : dims) p *= d;
   return p;
+}
+
+// A constant's value as an integer (shape arithmetic), saturated far from overflow: ONNX writes
+// "to the end" as INT64_MAX, which a double rounds up past it. NaN is 0.
+std::int64_t to_index(double v) {
+  constexpr double kLimit = 4611686018427387904.0;  // 2^62
+  if (!(v == v)) return 0;
+  return static_cast<std::int64_t>(std::clamp(v, -kLimit, kLimit));
 }
 
 Shape squeezed(const Shape& dims) {
@@ -110,11 +123,17 @@ class Importer {
     if (!v.is_constant) reject(node, "input {} ('{}') must be a constant", i, node.input(i));
     return v.constant;
   }
-  const Value& runtime_input(const onnx::NodeProto& node, int i) {
+  const Value& runtime_input(const onnx::NodeProto& node, int i, bool padded_ok = false) {
     const Value& v = input(node, i);
     if (v.is_constant || v.is_label) {
       reject(node, "input {} ('{}') must be a tensor computed from the network's input", i,
              node.input(i));
+    }
+    if (v.pad > 0 && !padded_ok) {
+      reject(node,
+             "input {} ('{}') is the output of a Pad, which bnnc supports only right before "
+             "a Conv",
+             i, node.input(i));
     }
     return v;
   }
@@ -275,8 +294,8 @@ class Importer {
     if (w.dims.size() != 2) reject(node, "weights must be a matrix");
     const std::int64_t k = transposed ? w.dims[1] : w.dims[0];
     const std::int64_t m = transposed ? w.dims[0] : w.dims[1];
-    const Shape in = squeezed(x.dims);
-    if (in.size() != 1 || in[0] != k) {
+    const Shape in = squeezed(x.dims);  // [] for a vector of one element
+    if (in.size() > 1 || (in.empty() ? 1 : in[0]) != k) {
       reject(node, "input [{}] does not match weights of {} rows", fmt::join(x.dims, ","), k);
     }
     const float scale = weight_scale(node, w);
@@ -320,19 +339,26 @@ class Importer {
     const std::vector<std::int64_t> pads = onnx_ints_attribute(node, "pads");
     const std::int64_t stride = strides.empty() ? 1 : strides[0];
     for (std::int64_t s : strides) {
-      if (s != stride || s < 1 || s > kh) reject(node, "strides must be equal, 1..kernel");
+      if (s != stride || s < 1 || s > kMaxDim) reject(node, "strides must be equal and positive");
     }
-    const std::int64_t pad = pads.empty() ? 0 : pads[0];
+    std::int64_t pad = pads.empty() ? 0 : pads[0];
     for (std::int64_t p : pads) {
-      if (p != pad || p < 0 || p >= kh) reject(node, "pads must be equal on every side, < kernel");
+      if (p != pad || p < 0 || p > kMaxDim) reject(node, "pads must be equal on every side");
     }
     if (onnx_string_attribute(node, "auto_pad", "NOTSET") != "NOTSET") {
       reject(node, "auto_pad is not supported (give pads)");
     }
-    if (pad > 0 && x.binary) {
-      reject(node,
-             "zero padding of ±1 activations is not supported yet (a 1-bit datapath pads with "
-             "−1 or +1)");
+    // ONNX pads with 0. On raw pixels or fixed point that is the raw value 0; ±1 activations
+    // cannot hold it, so their convolution becomes a zero-padded one (ir/op.h, PadMode::Zero:
+    // the padded synapses add nothing), exact in every engine. A Pad node before the Conv gives
+    // the border its constant instead (−1/+1 stay on the plain 1-bit path).
+    PadMode pad_mode = pad > 0 && x.binary ? PadMode::Zero : PadMode::Value;
+    std::int64_t pad_value = 0;
+    if (x.pad > 0) {
+      if (pad > 0) reject(node, "a Pad before a padded Conv is not supported");
+      pad = x.pad;
+      pad_mode = x.pad_mode;
+      pad_value = x.pad_value;
     }
     const float scale = weight_scale(node, w);
     BinaryMatrix bits(static_cast<int>(m), static_cast<int>(kh * kw * c));
@@ -351,11 +377,14 @@ class Importer {
     attrs.kernel = static_cast<int>(kh);
     attrs.stride = static_cast<int>(stride);
     attrs.pad = static_cast<int>(pad);
-    attrs.pad_value = 0;  // raw input only: pixel 0 is the value 0 ONNX pads with
+    attrs.pad_value = pad_value;
+    attrs.pad_mode = pad_mode;
     Value out;
     out.node = graph_.add(node_name(node), std::move(attrs), {x.node});
-    const int size = static_cast<int>((x.dims[1] + 2 * pad - kh) / stride + 1);
-    const int width = static_cast<int>((x.dims[2] + 2 * pad - kw) / stride + 1);
+    // x.dims of a Pad's output already hold its border.
+    const std::int64_t border = x.pad > 0 ? 0 : pad;
+    const int size = static_cast<int>((x.dims[1] + 2 * border - kh) / stride + 1);
+    const int width = static_cast<int>((x.dims[2] + 2 * border - kw) / stride + 1);
     if (size < 1 || width < 1) reject(node, "kernel does not fit the input");
     out.dims = {static_cast<int>(m), size, width};
     std::vector<float> bias;
@@ -397,6 +426,59 @@ class Importer {
       return out;
     }
     reject(node, "table entries are not fixed-point numbers of at most 16 fraction bits");
+  }
+
+  // A constant Pad of H and W alike, kept pending for the Conv that must read it: the border
+  // becomes that Conv's padding with the constant as its pad value (±1 on bits: the 1-bit
+  // datapath; 0 on bits: zero padding; raw pixels or fixed point: the raw value).
+  Value pad(const onnx::NodeProto& node, const Value& x) {
+    if (x.dims.size() != 3 || !x.chw.empty()) reject(node, "input must be [N,C,H,W]");
+    if (onnx_string_attribute(node, "mode", "constant") != "constant") {
+      reject(node, "only constant padding is supported");
+    }
+    std::vector<std::int64_t> pads;
+    double constant = onnx_float_attribute(node, "value", 0.0F);  // opset < 11
+    if (node.input_size() > 1 && !node.input(1).empty()) {
+      for (double v : constant_input(node, 1).values) pads.push_back(to_index(v));
+      if (node.input_size() > 2 && !node.input(2).empty()) {
+        const OnnxConstant& c = constant_input(node, 2);
+        if (c.values.size() != 1) reject(node, "constant_value must be one value");
+        constant = c.values[0];
+      }
+    } else {
+      pads = onnx_ints_attribute(node, "pads");
+    }
+    // [N, C, H, W] begins, then ends: only H and W, all alike.
+    if (pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 ||
+        pads[2] < 1 || pads[2] > kMaxDim || pads[3] != pads[2] || pads[6] != pads[2] ||
+        pads[7] != pads[2]) {
+      reject(node, "only pads of H and W, equal on every side, are supported");
+    }
+    Value out = x;
+    out.pad = static_cast<int>(pads[2]);
+    out.dims = {x.dims[0], x.dims[1] + 2 * out.pad, x.dims[2] + 2 * out.pad};
+    if (x.binary && (constant == 1.0 || constant == -1.0)) {
+      out.pad_value = constant > 0 ? 1 : 0;  // bit 1 = +1, bit 0 = −1
+    } else if (x.binary && constant == 0.0) {
+      out.pad_mode = PadMode::Zero;
+    } else if (x.raw_input && constant >= 0 && constant <= 255 &&
+               constant == std::floor(constant)) {
+      out.pad_value = static_cast<std::int64_t>(constant);
+    } else if (x.fixed && graph_.nodes[x.node].op() == Op::Quantize) {
+      const int frac = graph_.nodes[x.node].as<QuantizeAttrs>().dtype.frac_bits;
+      const double raw = std::ldexp(constant, frac);
+      if (raw != std::floor(raw) || std::fabs(raw) > 32767) {
+        reject(node, "constant {} is not a fixed-point value with {} fraction bits", constant,
+               frac);
+      }
+      out.pad_value = static_cast<std::int64_t>(raw);
+    } else {
+      reject(node,
+             "constant {}: bnnc pads ±1 activations with -1, 0 or +1, and raw pixels or "
+             "fixed-point values with a value of their type",
+             constant);
+    }
+    return out;
   }
 
   Value maxpool(const onnx::NodeProto& node, const Value& x) {
@@ -526,7 +608,7 @@ class Importer {
     std::vector<std::int64_t> to;
     std::int64_t known = 1, unknown = -1;
     for (std::size_t i = 0; i < shape.values.size(); ++i) {
-      std::int64_t d = static_cast<std::int64_t>(shape.values[i]);
+      std::int64_t d = to_index(shape.values[i]);
       if (d == 0 && i < full.size()) d = full[i];
       if (d == -1) {
         if (unknown >= 0) reject(node, "more than one -1 in the shape");
@@ -558,17 +640,25 @@ class Importer {
       const double x = a.values[a.values.size() == 1 ? 0 : i];
       const double y = b.values[b.values.size() == 1 ? 0 : i];
       if (out.integer) {
-        const auto p = static_cast<std::int64_t>(x), q = static_cast<std::int64_t>(y);
-        if (op == "Add")
-          out.values[i] = static_cast<double>(p + q);
-        else if (op == "Sub")
-          out.values[i] = static_cast<double>(p - q);
-        else if (op == "Mul")
-          out.values[i] = static_cast<double>(p * q);
-        else if (op == "Div")
-          out.values[i] = q == 0 ? 0.0 : static_cast<double>(p / q);
-        else
+        // Shape arithmetic: exact int64, refused where it would overflow (|p|, |q| ≤ 2^62
+        // after to_index, so p / q cannot).
+        const std::int64_t p = to_index(x), q = to_index(y);
+        std::int64_t r = 0;
+        bool overflow = false;
+        if (op == "Add") {
+          overflow = __builtin_add_overflow(p, q, &r);
+        } else if (op == "Sub") {
+          overflow = __builtin_sub_overflow(p, q, &r);
+        } else if (op == "Mul") {
+          overflow = __builtin_mul_overflow(p, q, &r);
+        } else if (op == "Div") {
+          r = q == 0 ? 0 : p / q;
+        } else {
           out.values[i] = std::pow(x, y);
+          continue;
+        }
+        if (overflow) reject(node, "integer overflow: {} {} {}", p, op, q);
+        out.values[i] = static_cast<double>(r);
         continue;
       }
       const auto p = static_cast<float>(x), q = static_cast<float>(y);
@@ -584,6 +674,99 @@ class Importer {
       else
         r = std::pow(p, q);
       out.values[i] = r;
+    }
+    return out;
+  }
+
+  // A tensor of the given shape filled with the `value` attribute (one element, default 0.0).
+  OnnxConstant constant_of_shape(const onnx::NodeProto& node, const OnnxConstant& shape) {
+    OnnxConstant out;
+    if (shape.dims.size() > 1) reject(node, "the shape must be a 1-D tensor");
+    std::int64_t count = 1;
+    for (double d : shape.values) {
+      const std::int64_t dim = to_index(d);
+      if (dim < 0 || (dim > 0 && count > kMaxDim / dim)) {
+        reject(node, "shape entry {} out of range", d);
+      }
+      count *= dim;
+      out.dims.push_back(dim);
+    }
+    double value = 0.0;
+    if (const onnx::AttributeProto* a = onnx_find_attribute(node, "value"); a != nullptr) {
+      if (!a->has_t()) reject(node, "value must be a tensor");
+      const OnnxConstant v =
+          decode_onnx_tensor(a->t(), fmt::format("{}: node '{}'", where_, node_name(node)));
+      if (v.values.size() != 1) reject(node, "value must hold one element");
+      value = v.values[0];
+      out.integer = v.integer;
+    }
+    out.values.assign(static_cast<std::size_t>(count), value);
+    return out;
+  }
+
+  // Slice of a constant (ONNX opset 10+: starts, ends, axes, steps as inputs), e.g. the pads a
+  // torch.onnx export computes for F.pad.
+  OnnxConstant slice(const onnx::NodeProto& node) {
+    const OnnxConstant& data = constant_input(node, 0);
+    const auto ints = [&](int i) {
+      std::vector<std::int64_t> v;
+      if (i < node.input_size() && !node.input(i).empty()) {
+        for (double x : constant_input(node, i).values) v.push_back(to_index(x));
+      }
+      return v;
+    };
+    const std::vector<std::int64_t> starts = ints(1), ends = ints(2);
+    std::vector<std::int64_t> axes = ints(3), steps = ints(4);
+    const auto rank = static_cast<std::int64_t>(data.dims.size());
+    if (axes.empty()) {
+      for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    }
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size()) {
+      reject(node, "starts, ends, axes and steps must have one entry each");
+    }
+    // Per axis: the first index, the step and the count kept.
+    std::vector<std::int64_t> first(data.dims.size(), 0), step(data.dims.size(), 1);
+    std::vector<std::int64_t> out_dims = data.dims;
+    std::vector<bool> seen(data.dims.size(), false);
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+      std::int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+      if (axis < 0 || axis >= rank || seen[axis]) reject(node, "bad axis {}", axes[i]);
+      seen[axis] = true;
+      const std::int64_t dim = data.dims[axis], st = steps[i];
+      if (st == 0) reject(node, "a step of 0");
+      std::int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
+      std::int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+      if (st > 0) {
+        b = std::clamp<std::int64_t>(b, 0, dim);
+        e = std::clamp<std::int64_t>(e, 0, dim);
+        out_dims[axis] = e > b ? (e - b + st - 1) / st : 0;
+      } else {
+        b = std::clamp<std::int64_t>(b, 0, dim - 1);
+        e = std::clamp<std::int64_t>(e, -1, dim - 1);
+        out_dims[axis] = b > e ? (b - e - st - 1) / -st : 0;
+      }
+      first[axis] = b;
+      step[axis] = st;
+    }
+    OnnxConstant out;
+    out.integer = data.integer;
+    out.dims = out_dims;
+    if (product(out_dims) == 0) return out;
+    std::vector<std::int64_t> strides(data.dims.size(), 1);
+    for (std::size_t i = data.dims.size(); i-- > 1;) strides[i - 1] = strides[i] * data.dims[i];
+    std::vector<std::int64_t> index(data.dims.size(), 0);
+    for (std::int64_t n = 0; n < product(out_dims); ++n) {
+      std::int64_t source = 0;
+      for (std::size_t a = 0; a < index.size(); ++a) {
+        source += (first[a] + index[a] * step[a]) * strides[a];
+      }
+      out.values.push_back(data.values[static_cast<std::size_t>(source)]);
+      for (std::size_t a = index.size(); a-- > 0;) {
+        if (++index[a] < out_dims[a]) break;
+        index[a] = 0;
+      }
     }
     return out;
   }
@@ -659,7 +842,7 @@ class Importer {
       c.integer = data.integer;
       c.dims = indices.dims;
       for (double i : indices.values) {
-        auto k = static_cast<std::int64_t>(i);
+        std::int64_t k = to_index(i);
         if (k < 0) k += data.elements();
         if (k < 0 || k >= data.elements()) reject(node, "index {} out of range", i);
         c.values.push_back(data.values[k]);
@@ -687,6 +870,12 @@ class Importer {
       reject(node, "gathers from activations are not supported");
     } else if (standard && op == "Gather" && !input(node, 1).is_constant) {
       set_output(node, quantize(node, constant_input(node, 0), runtime_input(node, 1)));
+    } else if (standard && op == "ConstantOfShape" && all_constant()) {
+      set_constant(node, constant_of_shape(node, constant_input(node, 0)));
+    } else if (standard && op == "Slice" && all_constant()) {
+      set_constant(node, slice(node));
+    } else if (standard && op == "Slice") {
+      reject(node, "slices of activations are not supported");
     } else if (standard && op == "Cast" && all_constant()) {
       OnnxConstant c = constant_input(node, 0);
       const std::int64_t to = onnx_int_attribute(node, "to", onnx::TensorProto::FLOAT);
@@ -698,7 +887,7 @@ class Importer {
       std::vector<std::int64_t> from_input;
       if (node.input_size() > 1 && !node.input(1).empty()) {
         for (double a : constant_input(node, 1).values) {
-          from_input.push_back(static_cast<std::int64_t>(a));
+          from_input.push_back(to_index(a));
         }
       }
       const std::vector<std::int64_t> axes = with_axes(node, from_input);
@@ -839,7 +1028,9 @@ class Importer {
       }
       set_output(node, out);
     } else if (standard && op == "Conv") {
-      set_output(node, conv(node, runtime_input(node, 0)));
+      set_output(node, conv(node, runtime_input(node, 0, true)));
+    } else if (standard && op == "Pad") {
+      set_output(node, pad(node, runtime_input(node, 0)));
     } else if (standard && op == "MaxPool") {
       set_output(node, maxpool(node, runtime_input(node, 0)));
     } else if (standard && op == "BatchNormalization") {
@@ -877,7 +1068,7 @@ class Importer {
       if (node.output_size() > 1) set_output(node, label, 1);
     } else {
       reject(node, "unknown op (bnnc imports {})",
-             "BipolarQuant, MultiThreshold, MatMul, Gemm, Conv, BatchNormalization, Add, Sub, "
+             "BipolarQuant, MultiThreshold, MatMul, Gemm, Conv, Pad, BatchNormalization, Add, Sub, "
              "Mul, Div, Sign, MaxPool, Reshape, Flatten, Transpose, TopK, Identity and "
              "constant shape arithmetic");
     }

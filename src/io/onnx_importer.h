@@ -9,6 +9,10 @@
 //    float32 division in front of it.
 //  - Sign(0): ONNX says 0, bnnc says +1 (the STE convention, and BipolarQuant's x ≥ 0 → +1).
 //    A Sign is imported with bnnc's meaning.
+//  - Padding: a Conv's pads are zeros: raw value 0 on pixels and fixed point, and on ±1
+//    activations a zero-padded conv (ir/op.h PadMode::Zero), exact in every engine that runs it.
+//    A constant Pad right before a Conv gives the border its constant (−1/+1 on ±1 activations:
+//    the 1-bit datapath; 0: zero padding; pixels and fixed point: the raw value).
 //  - Mul/Add/Sub/Div by scalar or per-channel constants become affine ops that the streamliner
 //    absorbs into thresholds or drops before the label-select; what cannot become integer-only
 //    is refused naming the first node that blocks.

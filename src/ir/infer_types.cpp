@@ -111,13 +111,29 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       }
       if (a.weights.rows() <= 0) reject(node, "weights must have at least one row");
       const auto [lo, hi] = raw_range(x->dtype);
+      if (a.pad_mode != PadMode::Value && a.pad_mode != PadMode::Zero) {
+        reject(node, "unknown pad mode {}", static_cast<int>(a.pad_mode));
+      }
+      if (a.zero_padded() && !x->dtype.is_bit()) {
+        reject(node,
+               "pad mode zero is for bit input (pad value 0 of {} already means zero): use pad "
+               "mode value",
+               to_string(x->dtype));
+      }
+      if (a.zero_padded() && a.pad_value != 0) {
+        reject(node, "pad mode zero takes no pad value: pad_value {} must be 0", a.pad_value);
+      }
       if (a.pad > 0 && (a.pad_value < lo || a.pad_value > hi)) {
         reject(node, "pad value {} does not fit the input type {}", a.pad_value,
                to_string(x->dtype));
       }
       const int oh = (h - a.kernel) / a.stride + 1;
       const int ow = (w - a.kernel) / a.stride + 1;
-      return {accumulator_type(x->dtype, a.weights.cols()), {oh, ow, a.weights.rows()}};
+      // Zero padding: the signed dot product y over the valid synapses, −N..N (op.h).
+      const long long n = a.weights.cols();
+      const DType out =
+          a.zero_padded() ? DType::sint(int_bits_for(-n, n)) : accumulator_type(x->dtype, n);
+      return {out, {oh, ow, a.weights.rows()}};
     }
     case Op::BatchNorm: {
       const auto& a = node.as<BatchNormAttrs>();

@@ -1,6 +1,7 @@
 #include "ir/op.h"
 
 #include <array>
+#include <iterator>
 
 namespace bnnc {
 
@@ -37,7 +38,13 @@ static_assert(
     std::is_same_v<std::variant_alternative_t<static_cast<int>(Op::Conv2d), OpAttrs>, Conv2dAttrs>,
     "OpAttrs order must follow enum Op");
 
+constexpr const char* kPadModeNames[] = {"value", "zero"};
+static_assert(std::size(kPadModeNames) == static_cast<std::size_t>(PadMode::Count),
+              "kPadModeNames must list every PadMode");
+
 }  // namespace
+
+const char* pad_mode_name(PadMode mode) { return kPadModeNames[static_cast<std::size_t>(mode)]; }
 
 const char* op_name(Op op) { return kOpInfo[static_cast<std::size_t>(op)].name; }
 int op_arity(Op op) { return kOpInfo[static_cast<std::size_t>(op)].arity; }

@@ -42,15 +42,34 @@ struct DenseAttrs {
   BinaryMatrix weights;
 };
 
-// Binary-weight 2-D convolution on an HWC input, weights MH × (K·K·C) in (ky, kx, c) order.
-// Border padding of `pad` pixels holding pad_value (a raw value of the input's type: for bit
-// input 1 = +1 or 0 = −1, FINN-R's 1-bit-datapath padding). Computes as DenseAttrs per window.
+// How a convolution fills the border of `pad` pixels around its input.
+//   Value: every border pixel holds pad_value in every channel, a raw value of the input's type
+//     (for bit input 1 = +1 or 0 = −1: FINN-R's 1-bit-datapath padding; for fixed point the raw
+//     integer). Every window has all K·K·C synapses, and the output means what it means without
+//     padding (a popcount P over N = K·K·C bits).
+//   Zero: the border holds the value 0, which a ±1 tensor cannot hold (PyTorch's and ONNX's
+//     padding). Only for bit input (for integer input, Value with pad_value 0 is the same thing).
+//     A padded synapse contributes nothing, so a window at the border has fewer synapses than N
+//     and a popcount would not say what the output is; the output is instead the signed dot
+//     product over the valid synapses V(oy, ox) of the window:
+//         y = Σ_{s ∈ V} x_s·w_s ∈ [−|V|, |V|]   (x, w = ±1; y ≡ |V| mod 2)
+//     an intN of the golden model, whose real value is y itself (scale 1, offset 0).
+//     In the interior |V| = N and y = 2P − N; at the border y may have the other parity than N,
+//     which is why it cannot be stored as a popcount P = (y + N)/2.
+enum class PadMode { Value, Zero, Count };
+
+// Binary-weight 2-D convolution on an HWC input, weights MH × (K·K·C) in (ky, kx, c) order,
+// border padding of `pad` pixels as pad_mode says. Computes as DenseAttrs per window, except for
+// PadMode::Zero (above).
 struct Conv2dAttrs {
   BinaryMatrix weights;
   int kernel = 3;
   int stride = 1;
   int pad = 0;
-  std::int64_t pad_value = 0;
+  std::int64_t pad_value = 0;  // PadMode::Value only
+  PadMode pad_mode = PadMode::Value;
+
+  bool zero_padded() const { return pad > 0 && pad_mode == PadMode::Zero; }
 };
 
 // Floating-point batch normalisation with an optional bias before it, per channel:
@@ -75,7 +94,9 @@ struct AffineAttrs {
 // Float → bit: +1 (bit 1) when in ≥ 0, else −1. sign(0) = +1 (the straight-through convention).
 struct SignAttrs {};
 
-// Integer → bit: per channel c, bit = (in ≥ thresholds[c]) XOR negate[c].
+// Integer → bit: per channel c, bit = (in ≥ thresholds[c]) XOR negate[c], on the raw integers of
+// its input: a popcount P, a fixed-point accumulator, pixels, or the signed dot product y of a
+// zero-padded convolution (PadMode::Zero: then y ≥ T, with the same T at every position).
 // thresholds holds one value per channel now; the layout [C][n] is ready for n > 1 (multi-bit
 // activations) later. negate is empty unless a channel's batch-norm scale was negative and its
 // producer's weight row could not be negated instead (e.g. a threshold on raw pixels).
@@ -134,6 +155,8 @@ enum class Op {
 const char* op_name(Op op);
 // "add", "mul", "div".
 const char* affine_kind_name(AffineKind kind);
+// "value", "zero".
+const char* pad_mode_name(PadMode mode);
 // Number of tensor inputs the op takes.
 int op_arity(Op op);
 inline Op op_of(const OpAttrs& attrs) { return static_cast<Op>(attrs.index()); }

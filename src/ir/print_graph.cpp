@@ -51,7 +51,11 @@ std::string attributes_text(const Node& node) {
     case Op::Conv2d: {
       const auto& a = node.as<Conv2dAttrs>();
       std::string text = fmt::format("kernel={} stride={} pad={}", a.kernel, a.stride, a.pad);
-      if (a.pad > 0) text += fmt::format(" pad_value={}", a.pad_value);
+      if (a.zero_padded()) {
+        text += " pad_mode=zero";
+      } else if (a.pad > 0) {
+        text += fmt::format(" pad_value={}", a.pad_value);
+      }
       return text + " weights=" + matrix_text(a.weights);
     }
     case Op::BatchNorm: {

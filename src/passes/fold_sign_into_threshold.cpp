@@ -29,6 +29,16 @@ namespace {
 //     feeds other layers too) the threshold carries negate[c] instead: bit = NOT(x ≥ T).
 //   - d = 0 (γ = 0): g is constant; the search gives T = lo (always +1) or hi + 1 (never).
 //
+// A zero-padded convolution on bits (ir/op.h, PadMode::Zero) yields y = Σ ±1 over the valid
+// synapses of each window, and the float reference computes that same y (its border holds 0.0,
+// adding ±0). So x = y, real(y) = y, and g is one step function of y at every position: the
+// threshold found on [−N, N] is exact everywhere although a border window has |V| < N synapses
+// and y ≡ |V| (mod 2) takes every other integer only — the search decides g at every integer,
+// attainable or not, and ties (BN(y) exactly 0) fall where the float chain puts them. Negating
+// row c negates each valid product, so x' = −y (not N − y: a padded synapse has nothing to flip).
+// The per-position correction that a pad-bit-0 popcount needs to give y is the CPU engine's
+// business (runtime/zero_pad_correction.h), not the IR's.
+//
 // A max-pool inside the chain moves after the threshold. The float graph takes the max of h(x)
 // (h = the part of the chain before the pool); since h is monotone, max h(x) = h(max x) when h is
 // non-decreasing and h(min x) otherwise. Then g(max x) = OR of the bits when g is
@@ -110,7 +120,10 @@ Graph fold_one(const Graph& graph, int sign) {
   }
   const bool negatable = (producer.op() == Op::Dense || producer.op() == Op::Conv2d) &&
                          graph.consumers(chain.producer).size() == 1;
-  const bool bit_input = negatable && graph.nodes[producer.inputs[0]].type.dtype.is_bit();
+  // A popcount (bits in, no zero padding) negates to N − x; accumulators and the signed y of a
+  // zero-padded conv negate to −x.
+  const bool popcount = negatable && graph.nodes[producer.inputs[0]].type.dtype.is_bit() &&
+                        !(producer.op() == Op::Conv2d && producer.as<Conv2dAttrs>().zero_padded());
 
   const int channels = graph.nodes[sign].type.channels();
   ThresholdAttrs threshold;
@@ -136,8 +149,8 @@ Graph fold_one(const Graph& graph, int sign) {
       t = first_firing(domain->lo, domain->hi, g);
     } else if (negatable) {
       // flip(x') maps the negated row's output back to the original x.
-      const std::int64_t n = bit_input ? domain->hi : 0;
-      const auto flip = [&](std::int64_t x) { return bit_input ? n - x : -x; };
+      const std::int64_t n = popcount ? domain->hi : 0;
+      const auto flip = [&](std::int64_t x) { return popcount ? n - x : -x; };
       t = first_firing(flip(domain->hi), flip(domain->lo),
                        [&](std::int64_t x) { return g(flip(x)); });
       negate_rows[c] = 1;

@@ -50,6 +50,9 @@ std::optional<IntegerDomain> integer_domain(const Graph& graph, int index) {
       if (!in) return std::nullopt;
       const BinaryMatrix& w =
           node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
+      if (node.op() == Op::Conv2d && node.as<Conv2dAttrs>().zero_padded()) {
+        return IntegerDomain{1.0, 0.0, -w.cols(), w.cols()};
+      }
       return accumulator_domain(graph.nodes[node.inputs[0]].type.dtype, *in, w.cols());
     }
     case Op::MaxPool:

@@ -8,6 +8,8 @@
 //   bits                  scale 2,      offset −1       (bit 1 = +1, bit 0 = −1)
 //   popcount over N bits  scale 2,      offset −N       (P matches → dot product 2P − N)
 //   accumulator of ±x     the scale of x, offset 0      (only when x's offset is 0)
+//   zero-padded conv      scale 1,      offset 0        (y = Σ ±1 over the valid synapses,
+//   on bits                                              in [−N, N]; ir/op.h PadMode::Zero)
 // The streamliner uses this to evaluate the float graph at every integer a layer can produce.
 #pragma once
 

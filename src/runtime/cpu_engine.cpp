@@ -363,6 +363,12 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
             step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         g.ldc = static_cast<std::size_t>(out.c);
         kernels_->binary_gemm(g);
+        if (step.zero_padded && step.fused) {
+          zero_pad_border_bits(step.zero_pad, g, kernels_->binary_gemm);
+        } else if (step.zero_padded) {
+          zero_pad_counts_to_dot(step.zero_pad, g.m, g.panel_begin * 8,
+                                 std::min(g.panel_end * 8, step.rows), g.out_counts, g.ldc);
+        }
         if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier(thread);
       }
       return;

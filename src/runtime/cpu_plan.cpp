@@ -83,6 +83,26 @@ void pack_binary_layer(Step& step, const BinaryMatrix& weights, int in_c, int ta
   }
 }
 
+// A zero-padded conv runs as one padded with bit 0; its border positions are corrected after
+// the kernel, and a fused threshold y ≥ T is P0 ≥ ⌈(T + N)/2⌉ in the interior
+// (zero_pad_correction.h derives both).
+void add_zero_padding(Step& step, const Node& node, const BufferSpec& in,
+                      const ThresholdAttrs* thr) {
+  const auto& a = node.as<Conv2dAttrs>();
+  const ConvGeometry geometry{
+      in.h, in.w, in.c, a.kernel, a.stride, a.pad, node.type.shape[0], node.type.shape[1]};
+  step.zero_padded = true;
+  step.pad_value = 0;
+  step.zero_pad = zero_pad_correction(a.weights, geometry);
+  if (thr == nullptr) return;
+  step.zero_pad.thresholds = thr->thresholds;
+  step.zero_pad.negate = thr->negate;
+  for (int r = 0; r < step.rows; ++r) {
+    step.dmax[r] =
+        mismatch_limit(zero_pad_interior_threshold(thr->thresholds[r], step.cols), step.cols);
+  }
+}
+
 // Σ s·x ≥ T ⇔ Σ s·a ≥ T + offset·Σ s, with a = x + offset (kernels.h). Column (ky, kx, c) is
 // byte kx·C + c of window row ky, which takes `groups` 4-byte groups.
 void pack_fixed_layer(Step& step, const BinaryMatrix& weights, int in_c,
@@ -290,6 +310,7 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
           step.kind = StepKind::BinaryLayer;
           pack_binary_layer(step, weights, in->c, taps, thr);
           if (!step.direct) conv_offsets(step, *in, node.type.shape, false);
+          if (conv && node.as<Conv2dAttrs>().zero_padded()) add_zero_padding(step, node, *in, thr);
         } else {
           step.kind = StepKind::FixedLayer;
           step.direct = false;

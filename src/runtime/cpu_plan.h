@@ -9,6 +9,7 @@
 
 #include "ir/graph.h"
 #include "runtime/kernels.h"
+#include "runtime/zero_pad_correction.h"
 
 namespace bnnc::runtime {
 
@@ -52,6 +53,10 @@ struct Step {
   // Fixed layer fed by a quantize of uint8 pixels that nothing else reads: the quantize runs
   // inside the layer's byte image, byte = byte_table[pixel] (= table[pixel] + offset).
   std::vector<std::uint8_t> byte_table;
+  // A zero-padded conv on bits: pad bit 0, then the border corrected (zero_pad_correction.h);
+  // dmax then holds the interior thresholds.
+  bool zero_padded = false;
+  ZeroPadCorrection zero_pad;
 
   // Threshold (standalone), Quantize, MaxPool, Label.
   std::vector<std::int64_t> thresholds;

@@ -37,7 +37,9 @@ void matvec(const BinaryMatrix& weights, const Values& window, float* out) {
 Values run_conv2d(const Conv2dAttrs& a, const FloatTensor& in, const TensorType& out_type) {
   const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
   const int channels = in.type.shape[2];
-  const auto pad_value = static_cast<float>(real_of(in.type.dtype, a.pad_value));
+  // Zero padding: the border holds 0, so its synapses add ±0 (op.h).
+  const auto pad_value =
+      a.zero_padded() ? 0.0F : static_cast<float>(real_of(in.type.dtype, a.pad_value));
   Values out(static_cast<std::size_t>(oh) * ow * rows);
   Values window(static_cast<std::size_t>(a.weights.cols()));
   for (int oy = 0; oy < oh; ++oy) {

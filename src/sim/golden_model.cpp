@@ -39,7 +39,34 @@ void binary_matvec(const BinaryMatrix& weights, const DType& in_type, const Valu
   }
 }
 
+// PadMode::Zero on bits (op.h): y = Σ over the window's synapses inside the image of +1 where
+// the input bit equals the weight bit and −1 where it differs; the padded synapses add nothing.
+Values run_conv2d_zero_padded(const Conv2dAttrs& a, const GoldenTensor& in,
+                              const TensorType& out_type) {
+  const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
+  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
+  Values out(static_cast<std::size_t>(oh) * ow * rows);
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      std::int64_t* y = &out[(static_cast<std::size_t>(oy) * ow + ox) * rows];
+      for (int ky = 0; ky < a.kernel; ++ky) {
+        for (int kx = 0; kx < a.kernel; ++kx) {
+          const int iy = oy * a.stride - a.pad + ky, ix = ox * a.stride - a.pad + kx;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          for (int c = 0; c < channels; ++c) {
+            const bool bit = at_or_pad(in, iy, ix, c, 0) != 0;
+            const int col = (ky * a.kernel + kx) * channels + c;
+            for (int r = 0; r < rows; ++r) y[r] += a.weights.get(r, col) == bit ? 1 : -1;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 Values run_conv2d(const Conv2dAttrs& a, const GoldenTensor& in, const TensorType& out_type) {
+  if (a.zero_padded()) return run_conv2d_zero_padded(a, in, out_type);
   const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
   const int channels = in.type.shape[2];
   Values out(static_cast<std::size_t>(oh) * ow * rows);

@@ -2,8 +2,9 @@
 // other engine (CPU engine, cycle simulator, Verilated RTL) is tested against.
 //
 // Values are raw integers: bits are 0/1 (bit 1 = +1), popcounts count XNOR matches, fixed-point
-// values are their raw integers. Floating-point ops (batchnorm, sign) are refused: streamline
-// the graph first.
+// values are their raw integers, a zero-padded convolution gives the signed dot product over its
+// valid synapses (ir/op.h, PadMode::Zero). Floating-point ops (batchnorm, sign) are refused:
+// streamline the graph first.
 #pragma once
 
 #include <cstdint>

@@ -132,6 +132,29 @@ TEST_F(CliErrors, FolderOrOnnxInsteadOfAModel) {
                      {onnx.string(), "ONNX model without a graph"});
 }
 
+// The dataflow compiler refuses zero-padded convolutions naming the layer (docs/dataflow.md);
+// the CPU engine and the golden model run them.
+TEST_F(CliErrors, CompileRefusesZeroPadding) {
+  Graph graph;
+  int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+  x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
+  x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, PadMode::Zero}, {x});
+  x = graph.add("flat", ReshapeAttrs{{32}}, {x});
+  graph.add("class", LabelSelectAttrs{}, {x});
+  infer_types(graph);
+  const std::filesystem::path model = dir_ / "zero_pad.bnnc";
+  save_model(graph, model.string());
+  expect_usage_error(
+      test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --out " +
+                     quoted(dir_ / "hw")),
+      {"layer 'conv' (conv2d): zero padding of bits is not supported by the dataflow compiler"});
+  for (const char* engine : {"golden", "cpu"}) {
+    const test::CommandResult eval = test::run_bnnc("eval " + quoted(model) + " --data " +
+                                                    quoted(images_) + " --engine " + engine);
+    EXPECT_EQ(eval.exit_code, 0) << engine << ": " << eval.err;
+  }
+}
+
 TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {
   const std::vector<std::uint8_t> good = read_bytes(model_);
   ASSERT_GT(good.size(), 8U);

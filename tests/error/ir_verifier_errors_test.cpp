@@ -38,6 +38,20 @@ TEST(IrVerifier, PadValueMustFitABit) {
               ThrowsMessage<Error>(HasSubstr("pad value 5 does not fit the input type bit")));
 }
 
+TEST(IrVerifier, ZeroPaddingIsForBitsWithoutAPadValue) {
+  Graph g = image_input();
+  g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 1, 1, PadMode::Zero}, {0});
+  EXPECT_THAT([&] { infer_types(g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv' (conv2d): pad mode zero takes no pad "
+                                             "value: pad_value 1 must be 0")));
+  Graph u;
+  u.add("in", InputAttrs{{6, 6, 4}, DType::uint(8)});
+  u.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 1, 0, PadMode::Zero}, {0});
+  EXPECT_THAT([&] { infer_types(u); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv' (conv2d): pad mode zero is for bit "
+                                             "input (pad value 0 of uint8 already means zero)")));
+}
+
 TEST(IrVerifier, ThresholdsOnePerChannel) {
   Graph g = image_input();
   g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 0, 0}, {0});

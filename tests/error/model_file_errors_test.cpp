@@ -123,7 +123,7 @@ TEST_F(ModelFileErrors, NewerVersionIsRefused) {
   bytes[8] = 7;
   write_bytes(bad_, bytes);
   EXPECT_EQ(load_error(bad_), bad_.string() +
-                                  ": model format version 7 is newer than this bnnc reads (1); "
+                                  ": model format version 7 is newer than this bnnc reads (2); "
                                   "use a newer bnnc");
   bytes[8] = 0;
   bytes[11] = 0x80;  // 2^31: still newer, not negative
@@ -132,6 +132,33 @@ TEST_F(ModelFileErrors, NewerVersionIsRefused) {
   bytes[11] = 0;
   write_bytes(bad_, bytes);
   EXPECT_THAT(load_error(bad_), HasSubstr("version 0 does not exist"));
+}
+
+// pad_mode is version 2's: a version-1 file may not hold it, a version-2 file only its values,
+// and only on bits.
+TEST_F(ModelFileErrors, PadModeBelongsToVersion2) {
+  ASSERT_EQ(bytes_[8], 1) << "a graph without zero padding is written as version 1";
+  write_with_header([](std::string& text) {
+    replace(text, "\"pad_value\":0,", "\"pad_value\":0,\"pad_mode\":\"zero\",");
+  });
+  EXPECT_EQ(load_error(bad_), bad_.string() +
+                                  ": layer 2 'conv': unknown key 'pad_mode' (not part of model "
+                                  "format version 1)");
+  bytes_[8] = 2;
+  EXPECT_THAT(load_with_header([](std::string& text) {
+                replace(text, "\"pad_value\":0,", "\"pad_value\":0,\"pad_mode\":\"mirror\",");
+              }),
+              HasSubstr("layer 2 'conv': unknown pad mode 'mirror' (value, zero)"));
+  EXPECT_THAT(load_with_header([](std::string& text) {
+                replace(text, "\"pad_value\":0,", "\"pad_value\":0,\"pad_mode\":7,");
+              }),
+              HasSubstr("key 'pad_mode' must be a string, not integer"));
+  // On the fixed-point input of this conv, pad mode zero is refused by the verifier.
+  EXPECT_THAT(load_with_header([](std::string& text) {
+                replace(text, "\"pad\":0,", "\"pad\":1,");
+                replace(text, "\"pad_value\":0,", "\"pad_value\":0,\"pad_mode\":\"zero\",");
+              }),
+              HasSubstr("layer 'conv' (conv2d): pad mode zero is for bit input"));
 }
 
 TEST_F(ModelFileErrors, EveryTruncationIsAnError) {

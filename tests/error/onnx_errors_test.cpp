@@ -1,7 +1,10 @@
 // Bad ONNX input must fail with one line naming the file and the node (name, op type, domain).
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
+#include <limits>
 
 #include <onnx/onnx_pb.h>
 
@@ -58,6 +61,219 @@ TEST(OnnxErrors, TruncatedAndMalformedProtobuf) {
     EXPECT_NE(message.find("net.onnx:"), std::string::npos) << message;
   }
   EXPECT_NE(error_of("\xff\xff\xff\xff garbage").find("malformed or truncated"), std::string::npos);
+}
+
+// x [1,1,4,4] → Sign → Pad(pads, constant, mode) → `after` (Conv with 2×1×3×3 weights, or any
+// other one-input op).
+std::string padded_model(const std::vector<std::int64_t>& pads, float constant,
+                         const std::string& mode, const std::string& after) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = model.mutable_graph();
+  onnx::ValueInfoProto* in = g->add_input();
+  in->set_name("x");
+  auto* shape = in->mutable_type()->mutable_tensor_type()->mutable_shape();
+  for (int d : {1, 1, 4, 4}) shape->add_dim()->set_dim_value(d);
+  onnx::TensorProto* p = g->add_initializer();
+  p->set_name("pads");
+  p->set_data_type(onnx::TensorProto::INT64);
+  p->add_dims(static_cast<std::int64_t>(pads.size()));
+  for (std::int64_t v : pads) p->add_int64_data(v);
+  onnx::TensorProto* c = g->add_initializer();
+  c->set_name("value");
+  c->set_data_type(onnx::TensorProto::FLOAT);
+  c->add_float_data(constant);
+  onnx::TensorProto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  for (int d : {2, 1, 3, 3}) w->add_dims(d);
+  for (int i = 0; i < 18; ++i) w->add_float_data(i % 3 == 0 ? 1.0F : -1.0F);
+  const auto add = [&](const std::string& op, std::vector<std::string> inputs,
+                       const std::string& out) {
+    onnx::NodeProto* n = g->add_node();
+    n->set_name(out);
+    n->set_op_type(op);
+    for (const std::string& i : inputs) n->add_input(i);
+    n->add_output(out);
+    return n;
+  };
+  add("Sign", {"x"}, "s");
+  onnx::NodeProto* pad = add("Pad", {"s", "pads", "value"}, "padded");
+  auto* m = pad->add_attribute();
+  m->set_name("mode");
+  m->set_type(onnx::AttributeProto::STRING);
+  m->set_s(mode);
+  onnx::NodeProto* last = add(after,
+                              after == "Conv" ? std::vector<std::string>{"padded", "w"}
+                                              : std::vector<std::string>{"padded"},
+                              "y");
+  if (after == "MaxPool") {
+    auto* k = last->add_attribute();
+    k->set_name("kernel_shape");
+    k->set_type(onnx::AttributeProto::INTS);
+    k->add_ints(2);
+    k->add_ints(2);
+  }
+  g->add_output()->set_name("y");
+  return model.SerializeAsString();
+}
+
+TEST(OnnxErrors, PadsAreForConvsOfKnownValues) {
+  const std::vector<std::int64_t> hw = {0, 0, 1, 1, 0, 0, 1, 1};
+  // The good cases import (a Conv's output is a graph output of scores only when flat, so the
+  // error then is about the output, past the Pad).
+  for (float constant : {-1.0F, 0.0F, 1.0F}) {
+    EXPECT_NE(error_of(padded_model(hw, constant, "constant", "Conv")).find("graph output 'y'"),
+              std::string::npos)
+        << constant;
+  }
+  EXPECT_NE(error_of(padded_model(hw, 0.5F, "constant", "Conv"))
+                .find("net.onnx: node 'padded' (Pad): constant 0.5: bnnc pads ±1 activations with "
+                      "-1, 0 or +1"),
+            std::string::npos);
+  EXPECT_NE(error_of(padded_model(hw, -1.0F, "reflect", "Conv"))
+                .find("node 'padded' (Pad): only constant padding is supported"),
+            std::string::npos);
+  EXPECT_NE(error_of(padded_model({0, 1, 1, 1, 0, 0, 1, 1}, -1.0F, "constant", "Conv"))
+                .find("node 'padded' (Pad): only pads of H and W, equal on every side"),
+            std::string::npos);
+  EXPECT_NE(error_of(padded_model({0, 0, 1, 1}, -1.0F, "constant", "Conv"))
+                .find("node 'padded' (Pad): only pads of H and W"),
+            std::string::npos);
+  EXPECT_NE(error_of(padded_model(hw, -1.0F, "constant", "MaxPool"))
+                .find("node 'y' (MaxPool): input 0 ('padded') is the output of a Pad, which bnnc "
+                      "supports only right before a Conv"),
+            std::string::npos);
+}
+
+// A graph over x [1,1,4,4] built node by node, for the shape-arithmetic cases below.
+class OnnxGraph {
+ public:
+  OnnxGraph() {
+    model_.set_ir_version(7);
+    model_.add_opset_import()->set_version(13);
+    onnx::ValueInfoProto* in = model_.mutable_graph()->add_input();
+    in->set_name("x");
+    auto* shape = in->mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int d : {1, 1, 4, 4}) shape->add_dim()->set_dim_value(d);
+    model_.mutable_graph()->add_output()->set_name("y");
+  }
+  void int64s(const std::string& name, const std::vector<std::int64_t>& values) {
+    onnx::TensorProto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (std::int64_t v : values) t->add_int64_data(v);
+  }
+  void floats(const std::string& name, const std::vector<float>& values) {
+    onnx::TensorProto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (float v : values) t->add_float_data(v);
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,
+                        const std::string& output) {
+    onnx::NodeProto* n = model_.mutable_graph()->add_node();
+    n->set_name(output);
+    n->set_op_type(op);
+    for (const std::string& i : inputs) n->add_input(i);
+    n->add_output(output);
+    return n;
+  }
+  std::string bytes() const { return model_.SerializeAsString(); }
+
+ private:
+  onnx::ModelProto model_;
+};
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+// Regressions: constants near the int64 limits once reached undefined behaviour (a double past
+// INT64_MAX cast to int64, signed overflow in folded shape arithmetic), which UBSan reports. Now
+// each is an error naming the node, or harmless.
+TEST(OnnxErrors, HugeShapeConstantsAreErrorsNotUndefinedBehaviour) {
+  {
+    OnnxGraph g;  // Reshape to [1, INT64_MAX] (as a double: 2^63, past INT64_MAX)
+    g.int64s("s", {1, kInt64Max});
+    g.node("Reshape", {"x", "s"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Reshape): shape entry"), std::string::npos)
+        << error_of(g.bytes());
+  }
+  for (const char* op : {"Add", "Mul", "Sub"}) {
+    OnnxGraph g;  // folded int64 arithmetic that overflows
+    g.int64s("a", {std::int64_t{1} << 62, 3});
+    g.int64s("b",
+             {op == std::string("Sub") ? -(std::int64_t{1} << 62) : (std::int64_t{1} << 62), 5});
+    g.node(op, {"a", "b"}, "c");
+    g.node("Reshape", {"x", "c"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find(fmt::format("node 'c' ({}): integer overflow", op)),
+              std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // INT64_MIN / −1
+    g.int64s("a", {std::numeric_limits<std::int64_t>::min(), 16});
+    g.int64s("b", {-1, 1});
+    g.node("Div", {"a", "b"}, "c");
+    g.node("Reshape", {"x", "c"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Reshape): shape entry"), std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // a float far past int64 cast to an integer shape
+    g.floats("a", {1e30F, 16.0F});
+    auto* cast = g.node("Cast", {"a"}, "c");
+    auto* to = cast->add_attribute();
+    to->set_name("to");
+    to->set_type(onnx::AttributeProto::INT);
+    to->set_i(onnx::TensorProto::INT64);
+    g.node("Reshape", {"x", "c"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Reshape): shape entry"), std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // Gather at index INT64_MAX
+    g.int64s("a", {1, 16});
+    g.int64s("i", {kInt64Max});
+    g.node("Gather", {"a", "i"}, "c");
+    EXPECT_NE(error_of(g.bytes()).find("node 'c' (Gather): index"), std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // Unsqueeze at axis INT64_MAX
+    g.int64s("ax", {kInt64Max});
+    g.node("Unsqueeze", {"x", "ax"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Unsqueeze): axis out of range"),
+              std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // Pad by INT64_MAX
+    g.int64s("p", {0, 0, kInt64Max, kInt64Max, 0, 0, kInt64Max, kInt64Max});
+    g.node("Pad", {"x", "p"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Pad): only pads of H and W"), std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    OnnxGraph g;  // Slice from −INT64_MAX to INT64_MAX: the whole tensor
+    g.int64s("a", {1, 16});
+    g.int64s("st", {-kInt64Max});
+    g.int64s("en", {kInt64Max});
+    g.node("Slice", {"a", "st", "en"}, "c");
+    g.node("Reshape", {"x", "c"}, "y");
+    const Graph graph = import_onnx_bytes(g.bytes(), "net.onnx");  // y: 16 scores
+    EXPECT_EQ(graph.nodes[graph.nodes.back().inputs[0]].type.elements(), 16);
+  }
+  {
+    OnnxGraph g;  // ConstantOfShape of INT64_MAX elements
+    g.int64s("s", {kInt64Max});
+    g.node("ConstantOfShape", {"s"}, "c");
+    EXPECT_NE(error_of(g.bytes()).find("node 'c' (ConstantOfShape): shape entry"),
+              std::string::npos)
+        << error_of(g.bytes());
+  }
 }
 
 TEST(OnnxErrors, MissingFileIsNamed) {

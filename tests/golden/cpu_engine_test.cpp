@@ -4,7 +4,9 @@
 // and on BNN-PYNQ's LFC and CNV over every external test image.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <utility>
 
@@ -15,6 +17,7 @@
 #include "passes/streamline.h"
 #include "random_network.h"
 #include "runtime/cpu_engine.h"
+#include "runtime/zero_pad_correction.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
 
@@ -359,6 +362,98 @@ TEST(CpuEngine, ConvPadModesAtWordBoundaries) {
       }
     }
   }
+}
+
+// The border corrections of a zero-padded conv from per-tap weight sums equal their definition
+// (runtime/zero_pad_correction.h) on random geometries, windows wholly outside included.
+TEST(CpuZeroPadding, CorrectionEqualsDefinition) {
+  std::mt19937_64 rng(base_seed() + 3);
+  for (int trial = 0; trial < 300; ++trial) {
+    runtime::ConvGeometry g;
+    g.in_h = 1 + static_cast<int>(rng() % 9);
+    g.in_w = 1 + static_cast<int>(rng() % 9);
+    g.in_c = 1 + static_cast<int>(rng() % 5);
+    g.kernel = 1 + static_cast<int>(rng() % 4);
+    g.stride = 1 + static_cast<int>(rng() % 2);
+    g.pad = 1 + static_cast<int>(rng() % 3);
+    if (g.in_h + 2 * g.pad < g.kernel || g.in_w + 2 * g.pad < g.kernel) continue;
+    g.out_h = (g.in_h + 2 * g.pad - g.kernel) / g.stride + 1;
+    g.out_w = (g.in_w + 2 * g.pad - g.kernel) / g.stride + 1;
+    const BinaryMatrix w =
+        random_matrix(rng, 1 + static_cast<int>(rng() % 12), g.kernel * g.kernel * g.in_c);
+    const runtime::ZeroPadCorrection fast = runtime::zero_pad_correction(w, g);
+    const runtime::ZeroPadCorrection ref = runtime::zero_pad_correction_ref(w, g);
+    const std::string where =
+        fmt::format("{}x{}x{} k={} s={} p={}", g.in_h, g.in_w, g.in_c, g.kernel, g.stride, g.pad);
+    EXPECT_EQ(fast.positions, ref.positions) << where;
+    EXPECT_EQ(fast.table, ref.table) << where;
+    EXPECT_FALSE(fast.positions.empty()) << where;  // pad > 0: the first window is at the border
+  }
+}
+
+TEST(CpuZeroPadding, InteriorThresholdIsCeilOfHalf) {
+  // y = 2·P0 − N ≥ T ⇔ P0 ≥ ⌈(T + N)/2⌉, checked on every P0 for thresholds past both ends.
+  for (int n : {1, 2, 9, 64}) {
+    for (std::int64_t t = -n - 4; t <= n + 4; ++t) {
+      const std::int64_t tp = runtime::zero_pad_interior_threshold(t, n);
+      for (int p0 = 0; p0 <= n; ++p0) EXPECT_EQ(2 * p0 - n >= t, p0 >= tp) << n << " " << t;
+    }
+  }
+  EXPECT_GT(runtime::zero_pad_interior_threshold(std::numeric_limits<std::int64_t>::max(), 9), 9);
+  EXPECT_LE(runtime::zero_pad_interior_threshold(std::numeric_limits<std::int64_t>::min(), 9), 0);
+}
+
+// Zero-padded convs on random shapes (odd and even sizes, stride 1 and 2, pad 1–2, C at word
+// boundaries), fused with a threshold (negate flags included) or giving y to the label-select.
+TEST(CpuEngine, ZeroPaddedConvRandomShapesEqualGolden) {
+  std::mt19937_64 rng(base_seed() + 4);
+  int fused = 0, unfused = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int channels = std::array{1, 3, 63, 64, 65}[rng() % 5];
+    const int h = 1 + static_cast<int>(rng() % 8), w = 1 + static_cast<int>(rng() % 8);
+    const int kernel = 1 + static_cast<int>(rng() % 3), stride = 1 + static_cast<int>(rng() % 2);
+    const int pad = 1 + static_cast<int>(rng() % 2);
+    if (h + 2 * pad < kernel || w + 2 * pad < kernel) continue;
+    const int out_c = 1 + static_cast<int>(rng() % 20);
+    const bool with_threshold = trial % 2 == 0;
+    Graph graph;
+    int x = graph.add("input", InputAttrs{{h, w, channels}, DType::uint(8)});
+    ThresholdAttrs bin;
+    for (int c = 0; c < channels; ++c)
+      bin.thresholds.push_back(static_cast<std::int64_t>(rng() % 256));
+    x = graph.add("binarize", bin, {x});
+    Conv2dAttrs conv{random_matrix(rng, out_c, kernel * kernel * channels),
+                     kernel,
+                     stride,
+                     pad,
+                     0,
+                     PadMode::Zero};
+    const int n = conv.weights.cols();
+    x = graph.add("conv", conv, {x});
+    if (with_threshold) {
+      ThresholdAttrs thr;
+      for (int c = 0; c < out_c; ++c) {
+        thr.thresholds.push_back(static_cast<std::int64_t>(rng() % (2 * n + 5)) - n - 2);
+        thr.negate.push_back(static_cast<std::uint8_t>(rng() % 4 == 0));
+      }
+      x = graph.add("thr", thr, {x});
+    }
+    infer_types(graph);
+    const int flat = static_cast<int>(graph.nodes[x].type.elements());
+    x = graph.add("flatten", ReshapeAttrs{{flat}}, {x});
+    if (with_threshold) x = graph.add("fc", DenseAttrs{random_matrix(rng, 10, flat)}, {x});
+    graph.add("label", LabelSelectAttrs{}, {x});
+    infer_types(graph);
+    std::vector<std::uint8_t> images(static_cast<std::size_t>(4) * h * w * channels);
+    for (auto& v : images) v = static_cast<std::uint8_t>(rng());
+    expect_engine_equals_golden(graph, images, 4,
+                                fmt::format("{}x{}x{} k={} s={} p={} out={} threshold={}", h, w,
+                                            channels, kernel, stride, pad, out_c, with_threshold));
+    if (HasFatalFailure()) return;
+    (with_threshold ? fused : unfused) += 1;
+  }
+  EXPECT_GT(fused, 20);
+  EXPECT_GT(unfused, 20);
 }
 
 TEST(CpuEngine, RandomStreamlinedNetworksEqualGolden) {

@@ -106,7 +106,9 @@ TEST(CycleSimulator, RandomNetworksWithRandomFoldings) {
   std::mt19937_64 rng(20261122);
   int simulated = 0;
   for (std::uint64_t seed = 1000; seed < 1150; ++seed) {
-    const test::RandomNetwork net = test::random_network(seed);
+    test::RandomNetworkOptions options;
+    options.allow_zero_pad = false;  // lower_to_dataflow refuses them (fold_errors_test)
+    const test::RandomNetwork net = test::random_network(seed, options);
     const Graph streamlined = streamline(net.graph);
     const DataflowGraph lowered = lower_to_dataflow(streamlined);
     const DataflowGraph design = apply_folding(lowered, random_folding(lowered, rng));

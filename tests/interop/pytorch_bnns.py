@@ -66,6 +66,21 @@ def networks():
             nn.BatchNorm2d(16), Sign(), nn.Conv2d(16, 32, 3, stride=2, bias=False),
             nn.BatchNorm2d(32), Sign(), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(32 * 3 * 3, 10, bias=False)),
+        # Zero padding (PyTorch's default, padding=1) on ±1 activations, stride 1 and 2, even
+        # (14) and odd (7) sizes; max-pool before and after batch-norm.
+        "conv_zero_pad": nn.Sequential(
+            Centre(), Sign(), nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16),
+            Sign(), nn.MaxPool2d(2), nn.Conv2d(16, 24, 3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(24), Sign(), nn.Conv2d(24, 32, 3, padding=1, bias=False),
+            nn.MaxPool2d(2), nn.BatchNorm2d(32), Sign(),
+            nn.Conv2d(32, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), Sign(),
+            nn.Flatten(), nn.Linear(32 * 2 * 2, 10, bias=False)),
+        # Padding by -1 and +1 (an ONNX Pad before the Conv): the plain 1-bit datapath.
+        "conv_pad_pm1": nn.Sequential(
+            Centre(), Sign(), nn.ConstantPad2d(1, -1.0), nn.Conv2d(1, 16, 3, bias=False),
+            nn.BatchNorm2d(16), Sign(), nn.ConstantPad2d(1, 1.0),
+            nn.Conv2d(16, 32, 3, stride=2, bias=False), nn.BatchNorm2d(32), Sign(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10, bias=False)),
     }
 
 

@@ -17,13 +17,23 @@ trap 'rm -rf "$dir"' EXIT
   exit 1
 }
 status=0
-for net in mlp conv; do
-  result=$("$bnnc" eval "$dir/$net.onnx" --data "$dir/images.npy" --labels "$dir/${net}_classes.npy" --json)
-  echo "$net: $result"
-  # Every image's label is PyTorch's class, so anything but all correct is a mismatch.
-  if ! grep -q '"accuracy":1.0,' <<< "$result"; then
-    echo "$net: bnnc's classes differ from PyTorch's" >&2
-    status=1
-  fi
+# Each network as PyTorch exported it, and as `bnnc export` writes it back (QONNX: zero-padded
+# convs, Pads of -1/+1, AND max-pools), which onnx.checker must accept.
+for net in mlp conv conv_zero_pad conv_pad_pm1; do
+  "$bnnc" export "$dir/$net.onnx" --out "$dir/$net.bnnc.onnx" > /dev/null
+  "$python" -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))' \
+    "$dir/$net.bnnc.onnx" || { echo "$net: onnx.checker refuses bnnc's export" >&2; status=1; }
+  for model in "$net.onnx" "$net.bnnc.onnx"; do
+    for engine in golden cpu; do
+      result=$("$bnnc" eval "$dir/$model" --data "$dir/images.npy" \
+        --labels "$dir/${net}_classes.npy" --engine $engine --json)
+      echo "$model ($engine): $result"
+      # Every image's label is PyTorch's class, so anything but all correct is a mismatch.
+      if ! grep -q '"accuracy":1.0,' <<< "$result"; then
+        echo "$model ($engine): bnnc's classes differ from PyTorch's" >&2
+        status=1
+      fi
+    done
+  done
 done
 exit $status

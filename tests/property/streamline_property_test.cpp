@@ -19,18 +19,20 @@ std::uint64_t base_seed() {
 }
 
 struct Coverage {
-  int networks = 0, conv = 0, padded = 0, fixed_input = 0, negated_rows = 0, negate_flags = 0;
+  int networks = 0, conv = 0, padded = 0, zero_padded = 0, fixed_input = 0, negated_rows = 0,
+      negate_flags = 0;
   int and_pools = 0, or_pools = 0, constant_channels = 0;
-  long long compared_bits = 0, ties_hit = 0, images = 0;
+  long long compared_bits = 0, ties_hit = 0, zero_pad_ties = 0, images = 0;
 };
 
 void count_coverage(const Graph& trained, const Graph& streamlined, Coverage& coverage) {
   ++coverage.networks;
-  bool conv = false, padded = false, fixed = false;
+  bool conv = false, padded = false, zero_padded = false, fixed = false;
   for (const Node& node : trained.nodes) {
     if (node.op() == Op::Conv2d) {
       conv = true;
       padded = padded || node.as<Conv2dAttrs>().pad > 0;
+      zero_padded = zero_padded || node.as<Conv2dAttrs>().zero_padded();
     }
     if (node.op() == Op::Quantize) fixed = true;
     if (node.op() == Op::BatchNorm) {
@@ -40,6 +42,7 @@ void count_coverage(const Graph& trained, const Graph& streamlined, Coverage& co
   }
   coverage.conv += conv;
   coverage.padded += padded;
+  coverage.zero_padded += zero_padded;
   coverage.fixed_input += fixed;
   for (const Node& node : streamlined.nodes) {
     if (node.op() == Op::Threshold) {
@@ -81,12 +84,34 @@ TEST(StreamlineProperty, GoldenEqualsFloatReferenceOnRandomNetworks) {
         const Node& node = net.graph.nodes[k];
         // Ties: a batchnorm output exactly 0 right before a sign.
         // (γ = 0 channels are exactly 0 everywhere and do not count.)
-        const Node& before = net.graph.nodes[node.inputs[0]];
-        if (node.op() == Op::Sign && before.op() == Op::BatchNorm) {
+        if (node.op() == Op::Sign && net.graph.nodes[node.inputs[0]].op() == Op::BatchNorm) {
+          const Node& before = net.graph.nodes[node.inputs[0]];
           const auto& gamma = before.as<BatchNormAttrs>().gamma;
           const auto& values = reference[node.inputs[0]].values;
+          const Node& producer = net.graph.nodes[before.inputs[0]];
+          const bool zero_padded =
+              producer.op() == Op::Conv2d && producer.as<Conv2dAttrs>().zero_padded();
           for (std::size_t e = 0; e < values.size(); ++e) {
-            coverage.ties_hit += values[e] == 0.0F && gamma[e % gamma.size()] != 0.0F;
+            const bool tie = values[e] == 0.0F && gamma[e % gamma.size()] != 0.0F;
+            coverage.ties_hit += tie;
+            // A tie on a y that no popcount over N could give (y + N odd: a border window).
+            if (tie && zero_padded) {
+              const auto y = static_cast<long long>(reference[before.inputs[0]].values[e]);
+              coverage.zero_pad_ties += (y + producer.as<Conv2dAttrs>().weights.cols()) % 2 != 0;
+            }
+          }
+        }
+        if (node.op() == Op::Conv2d && node.as<Conv2dAttrs>().zero_padded()) {
+          // Its integer output is the real dot product y (or −y on a negated row).
+          const Node& conv = streamlined.nodes[streamlined.find(node.name)];
+          const auto& ys = golden[streamlined.find(node.name)].values;
+          const int rows = node.as<Conv2dAttrs>().weights.rows();
+          for (std::size_t e = 0; e < ys.size(); ++e) {
+            const int r = static_cast<int>(e % rows);
+            const bool negated = conv.as<Conv2dAttrs>().weights.get(r, 0) !=
+                                 node.as<Conv2dAttrs>().weights.get(r, 0);
+            ASSERT_EQ(static_cast<float>(negated ? -ys[e] : ys[e]), reference[k].values[e])
+                << "seed " << seed << " image " << i << " layer " << node.name << " element " << e;
           }
         }
         if (!node.type.dtype.is_bit()) continue;
@@ -112,6 +137,7 @@ TEST(StreamlineProperty, GoldenEqualsFloatReferenceOnRandomNetworks) {
   EXPECT_EQ(coverage.networks, kNetworks);
   EXPECT_GT(coverage.conv, kNetworks / 3);
   EXPECT_GT(coverage.padded, 50);
+  EXPECT_GT(coverage.zero_padded, 50);
   EXPECT_GT(coverage.fixed_input, 50);
   EXPECT_GT(coverage.negated_rows, 100);
   EXPECT_GT(coverage.negate_flags, 100);
@@ -119,14 +145,18 @@ TEST(StreamlineProperty, GoldenEqualsFloatReferenceOnRandomNetworks) {
   EXPECT_GT(coverage.or_pools, 20);
   EXPECT_GT(coverage.constant_channels, 100);
   EXPECT_GT(coverage.ties_hit, 500);
+  EXPECT_GT(coverage.zero_pad_ties, 20);
   RecordProperty("compared_bits", std::to_string(coverage.compared_bits));
   std::printf(
-      "networks %d (conv %d, padded %d, fixed-point input %d), images %lld, bits compared "
-      "%lld, exact ties hit %lld, negated rows %d, negate flags %d, AND-pool channels %d, "
+      "networks %d (conv %d, padded %d, zero-padded %d, fixed-point input %d), images %lld, "
+      "bits compared "
+      "%lld, exact ties hit %lld (on border values of zero-padded convs %lld), negated rows %d, "
+      "negate flags %d, AND-pool channels %d, "
       "OR pools %d, gamma=0 channels %d\n",
-      coverage.networks, coverage.conv, coverage.padded, coverage.fixed_input, coverage.images,
-      coverage.compared_bits, coverage.ties_hit, coverage.negated_rows, coverage.negate_flags,
-      coverage.and_pools, coverage.or_pools, coverage.constant_channels);
+      coverage.networks, coverage.conv, coverage.padded, coverage.zero_padded, coverage.fixed_input,
+      coverage.images, coverage.compared_bits, coverage.ties_hit, coverage.zero_pad_ties,
+      coverage.negated_rows, coverage.negate_flags, coverage.and_pools, coverage.or_pools,
+      coverage.constant_channels);
 }
 
 }  // namespace

@@ -239,7 +239,7 @@ TEST(ModelFile, LayoutFollowsTheSpecification) {
   const std::vector<std::uint8_t> bytes = file_bytes(path);
   ASSERT_GT(bytes.size(), 20U);
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "BNNCMODL");
-  EXPECT_EQ(le(bytes, 8, 4), kModelFormatVersion);
+  EXPECT_EQ(le(bytes, 8, 4), 1U) << "no zero padding: the oldest version that holds it";
   const std::uint64_t header_bytes = le(bytes, 12, 8);
   ASSERT_LE(20 + header_bytes, bytes.size());
   EXPECT_EQ((20 + header_bytes) % 8, 0U) << "the array section starts 8-byte aligned";
@@ -272,6 +272,55 @@ TEST(ModelFile, LayoutFollowsTheSpecification) {
   EXPECT_EQ(nodes[7]["op"], "maxpool");
   EXPECT_FALSE(nodes[7].contains("min_channels"));
   EXPECT_TRUE(nodes[4].contains("min_channels"));
+}
+
+// Version 2: a zero-padded conv on bits keeps its pad mode; the file says version 2.
+TEST(ModelFile, ZeroPaddedConvIsVersion2) {
+  std::mt19937_64 rng(99);
+  Graph g;
+  g.name = "zero_pad";
+  int x = g.add("input", InputAttrs{{5, 4, 2}, DType::uint(8)});
+  x = g.add("bin", thresholds({100, 20}), {x});
+  Conv2dAttrs conv;
+  conv.weights = random_matrix(3, 18, rng);
+  conv.kernel = 3;
+  conv.stride = 2;
+  conv.pad = 1;
+  conv.pad_mode = PadMode::Zero;
+  x = g.add("conv", conv, {x});
+  x = g.add("thr", thresholds({-3, 0, 4}), {x});
+  x = g.add("flatten", ReshapeAttrs{{18}}, {x});
+  x = g.add("fc", DenseAttrs{random_matrix(2, 18, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  EXPECT_EQ(to_string(g.nodes[2].type), "int6[3,2,3]");
+  EXPECT_EQ(model_format_version_for(g), 2U);
+  const std::string path = (test::temp_dir("model_file_zero_pad") / "m.bnnc").string();
+  save_model(g, path);
+  const std::vector<std::uint8_t> bytes = file_bytes(path);
+  EXPECT_EQ(le(bytes, 8, 4), 2U);
+  const Graph loaded = load_model(path);
+  EXPECT_EQ(print_graph(loaded), print_graph(g));
+  EXPECT_EQ(loaded.nodes[2].as<Conv2dAttrs>().pad_mode, PadMode::Zero);
+  EXPECT_NE(print_graph(g).find("pad=1 pad_mode=zero"), std::string::npos) << print_graph(g);
+}
+
+// The shipped models were written by a bnnc that knew only version 1: they must keep loading.
+TEST(ModelFile, Version1FilesStillLoad) {
+  for (const char* name : {"tfc", "cnv"}) {
+    const std::string path = std::string(BNNC_SOURCE_DIR) + "/models/" + name + ".bnnc";
+    EXPECT_EQ(le(file_bytes(path), 8, 4), 1U) << path;
+    const Graph g = load_model(path);
+    for (const Node& node : g.nodes) {
+      if (node.op() == Op::Conv2d) {
+        EXPECT_EQ(node.as<Conv2dAttrs>().pad_mode, PadMode::Value);
+      }
+    }
+    // Saved again it is the same version-1 file, byte for byte.
+    const std::string again = (test::temp_dir("model_file_v1") / "again.bnnc").string();
+    save_model(g, again);
+    EXPECT_EQ(file_bytes(again), file_bytes(path)) << path;
+  }
 }
 
 TEST(ModelFile, SavingTwiceGivesTheSameBytes) {

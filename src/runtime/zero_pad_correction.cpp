@@ -1,0 +1,134 @@
+#include "runtime/zero_pad_correction.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace bnnc::runtime {
+
+namespace {
+
+bool outside(int v, int size) { return v < 0 || v >= size; }
+
+}  // namespace
+
+ZeroPadCorrection zero_pad_correction(const BinaryMatrix& weights, const ConvGeometry& g) {
+  ZeroPadCorrection z;
+  z.rows = weights.rows();
+  z.cols = weights.cols();
+  const int taps = g.kernel * g.kernel;
+  BNNC_ASSERT(z.cols == taps * g.in_c, "zero padding: {} columns for {} taps of {} channels",
+              z.cols, taps, g.in_c);
+  // t(r, tap) = Σ_c w_{r,(tap,c)} with w = ±1.
+  std::vector<std::int32_t> tap_sum(static_cast<std::size_t>(z.rows) * taps, 0);
+  for (int r = 0; r < z.rows; ++r) {
+    for (int col = 0; col < z.cols; ++col) {
+      tap_sum[static_cast<std::size_t>(r) * taps + col / g.in_c] += weights.get(r, col) ? 1 : -1;
+    }
+  }
+  std::vector<int> outside_taps;
+  for (int oy = 0; oy < g.out_h; ++oy) {
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      outside_taps.clear();
+      for (int ky = 0; ky < g.kernel; ++ky) {
+        for (int kx = 0; kx < g.kernel; ++kx) {
+          if (outside(oy * g.stride - g.pad + ky, g.in_h) ||
+              outside(ox * g.stride - g.pad + kx, g.in_w)) {
+            outside_taps.push_back(ky * g.kernel + kx);
+          }
+        }
+      }
+      if (outside_taps.empty()) continue;  // interior: c = 0
+      z.positions.push_back(oy * g.out_w + ox);
+      for (int r = 0; r < z.rows; ++r) {
+        std::int32_t c = 0;
+        for (int tap : outside_taps) c += tap_sum[static_cast<std::size_t>(r) * taps + tap];
+        z.table.push_back(c);
+      }
+    }
+  }
+  return z;
+}
+
+ZeroPadCorrection zero_pad_correction_ref(const BinaryMatrix& weights, const ConvGeometry& g) {
+  ZeroPadCorrection z;
+  z.rows = weights.rows();
+  z.cols = weights.cols();
+  std::vector<std::int32_t> c(static_cast<std::size_t>(z.rows));
+  for (int oy = 0; oy < g.out_h; ++oy) {
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      std::fill(c.begin(), c.end(), 0);
+      bool border = false;
+      for (int col = 0; col < z.cols; ++col) {
+        const int tap = col / g.in_c, ky = tap / g.kernel, kx = tap % g.kernel;
+        if (!outside(oy * g.stride - g.pad + ky, g.in_h) &&
+            !outside(ox * g.stride - g.pad + kx, g.in_w)) {
+          continue;
+        }
+        border = true;
+        for (int r = 0; r < z.rows; ++r) c[r] += weights.get(r, col) ? 1 : -1;
+      }
+      if (!border) continue;
+      z.positions.push_back(oy * g.out_w + ox);
+      z.table.insert(z.table.end(), c.begin(), c.end());
+    }
+  }
+  return z;
+}
+
+std::int64_t zero_pad_interior_threshold(std::int64_t threshold, int cols) {
+  // y ∈ [−N, N]: thresholds beyond N + 1 or below −N act alike, so clamp before adding.
+  const std::int64_t t = std::clamp<std::int64_t>(threshold, -cols - 2, cols + 2);
+  const std::int64_t a = t + cols;
+  return a >= 0 ? (a + 1) / 2 : -((-a) / 2);  // ⌈a/2⌉ for either sign
+}
+
+void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begin, int row_end,
+                            std::int32_t* counts, std::size_t ldc) {
+  std::size_t b = 0;  // the next border position
+  for (int i = 0; i < pixels; ++i) {
+    std::int32_t* p = counts + static_cast<std::size_t>(i) * ldc;
+    const bool border = b < z.positions.size() && z.positions[b] == i;
+    const std::int32_t* c = border ? &z.table[b * static_cast<std::size_t>(z.rows)] : nullptr;
+    for (int r = row_begin; r < row_end; ++r) p[r] = 2 * p[r] - z.cols + (border ? c[r] : 0);
+    if (border) ++b;
+  }
+}
+
+void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
+                          void (*gemm)(const BinaryGemmArgs&)) {
+  BinaryGemmArgs g = fused;
+  g.m = 1;
+  g.dmax = nullptr;
+  g.neg = nullptr;
+  g.out_bits = nullptr;
+  std::vector<std::int32_t> p0(static_cast<std::size_t>(z.rows));
+  g.out_counts = p0.data();
+  g.ldc = p0.size();
+  for (std::size_t b = 0; b < z.positions.size(); ++b) {
+    const auto pos = static_cast<std::size_t>(z.positions[b]);
+    // Row `pos` of the fused call's input: its window's offset in the image (implicit im2col)
+    // or row pos of explicit rows.
+    if (fused.row_offsets != nullptr) {
+      g.row_offsets = fused.row_offsets + pos;
+    } else {
+      g.a = fused.a + pos * fused.lda;
+    }
+    gemm(g);
+    const std::int32_t* c = &z.table[b * static_cast<std::size_t>(z.rows)];
+    std::uint8_t* out = fused.out_bits + pos * fused.ldo;
+    for (int panel = fused.panel_begin; panel < fused.panel_end; ++panel) {
+      std::uint8_t byte = 0;
+      for (int lane = 0; lane < 8; ++lane) {
+        const int r = panel * 8 + lane;
+        if (r >= z.rows) break;  // rows past MH stay 0
+        const std::int64_t y = 2 * std::int64_t{p0[r]} - z.cols + c[r];
+        const bool negate = !z.negate.empty() && z.negate[r] != 0;
+        if ((y >= z.thresholds[r]) != negate) byte = static_cast<std::uint8_t>(byte | (1U << lane));
+      }
+      out[panel] = byte;
+    }
+  }
+}
+
+}  // namespace bnnc::runtime
