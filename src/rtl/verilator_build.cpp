@@ -18,6 +18,8 @@ namespace {
 // 64-bit FNV-1a: a cache key, not a security measure.
 class Hash {
  public:
+  Hash() = default;
+  explicit Hash(std::string_view text) { add(text); }
   void add(std::string_view text) {
     for (unsigned char c : text) state_ = (state_ ^ c) * 0x100000001b3ULL;
     // A separator, so that ("ab", "c") and ("a", "bc") differ.
@@ -41,9 +43,24 @@ std::string read_text(const std::filesystem::path& path) {
 // small for threads to pay (measured slower, docs/rtl.md).
 const std::vector<std::string>& build_flags() {
   static const std::vector<std::string> flags = {
-      "--cc", "--exe", "--build", "-j", "2", "--prefix", "Vtop", "-O3", "--x-assign", "fast",
-      "--x-initial", "fast", "-Wno-DECLFILENAME", "-MAKEFLAGS", "OPT_FAST=-O2"};
+      "--cc", "--exe", "--prefix", "Vtop", "-O3", "--x-assign", "fast", "--x-initial", "fast"};
   return flags;
+}
+
+// What make compiles the generated model with (-O2 runs the CNV 1.3× faster than the default
+// -Os); the Verilator runtime (verilated.o, verilated_threads.o) is compiled once per Verilator
+// version into the cache and copied into later builds, which saves about 3 s of CPU per build.
+const std::vector<std::string>& make_flags() {
+  static const std::vector<std::string> flags = {"OPT_FAST=-O2"};
+  return flags;
+}
+constexpr const char* kRuntimeObjects[] = {"verilated.o", "verilated_threads.o"};
+
+void copy_if_exists(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code error;
+  if (std::filesystem::exists(from)) {
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, error);
+  }
 }
 
 }  // namespace
@@ -69,6 +86,7 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   hash.add(version);
   hash.add(request.top);
   for (const std::string& flag : build_flags()) hash.add(flag);
+  for (const std::string& flag : make_flags()) hash.add(flag);
   hash.add(request.observe ? "observe" : "");
   for (const auto& [name, value] : request.params) hash.add(name + "=" + value);
   hash.add(rtl_source("tb_stream.cpp"));
@@ -125,10 +143,26 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   }
   argv.push_back("tb_stream.cpp");
   const std::filesystem::path log = work / "build.log";
-  const int status = run_command(argv, work, log);
+  int status = run_command(argv, work, log);
+  const std::filesystem::path runtime = root / ("runtime-" + Hash(version).hex());
+  if (status == 0) {
+    // make takes objects newer than their sources as built.
+    for (const char* object : kRuntimeObjects) copy_if_exists(runtime / object, work / "obj" / object);
+    std::vector<std::string> make = {"make", "-C", "obj", "-f", "Vtop.mk", "-j", "2"};
+    make.insert(make.end(), make_flags().begin(), make_flags().end());
+    status = run_command(make, work, log);
+  }
   if (status != 0 || !std::filesystem::exists(work / "tb")) {
     fail("Verilator build of '{}' failed (exit {}; log {}): {}", request.top, status,
          log.string(), tail_of_file(log, 4));
+  }
+  if (!std::filesystem::exists(runtime / kRuntimeObjects[0])) {
+    std::error_code ignored;
+    const std::filesystem::path partial = runtime.string() + ".tmp-" + std::to_string(::getpid());
+    std::filesystem::create_directories(partial, ignored);
+    for (const char* object : kRuntimeObjects) copy_if_exists(work / "obj" / object, partial / object);
+    std::filesystem::rename(partial, runtime, ignored);
+    std::filesystem::remove_all(partial, ignored);
   }
   // Keep the executable and the log; the generated C++ is large and no longer needed.
   std::filesystem::remove_all(work / "obj", error);
