@@ -26,7 +26,7 @@ module bnn_fifo #(
     `BNN_PARAM_ERROR(("bnn_fifo: WIDTH (%0d) must be >= 1 and DEPTH (%0d) >= 2", WIDTH, DEPTH))
   end
 
-  localparam integer AW = $clog2(DEPTH);
+  localparam integer AW = DEPTH > 2 ? $clog2(DEPTH) : 1;
   localparam integer CW = $clog2(DEPTH + 1);
   localparam [AW-1:0] LAST = AW'(DEPTH - 1);
 

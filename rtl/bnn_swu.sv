@@ -12,7 +12,7 @@
 //                are still arriving after the reader has moved to the next frame;
 //   wr_col     = words written of the row being written.
 // A word may be written while rows_ahead ≤ K (the row would otherwise overwrite the first row of
-// the window); a window may be read once its last word is in: rows_ahead ≥ K, or rows_ahead =
+// the window, which may be released in the same cycle); a window may be read once its last word is in: rows_ahead ≥ K, or rows_ahead =
 // K − 1 and wr_col ≥ (ox·S + K)·CH/SIMD. One word in and one window word out per cycle, as the
 // cycle simulator's WindowEngine (src/sim/cycle_simulator.cpp).
 `default_nettype none
@@ -71,7 +71,6 @@ module bnn_swu #(
   reg [AW-1:0] wr_addr;
   reg [CW-1:0] wr_col;
   reg signed [RW-1:0] rows_ahead;
-  assign s_axis_tready = $signed(rows_ahead) <= $signed(RW'(K));
   wire write = s_axis_tvalid && s_axis_tready;
   wire row_done = write && 32'(wr_col) == ROW_WORDS - 1;
 
@@ -101,8 +100,16 @@ module bnn_swu #(
 
   // Rows the reader releases this cycle: STRIDE at the end of an output row, the rest of the
   // frame at the end of the last one.
-  wire signed [RW-1:0] released = !row_released ? RW'(0) :
-                                  last_oy ? RW'(FRAME_ROWS) : RW'(STRIDE);
+  wire signed [RW-1:0] release_step = last_oy ? RW'(FRAME_ROWS) : RW'(STRIDE);
+  wire signed [RW-1:0] released = row_released ? release_step : RW'(0);
+
+  // A word may come in when its row stays within K rows of the window's first one — counting the
+  // rows the reader releases in this very cycle, as the cycle simulator does (it emits, then
+  // reads). Only the last term depends on the output's ready.
+  wire room_now = $signed(rows_ahead) <= $signed(RW'(K));
+  wire room_after_release = $signed(rows_ahead - release_step) <= $signed(RW'(K));
+  wire row_end_next = last_off && last_ky && last_ox;
+  assign s_axis_tready = room_now || (room_after_release && row_end_next && read);
 
   always @(posedge clk) begin
     if (write) mem[wr_addr] <= s_axis_tdata;

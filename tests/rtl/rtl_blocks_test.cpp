@@ -142,7 +142,8 @@ TEST(RtlBlocks, MaxPoolSweep) {
     Image in;
     int simd, k, stride;
   };
-  const Case cases[] = {{{4, 4, 2}, 1, 2, 2}, {{7, 7, 4}, 2, 3, 2}, {{5, 6, 3}, 3, 2, 1}};
+  const Case cases[] = {{{4, 4, 2}, 1, 2, 2}, {{7, 7, 4}, 2, 3, 2}, {{5, 6, 3}, 3, 2, 1},
+                        {{7, 5, 2}, 1, 3, 1}, {{6, 8, 2}, 2, 2, 3}};
   std::mt19937_64 rng(9);
   for (const Case& t : cases) {
     const Values min_channels = random_values(rng, static_cast<std::size_t>(t.in.c), 1);
