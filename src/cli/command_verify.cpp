@@ -60,6 +60,7 @@ int run_verify(const VerifyOptions& o) {
     if (file.ends_with(".sv")) request.sources.push_back(rtl_dir / file);
   }
   request.observe = true;
+  require_verilator_tools();
   if (!o.json) std::fprintf(stderr, "bnnc verify: building %s with Verilator...\n", o.dir.c_str());
   const VerilatorBuild build = build_verilator(request);
 

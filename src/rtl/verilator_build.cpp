@@ -76,10 +76,15 @@ std::filesystem::path bnnc_cache_dir() {
   return std::filesystem::temp_directory_path() / "bnnc-cache";
 }
 
-VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
-  const std::filesystem::path verilator = require_program("verilator", "verilator");
+void require_verilator_tools() {
+  require_program("verilator", "verilator");
   require_program("make", "make");
   require_program("g++", "g++");
+}
+
+VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
+  require_verilator_tools();
+  const std::filesystem::path verilator = find_program("verilator");
   const std::string version = command_first_line({verilator.string(), "--version"});
 
   Hash hash;

@@ -29,6 +29,9 @@ struct VerilatorBuild {
 
 std::filesystem::path bnnc_cache_dir();
 
+// Throws bnnc::Error naming the Debian package when verilator, make or g++ is missing.
+void require_verilator_tools();
+
 // Builds (or finds) the simulation. Throws bnnc::Error when verilator, make or a C++ compiler
 // is missing (naming the Debian package) or the build fails (naming its log).
 VerilatorBuild build_verilator(const VerilatorBuildRequest& request);
