@@ -48,8 +48,13 @@ module bnn_dwc #(
   localparam integer OUT_VEC_C = OUT_VEC / G;
   localparam integer CAP = IN_C + OUT_C;  // buffer, in chunks
   localparam integer KW = $clog2(CAP + 1);
-  localparam integer IPW = $clog2(IN_VEC_C + 1);
-  localparam integer OPW = $clog2(OUT_VEC_C + 1);
+  // Words per vector and the chunks of each vector's last word.
+  localparam integer IN_WORDS = (IN_VEC_C + IN_C - 1) / IN_C;
+  localparam integer OUT_WORDS = (OUT_VEC_C + OUT_C - 1) / OUT_C;
+  localparam integer IN_LAST = IN_VEC_C - (IN_WORDS - 1) * IN_C;
+  localparam integer OUT_LAST = OUT_VEC_C - (OUT_WORDS - 1) * OUT_C;
+  localparam integer IWW = IN_WORDS > 1 ? $clog2(IN_WORDS) : 1;
+  localparam integer OWW = OUT_WORDS > 1 ? $clog2(OUT_WORDS) : 1;
 
   if (IN_ELEMS < 1 || OUT_ELEMS < 1 || BITS < 1 || IN_VEC < 1 || OUT_VEC < 1) begin : g_illegal
     `BNN_PARAM_ERROR(("bnn_dwc: IN_ELEMS %0d, OUT_ELEMS %0d, BITS %0d, IN_VEC %0d, OUT_VEC %0d must be >= 1",
@@ -57,34 +62,42 @@ module bnn_dwc #(
   end
 
   reg [CAP*CB-1:0] buffer;
-  reg [KW-1:0] count;    // chunks in the buffer
-  reg [IPW-1:0] in_pos;  // chunks taken of the current producer vector
-  reg [OPW-1:0] out_pos; // chunks sent of the current consumer vector
+  reg [KW-1:0] count;      // chunks in the buffer
+  reg [IWW-1:0] in_word;   // word of the current producer vector
+  reg [OWW-1:0] out_word;  // word of the current consumer vector
   reg [OUT_ELEMS*BITS-1:0] out_data;
   reg out_valid;
 
   // Chunks in the next input word / due in the next output word.
-  wire [KW-1:0] n_in = 32'(in_pos) + IN_C > IN_VEC_C ? KW'(IN_VEC_C - 32'(in_pos)) : KW'(IN_C);
-  wire [KW-1:0] n_out = 32'(out_pos) + OUT_C > OUT_VEC_C ? KW'(OUT_VEC_C - 32'(out_pos)) : KW'(OUT_C);
+  wire in_last = 32'(in_word) == IN_WORDS - 1;
+  wire out_last = 32'(out_word) == OUT_WORDS - 1;
+  wire [KW-1:0] n_in = in_last ? KW'(IN_LAST) : KW'(IN_C);
+  wire [KW-1:0] n_out = out_last ? KW'(OUT_LAST) : KW'(OUT_C);
 
-  assign s_axis_tready = 32'(count) + 32'(n_in) <= CAP;
+  assign s_axis_tready = {1'b0, count} + {1'b0, n_in} <= (KW + 1)'(CAP);
   wire take = s_axis_tvalid && s_axis_tready;
   wire adv = !out_valid || m_axis_tready;
   wire send = adv && count >= n_out;
 
   // The buffer after sending (shifted down by the chunks sent), then after taking (the new
-  // chunks placed right above the ones kept; everything above them 0).
-  wire [CAP*CB-1:0] kept = send ? buffer >> (32'(n_out) * CB) : buffer;
+  // chunks placed right above the ones kept; everything above them 0). Every shift is by a
+  // constant, chosen by a multiplexer: no variable shifter.
+  wire [CAP*CB-1:0] kept = !send ? buffer : out_last ? buffer >> (OUT_LAST * CB)
+                                                     : buffer >> (OUT_C * CB);
   wire [KW-1:0] count_kept = send ? count - n_out : count;
   reg [CAP*CB-1:0] buffer_next;
   always @* begin
     for (int j = 0; j < CAP; j = j + 1) begin
-      if (j < 32'(count_kept)) begin
-        buffer_next[j*CB+:CB] = kept[j*CB+:CB];
-      end else if (take && j - 32'(count_kept) < 32'(n_in)) begin
-        buffer_next[j*CB+:CB] = s_axis_tdata[(j-32'(count_kept))*CB+:CB];
-      end else begin
-        buffer_next[j*CB+:CB] = {CB{1'b0}};
+      buffer_next[j*CB+:CB] = j < 32'(count_kept) ? kept[j*CB+:CB] : {CB{1'b0}};
+    end
+    // Input chunk k lands in chunk count_kept + k: one case per possible count.
+    for (int c = 0; c < CAP; c = c + 1) begin
+      for (int k = 0; k < IN_C; k = k + 1) begin
+        if (c + k < CAP) begin
+          if (take && 32'(count_kept) == c && k < 32'(n_in)) begin
+            buffer_next[(c+k)*CB+:CB] = s_axis_tdata[k*CB+:CB];
+          end
+        end
       end
     end
   end
@@ -103,13 +116,13 @@ module bnn_dwc #(
 
   always @(posedge clk) begin
     count <= count_kept + (take ? n_in : {KW{1'b0}});
-    if (take) in_pos <= 32'(in_pos) + 32'(n_in) == IN_VEC_C ? '0 : in_pos + IPW'(n_in);
-    if (send) out_pos <= 32'(out_pos) + 32'(n_out) == OUT_VEC_C ? '0 : out_pos + OPW'(n_out);
+    if (take) in_word <= in_last ? '0 : in_word + 1'b1;
+    if (send) out_word <= out_last ? '0 : out_word + 1'b1;
     if (adv) out_valid <= send;
     if (rst) begin
       count <= '0;
-      in_pos <= '0;
-      out_pos <= '0;
+      in_word <= '0;
+      out_word <= '0;
       out_valid <= 1'b0;
     end
   end
