@@ -174,7 +174,7 @@ SynthResult synthesize(const std::filesystem::path& rtl_dir, const RtlDesign& de
     if (file.ends_with(".sv")) script += " " + file;
   }
   script += "\n";
-  script += ice40 ? fmt::format("synth_ice40 -top {} -json {}\n", design.top,
+  script += ice40 ? fmt::format("synth_ice40 -noflatten -top {} -json {}\n", design.top,
                                 (out / "design.json").string())
                   : fmt::format("synth_xilinx -family xc7 -top {}\n", design.top);
   script += fmt::format("tee -q -o {} stat\nselect {}\nwrite_verilog -selected -noattr {}\n",
