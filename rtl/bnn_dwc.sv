@@ -61,74 +61,97 @@ module bnn_dwc #(
                       IN_ELEMS, OUT_ELEMS, BITS, IN_VEC, OUT_VEC))
   end
 
-  reg [CAP*CB-1:0] buffer;
-  reg [KW-1:0] count;      // chunks in the buffer
-  reg [IWW-1:0] in_word;   // word of the current producer vector
-  reg [OWW-1:0] out_word;  // word of the current consumer vector
-  reg [OUT_ELEMS*BITS-1:0] out_data;
-  reg out_valid;
-
-  // Chunks in the next input word / due in the next output word.
-  wire in_last = 32'(in_word) == IN_WORDS - 1;
-  wire out_last = 32'(out_word) == OUT_WORDS - 1;
-  wire [KW-1:0] n_in = in_last ? KW'(IN_LAST) : KW'(IN_C);
-  wire [KW-1:0] n_out = out_last ? KW'(OUT_LAST) : KW'(OUT_C);
-
-  assign s_axis_tready = {1'b0, count} + {1'b0, n_in} <= (KW + 1)'(CAP);
-  wire take = s_axis_tvalid && s_axis_tready;
-  wire adv = !out_valid || m_axis_tready;
-  wire send = adv && count >= n_out;
-
-  // The buffer after sending (shifted down by the chunks sent), then after taking (the new
-  // chunks placed right above the ones kept; everything above them 0). Every shift is by a
-  // constant, chosen by a multiplexer: no variable shifter.
-  wire [CAP*CB-1:0] kept = !send ? buffer : out_last ? buffer >> (OUT_LAST * CB)
-                                                     : buffer >> (OUT_C * CB);
-  wire [KW-1:0] count_kept = send ? count - n_out : count;
-  reg [CAP*CB-1:0] buffer_next;
-  always @* begin
-    for (int j = 0; j < CAP; j = j + 1) begin
-      buffer_next[j*CB+:CB] = j < 32'(count_kept) ? kept[j*CB+:CB] : {CB{1'b0}};
+  if (IN_VEC == OUT_VEC && IN_VEC <= IN_ELEMS && OUT_VEC <= OUT_ELEMS) begin : g_whole
+    // A vector fits one word on both sides (10 class scores from a 16-lane word into a 10-lane
+    // one): each input word becomes one output word, its first IN_VEC lanes moved as they are.
+    localparam integer VW = IN_VEC * BITS;
+    reg [OUT_ELEMS*BITS-1:0] out_data;
+    reg out_valid;
+    wire adv = !out_valid || m_axis_tready;
+    assign s_axis_tready = adv;
+    // Lanes past the vector are 0 by the stream convention and not read.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [IN_ELEMS*BITS-1:0] word = s_axis_tdata;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(posedge clk) begin
+      if (adv && s_axis_tvalid) out_data <= (OUT_ELEMS * BITS)'(word[VW-1:0]);
     end
-    // Input chunk k lands in chunk count_kept + k: one case per possible count.
-    for (int c = 0; c < CAP; c = c + 1) begin
-      for (int k = 0; k < IN_C; k = k + 1) begin
-        if (c + k < CAP) begin
-          if (take && 32'(count_kept) == c && k < 32'(n_in)) begin
-            buffer_next[(c+k)*CB+:CB] = s_axis_tdata[k*CB+:CB];
+    always @(posedge clk) begin
+      if (adv) out_valid <= s_axis_tvalid;
+      if (rst) out_valid <= 1'b0;
+    end
+    assign m_axis_tdata = out_data;
+    assign m_axis_tvalid = out_valid;
+  end else begin : g_general
+    reg [CAP*CB-1:0] buffer;
+    reg [KW-1:0] count;      // chunks in the buffer
+    reg [IWW-1:0] in_word;   // word of the current producer vector
+    reg [OWW-1:0] out_word;  // word of the current consumer vector
+    reg [OUT_ELEMS*BITS-1:0] out_data;
+    reg out_valid;
+
+    // Chunks in the next input word / due in the next output word.
+    wire in_last = 32'(in_word) == IN_WORDS - 1;
+    wire out_last = 32'(out_word) == OUT_WORDS - 1;
+    wire [KW-1:0] n_in = in_last ? KW'(IN_LAST) : KW'(IN_C);
+    wire [KW-1:0] n_out = out_last ? KW'(OUT_LAST) : KW'(OUT_C);
+
+    assign s_axis_tready = {1'b0, count} + {1'b0, n_in} <= (KW + 1)'(CAP);
+    wire take = s_axis_tvalid && s_axis_tready;
+    wire adv = !out_valid || m_axis_tready;
+    wire send = adv && count >= n_out;
+
+    // The buffer after sending (shifted down by the chunks sent), then after taking (the new
+    // chunks placed right above the ones kept; everything above them 0). Every shift is by a
+    // constant, chosen by a multiplexer: no variable shifter.
+    wire [CAP*CB-1:0] kept = !send ? buffer : out_last ? buffer >> (OUT_LAST * CB)
+                                                       : buffer >> (OUT_C * CB);
+    wire [KW-1:0] count_kept = send ? count - n_out : count;
+    reg [CAP*CB-1:0] buffer_next;
+    always @* begin
+      for (int j = 0; j < CAP; j = j + 1) begin
+        buffer_next[j*CB+:CB] = j < 32'(count_kept) ? kept[j*CB+:CB] : {CB{1'b0}};
+      end
+      // Input chunk k lands in chunk count_kept + k: one case per possible count.
+      for (int c = 0; c < CAP; c = c + 1) begin
+        for (int k = 0; k < IN_C; k = k + 1) begin
+          if (c + k < CAP) begin
+            if (take && 32'(count_kept) == c && k < 32'(n_in)) begin
+              buffer_next[(c+k)*CB+:CB] = s_axis_tdata[k*CB+:CB];
+            end
           end
         end
       end
     end
-  end
 
-  reg [OUT_ELEMS*BITS-1:0] word_out;
-  always @* begin
-    for (int j = 0; j < OUT_C; j = j + 1) begin
-      word_out[j*CB+:CB] = j < 32'(n_out) ? buffer[j*CB+:CB] : {CB{1'b0}};
+    reg [OUT_ELEMS*BITS-1:0] word_out;
+    always @* begin
+      for (int j = 0; j < OUT_C; j = j + 1) begin
+        word_out[j*CB+:CB] = j < 32'(n_out) ? buffer[j*CB+:CB] : {CB{1'b0}};
+      end
     end
-  end
 
-  always @(posedge clk) begin
-    buffer <= buffer_next;
-    if (send) out_data <= word_out;
-  end
-
-  always @(posedge clk) begin
-    count <= count_kept + (take ? n_in : {KW{1'b0}});
-    if (take) in_word <= in_last ? '0 : in_word + 1'b1;
-    if (send) out_word <= out_last ? '0 : out_word + 1'b1;
-    if (adv) out_valid <= send;
-    if (rst) begin
-      count <= '0;
-      in_word <= '0;
-      out_word <= '0;
-      out_valid <= 1'b0;
+    always @(posedge clk) begin
+      buffer <= buffer_next;
+      if (send) out_data <= word_out;
     end
-  end
 
-  assign m_axis_tdata = out_data;
-  assign m_axis_tvalid = out_valid;
+    always @(posedge clk) begin
+      count <= count_kept + (take ? n_in : {KW{1'b0}});
+      if (take) in_word <= in_last ? '0 : in_word + 1'b1;
+      if (send) out_word <= out_last ? '0 : out_word + 1'b1;
+      if (adv) out_valid <= send;
+      if (rst) begin
+        count <= '0;
+        in_word <= '0;
+        out_word <= '0;
+        out_valid <= 1'b0;
+      end
+    end
+
+    assign m_axis_tdata = out_data;
+    assign m_axis_tvalid = out_valid;
+  end
 endmodule
 
 `default_nettype wire

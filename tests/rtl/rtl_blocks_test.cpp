@@ -196,9 +196,10 @@ TEST(RtlBlocks, WidthConverterSweep) {
     int in_elems, out_elems, bits, in_vec, out_vec;
   };
   // Up, down, a partial last word on either side (10 scores from 4-lane words), LFC's 112 → 64,
-  // and a consumer vector spanning several producer vectors (a flatten).
-  const Case cases[] = {{2, 4, 1, 8, 8},   {4, 2, 10, 10, 10}, {16, 10, 7, 10, 10},
-                        {112, 64, 1, 784, 784}, {3, 8, 1, 6, 24}};
+  // a consumer vector spanning several producer vectors (a flatten), and vectors that fit one
+  // word on both sides (a plain register: 10 scores from 16 lanes into 10, 3 from 3 into 5).
+  const Case cases[] = {{2, 4, 1, 8, 8},         {4, 2, 10, 10, 10}, {16, 10, 7, 10, 10},
+                        {112, 64, 1, 784, 784}, {3, 8, 1, 6, 24},   {3, 5, 4, 3, 3}};
   std::mt19937_64 rng(10);
   for (const Case& t : cases) {
     BlockUnderTest block{"bnn_dwc",
