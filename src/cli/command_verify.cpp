@@ -72,7 +72,8 @@ int run_verify(const VerifyOptions& o) {
   run.stall = o.stall;
   run.seed = o.seed;
   run.max_idle = 4 * work + 100'000;
-  const RtlRunResult stalled = run_rtl_design(build.executable, rtl_dir, rtl.interface, frames, run);
+  const RtlRunResult stalled =
+      run_rtl_design(build.executable, rtl_dir, rtl.interface, frames, run);
 
   const int timed = std::min(o.timing_frames, count);
   RtlRunOptions unstalled = run;
@@ -86,7 +87,8 @@ int run_verify(const VerifyOptions& o) {
   const auto check = [&](const RtlRunResult& r, int frames_in) {
     int bad = 0;
     for (int i = 0; i < frames_in; ++i) {
-      const bool have = i < static_cast<int>(r.labels.size()) && i < static_cast<int>(r.scores.size());
+      const bool have =
+          i < static_cast<int>(r.labels.size()) && i < static_cast<int>(r.scores.size());
       const GoldenResult golden = run_golden(graph, frames[static_cast<std::size_t>(i)]);
       if (!have || r.labels[static_cast<std::size_t>(i)] != golden.label ||
           r.scores[static_cast<std::size_t>(i)] != golden.scores) {
@@ -101,7 +103,9 @@ int run_verify(const VerifyOptions& o) {
   mismatches = check(stalled, count);
   const int timing_mismatches = check(timing, timed);
   for (int i = 0; i < count && i < static_cast<int>(stalled.labels.size()); ++i) {
-    if (data.has_labels() && stalled.labels[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)]) ++correct;
+    if (data.has_labels() &&
+        stalled.labels[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)])
+      ++correct;
   }
   const bool deadlock = !stalled.deadlock.empty() || !timing.deadlock.empty();
   const bool match = mismatches == 0 && timing_mismatches == 0 && !deadlock;
@@ -136,10 +140,10 @@ int run_verify(const VerifyOptions& o) {
         "latency            {} cycles (first input word → class, frame 0)\n",
         build.cached ? "cached" : fmt::format("built in {:.1f} s", build.seconds), count, o.stall,
         o.seed,
-        match ? "every class and score equals the golden model"
-              : deadlock ? "DEADLOCK: " + (stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock)
-                         : fmt::format("{} mismatches with the golden model (first: image {})",
-                                       mismatches + timing_mismatches, first_mismatch),
+        match      ? "every class and score equals the golden model"
+        : deadlock ? "DEADLOCK: " + (stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock)
+                   : fmt::format("{} mismatches with the golden model (first: image {})",
+                                 mismatches + timing_mismatches, first_mismatch),
         timing.cycles_per_frame(), timed, bottleneck, timing.latency_cycles());
     if (data.has_labels() && count > 0) {
       text += fmt::format("accuracy           {}/{} = {:.2f}%\n", correct, count,

@@ -52,14 +52,17 @@ Resources estimate_rom(std::int64_t depth, std::int64_t width) {
     const double address_bits = std::max(1.0, std::ceil(std::log2(static_cast<double>(depth))));
     const double per_lut = std::min(1.0, address_bits / 6.0);
     return {static_cast<std::int64_t>(1.3 * per_lut * static_cast<double>(width) *
-                                      static_cast<double>(ceil_div(depth, 64))) + 1,
+                                      static_cast<double>(ceil_div(depth, 64))) +
+                1,
             2 * width, 0};
   }
   // Deeper than one block RAM holds: multiplexers join the cascade (measured W·log2 of the
   // number of 1K-word pieces, roughly).
   const std::int64_t pieces = ceil_div(depth, 1024);
   const std::int64_t mux_luts =
-      pieces > 1 ? width * static_cast<std::int64_t>(std::ceil(std::log2(static_cast<double>(pieces)))) : 0;
+      pieces > 1
+          ? width * static_cast<std::int64_t>(std::ceil(std::log2(static_cast<double>(pieces))))
+          : 0;
   return {mux_luts, width, bram18};
 }
 
@@ -108,7 +111,8 @@ Resources estimate_block(const Block& b) {
       r.luts = 60 + lutram_luts(b.sf(), in_word) + b.mmv * b.pe * per_pe;
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd);
-      if (b.threshold >= 0) r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3));
+      if (b.threshold >= 0)
+        r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3));
       break;
     }
     case BlockKind::StreamingMaxPool: {

@@ -15,9 +15,9 @@ namespace {
 
 // The hand-written files every design uses, in an order every tool accepts.
 constexpr const char* kBlockSources[] = {
-    "bnn_defs.vh",   "bnn_fifo.sv",     "bnn_rom.sv",         "bnn_quantize.sv",
-    "bnn_thresholding.sv", "bnn_fmpadding.sv", "bnn_swu.sv", "bnn_maxpool.sv",
-    "bnn_mvtu.sv",   "bnn_dwc.sv",      "bnn_label_select.sv"};
+    "bnn_defs.vh",         "bnn_fifo.sv",      "bnn_rom.sv",         "bnn_quantize.sv",
+    "bnn_thresholding.sv", "bnn_fmpadding.sv", "bnn_swu.sv",         "bnn_maxpool.sv",
+    "bnn_mvtu.sv",         "bnn_dwc.sv",       "bnn_label_select.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {
@@ -152,9 +152,10 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const std::vector<int>& fifo_dept
       break;
     }
     const int depth = std::max(2, fifo_depths[static_cast<std::size_t>(i)]);
-    body += instance_text("bnn_fifo", "u_" + id + "_fifo",
-                          {{"WIDTH", std::to_string(r.out_width)}, {"DEPTH", std::to_string(depth)}},
-                          "b_" + id, "f_" + id);
+    body +=
+        instance_text("bnn_fifo", "u_" + id + "_fifo",
+                      {{"WIDTH", std::to_string(r.out_width)}, {"DEPTH", std::to_string(depth)}},
+                      "b_" + id, "f_" + id);
     design.instances.push_back({i, "u_" + id + "_fifo", "bnn_fifo"});
     previous = "f_" + id;
   }
@@ -191,11 +192,11 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const std::vector<int>& fifo_dept
                          {"module", inst.module}});
   }
   manifest["instances"] = instances;
-  manifest["interface"] = {{"input_elems", io.input_elems},   {"input_bits", io.input_bits},
-                           {"frame_words", io.frame_words},   {"class_bits", io.class_bits},
-                           {"classes", io.classes},           {"score_lanes", io.score_lanes},
-                           {"score_bits", io.score_bits},     {"score_signed", io.score_signed},
-                           {"score_words", io.score_words},   {"bias", io.bias}};
+  manifest["interface"] = {{"input_elems", io.input_elems}, {"input_bits", io.input_bits},
+                           {"frame_words", io.frame_words}, {"class_bits", io.class_bits},
+                           {"classes", io.classes},         {"score_lanes", io.score_lanes},
+                           {"score_bits", io.score_bits},   {"score_signed", io.score_signed},
+                           {"score_words", io.score_words}, {"bias", io.bias}};
   write_file(dir / "rtl.json", manifest.dump(2) + "\n");
   return design;
 }
@@ -231,7 +232,8 @@ RtlDesign read_rtl_manifest(const std::filesystem::path& dir) {
     fail("{}: not a bnnc RTL manifest ({})", path.string(), e.what());
   }
   for (const std::string& file : design.sources) {
-    if (!std::filesystem::exists(dir / file)) fail("{}: missing (listed in rtl.json)", (dir / file).string());
+    if (!std::filesystem::exists(dir / file))
+      fail("{}: missing (listed in rtl.json)", (dir / file).string());
   }
   return design;
 }

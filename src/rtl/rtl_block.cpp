@@ -60,8 +60,8 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
       break;
     case BlockKind::StreamingMaxPool:
       if (b.in_bits != 1)
-        return fmt::format("layer '{}': the RTL max-pool works on bits, not {}-bit values",
-                           b.name, b.in_bits);
+        return fmt::format("layer '{}': the RTL max-pool works on bits, not {}-bit values", b.name,
+                           b.in_bits);
       break;
     case BlockKind::FmPadding:
     case BlockKind::Swu:
@@ -119,25 +119,30 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       const std::int64_t pad_value = ir.nodes[b.layer].as<Conv2dAttrs>().pad_value;
       HexWord value(b.in_bits);
       value.set(0, b.in_bits, pad_value);
-      p = {{"IFM_H", integer(b.ifm_h)}, {"IFM_W", integer(b.ifm_w)},
-           {"CH", integer(b.ifm_c)},    {"SIMD", integer(b.in_elems)},
-           {"BITS", integer(b.in_bits)}, {"PAD", integer(b.pad)},
+      p = {{"IFM_H", integer(b.ifm_h)},
+           {"IFM_W", integer(b.ifm_w)},
+           {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)},
+           {"BITS", integer(b.in_bits)},
+           {"PAD", integer(b.pad)},
            {"PAD_VALUE", fmt::format("{}'h{}", b.in_bits, value.to_hex())}};
       break;
     }
     case BlockKind::Swu:
       r.module = "bnn_swu";
-      p = {{"IFM_H", integer(b.ifm_h)},    {"IFM_W", integer(b.ifm_w)},
-           {"CH", integer(b.ifm_c)},       {"SIMD", integer(b.in_elems)},
-           {"BITS", integer(b.in_bits)},   {"K", integer(b.kernel)},
+      p = {{"IFM_H", integer(b.ifm_h)},   {"IFM_W", integer(b.ifm_w)},  {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)}, {"BITS", integer(b.in_bits)}, {"K", integer(b.kernel)},
            {"STRIDE", integer(b.stride)}};
       break;
     case BlockKind::StreamingMaxPool: {
       r.module = "bnn_maxpool";
       const auto& min_channels = ir.nodes[b.layer].as<MaxPoolAttrs>().min_channels;
-      p = {{"IFM_H", integer(b.ifm_h)},  {"IFM_W", integer(b.ifm_w)},
-           {"CH", integer(b.ifm_c)},     {"SIMD", integer(b.in_elems)},
-           {"K", integer(b.kernel)},     {"STRIDE", integer(b.stride)},
+      p = {{"IFM_H", integer(b.ifm_h)},
+           {"IFM_W", integer(b.ifm_w)},
+           {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)},
+           {"K", integer(b.kernel)},
+           {"STRIDE", integer(b.stride)},
            {"MIN_CHANNELS", bit_literal(min_channels, b.ifm_c)}};
       break;
     }

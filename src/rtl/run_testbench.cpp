@@ -19,8 +19,8 @@ std::vector<std::uint32_t> pack_words(const std::vector<std::int64_t>& values, i
   std::vector<std::uint32_t> out(words * units, 0);
   for (std::size_t w = 0; w < words; ++w) {
     for (int e = 0; e < elems; ++e) {
-      const auto value = static_cast<std::uint64_t>(values[w * static_cast<std::size_t>(elems) +
-                                                           static_cast<std::size_t>(e)]);
+      const auto value = static_cast<std::uint64_t>(
+          values[w * static_cast<std::size_t>(elems) + static_cast<std::size_t>(e)]);
       for (int b = 0; b < bits; ++b) {
         if (((value >> std::min(b, 63)) & 1U) == 0) continue;
         const int bit = e * bits + b;
@@ -64,14 +64,13 @@ TestbenchResult run_testbench(const std::filesystem::path& executable,
                static_cast<std::streamsize>(units.size() * sizeof(std::uint32_t)));
     if (!file) fail("{}: cannot write the testbench input", in.string());
   }
-  const int status =
-      run_command({executable.string(), "--in", in.string(), "--out", out.string(), "--seed",
-                   std::to_string(options.seed), "--stall-in", fmt::format("{}", options.stall_in),
-                   "--stall-out", fmt::format("{}", options.stall_out), "--outputs",
-                   std::to_string(options.outputs), "--frame-words",
-                   std::to_string(options.frame_words), "--max-idle",
-                   std::to_string(options.max_idle)},
-                  options.cwd, log);
+  const int status = run_command(
+      {executable.string(), "--in", in.string(), "--out", out.string(), "--seed",
+       std::to_string(options.seed), "--stall-in", fmt::format("{}", options.stall_in),
+       "--stall-out", fmt::format("{}", options.stall_out), "--outputs",
+       std::to_string(options.outputs), "--frame-words", std::to_string(options.frame_words),
+       "--max-idle", std::to_string(options.max_idle)},
+      options.cwd, log);
   TestbenchResult result;
   if (status == 3) result.deadlock = tail_of_file(log, 1);
   if (status != 0 && status != 3) {

@@ -10,10 +10,10 @@ namespace bnnc {
 
 struct TestbenchOptions {
   std::uint64_t seed = 1;
-  double stall_in = 0.0;   // probability that the source withholds a word in a cycle
-  double stall_out = 0.0;  // probability that the sink is not ready in a cycle
-  std::int64_t outputs = 0;      // output words to wait for
-  std::int64_t frame_words = 0;  // input words per frame (for the frame start cycles), 0: none
+  double stall_in = 0.0;              // probability that the source withholds a word in a cycle
+  double stall_out = 0.0;             // probability that the sink is not ready in a cycle
+  std::int64_t outputs = 0;           // output words to wait for
+  std::int64_t frame_words = 0;       // input words per frame (for the frame start cycles), 0: none
   std::int64_t max_idle = 1'000'000;  // cycles without any handshake that count as a deadlock
   std::filesystem::path cwd;          // where the $readmemh files are
 };
@@ -43,7 +43,6 @@ std::vector<std::uint32_t> pack_words(const std::vector<std::int64_t>& values, i
 
 // The lanes of a word: `lanes` values of `bits` bits from the low end of `hex`, two's complement
 // when is_signed.
-std::vector<std::int64_t> unpack_lanes(const std::string& hex, int lanes, int bits,
-                                       bool is_signed);
+std::vector<std::int64_t> unpack_lanes(const std::string& hex, int lanes, int bits, bool is_signed);
 
 }  // namespace bnnc

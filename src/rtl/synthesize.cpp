@@ -26,10 +26,9 @@ std::string read_text(const std::filesystem::path& path) {
 // LUTs a Xilinx memory primitive occupies (a SLICEM LUT is 64×1 or 32×2 bits).
 std::int64_t lutram_luts(const std::string& type) {
   static const std::map<std::string, std::int64_t> kLuts = {
-      {"RAM32M", 4},    {"RAM64M", 4},    {"RAM32X1D", 2},  {"RAM64X1D", 2},
-      {"RAM128X1D", 4}, {"RAM32X1S", 1},  {"RAM64X1S", 1},  {"RAM128X1S", 2},
-      {"RAM256X1S", 4}, {"SRL16E", 1},    {"SRLC32E", 1},   {"RAM32M16", 8},
-      {"RAM64M8", 8}};
+      {"RAM32M", 4},   {"RAM64M", 4},   {"RAM32X1D", 2},  {"RAM64X1D", 2},  {"RAM128X1D", 4},
+      {"RAM32X1S", 1}, {"RAM64X1S", 1}, {"RAM128X1S", 2}, {"RAM256X1S", 4}, {"SRL16E", 1},
+      {"SRLC32E", 1},  {"RAM32M16", 8}, {"RAM64M8", 8}};
   const auto it = kLuts.find(type);
   return it == kLuts.end() ? 0 : it->second;
 }
@@ -179,9 +178,7 @@ SynthResult synthesize(const std::filesystem::path& rtl_dir, const RtlDesign& de
                   : fmt::format("synth_xilinx -family xc7 -top {}\n", design.top);
   script += fmt::format("tee -q -o {} stat\nselect {}\nwrite_verilog -selected -noattr {}\n",
                         (out / "stat.txt").string(), design.top, (out / "top.v").string());
-  {
-    std::ofstream(out / "synth.ys") << script;
-  }
+  { std::ofstream(out / "synth.ys") << script; }
   const std::filesystem::path yosys_log = out / "yosys.log";
   std::filesystem::remove(yosys_log, error);
   run_tool({"yosys", "-q", "-l", yosys_log.string(), "-s", (out / "synth.ys").string()}, rtl_dir,
@@ -249,8 +246,7 @@ SynthResult synthesize(const std::filesystem::path& rtl_dir, const RtlDesign& de
       result.bitstream = out / "design.bin";
     }
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

@@ -41,11 +41,11 @@ struct SynthResult {
   SynthTarget target = SynthTarget::Xc7;
   SynthResources total;
   std::vector<SynthInstance> instances;
-  std::optional<double> fmax_mhz;      // ice40: achieved by nextpnr
-  std::optional<bool> fits;            // ice40: placed and routed on the HX8K
+  std::optional<double> fmax_mhz;           // ice40: achieved by nextpnr
+  std::optional<bool> fits;                 // ice40: placed and routed on the HX8K
   std::int64_t lcs = 0, lcs_available = 0;  // ice40: logic cells used / on the device
-  std::filesystem::path bitstream;     // ice40: icepack output
-  std::filesystem::path folder;        // where the logs and netlists are
+  std::filesystem::path bitstream;          // ice40: icepack output
+  std::filesystem::path folder;             // where the logs and netlists are
   double seconds = 0;
 };
 

@@ -101,7 +101,8 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   }
   // Includes beside the sources are part of what is compiled.
   if (!request.sources.empty()) {
-    for (const auto& entry : std::filesystem::directory_iterator(request.sources[0].parent_path())) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(request.sources[0].parent_path())) {
       if (entry.path().extension() == ".vh") hash.add(read_text(entry.path()));
     }
   }
@@ -139,7 +140,8 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
     argv.push_back("src/" + source.filename().string());
   }
   if (!request.sources.empty()) {
-    for (const auto& entry : std::filesystem::directory_iterator(request.sources[0].parent_path())) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(request.sources[0].parent_path())) {
       if (entry.path().extension() == ".vh") {
         std::filesystem::copy_file(entry.path(), work / "src" / entry.path().filename(),
                                    std::filesystem::copy_options::overwrite_existing);
@@ -152,20 +154,22 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   const std::filesystem::path runtime = root / ("runtime-" + Hash(version).hex());
   if (status == 0) {
     // make takes objects newer than their sources as built.
-    for (const char* object : kRuntimeObjects) copy_if_exists(runtime / object, work / "obj" / object);
+    for (const char* object : kRuntimeObjects)
+      copy_if_exists(runtime / object, work / "obj" / object);
     std::vector<std::string> make = {"make", "-C", "obj", "-f", "Vtop.mk", "-j", "2"};
     make.insert(make.end(), make_flags().begin(), make_flags().end());
     status = run_command(make, work, log);
   }
   if (status != 0 || !std::filesystem::exists(work / "tb")) {
-    fail("Verilator build of '{}' failed (exit {}; log {}): {}", request.top, status,
-         log.string(), tail_of_file(log, 4));
+    fail("Verilator build of '{}' failed (exit {}; log {}): {}", request.top, status, log.string(),
+         tail_of_file(log, 4));
   }
   if (!std::filesystem::exists(runtime / kRuntimeObjects[0])) {
     std::error_code ignored;
     const std::filesystem::path partial = runtime.string() + ".tmp-" + std::to_string(::getpid());
     std::filesystem::create_directories(partial, ignored);
-    for (const char* object : kRuntimeObjects) copy_if_exists(work / "obj" / object, partial / object);
+    for (const char* object : kRuntimeObjects)
+      copy_if_exists(work / "obj" / object, partial / object);
     std::filesystem::rename(partial, runtime, ignored);
     std::filesystem::remove_all(partial, ignored);
   }
@@ -179,8 +183,7 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
       fail("{}: cannot move the build into the cache", done.string());
     }
   }
-  build.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  build.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return build;
 }
 

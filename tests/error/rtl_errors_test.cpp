@@ -44,8 +44,8 @@ class RtlErrors : public ::testing::Test {
     infer_types(graph);
     save_model(graph, (dir_ / "small.bnnc").string());
     design_ = dir_ / "design";
-    const test::CommandResult compiled = test::run_bnnc(
-        "compile " + quoted(dir_ / "small.bnnc") + " --target-fps 1 --out " + quoted(design_));
+    const test::CommandResult compiled = test::run_bnnc("compile " + quoted(dir_ / "small.bnnc") +
+                                                        " --target-fps 1 --out " + quoted(design_));
     ASSERT_EQ(compiled.exit_code, 0) << compiled.err;
     images_ = dir_ / "images-idx3-ubyte";
     std::vector<char> bytes = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 4};
@@ -57,9 +57,9 @@ class RtlErrors : public ::testing::Test {
 };
 
 TEST_F(RtlErrors, VerifyNeedsADesignFolder) {
-  expect_bad_input(test::run_bnnc("verify " + quoted(dir_ / "nothing") + " --data " +
-                                  quoted(images_)),
-                   {"nothing", "no such design folder"});
+  expect_bad_input(
+      test::run_bnnc("verify " + quoted(dir_ / "nothing") + " --data " + quoted(images_)),
+      {"nothing", "no such design folder"});
   expect_bad_input(test::run_bnnc("verify " + quoted(dir_) + " --data " + quoted(images_)),
                    {"not a design folder"});
 }
@@ -77,12 +77,12 @@ TEST_F(RtlErrors, MissingVerilatorNamesThePackage) {
 }
 
 TEST_F(RtlErrors, VerifyFlagValues) {
-  expect_bad_input(test::run_bnnc("verify " + quoted(design_) + " --data " + quoted(images_) +
-                                  " --stall 1.5"),
-                   {"--stall"});
-  expect_bad_input(test::run_bnnc("verify " + quoted(design_) + " --data " + quoted(images_) +
-                                  " --limit -3"),
-                   {"--limit"});
+  expect_bad_input(
+      test::run_bnnc("verify " + quoted(design_) + " --data " + quoted(images_) + " --stall 1.5"),
+      {"--stall"});
+  expect_bad_input(
+      test::run_bnnc("verify " + quoted(design_) + " --data " + quoted(images_) + " --limit -3"),
+      {"--limit"});
 }
 
 TEST_F(RtlErrors, VerifyImagesOfTheWrongShape) {

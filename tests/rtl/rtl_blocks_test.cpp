@@ -58,8 +58,10 @@ struct SwuCase {
 
 TEST(RtlBlocks, SlidingWindowUnitSweep) {
   BNNC_REQUIRE_VERILATOR();
-  const SwuCase cases[] = {{{5, 5, 2}, 1, 1, 3, 1}, {{7, 6, 4}, 2, 1, 3, 2},
-                           {{6, 6, 3}, 3, 8, 2, 2}, {{4, 9, 4}, 4, 1, 1, 1},
+  const SwuCase cases[] = {{{5, 5, 2}, 1, 1, 3, 1},
+                           {{7, 6, 4}, 2, 1, 3, 2},
+                           {{6, 6, 3}, 3, 8, 2, 2},
+                           {{4, 9, 4}, 4, 1, 1, 1},
                            {{8, 5, 2}, 2, 1, 3, 3}};
   std::mt19937_64 rng(7);
   for (const SwuCase& t : cases) {
@@ -98,7 +100,8 @@ TEST(RtlBlocks, PaddingSweep) {
     int simd, bits, pad;
     std::int64_t value;
   };
-  const Case cases[] = {{{4, 3, 2}, 1, 1, 1, 1}, {{3, 3, 4}, 2, 8, 2, 0x85}, {{2, 5, 3}, 3, 1, 1, 0}};
+  const Case cases[] = {
+      {{4, 3, 2}, 1, 1, 1, 1}, {{3, 3, 4}, 2, 8, 2, 0x85}, {{2, 5, 3}, 3, 1, 1, 0}};
   std::mt19937_64 rng(8);
   for (const Case& t : cases) {
     BlockUnderTest block{"bnn_fmpadding",
@@ -123,15 +126,15 @@ TEST(RtlBlocks, PaddingSweep) {
         for (int x = -t.pad; x < t.in.w + t.pad; ++x) {
           for (int c = 0; c < t.in.c; ++c) {
             const bool inside = y >= 0 && y < t.in.h && x >= 0 && x < t.in.w;
-            expected.push_back(inside ? image[static_cast<std::size_t>((y * t.in.w + x) * t.in.c + c)]
-                                      : t.value);
+            expected.push_back(
+                inside ? image[static_cast<std::size_t>((y * t.in.w + x) * t.in.c + c)] : t.value);
           }
         }
       }
     }
-    expect_block_output(block, input, expected,
-                        fmt::format("padding {}x{}x{} SIMD {} pad {}", t.in.h, t.in.w, t.in.c,
-                                    t.simd, t.pad));
+    expect_block_output(
+        block, input, expected,
+        fmt::format("padding {}x{}x{} SIMD {} pad {}", t.in.h, t.in.w, t.in.c, t.simd, t.pad));
     if (HasFatalFailure()) return;
   }
 }
@@ -142,13 +145,17 @@ TEST(RtlBlocks, MaxPoolSweep) {
     Image in;
     int simd, k, stride;
   };
-  const Case cases[] = {{{4, 4, 2}, 1, 2, 2}, {{7, 7, 4}, 2, 3, 2}, {{5, 6, 3}, 3, 2, 1},
-                        {{7, 5, 2}, 1, 3, 1}, {{6, 8, 2}, 2, 2, 3}};
+  const Case cases[] = {{{4, 4, 2}, 1, 2, 2},
+                        {{7, 7, 4}, 2, 3, 2},
+                        {{5, 6, 3}, 3, 2, 1},
+                        {{7, 5, 2}, 1, 3, 1},
+                        {{6, 8, 2}, 2, 2, 3}};
   std::mt19937_64 rng(9);
   for (const Case& t : cases) {
     const Values min_channels = random_values(rng, static_cast<std::size_t>(t.in.c), 1);
     std::string mask;
-    for (int c = t.in.c - 1; c >= 0; --c) mask += min_channels[static_cast<std::size_t>(c)] ? '1' : '0';
+    for (int c = t.in.c - 1; c >= 0; --c)
+      mask += min_channels[static_cast<std::size_t>(c)] ? '1' : '0';
     BlockUnderTest block{"bnn_maxpool",
                          {{"IFM_H", integer(t.in.h)},
                           {"IFM_W", integer(t.in.w)},
@@ -164,7 +171,8 @@ TEST(RtlBlocks, MaxPoolSweep) {
                          1};
     Values input, expected;
     for (int frame = 0; frame < 2; ++frame) {
-      const Values image = random_values(rng, static_cast<std::size_t>(t.in.h * t.in.w * t.in.c), 1);
+      const Values image =
+          random_values(rng, static_cast<std::size_t>(t.in.h * t.in.w * t.in.c), 1);
       input.insert(input.end(), image.begin(), image.end());
       for (int oy = 0; oy + t.k <= t.in.h; oy += t.stride) {
         for (int ox = 0; ox + t.k <= t.in.w; ox += t.stride) {
@@ -198,7 +206,7 @@ TEST(RtlBlocks, WidthConverterSweep) {
   // Up, down, a partial last word on either side (10 scores from 4-lane words), LFC's 112 → 64,
   // a consumer vector spanning several producer vectors (a flatten), and vectors that fit one
   // word on both sides (a plain register: 10 scores from 16 lanes into 10, 3 from 3 into 5).
-  const Case cases[] = {{2, 4, 1, 8, 8},         {4, 2, 10, 10, 10}, {16, 10, 7, 10, 10},
+  const Case cases[] = {{2, 4, 1, 8, 8},        {4, 2, 10, 10, 10}, {16, 10, 7, 10, 10},
                         {112, 64, 1, 784, 784}, {3, 8, 1, 6, 24},   {3, 5, 4, 3, 3}};
   std::mt19937_64 rng(10);
   for (const Case& t : cases) {
@@ -215,10 +223,10 @@ TEST(RtlBlocks, WidthConverterSweep) {
                          t.bits};
     const Values elements =
         random_values(rng, static_cast<std::size_t>(std::max(t.in_vec, t.out_vec) * 3), t.bits);
-    expect_block_output(block, test::to_words(elements, t.in_elems, t.in_vec),
-                        test::to_words(elements, t.out_elems, t.out_vec),
-                        fmt::format("DWC {} → {} (vectors {} → {})", t.in_elems, t.out_elems,
-                                    t.in_vec, t.out_vec));
+    expect_block_output(
+        block, test::to_words(elements, t.in_elems, t.in_vec),
+        test::to_words(elements, t.out_elems, t.out_vec),
+        fmt::format("DWC {} → {} (vectors {} → {})", t.in_elems, t.out_elems, t.in_vec, t.out_vec));
     if (HasFatalFailure()) return;
   }
 }
@@ -227,13 +235,8 @@ TEST(RtlBlocks, FifoPassesEveryWordOnce) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(11);
   for (const auto& [width, depth] : {std::pair{40, 3}, std::pair{1, 2}, std::pair{9, 17}}) {
-    BlockUnderTest block{"bnn_fifo",
-                         {{"WIDTH", integer(width)}, {"DEPTH", integer(depth)}},
-                         {},
-                         1,
-                         width,
-                         1,
-                         width};
+    BlockUnderTest block{
+        "bnn_fifo", {{"WIDTH", integer(width)}, {"DEPTH", integer(depth)}}, {}, 1, width, 1, width};
     const Values words = random_values(rng, 200, width);
     expect_block_output(block, words, words, fmt::format("FIFO {}x{}", width, depth));
     if (HasFatalFailure()) return;
@@ -288,8 +291,9 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed) {
   const int index = design.find("fc");
   const Block& b = design.blocks[static_cast<std::size_t>(index)];
   const RtlBlock rtl = describe_rtl_block(design, index, "fc");
-  BlockUnderTest block{rtl.module, rtl.params, rtl.memories, b.simd, b.in_bits,
-                       b.pe, b.out_bits, !t.threshold && is_signed(g.nodes[dense].type.dtype)};
+  BlockUnderTest block{
+      rtl.module, rtl.params, rtl.memories, b.simd,
+      b.in_bits,  b.pe,       b.out_bits,   !t.threshold && is_signed(g.nodes[dense].type.dtype)};
 
   Values input, expected;
   std::uniform_int_distribution<int> pixel(0, t.binary ? 1 : 255);
@@ -305,9 +309,11 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed) {
     expected.insert(expected.end(), out_words.begin(), out_words.end());
   }
   expect_block_output(block, input, expected,
-                      fmt::format("MVTU MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}", t.mw,
-                                  t.mh, t.pe, t.simd, b.mh_padded, b.mw_padded,
-                                  t.binary ? "" : t.quantize ? " fixed-point" : " uint8",
+                      fmt::format("MVTU MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}", t.mw, t.mh,
+                                  t.pe, t.simd, b.mh_padded, b.mw_padded,
+                                  t.binary     ? ""
+                                  : t.quantize ? " fixed-point"
+                                               : " uint8",
                                   t.threshold ? " thresholds" : ""));
 }
 

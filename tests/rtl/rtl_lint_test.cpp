@@ -75,9 +75,8 @@ TEST(RtlLint, BlocksAreLintCleanAndElaborateEverywhere) {
       EXPECT_EQ(i.exit_code, 0) << file << ":\n" << i.output;
     }
     if (yosys) {
-      const Tool y = run({"yosys", "-q", "-p",
-                          "read_verilog -sv" + joined(files) + "; synth -top " + top},
-                         dir);
+      const Tool y = run(
+          {"yosys", "-q", "-p", "read_verilog -sv" + joined(files) + "; synth -top " + top}, dir);
       EXPECT_EQ(y.exit_code, 0) << file << ":\n" << y.output;
     }
   }
@@ -108,7 +107,8 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
     const Tool v = run(lint, dir);
     EXPECT_NE(v.exit_code, 0) << top << joined(params);
     EXPECT_NE(v.output.find(top + ":"), std::string::npos)
-        << top << joined(params) << " should name the module:\n" << v.output;
+        << top << joined(params) << " should name the module:\n"
+        << v.output;
   }
 }
 
@@ -126,23 +126,22 @@ TEST(RtlLint, GeneratedTopIsLintCleanAndSynthesizes) {
       if (f.ends_with(".sv")) files.push_back(f);
     }
     for (const char* define : {"+define+BNN_OBSERVE", "+define+BNN_NOTHING"}) {
-      std::vector<std::string> lint = {"verilator", "--lint-only", "-Wall", "--top-module",
-                                       "bnn_top", define};
+      std::vector<std::string> lint = {"verilator",    "--lint-only", "-Wall",
+                                       "--top-module", "bnn_top",     define};
       lint.insert(lint.end(), files.begin(), files.end());
       const Tool v = run(lint, dir);
       EXPECT_EQ(v.exit_code, 0) << "seed " << seed << " " << define << ":\n" << v.output;
     }
     if (!find_program("iverilog").empty()) {
-      std::vector<std::string> elaborate = {"iverilog", "-g2012", "-o", "/dev/null", "-s",
-                                            "bnn_top"};
+      std::vector<std::string> elaborate = {"iverilog",  "-g2012", "-o",
+                                            "/dev/null", "-s",     "bnn_top"};
       elaborate.insert(elaborate.end(), files.begin(), files.end());
       const Tool i = run(elaborate, dir);
       EXPECT_EQ(i.exit_code, 0) << "seed " << seed << ":\n" << i.output;
     }
     if (!find_program("yosys").empty()) {
-      const Tool y = run({"yosys", "-q", "-p",
-                          "read_verilog -sv" + joined(files) + "; synth -top bnn_top"},
-                         dir);
+      const Tool y = run(
+          {"yosys", "-q", "-p", "read_verilog -sv" + joined(files) + "; synth -top bnn_top"}, dir);
       EXPECT_EQ(y.exit_code, 0) << "seed " << seed << ":\n" << y.output;
     }
   }

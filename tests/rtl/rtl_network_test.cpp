@@ -34,8 +34,8 @@ struct Verified {
 
 // Emits, builds and runs `design` twice (stall 0.3 and no stall), checks every frame of both runs
 // against the golden model, and simulates it for the cycle comparison.
-void verify(const DataflowGraph& design, const Frames& frames, const std::string& what,
-            Verified& v, int timing_frames = 8) {
+void verify(const DataflowGraph& design, const Frames& frames, const std::string& what, Verified& v,
+            int timing_frames = 8) {
   const std::filesystem::path dir = test::temp_dir("rtl-net");
   const std::vector<int> depths = size_fifos(design);
   const RtlDesign rtl = emit_rtl(design, depths, dir);

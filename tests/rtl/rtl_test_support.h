@@ -16,8 +16,8 @@ namespace bnnc::test {
 // True when verilator, make and g++ are in PATH.
 bool have_verilator();
 
-#define BNNC_REQUIRE_VERILATOR()                                                      \
-  if (!::bnnc::test::have_verilator()) {                                              \
+#define BNNC_REQUIRE_VERILATOR()                                                             \
+  if (!::bnnc::test::have_verilator()) {                                                     \
     GTEST_SKIP() << "verilator, make or g++ not found (apt-get install verilator make g++)"; \
   }
 
@@ -27,11 +27,11 @@ std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, in
                                    int vector);
 
 struct BlockUnderTest {
-  std::string module;                                       // "bnn_swu"
-  std::vector<std::pair<std::string, std::string>> params;  // Verilog literals
+  std::string module;                                         // "bnn_swu"
+  std::vector<std::pair<std::string, std::string>> params;    // Verilog literals
   std::vector<std::pair<std::string, std::string>> memories;  // file, $readmemh text
-  int in_elems = 1, in_bits = 1;    // s_axis word
-  int out_elems = 1, out_bits = 1;  // m_axis word
+  int in_elems = 1, in_bits = 1;                              // s_axis word
+  int out_elems = 1, out_bits = 1;                            // m_axis word
   bool out_signed = false;
 };
 
@@ -40,8 +40,7 @@ struct BlockUnderTest {
 // deadlock or when the count of output words differs from expected_words.
 std::vector<std::int64_t> run_block(const BlockUnderTest& block,
                                     const std::vector<std::int64_t>& input,
-                                    std::int64_t expected_words, double stall,
-                                    std::uint64_t seed);
+                                    std::int64_t expected_words, double stall, std::uint64_t seed);
 
 // run_block at stall 0 and at stall 0.4 with two seeds, each compared with `expected`.
 void expect_block_output(const BlockUnderTest& block, const std::vector<std::int64_t>& input,
