@@ -54,8 +54,9 @@ else
 fi
 accuracy=$(sed -n 's/^accuracy *\([0-9.]*\).*/\1/p' <<<"$eval_text")
 
-# One value of a one-line JSON object: json_value KEY FILE.
-json_value() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$2" | head -1 | tr -d '"'; }
+# The first value of KEY in a one-line JSON object (the top level's, which comes first):
+# json_value KEY FILE.
+json_value() { grep -o "\"$1\":[^,}]*" "$2" | head -1 | cut -d: -f2- | tr -d '"'; }
 
 design="$build/lfc-hw"
 clock=100
@@ -89,7 +90,7 @@ fi
 echo
 echo "== summary: $model on Fashion-MNIST"
 awk -v acc="$accuracy" -v n="$(json_value images "$design/verify.json")" \
-    -v match="$(json_value match "$design/verify.json")" -v cycles="$cycles" \
+    -v exact="$(json_value match "$design/verify.json")" -v cycles="$cycles" \
     -v sim="$sim_cycles" -v clock="$clock" -v latency="$latency" \
     -v luts="$(json_value luts "$design/synth/xc7/result.json")" \
     -v b18="$(json_value bram18 "$design/synth/xc7/result.json")" \
@@ -97,7 +98,7 @@ awk -v acc="$accuracy" -v n="$(json_value images "$design/verify.json")" \
     -v cpu="$(json_value fps "$design/bench.json")" 'BEGIN {
   printf "accuracy          %s %% (golden model, 10,000 test images)\n", acc
   printf "RTL vs golden     %s on %d images (Verilator, random stalls)\n",
-         match == "true" ? "bit-exact" : "MISMATCH", n
+         exact == "true" ? "bit-exact" : "MISMATCH", n
   printf "cycles per frame  %d (Verilator; cycle simulator %d)\n", cycles, sim
   printf "frames/s          %.0f at %d MHz\n", clock * 1e6 / cycles, clock
   printf "latency           %d cycles = %.2f us at %d MHz\n", latency, latency / clock, clock
