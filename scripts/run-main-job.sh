@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# bnnc's main job, end to end: set up, build (Release), show the project's own LFC (trained by
-# `bnnc train`, shipped in models/) and classify the 10,000 Fashion-MNIST test images with the
-# golden model, checking the figure models/README.md gives. Then, only when BNN-PYNQ's data is
-# there (../shared/external, optional), reproduce BNN-PYNQ's CNV-W1A1 on CIFAR-10: import the
-# trained parameters, classify the 761 test images (615 correct, DESIGN.md §5) and deer.bin
-# (class 4).
+# bnnc's main job, end to end, on the project's own LFC (trained by `bnnc train`, shipped in
+# models/): set up, build (Release), show the model, classify the 10,000 Fashion-MNIST test
+# images with the golden model (checking the figure models/README.md gives), compile it into a
+# streaming accelerator for 100,000 frames/s at 100 MHz, verify the RTL in Verilator against the
+# golden model on test images under random stalls (cycles per frame equal to the cycle
+# simulator's), synthesize it with Yosys for Xilinx 7-series, measure the CPU engine, and print
+# one summary. Then, only when BNN-PYNQ's data is there (../shared/external, optional),
+# reproduce BNN-PYNQ's CNV-W1A1 on CIFAR-10: import the trained parameters, classify the 761
+# test images (615 correct, DESIGN.md §5) and deer.bin (class 4).
 #
-# Environment: BNNC_BUILD_DIR (default build), BNNC_EXTERNAL_DATA (default ../shared/external).
+# Environment: BNNC_BUILD_DIR (default build), BNNC_EXTERNAL_DATA (default ../shared/external),
+# BNNC_MAIN_VERIFY_IMAGES (default 1000: images run through the RTL), BNNC_CACHE_DIR (Verilator
+# builds; default ~/.cache/bnnc).
 # Exit codes: 0 all as expected, 1 a result differs from the expected one, 2 setup or input
 # missing (e.g. no Fashion-MNIST).
 set -euo pipefail
@@ -47,6 +52,59 @@ if [[ $correct != "$expected_lfc" ]]; then
 else
   echo "run-main-job: LFC OK ($correct/10000 correct, as models/README.md)"
 fi
+accuracy=$(sed -n 's/^accuracy *\([0-9.]*\).*/\1/p' <<<"$eval_text")
+
+# The first value of KEY in a one-line JSON object (the top level's, which comes first):
+# json_value KEY FILE.
+json_value() { grep -o "\"$1\":[^,}]*" "$2" | head -1 | cut -d: -f2- | tr -d '"'; }
+
+design="$build/lfc-hw"
+clock=100
+echo
+echo "== bnnc compile $model --target-fps 100000 --clock-mhz $clock --out $design"
+"$bnnc" compile "$model" --target-fps 100000 --clock-mhz "$clock" --out "$design"
+verify_images=${BNNC_MAIN_VERIFY_IMAGES:-1000}
+echo
+echo "== bnnc verify $design (Verilator, $verify_images test images, random stalls)"
+if ! "$bnnc" verify "$design" --data "$fashion" --limit "$verify_images" --json \
+    >"$design/verify.json"; then
+  echo "run-main-job: the RTL differs from the golden model: $(cat "$design/verify.json")" >&2
+  status=1
+fi
+cat "$design/verify.json"
+"$bnnc" simulate "$design" --data "$fashion" --limit 8 --json >"$design/simulate.json" || status=1
+echo
+echo "== bnnc synth $design --target xc7 (Yosys)"
+"$bnnc" synth "$design" --target xc7
+echo
+echo "== bnnc bench $model"
+"$bnnc" bench "$model" --batch 1024 --seconds 0.3 --repeats 3 --json >"$design/bench.json"
+
+cycles=$(json_value cycles_per_frame "$design/verify.json")
+sim_cycles=$(json_value cycles_per_frame "$design/simulate.json")
+latency=$(json_value latency_cycles "$design/verify.json")
+if [[ $cycles != "$sim_cycles" ]]; then
+  echo "run-main-job: RTL cycles per frame $cycles differ from the simulator's $sim_cycles" >&2
+  status=1
+fi
+echo
+echo "== summary: $model on Fashion-MNIST"
+awk -v acc="$accuracy" -v n="$(json_value images "$design/verify.json")" \
+    -v exact="$(json_value match "$design/verify.json")" -v cycles="$cycles" \
+    -v sim="$sim_cycles" -v clock="$clock" -v latency="$latency" \
+    -v luts="$(json_value luts "$design/synth/xc7/result.json")" \
+    -v b18="$(json_value bram18 "$design/synth/xc7/result.json")" \
+    -v b36="$(json_value bram36 "$design/synth/xc7/result.json")" \
+    -v cpu="$(json_value fps "$design/bench.json")" 'BEGIN {
+  printf "accuracy          %s %% (golden model, 10,000 test images)\n", acc
+  printf "RTL vs golden     %s on %d images (Verilator, random stalls)\n",
+         exact == "true" ? "bit-exact" : "MISMATCH", n
+  printf "cycles per frame  %d (Verilator; cycle simulator %d)\n", cycles, sim
+  printf "frames/s          %.0f at %d MHz\n", clock * 1e6 / cycles, clock
+  printf "latency           %d cycles = %.2f us at %d MHz\n", latency, latency / clock, clock
+  printf "FPGA resources    %s LUTs, %s RAMB18 + %s RAMB36 (Yosys synth_xilinx)\n", luts, b18, b36
+  printf "CPU engine        %.0f frames/s (bnnc bench, batch 1024)\n", cpu
+}'
 
 external=${BNNC_EXTERNAL_DATA:-../shared/external}
 params="$external/bnn-pynq/params/cifar10/cnvW1A1"

@@ -15,6 +15,9 @@ packages+=(libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-to
 packages+=(clang libclang-rt-14-dev)
 # Training (issue 3): libtorch with OpenBLAS (5.6x faster than the reference BLAS), Fashion-MNIST.
 packages+=(libtorch-dev libopenblas-dev dataset-fashion-mnist)
+# RTL (issue 7): Verilator (bnnc verify, the rtl tests; make builds its models), Icarus Verilog
+# (elaboration check), Yosys (bnnc synth), nextpnr-ice40 and icestorm (iCE40 place and route).
+packages+=(make verilator iverilog yosys nextpnr-ice40 fpga-icestorm)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: not a Debian system (no dpkg-query); assuming these are installed: ${packages[*]}" >&2

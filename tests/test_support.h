@@ -22,8 +22,9 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
-// Runs the built bnnc CLI with the given argument string (shell-quoted by the caller).
-CommandResult run_bnnc(const std::string& arguments);
+// Runs the built bnnc CLI with the given argument string (shell-quoted by the caller);
+// `environment` ("PATH=/nowhere") is set for that run only.
+CommandResult run_bnnc(const std::string& arguments, const std::string& environment = "");
 
 }  // namespace bnnc::test
 

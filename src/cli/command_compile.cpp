@@ -1,12 +1,13 @@
 // bnnc compile MODEL (--target-fps F | --folding FILE | --objective latency --budget ...)
 //   [--clock-mhz M] --out DIR [--json]: lower the network to streaming blocks, fold it, estimate
-// it, and write DIR/{folding.json, report.json, report.html, model.bnnc}.
+// it, and write DIR/{folding.json, report.json, report.html, model.bnnc} and the RTL in DIR/rtl.
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/cli_output.h"
@@ -16,8 +17,10 @@
 #include "core/error.h"
 #include "fold/choose_folding.h"
 #include "fold/lower_to_dataflow.h"
+#include "fold/size_fifos.h"
 #include "io/model_file.h"
 #include "sim/measure_timeline.h"
+#include "rtl/emit_rtl.h"
 
 namespace bnnc::cli {
 
@@ -115,10 +118,25 @@ int run_compile(const CompileOptions& o) {
   write_text(dir / "report.json", report.dump(2) + "\n");
   write_text(dir / "report.html", compile_report_html(summary));
   save_model(graph, (dir / "model.bnnc").string());
+  // The RTL, when every block has one (docs/rtl.md); otherwise say why and go on: the folding
+  // and the estimates are still worth having.
+  const std::optional<std::string> unsupported = rtl_unsupported(folded);
+  std::string rtl_files;
+  if (!unsupported) {
+    const RtlDesign rtl = emit_rtl(folded, size_fifos(folded), dir / "rtl");
+    rtl_files = fmt::format("rtl/ ({} Verilog files, {} memories)", rtl.sources.size(),
+                            rtl.memories.size());
+  } else {
+    std::filesystem::remove_all(dir / "rtl", error);  // an earlier design's RTL would mislead
+    std::fprintf(stderr, "bnnc: note: no RTL written: %s\n", unsupported->c_str());
+  }
 
   if (o.json) {
     nlohmann::ordered_json out = report;
     out["out"] = o.out;
+    out["rtl"] = unsupported ? nlohmann::ordered_json(nullptr)
+                             : nlohmann::ordered_json((dir / "rtl").string());
+    if (unsupported) out["rtl_unsupported"] = *unsupported;
     print_json(out);
     return kExitOk;
   }
@@ -137,14 +155,14 @@ int run_compile(const CompileOptions& o) {
   text += fmt::format(
       "bottleneck {} cycles → {:.0f} frames/s at {} MHz; latency {} cycles ({:.2f} µs, {})\n"
       "estimate: {} LUTs, {} FFs, {} BRAM18\nwrote {}/{{folding.json, report.json, "
-      "report.html, model.bnnc}}\n",
+      "report.html, model.bnnc}}{}\n",
       summary.estimate.bottleneck_cycles, report["fps"].get<double>(), o.clock_mhz,
       summary.timeline.latency, static_cast<double>(summary.timeline.latency) / o.clock_mhz,
       summary.timeline_simulated
           ? "one frame simulated"
           : fmt::format("estimate; {} not simulated", summary.timeline_estimate.latency),
       format_count(summary.estimate.total.luts), format_count(summary.estimate.total.ffs),
-      summary.estimate.total.bram18, o.out);
+      summary.estimate.total.bram18, o.out, rtl_files.empty() ? "" : " and " + rtl_files);
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }

@@ -1,6 +1,7 @@
-// The cost model: LUTs, FFs and 18-Kbit block RAMs per block, written down in
-// docs/cost-model.md. Its constants are first guesses in FINN's spirit; the RTL issue calibrates
-// them against Yosys.
+// The cost model: LUTs, FFs and 18-Kbit block RAMs per block, written down in docs/dataflow.md.
+// Its constants are calibrated against Yosys 0.23 synth_xilinx of the RTL bnnc emits (CNV-W1A1,
+// LFC-W1A1 and TFC, block by block; docs/rtl.md has the measurements). FIFOs between blocks are
+// not counted here.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +24,15 @@ struct Resources {
   }
 };
 
-// A memory of `depth` words of `width` bits: LUTRAM when small, else the cheapest RAMB18
-// aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36).
+// A RAM of `depth` words of `width` bits (line buffers, input buffers): distributed RAM when
+// depth ≤ 64, else the cheapest RAMB18 aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36) —
+// the choice Yosys makes for these RAMs.
 Resources estimate_memory(std::int64_t depth, std::int64_t width);
+
+// A ROM (weights, thresholds) as Yosys's memory_libmap maps it: block RAM when that is cheaper
+// by its costs (129 per RAMB18; D·W/64 for the ROM as logic), else logic (LUTs and the two
+// output registers of bnn_rom).
+Resources estimate_rom(std::int64_t depth, std::int64_t width);
 
 Resources estimate_block(const Block& block);
 

@@ -117,8 +117,10 @@ TEST(Fold, LayersOverlapWithinAFrame) {
 }
 
 TEST(Fold, MemoryEstimatePicksTheCheapestShape) {
-  EXPECT_EQ(estimate_memory(64, 32).bram18, 0);  // small: LUTRAM
-  EXPECT_EQ(estimate_memory(64, 32).luts, 32);
+  EXPECT_EQ(estimate_memory(64, 32).bram18, 0);   // small: LUTRAM
+  EXPECT_EQ(estimate_memory(64, 32).luts, 43);    // 11 RAM64M (64 words × 3 bits, 4 LUTs each)
+  EXPECT_EQ(estimate_rom(36, 1024).bram18, 0);    // conv1 of CNV: Yosys puts it in logic
+  EXPECT_EQ(estimate_rom(288, 512).bram18, 15);   // conv3 of CNV: 15 RAMB18, as Yosys
   EXPECT_EQ(estimate_memory(512, 36).bram18, 1);  // one RAMB18 as 512×36
   EXPECT_EQ(estimate_memory(1024, 36).bram18, 2);
   EXPECT_EQ(estimate_memory(16384, 1).bram18, 1);

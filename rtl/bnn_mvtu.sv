@@ -1,0 +1,223 @@
+// The matrix-vector-threshold unit (FINN's MVAU) of one binary-weight layer: MH × MW weights,
+// PE rows in parallel, SIMD synapses per PE and cycle (DESIGN.md §3).
+//
+//   NF = padded rows / PE      neuron fold: PE-row groups per input vector
+//   SF = padded columns / SIMD synapse fold: cycles per group
+//
+// For every input vector it runs NF groups of SF cycles (NF · SF cycles per vector, whatever the
+// stalls allow). During the first group it reads the vector, one word of SIMD elements a cycle,
+// and keeps it in an input buffer of SF words that the other groups read again. Row r lives in
+// PE r mod PE at slot r div PE: weight word nf · SF + sf of WEIGHT_FILE holds, for PE p, bits
+// [p·SIMD +: SIMD] = columns sf·SIMD .. of row nf·PE + p.
+//
+// What a synapse adds (kept apart from the loop structure, as finn-hlslib's interpret.hpp):
+//   binary input (IN_BITS = 1):  1 when input bit = weight bit (XNOR), so a word adds
+//                                popcount(~(x ^ w)) and the vector P = popcount(XNOR(x, w))
+//   integer input:               +x when the weight bit is 1, −x when it is 0
+// Padded columns must add nothing: the words past IN_WORDS read as 0 and the producer zero-fills
+// the unused lanes of a vector's last word, so the generator stores weight 1 there (XNOR(0, 1) =
+// 0; ±0 = 0 for integers).
+//
+// With THRESHOLDS, lane p of group nf outputs the bit (acc ≥ T) xor negate, T and negate from word
+// nf of THRESHOLD_FILE, lane p at bits [p·(ACC_BITS+3) +: ACC_BITS+3] = {negate, T as a signed
+// ACC_BITS+2-bit value}; the generator clamps T into the accumulator's range + 1, which keeps
+// every comparison exact. Without, the lane outputs the accumulator. Groups past the real rows MH
+// are computed (they count in the cycles) but not sent, and lanes past MH in the last group sent
+// are 0, so the stream carries exactly MH elements per vector.
+//
+// Pipeline: issue (counters, input word) → weight ROM (registered) → ROM output register →
+// partial sums → accumulate and compare → output register. The pipeline stalls only when a
+// group's result is due while the output register still holds an unsent word.
+`default_nettype none
+`include "bnn_defs.vh"
+
+module bnn_mvtu #(
+  parameter integer PE = 2,          // rows computed in parallel
+  parameter integer SIMD = 4,        // synapses per PE and cycle
+  parameter integer MH = 4,          // real rows (output elements per vector)
+  parameter integer NF = 2,          // neuron fold: padded rows / PE
+  parameter integer SF = 2,          // synapse fold: padded columns / SIMD
+  parameter integer IN_WORDS = 2,    // words read per input vector, ⌈MW / SIMD⌉ (≤ SF)
+  parameter integer IN_BITS = 1,     // bits per input element: 1 = binary, more = integer
+  parameter integer IN_SIGNED = 1,   // integer input: 1 two's complement, 0 unsigned
+  parameter integer ACC_BITS = 4,    // accumulator bits (the layer's output type)
+  parameter integer ACC_SIGNED = 0,  // 1 when the accumulator is signed (integer input)
+  parameter integer THRESHOLDS = 1,  // 1: output (acc ≥ T) xor negate; 0: output acc
+  parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
+  parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
+) (
+  input  wire                                        clk,
+  input  wire                                        rst,
+  input  wire [SIMD*IN_BITS-1:0]                     s_axis_tdata,
+  input  wire                                        s_axis_tvalid,
+  output wire                                        s_axis_tready,
+  output wire [PE*(THRESHOLDS != 0 ? 1 : ACC_BITS)-1:0] m_axis_tdata,
+  output wire                                        m_axis_tvalid,
+  input  wire                                        m_axis_tready
+);
+  localparam integer IN_WIDTH = SIMD * IN_BITS;
+  localparam integer OUT_BITS = THRESHOLDS != 0 ? 1 : ACC_BITS;
+  localparam integer T_BITS = ACC_BITS + 2;
+  localparam integer T_LANE = T_BITS + 1;
+  localparam integer OUT_GROUPS = (MH + PE - 1) / PE;
+  localparam integer LAST_LANES = MH - (OUT_GROUPS - 1) * PE;
+  localparam integer W_DEPTH = NF * SF;
+  localparam integer NFW = NF > 1 ? $clog2(NF) : 1;
+  localparam integer SFW = SF > 1 ? $clog2(SF) : 1;
+  localparam integer WAW = W_DEPTH > 1 ? $clog2(W_DEPTH) : 1;
+  // A word's partial sum: a popcount of SIMD bits, or SIMD terms of ±x.
+  localparam integer SUM_BITS = IN_BITS == 1 ? $clog2(SIMD + 1) : IN_BITS + $clog2(SIMD + 1) + 1;
+
+  if (PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
+      IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 || (IN_BITS == 1 && ACC_SIGNED != 0))
+  begin : g_illegal
+    `BNN_PARAM_ERROR(("bnn_mvtu: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, unsigned binary accumulators)",
+                      PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED))
+  end
+
+  // Issue: the (nf, sf) step entering the pipeline this cycle.
+  reg [NFW-1:0] nf;
+  reg [SFW-1:0] sf;
+  reg [WAW-1:0] waddr;
+  wire last_sf = 32'(sf) == SF - 1;
+  wire last_nf = 32'(nf) == NF - 1;
+  wire need_in = nf == {NFW{1'b0}} && 32'(sf) < IN_WORDS;
+
+  reg v1, v2, v3;  // pipeline stage valid
+  reg first1, first2, first3, emit1, emit2, emit3, lastg1, lastg2, lastg3;
+  reg out_valid;
+  wire stall = v3 && emit3 && out_valid && !m_axis_tready;
+  wire adv = !stall;
+  wire issue = adv && (!need_in || s_axis_tvalid);
+  assign s_axis_tready = adv && need_in;
+
+  // The input vector, kept for the groups after the first.
+  reg [IN_WIDTH-1:0] ibuf[0:SF-1];
+  wire [IN_WIDTH-1:0] x0 = nf != {NFW{1'b0}} ? ibuf[sf] :
+                           need_in ? s_axis_tdata : {IN_WIDTH{1'b0}};
+  always @(posedge clk) begin
+    if (issue && nf == {NFW{1'b0}}) ibuf[sf] <= x0;
+  end
+
+  wire [PE*SIMD-1:0] w2;
+  bnn_rom #(
+    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
+  ) u_weights (
+    .clk(clk), .en(adv), .addr(waddr), .data(w2)
+  );
+
+  reg [IN_WIDTH-1:0] x1, x2;
+  reg [PE*SUM_BITS-1:0] sum3;
+  reg [PE*ACC_BITS-1:0] acc;
+  reg [PE*OUT_BITS-1:0] out_data;
+  wire [PE*SUM_BITS-1:0] sum2;
+  wire [PE*ACC_BITS-1:0] acc_next;
+  wire [PE*OUT_BITS-1:0] out_next;
+  // The thresholds of the group in the accumulate stage (unused without THRESHOLDS).
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [PE*T_LANE-1:0] t3;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  if (THRESHOLDS != 0) begin : g_thresholds
+    wire [PE*T_LANE-1:0] t2;
+    reg [PE*T_LANE-1:0] t3_reg;
+    bnn_rom #(
+      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
+    ) u_thresholds (
+      .clk(clk), .en(adv), .addr(nf), .data(t2)
+    );
+    always @(posedge clk) begin
+      if (adv) t3_reg <= t2;
+    end
+    assign t3 = t3_reg;
+  end else begin : g_no_thresholds
+    assign t3 = {PE * T_LANE{1'b0}};
+  end
+
+  for (genvar p = 0; p < PE; p = p + 1) begin : g_pe
+    wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
+    if (IN_BITS == 1) begin : g_binary
+      assign sum2[p*SUM_BITS+:SUM_BITS] = SUM_BITS'($countones(~(x2 ^ w)));
+    end else begin : g_integer
+      reg signed [SUM_BITS-1:0] s;
+      always @* begin
+        s = {SUM_BITS{1'b0}};
+        for (int i = 0; i < SIMD; i = i + 1) begin
+          if (IN_SIGNED != 0) begin
+            s = w[i] ? s + SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]))
+                     : s - SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]));
+          end else begin
+            s = w[i] ? s + SUM_BITS'(x2[i*IN_BITS+:IN_BITS])
+                     : s - SUM_BITS'(x2[i*IN_BITS+:IN_BITS]);
+          end
+        end
+      end
+      assign sum2[p*SUM_BITS+:SUM_BITS] = s;
+    end
+
+    // The partial sum in accumulator width: the true value fits the accumulator, so truncating a
+    // wider sum is exact and a narrower one extends by its own signedness.
+    wire [SUM_BITS-1:0] part = sum3[p*SUM_BITS+:SUM_BITS];
+    wire [ACC_BITS-1:0] part_acc;
+    if (SUM_BITS >= ACC_BITS) begin : g_truncate
+      assign part_acc = part[ACC_BITS-1:0];
+    end else if (IN_BITS == 1) begin : g_zero_extend
+      assign part_acc = {{(ACC_BITS - SUM_BITS) {1'b0}}, part};
+    end else begin : g_sign_extend
+      assign part_acc = {{(ACC_BITS - SUM_BITS) {part[SUM_BITS-1]}}, part};
+    end
+    wire [ACC_BITS-1:0] a = first3 ? part_acc : acc[p*ACC_BITS+:ACC_BITS] + part_acc;
+    assign acc_next[p*ACC_BITS+:ACC_BITS] = a;
+
+    wire real_lane = !lastg3 || p < LAST_LANES;
+    if (THRESHOLDS != 0) begin : g_threshold_out
+      wire [T_BITS-1:0] a_ext = ACC_SIGNED != 0 ? T_BITS'($signed(a)) : T_BITS'(a);
+      wire [T_BITS-1:0] t = t3[p*T_LANE+:T_BITS];
+      wire negate = t3[p*T_LANE+T_BITS];
+      wire fires = $signed(a_ext) >= $signed(t);
+      assign out_next[p] = real_lane && (fires ^ negate);
+    end else begin : g_acc_out
+      assign out_next[p*OUT_BITS+:OUT_BITS] = real_lane ? a : {OUT_BITS{1'b0}};
+    end
+  end
+
+  always @(posedge clk) begin
+    if (issue) begin
+      sf <= last_sf ? {SFW{1'b0}} : sf + 1'b1;
+      if (last_sf) nf <= last_nf ? {NFW{1'b0}} : nf + 1'b1;
+      waddr <= last_sf && last_nf ? {WAW{1'b0}} : waddr + 1'b1;
+    end
+    if (adv) begin
+      v1 <= issue;
+      first1 <= sf == {SFW{1'b0}};
+      emit1 <= last_sf && 32'(nf) < OUT_GROUPS;
+      lastg1 <= 32'(nf) == OUT_GROUPS - 1;
+      x1 <= x0;
+      v2 <= v1;
+      {first2, emit2, lastg2} <= {first1, emit1, lastg1};
+      x2 <= x1;
+      v3 <= v2;
+      {first3, emit3, lastg3} <= {first2, emit2, lastg2};
+      sum3 <= sum2;
+      if (v3) acc <= acc_next;
+    end
+    if (adv && v3 && emit3) begin
+      out_data <= out_next;
+      out_valid <= 1'b1;
+    end else if (m_axis_tready) begin
+      out_valid <= 1'b0;
+    end
+    if (rst) begin
+      nf <= {NFW{1'b0}};
+      sf <= {SFW{1'b0}};
+      waddr <= {WAW{1'b0}};
+      {v1, v2, v3} <= 3'b000;
+      out_valid <= 1'b0;
+    end
+  end
+
+  assign m_axis_tdata = out_data;
+  assign m_axis_tvalid = out_valid;
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,176 @@
+// bnnc verify DIR --data PATH [--labels FILE] [--limit N] [--seed S] [--stall P]
+//   [--timing-frames T] [--json]: build the RTL of a compiled design with Verilator (cached,
+// verilator_build.h), stream the images through it with random gaps on the input and random
+// not-ready cycles on the output, and compare every class and every score with the golden
+// model. A second run without stalls on the first T images measures the cycles per frame and
+// the latency, which must equal the cycle simulator's (docs/rtl.md).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cli/cli_output.h"
+#include "cli/commands.h"
+#include "cli/load_design.h"
+#include "fold/estimate_resources.h"
+#include "io/dataset.h"
+#include "rtl/emit_rtl.h"
+#include "rtl/run_rtl_design.h"
+#include "rtl/verilator_build.h"
+#include "sim/golden_model.h"
+
+namespace bnnc::cli {
+
+namespace {
+
+struct VerifyOptions {
+  std::string dir;
+  std::string data;
+  std::string labels;
+  int limit = 100;
+  std::uint64_t seed = 1;
+  double stall = 0.3;
+  int timing_frames = 8;
+  bool json = false;
+};
+
+int run_verify(const VerifyOptions& o) {
+  if (o.limit < 0) fail("--limit must be ≥ 0, not {}", o.limit);
+  if (o.stall < 0 || o.stall >= 1) fail("--stall must be in [0, 1), not {}", o.stall);
+  if (o.timing_frames < 0) fail("--timing-frames must be ≥ 0, not {}", o.timing_frames);
+  const DataflowGraph design = load_design(o.dir);
+  const std::filesystem::path rtl_dir = std::filesystem::path(o.dir) / "rtl";
+  const RtlDesign rtl = read_rtl_manifest(rtl_dir);
+  const Dataset data = load_dataset(o.data, o.labels);
+  const Graph& graph = design.ir;
+  if (static_cast<std::int64_t>(data.image_size()) != graph.nodes[0].type.elements()) {
+    fail("{}: images are [{},{},{}] but the design takes {}", o.data, data.height, data.width,
+         data.channels, to_string(graph.nodes[0].type.shape));
+  }
+  const int count = o.limit == 0 ? data.count : std::min(o.limit, data.count);
+  std::vector<std::span<const std::uint8_t>> frames;
+  for (int i = 0; i < count; ++i) frames.push_back(data.image(i));
+
+  VerilatorBuildRequest request;
+  request.top = rtl.top;
+  for (const std::string& file : rtl.sources) {
+    if (file.ends_with(".sv")) request.sources.push_back(rtl_dir / file);
+  }
+  request.observe = true;
+  require_verilator_tools();
+  if (!o.json) std::fprintf(stderr, "bnnc verify: building %s with Verilator...\n", o.dir.c_str());
+  const VerilatorBuild build = build_verilator(request);
+
+  // Longer than any stretch without a handshake a working design can have: every block's work
+  // for a frame, four times over (the stalls slow the ends by at most 1/(1 − stall)).
+  std::int64_t work = 0;
+  for (const Block& b : design.blocks) work += b.cycles;
+  RtlRunOptions run;
+  run.stall = o.stall;
+  run.seed = o.seed;
+  run.max_idle = 4 * work + 100'000;
+  const RtlRunResult stalled =
+      run_rtl_design(build.executable, rtl_dir, rtl.interface, frames, run);
+
+  const int timed = std::min(o.timing_frames, count);
+  RtlRunOptions unstalled = run;
+  unstalled.stall = 0;
+  const std::vector<std::span<const std::uint8_t>> timing_frames(frames.begin(),
+                                                                 frames.begin() + timed);
+  const RtlRunResult timing =
+      run_rtl_design(build.executable, rtl_dir, rtl.interface, timing_frames, unstalled);
+
+  int mismatches = 0, correct = 0, first_mismatch = -1;
+  const auto check = [&](const RtlRunResult& r, int frames_in) {
+    int bad = 0;
+    for (int i = 0; i < frames_in; ++i) {
+      const bool have =
+          i < static_cast<int>(r.labels.size()) && i < static_cast<int>(r.scores.size());
+      const GoldenResult golden = run_golden(graph, frames[static_cast<std::size_t>(i)]);
+      if (!have || r.labels[static_cast<std::size_t>(i)] != golden.label ||
+          r.scores[static_cast<std::size_t>(i)] != golden.scores) {
+        ++bad;
+        if (first_mismatch < 0) first_mismatch = i;
+      }
+    }
+    // More outputs than frames would be a repeated output.
+    if (static_cast<int>(r.labels.size()) != frames_in) ++bad;
+    return bad;
+  };
+  mismatches = check(stalled, count);
+  const int timing_mismatches = check(timing, timed);
+  for (int i = 0; i < count && i < static_cast<int>(stalled.labels.size()); ++i) {
+    if (data.has_labels() &&
+        stalled.labels[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)])
+      ++correct;
+  }
+  const bool deadlock = !stalled.deadlock.empty() || !timing.deadlock.empty();
+  const bool match = mismatches == 0 && timing_mismatches == 0 && !deadlock;
+  const std::int64_t bottleneck = estimate_graph(design).bottleneck_cycles;
+
+  if (o.json) {
+    nlohmann::ordered_json out = {{"match", match},
+                                  {"images", count},
+                                  {"mismatches", mismatches + timing_mismatches},
+                                  {"cycles_per_frame", timing.cycles_per_frame()},
+                                  {"latency_cycles", timing.latency_cycles()},
+                                  {"bottleneck_cycles", bottleneck},
+                                  {"timing_images", timed},
+                                  {"stall", o.stall},
+                                  {"seed", o.seed},
+                                  {"stalled_cycles_per_frame", stalled.cycles_per_frame()},
+                                  {"total_cycles", stalled.cycles},
+                                  {"build_cached", build.cached},
+                                  {"build_seconds", build.seconds}};
+    out["accuracy"] = data.has_labels() && count > 0
+                          ? nlohmann::ordered_json(static_cast<double>(correct) / count)
+                          : nlohmann::ordered_json(nullptr);
+    out["first_mismatch"] = first_mismatch >= 0 ? nlohmann::ordered_json(first_mismatch)
+                                                : nlohmann::ordered_json(nullptr);
+    if (deadlock) out["deadlock"] = stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock;
+    print_json(out);
+  } else {
+    std::string text = fmt::format(
+        "Verilator build    {}\n"
+        "verified {} images (stall {:.2f} on input and output, seed {}): {}\n"
+        "cycles per frame   {:.1f} (no stalls, {} images; analytic bottleneck {})\n"
+        "latency            {} cycles (first input word → class, frame 0)\n",
+        build.cached ? "cached" : fmt::format("built in {:.1f} s", build.seconds), count, o.stall,
+        o.seed,
+        match      ? "every class and score equals the golden model"
+        : deadlock ? "DEADLOCK: " + (stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock)
+                   : fmt::format("{} mismatches with the golden model (first: image {})",
+                                 mismatches + timing_mismatches, first_mismatch),
+        timing.cycles_per_frame(), timed, bottleneck, timing.latency_cycles());
+    if (data.has_labels() && count > 0) {
+      text += fmt::format("accuracy           {}/{} = {:.2f}%\n", correct, count,
+                          100.0 * correct / count);
+    }
+    std::fputs(text.c_str(), stdout);
+  }
+  return match ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace
+
+Command add_verify_command(CLI::App& bnnc) {
+  auto options = std::make_shared<VerifyOptions>();
+  CLI::App* app = bnnc.add_subcommand(
+      "verify", "Run a compiled design's RTL in Verilator and check it against the golden model");
+  app->add_option("DIR", options->dir, "Design folder written by bnnc compile")->required();
+  app->add_option("--data", options->data, "Images (IDX, CIFAR-10, .npy or a folder)")->required();
+  app->add_option("--labels", options->labels, "Labels for --data");
+  app->add_option("--limit", options->limit, "Images to verify (default 100; 0 = all)");
+  app->add_option("--seed", options->seed, "Seed of the random stalls (default 1)");
+  app->add_option("--stall", options->stall,
+                  "Probability of an input gap / output not-ready per cycle (default 0.3)");
+  app->add_option("--timing-frames", options->timing_frames,
+                  "Images of the unstalled timing run (default 8)");
+  app->add_flag("--json", options->json, "Print one JSON object on stdout");
+  return {app, [options] { return run_verify(*options); }};
+}
+
+}  // namespace bnnc::cli

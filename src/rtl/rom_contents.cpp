@@ -1,0 +1,169 @@
+#include "rtl/rom_contents.h"
+
+#include <algorithm>
+
+namespace bnnc {
+
+namespace {
+
+const Node& input_node(const Block& b, const Graph& ir) {
+  return ir.nodes[ir.nodes[b.layer].inputs[0]];
+}
+
+const BinaryMatrix& weights_of(const Node& node) {
+  return node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
+}
+
+// Words of lanes {negate, T}: thresholds of channel (word · lanes + lane), t_bits per T.
+std::string threshold_words(std::int64_t words, int lanes, int t_bits, ValueRange range,
+                            const ThresholdAttrs& a, std::int64_t channels) {
+  BNNC_ASSERT(a.thresholds_per_channel == 1, "multi-threshold activations reached the RTL");
+  std::string text;
+  const int lane_bits = t_bits + 1;
+  for (std::int64_t w = 0; w < words; ++w) {
+    HexWord word(lanes * lane_bits);
+    for (int l = 0; l < lanes; ++l) {
+      const std::int64_t c = w * lanes + l;
+      std::int64_t t = range.hi + 1;  // a padded row never fires
+      bool negate = false;
+      if (c < channels) {
+        t = clamp_threshold(a.thresholds[static_cast<std::size_t>(c)], range);
+        negate = !a.negate.empty() && a.negate[static_cast<std::size_t>(c)] != 0;
+      }
+      word.set(l * lane_bits, t_bits, t);
+      word.set(l * lane_bits + t_bits, 1, negate ? 1 : 0);
+    }
+    text += word.to_hex() + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+ValueRange value_range(const DType& type) {
+  switch (type.kind) {
+    case TypeKind::Bit: return {0, 1};
+    case TypeKind::UInt: return {0, (std::int64_t{1} << type.bits) - 1};
+    case TypeKind::Int:
+    case TypeKind::Fixed:
+      return {-(std::int64_t{1} << (type.bits - 1)), (std::int64_t{1} << (type.bits - 1)) - 1};
+    case TypeKind::Float: break;
+  }
+  BNNC_ASSERT(false, "float values reached the RTL");
+  return {};
+}
+
+bool is_signed(const DType& type) {
+  return type.kind == TypeKind::Int || type.kind == TypeKind::Fixed;
+}
+
+std::int64_t clamp_threshold(std::int64_t t, ValueRange range) {
+  // x ≥ t is always true for t ≤ lo and always false for t > hi.
+  return std::clamp(t, range.lo, range.hi + 1);
+}
+
+HexWord::HexWord(int width)
+    : width_(width), words_(static_cast<std::size_t>((width + 63) / 64), 0) {}
+
+void HexWord::set(int offset, int bits, std::int64_t value) {
+  BNNC_ASSERT(offset >= 0 && bits >= 0 && offset + bits <= width_, "field {}+{} outside {} bits",
+              offset, bits, width_);
+  for (int i = 0; i < bits; ++i) {
+    const int bit = offset + i;
+    const std::uint64_t mask = std::uint64_t{1} << (bit % 64);
+    const bool one = i < 64 ? ((static_cast<std::uint64_t>(value) >> i) & 1U) != 0 : value < 0;
+    if (one) {
+      words_[static_cast<std::size_t>(bit / 64)] |= mask;
+    } else {
+      words_[static_cast<std::size_t>(bit / 64)] &= ~mask;
+    }
+  }
+}
+
+std::string HexWord::to_hex() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const int digits = (width_ + 3) / 4;
+  std::string text(static_cast<std::size_t>(digits), '0');
+  for (int d = 0; d < digits; ++d) {
+    const int bit = d * 4;
+    const auto nibble = (words_[static_cast<std::size_t>(bit / 64)] >> (bit % 64)) & 0xFU;
+    text[static_cast<std::size_t>(digits - 1 - d)] = kDigits[nibble];
+  }
+  return text;
+}
+
+std::string mvtu_weight_rom(const Block& b, const Graph& ir) {
+  const BinaryMatrix& weights = weights_of(ir.nodes[b.layer]);
+  const bool binary = input_node(b, ir).type.dtype.is_bit();
+  std::string text;
+  text.reserve(static_cast<std::size_t>(b.nf() * b.sf() * (b.pe * b.simd / 4 + 2)));
+  for (std::int64_t nf = 0; nf < b.nf(); ++nf) {
+    for (std::int64_t sf = 0; sf < b.sf(); ++sf) {
+      HexWord word(b.pe * b.simd);
+      for (int p = 0; p < b.pe; ++p) {
+        const std::int64_t row = nf * b.pe + p;
+        for (int s = 0; s < b.simd; ++s) {
+          const std::int64_t col = sf * b.simd + s;
+          bool bit = false;
+          if (row < b.mh && col < b.mw) {
+            bit = weights.get(static_cast<int>(row), static_cast<int>(col));
+          } else if (row < b.mh) {
+            bit = binary;
+          }
+          word.set(p * b.simd + s, 1, bit ? 1 : 0);
+        }
+      }
+      text += word.to_hex() + "\n";
+    }
+  }
+  return text;
+}
+
+std::string mvtu_threshold_rom(const Block& b, const Graph& ir) {
+  const DType acc = ir.nodes[b.layer].type.dtype;
+  return threshold_words(b.nf(), b.pe, acc.bits + 2, value_range(acc),
+                         ir.nodes[b.threshold].as<ThresholdAttrs>(), b.mh);
+}
+
+std::string thresholding_rom(const Block& b, const Graph& ir) {
+  const DType in = input_node(b, ir).type.dtype;
+  return threshold_words(b.ifm_c / b.in_elems, b.in_elems, b.in_bits + 2, value_range(in),
+                         ir.nodes[b.layer].as<ThresholdAttrs>(), b.ifm_c);
+}
+
+std::string quantize_rom(const Block& b, const Graph& ir) {
+  const auto& table = ir.nodes[b.layer].as<QuantizeAttrs>().table;
+  std::string text;
+  for (std::int32_t value : table) {
+    HexWord word(b.out_bits);
+    word.set(0, b.out_bits, value);
+    text += word.to_hex() + "\n";
+  }
+  return text;
+}
+
+int label_score_bits(const Block& b, const Graph& ir) {
+  const ValueRange in = value_range(input_node(b, ir).type.dtype);
+  const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
+  std::int64_t lo = 0, hi = 0;
+  for (std::int64_t v : bias) lo = std::min(lo, v), hi = std::max(hi, v);
+  return int_bits_for(in.lo + lo, in.hi + hi);
+}
+
+std::string label_bias_rom(const Block& b, const Graph& ir, int score_bits) {
+  const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
+  const int lanes = b.in_elems;
+  const int words = (b.ifm_c + lanes - 1) / lanes;
+  std::string text;
+  for (int w = 0; w < words; ++w) {
+    HexWord word(lanes * score_bits);
+    for (int l = 0; l < lanes; ++l) {
+      const auto c = static_cast<std::size_t>(w * lanes + l);
+      word.set(l * score_bits, score_bits, c < bias.size() ? bias[c] : 0);
+    }
+    text += word.to_hex() + "\n";
+  }
+  return text;
+}
+
+}  // namespace bnnc

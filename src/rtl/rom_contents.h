@@ -1,0 +1,59 @@
+// The contents of the RTL blocks' memories, as $readmemh text (one hexadecimal word per line,
+// most significant digit first, address 0 first). Each function writes the layout its block's
+// header comment in rtl/ describes; the maths of what a bit means is derived there.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+// The values a raw element of this type can take.
+struct ValueRange {
+  std::int64_t lo = 0, hi = 0;
+};
+ValueRange value_range(const DType& type);
+bool is_signed(const DType& type);
+
+// A word of `width` bits built field by field; to_hex() gives ⌈width/4⌉ digits.
+class HexWord {
+ public:
+  explicit HexWord(int width);
+  // Stores the low `bits` bits of value (two's complement) at bit `offset`.
+  void set(int offset, int bits, std::int64_t value);
+  std::string to_hex() const;
+
+ private:
+  int width_;
+  std::vector<std::uint64_t> words_;
+};
+
+// MVTU weights: NF·SF words of PE·SIMD bits; word nf·SF + sf, PE p, bit s = weight of row
+// nf·PE + p, column sf·SIMD + s. Padded rows are 0; padded columns 1 for binary input (so that
+// XNOR with the zero-filled input adds nothing), 0 for integer input.
+std::string mvtu_weight_rom(const Block& mvtu, const Graph& ir);
+
+// MVTU thresholds: NF words of PE lanes {negate, T (ACC_BITS+2 bits)}, T clamped into
+// [lo, hi + 1] of the accumulator type; padded rows never fire.
+std::string mvtu_threshold_rom(const Block& mvtu, const Graph& ir);
+
+// Thresholding: CH/LANES words of LANES lanes {negate, T (BITS+2 bits)}, T clamped likewise.
+std::string thresholding_rom(const Block& thresholding, const Graph& ir);
+
+// Quantize table: 2^8 words of the output element width.
+std::string quantize_rom(const Block& input, const Graph& ir);
+
+// Label-select bias: ⌈C/LANES⌉ words of LANES score_bits-bit lanes (0 past the classes).
+std::string label_bias_rom(const Block& label, const Graph& ir, int score_bits);
+
+// The signed width that holds every score + bias of a label select.
+int label_score_bits(const Block& label, const Graph& ir);
+
+// The threshold of a comparison "x ≥ t" on values in `range`, moved into [lo, hi + 1] without
+// changing any outcome.
+std::int64_t clamp_threshold(std::int64_t t, ValueRange range);
+
+}  // namespace bnnc

@@ -1,0 +1,217 @@
+#include "rtl/rtl_block.h"
+
+#include <fmt/format.h>
+
+#include "rtl/rom_contents.h"
+
+namespace bnnc {
+
+namespace {
+
+std::string integer(std::int64_t value) { return std::to_string(value); }
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+
+const DType& input_type(const Block& b, const Graph& ir) {
+  return ir.nodes[ir.nodes[b.layer].inputs[0]].type.dtype;
+}
+
+// A `bits`-wide literal from the low bits of each of `flags` (bit i = flags[i]).
+std::string bit_literal(const std::vector<std::uint8_t>& flags, int bits) {
+  HexWord word(bits);
+  for (int i = 0; i < bits && i < static_cast<int>(flags.size()); ++i) {
+    word.set(i, 1, flags[static_cast<std::size_t>(i)] != 0 ? 1 : 0);
+  }
+  return fmt::format("{}'h{}", bits, word.to_hex());
+}
+
+}  // namespace
+
+int output_vector(const Block& b) {
+  if (b.kind == BlockKind::Mvtu) return b.ofm_c;
+  return b.ofm_h * b.ofm_w * b.ofm_c;
+}
+
+// An MVTU reads vectors of MW elements (a dense layer's input, a convolution's K·K·C windows).
+int input_vector(const Block& b) {
+  if (b.kind == BlockKind::Mvtu) return b.ifm_c;
+  return b.ifm_h * b.ifm_w * b.ifm_c;
+}
+
+std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {
+  const Block& b = graph.blocks[static_cast<std::size_t>(index)];
+  const Graph& ir = graph.ir;
+  if (b.mmv > 1) return fmt::format("layer '{}': MMV > 1 has no RTL yet", b.name);
+  switch (b.kind) {
+    case BlockKind::Input: {
+      if (b.in_bits != 8 || ir.nodes[0].type.dtype != DType::uint(8)) {
+        return fmt::format("input '{}': the RTL takes uint8 pixels, not {}", b.name,
+                           to_string(ir.nodes[0].type.dtype));
+      }
+      break;
+    }
+    case BlockKind::Thresholding:
+      if (ir.nodes[b.layer].as<ThresholdAttrs>().thresholds_per_channel != 1)
+        return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);
+      break;
+    case BlockKind::Mvtu:
+      if (b.threshold >= 0 &&
+          ir.nodes[b.threshold].as<ThresholdAttrs>().thresholds_per_channel != 1)
+        return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);
+      break;
+    case BlockKind::StreamingMaxPool:
+      if (b.in_bits != 1)
+        return fmt::format("layer '{}': the RTL max-pool works on bits, not {}-bit values", b.name,
+                           b.in_bits);
+      break;
+    case BlockKind::Duplicate:
+    case BlockKind::AddStreams:
+      return fmt::format("layer '{}': residual forks and joins ({}) have no RTL yet", b.name,
+                         block_kind_name(b.kind));
+    case BlockKind::FmPadding:
+    case BlockKind::Swu:
+    case BlockKind::LabelSelect:
+    case BlockKind::Dwc:
+    case BlockKind::Count: break;
+  }
+  // A dense MVTU reads ⌈MW/SIMD⌉ full words per vector: a producer that zero-fills the last word
+  // of shorter vectors (an MVTU with padded rows) must reach it through a width converter.
+  if (!b.inputs.empty() && b.kind != BlockKind::Dwc) {
+    const Block& producer = graph.blocks[static_cast<std::size_t>(b.inputs[0])];
+    if (output_vector(producer) % producer.out_elems != 0 &&
+        input_vector(b) != output_vector(producer)) {
+      return fmt::format(
+          "layer '{}': its producer '{}' sends vectors of {} in words of {} (the last one "
+          "partial), which this layer cannot read without a width converter",
+          b.name, producer.name, output_vector(producer), producer.out_elems);
+    }
+  }
+  return std::nullopt;
+}
+
+RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem) {
+  const Block& b = graph.blocks[static_cast<std::size_t>(index)];
+  const Graph& ir = graph.ir;
+  RtlBlock r;
+  r.in_width = b.in_word_bits();
+  r.out_width = b.out_word_bits();
+  auto& p = r.params;
+  switch (b.kind) {
+    case BlockKind::Input:
+      if (ir.nodes[b.layer].op() == Op::Quantize) {
+        r.module = "bnn_quantize";
+        const std::string file = stem + "_table.mem";
+        p = {{"ELEMS", integer(b.out_elems)},
+             {"IN_BITS", integer(b.in_bits)},
+             {"OUT_BITS", integer(b.out_bits)},
+             {"TABLE_FILE", quoted(file)}};
+        r.memories.emplace_back(file, quantize_rom(b, ir));
+      }
+      break;
+    case BlockKind::Thresholding: {
+      r.module = "bnn_thresholding";
+      const std::string file = stem + "_thresholds.mem";
+      p = {{"CH", integer(b.ifm_c)},
+           {"LANES", integer(b.in_elems)},
+           {"BITS", integer(b.in_bits)},
+           {"IN_SIGNED", integer(is_signed(input_type(b, ir)) ? 1 : 0)},
+           {"THRESHOLD_FILE", quoted(file)}};
+      r.memories.emplace_back(file, thresholding_rom(b, ir));
+      break;
+    }
+    case BlockKind::FmPadding: {
+      r.module = "bnn_fmpadding";
+      const std::int64_t pad_value = ir.nodes[b.layer].as<Conv2dAttrs>().pad_value;
+      HexWord value(b.in_bits);
+      value.set(0, b.in_bits, pad_value);
+      p = {{"IFM_H", integer(b.ifm_h)},
+           {"IFM_W", integer(b.ifm_w)},
+           {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)},
+           {"BITS", integer(b.in_bits)},
+           {"PAD", integer(b.pad)},
+           {"PAD_VALUE", fmt::format("{}'h{}", b.in_bits, value.to_hex())}};
+      break;
+    }
+    case BlockKind::Swu:
+      r.module = "bnn_swu";
+      p = {{"IFM_H", integer(b.ifm_h)},   {"IFM_W", integer(b.ifm_w)},  {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)}, {"BITS", integer(b.in_bits)}, {"K", integer(b.kernel)},
+           {"STRIDE", integer(b.stride)}};
+      break;
+    case BlockKind::StreamingMaxPool: {
+      r.module = "bnn_maxpool";
+      const auto& min_channels = ir.nodes[b.layer].as<MaxPoolAttrs>().min_channels;
+      p = {{"IFM_H", integer(b.ifm_h)},
+           {"IFM_W", integer(b.ifm_w)},
+           {"CH", integer(b.ifm_c)},
+           {"SIMD", integer(b.in_elems)},
+           {"K", integer(b.kernel)},
+           {"STRIDE", integer(b.stride)},
+           {"MIN_CHANNELS", bit_literal(min_channels, b.ifm_c)}};
+      break;
+    }
+    case BlockKind::Mvtu: {
+      r.module = "bnn_mvtu";
+      const DType in = input_type(b, ir);
+      const DType acc = ir.nodes[b.layer].type.dtype;
+      const std::string weights = stem + "_weights.mem";
+      const std::string thresholds = stem + "_thresholds.mem";
+      p = {{"PE", integer(b.pe)},
+           {"SIMD", integer(b.simd)},
+           {"MH", integer(b.mh)},
+           {"NF", integer(b.nf())},
+           {"SF", integer(b.sf())},
+           {"IN_WORDS", integer((b.mw + b.simd - 1) / b.simd)},
+           {"IN_BITS", integer(b.in_bits)},
+           {"IN_SIGNED", integer(is_signed(in) ? 1 : 0)},
+           {"ACC_BITS", integer(acc.bits)},
+           {"ACC_SIGNED", integer(is_signed(acc) ? 1 : 0)},
+           {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
+           {"WEIGHT_FILE", quoted(weights)}};
+      r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
+      if (b.threshold >= 0) {
+        p.emplace_back("THRESHOLD_FILE", quoted(thresholds));
+        r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
+      }
+      break;
+    }
+    case BlockKind::LabelSelect: {
+      r.module = "bnn_label_select";
+      const int score_bits = label_score_bits(b, ir);
+      const std::string file = stem + "_bias.mem";
+      p = {{"CLASSES", integer(b.ifm_c)},
+           {"LANES", integer(b.in_elems)},
+           {"BITS", integer(b.in_bits)},
+           {"IN_SIGNED", integer(is_signed(input_type(b, ir)) ? 1 : 0)},
+           {"SCORE_BITS", integer(score_bits)},
+           {"CLASS_BITS", integer(uint_bits_for(b.ifm_c - 1))},
+           {"BIAS_FILE", quoted(file)}};
+      r.memories.emplace_back(file, label_bias_rom(b, ir, score_bits));
+      r.out_width = uint_bits_for(b.ifm_c - 1);
+      break;
+    }
+    case BlockKind::Dwc: {
+      r.module = "bnn_dwc";
+      const Block& producer = graph.blocks[static_cast<std::size_t>(b.inputs[0])];
+      // The block that reads this converter (the next one in the chain).
+      int consumer = -1;
+      for (int j = 0; j < static_cast<int>(graph.blocks.size()); ++j) {
+        const auto& inputs = graph.blocks[static_cast<std::size_t>(j)].inputs;
+        if (!inputs.empty() && inputs[0] == index) consumer = j;
+      }
+      BNNC_ASSERT(consumer >= 0, "width converter '{}' feeds nothing", b.name);
+      p = {{"IN_ELEMS", integer(b.in_elems)},
+           {"OUT_ELEMS", integer(b.out_elems)},
+           {"BITS", integer(b.in_bits)},
+           {"IN_VEC", integer(output_vector(producer))},
+           {"OUT_VEC", integer(input_vector(graph.blocks[static_cast<std::size_t>(consumer)]))}};
+      break;
+    }
+    case BlockKind::Duplicate:
+    case BlockKind::AddStreams:  // refused by rtl_block_unsupported
+    case BlockKind::Count: break;
+  }
+  return r;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,35 @@
+// One dataflow block as an instance of a hand-written RTL module: which module, the values of
+// its parameters and the contents of its memories. The mapping from bnnc's block fields to the
+// module's parameters lives here, next to nothing else (each module's header in rtl/ says what
+// its parameters mean).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fold/dataflow_graph.h"
+
+namespace bnnc {
+
+struct RtlBlock {
+  std::string module;  // "bnn_mvtu"; empty for an Input block without a quantize table (a wire)
+  std::vector<std::pair<std::string, std::string>> params;    // name, Verilog literal
+  std::vector<std::pair<std::string, std::string>> memories;  // file name, $readmemh text
+  int in_width = 0, out_width = 0;                            // bits of the stream words
+};
+
+// `stem` names the block's memory files (stem + "_weights.mem", ...).
+RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem);
+
+// Why block `index` has no RTL counterpart, or nullopt.
+std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index);
+
+// The elements of one vector as the block's stream carries it: its words are ⌈vector/word⌉
+// with the last one zero-filled. An MVTU writes vectors of MH (= ofm_c) elements and reads
+// vectors of MW (its ifm_c); every other block's words tile its whole frame.
+int output_vector(const Block& block);
+int input_vector(const Block& block);
+
+}  // namespace bnnc

@@ -1,0 +1,151 @@
+// Every RTL file passes `verilator --lint-only -Wall`, elaborates in Icarus Verilog and
+// synthesizes in Yosys — the hand-written blocks with their default parameters, and the top
+// level bnnc generates; an illegal parameter combination stops elaboration with a message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "fold/folding.h"
+#include "fold/lower_to_dataflow.h"
+#include "fold/size_fifos.h"
+#include "passes/streamline.h"
+#include "random_network.h"
+#include "rtl/emit_rtl.h"
+#include "rtl/rtl_sources.h"
+#include "rtl/run_command.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+struct Tool {
+  int exit_code = 0;
+  std::string output;
+};
+
+Tool run(const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
+  const std::filesystem::path log = cwd / "tool.log";
+  std::filesystem::remove(log);
+  Tool t;
+  t.exit_code = run_command(argv, cwd, log);
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  t.output = text.str();
+  return t;
+}
+
+// The embedded block sources written into a fresh folder; returns their names.
+std::vector<std::string> write_blocks(const std::filesystem::path& dir) {
+  std::vector<std::string> sv;
+  for (const RtlSourceFile& file : rtl_sources()) {
+    if (!file.name.ends_with(".sv") && !file.name.ends_with(".vh")) continue;
+    std::ofstream(dir / file.name) << file.text;
+    if (file.name.ends_with(".sv")) sv.emplace_back(file.name);
+  }
+  return sv;
+}
+
+std::string module_of(const std::string& file) { return file.substr(0, file.size() - 3); }
+
+std::string joined(const std::vector<std::string>& files) {
+  std::string text;
+  for (const std::string& f : files) text += " " + f;
+  return text;
+}
+
+TEST(RtlLint, BlocksAreLintCleanAndElaborateEverywhere) {
+  if (find_program("verilator").empty()) GTEST_SKIP() << "verilator not found";
+  const std::filesystem::path dir = test::temp_dir("rtl-lint");
+  const std::vector<std::string> files = write_blocks(dir);
+  ASSERT_GE(files.size(), 10U);
+  const bool iverilog = !find_program("iverilog").empty();
+  const bool yosys = !find_program("yosys").empty();
+  for (const std::string& file : files) {
+    const std::string top = module_of(file);
+    std::vector<std::string> lint = {"verilator", "--lint-only", "-Wall", "--top-module", top};
+    lint.insert(lint.end(), files.begin(), files.end());
+    const Tool v = run(lint, dir);
+    EXPECT_EQ(v.exit_code, 0) << file << ":\n" << v.output;
+    if (iverilog) {
+      std::vector<std::string> elaborate = {"iverilog", "-g2012", "-o", "/dev/null", "-s", top};
+      elaborate.insert(elaborate.end(), files.begin(), files.end());
+      const Tool i = run(elaborate, dir);
+      EXPECT_EQ(i.exit_code, 0) << file << ":\n" << i.output;
+    }
+    if (yosys) {
+      const Tool y = run(
+          {"yosys", "-q", "-p", "read_verilog -sv" + joined(files) + "; synth -top " + top}, dir);
+      EXPECT_EQ(y.exit_code, 0) << file << ":\n" << y.output;
+    }
+  }
+}
+
+TEST(RtlLint, IllegalParametersStopElaboration) {
+  if (find_program("verilator").empty()) GTEST_SKIP() << "verilator not found";
+  const std::filesystem::path dir = test::temp_dir("rtl-illegal");
+  const std::vector<std::string> files = write_blocks(dir);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"bnn_fifo", {"-GDEPTH=1"}},
+      {"bnn_rom", {"-GLATENCY=3"}},
+      {"bnn_mvtu", {"-GMH=9"}},  // more rows than NF·PE = 4
+      {"bnn_mvtu", {"-GIN_WORDS=3"}},
+      {"bnn_swu", {"-GCH=3", "-GSIMD=2"}},
+      {"bnn_swu", {"-GK=5"}},
+      {"bnn_maxpool", {"-GCH=3", "-GSIMD=2"}},
+      {"bnn_fmpadding", {"-GCH=3", "-GSIMD=2"}},
+      {"bnn_thresholding", {"-GCH=5"}},
+      {"bnn_dwc", {"-GIN_ELEMS=0"}},
+      {"bnn_label_select", {"-GCLASS_BITS=3"}},
+      {"bnn_quantize", {"-GIN_BITS=17"}},
+  };
+  for (const auto& [top, params] : cases) {
+    std::vector<std::string> lint = {"verilator", "--lint-only", "-Wall", "--top-module", top};
+    lint.insert(lint.end(), params.begin(), params.end());
+    lint.insert(lint.end(), files.begin(), files.end());
+    const Tool v = run(lint, dir);
+    EXPECT_NE(v.exit_code, 0) << top << joined(params);
+    EXPECT_NE(v.output.find(top + ":"), std::string::npos)
+        << top << joined(params) << " should name the module:\n"
+        << v.output;
+  }
+}
+
+TEST(RtlLint, GeneratedTopIsLintCleanAndSynthesizes) {
+  if (find_program("verilator").empty()) GTEST_SKIP() << "verilator not found";
+  // A small CNN (convs with padding and pools, a fixed-point first layer when the seed draws
+  // one) and an MLP.
+  for (const std::uint64_t seed : {1001U, 1003U}) {
+    const test::RandomNetwork net = test::random_network(seed);
+    const DataflowGraph design = apply_folding(lower_to_dataflow(streamline(net.graph)), {});
+    const std::filesystem::path dir = test::temp_dir("rtl-top-" + std::to_string(seed));
+    const RtlDesign rtl = emit_rtl(design, size_fifos(design), dir);
+    std::vector<std::string> files;
+    for (const std::string& f : rtl.sources) {
+      if (f.ends_with(".sv")) files.push_back(f);
+    }
+    for (const char* define : {"+define+BNN_OBSERVE", "+define+BNN_NOTHING"}) {
+      std::vector<std::string> lint = {"verilator",    "--lint-only", "-Wall",
+                                       "--top-module", "bnn_top",     define};
+      lint.insert(lint.end(), files.begin(), files.end());
+      const Tool v = run(lint, dir);
+      EXPECT_EQ(v.exit_code, 0) << "seed " << seed << " " << define << ":\n" << v.output;
+    }
+    if (!find_program("iverilog").empty()) {
+      std::vector<std::string> elaborate = {"iverilog",  "-g2012", "-o",
+                                            "/dev/null", "-s",     "bnn_top"};
+      elaborate.insert(elaborate.end(), files.begin(), files.end());
+      const Tool i = run(elaborate, dir);
+      EXPECT_EQ(i.exit_code, 0) << "seed " << seed << ":\n" << i.output;
+    }
+    if (!find_program("yosys").empty()) {
+      const Tool y = run(
+          {"yosys", "-q", "-p", "read_verilog -sv" + joined(files) + "; synth -top bnn_top"}, dir);
+      EXPECT_EQ(y.exit_code, 0) << "seed " << seed << ":\n" << y.output;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bnnc

@@ -1,0 +1,164 @@
+// Whole generated designs in Verilator against the golden model: random networks with random
+// foldings, BNN-PYNQ's LFC-W1A1 and CNV-W1A1 with BNN-PYNQ's foldings. Every class and score
+// must equal the golden model's with random stalls on the input and the output, and the cycles
+// per frame must equal the cycle simulator's for the same design.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "fold/choose_folding.h"
+#include "fold/folding.h"
+#include "fold/lower_to_dataflow.h"
+#include "fold/size_fifos.h"
+#include "io/bnn_pynq_importer.h"
+#include "io/dataset.h"
+#include "passes/streamline.h"
+#include "random_network.h"
+#include "rtl/emit_rtl.h"
+#include "rtl/run_rtl_design.h"
+#include "rtl/verilator_build.h"
+#include "rtl_test_support.h"
+#include "sim/cycle_simulator.h"
+#include "sim/golden_model.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+using Frames = std::vector<std::span<const std::uint8_t>>;
+
+struct Verified {
+  RtlRunResult stalled, timing;
+  SimulationResult sim;
+};
+
+// Emits, builds and runs `design` twice (stall 0.3 and no stall), checks every frame of both runs
+// against the golden model, and simulates it for the cycle comparison.
+void verify(const DataflowGraph& design, const Frames& frames, const std::string& what, Verified& v,
+            int timing_frames = 8) {
+  const std::filesystem::path dir = test::temp_dir("rtl-net");
+  const FifoDepths depths = size_fifos(design);
+  const RtlDesign rtl = emit_rtl(design, depths, dir);
+  VerilatorBuildRequest request;
+  request.top = rtl.top;
+  for (const std::string& f : rtl.sources) {
+    if (f.ends_with(".sv")) request.sources.push_back(dir / f);
+  }
+  request.observe = true;
+  const VerilatorBuild build = build_verilator(request);
+  RtlRunOptions options;
+  options.stall = 0.3;
+  options.seed = 5;
+  v.stalled = run_rtl_design(build.executable, dir, rtl.interface, frames, options);
+  options.stall = 0;
+  const Frames timed(frames.begin(),
+                     frames.begin() + std::min<std::ptrdiff_t>(timing_frames, std::ssize(frames)));
+  v.timing = run_rtl_design(build.executable, dir, rtl.interface, timed, options);
+  for (const RtlRunResult* run : {&v.stalled, &v.timing}) {
+    EXPECT_TRUE(run->deadlock.empty()) << what << ": " << run->deadlock;
+    const std::size_t count = run == &v.stalled ? frames.size() : timed.size();
+    ASSERT_EQ(run->labels.size(), count) << what;
+    ASSERT_EQ(run->scores.size(), count) << what;
+    for (std::size_t i = 0; i < count; ++i) {
+      const GoldenResult golden = run_golden(design.ir, frames[i]);
+      ASSERT_EQ(run->labels[i], golden.label) << what << ", frame " << i;
+      ASSERT_EQ(run->scores[i], golden.scores) << what << ", frame " << i;
+    }
+  }
+  SimulationOptions sim_options;
+  sim_options.fifo_depths = depths;
+  v.sim = simulate_dataflow(design, timed, sim_options);
+}
+
+Folding random_folding(const DataflowGraph& g, std::mt19937_64& rng) {
+  const auto pick_divisor = [&](int n) {
+    std::vector<int> divisors;
+    for (int d = 1; d <= n; ++d) {
+      if (n % d == 0) divisors.push_back(d);
+    }
+    return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
+  };
+  Folding f;
+  for (int i : g.mvtus()) {
+    const Block& b = g.blocks[static_cast<std::size_t>(i)];
+    const bool conv = b.kernel > 1 || b.ofm_h * b.ofm_w > 1;
+    f.layers.push_back(
+        {b.name, pick_divisor(b.mh), pick_divisor(conv ? b.mw / (b.kernel * b.kernel) : b.mw)});
+  }
+  f.input_elems = pick_divisor(g.blocks[0].ofm_c);
+  return f;
+}
+
+TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261202);
+  int verified = 0;
+  for (std::uint64_t seed = 2000; seed < 2008; ++seed) {
+    test::RandomNetworkOptions options;
+    options.images = 6;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const DataflowGraph lowered = lower_to_dataflow(streamline(net.graph));
+    const DataflowGraph design = apply_folding(lowered, random_folding(lowered, rng));
+    ASSERT_FALSE(rtl_unsupported(design).has_value()) << *rtl_unsupported(design);
+    Frames frames;
+    for (const auto& image : net.images) frames.push_back(image);
+    const std::string what = "random network seed " + std::to_string(seed);
+    Verified v;
+    verify(design, frames, what, v);
+    if (HasFatalFailure()) return;
+    // The RTL's pipeline registers delay every frame by the same few cycles: the distance
+    // between frames is the simulator's, cycle for cycle.
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    ++verified;
+  }
+  EXPECT_EQ(verified, 8);
+}
+
+TEST(RtlNetworks, LfcW1A1BnnPynqFoldingOn20Images) {
+  BNNC_REQUIRE_VERILATOR();
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
+  BNNC_REQUIRE_EXTERNAL(images, "mnist/t10k-images-idx3-ubyte.gz");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Lfc));
+  const DataflowGraph design = apply_folding(
+      lowered, read_folding_file(std::string(BNNC_SOURCE_DIR) + "/foldings/lfc-w1a1-bnn-pynq.json",
+                                 lowered));
+  const Dataset data = load_dataset(images.string());
+  Frames frames;
+  for (int i = 0; i < 20; ++i) frames.push_back(data.image(i));
+  Verified v;
+  verify(design, frames, "LFC-W1A1", v);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), 512.0);
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+  // The RTL's pipeline registers add a few cycles per block to the latency.
+  EXPECT_NEAR(static_cast<double>(v.timing.latency_cycles()),
+              static_cast<double>(v.sim.latency_cycles()),
+              0.05 * static_cast<double>(v.sim.latency_cycles()));
+}
+
+TEST(RtlNetworks, CnvW1A1BnnPynqFoldingOn50ImagesAndDeer) {
+  BNNC_REQUIRE_VERILATOR();
+  BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/cifar10/cnvW1A1");
+  BNNC_REQUIRE_EXTERNAL(images, "cifar10/test_batch_first761.bin");
+  BNNC_REQUIRE_EXTERNAL(deer, "bnn-pynq/test_image/deer.bin");
+  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Cnv));
+  const DataflowGraph design = apply_folding(
+      lowered, read_folding_file(std::string(BNNC_SOURCE_DIR) + "/foldings/cnv-w1a1-bnn-pynq.json",
+                                 lowered));
+  const Dataset data = load_dataset(images.string());
+  const Dataset deer_image = load_dataset(deer.string());
+  Frames frames = {deer_image.image(0)};
+  for (int i = 0; i < 50; ++i) frames.push_back(data.image(i));
+  Verified v;
+  verify(design, frames, "CNV-W1A1", v, 4);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.stalled.labels[0], 4) << "deer.bin";
+  EXPECT_EQ(v.timing.cycles_per_frame(), 32768.0);
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+  EXPECT_NEAR(static_cast<double>(v.timing.latency_cycles()),
+              static_cast<double>(v.sim.latency_cycles()),
+              0.01 * static_cast<double>(v.sim.latency_cycles()));
+}
+
+}  // namespace
+}  // namespace bnnc

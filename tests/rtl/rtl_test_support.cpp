@@ -1,0 +1,86 @@
+#include "rtl_test_support.h"
+
+#include <fstream>
+
+#include "rtl/rtl_sources.h"
+#include "rtl/run_command.h"
+#include "rtl/run_testbench.h"
+#include "rtl/verilator_build.h"
+#include "test_support.h"
+
+namespace bnnc::test {
+
+bool have_verilator() {
+  return !find_program("verilator").empty() && !find_program("make").empty() &&
+         !find_program("g++").empty();
+}
+
+std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, int elems,
+                                   int vector) {
+  std::vector<std::int64_t> lanes;
+  for (std::size_t start = 0; start < elements.size(); start += static_cast<std::size_t>(vector)) {
+    const std::size_t words = static_cast<std::size_t>((vector + elems - 1) / elems);
+    for (std::size_t i = 0; i < words * static_cast<std::size_t>(elems); ++i) {
+      lanes.push_back(i < static_cast<std::size_t>(vector) ? elements[start + i] : 0);
+    }
+  }
+  return lanes;
+}
+
+std::vector<std::int64_t> run_block(const BlockUnderTest& block,
+                                    const std::vector<std::int64_t>& input,
+                                    std::int64_t expected_words, double stall, std::uint64_t seed) {
+  // The embedded sources, written once per process; memories per block.
+  static const std::filesystem::path sources = [] {
+    const std::filesystem::path dir = temp_dir("rtl-sources");
+    for (const RtlSourceFile& file : rtl_sources()) {
+      if (!file.name.ends_with(".sv") && !file.name.ends_with(".vh")) continue;
+      std::ofstream(dir / file.name) << file.text;
+    }
+    return dir;
+  }();
+  // Only the files the block uses, so that editing one block rebuilds only its tests.
+  VerilatorBuildRequest request;
+  request.top = block.module;
+  request.sources.push_back(sources / (block.module + ".sv"));
+  if (block.module == "bnn_mvtu") request.sources.push_back(sources / "bnn_rom.sv");
+  request.params = block.params;
+  const VerilatorBuild build = build_verilator(request);
+
+  const std::filesystem::path work = temp_dir("rtl-block-" + block.module);
+  for (const auto& [file, text] : block.memories) std::ofstream(work / file) << text;
+  TestbenchOptions options;
+  options.seed = seed;
+  options.stall_in = options.stall_out = stall;
+  options.outputs = expected_words;
+  options.max_idle = 10'000;
+  options.cwd = work;
+  const TestbenchResult result =
+      run_testbench(build.executable, pack_words(input, block.in_elems, block.in_bits), options);
+  EXPECT_TRUE(result.deadlock.empty()) << block.module << ": " << result.deadlock;
+  EXPECT_EQ(static_cast<std::int64_t>(result.outputs.size()), expected_words) << block.module;
+  std::vector<std::int64_t> lanes;
+  for (const TimedWord& word : result.outputs) {
+    for (std::int64_t v :
+         unpack_lanes(word.hex, block.out_elems, block.out_bits, block.out_signed)) {
+      lanes.push_back(v);
+    }
+  }
+  return lanes;
+}
+
+void expect_block_output(const BlockUnderTest& block, const std::vector<std::int64_t>& input,
+                         const std::vector<std::int64_t>& expected, const std::string& what) {
+  ASSERT_EQ(expected.size() % static_cast<std::size_t>(block.out_elems), 0U) << what;
+  const auto words = static_cast<std::int64_t>(expected.size()) / block.out_elems;
+  const struct {
+    double stall;
+    std::uint64_t seed;
+  } runs[] = {{0.0, 1}, {0.4, 2}, {0.4, 3}};
+  for (const auto& run : runs) {
+    const std::vector<std::int64_t> got = run_block(block, input, words, run.stall, run.seed);
+    ASSERT_EQ(got, expected) << what << " (stall " << run.stall << ", seed " << run.seed << ")";
+  }
+}
+
+}  // namespace bnnc::test

@@ -1,0 +1,49 @@
+// Helpers of the RTL tests (label rtl): running one hand-written block on its own in Verilator,
+// between a source and a sink that stall at random, and laying out element streams as the
+// blocks' words (docs/rtl.md, "stream convention").
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bnnc::test {
+
+// True when verilator, make and g++ are in PATH.
+bool have_verilator();
+
+#define BNNC_REQUIRE_VERILATOR()                                                             \
+  if (!::bnnc::test::have_verilator()) {                                                     \
+    GTEST_SKIP() << "verilator, make or g++ not found (apt-get install verilator make g++)"; \
+  }
+
+// Words of `elems` lanes from a flat element stream cut into vectors of `vector` elements: each
+// vector takes ⌈vector/elems⌉ words, the last one zero-filled. Returns the lanes, flat.
+std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, int elems,
+                                   int vector);
+
+struct BlockUnderTest {
+  std::string module;                                         // "bnn_swu"
+  std::vector<std::pair<std::string, std::string>> params;    // Verilog literals
+  std::vector<std::pair<std::string, std::string>> memories;  // file, $readmemh text
+  int in_elems = 1, in_bits = 1;                              // s_axis word
+  int out_elems = 1, out_bits = 1;                            // m_axis word
+  bool out_signed = false;
+};
+
+// Builds the block (cached) and streams `input` (flat lanes, in_elems per word) through it with
+// stall probability `stall` on both sides; returns the output lanes, flat. Fails the test on a
+// deadlock or when the count of output words differs from expected_words.
+std::vector<std::int64_t> run_block(const BlockUnderTest& block,
+                                    const std::vector<std::int64_t>& input,
+                                    std::int64_t expected_words, double stall, std::uint64_t seed);
+
+// run_block at stall 0 and at stall 0.4 with two seeds, each compared with `expected`.
+void expect_block_output(const BlockUnderTest& block, const std::vector<std::int64_t>& input,
+                         const std::vector<std::int64_t>& expected, const std::string& what);
+
+}  // namespace bnnc::test
