@@ -86,15 +86,24 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) fail("flag " + arg + " needs a value");
     const char* value = argv[++i];
-    if (arg == "--in") in_path = value;
-    else if (arg == "--out") out_path = value;
-    else if (arg == "--seed") seed = std::strtoull(value, nullptr, 10);
-    else if (arg == "--stall-in") stall_in = std::atof(value);
-    else if (arg == "--stall-out") stall_out = std::atof(value);
-    else if (arg == "--outputs") outputs = std::atoll(value);
-    else if (arg == "--frame-words") frame_words = std::atoll(value);
-    else if (arg == "--max-idle") max_idle = std::atoll(value);
-    else fail("unknown flag " + arg);
+    if (arg == "--in")
+      in_path = value;
+    else if (arg == "--out")
+      out_path = value;
+    else if (arg == "--seed")
+      seed = std::strtoull(value, nullptr, 10);
+    else if (arg == "--stall-in")
+      stall_in = std::atof(value);
+    else if (arg == "--stall-out")
+      stall_out = std::atof(value);
+    else if (arg == "--outputs")
+      outputs = std::atoll(value);
+    else if (arg == "--frame-words")
+      frame_words = std::atoll(value);
+    else if (arg == "--max-idle")
+      max_idle = std::atoll(value);
+    else
+      fail("unknown flag " + arg);
   }
   if (in_path.empty() || out_path.empty()) fail("--in and --out are required");
 

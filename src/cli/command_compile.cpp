@@ -19,8 +19,8 @@
 #include "fold/lower_to_dataflow.h"
 #include "fold/size_fifos.h"
 #include "io/model_file.h"
-#include "sim/measure_timeline.h"
 #include "rtl/emit_rtl.h"
+#include "sim/measure_timeline.h"
 
 namespace bnnc::cli {
 
