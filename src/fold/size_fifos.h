@@ -4,8 +4,10 @@
 // An MVTU reads a whole input vector (⌈MW/SIMD⌉ words) in the first SF cycles of a pixel and
 // then computes for (NF − 1)·SF cycles without reading. While it computes, its producer must be
 // able to deliver the next vector, so the FIFO in front of an MVTU holds one full vector (+2 for
-// the register stages). Every other block reads at a steady rate of at most one word a cycle,
-// and its line buffer (SWU, pool) or its own state absorbs the rest: 2 words suffice. A linear
+// the register stages). The FIFO in front of a convolution's window path (its padding or its
+// SWU) holds one input row, so that its producer can run a row ahead across a frame boundary.
+// Every other block reads at a steady rate of at most one word a cycle, and its line buffer
+// (SWU, pool) or its own state absorbs the rest: 2 words suffice. A linear
 // chain cannot deadlock through small FIFOs, only slow down; the cycle simulator confirms the
 // steady-state rate equals the analytic bottleneck with these depths. On a reconvergent path
 // (a residual block), the FIFO in front of the join on each branch holds what that branch
