@@ -15,10 +15,12 @@ namespace bnnc::runtime {
 namespace {
 
 // Frames per tile of a network without convs: each layer's weights are read once per tile, so a
-// large tile keeps them from being the traffic (LFC's 3 MB of AMX byte weights do not fit a 2 MB
-// L2; 256 frames make that 12 KB per frame), while a tile's activations (128 bytes per frame
-// and layer for LFC) stay in L1/L2.
-constexpr int kDenseTile = 256;
+// large tile keeps them from being the traffic. LFC's 3 MB of AMX byte weights do not fit a 2 MB
+// L2, and on one thread a tile's first pass over each layer reads them from L3 (tile loads stall
+// on them): 1024 frames make that 3 KB per frame (LFC on one thread: 567,000 fps with tiles of
+// 256, 670,000 with 512, 690,000 with 1024; two threads, each keeping half of every layer in its
+// L2, within noise). A tile's activations (128 bytes per frame and layer for LFC) stay in L2.
+constexpr int kDenseTile = 1024;
 
 // Weight bytes a core's L2 (2 MB on the machines measured) holds with room for the rest.
 constexpr std::size_t kL2Share = std::size_t{1} << 20;
