@@ -14,6 +14,9 @@ namespace bnnc::bench {
 namespace {
 
 using runtime::Isa;
+// As the engine keeps them (cpu_plan.h): on 64-byte boundaries.
+template <typename T>
+using Aligned = std::vector<T, runtime::CacheLineAllocator<T>>;
 
 // One layer as the engine calls it: m input rows (frames of a tile or output pixels of a conv),
 // k words (binary) or 4-byte groups (fixed) per row, `rows` output channels.
@@ -36,11 +39,11 @@ constexpr Shape kShapes[] = {
 void binary(benchmark::State& state, Isa isa, Shape s) {
   std::mt19937_64 rng(20261122);
   const int panels = (s.rows + 7) / 8;
-  std::vector<std::uint64_t> a(static_cast<std::size_t>(s.m) * s.k);
-  std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * s.k * 8);
+  Aligned<std::uint64_t> a(static_cast<std::size_t>(s.m) * s.k);
+  Aligned<std::uint64_t> w(static_cast<std::size_t>(panels) * s.k * 8);
   for (auto& v : a) v = rng();
   for (auto& v : w) v = rng();
-  std::vector<std::int64_t> dmax(static_cast<std::size_t>(panels) * 8, s.cols / 2);
+  Aligned<std::int64_t> dmax(static_cast<std::size_t>(panels) * 8, s.cols / 2);
   std::vector<std::uint8_t> neg(static_cast<std::size_t>(panels), 0);
   std::vector<std::uint8_t> out(static_cast<std::size_t>(s.m) * panels);
   runtime::BinaryGemmArgs g;
@@ -75,8 +78,8 @@ void binary(benchmark::State& state, Isa isa, Shape s) {
 void fixed(benchmark::State& state, Isa isa, Shape s) {
   std::mt19937_64 rng(20261122);
   const int panels = (s.rows + 15) / 16;
-  std::vector<std::uint8_t> a(static_cast<std::size_t>(s.m) * s.k * 4);
-  std::vector<std::int8_t> w(static_cast<std::size_t>(panels) * s.k * 64);
+  Aligned<std::uint8_t> a(static_cast<std::size_t>(s.m) * s.k * 4);
+  Aligned<std::int8_t> w(static_cast<std::size_t>(panels) * s.k * 64);
   for (auto& v : a) v = static_cast<std::uint8_t>(rng());
   for (auto& v : w) v = (rng() & 1) != 0 ? 1 : -1;
   std::vector<std::int32_t> amin(static_cast<std::size_t>(panels) * 16, 0);

@@ -15,10 +15,12 @@ namespace bnnc::runtime {
 namespace {
 
 // Frames per tile of a network without convs: each layer's weights are read once per tile, so a
-// large tile keeps them from being the traffic (LFC's 3 MB of AMX byte weights do not fit a 2 MB
-// L2; 256 frames make that 12 KB per frame), while a tile's activations (128 bytes per frame
-// and layer for LFC) stay in L1/L2.
-constexpr int kDenseTile = 256;
+// large tile keeps them from being the traffic. LFC's 3 MB of AMX byte weights do not fit a 2 MB
+// L2, and on one thread a tile's first pass over each layer reads them from L3 (tile loads stall
+// on them): 1024 frames make that 3 KB per frame (LFC on one thread: 567,000 fps with tiles of
+// 256, 670,000 with 512, 690,000 with 1024; two threads, each keeping half of every layer in its
+// L2, within noise). A tile's activations (128 bytes per frame and layer for LFC) stay in L2.
+constexpr int kDenseTile = 1024;
 
 // Weight bytes a core's L2 (2 MB on the machines measured) holds with room for the rest.
 constexpr std::size_t kL2Share = std::size_t{1} << 20;
@@ -216,6 +218,19 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
+  // The steps that read the input (uint8 pixels) read it in place, at the caller's stride, when
+  // they all read it byte by byte: no copy of a tile's images (LFC: 200 KB per tile of 256, a
+  // twentieth of the tile's time, and a member of a team then read the other's copy).
+  input_in_place_ = plan_.buffers[plan_.input_buffer].storage == Storage::U8;
+  for (const Step& step : plan_.steps) {
+    const bool reads_input =
+        root_buffer(step.in) == plan_.input_buffer || root_buffer(step.in2) == plan_.input_buffer;
+    const bool bytewise = step.kind == StepKind::Threshold || step.kind == StepKind::Quantize ||
+                          step.kind == StepKind::FixedLayer;
+    if (reads_input && (!bytewise || root_buffer(step.in2) == plan_.input_buffer)) {
+      input_in_place_ = false;
+    }
+  }
   for (const Step& step : plan_.steps) {
     weight_bytes_ +=
         step.prepared.tiles.empty() ? step.bin_panels.size() * 8 : step.prepared.tiles.size();
@@ -252,7 +267,10 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
                          int thread, int threads, Team* team) const {
   const BufferSpec& in = plan_.buffers[step.in];
   const BufferSpec& out = plan_.buffers[step.out];
-  std::uint8_t* src = ws.buffers[step.in] + first * in.frame_bytes;
+  // The network's input is read in place from the caller's images when the call gave them.
+  const bool caller_input = ws.input != nullptr && root_buffer(step.in) == plan_.input_buffer;
+  const std::size_t in_stride = caller_input ? plan_.input_size : in.frame_bytes;
+  const std::uint8_t* src = (caller_input ? ws.input : ws.buffers[step.in]) + first * in_stride;
   std::uint8_t* dst = ws.buffers[step.out] + first * out.frame_bytes;
   results += first;
   const bool gemm = step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer;
@@ -260,7 +278,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
   switch (step.kind) {
     case StepKind::Quantize:
       for (int f = 0; f < n; ++f) {
-        const std::uint8_t* from = src + f * in.frame_bytes;
+        const std::uint8_t* from = src + f * in_stride;
         auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
         for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = step.table[from[e]];
       }
@@ -274,7 +292,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
         g.neg = step.neg_words.data();
         for (int f = 0; f < n; ++f) {
           for (std::size_t p = 0; p < pixels(in); ++p) {
-            g.src = src + f * in.frame_bytes + p * in.c;
+            g.src = src + f * in_stride + p * in.c;
             g.dst = reinterpret_cast<std::uint64_t*>(dst + f * out.frame_bytes) +
                     p * out.words_per_pixel;
             kernels_->threshold_bytes(g);
@@ -283,22 +301,22 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
         return;
       }
       for (int f = 0; f < n; ++f) {
-        threshold_step(step, in, out, src + f * in.frame_bytes, dst + f * out.frame_bytes);
+        threshold_step(step, in, out, src + f * in_stride, dst + f * out.frame_bytes);
       }
       return;
     case StepKind::Repack:
       for (int f = 0; f < n; ++f) {
-        repack_step(in, out, src + f * in.frame_bytes, dst + f * out.frame_bytes);
+        repack_step(in, out, src + f * in_stride, dst + f * out.frame_bytes);
       }
       return;
     case StepKind::MaxPool:
       for (int f = 0; f < n; ++f) {
-        maxpool_step(step, in, out, src + f * in.frame_bytes, dst + f * out.frame_bytes);
+        maxpool_step(step, in, out, src + f * in_stride, dst + f * out.frame_bytes);
       }
       return;
     case StepKind::Add:
       for (int f = 0; f < n; ++f) {
-        const auto* a = reinterpret_cast<const std::int32_t*>(src + f * in.frame_bytes);
+        const auto* a = reinterpret_cast<const std::int32_t*>(src + f * in_stride);
         const auto* b = reinterpret_cast<const std::int32_t*>(
             ws.buffers[step.in2] + (first + f) * plan_.buffers[step.in2].frame_bytes);
         auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
@@ -307,7 +325,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
       return;
     case StepKind::Label:
       for (int f = 0; f < n; ++f) {
-        const auto* scores = reinterpret_cast<const std::int32_t*>(src + f * in.frame_bytes);
+        const auto* scores = reinterpret_cast<const std::int32_t*>(src + f * in_stride);
         GoldenResult& result = results[f];
         result.scores.resize(static_cast<std::size_t>(in.c));
         int best = 0;
@@ -332,7 +350,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
       }
       if (step.direct) {
         g.a = reinterpret_cast<const std::uint64_t*>(src);
-        g.lda = in.frame_bytes / 8;
+        g.lda = in_stride / 8;
         g.m = n * static_cast<int>(pixels(in));
         if (pixels(in) > 1) g.lda = static_cast<std::size_t>(in.words_per_pixel);
         BNNC_ASSERT(pixels(in) == 1 || n == 1, "1x1 conv on a tile");
@@ -349,7 +367,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
       g.col_offsets = step.col_offsets.data();
       g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        const std::uint8_t* frame = src + f * in.frame_bytes;
+        const std::uint8_t* frame = src + f * in_stride;
         const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
         if (step.pad > 0) {
           if (thread == 0) pad_bits(step, in, frame, ws.padded);
@@ -388,7 +406,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
       g.col_offsets = step.col_offsets.data();
       g.m = static_cast<int>(pixels(out));
       for (int f = 0; f < n; ++f) {
-        if (thread == 0) byte_image(step, in, src + f * in.frame_bytes, ws.padded);
+        if (thread == 0) byte_image(step, in, src + f * in_stride, ws.padded);
         if (team != nullptr) team->barrier(thread);
         g.a = ws.padded;
         g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
@@ -404,7 +422,17 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
   }
 }
 
+int CpuEngine::root_buffer(int buffer) const {
+  return buffer >= 0 && plan_.buffers[buffer].alias_of >= 0 ? plan_.buffers[buffer].alias_of
+                                                            : buffer;
+}
+
 void CpuEngine::load_inputs(const std::uint8_t* images, int n, Workspace& ws) const {
+  if (input_in_place_) {
+    ws.input = images;
+    return;
+  }
+  ws.input = nullptr;
   const std::size_t frame = plan_.buffers[plan_.input_buffer].frame_bytes;
   for (int f = 0; f < n; ++f) {
     std::memcpy(ws.buffers[plan_.input_buffer] + f * frame, images + f * plan_.input_size,

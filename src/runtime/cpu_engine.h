@@ -24,6 +24,8 @@ struct Workspace {
   std::vector<std::uint8_t> storage;
   std::vector<std::uint8_t*> buffers;  // one per plan buffer, 64-byte aligned
   std::uint8_t* padded = nullptr;      // a conv's padded input image (bits or bytes)
+  // The call's images, when the steps read them in place (else copied into the input buffer).
+  const std::uint8_t* input = nullptr;
 };
 
 class CpuEngine {
@@ -58,13 +60,17 @@ class CpuEngine {
   // Runs one step on frames [first, first + n) of the workspace.
   void run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
                 int thread, int threads, Team* team) const;
+  // Gives the steps the call's images: in place (ws.input) or copied into the input buffer.
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
+  // The buffer whose bytes `buffer` is (itself unless a reshape's alias); −1 stays −1.
+  int root_buffer(int buffer) const;
 
   CpuPlan plan_;
   const KernelTable* kernels_;
   int tile_ = 1;
   std::size_t weight_bytes_ = 0;  // as the kernels read them
   std::size_t padded_bytes_ = 0;
+  bool input_in_place_ = false;
 };
 
 }  // namespace bnnc::runtime

@@ -55,8 +55,9 @@ void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
 TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed());
   for (int cols : kWordBoundaryBits) {
-    for (int rows : {1, 8, 9, 31, 40}) {
-      for (int m : {1, 4, 7, 13, 16, 33}) {
+    // 100 rows, 70 inputs: the tile unit's blocks of 2 and 1 groups, row blocks of 32 and 6.
+    for (int rows : {1, 8, 9, 31, 40, 100}) {
+      for (int m : {1, 4, 7, 13, 16, 33, 70}) {
         for (bool fused : {true, false}) {
           const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
           const std::uint64_t tail =
