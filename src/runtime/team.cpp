@@ -24,8 +24,8 @@ Team::Team(int threads)
 
 Team::~Team() {
   quit_.store(true, std::memory_order_release);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  generation_.notify_all();
+  start_.generation.fetch_add(1, std::memory_order_acq_rel);
+  start_.generation.notify_all();
   for (std::thread& thread : helpers_) thread.join();
 }
 
@@ -36,30 +36,31 @@ void Team::helper(int t) {
   for (;;) {
     std::uint64_t now;
     int spins = 0;
-    while ((now = generation_.load(std::memory_order_acquire)) == seen) {
+    while ((now = start_.generation.load(std::memory_order_acquire)) == seen) {
       if (++spins < (1 << 18)) {
         std::atomic_signal_fence(std::memory_order_seq_cst);
       } else {
-        generation_.wait(seen, std::memory_order_acquire);
+        start_.generation.wait(seen, std::memory_order_acquire);
       }
     }
     if (quit_.load(std::memory_order_acquire)) return;
     seen = now;
-    (*job_)(t);
+    start_.invoke(start_.job, t);
     slots_[t].done.store(seen, std::memory_order_release);
   }
 }
 
-void Team::run(const std::function<void(int)>& job) {
+void Team::run_job(void (*entry)(void*, int), void* job) {
   if (size_ == 1) {
-    job(0);
+    entry(job, 0);
     return;
   }
-  job_ = &job;
-  const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
-  generation_.store(generation, std::memory_order_release);
-  generation_.notify_all();
-  job(0);
+  start_.invoke = entry;
+  start_.job = job;
+  const std::uint64_t generation = start_.generation.load(std::memory_order_relaxed) + 1;
+  start_.generation.store(generation, std::memory_order_release);
+  start_.generation.notify_all();
+  entry(job, 0);
   for (int t = 1; t < size_; ++t) {
     int spins = 0;
     while (slots_[t].done.load(std::memory_order_acquire) != generation) spin_pause(spins);
