@@ -177,6 +177,10 @@ void byte_image(const Step& step, const BufferSpec& in, const std::uint8_t* src,
 // which a layer of a handful of panels (LFC's and CNV's last, 10 outputs) does not repay.
 constexpr int kMinSplitPanels = 8;
 
+// The largest output of a step before a team's first shared layer that every member makes
+// itself on a batch of one (classify_team): LFC's binarized image is 98 bytes.
+constexpr std::size_t kMaxReplicatedBytes = 1024;
+
 bool splits(const Step& step) {
   return (step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer) &&
          step.panels >= kMinSplitPanels;
@@ -505,37 +509,90 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* r
     return in_place && n >= members ? Share::Frames : Share::Alone;
   };
   // The steps member 0 would run alone before the first shared step and after the last (LFC's
-  // binarize, and its fc3 and label) run on the caller outside the team: the team's start and
-  // end are then the waits that order them, which saves two barriers (~0.17 µs each across
-  // cores here) per call.
+  // binarize, and its fc3 and label) run outside the shared part: the team's start and end are
+  // then the waits that order them, which saves two barriers (~0.17 µs each across cores here)
+  // per call.
   const std::size_t steps = plan_.steps.size();
   std::size_t first = 0, last = steps;
   while (first < steps && share_of(plan_.steps[first]) == Share::Alone) ++first;
   while (last > first && share_of(plan_.steps[last - 1]) == Share::Alone) --last;
-  for (std::size_t s = 0; s < first; ++s)
-    run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
+  // On one frame every member runs those first steps itself, into its own copy of their output:
+  // they take less time (LFC's binarize, ~0.03 µs) than a helper would wait for the caller's
+  // output to cross from its core (~0.15 µs here), and the team starts before them.
+  // Only where every member reads that output (a fully connected layer's input, not a conv's
+  // image, which member 0 pads or spreads alone) and it is small, so that making it is quick.
+  bool replicate = n == 1 && members > 1 && first > 0 && first < last &&
+                   plan_.steps[first].kind == StepKind::BinaryLayer && plan_.steps[first].direct;
+  for (std::size_t s = 0; s < first && replicate; ++s) {
+    replicate = plan_.buffers[plan_.steps[s].out].frame_bytes <= kMaxReplicatedBytes;
+  }
+  if (replicate) prepare_members(ws, first, members);
+  auto prologue = [&](int thread) {
+    Workspace& own = thread == 0 ? ws : ws.members[static_cast<std::size_t>(thread - 1)];
+    own.input = ws.input;
+    for (std::size_t s = 0; s < first; ++s)
+      run_step(plan_.steps[s], 0, n, own, results, 0, 1, nullptr);
+  };
+  if (!replicate) prologue(0);
+  // What a member reads after a wait: the step's input, of which the other members wrote part.
+  auto input_of = [&](const Step& step, const Workspace& seen) {
+    return Watch{seen.buffers[step.in], plan_.buffers[step.in].frame_bytes * n};
+  };
   if (first < last) {
-    team.run([&](int thread) {
-      for (std::size_t s = first; s < last; ++s) {
-        const Step& step = plan_.steps[s];
-        const Share now = share_of(step);
-        if (s > first) {
-          const Share before = share_of(plan_.steps[s - 1]);
-          if (now == Share::Panels || now != before) team.barrier(thread);
-        }
-        if (now == Share::Panels) {
-          run_step(step, 0, n, ws, results, thread, members, &team);
-        } else if (now == Share::Frames) {
-          const auto [begin, end] = share(n, thread, members);
-          run_step(step, begin, end - begin, ws, results, 0, 1, nullptr);
-        } else if (thread == 0) {
-          run_step(step, 0, n, ws, results, 0, 1, nullptr);
-        }
-      }
-    });
+    team.run(
+        [&](int thread) {
+          if (replicate) prologue(thread);
+          Workspace& own =
+              replicate && thread > 0 ? ws.members[static_cast<std::size_t>(thread - 1)] : ws;
+          for (std::size_t s = first; s < last; ++s) {
+            const Step& step = plan_.steps[s];
+            const Share now = share_of(step);
+            if (s > first) {
+              const Share before = share_of(plan_.steps[s - 1]);
+              if (now == Share::Panels || now != before) team.barrier(thread, input_of(step, own));
+            }
+            if (now == Share::Panels) {
+              run_step(step, 0, n, own, results, thread, members, &team);
+            } else if (now == Share::Frames) {
+              const auto [begin, end] = share(n, thread, members);
+              run_step(step, begin, end - begin, own, results, 0, 1, nullptr);
+            } else if (thread == 0) {
+              run_step(step, 0, n, own, results, 0, 1, nullptr);
+            }
+          }
+        },
+        last < steps ? input_of(plan_.steps[last], ws) : Watch{});
   }
   for (std::size_t s = last; s < steps; ++s)
     run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
+}
+
+void CpuEngine::prepare_members(Workspace& ws, std::size_t first, int members) const {
+  if (ws.members.size() + 1 >= static_cast<std::size_t>(members)) return;
+  std::vector<bool> own(plan_.buffers.size(), false);
+  for (std::size_t s = 0; s < first; ++s) own[root_buffer(plan_.steps[s].out)] = true;
+  while (ws.members.size() + 1 < static_cast<std::size_t>(members)) {
+    Workspace view;
+    view.buffers = ws.buffers;
+    view.padded = ws.padded;
+    std::vector<std::size_t> offsets(plan_.buffers.size(), 0);
+    std::size_t total = 0;
+    for (std::size_t b = 0; b < plan_.buffers.size(); ++b) {
+      if (!own[b] || plan_.buffers[b].alias_of >= 0) continue;
+      offsets[b] = total;
+      total += (plan_.buffers[b].frame_bytes + 63) / 64 * 64;
+    }
+    view.storage.assign(total + 64, 0);
+    std::uint8_t* base = view.storage.data();
+    base += (64 - reinterpret_cast<std::uintptr_t>(base) % 64) % 64;
+    for (std::size_t b = 0; b < plan_.buffers.size(); ++b) {
+      if (own[static_cast<std::size_t>(root_buffer(static_cast<int>(b)))]) {
+        view.buffers[b] =
+            base + offsets[static_cast<std::size_t>(root_buffer(static_cast<int>(b)))];
+      }
+    }
+    ws.members.push_back(std::move(view));
+  }
 }
 
 void CpuEngine::classify_timed(const std::uint8_t* images, int n, GoldenResult* results,

@@ -26,6 +26,9 @@ struct Workspace {
   std::uint8_t* padded = nullptr;      // a conv's padded input image (bits or bytes)
   // The call's images, when the steps read them in place (else copied into the input buffer).
   const std::uint8_t* input = nullptr;
+  // For classify_team on one frame: member t ≥ 1 sees members[t - 1], the same buffers except
+  // its own copies of what the steps before the first shared layer write (it runs them too).
+  std::vector<Workspace> members;
 };
 
 class CpuEngine {
@@ -62,6 +65,8 @@ class CpuEngine {
                 int thread, int threads, Team* team) const;
   // Gives the steps the call's images: in place (ws.input) or copied into the input buffer.
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
+  // Gives ws one view per member t ≥ 1 with its own copies of what steps [0, first) write.
+  void prepare_members(Workspace& ws, std::size_t first, int members) const;
   // The buffer whose bytes `buffer` is (itself unless a reshape's alias); −1 stays −1.
   int root_buffer(int buffer) const;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -11,6 +12,16 @@
 #include <vector>
 
 namespace bnnc::runtime {
+
+// Bytes a waiting member reads as soon as its wait ends (at most kMaxLines cache lines; a longer
+// range is not watched). While it waits it keeps fetching their lines, so that the last lines
+// the other members write cross to its core with their arrival flag, not one transfer after it
+// (~145 ns here, for a batch-1 layer a quarter of its time).
+struct Watch {
+  static constexpr std::size_t kMaxLines = 4;
+  const void* data = nullptr;
+  std::size_t bytes = 0;
+};
 
 class Team {
  public:
@@ -23,20 +34,25 @@ class Team {
   // Runs job(t) for t in [0, size) (t = 0 on the calling thread) and returns when all are done.
   // The job is called through a plain pointer to it (no std::function, whose captures would be
   // one more allocation and one more cache line for a helper to fetch from the caller's core).
+  // `watch` (see Watch) is what the caller reads after the job.
   template <typename Job>
-  void run(Job&& job) {
-    run_job(&invoke<std::remove_reference_t<Job>>, &job);
+  void run(Job&& job, Watch watch = {}) {
+    run_job(&invoke<std::remove_reference_t<Job>>, &job, watch);
   }
   // Inside a job, called by member t: waits until every member of the team has reached it.
-  void barrier(int t);
+  // `watch` is what member t reads next (the other members' output).
+  void barrier(int t, Watch watch = {});
 
  private:
   template <typename Job>
   static void invoke(void* job, int t) {
     (*static_cast<Job*>(job))(t);
   }
-  void run_job(void (*entry)(void*, int), void* job);
+  void run_job(void (*entry)(void*, int), void* job, Watch watch);
   void helper(int t);
+  void wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t target, int t,
+                  Watch watch);
+  void wake_sleepers();
 
   // Each member's own counters, one cache line each: a member only ever writes its own line and
   // reads the others', so a wait costs one line transfer from the member waited for.
@@ -56,6 +72,14 @@ class Team {
     void* job = nullptr;
   };
   Start start_;
+  // Helpers that are (about to be) asleep on the generation, and whether the caller has checked
+  // for them in the current job (see wake_sleepers), in a line of their own: it is written by a
+  // helper only when it goes to sleep or wakes, and otherwise stays in the caller's cache.
+  struct alignas(64) Sleepers {
+    std::atomic<std::uint32_t> count{0};
+    bool checked = false;  // member 0 only
+  };
+  Sleepers sleepers_;
   std::atomic<bool> quit_{false};
 };
 
