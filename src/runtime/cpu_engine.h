@@ -62,7 +62,7 @@ class CpuEngine {
  private:
   // Runs one step on frames [first, first + n) of the workspace.
   void run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
-                int thread, int threads, Team* team) const;
+                int thread, int threads, Team* team, int lead = 0) const;
   // Gives the steps the call's images: in place (ws.input) or copied into the input buffer.
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
   // Gives ws one view per member t ≥ 1 with its own copies of what steps [0, first) write.
