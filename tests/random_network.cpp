@@ -179,4 +179,16 @@ RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& opt
   return Builder(seed, options).build();
 }
 
+BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng) {
+  BinaryMatrix m(rows, cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1U) != 0);
+  }
+  return m;
+}
+
+ThresholdAttrs half_thresholds(int channels, int fan_in) {
+  return {std::vector<std::int64_t>(static_cast<std::size_t>(channels), fan_in / 2), 1, {}};
+}
+
 }  // namespace bnnc::test

@@ -29,4 +29,10 @@ struct RandomNetworkOptions {
 // really produce (exact ties).
 RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options = {});
 
+// A rows × cols matrix of random bits, for hand-built test networks.
+BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng);
+
+// Thresholds at half the fan-in, which keep about half of a random layer's outputs firing.
+ThresholdAttrs half_thresholds(int channels, int fan_in);
+
 }  // namespace bnnc::test

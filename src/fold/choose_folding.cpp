@@ -57,7 +57,7 @@ std::int64_t segment_cost(const std::vector<Block>& folded, const CycleLimits& l
   for (std::size_t k = 1; k < folded.size(); ++k) {
     if (folded[k].cycles > limits.of(folded[k])) return -1;
     Resources r = estimate_block(folded[k]);
-    r += estimate_input_fifo(folded[k]);
+    r += estimate_input_fifo(folded[k], folded[k - 1]);
     cost += r.luts + limits.luts_per_bram18 * r.bram18;
   }
   return cost;

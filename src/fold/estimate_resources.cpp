@@ -173,9 +173,8 @@ Resources estimate_fifo(std::int64_t depth, std::int64_t width) {
   return r;
 }
 
-Resources estimate_input_fifo(const Block& block) {
-  if (block.inputs.empty()) return {};
-  return estimate_fifo(input_fifo_depth(block), block.in_word_bits());
+Resources estimate_input_fifo(const Block& block, const Block& producer) {
+  return estimate_fifo(input_fifo_depth(block, producer), block.in_word_bits());
 }
 
 Estimate estimate_graph(const DataflowGraph& graph) {

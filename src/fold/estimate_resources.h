@@ -41,9 +41,9 @@ Resources estimate_block(const Block& block);
 Resources estimate_fifo(std::int64_t depth, std::int64_t width);
 
 // The FIFO in front of a block's first input (input_fifo_depth, the block's input word wide), as
-// the folding search counts it; nothing for a block without a producer. estimate_graph counts
-// every FIFO at the depth size_fifos gives it (deeper on the short branch of a reconvergence).
-Resources estimate_input_fifo(const Block& block);
+// the folding search counts it. estimate_graph counts every FIFO at the depth size_fifos gives
+// it (deeper on the short branch of a reconvergence).
+Resources estimate_input_fifo(const Block& block, const Block& producer);
 
 struct Estimate {
   std::vector<Resources> blocks;  // one per block

@@ -21,8 +21,9 @@
 
 namespace bnnc {
 
-// Depth (in words) of the FIFO in front of a block (between it and its producer).
-int input_fifo_depth(const Block& consumer);
+// Depth (in words) of the FIFO in front of a block's first input (between it and `producer`),
+// by the rules above; reconvergent paths add to it in size_fifos.
+int input_fifo_depth(const Block& consumer, const Block& producer);
 
 // Depths (in words) of the FIFOs in front of every block: [block][input], one per input.
 using FifoDepths = std::vector<std::vector<int>>;

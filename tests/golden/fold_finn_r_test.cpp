@@ -10,24 +10,15 @@
 #include "fold/lower_to_dataflow.h"
 #include "fold/size_fifos.h"
 #include "ir/infer_types.h"
+#include "random_network.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
 
 namespace bnnc {
 namespace {
 
-BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng) {
-  BinaryMatrix m(rows, cols);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1U) != 0);
-  }
-  return m;
-}
-
-// Thresholds at half the fan-in keep about half the outputs firing.
-ThresholdAttrs half(int channels, int fan_in) {
-  return {std::vector<std::int64_t>(static_cast<std::size_t>(channels), fan_in / 2), 1, {}};
-}
+using test::half_thresholds;
+using test::random_matrix;
 
 Graph finn_r(std::mt19937_64& rng) {
   Graph g;
@@ -41,7 +32,7 @@ Graph finn_r(std::mt19937_64& rng) {
     const std::string n = std::to_string(layer++);
     const std::int64_t pad = channels == 3 ? -128 : 0;  // −1 in both datapaths
     x = g.add("conv" + n, Conv2dAttrs{random_matrix(out, 9 * channels, rng), 3, 1, 1, pad}, {x});
-    x = g.add("thr" + n, half(out, channels == 3 ? 0 : 9 * channels), {x});
+    x = g.add("thr" + n, half_thresholds(out, channels == 3 ? 0 : 9 * channels), {x});
     channels = out;
   };
   const auto pool = [&] {
@@ -54,7 +45,7 @@ Graph finn_r(std::mt19937_64& rng) {
   for (int out : {512, 512}) {
     const std::string n = std::to_string(layer++);
     x = g.add("fc" + n, DenseAttrs{random_matrix(out, width, rng)}, {x});
-    x = g.add("thr" + n, half(out, width), {x});
+    x = g.add("thr" + n, half_thresholds(out, width), {x});
     width = out;
   }
   x = g.add("fc" + std::to_string(layer), DenseAttrs{random_matrix(10, width, rng)}, {x});

@@ -29,6 +29,8 @@ namespace bnnc {
 namespace {
 
 using Frames = std::vector<std::span<const std::uint8_t>>;
+using test::half_thresholds;
+using test::random_matrix;
 
 struct Verified {
   RtlRunResult stalled, timing;
@@ -118,19 +120,6 @@ TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
   EXPECT_EQ(verified, 8);
 }
 
-BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng) {
-  BinaryMatrix m(rows, cols);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1U) != 0);
-  }
-  return m;
-}
-
-// Thresholds at half the fan-in keep about half the outputs firing.
-ThresholdAttrs half(int channels, int fan_in) {
-  return {std::vector<std::int64_t>(static_cast<std::size_t>(channels), fan_in / 2), 1, {}};
-}
-
 // CNV's conv1 → pool1 → conv2 in small: 30×30×3 pixels → conv0 3×3 (16) → pool 2×2 →
 // conv1 3×3 (32) → fc (10) → label.
 Graph conv_pool_conv(std::mt19937_64& rng) {
@@ -140,10 +129,10 @@ Graph conv_pool_conv(std::mt19937_64& rng) {
   for (int p = 0; p < 256; ++p) table.push_back(p / 2 - 64);
   x = g.add("quantize", QuantizeAttrs{table, DType::fixed(8, 7)}, {x});
   x = g.add("conv0", Conv2dAttrs{random_matrix(16, 27, rng), 3, 1, 0, 0}, {x});
-  x = g.add("thr0", half(16, 0), {x});
+  x = g.add("thr0", half_thresholds(16, 0), {x});
   x = g.add("pool0", MaxPoolAttrs{2, 2, {}}, {x});
   x = g.add("conv1", Conv2dAttrs{random_matrix(32, 144, rng), 3, 1, 0, 0}, {x});
-  x = g.add("thr1", half(32, 144), {x});
+  x = g.add("thr1", half_thresholds(32, 144), {x});
   x = g.add("flatten", ReshapeAttrs{{12 * 12 * 32}}, {x});
   x = g.add("fc2", DenseAttrs{random_matrix(10, 12 * 12 * 32, rng)}, {x});
   g.add("label", LabelSelectAttrs{}, {x});
