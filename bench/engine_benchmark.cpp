@@ -23,7 +23,7 @@ void throughput(benchmark::State& state, const std::string& name) {
   const int batch = static_cast<int>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const auto images = random_images(e.input_size(), batch);
-  std::vector<GoldenResult> results(static_cast<std::size_t>(batch));
+  std::vector<Classification> results(static_cast<std::size_t>(batch));
   runtime::Team team(threads);
   std::vector<runtime::Workspace> workspaces;
   for (auto _ : state) e.classify(images.data(), batch, results.data(), team, workspaces);
@@ -36,7 +36,7 @@ void latency(benchmark::State& state, const std::string& name) {
   const auto images = random_images(e.input_size(), 64);
   runtime::Team team(static_cast<int>(state.range(0)));
   runtime::Workspace ws = e.make_workspace();
-  GoldenResult result;
+  Classification result;
   int i = 0;
   for (auto _ : state) {
     e.classify_team(images.data() + e.input_size() * static_cast<std::size_t>(i++ % 64), 1, &result,

@@ -197,7 +197,7 @@ int run(int argc, char** argv) {
   const auto images = random_images(engine.input_size(), batch);
   const torch::Tensor input = to_input(graph, images, batch);
 
-  std::vector<GoldenResult> results(static_cast<std::size_t>(batch));
+  std::vector<Classification> results(static_cast<std::size_t>(batch));
   engine.classify(images.data(), batch, results.data(), threads);
   const torch::Tensor classes = forward(layers, input);
   int same = 0;

@@ -114,7 +114,7 @@ int run_bench(const BenchOptions& options) {
   std::mt19937_64 rng(20261122);
   std::vector<std::uint8_t> images(engine.input_size() * static_cast<std::size_t>(options.batch));
   for (auto& v : images) v = static_cast<std::uint8_t>(rng());
-  std::vector<GoldenResult> results(static_cast<std::size_t>(options.batch));
+  std::vector<Classification> results(static_cast<std::size_t>(options.batch));
 
   // Throughput, on one team for all runs (its helpers sleep once it is gone).
   std::vector<double> fps_runs;

@@ -40,8 +40,8 @@ struct EvalOptions {
 };
 
 struct EvalRun {
-  std::vector<GoldenResult> results;  // one per image, in the data set's order
-  int correct = 0;                    // 0 without labels
+  std::vector<Classification> results;  // one per image, in the data set's order
+  int correct = 0;                      // 0 without labels
   int threads = 1;
   double seconds = 0.0;
 };
@@ -111,7 +111,7 @@ EvalRun classify(const Graph& graph, const runtime::CpuEngine* engine, const Dat
                            &run.results[static_cast<std::size_t>(begin)], 1);
         }
         for (int i = begin; i < end; ++i) {
-          GoldenResult& result = run.results[static_cast<std::size_t>(i)];
+          Classification& result = run.results[static_cast<std::size_t>(i)];
           if (engine == nullptr) result = run_golden(graph, data.image(i));
           if (has_labels && result.label == data.labels[static_cast<std::size_t>(i)]) ++correct;
           ++done;
@@ -165,7 +165,7 @@ void print_eval_text(const Graph& graph, const Dataset& data, const EvalRun& run
   // Without labels there is no accuracy to give, so the answer is the predictions themselves.
   if (options.predictions || !data.has_labels()) {
     for (int i = 0; i < images; ++i) {
-      const GoldenResult& result = run.results[static_cast<std::size_t>(i)];
+      const Classification& result = run.results[static_cast<std::size_t>(i)];
       text += fmt::format("image {}: class {}", i, class_text(graph, result.label));
       if (data.has_labels()) {
         text += fmt::format(", label {}", data.labels[static_cast<std::size_t>(i)]);
@@ -201,7 +201,7 @@ nlohmann::ordered_json eval_json(const Dataset& data, const EvalRun& run,
   if (options.predictions) {
     nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
     nlohmann::ordered_json scores = nlohmann::ordered_json::array();
-    for (const GoldenResult& result : run.results) {
+    for (const Classification& result : run.results) {
       predictions.push_back(result.label);
       scores.push_back(result.scores);
     }

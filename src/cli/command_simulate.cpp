@@ -56,7 +56,7 @@ int run_simulate(const SimulateOptions& o) {
   const SimulationResult sim = simulate_dataflow(design, frames, options);
   int mismatches = 0, correct = 0, first_mismatch = -1;
   for (int i = 0; i < count; ++i) {
-    const GoldenResult golden = run_golden(graph, frames[i]);
+    const Classification golden = run_golden(graph, frames[i]);
     if (golden.label != sim.labels[i] || golden.scores != sim.scores[i]) {
       if (first_mismatch < 0) first_mismatch = i;
       ++mismatches;

@@ -89,7 +89,7 @@ int run_verify(const VerifyOptions& o) {
     for (int i = 0; i < frames_in; ++i) {
       const bool have =
           i < static_cast<int>(r.labels.size()) && i < static_cast<int>(r.scores.size());
-      const GoldenResult golden = run_golden(graph, frames[static_cast<std::size_t>(i)]);
+      const Classification golden = run_golden(graph, frames[static_cast<std::size_t>(i)]);
       if (!have || r.labels[static_cast<std::size_t>(i)] != golden.label ||
           r.scores[static_cast<std::size_t>(i)] != golden.scores) {
         ++bad;

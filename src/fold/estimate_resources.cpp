@@ -5,13 +5,12 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/ceil_div.h"
 #include "fold/size_fifos.h"
 
 namespace bnnc {
 
 namespace {
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 int bits_for(std::int64_t max_value) {
   int bits = 1;

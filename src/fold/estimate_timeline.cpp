@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/ceil_div.h"
+
 namespace bnnc {
 
 namespace {
@@ -33,7 +35,7 @@ double needed_fraction(const Block& b) {
 
 // Groups of PE rows holding real rows (the rest only pad the matrix: they never fire and the
 // frame's last output leaves before them).
-std::int64_t real_groups(const Block& b) { return (b.mh + b.pe - 1) / b.pe; }
+std::int64_t real_groups(const Block& b) { return ceil_div(b.mh, b.pe); }
 
 // Cycles a block still works after its last input arrived: one output pixel's worth (an MVTU
 // reads a vector during the first of its NF groups of SF cycles, then computes the others).

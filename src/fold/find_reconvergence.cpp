@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ceil_div.h"
 #include "core/error.h"
 
 namespace bnnc {
@@ -81,8 +82,7 @@ std::vector<Reconvergence> find_reconvergent_paths(const DataflowGraph& graph) {
     }
     r.fork = forks[0];
     const std::int64_t pixels = static_cast<std::int64_t>(join.ofm_h) * join.ofm_w;
-    const std::int64_t words_per_pixel =
-        (join.ifm_c + std::max(1, join.in_elems) - 1) / std::max(1, join.in_elems);
+    const std::int64_t words_per_pixel = ceil_div(join.ifm_c, std::max(1, join.in_elems));
     for (int s = 0; s < 2; ++s) {
       const std::vector<int>& mine = r.branch[s];
       const std::vector<int>& other = r.branch[1 - s];

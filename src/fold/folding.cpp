@@ -9,15 +9,11 @@
 #include <optional>
 #include <string_view>
 
+#include "core/ceil_div.h"
+
 namespace bnnc {
 
 namespace {
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
 
 template <typename... Args>
 [[noreturn]] void reject(const Block& b, fmt::format_string<Args...> format, Args&&... args) {

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 
+#include "core/ceil_div.h"
 #include "fold/find_reconvergence.h"
 
 namespace bnnc {
 
 int input_fifo_depth(const Block& consumer, const Block& producer) {
   if (consumer.kind == BlockKind::Mvtu) {
-    const int vector_words = (consumer.mw + consumer.simd - 1) / consumer.simd;
+    const int vector_words = ceil_div(consumer.mw, consumer.simd);
     return vector_words + 2;
   }
   // The window path of a convolution (its padding, or its SWU when unpadded) starts a frame
@@ -22,8 +23,7 @@ int input_fifo_depth(const Block& consumer, const Block& producer) {
       consumer.kind == BlockKind::FmPadding ||
       (consumer.kind == BlockKind::Swu && producer.kind != BlockKind::FmPadding);
   if (window_path) {
-    const int row_words =
-        consumer.ifm_w * ((consumer.ifm_c + consumer.in_elems - 1) / consumer.in_elems);
+    const int row_words = consumer.ifm_w * ceil_div(consumer.ifm_c, consumer.in_elems);
     return row_words + 2;
   }
   return 2;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/ceil_div.h"
 #include "rtl/rom_contents.h"
 #include "rtl/rtl_block.h"
 #include "rtl/rtl_sources.h"
@@ -84,7 +85,7 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
   r.score_bits = label.in_bits;
   const Node& select = graph.ir.nodes[label.layer];
   r.score_signed = is_signed(graph.ir.nodes[select.inputs[0]].type.dtype);
-  r.score_words = (label.ifm_c + label.in_elems - 1) / label.in_elems;
+  r.score_words = ceil_div(label.ifm_c, label.in_elems);
   r.bias = select.as<LabelSelectAttrs>().bias;
   return r;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/ceil_div.h"
+
 namespace bnnc {
 
 namespace {
@@ -153,7 +155,7 @@ int label_score_bits(const Block& b, const Graph& ir) {
 std::string label_bias_rom(const Block& b, const Graph& ir, int score_bits) {
   const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
   const int lanes = b.in_elems;
-  const int words = (b.ifm_c + lanes - 1) / lanes;
+  const int words = ceil_div(b.ifm_c, lanes);
   std::string text;
   for (int w = 0; w < words; ++w) {
     HexWord word(lanes * score_bits);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ceil_div.h"
 #include "rtl/rom_contents.h"
 
 namespace bnnc {
@@ -161,7 +162,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"MH", integer(b.mh)},
            {"NF", integer(b.nf())},
            {"SF", integer(b.sf())},
-           {"IN_WORDS", integer((b.mw + b.simd - 1) / b.simd)},
+           {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
            {"IN_BITS", integer(b.in_bits)},
            {"IN_SIGNED", integer(is_signed(in) ? 1 : 0)},
            {"ACC_BITS", integer(acc.bits)},

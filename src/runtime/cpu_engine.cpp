@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/ceil_div.h"
 #include "core/error.h"
 
 namespace bnnc::runtime {
@@ -277,7 +278,7 @@ Workspace CpuEngine::make_workspace() const {
 
 // Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
 // team and does its share of the layer's rows (the other steps run on one member).
-void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
                          int thread, int threads, Team* team, int lead) const {
   const BufferSpec& in = plan_.buffers[step.in];
   const BufferSpec& out = plan_.buffers[step.out];
@@ -340,7 +341,7 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Gold
     case StepKind::Label:
       for (int f = 0; f < n; ++f) {
         const auto* scores = reinterpret_cast<const std::int32_t*>(src + f * in_stride);
-        GoldenResult& result = results[f];
+        Classification& result = results[f];
         result.scores.resize(static_cast<std::size_t>(in.c));
         int best = 0;
         for (int c = 0; c < in.c; ++c) {
@@ -454,14 +455,14 @@ void CpuEngine::load_inputs(const std::uint8_t* images, int n, Workspace& ws) co
   }
 }
 
-void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results,
+void CpuEngine::classify(const std::uint8_t* images, int n, Classification* results,
                          int threads) const {
   Team team(threads);
   std::vector<Workspace> workspaces;
   classify(images, n, results, team, workspaces);
 }
 
-void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+void CpuEngine::classify(const std::uint8_t* images, int n, Classification* results, Team& team,
                          std::vector<Workspace>& workspaces) const {
   const int threads = team.size();
   while (static_cast<int>(workspaces.size()) < threads) workspaces.push_back(make_workspace());
@@ -477,8 +478,8 @@ void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* result
   }
   // Otherwise each member takes whole tiles; smaller tiles when the batch would otherwise leave
   // a member without one.
-  const int tile = std::clamp((n + threads - 1) / threads, 1, tile_);
-  const int tiles = (n + tile - 1) / tile;
+  const int tile = std::clamp(ceil_div(n, threads), 1, tile_);
+  const int tiles = ceil_div(n, tile);
   std::atomic<int> next{0};
   std::mutex mutex;
   std::exception_ptr failure;
@@ -501,8 +502,8 @@ void CpuEngine::classify(const std::uint8_t* images, int n, GoldenResult* result
   if (failure) std::rethrow_exception(failure);
 }
 
-void CpuEngine::classify_team(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
-                              Workspace& ws) const {
+void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification* results,
+                              Team& team, Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   load_inputs(images, n, ws);
   const int members = team.size();
@@ -608,7 +609,7 @@ void CpuEngine::prepare_members(Workspace& ws, std::size_t first, int members) c
   }
 }
 
-void CpuEngine::classify_timed(const std::uint8_t* images, int n, GoldenResult* results,
+void CpuEngine::classify_timed(const std::uint8_t* images, int n, Classification* results,
                                Workspace& ws, std::vector<double>& step_seconds) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   step_seconds.resize(plan_.steps.size(), 0.0);

@@ -11,11 +11,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "ir/classification.h"
 #include "ir/graph.h"
 #include "runtime/cpu_plan.h"
 #include "runtime/kernels.h"
 #include "runtime/team.h"
-#include "sim/golden_model.h"
 
 namespace bnnc::runtime {
 
@@ -43,17 +43,17 @@ class CpuEngine {
 
   // Classifies n images (input_size() bytes each, one after another) on `threads` threads, each
   // taking tiles of frames; results[i] gets image i's label and scores.
-  void classify(const std::uint8_t* images, int n, GoldenResult* results, int threads) const;
+  void classify(const std::uint8_t* images, int n, Classification* results, int threads) const;
   // The same on a team kept by the caller, with its workspaces (made as needed, one per member):
   // no threads start per call, so short calls in a loop keep their cores (a freshly started
   // thread may wait milliseconds for the scheduler to move it to an idle core).
-  void classify(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+  void classify(const std::uint8_t* images, int n, Classification* results, Team& team,
                 std::vector<Workspace>& workspaces) const;
   // Classifies n ≤ tile() images with every thread of the team on each layer.
-  void classify_team(const std::uint8_t* images, int n, GoldenResult* results, Team& team,
+  void classify_team(const std::uint8_t* images, int n, Classification* results, Team& team,
                      Workspace& workspace) const;
   // The same on one thread, timing each step (seconds added into step_seconds[s]).
-  void classify_timed(const std::uint8_t* images, int n, GoldenResult* results,
+  void classify_timed(const std::uint8_t* images, int n, Classification* results,
                       Workspace& workspace, std::vector<double>& step_seconds) const;
 
   std::size_t input_size() const { return plan_.input_size; }
@@ -61,7 +61,7 @@ class CpuEngine {
 
  private:
   // Runs one step on frames [first, first + n) of the workspace.
-  void run_step(const Step& step, int first, int n, Workspace& ws, GoldenResult* results,
+  void run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
                 int thread, int threads, Team* team, int lead = 0) const;
   // Gives the steps the call's images: in place (ws.input) or copied into the input buffer.
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/bits.h"
+#include "core/ceil_div.h"
 
 namespace bnnc {
 
@@ -279,7 +280,7 @@ class MvtuEngine : public Engine {
         node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
     bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
     if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
-    words_needed_ = (block.mw + block.simd - 1) / block.simd;
+    words_needed_ = ceil_div(block.mw, block.simd);
     packed_.assign(static_cast<std::size_t>(words_for_bits(block.mw)), 0);
   }
 

@@ -191,14 +191,14 @@ std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
   return layers;
 }
 
-GoldenResult run_golden(const Graph& graph, std::span<const std::uint8_t> image) {
+Classification run_golden(const Graph& graph, std::span<const std::uint8_t> image) {
   const Node& last = graph.nodes.back();
   if (last.op() != Op::LabelSelect) {
     fail("layer '{}' ({}): the network must end in labelselect to give a class", last.name,
          op_name(last.op()));
   }
   const std::vector<GoldenTensor> layers = run_golden_layers(graph, image);
-  GoldenResult result;
+  Classification result;
   result.label = static_cast<int>(layers.back().values[0]);
   result.scores = layers[last.inputs[0]].values;
   const auto& bias = last.as<LabelSelectAttrs>().bias;

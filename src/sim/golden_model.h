@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "ir/classification.h"
 #include "ir/graph.h"
 
 namespace bnnc {
@@ -20,11 +21,6 @@ struct GoldenTensor {
   std::vector<std::int64_t> values;
 };
 
-struct GoldenResult {
-  int label = -1;                    // the output of the final labelselect
-  std::vector<std::int64_t> scores;  // the labelselect's input (+ its bias)
-};
-
 // Runs every layer on one image (the input's raw values, e.g. uint8 pixels in HWC order) and
 // returns each layer's output. Throws bnnc::Error if the graph holds a float op or the image has
 // the wrong size.
@@ -32,6 +28,6 @@ std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
                                             std::span<const std::uint8_t> image);
 
 // The class of one image; the graph must end in labelselect.
-GoldenResult run_golden(const Graph& graph, std::span<const std::uint8_t> image);
+Classification run_golden(const Graph& graph, std::span<const std::uint8_t> image);
 
 }  // namespace bnnc

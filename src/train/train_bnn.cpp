@@ -9,6 +9,7 @@
 #include <numbers>
 #include <numeric>
 
+#include "core/ceil_div.h"
 #include "core/error.h"
 #include "io/load_mnist_split.h"
 #include "passes/streamline.h"
@@ -171,7 +172,7 @@ TrainResult train_bnn(const TrainOptions& options,
 
   const torch::Tensor labels_all =
       torch::tensor(std::vector<std::int64_t>(train.labels.begin(), train.labels.end()));
-  const int batches = (train.count + options.batch - 1) / options.batch;
+  const int batches = ceil_div(train.count, options.batch);
   const auto start = Clock::now();
   TrainResult result;
   network->train();

@@ -131,7 +131,7 @@ TEST(BnnPynqCnv, TestImageZeroScores) {
   BNNC_REQUIRE_EXTERNAL(images, "cifar10/test_batch_first761.bin");
   const Graph graph = import_bnn_pynq(folder.string(), BnnPynqTopology::Cnv);
   const Dataset data = load_dataset(images.string());
-  const GoldenResult result = run_golden(graph, data.image(0));
+  const Classification result = run_golden(graph, data.image(0));
   EXPECT_EQ(result.scores,
             (std::vector<std::int64_t>{241, 240, 250, 413, 245, 258, 247, 251, 231, 242}));
   EXPECT_EQ(result.label, 3);

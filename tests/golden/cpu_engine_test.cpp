@@ -283,18 +283,18 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
 void expect_engine_equals_golden(const Graph& graph, const std::vector<std::uint8_t>& images,
                                  int count, const std::string& what,
                                  std::vector<Isa> isas = supported_isas()) {
-  std::vector<GoldenResult> want(count);
+  std::vector<Classification> want(count);
   const std::size_t size = static_cast<std::size_t>(graph.nodes[0].type.elements());
   for (int i = 0; i < count; ++i) {
     want[i] = run_golden(graph, {images.data() + i * size, size});
   }
   for (Isa isa : isas) {
     const runtime::CpuEngine engine(graph, isa);
-    std::vector<GoldenResult> got(count);
+    std::vector<Classification> got(count);
     engine.classify(images.data(), count, got.data(), 2);
     runtime::Team team(2);
     runtime::Workspace ws = engine.make_workspace();
-    std::vector<GoldenResult> got_team(count);
+    std::vector<Classification> got_team(count);
     for (int i = 0; i < count; ++i) {
       engine.classify_team(images.data() + i * size, 1, &got_team[i], team, ws);
     }

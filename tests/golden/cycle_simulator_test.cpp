@@ -30,7 +30,7 @@ void expect_matches_golden(const DataflowGraph& design,
   const SimulationResult sim = simulate_dataflow(design, frames, options);
   ASSERT_EQ(sim.labels.size(), frames.size()) << what;
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    const GoldenResult golden = run_golden(design.ir, frames[i]);
+    const Classification golden = run_golden(design.ir, frames[i]);
     ASSERT_EQ(sim.labels[i], golden.label) << what << ", frame " << i;
     ASSERT_EQ(sim.scores[i], golden.scores) << what << ", frame " << i;
   }

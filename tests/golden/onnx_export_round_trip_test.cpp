@@ -68,8 +68,8 @@ TEST(OnnxExport, RandomNetworksRoundTripToTheSameScores) {
       FAIL() << "seed " << seed << ": " << e.what() << "\n" << print_graph(graph);
     }
     for (std::size_t i = 0; i < net.images.size(); ++i) {
-      const GoldenResult want = run_golden(graph, net.images[i]);
-      const GoldenResult got = run_golden(back, net.images[i]);
+      const Classification want = run_golden(graph, net.images[i]);
+      const Classification got = run_golden(back, net.images[i]);
       ASSERT_EQ(got.label, want.label) << "seed " << seed << " image " << i << "\n"
                                        << print_graph(graph) << print_graph(back);
       ASSERT_EQ(got.scores, want.scores) << "seed " << seed << " image " << i;

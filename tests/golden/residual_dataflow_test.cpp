@@ -119,7 +119,7 @@ TEST(ResidualDataflow, SimulatorEqualsGoldenWithoutDeadlock) {
     const SimulationResult sim = simulate_dataflow(design, frames_of(net), options);
     ASSERT_EQ(sim.labels.size(), net.images.size()) << what;
     for (std::size_t i = 0; i < net.images.size(); ++i) {
-      const GoldenResult golden = run_golden(net.graph, net.images[i]);
+      const Classification golden = run_golden(net.graph, net.images[i]);
       EXPECT_EQ(sim.labels[i], golden.label) << what << ", image " << i;
       EXPECT_EQ(sim.scores[i], golden.scores) << what << ", image " << i;
     }

@@ -54,14 +54,14 @@ TEST(ShippedModels, EveryModelReproducesItsReadmeFigure) {
     ASSERT_TRUE(std::filesystem::exists(path)) << path << " is listed but missing";
     const Graph graph = load_model(path);
     const runtime::CpuEngine engine(graph, runtime::select_isa());
-    std::vector<GoldenResult> got(static_cast<std::size_t>(data.count));
+    std::vector<Classification> got(static_cast<std::size_t>(data.count));
     engine.classify(data.pixels.data(), data.count, got.data(), 2);
     int correct = 0;
     for (int i = 0; i < data.count; ++i) correct += got[i].label == data.labels[i];
     EXPECT_EQ(correct, model.correct);
     const std::size_t size = data.image_size();
     for (int i = 0; i < kGoldenImages; ++i) {
-      const GoldenResult want = run_golden(graph, {data.pixels.data() + i * size, size});
+      const Classification want = run_golden(graph, {data.pixels.data() + i * size, size});
       ASSERT_EQ(got[i].scores, want.scores) << "image " << i;
       ASSERT_EQ(got[i].label, want.label) << "image " << i;
     }

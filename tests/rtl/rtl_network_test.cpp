@@ -66,7 +66,7 @@ void verify(const DataflowGraph& design, const Frames& frames, const std::string
     ASSERT_EQ(run->labels.size(), count) << what;
     ASSERT_EQ(run->scores.size(), count) << what;
     for (std::size_t i = 0; i < count; ++i) {
-      const GoldenResult golden = run_golden(design.ir, frames[i]);
+      const Classification golden = run_golden(design.ir, frames[i]);
       ASSERT_EQ(run->labels[i], golden.label) << what << ", frame " << i;
       ASSERT_EQ(run->scores[i], golden.scores) << what << ", frame " << i;
     }

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "core/ceil_div.h"
 #include "rtl/rtl_sources.h"
 #include "rtl/run_command.h"
 #include "rtl/run_testbench.h"
@@ -19,7 +20,7 @@ std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, in
                                    int vector) {
   std::vector<std::int64_t> lanes;
   for (std::size_t start = 0; start < elements.size(); start += static_cast<std::size_t>(vector)) {
-    const std::size_t words = static_cast<std::size_t>((vector + elems - 1) / elems);
+    const std::size_t words = static_cast<std::size_t>(ceil_div(vector, elems));
     for (std::size_t i = 0; i < words * static_cast<std::size_t>(elems); ++i) {
       lanes.push_back(i < static_cast<std::size_t>(vector) ? elements[start + i] : 0);
     }

@@ -120,7 +120,7 @@ class CliTest : public ::testing::Test {
   std::filesystem::path model_;
   std::vector<std::uint8_t> pixels_;
   std::filesystem::path images_;
-  std::vector<GoldenResult> expected_;
+  std::vector<Classification> expected_;
 };
 
 nlohmann::json parse_one_object(const std::string& text) {

@@ -171,7 +171,7 @@ TEST(Streamline, SignOnASharedBatchnormIsRefusedWithTheLayer) {
 TEST(Streamline, StreamlinedGraphRunsInTheGoldenModel) {
   const Graph s = streamline(dense_graph(batchnorm({1, 1, 1}, {0, 0, 0}, {0, 0, 0})));
   const std::vector<std::uint8_t> image = {1, 1, 1, 1, 0, 0, 0, 0};
-  const GoldenResult r = run_golden(s, image);
+  const Classification r = run_golden(s, image);
   EXPECT_EQ(r.scores.size(), 2U);
   EXPECT_EQ(r.label, 0);  // both class rows are all −1 weights: a tie goes to the lowest index
 }
