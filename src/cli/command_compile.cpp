@@ -5,22 +5,17 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
-#include "cli/compile_report.h"
 #include "cli/load_network.h"
 #include "core/error.h"
-#include "fold/choose_folding.h"
-#include "fold/lower_to_dataflow.h"
-#include "fold/size_fifos.h"
-#include "io/model_file.h"
-#include "rtl/emit_rtl.h"
-#include "sim/measure_timeline.h"
+#include "design/compile_design.h"
+#include "design/compile_report.h"
+#include "design/save_design.h"
 
 namespace bnnc::cli {
 
@@ -62,12 +57,6 @@ Budget parse_budget(const std::string& text) {
   return budget;
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) fail("{}: cannot write", path.string());
-}
-
 int run_compile(const CompileOptions& o) {
   const int ways =
       (o.target_fps > 0 ? 1 : 0) + (o.folding.empty() ? 0 : 1) + (o.objective == "latency" ? 1 : 0);
@@ -81,88 +70,61 @@ int run_compile(const CompileOptions& o) {
   }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Graph graph = load_network(o.model);
-  const DataflowGraph lowered = lower_to_dataflow(graph);
-  Folding folding;
-  if (!o.folding.empty()) {
-    folding = read_folding_file(o.folding, lowered);
-  } else if (o.target_fps > 0) {
-    const auto max_cycles = static_cast<std::int64_t>(o.clock_mhz * 1e6 / o.target_fps);
-    folding = choose_folding_for_cycles(lowered, max_cycles);
-  } else {
+  FoldingRequest request;
+  request.folding_file = o.folding;
+  request.target_fps = o.target_fps;
+  request.clock_mhz = o.clock_mhz;
+  if (o.objective == "latency") {
     if (o.budget.empty()) fail("--objective latency needs --budget luts=L,brams=B");
-    // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
-    folding = choose_folding_for_latency(
-        lowered, parse_budget(o.budget), [](const DataflowGraph& design) {
-          const std::optional<Timeline> t = measure_frame_timeline(design);
-          return t ? std::optional<std::int64_t>(t->latency) : std::nullopt;
-        });
+    request.latency_budget = parse_budget(o.budget);
   }
-  const DataflowGraph folded = apply_folding(lowered, folding);
-
-  CompileSummary summary;
-  summary.model = o.model;
-  summary.clock_mhz = o.clock_mhz;
-  summary.graph = &folded;
-  summary.estimate = estimate_graph(folded);
-  summary.timeline_estimate = estimate_timeline(folded);
-  const std::optional<Timeline> measured = measure_frame_timeline(folded);
-  summary.timeline_simulated = measured.has_value();
-  summary.timeline = measured ? *measured : summary.timeline_estimate;
-
+  Design design = compile_design(graph, request);
+  design.model = o.model;
   const std::filesystem::path dir = o.out;
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) fail("{}: cannot create the output folder ({})", o.out, error.message());
-  write_folding_file(folding_of(folded), (dir / "folding.json").string());
-  const nlohmann::ordered_json report = compile_report_json(summary);
-  write_text(dir / "report.json", report.dump(2) + "\n");
-  write_text(dir / "report.html", compile_report_html(summary));
-  save_model(graph, (dir / "model.bnnc").string());
-  // The RTL, when every block has one (docs/rtl.md); otherwise say why and go on: the folding
-  // and the estimates are still worth having.
-  const std::optional<std::string> unsupported = rtl_unsupported(folded);
-  std::string rtl_files;
-  if (!unsupported) {
-    const RtlDesign rtl = emit_rtl(folded, size_fifos(folded), dir / "rtl");
-    rtl_files = fmt::format("rtl/ ({} Verilog files, {} memories)", rtl.sources.size(),
-                            rtl.memories.size());
-  } else {
-    std::filesystem::remove_all(dir / "rtl", error);  // an earlier design's RTL would mislead
-    std::fprintf(stderr, "bnnc: note: no RTL written: %s\n", unsupported->c_str());
+  const std::optional<RtlDesign> rtl = save_design(design, dir);
+  // Without RTL, say why and go on: the folding and the estimates are still worth having.
+  if (design.rtl_unsupported) {
+    std::fprintf(stderr, "bnnc: note: no RTL written: %s\n", design.rtl_unsupported->c_str());
   }
 
+  const nlohmann::ordered_json report = compile_report_json(design);
   if (o.json) {
     nlohmann::ordered_json out = report;
     out["out"] = o.out;
-    out["rtl"] = unsupported ? nlohmann::ordered_json(nullptr)
-                             : nlohmann::ordered_json((dir / "rtl").string());
-    if (unsupported) out["rtl_unsupported"] = *unsupported;
+    out["rtl"] =
+        rtl ? nlohmann::ordered_json((dir / "rtl").string()) : nlohmann::ordered_json(nullptr);
+    if (design.rtl_unsupported) out["rtl_unsupported"] = *design.rtl_unsupported;
     print_json(out);
     return kExitOk;
   }
+  const DataflowGraph& folded = design.folded;
+  const Estimate& estimate = design.estimate;
+  const Timeline& timeline = design.timeline();
   std::string text = fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}\n", "block", "kind",
                                  "pe", "simd", "cycles", "LUTs", "BRAM18");
   for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
     const Block& b = folded.blocks[i];
     const bool mvtu = b.kind == BlockKind::Mvtu;
-    text += fmt::format(
-        "{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name, block_kind_name(b.kind),
-        mvtu ? std::to_string(b.pe) : "", mvtu ? std::to_string(b.simd) : "",
-        format_count(b.cycles), format_count(summary.estimate.blocks[i].luts),
-        summary.estimate.blocks[i].bram18,
-        static_cast<int>(i) == summary.estimate.bottleneck_block ? "  ← bottleneck" : "");
+    text += fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name,
+                        block_kind_name(b.kind), mvtu ? std::to_string(b.pe) : "",
+                        mvtu ? std::to_string(b.simd) : "", format_count(b.cycles),
+                        format_count(estimate.blocks[i].luts), estimate.blocks[i].bram18,
+                        static_cast<int>(i) == estimate.bottleneck_block ? "  ← bottleneck" : "");
   }
+  const std::string rtl_files = rtl ? fmt::format(" and rtl/ ({} Verilog files, {} memories)",
+                                                  rtl->sources.size(), rtl->memories.size())
+                                    : "";
   text += fmt::format(
       "bottleneck {} cycles → {:.0f} frames/s at {} MHz; latency {} cycles ({:.2f} µs, {})\n"
       "estimate: {} LUTs, {} FFs, {} BRAM18\nwrote {}/{{folding.json, report.json, "
       "report.html, model.bnnc}}{}\n",
-      summary.estimate.bottleneck_cycles, report["fps"].get<double>(), o.clock_mhz,
-      summary.timeline.latency, static_cast<double>(summary.timeline.latency) / o.clock_mhz,
-      summary.timeline_simulated
+      estimate.bottleneck_cycles, report["fps"].get<double>(), o.clock_mhz, timeline.latency,
+      static_cast<double>(timeline.latency) / o.clock_mhz,
+      design.timeline_simulated
           ? "one frame simulated"
-          : fmt::format("estimate; {} not simulated", summary.timeline_estimate.latency),
-      format_count(summary.estimate.total.luts), format_count(summary.estimate.total.ffs),
-      summary.estimate.total.bram18, o.out, rtl_files.empty() ? "" : " and " + rtl_files);
+          : fmt::format("estimate; {} not simulated", design.timeline_estimate.latency),
+      format_count(estimate.total.luts), format_count(estimate.total.ffs), estimate.total.bram18,
+      o.out, rtl_files);
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }

@@ -11,12 +11,9 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
-#include "fold/estimate_resources.h"
-#include "fold/folding.h"
-#include "fold/lower_to_dataflow.h"
-#include "fold/size_fifos.h"
+#include "design/load_design.h"
 #include "io/dataset.h"
-#include "io/model_file.h"
+#include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
 
@@ -33,13 +30,10 @@ struct SimulateOptions {
 };
 
 int run_simulate(const SimulateOptions& o) {
-  const std::filesystem::path dir = o.dir;
-  if (!std::filesystem::is_directory(dir))
+  if (!std::filesystem::is_directory(o.dir))
     fail("{}: no such design folder (run bnnc compile)", o.dir);
-  const Graph graph = load_model((dir / "model.bnnc").string());
-  const DataflowGraph lowered = lower_to_dataflow(graph);
-  const DataflowGraph design =
-      apply_folding(lowered, read_folding_file((dir / "folding.json").string(), lowered));
+  const Design design = load_design(o.dir);
+  const Graph& graph = design.graph;
   const Dataset data = load_dataset(o.data, o.labels);
   const std::int64_t input_size = graph.nodes[0].type.elements();
   if (static_cast<std::int64_t>(data.image_size()) != input_size) {
@@ -52,31 +46,24 @@ int run_simulate(const SimulateOptions& o) {
   for (int i = 0; i < count; ++i) frames.push_back(data.image(i));
 
   SimulationOptions options;
-  options.fifo_depths = size_fifos(design);
-  const SimulationResult sim = simulate_dataflow(design, frames, options);
-  int mismatches = 0, correct = 0, first_mismatch = -1;
-  for (int i = 0; i < count; ++i) {
-    const Classification golden = run_golden(graph, frames[i]);
-    if (golden.label != sim.labels[i] || golden.scores != sim.scores[i]) {
-      if (first_mismatch < 0) first_mismatch = i;
-      ++mismatches;
-    }
-    if (data.has_labels() && sim.labels[i] == data.labels[i]) ++correct;
-  }
-  const Estimate estimate = estimate_graph(design);
-  const bool match = mismatches == 0;
+  options.fifo_depths = design.fifo_depths;
+  const SimulationResult sim = simulate_dataflow(design.folded, frames, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(graph, frame));
+  const Comparison c = compare_with_oracle(golden, sim.classifications(), data.labels);
+  const Estimate& estimate = design.estimate;
+  const bool match = c.match();
   if (o.json) {
     nlohmann::ordered_json out = {{"match", match},
                                   {"images", count},
-                                  {"mismatches", mismatches},
+                                  {"mismatches", c.mismatches},
                                   {"cycles_per_frame", sim.cycles_per_frame()},
                                   {"bottleneck_cycles", estimate.bottleneck_cycles},
                                   {"latency_cycles", sim.latency_cycles()},
                                   {"total_cycles", sim.cycles},
-                                  {"fifo_bits", fifo_bits(design, options.fifo_depths)}};
-    out["accuracy"] = data.has_labels() && count > 0
-                          ? nlohmann::ordered_json(static_cast<double>(correct) / count)
-                          : nlohmann::ordered_json(nullptr);
+                                  {"fifo_bits", fifo_bits(design.folded, options.fifo_depths)}};
+    out["accuracy"] =
+        c.accuracy ? nlohmann::ordered_json(*c.accuracy) : nlohmann::ordered_json(nullptr);
     print_json(out);
   } else {
     std::string text = fmt::format(
@@ -86,13 +73,13 @@ int run_simulate(const SimulateOptions& o) {
         "FIFOs             {} bits\n",
         count, format_count(sim.cycles),
         match ? "every class and score equals the golden model"
-              : fmt::format("{} mismatches with the golden model (first: image {})", mismatches,
-                            first_mismatch),
+              : fmt::format("{} mismatches with the golden model (first: image {})", c.mismatches,
+                            c.first_mismatch),
         sim.cycles_per_frame(), estimate.bottleneck_cycles, sim.latency_cycles(),
-        format_count(fifo_bits(design, options.fifo_depths)));
-    if (data.has_labels() && count > 0) {
-      text += fmt::format("accuracy          {}/{} = {:.2f}%\n", correct, count,
-                          100.0 * correct / count);
+        format_count(fifo_bits(design.folded, options.fifo_depths)));
+    if (c.accuracy) {
+      text += fmt::format("accuracy          {}/{} = {:.2f}%\n", c.correct, count,
+                          100.0 * c.correct / count);
     }
     std::fputs(text.c_str(), stdout);
   }

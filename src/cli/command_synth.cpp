@@ -14,8 +14,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
-#include "cli/load_design.h"
-#include "fold/estimate_resources.h"
+#include "design/load_design.h"
 #include "rtl/emit_rtl.h"
 #include "rtl/synthesize.h"
 
@@ -57,7 +56,7 @@ int run_synth(const SynthCommandOptions& o) {
   if (o.freq_mhz <= 0) fail("--freq-mhz must be positive, not {}", o.freq_mhz);
   options.freq_mhz = o.freq_mhz;
   const bool ice40 = options.target == SynthTarget::Ice40;
-  const DataflowGraph design = load_design(o.dir);
+  const Design design = load_design(o.dir);
   const std::filesystem::path rtl_dir = std::filesystem::path(o.dir) / "rtl";
   const RtlDesign rtl = read_rtl_manifest(rtl_dir);
   if (!o.json) {
@@ -66,7 +65,7 @@ int run_synth(const SynthCommandOptions& o) {
   }
   const SynthResult result =
       synthesize(rtl_dir, rtl, std::filesystem::path(o.dir) / "synth" / o.target, options);
-  const Estimate estimate = estimate_graph(design);
+  const Estimate& estimate = design.estimate;
 
   // Per block: the block's instance and the FIFO behind it (also on its own).
   std::map<int, SynthResources> per_block, fifo_of;
@@ -77,7 +76,7 @@ int run_synth(const SynthCommandOptions& o) {
   }
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& [index, r] : per_block) {
-    const Block& b = design.blocks[static_cast<std::size_t>(index)];
+    const Block& b = design.folded.blocks[static_cast<std::size_t>(index)];
     nlohmann::ordered_json layer = {{"name", b.name}, {"kind", block_kind_name(b.kind)}};
     layer.update(resources_json(r, ice40));
     layer["fifo_luts"] = fifo_of[index].luts;
@@ -125,7 +124,7 @@ int run_synth(const SynthCommandOptions& o) {
                        ice40 ? "" : std::to_string(r.bram36), r.dsps, fifo, format_count(est));
   };
   for (const auto& [index, r] : per_block) {
-    const Block& b = design.blocks[static_cast<std::size_t>(index)];
+    const Block& b = design.folded.blocks[static_cast<std::size_t>(index)];
     text += row(b.name, block_kind_name(b.kind), r, format_count(fifo_of[index].luts),
                 estimate.blocks[static_cast<std::size_t>(index)].luts);
   }

@@ -14,12 +14,12 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
-#include "cli/load_design.h"
-#include "fold/estimate_resources.h"
+#include "design/load_design.h"
 #include "io/dataset.h"
 #include "rtl/emit_rtl.h"
 #include "rtl/run_rtl_design.h"
 #include "rtl/verilator_build.h"
+#include "sim/compare_with_oracle.h"
 #include "sim/golden_model.h"
 
 namespace bnnc::cli {
@@ -41,11 +41,11 @@ int run_verify(const VerifyOptions& o) {
   if (o.limit < 0) fail("--limit must be ≥ 0, not {}", o.limit);
   if (o.stall < 0 || o.stall >= 1) fail("--stall must be in [0, 1), not {}", o.stall);
   if (o.timing_frames < 0) fail("--timing-frames must be ≥ 0, not {}", o.timing_frames);
-  const DataflowGraph design = load_design(o.dir);
+  const Design design = load_design(o.dir);
   const std::filesystem::path rtl_dir = std::filesystem::path(o.dir) / "rtl";
   const RtlDesign rtl = read_rtl_manifest(rtl_dir);
   const Dataset data = load_dataset(o.data, o.labels);
-  const Graph& graph = design.ir;
+  const Graph& graph = design.folded.ir;
   if (static_cast<std::int64_t>(data.image_size()) != graph.nodes[0].type.elements()) {
     fail("{}: images are [{},{},{}] but the design takes {}", o.data, data.height, data.width,
          data.channels, to_string(graph.nodes[0].type.shape));
@@ -67,7 +67,7 @@ int run_verify(const VerifyOptions& o) {
   // Longer than any stretch without a handshake a working design can have: every block's work
   // for a frame, four times over (the stalls slow the ends by at most 1/(1 − stall)).
   std::int64_t work = 0;
-  for (const Block& b : design.blocks) work += b.cycles;
+  for (const Block& b : design.folded.blocks) work += b.cycles;
   RtlRunOptions run;
   run.stall = o.stall;
   run.seed = o.seed;
@@ -83,38 +83,24 @@ int run_verify(const VerifyOptions& o) {
   const RtlRunResult timing =
       run_rtl_design(build.executable, rtl_dir, rtl.interface, timing_frames, unstalled);
 
-  int mismatches = 0, correct = 0, first_mismatch = -1;
-  const auto check = [&](const RtlRunResult& r, int frames_in) {
-    int bad = 0;
-    for (int i = 0; i < frames_in; ++i) {
-      const bool have =
-          i < static_cast<int>(r.labels.size()) && i < static_cast<int>(r.scores.size());
-      const Classification golden = run_golden(graph, frames[static_cast<std::size_t>(i)]);
-      if (!have || r.labels[static_cast<std::size_t>(i)] != golden.label ||
-          r.scores[static_cast<std::size_t>(i)] != golden.scores) {
-        ++bad;
-        if (first_mismatch < 0) first_mismatch = i;
-      }
-    }
-    // More outputs than frames would be a repeated output.
-    if (static_cast<int>(r.labels.size()) != frames_in) ++bad;
-    return bad;
-  };
-  mismatches = check(stalled, count);
-  const int timing_mismatches = check(timing, timed);
-  for (int i = 0; i < count && i < static_cast<int>(stalled.labels.size()); ++i) {
-    if (data.has_labels() &&
-        stalled.labels[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)])
-      ++correct;
-  }
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(graph, frame));
+  const Comparison stalled_check =
+      compare_with_oracle(golden, stalled.classifications(), data.labels);
+  const Comparison timing_check = compare_with_oracle(
+      std::span<const Classification>(golden).first(static_cast<std::size_t>(timed)),
+      timing.classifications(), {});
+  const int mismatches = stalled_check.mismatches + timing_check.mismatches;
+  const int first_mismatch = stalled_check.first_mismatch >= 0 ? stalled_check.first_mismatch
+                                                               : timing_check.first_mismatch;
   const bool deadlock = !stalled.deadlock.empty() || !timing.deadlock.empty();
-  const bool match = mismatches == 0 && timing_mismatches == 0 && !deadlock;
-  const std::int64_t bottleneck = estimate_graph(design).bottleneck_cycles;
+  const bool match = mismatches == 0 && !deadlock;
+  const std::int64_t bottleneck = design.estimate.bottleneck_cycles;
 
   if (o.json) {
     nlohmann::ordered_json out = {{"match", match},
                                   {"images", count},
-                                  {"mismatches", mismatches + timing_mismatches},
+                                  {"mismatches", mismatches},
                                   {"cycles_per_frame", timing.cycles_per_frame()},
                                   {"latency_cycles", timing.latency_cycles()},
                                   {"bottleneck_cycles", bottleneck},
@@ -125,9 +111,8 @@ int run_verify(const VerifyOptions& o) {
                                   {"total_cycles", stalled.cycles},
                                   {"build_cached", build.cached},
                                   {"build_seconds", build.seconds}};
-    out["accuracy"] = data.has_labels() && count > 0
-                          ? nlohmann::ordered_json(static_cast<double>(correct) / count)
-                          : nlohmann::ordered_json(nullptr);
+    out["accuracy"] = stalled_check.accuracy ? nlohmann::ordered_json(*stalled_check.accuracy)
+                                             : nlohmann::ordered_json(nullptr);
     out["first_mismatch"] = first_mismatch >= 0 ? nlohmann::ordered_json(first_mismatch)
                                                 : nlohmann::ordered_json(nullptr);
     if (deadlock) out["deadlock"] = stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock;
@@ -143,11 +128,11 @@ int run_verify(const VerifyOptions& o) {
         match      ? "every class and score equals the golden model"
         : deadlock ? "DEADLOCK: " + (stalled.deadlock.empty() ? timing.deadlock : stalled.deadlock)
                    : fmt::format("{} mismatches with the golden model (first: image {})",
-                                 mismatches + timing_mismatches, first_mismatch),
+                                 mismatches, first_mismatch),
         timing.cycles_per_frame(), timed, bottleneck, timing.latency_cycles());
-    if (data.has_labels() && count > 0) {
-      text += fmt::format("accuracy           {}/{} = {:.2f}%\n", correct, count,
-                          100.0 * correct / count);
+    if (stalled_check.accuracy) {
+      text += fmt::format("accuracy           {}/{} = {:.2f}%\n", stalled_check.correct, count,
+                          100.0 * stalled_check.correct / count);
     }
     std::fputs(text.c_str(), stdout);
   }

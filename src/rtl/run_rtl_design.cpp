@@ -16,6 +16,15 @@ double RtlRunResult::cycles_per_frame() const {
          static_cast<double>(label_cycle.size() - 1);
 }
 
+std::vector<Classification> RtlRunResult::classifications() const {
+  std::vector<Classification> out(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    out[i].label = labels[i];
+    if (i < scores.size()) out[i].scores = scores[i];
+  }
+  return out;
+}
+
 RtlRunResult run_rtl_design(const std::filesystem::path& executable,
                             const std::filesystem::path& rtl_dir, const RtlInterface& io,
                             const std::vector<std::span<const std::uint8_t>>& frames,

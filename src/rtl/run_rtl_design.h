@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/classification.h"
 #include "rtl/emit_rtl.h"
 
 namespace bnnc {
@@ -31,6 +32,9 @@ struct RtlRunResult {
   // its first input cycle + 1, and the mean label-to-label distance.
   std::int64_t latency_cycles() const;
   double cycles_per_frame() const;
+  // One per class that came out, with the scores observed for it (none when they did not come
+  // out, which no oracle matches): what compare_with_oracle takes.
+  std::vector<Classification> classifications() const;
 };
 
 RtlRunResult run_rtl_design(const std::filesystem::path& executable,

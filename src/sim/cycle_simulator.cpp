@@ -445,6 +445,12 @@ double SimulationResult::cycles_per_frame() const {
          static_cast<double>(label_cycle.size() - 1);
 }
 
+std::vector<Classification> SimulationResult::classifications() const {
+  std::vector<Classification> out(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) out[i] = {labels[i], scores[i]};
+  return out;
+}
+
 SimulationResult simulate_dataflow(const DataflowGraph& graph,
                                    const std::vector<std::span<const std::uint8_t>>& frames,
                                    const SimulationOptions& options) {

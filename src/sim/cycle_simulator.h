@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fold/dataflow_graph.h"
+#include "ir/classification.h"
 
 namespace bnnc {
 
@@ -33,6 +34,8 @@ struct SimulationResult {
 
   std::int64_t latency_cycles() const;  // of the first frame
   double cycles_per_frame() const;      // steady state, between the first and last
+  // Per frame, the class and its scores: what compare_with_oracle takes.
+  std::vector<Classification> classifications() const;
 };
 
 // Streams the frames (raw input values, HWC) through the design. Throws bnnc::Error on a

@@ -1,17 +1,16 @@
-#include "cli/compile_report.h"
+#include "design/compile_report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "fold/find_reconvergence.h"
-#include "fold/size_fifos.h"
 
-namespace bnnc::cli {
+namespace bnnc {
 
 namespace {
 
-double fps_of(const CompileSummary& s) {
+double fps_of(const Design& s) {
   return s.estimate.bottleneck_cycles > 0
              ? s.clock_mhz * 1e6 / static_cast<double>(s.estimate.bottleneck_cycles)
              : 0.0;
@@ -32,9 +31,9 @@ std::string escape(const std::string& text) {
 }
 
 // One horizontal bar chart: a row per block, the bottleneck block in red.
-std::string bar_chart(const CompileSummary& s, const std::string& title,
+std::string bar_chart(const Design& s, const std::string& title,
                       const std::vector<double>& values) {
-  const auto& blocks = s.graph->blocks;
+  const auto& blocks = s.folded.blocks;
   const double max_value = std::max(1.0, *std::max_element(values.begin(), values.end()));
   constexpr int kRow = 18, kLabel = 150, kWidth = 420;
   std::string svg = fmt::format(
@@ -54,23 +53,24 @@ std::string bar_chart(const CompileSummary& s, const std::string& title,
   return svg + "</svg>\n";
 }
 
-const char* latency_source(const CompileSummary& s) {
+const char* latency_source(const Design& s) {
   return s.timeline_simulated ? "simulated" : "estimate";
 }
 
-std::string timeline_chart(const CompileSummary& s) {
-  const auto& blocks = s.graph->blocks;
-  const double span = std::max<double>(1.0, static_cast<double>(s.timeline.latency));
+std::string timeline_chart(const Design& s) {
+  const auto& blocks = s.folded.blocks;
+  const double span = std::max<double>(1.0, static_cast<double>(s.timeline().latency));
   constexpr int kRow = 18, kLabel = 150, kWidth = 600;
   std::string svg = fmt::format(
       "<h2>One frame: when each block is busy ({}; latency {} cycles = {:.2f} µs at {} "
       "MHz)</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"11\">\n",
-      latency_source(s), s.timeline.latency, static_cast<double>(s.timeline.latency) / s.clock_mhz,
-      s.clock_mhz, kLabel + kWidth + 20, kRow * static_cast<int>(blocks.size()) + 4);
+      latency_source(s), s.timeline().latency,
+      static_cast<double>(s.timeline().latency) / s.clock_mhz, s.clock_mhz, kLabel + kWidth + 20,
+      kRow * static_cast<int>(blocks.size()) + 4);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     const int y = static_cast<int>(i) * kRow;
-    const BlockTiming& t = s.timeline.blocks[i];
+    const BlockTiming& t = s.timeline().blocks[i];
     const double x0 = static_cast<double>(t.start) / span * kWidth;
     const double x1 = static_cast<double>(t.end) / span * kWidth;
     svg += fmt::format(
@@ -84,11 +84,11 @@ std::string timeline_chart(const CompileSummary& s) {
 
 }  // namespace
 
-nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
-  const FifoDepths depths = size_fifos(*s.graph);
+nlohmann::ordered_json compile_report_json(const Design& s) {
+  const FifoDepths& depths = s.fifo_depths;
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
-    const Block& b = s.graph->blocks[i];
+  for (std::size_t i = 0; i < s.folded.blocks.size(); ++i) {
+    const Block& b = s.folded.blocks[i];
     const Resources& r = s.estimate.blocks[i];
     nlohmann::ordered_json layer = {{"name", b.name}, {"kind", block_kind_name(b.kind)}};
     if (b.kind == BlockKind::Mvtu) {
@@ -107,25 +107,25 @@ nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
     layer["fifo_depths"] = depths[i];
     layer["fifo_luts"] = s.estimate.fifos[i].luts;
     layer["fifo_brams"] = s.estimate.fifos[i].bram18;
-    layer["start_cycle"] = s.timeline.blocks[i].start;
-    layer["end_cycle"] = s.timeline.blocks[i].end;
+    layer["start_cycle"] = s.timeline().blocks[i].start;
+    layer["end_cycle"] = s.timeline().blocks[i].end;
     layers.push_back(layer);
   }
   nlohmann::ordered_json reconvergent = nlohmann::ordered_json::array();
-  for (const Reconvergence& r : find_reconvergent_paths(*s.graph)) {
-    reconvergent.push_back({{"fork", s.graph->blocks[r.fork].name},
-                            {"join", s.graph->blocks[r.join].name},
+  for (const Reconvergence& r : find_reconvergent_paths(s.folded)) {
+    reconvergent.push_back({{"fork", s.folded.blocks[r.fork].name},
+                            {"join", s.folded.blocks[r.join].name},
                             {"fifo_depths", {r.depth[0], r.depth[1]}}});
   }
   return {{"model", s.model},
           {"clock_mhz", s.clock_mhz},
           {"layers", layers},
           {"reconvergent_paths", reconvergent},
-          {"fifo_bits", fifo_bits(*s.graph, depths)},
-          {"bottleneck", s.graph->blocks[s.estimate.bottleneck_block].name},
+          {"fifo_bits", fifo_bits(s.folded, depths)},
+          {"bottleneck", s.folded.blocks[s.estimate.bottleneck_block].name},
           {"bottleneck_cycles", s.estimate.bottleneck_cycles},
           {"fps", fps_of(s)},
-          {"latency_cycles", s.timeline.latency},
+          {"latency_cycles", s.timeline().latency},
           {"latency_source", latency_source(s)},
           {"latency_estimate_cycles", s.timeline_estimate.latency},
           {"luts", s.estimate.total.luts},
@@ -133,14 +133,14 @@ nlohmann::ordered_json compile_report_json(const CompileSummary& s) {
           {"brams", s.estimate.total.bram18}};
 }
 
-std::string compile_report_html(const CompileSummary& s) {
+std::string compile_report_html(const Design& s) {
   std::vector<double> cycles, luts, brams;
-  for (std::size_t i = 0; i < s.graph->blocks.size(); ++i) {
-    cycles.push_back(static_cast<double>(s.graph->blocks[i].cycles));
+  for (std::size_t i = 0; i < s.folded.blocks.size(); ++i) {
+    cycles.push_back(static_cast<double>(s.folded.blocks[i].cycles));
     luts.push_back(static_cast<double>(s.estimate.blocks[i].luts + s.estimate.fifos[i].luts));
     brams.push_back(static_cast<double>(s.estimate.blocks[i].bram18 + s.estimate.fifos[i].bram18));
   }
-  const Block& bottleneck = s.graph->blocks[s.estimate.bottleneck_block];
+  const Block& bottleneck = s.folded.blocks[s.estimate.bottleneck_block];
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bnnc: {}</title>\n"
       "<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:2px 10px}}</style>"
@@ -151,8 +151,8 @@ std::string compile_report_html(const CompileSummary& s) {
       "<tr><th align=left>LUTs / FFs / BRAM18 (estimate)</th><td>{} / {} / {}</td></tr>\n"
       "</table>\n",
       escape(s.model), escape(s.model), escape(bottleneck.name), bottleneck.cycles, fps_of(s),
-      s.clock_mhz, latency_source(s), s.timeline.latency,
-      static_cast<double>(s.timeline.latency) / s.clock_mhz, s.timeline_estimate.latency,
+      s.clock_mhz, latency_source(s), s.timeline().latency,
+      static_cast<double>(s.timeline().latency) / s.clock_mhz, s.timeline_estimate.latency,
       s.estimate.total.luts, s.estimate.total.ffs, s.estimate.total.bram18);
   html += bar_chart(s, "Cycles per frame (bottleneck in red)", cycles);
   html += bar_chart(s, "LUTs (estimate, with the FIFO in front)", luts);
@@ -161,4 +161,4 @@ std::string compile_report_html(const CompileSummary& s) {
   return html + "</body></html>\n";
 }
 
-}  // namespace bnnc::cli
+}  // namespace bnnc

@@ -1,0 +1,61 @@
+#include "design/compile_design.h"
+
+#include "core/error.h"
+#include "fold/lower_to_dataflow.h"
+#include "rtl/emit_rtl.h"
+#include "sim/measure_timeline.h"
+
+namespace bnnc {
+
+namespace {
+
+Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& request) {
+  const int ways = (request.folding_file.empty() ? 0 : 1) + (request.target_fps > 0 ? 1 : 0) +
+                   (request.latency_budget ? 1 : 0);
+  BNNC_ASSERT(ways == 1, "a folding request names {} ways to fold, not one", ways);
+  BNNC_ASSERT(request.clock_mhz > 0, "clock {} MHz", request.clock_mhz);
+  if (!request.folding_file.empty()) return read_folding_file(request.folding_file, lowered);
+  if (request.target_fps > 0) {
+    const auto max_cycles = static_cast<std::int64_t>(request.clock_mhz * 1e6 / request.target_fps);
+    return choose_folding_for_cycles(lowered, max_cycles);
+  }
+  // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
+  return choose_folding_for_latency(
+      lowered, *request.latency_budget, [](const DataflowGraph& candidate) {
+        const std::optional<Timeline> t = measure_frame_timeline(candidate);
+        return t ? std::optional<std::int64_t>(t->latency) : std::nullopt;
+      });
+}
+
+}  // namespace
+
+Design compile_design(const Graph& graph, const FoldingRequest& request) {
+  Design d;
+  d.clock_mhz = request.clock_mhz;
+  d.graph = graph;
+  // 1. Lower to streaming blocks: folding is chosen per block, so the blocks come first.
+  const DataflowGraph lowered = lower_to_dataflow(graph);
+  // 2. Fold: pe/simd per block, from the file or a search whose cost model needs the blocks'
+  //    shapes; the latency search already runs the cycle simulator on each candidate.
+  // 3. Apply it: the block cycles everything below depends on.
+  d.folded = apply_folding(lowered, choose_folding(lowered, request));
+  d.folding = folding_of(d.folded);
+  // 4. Size the FIFOs: their depths follow from the folded rates (a reconvergent path must hold
+  //    what the slower side has not consumed yet), and the estimate, the simulator and the RTL
+  //    all use them.
+  d.fifo_depths = size_fifos(d.folded);
+  // 5. Estimate resources and the bottleneck, FIFOs included, so after 4.
+  d.estimate = estimate_graph(d.folded);
+  // 6. The analytic timeline, then 7. one frame through the cycle simulator: the measured one is
+  //    what the reports give, the analytic one stays as the figure to compare it with and as the
+  //    fallback for designs the simulator does not model.
+  d.timeline_estimate = estimate_timeline(d.folded);
+  d.timeline_simulated = measure_frame_timeline(d.folded);
+  // 8. Whether the RTL can be emitted: last, as it needs the folded blocks and the FIFO depths.
+  //    Emitting it writes files, so that is save_design's; a design without RTL keeps its folding
+  //    and estimates, which are still worth having.
+  d.rtl_unsupported = rtl_unsupported(d.folded);
+  return d;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,48 @@
+// A compiled design: everything the back end derives from a network and a folding request, from
+// the folded streaming blocks to the reason there is no RTL. compile_design makes one,
+// save_design writes it as a design folder (the files bnnc compile writes), load_design reads
+// such a folder back for the commands that run it (simulate, verify, synth).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fold/choose_folding.h"
+#include "fold/dataflow_graph.h"
+#include "fold/estimate_resources.h"
+#include "fold/estimate_timeline.h"
+#include "fold/folding.h"
+#include "fold/size_fifos.h"
+#include "ir/graph.h"
+
+namespace bnnc {
+
+// How to fold: exactly one of a folding file, a target frame rate or a latency budget.
+struct FoldingRequest {
+  std::string folding_file;              // bnnc's folding.json or FINN's folding_config.json
+  double target_fps = 0.0;               // the cheapest folding reaching this many frames/s
+  std::optional<Budget> latency_budget;  // the lowest measured latency within this budget
+  double clock_mhz = 200.0;              // the clock target_fps and the reports count at
+};
+
+struct Design {
+  std::string model;           // what the reports call the network (the model's path)
+  double clock_mhz = 200.0;    // the request's; load_design does not know it and keeps 200
+  Graph graph;                 // the network as given (model.bnnc)
+  DataflowGraph folded;        // its streaming blocks, folded
+  Folding folding;             // folding_of(folded), what folding.json holds
+  FifoDepths fifo_depths;      // size_fifos(folded)
+  Estimate estimate;           // resources and the bottleneck
+  Timeline timeline_estimate;  // the analytic timeline of one frame (estimate_timeline)
+  // One frame measured by the cycle simulator; none when it does not model the design (MMV > 1)
+  // and after load_design, which does not measure.
+  std::optional<Timeline> timeline_simulated;
+  std::optional<std::string> rtl_unsupported;  // why there is no RTL; nullopt when there is
+
+  // The timeline the reports give: the measured one when there is one.
+  const Timeline& timeline() const {
+    return timeline_simulated ? *timeline_simulated : timeline_estimate;
+  }
+};
+
+}  // namespace bnnc
