@@ -10,10 +10,11 @@ namespace bnnc {
 namespace {
 
 Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& request) {
-  const int ways = (request.folding_file.empty() ? 0 : 1) + (request.target_fps > 0 ? 1 : 0) +
-                   (request.latency_budget ? 1 : 0);
+  const int ways = (request.folding ? 1 : 0) + (request.folding_file.empty() ? 0 : 1) +
+                   (request.target_fps > 0 ? 1 : 0) + (request.latency_budget ? 1 : 0);
   BNNC_ASSERT(ways == 1, "a folding request names {} ways to fold, not one", ways);
   BNNC_ASSERT(request.clock_mhz > 0, "clock {} MHz", request.clock_mhz);
+  if (request.folding) return *request.folding;
   if (!request.folding_file.empty()) return read_folding_file(request.folding_file, lowered);
   if (request.target_fps > 0) {
     const auto max_cycles = static_cast<std::int64_t>(request.clock_mhz * 1e6 / request.target_fps);

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "fold/choose_folding.h"
 #include "fold/dataflow_graph.h"
@@ -17,12 +18,24 @@
 
 namespace bnnc {
 
-// How to fold: exactly one of a folding file, a target frame rate or a latency budget.
+// How to fold: exactly one of a folding, a folding file, a target frame rate or a latency budget.
 struct FoldingRequest {
+  std::optional<Folding> folding;        // this one, as a test or a tool picked it
   std::string folding_file;              // bnnc's folding.json or FINN's folding_config.json
   double target_fps = 0.0;               // the cheapest folding reaching this many frames/s
   std::optional<Budget> latency_budget;  // the lowest measured latency within this budget
   double clock_mhz = 200.0;              // the clock target_fps and the reports count at
+
+  static FoldingRequest given(Folding f) {
+    FoldingRequest r;
+    r.folding = std::move(f);
+    return r;
+  }
+  static FoldingRequest from_file(std::string path) {
+    FoldingRequest r;
+    r.folding_file = std::move(path);
+    return r;
+  }
 };
 
 struct Design {

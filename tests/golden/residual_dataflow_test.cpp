@@ -7,12 +7,11 @@
 
 #include <random>
 
-#include "fold/choose_folding.h"
-#include "fold/estimate_resources.h"
+#include "design/compile_design.h"
 #include "fold/find_reconvergence.h"
 #include "fold/lower_to_dataflow.h"
-#include "fold/size_fifos.h"
 #include "ir/infer_types.h"
+#include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
 
@@ -84,20 +83,22 @@ std::vector<Case> cases() {
   return {{8, 1, 8, 0}, {9, 1, 8, 2000}, {12, 2, 16, 0}, {11, 2, 8, 1000}, {10, 1, 16, 1000}};
 }
 
-DataflowGraph design_for(const Residual& net, const Case& c) {
+Design design_for(const Residual& net, const Case& c) {
   const DataflowGraph lowered = lower_to_dataflow(net.graph);
-  return apply_folding(
-      lowered, c.max_cycles > 0 ? choose_folding_for_cycles(lowered, c.max_cycles) : Folding{});
+  return compile_design(
+      net.graph,
+      FoldingRequest::given(c.max_cycles > 0 ? choose_folding_for_cycles(lowered, c.max_cycles)
+                                             : Folding{}));
 }
 
 TEST(ResidualDataflow, LoweringForksAndJoinsAndTheBypassGetsTheDeepFifo) {
   const Residual net = residual_network(1, 8, 1, 8);
-  const DataflowGraph design = design_for(net, {8, 1, 8, 0});
-  const std::vector<Reconvergence> paths = find_reconvergent_paths(design);
+  const Design design = design_for(net, {8, 1, 8, 0});
+  const std::vector<Reconvergence> paths = find_reconvergent_paths(design.folded);
   ASSERT_EQ(paths.size(), 1U);
   const Reconvergence& r = paths[0];
-  EXPECT_EQ(design.blocks[r.fork].kind, BlockKind::Duplicate);
-  EXPECT_EQ(design.blocks[r.join].kind, BlockKind::AddStreams);
+  EXPECT_EQ(design.folded.blocks[r.fork].kind, BlockKind::Duplicate);
+  EXPECT_EQ(design.folded.blocks[r.join].kind, BlockKind::AddStreams);
   // Slot 0 is the long branch (two 3×3 convs), slot 1 the bypass (one 1×1 conv).
   EXPECT_GT(r.branch[0].size(), r.branch[1].size());
   // The long branch needs about two image rows (2 convs × (8 + 2 pixels), 8 words a pixel at
@@ -105,46 +106,45 @@ TEST(ResidualDataflow, LoweringForksAndJoinsAndTheBypassGetsTheDeepFifo) {
   // only its last pixel (the bypass's last output waits for all the fork's pixels too).
   EXPECT_GT(r.depth[1], 8 * 8 * 2);
   EXPECT_EQ(r.depth[0], 8 + 2);
-  EXPECT_EQ(size_fifos(design)[r.join][1], r.depth[1]);
+  EXPECT_EQ(design.fifo_depths[r.join][1], r.depth[1]);
 }
 
 TEST(ResidualDataflow, SimulatorEqualsGoldenWithoutDeadlock) {
   for (const Case& c : cases()) {
     const Residual net = residual_network(7 + c.size, c.size, c.stride, c.channels);
-    const DataflowGraph design = design_for(net, c);
+    const Design design = design_for(net, c);
     const std::string what = fmt::format("size {}, stride {}, {} channels, target {}", c.size,
                                          c.stride, c.channels, c.max_cycles);
     SimulationOptions options;
-    options.fifo_depths = size_fifos(design);
-    const SimulationResult sim = simulate_dataflow(design, frames_of(net), options);
+    options.fifo_depths = design.fifo_depths;
+    const SimulationResult sim = simulate_dataflow(design.folded, frames_of(net), options);
     ASSERT_EQ(sim.labels.size(), net.images.size()) << what;
-    for (std::size_t i = 0; i < net.images.size(); ++i) {
-      const Classification golden = run_golden(net.graph, net.images[i]);
-      EXPECT_EQ(sim.labels[i], golden.label) << what << ", image " << i;
-      EXPECT_EQ(sim.scores[i], golden.scores) << what << ", image " << i;
-    }
+    std::vector<Classification> golden;
+    for (const auto& image : net.images) golden.push_back(run_golden(net.graph, image));
+    const Comparison compared = compare_with_oracle(golden, sim.classifications(), {});
+    EXPECT_EQ(compared.mismatches, 0) << what << ", first at image " << compared.first_mismatch;
     // The bypass FIFO does not slow the design down either: the steady state runs at the
     // analytic bottleneck (within the few cycles a frame boundary costs on designs this small).
-    const auto bottleneck = static_cast<double>(estimate_graph(design).bottleneck_cycles);
+    const auto bottleneck = static_cast<double>(design.estimate.bottleneck_cycles);
     EXPECT_LE(sim.cycles_per_frame(), 1.35 * bottleneck) << what;
   }
 }
 
 TEST(ResidualDataflow, TooShallowBypassDeadlocksAndIsReported) {
   const Residual net = residual_network(3, 8, 1, 8);
-  const DataflowGraph design = design_for(net, {8, 1, 8, 0});
-  const Reconvergence r = find_reconvergent_paths(design).at(0);
+  const Design design = design_for(net, {8, 1, 8, 0});
+  const Reconvergence r = find_reconvergent_paths(design.folded).at(0);
   SimulationOptions options;
-  options.fifo_depths = size_fifos(design);
+  options.fifo_depths = design.fifo_depths;
   options.fifo_depths[r.join][1] = 2;
   // The row FIFOs in front of the long branch's window paths would hold a whole image this
   // small and hide the missing bypass depth: give them their 2 words as well.
-  for (std::size_t i = 0; i < design.blocks.size(); ++i) {
-    const BlockKind kind = design.blocks[i].kind;
+  for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
+    const BlockKind kind = design.folded.blocks[i].kind;
     if (kind == BlockKind::FmPadding || kind == BlockKind::Swu) options.fifo_depths[i][0] = 2;
   }
   options.max_cycles_without_progress = 1000;
-  EXPECT_THAT([&] { simulate_dataflow(design, frames_of(net), options); },
+  EXPECT_THAT([&] { simulate_dataflow(design.folded, frames_of(net), options); },
               testing::ThrowsMessage<Error>(testing::HasSubstr("deadlock")));
 }
 

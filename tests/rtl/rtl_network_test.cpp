@@ -7,20 +7,18 @@
 
 #include <random>
 
-#include "fold/choose_folding.h"
-#include "fold/estimate_resources.h"
-#include "fold/folding.h"
+#include "design/compile_design.h"
+#include "design/save_design.h"
 #include "fold/lower_to_dataflow.h"
-#include "fold/size_fifos.h"
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
 #include "ir/infer_types.h"
 #include "passes/streamline.h"
 #include "random_network.h"
-#include "rtl/emit_rtl.h"
 #include "rtl/run_rtl_design.h"
 #include "rtl/verilator_build.h"
 #include "rtl_test_support.h"
+#include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
@@ -37,43 +35,43 @@ struct Verified {
   SimulationResult sim;
 };
 
-// Emits, builds and runs `design` twice (stall 0.3 and no stall), checks every frame of both runs
-// against the golden model, and simulates it for the cycle comparison; FIFO depths from
-// size_fifos unless given.
-void verify(const DataflowGraph& design, const Frames& frames, const std::string& what, Verified& v,
-            int timing_frames = 8, const FifoDepths& fifo_depths = {}) {
+// Saves `design` (its RTL with its FIFO depths), builds and runs it twice (stall 0.3 and no
+// stall), checks every frame of both runs against the golden model, and simulates it for the
+// cycle comparison.
+void verify(const Design& design, const Frames& frames, const std::string& what, Verified& v,
+            int timing_frames = 8) {
   const std::filesystem::path dir = test::temp_dir("rtl-net");
-  const FifoDepths depths = fifo_depths.empty() ? size_fifos(design) : fifo_depths;
-  const RtlDesign rtl = emit_rtl(design, depths, dir);
+  const std::optional<RtlDesign> rtl = save_design(design, dir);
+  ASSERT_TRUE(rtl.has_value()) << what << ": " << design.rtl_unsupported.value_or("");
   VerilatorBuildRequest request;
-  request.top = rtl.top;
-  for (const std::string& f : rtl.sources) {
-    if (f.ends_with(".sv")) request.sources.push_back(dir / f);
+  request.top = rtl->top;
+  for (const std::string& f : rtl->sources) {
+    if (f.ends_with(".sv")) request.sources.push_back(dir / "rtl" / f);
   }
   request.observe = true;
   const VerilatorBuild build = build_verilator(request);
   RtlRunOptions options;
   options.stall = 0.3;
   options.seed = 5;
-  v.stalled = run_rtl_design(build.executable, dir, rtl.interface, frames, options);
+  v.stalled = run_rtl_design(build.executable, dir / "rtl", rtl->interface, frames, options);
   options.stall = 0;
   const Frames timed(frames.begin(),
                      frames.begin() + std::min<std::ptrdiff_t>(timing_frames, std::ssize(frames)));
-  v.timing = run_rtl_design(build.executable, dir, rtl.interface, timed, options);
+  v.timing = run_rtl_design(build.executable, dir / "rtl", rtl->interface, timed, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(design.folded.ir, frame));
   for (const RtlRunResult* run : {&v.stalled, &v.timing}) {
     EXPECT_TRUE(run->deadlock.empty()) << what << ": " << run->deadlock;
     const std::size_t count = run == &v.stalled ? frames.size() : timed.size();
     ASSERT_EQ(run->labels.size(), count) << what;
     ASSERT_EQ(run->scores.size(), count) << what;
-    for (std::size_t i = 0; i < count; ++i) {
-      const Classification golden = run_golden(design.ir, frames[i]);
-      ASSERT_EQ(run->labels[i], golden.label) << what << ", frame " << i;
-      ASSERT_EQ(run->scores[i], golden.scores) << what << ", frame " << i;
-    }
+    const Comparison compared = compare_with_oracle(
+        std::span<const Classification>(golden).first(count), run->classifications(), {});
+    ASSERT_EQ(compared.mismatches, 0) << what << ", first at frame " << compared.first_mismatch;
   }
   SimulationOptions sim_options;
-  sim_options.fifo_depths = depths;
-  v.sim = simulate_dataflow(design, timed, sim_options);
+  sim_options.fifo_depths = design.fifo_depths;
+  v.sim = simulate_dataflow(design.folded, timed, sim_options);
 }
 
 Folding random_folding(const DataflowGraph& g, std::mt19937_64& rng) {
@@ -103,9 +101,11 @@ TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
     test::RandomNetworkOptions options;
     options.images = 6;
     const test::RandomNetwork net = test::random_network(seed, options);
-    const DataflowGraph lowered = lower_to_dataflow(streamline(net.graph));
-    const DataflowGraph design = apply_folding(lowered, random_folding(lowered, rng));
-    ASSERT_FALSE(rtl_unsupported(design).has_value()) << *rtl_unsupported(design);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    const Design design =
+        compile_design(streamlined, FoldingRequest::given(random_folding(lowered, rng)));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
     Frames frames;
     for (const auto& image : net.images) frames.push_back(image);
     const std::string what = "random network seed " + std::to_string(seed);
@@ -153,24 +153,25 @@ Graph conv_pool_conv(std::mt19937_64& rng) {
 TEST(RtlNetworks, PoolBetweenAFastConvAndTheBottleneckMatchesTheSimulator) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261203);
-  const DataflowGraph lowered = lower_to_dataflow(conv_pool_conv(rng));
   Folding folding;
   folding.layers = {{"conv0", 16, 3}, {"conv1", 4, 16}, {"fc2", 10, 32}};
-  const DataflowGraph design = apply_folding(lowered, folding);
-  ASSERT_EQ(estimate_graph(design).bottleneck_cycles, 10368);
+  const Design design = compile_design(conv_pool_conv(rng), FoldingRequest::given(folding));
+  ASSERT_EQ(design.estimate.bottleneck_cycles, 10368);
   std::vector<std::vector<std::uint8_t>> images(12, std::vector<std::uint8_t>(30 * 30 * 3));
   for (auto& image : images) {
     for (auto& p : image) p = static_cast<std::uint8_t>(rng());
   }
   const Frames frames(images.begin(), images.end());
-  FifoDepths two_words = size_fifos(design);
-  for (std::size_t i = 0; i < design.blocks.size(); ++i) {
-    if (design.blocks[i].kind != BlockKind::Mvtu) two_words[i].assign(two_words[i].size(), 2);
+  Design two_words = design;
+  for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
+    if (design.folded.blocks[i].kind != BlockKind::Mvtu) {
+      two_words.fifo_depths[i].assign(two_words.fifo_depths[i].size(), 2);
+    }
   }
   for (const bool shallow : {true, false}) {
     const std::string what = shallow ? "2-word FIFOs" : "size_fifos' depths";
     Verified v;
-    verify(design, frames, what, v, 12, shallow ? two_words : FifoDepths{});
+    verify(shallow ? two_words : design, frames, what, v, 12);
     if (HasFatalFailure()) return;
     EXPECT_NEAR(v.timing.cycles_per_frame(), v.sim.cycles_per_frame(),
                 0.01 * v.sim.cycles_per_frame())
@@ -189,10 +190,9 @@ TEST(RtlNetworks, LfcW1A1BnnPynqFoldingOn20Images) {
   BNNC_REQUIRE_VERILATOR();
   BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
   BNNC_REQUIRE_EXTERNAL(images, "mnist/t10k-images-idx3-ubyte.gz");
-  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Lfc));
-  const DataflowGraph design = apply_folding(
-      lowered, read_folding_file(std::string(BNNC_SOURCE_DIR) + "/foldings/lfc-w1a1-bnn-pynq.json",
-                                 lowered));
+  const Design design = compile_design(
+      import_bnn_pynq(folder, BnnPynqTopology::Lfc),
+      FoldingRequest::from_file(std::string(BNNC_SOURCE_DIR) + "/foldings/lfc-w1a1-bnn-pynq.json"));
   const Dataset data = load_dataset(images.string());
   Frames frames;
   for (int i = 0; i < 20; ++i) frames.push_back(data.image(i));
@@ -212,10 +212,9 @@ TEST(RtlNetworks, CnvW1A1BnnPynqFoldingOn50ImagesAndDeer) {
   BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/cifar10/cnvW1A1");
   BNNC_REQUIRE_EXTERNAL(images, "cifar10/test_batch_first761.bin");
   BNNC_REQUIRE_EXTERNAL(deer, "bnn-pynq/test_image/deer.bin");
-  const DataflowGraph lowered = lower_to_dataflow(import_bnn_pynq(folder, BnnPynqTopology::Cnv));
-  const DataflowGraph design = apply_folding(
-      lowered, read_folding_file(std::string(BNNC_SOURCE_DIR) + "/foldings/cnv-w1a1-bnn-pynq.json",
-                                 lowered));
+  const Design design = compile_design(
+      import_bnn_pynq(folder, BnnPynqTopology::Cnv),
+      FoldingRequest::from_file(std::string(BNNC_SOURCE_DIR) + "/foldings/cnv-w1a1-bnn-pynq.json"));
   const Dataset data = load_dataset(images.string());
   const Dataset deer_image = load_dataset(deer.string());
   Frames frames = {deer_image.image(0)};
