@@ -205,6 +205,35 @@ class Exporter {
     return out;
   }
 
+  // The thresholds T of bnnc's integers as thresholds on the values the ONNX tensor holds.
+  std::vector<float> threshold_values(const Node& node, const Tensor& in) {
+    const auto& a = node.as<ThresholdAttrs>();
+    const int channels = node.type.channels();
+    std::vector<float> t(static_cast<std::size_t>(channels));
+    const int producer = node.inputs[0];
+    const std::int64_t n = dot_length(producer);
+    for (int c = 0; c < channels; ++c) {
+      // Beyond the values the input can take (P ∈ 0..N, y ∈ −N..N) every threshold acts
+      // alike, so clamp to keep 2T − N exact.
+      const std::int64_t threshold = in.meaning == Meaning::Dot || in.meaning == Meaning::Integer
+                                         ? std::clamp<std::int64_t>(a.thresholds[c], -n - 1, n + 1)
+                                         : a.thresholds[c];
+      if (in.meaning == Meaning::Pixels01) {
+        // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
+        t[c] = static_cast<float>(threshold) / 255.0F;
+      } else if (in.meaning == Meaning::Dot) {
+        t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
+      } else if (in.meaning == Meaning::Integer) {
+        t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
+      } else if (in.meaning == Meaning::Fixed) {
+        t[c] = std::ldexp(static_cast<float>(threshold), -in.frac_bits);  // exact
+      } else {
+        reject(node, "a threshold on bits");
+      }
+    }
+    return t;
+  }
+
   Tensor export_threshold(int index) {
     const Node& node = graph_.nodes[index];
     const Tensor* in = &tensors_[node.inputs[0]];
@@ -214,28 +243,7 @@ class Exporter {
     std::string x = in->name;
     const int and_pool = pool_with_and_channels(index);
     if (and_pool >= 0) x = pool_before_threshold(node, graph_.nodes[and_pool], *in);
-    std::vector<float> t(static_cast<std::size_t>(channels));
-    const int producer = node.inputs[0];
-    const std::int64_t n = dot_length(producer);
-    for (int c = 0; c < channels; ++c) {
-      // Beyond the values the input can take (P ∈ 0..N, y ∈ −N..N) every threshold acts
-      // alike, so clamp to keep 2T − N exact.
-      const std::int64_t threshold = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
-                                         ? std::clamp<std::int64_t>(a.thresholds[c], -n - 1, n + 1)
-                                         : a.thresholds[c];
-      if (in->meaning == Meaning::Pixels01) {
-        // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
-        t[c] = static_cast<float>(threshold) / 255.0F;
-      } else if (in->meaning == Meaning::Dot) {
-        t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
-      } else if (in->meaning == Meaning::Integer) {
-        t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
-      } else if (in->meaning == Meaning::Fixed) {
-        t[c] = std::ldexp(static_cast<float>(threshold), -in->frac_bits);  // exact
-      } else {
-        reject(node, "a threshold on bits");
-      }
-    }
+    std::vector<float> t = threshold_values(node, *in);
     if (!a.negate.empty()) {
       // NOT(v ≥ t) ⇔ v < t ⇔ −v ≥ −t + step, with step the spacing of the values v can take
       // below t: 1 for integers y and for 2P − N (whose t = 2T − N has v's parity, so −v ≥

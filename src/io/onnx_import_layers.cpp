@@ -10,6 +10,28 @@
 
 namespace bnnc::onnx_import {
 
+namespace {
+
+// ONNX conv weights [M, C, KH, KW] → bnnc rows of M with columns in (ky, kx, c) order: an NHWC
+// window read pixel by pixel, channels innermost.
+BinaryMatrix conv_bits(const OnnxConstant& w) {
+  const std::int64_t m = w.dims[0], c = w.dims[1], kh = w.dims[2], kw = w.dims[3];
+  BinaryMatrix bits(static_cast<int>(m), static_cast<int>(kh * kw * c));
+  for (std::int64_t r = 0; r < m; ++r) {
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      for (std::int64_t ky = 0; ky < kh; ++ky) {
+        for (std::int64_t kx = 0; kx < kw; ++kx) {
+          const double v = w.values[((r * c + ch) * kh + ky) * kw + kx];
+          bits.set(static_cast<int>(r), static_cast<int>((ky * kw + kx) * c + ch), v > 0);
+        }
+      }
+    }
+  }
+  return bits;
+}
+
+}  // namespace
+
 void Importer::import_matmul(const onnx::NodeProto& node) {
   set_output(node, dense(node, runtime_input(node, 0), constant_input(node, 1), false, {}));
 }
@@ -189,19 +211,8 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
     pad_value = x.pad_value;
   }
   const float scale = weight_scale(node, w);
-  BinaryMatrix bits(static_cast<int>(m), static_cast<int>(kh * kw * c));
-  for (std::int64_t r = 0; r < m; ++r) {
-    for (std::int64_t ch = 0; ch < c; ++ch) {
-      for (std::int64_t ky = 0; ky < kh; ++ky) {
-        for (std::int64_t kx = 0; kx < kw; ++kx) {
-          const double v = w.values[((r * c + ch) * kh + ky) * kw + kx];
-          bits.set(static_cast<int>(r), static_cast<int>((ky * kw + kx) * c + ch), v > 0);
-        }
-      }
-    }
-  }
   Conv2dAttrs attrs;
-  attrs.weights = std::move(bits);
+  attrs.weights = conv_bits(w);
   attrs.kernel = static_cast<int>(kh);
   attrs.stride = static_cast<int>(stride);
   attrs.pad = static_cast<int>(pad);
