@@ -14,6 +14,7 @@
 #include "io/model_file.h"
 #include "io/onnx_importer.h"
 #include "ir/graph_stats.h"
+#include "passes/streamline.h"
 
 namespace bnnc::cli {
 
@@ -34,7 +35,7 @@ Graph import_source(const ImportOptions& options) {
   const std::filesystem::file_status status = std::filesystem::status(options.source, error);
   if (!std::filesystem::exists(status)) fail("{}: no such file or folder", options.source);
   if (!std::filesystem::is_directory(status)) {
-    if (is_onnx_path(options.source)) return import_onnx(options.source);
+    if (is_onnx_path(options.source)) return streamline(import_onnx(options.source));
     fail("{}: not a BNN-PYNQ params folder (ONNX files end in .onnx)", options.source);
   }
   if (options.topology.empty()) {

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "io/model_file.h"
 #include "io/onnx_importer.h"
+#include "passes/streamline.h"
 
 namespace bnnc::cli {
 
@@ -25,7 +26,7 @@ Graph load_network(const std::string& path) {
         "bnnc import {} --topology lfc|cnv --out MODEL.bnnc)",
         path, path);
   }
-  if (is_onnx_path(path)) return import_onnx(path);
+  if (is_onnx_path(path)) return streamline(import_onnx(path));
   return load_model(path);
 }
 

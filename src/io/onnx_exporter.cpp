@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -131,258 +132,294 @@ class Exporter {
     return node.name + ".w";
   }
 
-  void export_node(int index) {
-    const Node& node = graph_.nodes[index];
-    Tensor out;
-    const Tensor* in = node.inputs.empty() ? nullptr : &tensors_[node.inputs[0]];
-    switch (node.op()) {
-      case Op::Input: {
-        const Shape& s = node.type.shape;
-        out.chw = s.size() == 3 ? Shape{s[2], s[0], s[1]} : s;
-        std::vector<std::int64_t> dims{1};
-        for (int d : out.chw) dims.push_back(d);
-        set_value_info(g_->add_input(), "global_in", dims);
-        const std::vector<int> consumers = graph_.consumers(index);
-        if (consumers.size() == 1 && graph_.nodes[consumers[0]].op() == Op::Quantize) {
-          // Pixels as table indices: a Cast to int64 first, the importer's sign of raw input.
-          onnx::NodeProto* cast = add_node("Cast", "input.index", {"global_in"});
-          auto* to = cast->add_attribute();
-          to->set_name("to");
-          to->set_type(onnx::AttributeProto::INT);
-          to->set_i(onnx::TensorProto::INT64);
-          out.name = "input.index";
-          out.meaning = Meaning::Pixels01;
-          break;
-        }
-        // Raw pixels in, divided by 255 first: the importer's sign that the input is raw.
-        const std::string k = add_initializer("input_scale", {}, {255.0F});
-        add_node("Div", "input/255", {"global_in", k});
-        out.name = "input/255";
-        out.meaning = Meaning::Pixels01;
-        break;
-      }
-      case Op::Quantize: {
-        // table[p] / 2^F, looked up with Gather (exact: F ≤ 24 bits of a float's mantissa).
-        const auto& a = node.as<QuantizeAttrs>();
-        if (in->name != "input.index") reject(node, "a quantize that does not read the input");
-        std::vector<float> table;
-        for (std::int32_t raw : a.table) {
-          table.push_back(std::ldexp(static_cast<float>(raw), -a.dtype.frac_bits));
-        }
-        const std::string t =
-            add_initializer(node.name + ".table", {static_cast<std::int64_t>(table.size())}, table);
-        add_node("Gather", node.name, {t, in->name});
-        out = *in;
-        out.name = node.name;
-        out.meaning = Meaning::Fixed;
-        out.frac_bits = a.dtype.frac_bits;
-        break;
-      }
-      case Op::Reshape: {
-        if (node.type.shape.size() != 1) reject(node, "only flattens to a vector");
-        const Shape& from = in->chw;
-        if (from.size() == 3 && from[0] != 1 && from[1] * from[2] != 1) pending_.insert(index);
-        const std::string shape = add_int_initializer(node.name + ".shape", {2}, {1, -1});
-        add_node("Reshape", node.name, {in->name, shape});
-        out = *in;
-        out.name = node.name;
-        out.chw = {static_cast<int>(node.type.elements())};
-        flattened_from_[index] = from;
-        break;
-      }
-      case Op::Threshold: {
-        const auto& a = node.as<ThresholdAttrs>();
-        const int channels = node.type.channels();
-        std::string x = in->name;
-        const int and_pool = pool_with_and_channels(index);
-        if (and_pool >= 0) x = pool_before_threshold(node, graph_.nodes[and_pool], *in);
-        std::vector<float> t(static_cast<std::size_t>(channels));
-        const int producer = node.inputs[0];
-        const std::int64_t n = dot_length(producer);
-        for (int c = 0; c < channels; ++c) {
-          // Beyond the values the input can take (P ∈ 0..N, y ∈ −N..N) every threshold acts
-          // alike, so clamp to keep 2T − N exact.
-          const std::int64_t threshold =
-              in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
-                  ? std::clamp<std::int64_t>(a.thresholds[c], -n - 1, n + 1)
-                  : a.thresholds[c];
-          if (in->meaning == Meaning::Pixels01) {
-            // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
-            t[c] = static_cast<float>(threshold) / 255.0F;
-          } else if (in->meaning == Meaning::Dot) {
-            t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
-          } else if (in->meaning == Meaning::Integer) {
-            t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
-          } else if (in->meaning == Meaning::Fixed) {
-            t[c] = std::ldexp(static_cast<float>(threshold), -in->frac_bits);  // exact
-          } else {
-            reject(node, "a threshold on bits");
-          }
-        }
-        if (!a.negate.empty()) {
-          // NOT(v ≥ t) ⇔ v < t ⇔ −v ≥ −t + step, with step the spacing of the values v can take
-          // below t: 1 for integers y and for 2P − N (whose t = 2T − N has v's parity, so −v ≥
-          // −t + 1 ⇔ −v ≥ −t + 2), 2^−F for fixed point. Pixels p/255 are not evenly spaced:
-          // p < T ⇔ p ≤ T − 1 ⇔ −(p/255) ≥ −((T − 1)/255), both divisions the importer's own
-          // float32 p/255, strictly increasing on 0..255 (T − 1 clamped to −1..255: never, always).
-          const float step = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
-                                 ? 1.0F
-                                 : std::ldexp(1.0F, -in->frac_bits);
-          for (int c = 0; c < channels && in->meaning == Meaning::Pixels01; ++c) {
-            if (a.negate[c] == 0) continue;
-            // Negated below: −1 → +1 (−p/255 ≥ 1 never), 255 → −1 (always).
-            const std::int64_t below = std::clamp<std::int64_t>(a.thresholds[c], 0, 256) - 1;
-            t[c] = below < 0 ? -1.0F : static_cast<float>(below) / 255.0F;
-          }
-          std::vector<float> sign(static_cast<std::size_t>(channels), 1.0F);
-          for (int c = 0; c < channels; ++c) {
-            if (a.negate[c] != 0) {
-              sign[c] = -1.0F;
-              t[c] = in->meaning == Meaning::Pixels01 ? -t[c] : -t[c] + step;
-            }
-          }
-          const std::string k =
-              add_initializer(node.name + ".polarity", channel_dims(*in, channels), sign);
-          add_node("Mul", node.name + ".polarity", {x, k});
-          x = node.name + ".polarity";
-        }
-        const std::string thresholds =
-            add_initializer(node.name + ".thresholds", {static_cast<std::int64_t>(channels), 1}, t);
-        onnx::NodeProto* mt =
-            add_node("MultiThreshold", node.name, {x, thresholds}, "finn.custom_op.general");
-        set_float(mt, "out_scale", 2.0F);
-        set_float(mt, "out_bias", -1.0F);
-        set_string(mt, "out_dtype", "BIPOLAR");
-        out = *in;
-        out.name = node.name;
-        out.meaning = Meaning::Bipolar;
-        if (and_pool >= 0) {
-          // The pool is done: its output is this MultiThreshold's.
-          out.chw = pooled_chw(graph_.nodes[and_pool]);
-          tensors_[and_pool] = out;
-        }
-        break;
-      }
-      case Op::Dense: {
-        if (in->meaning != Meaning::Bipolar) reject(node, "a dense layer on non-binary input");
-        const BinaryMatrix& w = node.as<DenseAttrs>().weights;
-        const int rows = w.rows(), cols = w.cols();
-        // ONNX row k of the [K, M] matrix multiplies ONNX input element k; after a flatten of
-        // C×H×W that element is bnnc column (pixel·C + c) for k = c·H·W + pixel.
-        const Shape from = source_chw(node.inputs[0]);
-        std::vector<float> values(static_cast<std::size_t>(rows) * cols);
-        for (int k = 0; k < cols; ++k) {
-          int j = k;
-          if (!from.empty()) {
-            const int hw = from[1] * from[2];
-            j = (k % hw) * from[0] + k / hw;
-          }
-          for (int r = 0; r < rows; ++r) {
-            values[static_cast<std::size_t>(k) * rows + r] = w.get(r, j) ? 1.0F : -1.0F;
-          }
-        }
-        const std::string weights = binary_weights(node, {cols, rows}, values);
-        add_node("MatMul", node.name, {in->name, weights});
-        out.name = node.name;
-        out.meaning = Meaning::Dot;
-        out.chw = {rows};
-        break;
-      }
-      case Op::Conv2d: {
-        const auto& a = node.as<Conv2dAttrs>();
-        if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
-          reject(node, "a convolution on non-binary input");
-        }
-        // ONNX's Conv pads with 0: right for zero padding and for raw value 0 of fixed point.
-        // Any other border (−1/+1 on bits, another raw value) is an explicit Pad before it.
-        const bool conv_pads =
-            a.zero_padded() || (in->meaning == Meaning::Fixed && a.pad_value == 0);
-        std::string conv_in = in->name;
-        if (a.pad > 0 && !conv_pads) {
-          const float value = in->meaning == Meaning::Bipolar
-                                  ? (a.pad_value != 0 ? 1.0F : -1.0F)
-                                  : std::ldexp(static_cast<float>(a.pad_value), -in->frac_bits);
-          const std::string pads = add_int_initializer(node.name + ".pads", {8},
-                                                       {0, 0, a.pad, a.pad, 0, 0, a.pad, a.pad});
-          const std::string constant = add_initializer(node.name + ".pad_value", {}, {value});
-          add_node("Pad", node.name + ".pad", {in->name, pads, constant});
-          conv_in = node.name + ".pad";
-        }
-        const int rows = a.weights.rows(), c = in->chw[0], k = a.kernel;
-        std::vector<float> values(static_cast<std::size_t>(rows) * c * k * k);
-        for (int r = 0; r < rows; ++r) {
-          for (int ch = 0; ch < c; ++ch) {
-            for (int ky = 0; ky < k; ++ky) {
-              for (int kx = 0; kx < k; ++kx) {
-                values[((static_cast<std::size_t>(r) * c + ch) * k + ky) * k + kx] =
-                    a.weights.get(r, (ky * k + kx) * c + ch) ? 1.0F : -1.0F;
-              }
-            }
-          }
-        }
-        const std::string weights = binary_weights(node, {rows, c, k, k}, values);
-        onnx::NodeProto* conv = add_node("Conv", node.name, {conv_in, weights});
-        set_ints(conv, "kernel_shape", {k, k});
-        set_ints(conv, "strides", {a.stride, a.stride});
-        const std::int64_t p = conv_pads ? a.pad : 0;
-        set_ints(conv, "pads", {p, p, p, p});
-        out.name = node.name;
-        out.meaning = in->meaning == Meaning::Fixed
-                          ? Meaning::Fixed
-                          : (a.zero_padded() ? Meaning::Integer : Meaning::Dot);
-        out.frac_bits = in->frac_bits;
-        out.chw = {rows, node.type.shape[0], node.type.shape[1]};
-        break;
-      }
-      case Op::MaxPool: {
-        const auto& a = node.as<MaxPoolAttrs>();
-        if (!tensors_[index].name.empty()) return;  // exported with its threshold
-        if (!a.min_channels.empty()) {
-          reject(node, "min (AND) channels on a tensor that is not a threshold's only output");
-        }
-        onnx::NodeProto* pool = add_node("MaxPool", node.name, {in->name});
-        set_ints(pool, "kernel_shape", {a.kernel, a.kernel});
-        set_ints(pool, "strides", {a.stride, a.stride});
-        out = *in;
-        out.name = node.name;
-        out.chw = pooled_chw(node);
-        break;
-      }
-      case Op::LabelSelect: {
-        const auto& a = node.as<LabelSelectAttrs>();
-        if (in->meaning != Meaning::Dot && in->meaning != Meaning::Integer) {
-          reject(node, "scores that are not a layer's dot products");
-        }
-        std::string scores = in->name;
-        if (!a.bias.empty()) {
-          // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float);
-          // scores y that are the integers themselves shift by b.
-          const std::int64_t scale = in->meaning == Meaning::Dot ? 2 : 1;
-          std::vector<float> shift;
-          for (std::int64_t b : a.bias) shift.push_back(static_cast<float>(scale * b));
-          const std::string k =
-              add_initializer("label.bias", {static_cast<std::int64_t>(shift.size())}, shift);
-          add_node("Add", "scores", {scores, k});
-          scores = "scores";
-        }
-        const std::string one = add_int_initializer("label.k", {1}, {1});
-        onnx::NodeProto* topk = g_->add_node();
-        topk->set_op_type("TopK");
-        topk->set_name("label");
-        topk->add_input(scores);
-        topk->add_input(one);
-        topk->add_output("label.values");
-        topk->add_output("global_out");
-        set_value_info(g_->add_output(), "global_out", {1, 1});
-        g_->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
-            onnx::TensorProto::INT64);
-        break;
-      }
-      default: reject(node, "this op has no QONNX form in bnnc yet");
-    }
-    tensors_[index] = out;
+  void export_node(int index);
+
+ public:
+  // One function per op (the table below picks them).
+  Tensor export_unsupported(int index) {
+    reject(graph_.nodes[index], "this op has no QONNX form in bnnc yet");
   }
 
+  Tensor export_input(int index) {
+    const Node& node = graph_.nodes[index];
+    Tensor out;
+    const Shape& s = node.type.shape;
+    out.chw = s.size() == 3 ? Shape{s[2], s[0], s[1]} : s;
+    std::vector<std::int64_t> dims{1};
+    for (int d : out.chw) dims.push_back(d);
+    set_value_info(g_->add_input(), "global_in", dims);
+    const std::vector<int> consumers = graph_.consumers(index);
+    if (consumers.size() == 1 && graph_.nodes[consumers[0]].op() == Op::Quantize) {
+      // Pixels as table indices: a Cast to int64 first, the importer's sign of raw input.
+      onnx::NodeProto* cast = add_node("Cast", "input.index", {"global_in"});
+      auto* to = cast->add_attribute();
+      to->set_name("to");
+      to->set_type(onnx::AttributeProto::INT);
+      to->set_i(onnx::TensorProto::INT64);
+      out.name = "input.index";
+      out.meaning = Meaning::Pixels01;
+      return out;
+    }
+    // Raw pixels in, divided by 255 first: the importer's sign that the input is raw.
+    const std::string k = add_initializer("input_scale", {}, {255.0F});
+    add_node("Div", "input/255", {"global_in", k});
+    out.name = "input/255";
+    out.meaning = Meaning::Pixels01;
+    return out;
+  }
+
+  Tensor export_quantize(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    // table[p] / 2^F, looked up with Gather (exact: F ≤ 24 bits of a float's mantissa).
+    const auto& a = node.as<QuantizeAttrs>();
+    if (in->name != "input.index") reject(node, "a quantize that does not read the input");
+    std::vector<float> table;
+    for (std::int32_t raw : a.table) {
+      table.push_back(std::ldexp(static_cast<float>(raw), -a.dtype.frac_bits));
+    }
+    const std::string t =
+        add_initializer(node.name + ".table", {static_cast<std::int64_t>(table.size())}, table);
+    add_node("Gather", node.name, {t, in->name});
+    out = *in;
+    out.name = node.name;
+    out.meaning = Meaning::Fixed;
+    out.frac_bits = a.dtype.frac_bits;
+    return out;
+  }
+
+  Tensor export_reshape(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    if (node.type.shape.size() != 1) reject(node, "only flattens to a vector");
+    const Shape& from = in->chw;
+    if (from.size() == 3 && from[0] != 1 && from[1] * from[2] != 1) pending_.insert(index);
+    const std::string shape = add_int_initializer(node.name + ".shape", {2}, {1, -1});
+    add_node("Reshape", node.name, {in->name, shape});
+    out = *in;
+    out.name = node.name;
+    out.chw = {static_cast<int>(node.type.elements())};
+    flattened_from_[index] = from;
+    return out;
+  }
+
+  // The thresholds T of bnnc's integers as thresholds on the values the ONNX tensor holds.
+  std::vector<float> threshold_values(const Node& node, const Tensor& in) {
+    const auto& a = node.as<ThresholdAttrs>();
+    const int channels = node.type.channels();
+    std::vector<float> t(static_cast<std::size_t>(channels));
+    const int producer = node.inputs[0];
+    const std::int64_t n = dot_length(producer);
+    for (int c = 0; c < channels; ++c) {
+      // Beyond the values the input can take (P ∈ 0..N, y ∈ −N..N) every threshold acts
+      // alike, so clamp to keep 2T − N exact.
+      const std::int64_t threshold = in.meaning == Meaning::Dot || in.meaning == Meaning::Integer
+                                         ? std::clamp<std::int64_t>(a.thresholds[c], -n - 1, n + 1)
+                                         : a.thresholds[c];
+      if (in.meaning == Meaning::Pixels01) {
+        // p/255 is strictly increasing on 0..255 in float: p ≥ T ⇔ p/255 ≥ T/255.
+        t[c] = static_cast<float>(threshold) / 255.0F;
+      } else if (in.meaning == Meaning::Dot) {
+        t[c] = static_cast<float>(2 * threshold - n);  // P ≥ T ⇔ 2P − N ≥ 2T − N
+      } else if (in.meaning == Meaning::Integer) {
+        t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
+      } else if (in.meaning == Meaning::Fixed) {
+        t[c] = std::ldexp(static_cast<float>(threshold), -in.frac_bits);  // exact
+      } else {
+        reject(node, "a threshold on bits");
+      }
+    }
+    return t;
+  }
+
+  Tensor export_threshold(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    const auto& a = node.as<ThresholdAttrs>();
+    const int channels = node.type.channels();
+    std::string x = in->name;
+    const int and_pool = pool_with_and_channels(index);
+    if (and_pool >= 0) x = pool_before_threshold(node, graph_.nodes[and_pool], *in);
+    std::vector<float> t = threshold_values(node, *in);
+    if (!a.negate.empty()) {
+      // NOT(v ≥ t) ⇔ v < t ⇔ −v ≥ −t + step, with step the spacing of the values v can take
+      // below t: 1 for integers y and for 2P − N (whose t = 2T − N has v's parity, so −v ≥
+      // −t + 1 ⇔ −v ≥ −t + 2), 2^−F for fixed point. Pixels p/255 are not evenly spaced:
+      // p < T ⇔ p ≤ T − 1 ⇔ −(p/255) ≥ −((T − 1)/255), both divisions the importer's own
+      // float32 p/255, strictly increasing on 0..255 (T − 1 clamped to −1..255: never, always).
+      const float step = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
+                             ? 1.0F
+                             : std::ldexp(1.0F, -in->frac_bits);
+      for (int c = 0; c < channels && in->meaning == Meaning::Pixels01; ++c) {
+        if (a.negate[c] == 0) continue;
+        // Negated below: −1 → +1 (−p/255 ≥ 1 never), 255 → −1 (always).
+        const std::int64_t below = std::clamp<std::int64_t>(a.thresholds[c], 0, 256) - 1;
+        t[c] = below < 0 ? -1.0F : static_cast<float>(below) / 255.0F;
+      }
+      std::vector<float> sign(static_cast<std::size_t>(channels), 1.0F);
+      for (int c = 0; c < channels; ++c) {
+        if (a.negate[c] != 0) {
+          sign[c] = -1.0F;
+          t[c] = in->meaning == Meaning::Pixels01 ? -t[c] : -t[c] + step;
+        }
+      }
+      const std::string k =
+          add_initializer(node.name + ".polarity", channel_dims(*in, channels), sign);
+      add_node("Mul", node.name + ".polarity", {x, k});
+      x = node.name + ".polarity";
+    }
+    const std::string thresholds =
+        add_initializer(node.name + ".thresholds", {static_cast<std::int64_t>(channels), 1}, t);
+    onnx::NodeProto* mt =
+        add_node("MultiThreshold", node.name, {x, thresholds}, "finn.custom_op.general");
+    set_float(mt, "out_scale", 2.0F);
+    set_float(mt, "out_bias", -1.0F);
+    set_string(mt, "out_dtype", "BIPOLAR");
+    out = *in;
+    out.name = node.name;
+    out.meaning = Meaning::Bipolar;
+    if (and_pool >= 0) {
+      // The pool is done: its output is this MultiThreshold's.
+      out.chw = pooled_chw(graph_.nodes[and_pool]);
+      tensors_[and_pool] = out;
+    }
+    return out;
+  }
+
+  Tensor export_dense(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    if (in->meaning != Meaning::Bipolar) reject(node, "a dense layer on non-binary input");
+    const BinaryMatrix& w = node.as<DenseAttrs>().weights;
+    const int rows = w.rows(), cols = w.cols();
+    // ONNX row k of the [K, M] matrix multiplies ONNX input element k; after a flatten of
+    // C×H×W that element is bnnc column (pixel·C + c) for k = c·H·W + pixel.
+    const Shape from = source_chw(node.inputs[0]);
+    std::vector<float> values(static_cast<std::size_t>(rows) * cols);
+    for (int k = 0; k < cols; ++k) {
+      int j = k;
+      if (!from.empty()) {
+        const int hw = from[1] * from[2];
+        j = (k % hw) * from[0] + k / hw;
+      }
+      for (int r = 0; r < rows; ++r) {
+        values[static_cast<std::size_t>(k) * rows + r] = w.get(r, j) ? 1.0F : -1.0F;
+      }
+    }
+    const std::string weights = binary_weights(node, {cols, rows}, values);
+    add_node("MatMul", node.name, {in->name, weights});
+    out.name = node.name;
+    out.meaning = Meaning::Dot;
+    out.chw = {rows};
+    return out;
+  }
+
+  Tensor export_conv(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    const auto& a = node.as<Conv2dAttrs>();
+    if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
+      reject(node, "a convolution on non-binary input");
+    }
+    // ONNX's Conv pads with 0: right for zero padding and for raw value 0 of fixed point.
+    // Any other border (−1/+1 on bits, another raw value) is an explicit Pad before it.
+    const bool conv_pads = a.zero_padded() || (in->meaning == Meaning::Fixed && a.pad_value == 0);
+    std::string conv_in = in->name;
+    if (a.pad > 0 && !conv_pads) {
+      const float value = in->meaning == Meaning::Bipolar
+                              ? (a.pad_value != 0 ? 1.0F : -1.0F)
+                              : std::ldexp(static_cast<float>(a.pad_value), -in->frac_bits);
+      const std::string pads =
+          add_int_initializer(node.name + ".pads", {8}, {0, 0, a.pad, a.pad, 0, 0, a.pad, a.pad});
+      const std::string constant = add_initializer(node.name + ".pad_value", {}, {value});
+      add_node("Pad", node.name + ".pad", {in->name, pads, constant});
+      conv_in = node.name + ".pad";
+    }
+    const int rows = a.weights.rows(), c = in->chw[0], k = a.kernel;
+    std::vector<float> values(static_cast<std::size_t>(rows) * c * k * k);
+    for (int r = 0; r < rows; ++r) {
+      for (int ch = 0; ch < c; ++ch) {
+        for (int ky = 0; ky < k; ++ky) {
+          for (int kx = 0; kx < k; ++kx) {
+            values[((static_cast<std::size_t>(r) * c + ch) * k + ky) * k + kx] =
+                a.weights.get(r, (ky * k + kx) * c + ch) ? 1.0F : -1.0F;
+          }
+        }
+      }
+    }
+    const std::string weights = binary_weights(node, {rows, c, k, k}, values);
+    onnx::NodeProto* conv = add_node("Conv", node.name, {conv_in, weights});
+    set_ints(conv, "kernel_shape", {k, k});
+    set_ints(conv, "strides", {a.stride, a.stride});
+    const std::int64_t p = conv_pads ? a.pad : 0;
+    set_ints(conv, "pads", {p, p, p, p});
+    out.name = node.name;
+    out.meaning = in->meaning == Meaning::Fixed
+                      ? Meaning::Fixed
+                      : (a.zero_padded() ? Meaning::Integer : Meaning::Dot);
+    out.frac_bits = in->frac_bits;
+    out.chw = {rows, node.type.shape[0], node.type.shape[1]};
+    return out;
+  }
+
+  Tensor export_maxpool(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    const auto& a = node.as<MaxPoolAttrs>();
+    if (!tensors_[index].name.empty()) return tensors_[index];  // exported with its threshold
+    if (!a.min_channels.empty()) {
+      reject(node, "min (AND) channels on a tensor that is not a threshold's only output");
+    }
+    onnx::NodeProto* pool = add_node("MaxPool", node.name, {in->name});
+    set_ints(pool, "kernel_shape", {a.kernel, a.kernel});
+    set_ints(pool, "strides", {a.stride, a.stride});
+    out = *in;
+    out.name = node.name;
+    out.chw = pooled_chw(node);
+    return out;
+  }
+
+  Tensor export_label_select(int index) {
+    const Node& node = graph_.nodes[index];
+    const Tensor* in = &tensors_[node.inputs[0]];
+    Tensor out;
+    const auto& a = node.as<LabelSelectAttrs>();
+    if (in->meaning != Meaning::Dot && in->meaning != Meaning::Integer) {
+      reject(node, "scores that are not a layer's dot products");
+    }
+    std::string scores = in->name;
+    if (!a.bias.empty()) {
+      // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float);
+      // scores y that are the integers themselves shift by b.
+      const std::int64_t scale = in->meaning == Meaning::Dot ? 2 : 1;
+      std::vector<float> shift;
+      for (std::int64_t b : a.bias) shift.push_back(static_cast<float>(scale * b));
+      const std::string k =
+          add_initializer("label.bias", {static_cast<std::int64_t>(shift.size())}, shift);
+      add_node("Add", "scores", {scores, k});
+      scores = "scores";
+    }
+    const std::string one = add_int_initializer("label.k", {1}, {1});
+    onnx::NodeProto* topk = g_->add_node();
+    topk->set_op_type("TopK");
+    topk->set_name("label");
+    topk->add_input(scores);
+    topk->add_input(one);
+    topk->add_output("label.values");
+    topk->add_output("global_out");
+    set_value_info(g_->add_output(), "global_out", {1, 1});
+    g_->mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
+        onnx::TensorProto::INT64);
+    return out;
+  }
+
+ private:
   static Shape pooled_chw(const Node& pool) {
     return {pool.type.shape[2], pool.type.shape[0], pool.type.shape[1]};
   }
@@ -460,6 +497,41 @@ class Exporter {
   std::set<int> pending_;
   std::map<int, Shape> flattened_from_;
 };
+
+// One function per op, in Op's order; ops with no QONNX form in bnnc yet are refused.
+struct OpExport {
+  Op op;
+  Tensor (Exporter::*export_op)(int index);
+};
+constexpr OpExport kExports[] = {
+    {Op::Input, &Exporter::export_input},
+    {Op::Quantize, &Exporter::export_quantize},
+    {Op::Dense, &Exporter::export_dense},
+    {Op::Conv2d, &Exporter::export_conv},
+    {Op::BatchNorm, &Exporter::export_unsupported},
+    {Op::Affine, &Exporter::export_unsupported},
+    {Op::Sign, &Exporter::export_unsupported},
+    {Op::Threshold, &Exporter::export_threshold},
+    {Op::MaxPool, &Exporter::export_maxpool},
+    {Op::Reshape, &Exporter::export_reshape},
+    {Op::Add, &Exporter::export_unsupported},
+    {Op::LabelSelect, &Exporter::export_label_select},
+};
+// Fails to compile when an op is added to ir/op.h without a row here.
+constexpr bool exports_every_op_in_order() {
+  if (std::size(kExports) != static_cast<std::size_t>(Op::Count)) return false;
+  for (std::size_t i = 0; i < std::size(kExports); ++i) {
+    if (kExports[i].op != static_cast<Op>(i)) return false;
+  }
+  return true;
+}
+
+static_assert(exports_every_op_in_order());
+
+void Exporter::export_node(int index) {
+  const auto export_op = kExports[static_cast<std::size_t>(graph_.nodes[index].op())].export_op;
+  tensors_[index] = (this->*export_op)(index);
+}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Imports an ONNX model of a BNN — QONNX (Brevitas: BipolarQuant), FINN-ONNX (MultiThreshold)
-// or a plain torch.onnx.export with Sign activations — into a streamlined bnnc graph.
+// or a plain torch.onnx.export with Sign activations — into a bnnc graph, which the caller
+// streamlines (passes/streamline.h) into the integer-only graph the engines run.
 //
 // Conventions (docs in README "ONNX"):
 //  - ONNX is NCHW, bnnc NHWC: conv weights become rows in (ky, kx, c) order, and a flatten of a
@@ -15,7 +16,8 @@
 //    the 1-bit datapath; 0: zero padding; pixels and fixed point: the raw value).
 //  - Mul/Add/Sub/Div by scalar or per-channel constants become affine ops that the streamliner
 //    absorbs into thresholds or drops before the label-select; what cannot become integer-only
-//    is refused naming the first node that blocks.
+//    is refused there, naming the first layer that blocks.
+// The importer's state and its op table: io/onnx_importer_state.h.
 #pragma once
 
 #include <string>
@@ -25,8 +27,9 @@
 
 namespace bnnc {
 
-// Reads PATH and returns the streamlined graph with inferred types. Throws bnnc::Error naming
-// the file, and the node (name, op type, domain) where the graph cannot be imported.
+// Reads PATH and returns the graph as read, with inferred types, not yet streamlined. Throws
+// bnnc::Error naming the file, and the node (name, op type, domain) where the graph cannot be
+// imported.
 Graph import_onnx(const std::string& path);
 
 // The same from bytes in memory (`where` names them in errors): the fuzz target's entry.

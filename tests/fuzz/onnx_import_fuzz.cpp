@@ -7,10 +7,12 @@
 
 #include "core/error.h"
 #include "io/onnx_importer.h"
+#include "passes/streamline.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    bnnc::import_onnx_bytes(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
+    bnnc::streamline(bnnc::import_onnx_bytes(
+        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz"));
   } catch (const bnnc::Error&) {
     // The user's error: the expected outcome for most inputs.
   }

@@ -7,6 +7,7 @@
 #include "io/onnx_exporter.h"
 #include "io/onnx_importer.h"
 #include "ir/graph_stats.h"
+#include "passes/streamline.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
 
@@ -30,7 +31,7 @@ void expect_integer_only(const Graph& graph) {
 TEST(OnnxImport, QonnxTfcOnMnist) {
   BNNC_REQUIRE_EXTERNAL(model, "onnx/qonnx_model_zoo/TFC_1W1A.onnx");
   BNNC_REQUIRE_EXTERNAL(images, "mnist/t10k-images-idx3-ubyte.gz");
-  const Graph graph = import_onnx(model.string());
+  const Graph graph = streamline(import_onnx(model.string()));
   expect_integer_only(graph);
   EXPECT_EQ(graph_stats(graph).compute_layers, 4);
   EXPECT_EQ(count_correct(graph, load_dataset(images.string())), 9296);
@@ -40,7 +41,7 @@ TEST(OnnxImport, FinnTfcOnItsVectorsAndMnist) {
   BNNC_REQUIRE_EXTERNAL(model, "onnx/finn/tfc-w1a1_finn-onnx.onnx");
   BNNC_REQUIRE_EXTERNAL(input, "onnx/finn/tfc-w1a1_input.npy");
   BNNC_REQUIRE_EXTERNAL(images, "mnist/t10k-images-idx3-ubyte.gz");
-  const Graph graph = import_onnx(model.string());
+  const Graph graph = streamline(import_onnx(model.string()));
   expect_integer_only(graph);
   const Dataset vectors = load_dataset(input.string());
   ASSERT_EQ(vectors.count, 4);
@@ -53,7 +54,7 @@ TEST(OnnxImport, FinnTfcOnItsVectorsAndMnist) {
 TEST(OnnxImport, MultiBitActivationsAreNotSupportedYet) {
   BNNC_REQUIRE_EXTERNAL(model, "onnx/qonnx_model_zoo/TFC_1W2A.onnx");
   try {
-    import_onnx(model.string());
+    streamline(import_onnx(model.string()));
     FAIL() << "imported a 2-bit model";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("2-bit activations are not supported yet"),
@@ -77,7 +78,7 @@ TEST(OnnxExport, LfcRoundTripKeepsEveryPrediction) {
   const Graph graph = import_bnn_pynq(folder.string(), BnnPynqTopology::Lfc);
   const std::string path = (test::temp_dir("onnx_export") / "lfc.onnx").string();
   export_onnx(graph, path);
-  const Graph back = import_onnx(path);
+  const Graph back = streamline(import_onnx(path));
   const Dataset data = load_dataset(images.string());
   int mismatches = 0;
   for (int i = 0; i < data.count; ++i) {
@@ -103,7 +104,7 @@ TEST(OnnxExport, CnvRoundTripKeepsEveryPrediction) {
   const Graph graph = import_bnn_pynq(folder.string(), BnnPynqTopology::Cnv);
   const std::string path = (test::temp_dir("onnx_export_cnv") / "cnv.onnx").string();
   export_onnx(graph, path);
-  const Graph back = import_onnx(path);
+  const Graph back = streamline(import_onnx(path));
   const Dataset data = load_dataset(images.string());
   ASSERT_EQ(data.count, 761);
   int mismatches = 0;

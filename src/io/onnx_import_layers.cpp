@@ -1,0 +1,316 @@
+// The layers: binary-weight MatMul/Gemm/Conv (bits in bnnc's (ky, kx, c) column order), the Pad
+// a Conv reads, MaxPool, BatchNormalization and the TopK that ends the network.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+
+#include "io/onnx_importer_state.h"
+#include "io/onnx_shape_arithmetic.h"
+
+namespace bnnc::onnx_import {
+
+namespace {
+
+// ONNX conv weights [M, C, KH, KW] → bnnc rows of M with columns in (ky, kx, c) order: an NHWC
+// window read pixel by pixel, channels innermost.
+BinaryMatrix conv_bits(const OnnxConstant& w) {
+  const std::int64_t m = w.dims[0], c = w.dims[1], kh = w.dims[2], kw = w.dims[3];
+  BinaryMatrix bits(static_cast<int>(m), static_cast<int>(kh * kw * c));
+  for (std::int64_t r = 0; r < m; ++r) {
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      for (std::int64_t ky = 0; ky < kh; ++ky) {
+        for (std::int64_t kx = 0; kx < kw; ++kx) {
+          const double v = w.values[((r * c + ch) * kh + ky) * kw + kx];
+          bits.set(static_cast<int>(r), static_cast<int>((ky * kw + kx) * c + ch), v > 0);
+        }
+      }
+    }
+  }
+  return bits;
+}
+
+}  // namespace
+
+void Importer::import_matmul(const onnx::NodeProto& node) {
+  set_output(node, dense(node, runtime_input(node, 0), constant_input(node, 1), false, {}));
+}
+
+// alpha · x · op(B) + beta · C, the last two as affine ops after the dense layer.
+void Importer::import_gemm(const onnx::NodeProto& node) {
+  if (onnx_int_attribute(node, "transA", 0) != 0) reject(node, "transA is not supported");
+  const float alpha = onnx_float_attribute(node, "alpha", 1.0F);
+  const float beta = onnx_float_attribute(node, "beta", 1.0F);
+  std::vector<float> bias;
+  if (node.input_size() > 2 && !node.input(2).empty()) {
+    for (double v : constant_input(node, 2).values) bias.push_back(static_cast<float>(v) * beta);
+  }
+  Value out = dense(node, runtime_input(node, 0), constant_input(node, 1),
+                    onnx_int_attribute(node, "transB", 0) != 0, {});
+  if (alpha != 1.0F) out = affine(node, out, AffineKind::Mul, {alpha}, ".alpha");
+  if (!bias.empty()) {
+    if (bias.size() != 1 && bias.size() != static_cast<std::size_t>(out.dims[0])) {
+      reject(node, "bias must be one value per output");
+    }
+    out = affine(node, out, AffineKind::Add, bias, ".bias");
+  }
+  set_output(node, out);
+}
+
+void Importer::import_conv(const onnx::NodeProto& node) {
+  set_output(node, conv(node, runtime_input(node, 0, true)));
+}
+
+void Importer::import_pad(const onnx::NodeProto& node) {
+  set_output(node, pad(node, runtime_input(node, 0)));
+}
+
+void Importer::import_maxpool(const onnx::NodeProto& node) {
+  set_output(node, maxpool(node, runtime_input(node, 0)));
+}
+
+void Importer::import_batchnorm(const onnx::NodeProto& node) {
+  const Value& x = runtime_input(node, 0);
+  if (!x.chw.empty() || x.dims.empty()) reject(node, "input must have a channel axis");
+  BatchNormAttrs bn;
+  bn.eps = onnx_float_attribute(node, "epsilon", 1e-5F);
+  std::vector<float>* fields[] = {&bn.gamma, &bn.beta, &bn.mean, &bn.var};
+  for (int i = 0; i < 4; ++i) {
+    const OnnxConstant& c = constant_input(node, i + 1);
+    if (c.elements() != x.dims[0]) reject(node, "parameters must have one value per channel");
+    for (double v : c.values) fields[i]->push_back(static_cast<float>(v));
+  }
+  for (std::size_t c = 0; c < bn.var.size(); ++c) {
+    if (!(bn.var[c] + bn.eps > 0.0F) || !std::isfinite(bn.gamma[c]) || !std::isfinite(bn.beta[c]) ||
+        !std::isfinite(bn.mean[c])) {
+      reject(node, "channel {}: parameters must be finite with var + eps > 0", c);
+    }
+  }
+  Value out = x;
+  out.node = graph_.add(node_name(node), std::move(bn), {x.node});
+  out.binary = out.raw_input = false;
+  set_output(node, out);
+}
+
+// The index of the largest score: bnnc's label-select (both outputs, values and index, name it).
+void Importer::import_topk(const onnx::NodeProto& node) {
+  const Value& x = runtime_input(node, 0);
+  const OnnxConstant& k = constant_input(node, 1);
+  if (k.values.size() != 1 || k.values[0] != 1 || onnx_int_attribute(node, "largest", 1) != 1 ||
+      squeezed(x.dims).size() > 1) {
+    reject(node, "only TopK with k = 1, largest, over a vector of scores is supported");
+  }
+  Value label;
+  label.is_label = true;
+  label.node = graph_.add(node_name(node), LabelSelectAttrs{}, {materialize(x)});
+  set_output(node, label, 0);
+  if (node.output_size() > 1) set_output(node, label, 1);
+}
+
+// Weights ±s (one s > 0 for the tensor) → bits and s.
+float Importer::weight_scale(const onnx::NodeProto& node, const OnnxConstant& w) {
+  if (w.values.empty()) reject(node, "weights are empty");
+  const double s = std::fabs(w.values[0]);
+  for (double v : w.values) {
+    if (std::fabs(v) != s || s == 0.0 || !std::isfinite(v)) {
+      reject(node,
+             "weights must be binary (±s with one s > 0); multi-bit weights are not "
+             "supported yet");
+    }
+  }
+  return static_cast<float>(s);
+}
+
+void Importer::check_layer_input(const onnx::NodeProto& node, const Value& x) {
+  if (!x.binary && !x.raw_input && !x.fixed) {
+    reject(node,
+           "its input is neither binary (±1, after a sign or quantizer) nor the raw uint8 "
+           "input; a binary-weight layer on real-valued input is not supported yet");
+  }
+}
+
+// After a binary layer: a weight scale other than 1, then a bias.
+Value Importer::finish_layer(const onnx::NodeProto& node, Value out, float scale,
+                             std::vector<float> bias) {
+  if (scale != 1.0F) out = affine(node, out, AffineKind::Mul, {scale}, ".scale");
+  if (!bias.empty()) out = affine(node, out, AffineKind::Add, std::move(bias), ".bias");
+  return out;
+}
+
+// x · W with W [K, M] (row k of W multiplies input element k).
+Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxConstant& w,
+                      bool transposed, std::vector<float> bias) {
+  check_layer_input(node, x);
+  if (w.dims.size() != 2) reject(node, "weights must be a matrix");
+  const std::int64_t k = transposed ? w.dims[1] : w.dims[0];
+  const std::int64_t m = transposed ? w.dims[0] : w.dims[1];
+  const Shape in = squeezed(x.dims);  // [] for a vector of one element
+  if (in.size() > 1 || (in.empty() ? 1 : in[0]) != k) {
+    reject(node, "input [{}] does not match weights of {} rows", fmt::join(x.dims, ","), k);
+  }
+  const float scale = weight_scale(node, w);
+  BinaryMatrix bits(static_cast<int>(m), static_cast<int>(k));
+  // bnnc column j holds ONNX input element onnx_index(j): the identity, or for a pending
+  // flatten of C×H×W, j = (y·W + x)·C + c ↔ c·H·W + y·W + x.
+  const auto onnx_index = [&](std::int64_t j) {
+    if (x.chw.empty()) return j;
+    const std::int64_t c = j % x.chw[0], pixel = j / x.chw[0];
+    return c * x.chw[1] * x.chw[2] + pixel;
+  };
+  for (std::int64_t j = 0; j < k; ++j) {
+    const std::int64_t row = onnx_index(j);
+    for (std::int64_t r = 0; r < m; ++r) {
+      const double v = transposed ? w.values[r * k + row] : w.values[row * m + r];
+      bits.set(static_cast<int>(r), static_cast<int>(j), v > 0);
+    }
+  }
+  const int in_node = materialize(x);  // a vector, as bnnc's dense reads
+  Value out;
+  out.node = graph_.add(node_name(node), DenseAttrs{std::move(bits)}, {in_node});
+  out.dims = {static_cast<int>(m)};
+  return finish_layer(node, out, scale, std::move(bias));
+}
+
+Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
+  check_layer_input(node, x);
+  const OnnxConstant& w = constant_input(node, 1);
+  if (w.dims.size() != 4 || x.dims.size() != 3 || !x.chw.empty()) {
+    reject(node, "only 2-D convolutions of [N,C,H,W] tensors are supported");
+  }
+  const std::int64_t m = w.dims[0], c = w.dims[1], kh = w.dims[2], kw = w.dims[3];
+  if (c != x.dims[0]) reject(node, "weights for {} channels, input has {}", c, x.dims[0]);
+  if (kh != kw) reject(node, "only square kernels are supported, not {}x{}", kh, kw);
+  if (onnx_int_attribute(node, "group", 1) != 1)
+    reject(node, "grouped convolutions are not supported");
+  for (std::int64_t d : onnx_ints_attribute(node, "dilations")) {
+    if (d != 1) reject(node, "dilations are not supported");
+  }
+  const std::vector<std::int64_t> strides = onnx_ints_attribute(node, "strides");
+  const std::vector<std::int64_t> pads = onnx_ints_attribute(node, "pads");
+  const std::int64_t stride = strides.empty() ? 1 : strides[0];
+  for (std::int64_t s : strides) {
+    if (s != stride || s < 1 || s > kMaxDim) reject(node, "strides must be equal and positive");
+  }
+  std::int64_t pad = pads.empty() ? 0 : pads[0];
+  for (std::int64_t p : pads) {
+    if (p != pad || p < 0 || p > kMaxDim) reject(node, "pads must be equal on every side");
+  }
+  if (onnx_string_attribute(node, "auto_pad", "NOTSET") != "NOTSET") {
+    reject(node, "auto_pad is not supported (give pads)");
+  }
+  // ONNX pads with 0. On raw pixels or fixed point that is the raw value 0; ±1 activations
+  // cannot hold it, so their convolution becomes a zero-padded one (ir/op.h, PadMode::Zero:
+  // the padded synapses add nothing), exact in every engine. A Pad node before the Conv gives
+  // the border its constant instead (−1/+1 stay on the plain 1-bit path).
+  PadMode pad_mode = pad > 0 && x.binary ? PadMode::Zero : PadMode::Value;
+  std::int64_t pad_value = 0;
+  if (x.pad > 0) {
+    if (pad > 0) reject(node, "a Pad before a padded Conv is not supported");
+    pad = x.pad;
+    pad_mode = x.pad_mode;
+    pad_value = x.pad_value;
+  }
+  const float scale = weight_scale(node, w);
+  Conv2dAttrs attrs;
+  attrs.weights = conv_bits(w);
+  attrs.kernel = static_cast<int>(kh);
+  attrs.stride = static_cast<int>(stride);
+  attrs.pad = static_cast<int>(pad);
+  attrs.pad_value = pad_value;
+  attrs.pad_mode = pad_mode;
+  Value out;
+  out.node = graph_.add(node_name(node), std::move(attrs), {x.node});
+  // x.dims of a Pad's output already hold its border.
+  const std::int64_t border = x.pad > 0 ? 0 : pad;
+  const int size = static_cast<int>((x.dims[1] + 2 * border - kh) / stride + 1);
+  const int width = static_cast<int>((x.dims[2] + 2 * border - kw) / stride + 1);
+  if (size < 1 || width < 1) reject(node, "kernel does not fit the input");
+  out.dims = {static_cast<int>(m), size, width};
+  std::vector<float> bias;
+  if (node.input_size() > 2 && !node.input(2).empty()) {
+    const OnnxConstant& b = constant_input(node, 2);
+    if (b.elements() != m) reject(node, "bias must have {} values", m);
+    for (double v : b.values) bias.push_back(static_cast<float>(v));
+  }
+  return finish_layer(node, out, scale, std::move(bias));
+}
+
+// A constant Pad of H and W alike, kept pending for the Conv that must read it: the border
+// becomes that Conv's padding with the constant as its pad value (±1 on bits: the 1-bit
+// datapath; 0 on bits: zero padding; raw pixels or fixed point: the raw value).
+Value Importer::pad(const onnx::NodeProto& node, const Value& x) {
+  if (x.dims.size() != 3 || !x.chw.empty()) reject(node, "input must be [N,C,H,W]");
+  if (onnx_string_attribute(node, "mode", "constant") != "constant") {
+    reject(node, "only constant padding is supported");
+  }
+  std::vector<std::int64_t> pads;
+  double constant = onnx_float_attribute(node, "value", 0.0F);  // opset < 11
+  if (node.input_size() > 1 && !node.input(1).empty()) {
+    for (double v : constant_input(node, 1).values) pads.push_back(to_index(v));
+    if (node.input_size() > 2 && !node.input(2).empty()) {
+      const OnnxConstant& c = constant_input(node, 2);
+      if (c.values.size() != 1) reject(node, "constant_value must be one value");
+      constant = c.values[0];
+    }
+  } else {
+    pads = onnx_ints_attribute(node, "pads");
+  }
+  // [N, C, H, W] begins, then ends: only H and W, all alike.
+  if (pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 ||
+      pads[2] < 1 || pads[2] > kMaxDim || pads[3] != pads[2] || pads[6] != pads[2] ||
+      pads[7] != pads[2]) {
+    reject(node, "only pads of H and W, equal on every side, are supported");
+  }
+  Value out = x;
+  out.pad = static_cast<int>(pads[2]);
+  out.dims = {x.dims[0], x.dims[1] + 2 * out.pad, x.dims[2] + 2 * out.pad};
+  if (x.binary && (constant == 1.0 || constant == -1.0)) {
+    out.pad_value = constant > 0 ? 1 : 0;  // bit 1 = +1, bit 0 = −1
+  } else if (x.binary && constant == 0.0) {
+    out.pad_mode = PadMode::Zero;
+  } else if (x.raw_input && constant >= 0 && constant <= 255 && constant == std::floor(constant)) {
+    out.pad_value = static_cast<std::int64_t>(constant);
+  } else if (x.fixed && graph_.nodes[x.node].op() == Op::Quantize) {
+    const int frac = graph_.nodes[x.node].as<QuantizeAttrs>().dtype.frac_bits;
+    const double raw = std::ldexp(constant, frac);
+    if (raw != std::floor(raw) || std::fabs(raw) > 32767) {
+      reject(node, "constant {} is not a fixed-point value with {} fraction bits", constant, frac);
+    }
+    out.pad_value = static_cast<std::int64_t>(raw);
+  } else {
+    reject(node,
+           "constant {}: bnnc pads ±1 activations with -1, 0 or +1, and raw pixels or "
+           "fixed-point values with a value of their type",
+           constant);
+  }
+  return out;
+}
+
+Value Importer::maxpool(const onnx::NodeProto& node, const Value& x) {
+  if (x.dims.size() != 3 || !x.chw.empty()) reject(node, "input must be [N,C,H,W]");
+  const std::vector<std::int64_t> kernel = onnx_ints_attribute(node, "kernel_shape");
+  std::vector<std::int64_t> strides = onnx_ints_attribute(node, "strides");
+  if (strides.empty()) strides = {1, 1};
+  if (kernel.size() != 2 || kernel[0] != kernel[1] || kernel[0] < 1 || kernel[0] > x.dims[1] ||
+      kernel[0] > x.dims[2] || strides.size() != 2 || strides[0] != strides[1] || strides[0] < 1 ||
+      strides[0] > kMaxDim) {
+    reject(node, "only square kernels with equal strides are supported");
+  }
+  for (std::int64_t p : onnx_ints_attribute(node, "pads")) {
+    if (p != 0) reject(node, "padded max-pools are not supported");
+  }
+  if (onnx_int_attribute(node, "ceil_mode", 0) != 0) reject(node, "ceil_mode is not supported");
+  for (std::int64_t d : onnx_ints_attribute(node, "dilations")) {
+    if (d != 1) reject(node, "dilations are not supported");
+  }
+  MaxPoolAttrs attrs;
+  attrs.kernel = static_cast<int>(kernel[0]);
+  attrs.stride = static_cast<int>(strides[0]);
+  Value out = x;
+  out.node = graph_.add(node_name(node), attrs, {x.node});
+  out.dims = {x.dims[0], (x.dims[1] - attrs.kernel) / attrs.stride + 1,
+              (x.dims[2] - attrs.kernel) / attrs.stride + 1};
+  return out;
+}
+
+}  // namespace bnnc::onnx_import
