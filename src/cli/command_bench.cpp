@@ -18,6 +18,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "core/error.h"
 #include "runtime/cpu_engine.h"
@@ -244,10 +245,14 @@ Command add_bench_command(CLI::App& bnnc) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* app = bnnc.add_subcommand("bench", "Measure the CPU engine's speed on a model");
   app->add_option("MODEL", options->model, "bnnc model file")->required();
-  app->add_option("--batch", options->batch, "Frames per call for the throughput figure");
-  app->add_option("--threads", options->threads, "Threads (0: one per hardware thread)");
-  app->add_option("--seconds", options->seconds, "Length of each timed run");
-  app->add_option("--repeats", options->repeats, "Timed runs (the median is reported)");
+  app->add_option("--batch", options->batch, "Frames per call for the throughput figure")
+      ->check(integer_in(1, 1 << 20));
+  app->add_option("--threads", options->threads, "Threads (0: one per hardware thread)")
+      ->check(integer_in(0, kMaxThreads));
+  app->add_option("--seconds", options->seconds, "Length of each timed run")
+      ->check(number_in(0, 3600, true));
+  app->add_option("--repeats", options->repeats, "Timed runs (the median is reported)")
+      ->check(integer_in(1, 1000));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   app->footer("Example: bnnc bench lfc-w1a1.bnnc --batch 1024 --threads 2 --json");
   return {app, [options] { return run_bench(*options); }};
