@@ -21,6 +21,7 @@
 #include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "core/error.h"
+#include "core/start_thread.h"
 #include "runtime/cpu_engine.h"
 
 namespace bnnc::cli {
@@ -56,15 +57,18 @@ double measure_peak(double (*probe)(std::int64_t), int threads) {
   std::vector<double> rates;
   for (int run = 0; run < 20; ++run) {
     std::vector<double> rate(static_cast<std::size_t>(threads));
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        const auto start = Clock::now();
-        const double macs = probe(kIterations);
-        rate[static_cast<std::size_t>(t)] = macs / seconds_since(start);
-      });
+    {
+      std::vector<std::jthread> pool;  // joined when it goes out of scope, also on a throw
+      for (int t = 0; t < threads; ++t) {
+        pool.push_back(start_thread(
+            [&, t] {
+              const auto start = Clock::now();
+              const double macs = probe(kIterations);
+              rate[static_cast<std::size_t>(t)] = macs / seconds_since(start);
+            },
+            t, threads));
+      }
     }
-    for (std::thread& thread : pool) thread.join();
     double sum = 0;
     for (double r : rate) sum += r;
     rates.push_back(sum);

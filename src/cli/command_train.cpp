@@ -18,6 +18,7 @@
 #include "cli/flag_checks.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
+#include "core/start_thread.h"
 #include "io/load_mnist_split.h"
 #include "io/model_file.h"
 #include "sim/golden_model.h"
@@ -45,15 +46,18 @@ std::string format_duration(double seconds) {
 // Labels of the golden model on the test images, in order, on `threads` threads.
 std::vector<int> golden_labels(const Graph& graph, const Dataset& test, int threads) {
   std::vector<int> labels(static_cast<std::size_t>(test.count));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (int i = t; i < test.count; i += threads) {
-        labels[static_cast<std::size_t>(i)] = run_golden(graph, test.image(i)).label;
-      }
-    });
+  {
+    std::vector<std::jthread> pool;  // joined when it goes out of scope, also on a throw
+    for (int t = 0; t < threads; ++t) {
+      pool.push_back(start_thread(
+          [&, t] {
+            for (int i = t; i < test.count; i += threads) {
+              labels[static_cast<std::size_t>(i)] = run_golden(graph, test.image(i)).label;
+            }
+          },
+          t, threads));
+    }
   }
-  for (std::thread& thread : pool) thread.join();
   return labels;
 }
 
