@@ -18,8 +18,10 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "core/error.h"
+#include "core/start_thread.h"
 #include "runtime/cpu_engine.h"
 
 namespace bnnc::cli {
@@ -55,15 +57,18 @@ double measure_peak(double (*probe)(std::int64_t), int threads) {
   std::vector<double> rates;
   for (int run = 0; run < 20; ++run) {
     std::vector<double> rate(static_cast<std::size_t>(threads));
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        const auto start = Clock::now();
-        const double macs = probe(kIterations);
-        rate[static_cast<std::size_t>(t)] = macs / seconds_since(start);
-      });
+    {
+      std::vector<std::jthread> pool;  // joined when it goes out of scope, also on a throw
+      for (int t = 0; t < threads; ++t) {
+        pool.push_back(start_thread(
+            [&, t] {
+              const auto start = Clock::now();
+              const double macs = probe(kIterations);
+              rate[static_cast<std::size_t>(t)] = macs / seconds_since(start);
+            },
+            t, threads));
+      }
     }
-    for (std::thread& thread : pool) thread.join();
     double sum = 0;
     for (double r : rate) sum += r;
     rates.push_back(sum);
@@ -244,10 +249,14 @@ Command add_bench_command(CLI::App& bnnc) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* app = bnnc.add_subcommand("bench", "Measure the CPU engine's speed on a model");
   app->add_option("MODEL", options->model, "bnnc model file")->required();
-  app->add_option("--batch", options->batch, "Frames per call for the throughput figure");
-  app->add_option("--threads", options->threads, "Threads (0: one per hardware thread)");
-  app->add_option("--seconds", options->seconds, "Length of each timed run");
-  app->add_option("--repeats", options->repeats, "Timed runs (the median is reported)");
+  app->add_option("--batch", options->batch, "Frames per call for the throughput figure")
+      ->check(integer_in(1, 1 << 20));
+  app->add_option("--threads", options->threads, "Threads (0: one per hardware thread)")
+      ->check(integer_in(0, kMaxThreads));
+  app->add_option("--seconds", options->seconds, "Length of each timed run")
+      ->check(number_in(0, 3600, true));
+  app->add_option("--repeats", options->repeats, "Timed runs (the median is reported)")
+      ->check(integer_in(1, 1000));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   app->footer("Example: bnnc bench lfc-w1a1.bnnc --batch 1024 --threads 2 --json");
   return {app, [options] { return run_bench(*options); }};

@@ -3,6 +3,8 @@
 // it, and write DIR/{folding.json, report.json, report.html, model.bnnc} and the RTL in DIR/rtl.
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -11,6 +13,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "core/error.h"
 #include "design/compile_design.h"
@@ -20,6 +23,9 @@
 namespace bnnc::cli {
 
 namespace {
+
+// Larger than any FPGA (the largest have a few million LUTs and tens of thousands of BRAM18).
+constexpr std::int64_t kMaxBudget = 1'000'000'000;
 
 struct CompileOptions {
   std::string model;
@@ -32,24 +38,29 @@ struct CompileOptions {
   bool json = false;
 };
 
-// "luts=20000,brams=100" (brams in BRAM18 units).
+// "luts=20000,brams=100" (brams in BRAM18 units): comma-separated, each key at most once, each
+// value a whole number written in full ("3junk", "1e99" and "luts=1;brams=2" are refused).
 Budget parse_budget(const std::string& text) {
   Budget budget;
+  bool seen_luts = false, seen_brams = false;
   std::size_t begin = 0;
-  while (begin < text.size()) {
+  while (begin <= text.size()) {
     const std::size_t end = std::min(text.find(',', begin), text.size());
     const std::string item = text.substr(begin, end - begin);
     const std::size_t eq = item.find('=');
-    long long value = -1;
-    try {
-      if (eq != std::string::npos) value = std::stoll(item.substr(eq + 1));
-    } catch (const std::exception&) {
-      value = -1;
-    }
     const std::string key = eq == std::string::npos ? item : item.substr(0, eq);
-    if (value < 0 || (key != "luts" && key != "brams")) {
-      fail("--budget: '{}' is not luts=N or brams=N", item);
+    const std::string digits = eq == std::string::npos ? "" : item.substr(eq + 1);
+    std::int64_t value = -1;
+    const auto [stop, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    const bool whole = !digits.empty() &&
+                       digits.find_first_not_of("0123456789") == std::string::npos &&
+                       error == std::errc() && stop == digits.data() + digits.size();
+    if ((key != "luts" && key != "brams") || !whole || value > kMaxBudget) {
+      fail("--budget: '{}' is not luts=N or brams=N (N a whole number up to {})", item, kMaxBudget);
     }
+    bool& seen = key == "luts" ? seen_luts : seen_brams;
+    if (seen) fail("--budget: '{}' is given twice", key);
+    seen = true;
     (key == "luts" ? budget.luts : budget.bram18) = value;
     begin = end + 1;
   }
@@ -138,14 +149,16 @@ Command add_compile_command(CLI::App& bnnc) {
   app->add_option("MODEL", options->model, "bnnc model file")->required();
   app->add_option("--out", options->out, "Folder to write the design and reports to")->required();
   app->add_option("--target-fps", options->target_fps,
-                  "Cheapest folding reaching this many frames/s");
+                  "Cheapest folding reaching this many frames/s")
+      ->check(number_in(0, 1e12, true));
   app->add_option("--folding", options->folding,
                   "Folding file (bnnc's or FINN's folding_config.json)");
   app->add_option("--objective", options->objective,
                   "throughput (default) or latency (with --budget)");
   app->add_option("--budget", options->budget,
                   "Resource budget for --objective latency: luts=L,brams=B (BRAM18)");
-  app->add_option("--clock-mhz", options->clock_mhz, "Clock frequency (default 200)");
+  app->add_option("--clock-mhz", options->clock_mhz, "Clock frequency (default 200)")
+      ->check(number_in(0, 100000, true));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   return {app, [options] { return run_compile(*options); }};
 }

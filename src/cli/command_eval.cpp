@@ -17,6 +17,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
@@ -260,10 +261,12 @@ Command add_eval_command(CLI::App& bnnc) {
       ->required();
   app->add_option("--labels", options->labels,
                   "Labels for --data (.npy of integers, or IDX labels)");
-  app->add_option("--limit", options->limit, "Classify only the first N images (0: all)");
+  app->add_option("--limit", options->limit, "Classify only the first N images (0: all)")
+      ->check(integer_in(0, INT32_MAX));
   app->add_option("--engine", options->engine,
                   "Engine to run: golden (the oracle) or cpu (bit-packed, AVX-512 when present)");
-  app->add_option("--threads", options->threads, "Worker threads (0: one per hardware thread)");
+  app->add_option("--threads", options->threads, "Worker threads (0: one per hardware thread)")
+      ->check(integer_in(0, kMaxThreads));
   app->add_flag("--predictions", options->predictions,
                 "Also print each image's class and label-select scores");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

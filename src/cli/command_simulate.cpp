@@ -11,6 +11,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "design/load_design.h"
 #include "io/dataset.h"
 #include "sim/compare_with_oracle.h"
@@ -96,7 +97,8 @@ Command add_simulate_command(CLI::App& bnnc) {
   app->add_option("DIR", options->dir, "Design folder written by bnnc compile")->required();
   app->add_option("--data", options->data, "Images (IDX, CIFAR-10, .npy or a folder)")->required();
   app->add_option("--labels", options->labels, "Labels for --data");
-  app->add_option("--limit", options->limit, "Images to simulate (default 100; 0 = all)");
+  app->add_option("--limit", options->limit, "Images to simulate (default 100; 0 = all)")
+      ->check(integer_in(0, INT32_MAX));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   return {app, [options] { return run_simulate(*options); }};
 }

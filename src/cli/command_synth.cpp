@@ -14,6 +14,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "design/load_design.h"
 #include "rtl/emit_rtl.h"
 #include "rtl/synthesize.h"
@@ -156,7 +157,8 @@ Command add_synth_command(CLI::App& bnnc) {
   app->add_option("--target", options->target, "xc7 (Yosys synth_xilinx) or ice40 (HX8K P&R)")
       ->required();
   app->add_option("--freq-mhz", options->freq_mhz,
-                  "ice40: the frequency nextpnr aims at (default 100)");
+                  "ice40: the frequency nextpnr aims at (default 100)")
+      ->check(number_in(0, 2000, true));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   return {app, [options] { return run_synth(*options); }};
 }

@@ -15,8 +15,10 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
+#include "core/start_thread.h"
 #include "io/load_mnist_split.h"
 #include "io/model_file.h"
 #include "sim/golden_model.h"
@@ -44,15 +46,18 @@ std::string format_duration(double seconds) {
 // Labels of the golden model on the test images, in order, on `threads` threads.
 std::vector<int> golden_labels(const Graph& graph, const Dataset& test, int threads) {
   std::vector<int> labels(static_cast<std::size_t>(test.count));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (int i = t; i < test.count; i += threads) {
-        labels[static_cast<std::size_t>(i)] = run_golden(graph, test.image(i)).label;
-      }
-    });
+  {
+    std::vector<std::jthread> pool;  // joined when it goes out of scope, also on a throw
+    for (int t = 0; t < threads; ++t) {
+      pool.push_back(start_thread(
+          [&, t] {
+            for (int i = t; i < test.count; i += threads) {
+              labels[static_cast<std::size_t>(i)] = run_golden(graph, test.image(i)).label;
+            }
+          },
+          t, threads));
+    }
   }
-  for (std::thread& thread : pool) thread.join();
   return labels;
 }
 
@@ -146,21 +151,33 @@ Command add_train_command(CLI::App& bnnc) {
   app->add_option("--dataset", options->dataset, "Data set (fashion-mnist)");
   app->add_option("--data", options->train.data, "Folder of the data set's IDX files")
       ->capture_default_str();
-  app->add_option("--epochs", options->train.epochs, "Epochs to train")->required();
+  app->add_option("--epochs", options->train.epochs, "Epochs to train")
+      ->required()
+      ->check(integer_in(1, 100000));
   app->add_option("--out", options->out, "Model file to write")->required();
-  app->add_option("--batch", options->train.batch, "Images per batch")->capture_default_str();
+  app->add_option("--batch", options->train.batch, "Images per batch")
+      ->capture_default_str()
+      ->check(integer_in(1, 1 << 20));
   app->add_option("--lr", options->train.lr, "Adam's initial learning rate (cosine schedule)")
-      ->capture_default_str();
-  app->add_option("--seed", options->train.seed, "Random seed")->capture_default_str();
-  app->add_option("--threads", options->train.threads, "libtorch threads")->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, 1000, true));
+  app->add_option("--seed", options->train.seed, "Random seed")
+      ->capture_default_str()
+      ->check(integer_in(0, INT64_MAX));
+  app->add_option("--threads", options->train.threads, "libtorch threads")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxThreads));
   app->add_option("--resume", options->train.resume, "Continue from a checkpoint (MODEL.ckpt)");
   app->add_option("--limit", options->train.train_limit,
-                  "Train on the first N training images only (0: all)");
+                  "Train on the first N training images only (0: all)")
+      ->check(integer_in(0, INT32_MAX));
   app->add_option("--test-limit", options->train.test_limit,
-                  "Evaluate on the first N test images only (0: all)");
+                  "Evaluate on the first N test images only (0: all)")
+      ->check(integer_in(0, INT32_MAX));
   app->add_option("--width-divisor", options->train.width_divisor,
                   "Divide every hidden width by D (small networks for tests)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(integer_in(1, 1024));
   app->add_flag("--no-verify{false}", options->verify,
                 "Skip checking the golden model against the trainer on the test images");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

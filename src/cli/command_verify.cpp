@@ -14,6 +14,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
 #include "design/load_design.h"
 #include "io/dataset.h"
 #include "rtl/emit_rtl.h"
@@ -25,6 +26,9 @@
 namespace bnnc::cli {
 
 namespace {
+
+// The highest --stall: beyond it a run of 100 images takes minutes for no more coverage.
+constexpr double kMaxStall = 0.95;
 
 struct VerifyOptions {
   std::string dir;
@@ -39,7 +43,6 @@ struct VerifyOptions {
 
 int run_verify(const VerifyOptions& o) {
   if (o.limit < 0) fail("--limit must be ≥ 0, not {}", o.limit);
-  if (o.stall < 0 || o.stall >= 1) fail("--stall must be in [0, 1), not {}", o.stall);
   if (o.timing_frames < 0) fail("--timing-frames must be ≥ 0, not {}", o.timing_frames);
   const Design design = load_design(o.dir);
   const std::filesystem::path rtl_dir = std::filesystem::path(o.dir) / "rtl";
@@ -65,13 +68,16 @@ int run_verify(const VerifyOptions& o) {
   const VerilatorBuild build = build_verilator(request);
 
   // Longer than any stretch without a handshake a working design can have: every block's work
-  // for a frame, four times over (the stalls slow the ends by at most 1/(1 − stall)).
+  // for a frame, four times over, and 100,000 cycles, both stretched by the stalls: a handshake
+  // at an end waits 1/(1 − stall) cycles on average, so a design waiting on its input at
+  // stall 0.95 sees a gap of 20 cycles a word, and a run of 2,000,000 stalled cycles has
+  // probability 0.95^2,000,000 (a false deadlock at 0.99999 was a fixed 100,000).
   std::int64_t work = 0;
   for (const Block& b : design.folded.blocks) work += b.cycles;
   RtlRunOptions run;
   run.stall = o.stall;
   run.seed = o.seed;
-  run.max_idle = 4 * work + 100'000;
+  run.max_idle = static_cast<std::int64_t>(static_cast<double>(4 * work + 100'000) / (1 - o.stall));
   const RtlRunResult stalled =
       run_rtl_design(build.executable, rtl_dir, rtl.interface, frames, run);
 
@@ -148,12 +154,16 @@ Command add_verify_command(CLI::App& bnnc) {
   app->add_option("DIR", options->dir, "Design folder written by bnnc compile")->required();
   app->add_option("--data", options->data, "Images (IDX, CIFAR-10, .npy or a folder)")->required();
   app->add_option("--labels", options->labels, "Labels for --data");
-  app->add_option("--limit", options->limit, "Images to verify (default 100; 0 = all)");
-  app->add_option("--seed", options->seed, "Seed of the random stalls (default 1)");
+  app->add_option("--limit", options->limit, "Images to verify (default 100; 0 = all)")
+      ->check(integer_in(0, INT32_MAX));
+  app->add_option("--seed", options->seed, "Seed of the random stalls (default 1)")
+      ->check(integer_in(0, INT64_MAX));
   app->add_option("--stall", options->stall,
-                  "Probability of an input gap / output not-ready per cycle (default 0.3)");
+                  "Probability of an input gap / output not-ready per cycle (default 0.3)")
+      ->check(number_in(0, kMaxStall));
   app->add_option("--timing-frames", options->timing_frames,
-                  "Images of the unstalled timing run (default 8)");
+                  "Images of the unstalled timing run (default 8)")
+      ->check(integer_in(0, INT32_MAX));
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   return {app, [options] { return run_verify(*options); }};
 }

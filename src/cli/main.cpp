@@ -2,9 +2,11 @@
 // stderr and an exit code (cli_output.h). The commands live one per file (command_*.cpp).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@ namespace {
 using bnnc::cli::Command;
 using bnnc::cli::kExitBadInput;
 using bnnc::cli::kExitInternal;
+using bnnc::cli::print_json;
 using bnnc::cli::report_failure;
 
 bool has_json_flag(int argc, char** argv) {
@@ -79,10 +82,29 @@ int run(int argc, char** argv, bool json) {
                           kExitBadInput, json);
   }
 
+  // --json may stand anywhere, also before the command (README): CLI11 knows it only as each
+  // command's flag, so it is moved behind the command's other arguments. A "--" ends the flags:
+  // what follows it is left alone.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  const auto moved = std::remove(args.begin(), dashes, std::string("--json"));
+  if (moved != dashes) {
+    args.erase(moved, dashes);
+    args.insert(std::find(args.begin(), args.end(), "--"), "--json");
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::Success& success) {
-    return app.exit(success);  // --help or --version: printed on stdout, exit 0
+    // --help or --version: printed on stdout, exit 0; with --json as one object.
+    if (!json) return app.exit(success);
+    std::ostringstream out, err;
+    const int code = app.exit(success, out, err);
+    const bool version = dynamic_cast<const CLI::CallForVersion*>(&success) != nullptr;
+    std::string text = out.str();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    print_json({{version ? "version" : "help", text}});
+    return code;
   } catch (const CLI::ParseError& error) {
     const std::string hint =
         chosen != nullptr ? "bnnc " + chosen->app->get_name() + " --help" : "bnnc --help";

@@ -1,5 +1,7 @@
 #include "design/compile_design.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "fold/lower_to_dataflow.h"
 #include "rtl/emit_rtl.h"
@@ -17,7 +19,11 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
   if (request.folding) return *request.folding;
   if (!request.folding_file.empty()) return read_folding_file(request.folding_file, lowered);
   if (request.target_fps > 0) {
-    const auto max_cycles = static_cast<std::int64_t>(request.clock_mhz * 1e6 / request.target_fps);
+    // Both are finite and positive (the CLI checks its flags), so the quotient is too; a cycle
+    // count past any folding's reach is capped before the cast (below 1, the search says so).
+    const double cycles = std::floor(request.clock_mhz * 1e6 / request.target_fps);
+    const std::int64_t max_cycles = cycles >= 1e18 ? std::int64_t{1'000'000'000'000'000'000}
+                                                   : static_cast<std::int64_t>(cycles);
     return choose_folding_for_cycles(lowered, max_cycles);
   }
   // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).

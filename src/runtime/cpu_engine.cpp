@@ -506,7 +506,10 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
                               Team& team, Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   load_inputs(images, n, ws);
-  const int members = team.size();
+  // One frame is the batch-1 latency path, where a member that lost its core would hold up
+  // every barrier: the team then runs it alone (team.h).
+  const Team::Pace pace = n == 1 ? Team::Pace::Short : Team::Pace::Long;
+  const int members = team.claim_members(pace);
   // How the members share each step: a layer's rows (panels), the tile's frames (steps that
   // read and write frame by frame in place, when there is a frame for every member), or member
   // 0 alone. A member must not read what another is still writing, so a barrier goes between
@@ -575,7 +578,7 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
             }
           }
         },
-        last < steps ? input_of(plan_.steps[last], ws) : Watch{});
+        last < steps ? input_of(plan_.steps[last], ws) : Watch{}, pace);
   }
   for (std::size_t s = last; s < steps; ++s)
     run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);

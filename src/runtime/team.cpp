@@ -1,5 +1,12 @@
 #include "runtime/team.h"
 
+#include <algorithm>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "core/error.h"
+
 namespace bnnc::runtime {
 
 namespace {
@@ -18,18 +25,40 @@ inline void spin_pause(int& spins) {
 
 // Reloads after which the caller, still waiting on a helper, checks whether it must wake one.
 constexpr int kWakeCheckSpins = 64;
+
+// Reloads of one wait (~25 µs on a free core) after which the member waited for has surely lost
+// its core: a batch-1 layer lasts 0.1–10 µs, and the members' shares of it differ by far less.
+constexpr int kCrowdedSpins = 1 << 16;
+// Short jobs run on the caller alone after a crowded one, doubling up to kMaxSoloJobs while each
+// try finds the team crowded again: a try costs at most a few scheduler slices (milliseconds),
+// kMaxSoloJobs batch-1 jobs far longer.
+constexpr std::int64_t kMinSoloJobs = 64;
+constexpr std::int64_t kMaxSoloJobs = std::int64_t{1} << 14;
 }  // namespace
 
 Team::Team(int threads)
     : size_(threads < 1 ? 1 : threads), slots_(std::make_unique<Slot[]>(size_)) {
-  for (int t = 1; t < size_; ++t) helpers_.emplace_back([this, t] { helper(t); });
+  // A thread that cannot start (no memory for its stack, a process limit) is the machine's
+  // refusal, not the user's error: stop the helpers already started (destroying a joinable
+  // std::thread would terminate the process) and report it as an internal error, exit 3.
+  try {
+    for (int t = 1; t < size_; ++t) helpers_.emplace_back([this, t] { helper(t); });
+  } catch (const std::system_error& error) {
+    const std::size_t started = helpers_.size();
+    stop_helpers();
+    throw InternalError("cannot start thread " + std::to_string(started + 2) + " of " +
+                        std::to_string(size_) + ": " + error.what());
+  }
 }
 
-Team::~Team() {
+Team::~Team() { stop_helpers(); }
+
+void Team::stop_helpers() {
   quit_.store(true, std::memory_order_release);
   start_.generation.fetch_add(1, std::memory_order_acq_rel);
   start_.generation.notify_all();
   for (std::thread& thread : helpers_) thread.join();
+  helpers_.clear();
 }
 
 // Between jobs a helper spins for about 2^18 reloads (the next job of a batch-1 loop comes within
@@ -67,7 +96,10 @@ void Team::helper(int t) {
 void Team::wake_sleepers() {
   sleepers_.checked = true;
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleepers_.count.load(std::memory_order_relaxed) != 0) start_.generation.notify_all();
+  if (sleepers_.count.load(std::memory_order_relaxed) != 0) {
+    sleepers_.woke = true;
+    start_.generation.notify_all();
+  }
 }
 
 void Team::wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t target, int t,
@@ -76,14 +108,16 @@ void Team::wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t t
   const auto* lines = static_cast<const char*>(watch.data);
   const std::size_t watched = watch.bytes <= Watch::kMaxLines * 64 ? watch.bytes : 0;
   int spins = 0;
+  int waited = 0;
   do {
     for (std::size_t b = 0; b < watched; b += 64) __builtin_prefetch(lines + b);
     if (t == 0 && !sleepers_.checked && spins == kWakeCheckSpins) wake_sleepers();
+    if (++waited == kCrowdedSpins) crowded_.store(true, std::memory_order_relaxed);
     spin_pause(spins);
   } while (counter.load(std::memory_order_acquire) < target);
 }
 
-void Team::run_job(void (*entry)(void*, int), void* job, Watch watch) {
+void Team::run_job(void (*entry)(void*, int), void* job, Watch watch, Pace pace) {
   if (size_ == 1) {
     entry(job, 0);
     return;
@@ -95,10 +129,25 @@ void Team::run_job(void (*entry)(void*, int), void* job, Watch watch) {
   // A helper that has slept a while (between two batch calls) is woken at once; the fenced
   // check in the waits covers one that is falling asleep just now.
   sleepers_.checked = false;
+  sleepers_.woke = false;
   if (sleepers_.count.load(std::memory_order_relaxed) != 0) wake_sleepers();
   entry(job, 0);
   // A helper still asleep has not finished, so the caller waits on it and wakes it there.
   for (int t = 1; t < size_; ++t) wait_until(slots_[t].done, generation, 0, watch);
+  // Every member has finished, so none writes crowded_ before the next job. In a loop of short
+  // jobs the helpers spin from one to the next; one that fell asleep all the same lost its core
+  // (or the caller lost its own) for longer than its spin. The first job after a solo period
+  // wakes them by design and says nothing either way.
+  const bool slow = crowded_.exchange(false, std::memory_order_relaxed) || sleepers_.woke;
+  const bool probe = std::exchange(probe_, false);
+  if (pace == Pace::Long || (probe && sleepers_.woke)) return;
+  if (slow) {
+    solo_period_ = std::clamp(2 * solo_period_, kMinSoloJobs, kMaxSoloJobs);
+    solo_left_ = solo_period_;
+    probe_ = true;
+  } else {
+    solo_period_ = 0;
+  }
 }
 
 void Team::barrier(int t, Watch watch) {

@@ -1,6 +1,14 @@
 // A team of threads that run one job together and meet again at its end: the intra-layer
 // parallelism of batch-1 inference, where a layer lasts about a microsecond, so helpers spin
 // on an atomic instead of sleeping on a condition variable.
+//
+// Spinning pays only while every member has a core. On a loaded machine a member loses its
+// core for a scheduler slice (milliseconds) and every barrier waits for it, and a helper that
+// spun until it fell asleep is woken late, its spinning counted against it by the scheduler:
+// 2-thread batch-1 latency was 10–15× the 1-thread figure under load. So a short job in which
+// a wait outlasted any layer (kCrowdedSpins) or a helper had to be woken marks the team crowded,
+// and the next short jobs run on the caller alone while the helpers sleep; the team tries again
+// after a number of jobs that doubles while it stays crowded (team.cpp).
 #pragma once
 
 #include <atomic>
@@ -31,13 +39,24 @@ class Team {
   Team& operator=(const Team&) = delete;
 
   int size() const { return size_; }
+
+  // Short jobs (batch-1 inference: microseconds between barriers) are watched for crowding; a
+  // long job's waits may last as long as its work, and it always gets every member.
+  enum class Pace { Long, Short };
+  // Called by the caller once per job, before planning it: the members the job may use, size(),
+  // or 1 while the team is crowded and the job is short (the caller then runs it without run()).
+  int claim_members(Pace pace) {
+    if (pace == Pace::Long || solo_left_ == 0) return size_;
+    --solo_left_;
+    return 1;
+  }
   // Runs job(t) for t in [0, size) (t = 0 on the calling thread) and returns when all are done.
   // The job is called through a plain pointer to it (no std::function, whose captures would be
   // one more allocation and one more cache line for a helper to fetch from the caller's core).
   // `watch` (see Watch) is what the caller reads after the job.
   template <typename Job>
-  void run(Job&& job, Watch watch = {}) {
-    run_job(&invoke<std::remove_reference_t<Job>>, &job, watch);
+  void run(Job&& job, Watch watch = {}, Pace pace = Pace::Long) {
+    run_job(&invoke<std::remove_reference_t<Job>>, &job, watch, pace);
   }
   // Inside a job, called by member t: waits until every member of the team has reached it.
   // `watch` is what member t reads next (the other members' output).
@@ -48,7 +67,8 @@ class Team {
   static void invoke(void* job, int t) {
     (*static_cast<Job*>(job))(t);
   }
-  void run_job(void (*entry)(void*, int), void* job, Watch watch);
+  void run_job(void (*entry)(void*, int), void* job, Watch watch, Pace pace);
+  void stop_helpers();
   void helper(int t);
   void wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t target, int t,
                   Watch watch);
@@ -78,9 +98,16 @@ class Team {
   struct alignas(64) Sleepers {
     std::atomic<std::uint32_t> count{0};
     bool checked = false;  // member 0 only
+    bool woke = false;     // member 0 only: it woke a sleeping helper in the current job
   };
   Sleepers sleepers_;
   std::atomic<bool> quit_{false};
+  // Set by any member whose wait outlasted kCrowdedSpins; read and cleared by the caller at the
+  // end of each job.
+  std::atomic<bool> crowded_{false};
+  std::int64_t solo_left_ = 0;    // short jobs still to run alone (caller only)
+  std::int64_t solo_period_ = 0;  // how many the last crowded job earned (caller only)
+  bool probe_ = false;            // the next team job follows a solo period: its helpers are asleep
 };
 
 }  // namespace bnnc::runtime

@@ -214,16 +214,81 @@ TEST_F(CliErrors, EvalFlagValues) {
   const test::CommandResult fpga = test::run_bnnc(eval + " --engine fpga");
   expect_usage_error(fpga);
   EXPECT_EQ(fpga.err, "bnnc: error: --engine fpga: unknown engine (engines: golden, cpu)\n");
-  expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads -2"});
-  expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit -1"});
+  expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads: '-2'"});
+  expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit: '-1'"});
 }
 
 TEST_F(CliErrors, BenchFlagValues) {
   const std::string bench = "bench " + quoted(model_);
-  expect_usage_error(test::run_bnnc(bench + " --batch 0"), {"--batch 0"});
-  expect_usage_error(test::run_bnnc(bench + " --threads -1"), {"--threads -1"});
-  expect_usage_error(test::run_bnnc(bench + " --seconds 0"), {"--seconds 0"});
+  expect_usage_error(test::run_bnnc(bench + " --batch 0"), {"--batch: '0'"});
+  expect_usage_error(test::run_bnnc(bench + " --threads -1"), {"--threads: '-1'"});
+  expect_usage_error(test::run_bnnc(bench + " --seconds 0"), {"--seconds: '0'"});
   expect_usage_error(test::run_bnnc("bench " + quoted(dir_ / "missing.bnnc")), {"missing.bnnc"});
+}
+
+// Issue 12: every numeric flag is read in full — no trailing junk, no NaN or infinity, no hex,
+// no negative number wrapping into an unsigned one — and range-checked before any cast. Before,
+// each of these was accepted as a number (or reached a misleading message): `--stall nan` and
+// `--stall 0.99999` reported a false DEADLOCK, `--budget brams=3junk` read 3, `luts=1e99` read 1,
+// `--target-fps nan` and `--clock-mhz inf` said "give exactly one of ...", `--seed -1` wrapped,
+// `--seconds inf` ran forever, `synth --freq-mhz nan` ran nextpnr with `--freq nan`.
+TEST_F(CliErrors, NumericFlagsAreReadInFullAndRangeChecked) {
+  const std::string eval = "eval " + quoted(model_) + " --data " + quoted(images_);
+  const std::string compile = "compile " + quoted(model_) + " --out " + quoted(dir_ / "hw");
+  const std::string latency = compile + " --objective latency --budget ";
+  const std::string verify = "verify " + quoted(dir_ / "hw") + " --data " + quoted(images_);
+  const std::string bench = "bench " + quoted(model_);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {verify + " --stall nan", "--stall: 'nan'"},
+      {verify + " --stall 0.99999", "--stall: '0.99999'"},
+      {verify + " --stall 1", "--stall: '1'"},
+      {verify + " --seed -1", "--seed: '-1'"},
+      {verify + " --seed 0x10", "--seed: '0x10'"},
+      {verify + " --limit 5x", "--limit: '5x'"},
+      {latency + "'luts=1000;brams=10'", "'luts=1000;brams=10' is not luts=N or brams=N"},
+      {latency + "brams=3junk", "'brams=3junk' is not luts=N or brams=N"},
+      {latency + "luts=1e99", "'luts=1e99' is not luts=N or brams=N"},
+      {latency + "luts=99999999999999999999", "is not luts=N or brams=N"},
+      {latency + "luts=1,luts=2", "'luts' is given twice"},
+      {latency + "luts=1,", "'' is not luts=N"},
+      {compile + " --target-fps 0", "--target-fps: '0'"},
+      {compile + " --target-fps -1", "--target-fps: '-1'"},
+      {compile + " --target-fps nan", "--target-fps: 'nan'"},
+      {compile + " --target-fps 1e12", "fewer than 1 cycle per frame"},
+      {compile + " --target-fps 100 --clock-mhz 1e30", "--clock-mhz: '1e30'"},
+      {compile + " --target-fps 100 --clock-mhz nan", "--clock-mhz: 'nan'"},
+      {compile + " --target-fps 100 --clock-mhz inf", "--clock-mhz: 'inf'"},
+      {"synth " + quoted(dir_ / "hw") + " --target ice40 --freq-mhz nan", "--freq-mhz: 'nan'"},
+      {bench + " --seconds inf", "--seconds: 'inf'"},
+      {bench + " --threads 2000", "--threads: '2000'"},
+      {eval + " --threads 2000", "--threads: '2000'"},
+      {eval + " --limit 1e3", "--limit: '1e3'"},
+  };
+  for (const auto& [arguments, message] : cases) {
+    SCOPED_TRACE(arguments);
+    expect_usage_error(test::run_bnnc(arguments), {message});
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "hw")) << "a refused compile wrote its folder";
+}
+
+// --json may stand anywhere (README), also before the command; --help and --version with --json
+// print one JSON object too.
+TEST_F(CliErrors, JsonBeforeTheCommandAndWithHelp) {
+  const test::CommandResult eval =
+      test::run_bnnc("--json eval " + quoted(model_) + " --data " + quoted(images_));
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(nlohmann::json::parse(eval.out)["images"], 3);
+  const test::CommandResult help = test::run_bnnc("--help --json");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(nlohmann::json::parse(help.out)["help"].get<std::string>().find("Subcommands"),
+            std::string::npos);
+  const test::CommandResult command_help = test::run_bnnc("eval --json --help");
+  ASSERT_EQ(command_help.exit_code, 0) << command_help.err;
+  EXPECT_NE(nlohmann::json::parse(command_help.out)["help"].get<std::string>().find("--engine"),
+            std::string::npos);
+  const test::CommandResult version = test::run_bnnc("--json --version");
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  EXPECT_EQ(nlohmann::json::parse(version.out)["version"].get<std::string>().rfind("bnnc ", 0), 0U);
 }
 
 TEST_F(CliErrors, ImportFlagsAndSources) {

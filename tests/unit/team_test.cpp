@@ -68,5 +68,48 @@ TEST(Team, JobWithoutBarrierWakesSleepingHelper) {
   }
 }
 
+// Issue 12: a member that lost its core held up every barrier of a batch-1 loop (2-thread
+// latency 10–15× the 1-thread figure under load). A short job with such a wait makes the next
+// short jobs run on the caller alone, for a stretch that doubles while the team stays crowded;
+// long jobs (batches, whose waits may be as long as their work) always get every member.
+TEST(Team, CrowdedShortJobsRunAloneForAWhile) {
+  Team team(2);
+  run_jobs(team, 50, std::chrono::microseconds(0));  // the helper is awake and spinning
+  ASSERT_EQ(team.claim_members(Team::Pace::Short), 2);
+  // Member 1 "loses its core" for 2 ms: member 0's wait at the end runs far past kCrowdedSpins.
+  team.run(
+      [&](int t) {
+        if (t == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      },
+      Watch{}, Team::Pace::Short);
+  EXPECT_EQ(team.claim_members(Team::Pace::Long), 2) << "a long job always gets every member";
+  int alone = 0;
+  while (team.claim_members(Team::Pace::Short) == 1 && alone < 100'000) ++alone;
+  EXPECT_EQ(alone, 64);
+  // The probe after the stretch wakes the helper, asleep by then (it spins ~100 µs), and says
+  // nothing either way; a crowded job after it doubles the stretch.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  team.run([](int) {}, Watch{}, Team::Pace::Short);
+  ASSERT_EQ(team.claim_members(Team::Pace::Short), 2);
+  team.run(
+      [&](int t) {
+        if (t == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      },
+      Watch{}, Team::Pace::Short);
+  alone = 0;
+  while (team.claim_members(Team::Pace::Short) == 1 && alone < 100'000) ++alone;
+  EXPECT_EQ(alone, 128);
+  // The same slow member in a long job changes nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  team.run([](int) {}, Watch{}, Team::Pace::Short);  // the probe
+  team.run(
+      [&](int t) {
+        if (t == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      },
+      Watch{}, Team::Pace::Long);
+  EXPECT_EQ(team.claim_members(Team::Pace::Short), 2);
+  run_jobs(team, 20, std::chrono::microseconds(0));  // still correct after all of it
+}
+
 }  // namespace
 }  // namespace bnnc::runtime
