@@ -35,6 +35,7 @@ struct CompileOptions {
   std::string budget;
   double target_fps = 0.0;
   double clock_mhz = 200.0;
+  bool force = false;
   bool json = false;
 };
 
@@ -92,7 +93,7 @@ int run_compile(const CompileOptions& o) {
   Design design = compile_design(graph, request);
   design.model = o.model;
   const std::filesystem::path dir = o.out;
-  const std::optional<RtlDesign> rtl = save_design(design, dir);
+  const std::optional<RtlDesign> rtl = save_design(design, dir, o.force);
   // Without RTL, say why and go on: the folding and the estimates are still worth having.
   if (design.rtl_unsupported) {
     std::fprintf(stderr, "bnnc: note: no RTL written: %s\n", design.rtl_unsupported->c_str());
@@ -159,6 +160,8 @@ Command add_compile_command(CLI::App& bnnc) {
                   "Resource budget for --objective latency: luts=L,brams=B (BRAM18)");
   app->add_option("--clock-mhz", options->clock_mhz, "Clock frequency (default 200)")
       ->check(number_in(0, 100000, true));
+  app->add_flag("--force", options->force,
+                "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   return {app, [options] { return run_compile(*options); }};
 }

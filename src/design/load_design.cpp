@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "fold/lower_to_dataflow.h"
 #include "io/model_file.h"
+#include "io/output_folder.h"
 #include "rtl/emit_rtl.h"
 
 namespace bnnc {
@@ -18,6 +19,9 @@ Design load_design(const std::string& dir) {
       !std::filesystem::exists(path / "folding.json")) {
     fail("{}: not a design folder (no model.bnnc and folding.json; run bnnc compile)", dir);
   }
+  // Every file as bnnc compile wrote it: a folding.json or a .mem edited since would make the
+  // figures and verdicts of simulate, verify and synth those of another design.
+  check_output_folder(path);
   // The stages of compile_design with the folding read back; the simulated timeline is left out,
   // as no command that runs a design needs it.
   Design d;

@@ -11,9 +11,12 @@
 
 namespace bnnc {
 
-// Creates DIR if needed. When the design has no RTL (Design::rtl_unsupported), an earlier
-// design's DIR/rtl is removed, as it would mislead. Returns the RTL written, if any. Throws
-// bnnc::Error naming the folder or file that cannot be written.
-std::optional<RtlDesign> save_design(const Design& design, const std::filesystem::path& dir);
+// Writes DIR as io/output_folder.h describes (staged beside it, moved in, with a manifest): an
+// earlier design's files are replaced, and its DIR/rtl removed when the design has none
+// (Design::rtl_unsupported), as it would mislead; a file bnnc did not write where it would
+// write is an error unless `force`. Returns the RTL written, if any. Throws bnnc::Error naming
+// the folder or file that cannot be written.
+std::optional<RtlDesign> save_design(const Design& design, const std::filesystem::path& dir,
+                                     bool force = false);
 
 }  // namespace bnnc

@@ -97,11 +97,6 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) fail("{}: cannot create the RTL folder ({})", dir.string(), error.message());
-  // Files of an earlier design would otherwise stay beside the new ones.
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string ext = entry.path().extension().string();
-    if (ext == ".sv" || ext == ".vh" || ext == ".mem") std::filesystem::remove(entry.path());
-  }
 
   RtlDesign design;
   design.interface = rtl_interface(graph);

@@ -8,28 +8,13 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/fnv_hash.h"
 #include "rtl/rtl_sources.h"
 #include "rtl/run_command.h"
 
 namespace bnnc {
 
 namespace {
-
-// 64-bit FNV-1a: a cache key, not a security measure.
-class Hash {
- public:
-  Hash() = default;
-  explicit Hash(std::string_view text) { add(text); }
-  void add(std::string_view text) {
-    for (unsigned char c : text) state_ = (state_ ^ c) * 0x100000001b3ULL;
-    // A separator, so that ("ab", "c") and ("a", "bc") differ.
-    state_ = (state_ ^ 0xFFU) * 0x100000001b3ULL;
-  }
-  std::string hex() const { return fmt::format("{:016x}", state_); }
-
- private:
-  std::uint64_t state_ = 0xcbf29ce484222325ULL;
-};
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -87,7 +72,7 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   const std::filesystem::path verilator = find_program("verilator");
   const std::string version = command_first_line({verilator.string(), "--version"});
 
-  Hash hash;
+  FnvHash hash;
   hash.add(version);
   hash.add(request.top);
   for (const std::string& flag : build_flags()) hash.add(flag);
@@ -151,7 +136,7 @@ VerilatorBuild build_verilator(const VerilatorBuildRequest& request) {
   argv.push_back("tb_stream.cpp");
   const std::filesystem::path log = work / "build.log";
   int status = run_command(argv, work, log);
-  const std::filesystem::path runtime = root / ("runtime-" + Hash(version).hex());
+  const std::filesystem::path runtime = root / ("runtime-" + FnvHash(version).hex());
   if (status == 0) {
     // make takes objects newer than their sources as built.
     for (const char* object : kRuntimeObjects)
