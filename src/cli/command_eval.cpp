@@ -22,6 +22,7 @@
 #include "cli/progress_line.h"
 #include "core/error.h"
 #include "io/dataset.h"
+#include "ir/graph_stats.h"
 #include "runtime/cpu_engine.h"
 #include "sim/compare_with_oracle.h"
 #include "sim/golden_model.h"
@@ -233,6 +234,7 @@ int run_eval(const EvalOptions& options) {
     fail("{}: {} labels for {} images", options.labels.empty() ? options.data : options.labels,
          data.labels.size(), data.count);
   }
+  check_labels(data, class_count(graph));
   check_image_shape(graph, data, options);
 
   const int count = options.limit > 0 ? std::min(options.limit, data.count) : data.count;

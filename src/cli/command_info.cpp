@@ -22,17 +22,6 @@ struct InfoOptions {
   bool json = false;
 };
 
-// The number of classes: the length of the score vector the final labelselect reads, else the
-// number of class names.
-int class_count(const Graph& graph) {
-  if (!graph.nodes.empty() && graph.nodes.back().op() == Op::LabelSelect &&
-      !graph.nodes.back().inputs.empty()) {
-    const TensorType& scores = graph.nodes[graph.nodes.back().inputs[0]].type;
-    if (scores.shape.size() == 1) return scores.shape[0];
-  }
-  return static_cast<int>(graph.classes.size());
-}
-
 nlohmann::ordered_json info_json(const Graph& graph, const GraphStats& stats) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {

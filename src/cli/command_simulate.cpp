@@ -14,6 +14,7 @@
 #include "cli/flag_checks.h"
 #include "design/load_design.h"
 #include "io/dataset.h"
+#include "ir/graph_stats.h"
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
@@ -36,6 +37,7 @@ int run_simulate(const SimulateOptions& o) {
   const Design design = load_design(o.dir);
   const Graph& graph = design.graph;
   const Dataset data = load_dataset(o.data, o.labels);
+  check_labels(data, class_count(graph));
   const std::int64_t input_size = graph.nodes[0].type.elements();
   if (static_cast<std::int64_t>(data.image_size()) != input_size) {
     fail("{}: images are [{},{},{}] but the design takes {}", o.data, data.height, data.width,

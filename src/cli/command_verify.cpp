@@ -17,6 +17,7 @@
 #include "cli/flag_checks.h"
 #include "design/load_design.h"
 #include "io/dataset.h"
+#include "ir/graph_stats.h"
 #include "rtl/emit_rtl.h"
 #include "rtl/run_rtl_design.h"
 #include "rtl/verilator_build.h"
@@ -49,6 +50,7 @@ int run_verify(const VerifyOptions& o) {
   const RtlDesign rtl = read_rtl_manifest(rtl_dir);
   const Dataset data = load_dataset(o.data, o.labels);
   const Graph& graph = design.folded.ir;
+  check_labels(data, class_count(graph));
   if (static_cast<std::int64_t>(data.image_size()) != graph.nodes[0].type.elements()) {
     fail("{}: images are [{},{},{}] but the design takes {}", o.data, data.height, data.width,
          data.channels, to_string(graph.nodes[0].type.shape));

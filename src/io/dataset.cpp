@@ -202,4 +202,17 @@ Dataset load_dataset(const std::string& path, const std::string& labels_path) {
   return data;
 }
 
+void check_labels(const Dataset& data, int classes) {
+  if (data.has_labels() && data.labels.size() != static_cast<std::size_t>(data.count)) {
+    fail("{}: {} labels for {} images", data.source, data.labels.size(), data.count);
+  }
+  for (std::size_t i = 0; i < data.labels.size(); ++i) {
+    const int label = data.labels[i];
+    if (label < 0 || label >= classes) {
+      fail("{}: the label of image {} is {}, not a class of the model (0 to {})", data.source, i,
+           label, classes - 1);
+    }
+  }
+}
+
 }  // namespace bnnc

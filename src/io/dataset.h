@@ -40,6 +40,11 @@ struct Dataset {
 // problem. Any of these files may be gzipped; how .npy shapes map to images: dataset_from_npy.
 Dataset load_dataset(const std::string& path, const std::string& labels_path = "");
 
+// Throws bnnc::Error naming the data when it has labels but not one per image, or the first
+// image whose label is not a class index in [0, classes): an accuracy against such labels would
+// be silently wrong (0 %, exit 0).
+void check_labels(const Dataset& data, int classes);
+
 // Reads a labels file on its own: IDX labels (magic 2049, gzipped or not) or a .npy array of
 // integers (flattened). Throws bnnc::Error naming the file and the problem.
 std::vector<int> load_labels(const std::string& path);

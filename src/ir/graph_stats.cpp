@@ -28,4 +28,13 @@ GraphStats graph_stats(const Graph& graph) {
   return stats;
 }
 
+int class_count(const Graph& graph) {
+  if (!graph.nodes.empty() && graph.nodes.back().op() == Op::LabelSelect &&
+      !graph.nodes.back().inputs.empty()) {
+    const TensorType& scores = graph.nodes[graph.nodes.back().inputs[0]].type;
+    if (scores.shape.size() == 1) return scores.shape[0];
+  }
+  return static_cast<int>(graph.classes.size());
+}
+
 }  // namespace bnnc

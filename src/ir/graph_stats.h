@@ -28,4 +28,8 @@ struct GraphStats {
 // Needs inferred types (infer_types).
 GraphStats graph_stats(const Graph& graph);
 
+// The number of classes: the length of the score vector the final labelselect reads, else the
+// number of class names. Needs inferred types.
+int class_count(const Graph& graph);
+
 }  // namespace bnnc

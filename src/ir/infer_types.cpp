@@ -255,6 +255,17 @@ void infer_types(Graph& graph) {
     }
     node.type = infer_node(node, in);
   }
+  // Class names name the label select's scores one for one: with more or fewer, a class would
+  // be printed under another's name.
+  const Node& last = graph.nodes.back();
+  if (!graph.classes.empty() && last.op() == Op::LabelSelect &&
+      graph.nodes[last.inputs[0]].type.shape.size() == 1) {
+    const int scores = graph.nodes[last.inputs[0]].type.shape[0];
+    if (static_cast<int>(graph.classes.size()) != scores) {
+      fail("graph '{}': {} class names for {} classes (the scores of '{}')", graph.name,
+           graph.classes.size(), scores, last.name);
+    }
+  }
 }
 
 void verify_graph(const Graph& graph) {

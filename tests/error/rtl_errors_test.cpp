@@ -64,10 +64,11 @@ TEST_F(RtlErrors, VerifyNeedsADesignFolder) {
                    {"not a design folder"});
 }
 
+// A design folder whose rtl/ was removed after compile: its manifest says what is missing.
 TEST_F(RtlErrors, VerifyNeedsTheRtl) {
   std::filesystem::remove_all(design_ / "rtl");
   expect_bad_input(test::run_bnnc("verify " + quoted(design_) + " --data " + quoted(images_)),
-                   {"no RTL here", "bnnc compile"});
+                   {"rtl/", "missing (bnnc compile wrote it; run bnnc compile again)"});
 }
 
 TEST_F(RtlErrors, MissingVerilatorNamesThePackage) {

@@ -142,7 +142,8 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
   const test::CommandResult epochs = test::run_bnnc(
       "train --topology tfc --dataset fashion-mnist --epochs 0 --out " + out.string());
   EXPECT_EQ(epochs.exit_code, 2);
-  EXPECT_NE(epochs.err.find("--epochs 0: must be at least 1"), std::string::npos) << epochs.err;
+  EXPECT_NE(epochs.err.find("--epochs: '0' is not a whole number from 1"), std::string::npos)
+      << epochs.err;
   const test::CommandResult dataset =
       test::run_bnnc("train --topology tfc --dataset cifar --epochs 1 --out " + out.string());
   EXPECT_EQ(dataset.exit_code, 2);
