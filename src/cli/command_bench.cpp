@@ -78,24 +78,11 @@ double measure_peak(double (*probe)(std::int64_t), int threads) {
 
 struct LayerFigure {
   std::string name;
-  runtime::StepKind kind = runtime::StepKind::Label;
   std::int64_t macs = 0;
   double us_per_frame = 0;
   double peak_fraction = 0;
   bool tiles = false;  // ran on the tile unit (AMX)
 };
-
-// Whether a binary layer runs on the tile unit: its kernel calls have tile_min_rows rows or more
-// (a dense layer's rows are the frames of a tile, a conv's its output pixels) and enough panels
-// (on one thread, as the layer figures are measured).
-bool on_tiles(const runtime::KernelTable& kernels, const runtime::CpuEngine& engine,
-              const runtime::Step& step, int tile) {
-  if (kernels.tile_min_rows == 0 || step.kind != runtime::StepKind::BinaryLayer) return false;
-  const runtime::BufferSpec& out = engine.plan().buffers[step.out];
-  const int pixels = out.h * out.w;
-  const int rows = step.direct && pixels == 1 ? tile : pixels;
-  return rows >= kernels.tile_min_rows && step.panels >= kernels.tile_min_panels;
-}
 
 int run_bench(const BenchOptions& options) {
   if (options.batch < 1) fail("--batch {}: must be at least 1", options.batch);
@@ -175,16 +162,15 @@ int run_bench(const BenchOptions& options) {
   }
   std::vector<LayerFigure> layers;
   for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
-    const runtime::Step& step = engine.plan().steps[s];
+    const runtime::StepHeader& step = runtime::header(engine.plan().steps[s]);
     LayerFigure layer;
     layer.name = step.name;
     layer.macs = step.macs;
     const double per_frame = best_step[s] / tile;
     layer.us_per_frame = per_frame * 1e6;
-    layer.tiles = on_tiles(kernels, engine, step, tile);
+    layer.tiles = engine.unit_of(s, tile) == runtime::ComputeUnit::Tiles;
     layer.peak_fraction = static_cast<double>(step.macs) / per_frame /
                           (layer.tiles ? tile_peak_one_core : peak_one_core);
-    layer.kind = step.kind;
     layers.push_back(layer);
   }
 

@@ -7,9 +7,12 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "core/ceil_div.h"
 #include "core/error.h"
+#include "runtime/plain_steps.h"
 
 namespace bnnc::runtime {
 
@@ -28,152 +31,6 @@ constexpr std::size_t kL2Share = std::size_t{1} << 20;
 
 std::size_t pixels(const BufferSpec& spec) { return static_cast<std::size_t>(spec.h) * spec.w; }
 
-void threshold_step(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                    const std::uint8_t* src, std::uint8_t* dst) {
-  auto* words = reinterpret_cast<std::uint64_t*>(dst);
-  const auto* ints = reinterpret_cast<const std::int32_t*>(src);
-  const int c_count = in.c;
-  for (std::size_t p = 0; p < pixels(in); ++p) {
-    std::uint64_t* row = words + p * out.words_per_pixel;
-    std::fill(row, row + out.words_per_pixel, 0);
-    for (int c = 0; c < c_count; ++c) {
-      const std::size_t e = p * c_count + c;
-      const std::int64_t v = in.storage == Storage::U8 ? src[e] : ints[e];
-      const bool negate = !step.negate.empty() && step.negate[c] != 0;
-      const bool bit = (v >= step.thresholds[c]) != negate;
-      row[c / 64] |= static_cast<std::uint64_t>(bit) << (c % 64);
-    }
-  }
-}
-
-bool get_bit(const std::uint64_t* words, const BufferSpec& spec, std::size_t e) {
-  const std::size_t p = e / spec.c, c = e % spec.c;
-  return (words[p * spec.words_per_pixel + c / 64] >> (c % 64)) & 1U;
-}
-
-void repack_step(const BufferSpec& in, const BufferSpec& out, const std::uint8_t* src,
-                 std::uint8_t* dst) {
-  const auto* from = reinterpret_cast<const std::uint64_t*>(src);
-  auto* to = reinterpret_cast<std::uint64_t*>(dst);
-  std::fill(to, to + pixels(out) * out.words_per_pixel, 0);
-  const std::size_t elements = pixels(in) * in.c;
-  for (std::size_t e = 0; e < elements; ++e) {
-    if (!get_bit(from, in, e)) continue;
-    const std::size_t p = e / out.c, c = e % out.c;
-    to[p * out.words_per_pixel + c / 64] |= std::uint64_t{1} << (c % 64);
-  }
-}
-
-void maxpool_step(const Step& step, const BufferSpec& in, const BufferSpec& out,
-                  const std::uint8_t* src, std::uint8_t* dst) {
-  if (in.storage == Storage::Bits) {
-    // On bits max is OR and min is AND; channels in min_mask take the AND.
-    const auto* from = reinterpret_cast<const std::uint64_t*>(src);
-    auto* to = reinterpret_cast<std::uint64_t*>(dst);
-    const int wpp = in.words_per_pixel;
-    for (int oy = 0; oy < out.h; ++oy) {
-      for (int ox = 0; ox < out.w; ++ox) {
-        std::uint64_t* o = to + (static_cast<std::size_t>(oy) * out.w + ox) * wpp;
-        for (int w = 0; w < wpp; ++w) {
-          std::uint64_t any = 0, all = ~std::uint64_t{0};
-          for (int ky = 0; ky < step.kernel; ++ky) {
-            for (int kx = 0; kx < step.kernel; ++kx) {
-              const std::size_t p =
-                  static_cast<std::size_t>(oy * step.stride + ky) * in.w + ox * step.stride + kx;
-              any |= from[p * wpp + w];
-              all &= from[p * wpp + w];
-            }
-          }
-          o[w] = (any & ~step.min_mask[w]) | (all & step.min_mask[w]);
-        }
-      }
-    }
-    return;
-  }
-  const auto* from = reinterpret_cast<const std::int32_t*>(src);
-  auto* to = reinterpret_cast<std::int32_t*>(dst);
-  for (int oy = 0; oy < out.h; ++oy) {
-    for (int ox = 0; ox < out.w; ++ox) {
-      for (int c = 0; c < in.c; ++c) {
-        const bool take_min = !step.min_channels.empty() && step.min_channels[c] != 0;
-        std::int32_t result =
-            from[(static_cast<std::size_t>(oy * step.stride) * in.w + ox * step.stride) * in.c + c];
-        for (int ky = 0; ky < step.kernel; ++ky) {
-          for (int kx = 0; kx < step.kernel; ++kx) {
-            const std::int32_t v = from[(static_cast<std::size_t>(oy * step.stride + ky) * in.w +
-                                         ox * step.stride + kx) *
-                                            in.c +
-                                        c];
-            result = take_min ? std::min(result, v) : std::max(result, v);
-          }
-        }
-        to[(static_cast<std::size_t>(oy) * out.w + ox) * in.c + c] = result;
-      }
-    }
-  }
-}
-
-// A padded copy of a bit image: pad pixels hold pad_value in each of the C channels (bit 1 = +1,
-// bit 0 = −1: the 1-bit datapath of FINN-R), and the bits past C stay 0.
-const std::uint64_t* pad_bits(const Step& step, const BufferSpec& in, const std::uint8_t* src,
-                              std::uint8_t* padded) {
-  const auto* from = reinterpret_cast<const std::uint64_t*>(src);
-  if (step.pad == 0) return from;
-  auto* to = reinterpret_cast<std::uint64_t*>(padded);
-  const int wpp = in.words_per_pixel, pad = step.pad, pw = in.w + 2 * pad;
-  // The pad pixel's words: all C channels at pad_value.
-  auto fill_word = [&](int w) {
-    if (step.pad_value == 0) return std::uint64_t{0};
-    const int bits = std::min(64, in.c - 64 * w);
-    return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
-  };
-  auto fill_pixels = [&](std::uint64_t* o, int count) {
-    for (int x = 0; x < count; ++x) {
-      for (int w = 0; w < wpp; ++w) o[x * wpp + w] = fill_word(w);
-    }
-  };
-  const std::size_t row_words = static_cast<std::size_t>(pw) * wpp;
-  fill_pixels(to, pw * pad);
-  for (int y = 0; y < in.h; ++y) {
-    std::uint64_t* o = to + (y + pad) * row_words;
-    fill_pixels(o, pad);
-    std::memcpy(o + pad * wpp, from + static_cast<std::size_t>(y) * in.w * wpp,
-                static_cast<std::size_t>(in.w) * wpp * 8);
-    fill_pixels(o + (pad + in.w) * wpp, pad);
-  }
-  fill_pixels(to + (in.h + pad) * row_words, pw * pad);
-  return to;
-}
-
-// The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
-// byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
-void byte_image(const Step& step, const BufferSpec& in, const std::uint8_t* src,
-                std::uint8_t* image) {
-  const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
-  const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
-  const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
-  std::fill(image, image + row_bytes * pad, pad_byte);
-  for (int y = 0; y < in.h; ++y) {
-    std::uint8_t* o = image + (y + pad) * row_bytes;
-    std::fill(o, o + pad * c, pad_byte);
-    std::uint8_t* body = o + pad * c;
-    const std::size_t n = static_cast<std::size_t>(in.w) * c, base = y * n;
-    if (!step.byte_table.empty()) {
-      for (std::size_t e = 0; e < n; ++e) body[e] = step.byte_table[src[base + e]];
-    } else if (in.storage == Storage::U8) {
-      for (std::size_t e = 0; e < n; ++e) {
-        body[e] = static_cast<std::uint8_t>(src[base + e] + step.offset);
-      }
-    } else {
-      const auto* ints = reinterpret_cast<const std::int32_t*>(src) + base;
-      for (std::size_t e = 0; e < n; ++e)
-        body[e] = static_cast<std::uint8_t>(ints[e] + step.offset);
-    }
-    std::fill(body + n, o + row_bytes, pad_byte);
-  }
-  std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
-}
-
 // Layers worth splitting between a team's members: a split costs a barrier (a few hundred ns),
 // which a layer of a handful of panels (LFC's and CNV's last, 10 outputs) does not repay.
 constexpr int kMinSplitPanels = 8;
@@ -186,8 +43,10 @@ constexpr std::size_t kMaxReplicatedBytes = 1024;
 constexpr int kLeadPanels = 16;
 
 bool splits(const Step& step) {
-  return (step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer) &&
-         step.panels >= kMinSplitPanels;
+  const auto* layer = std::get_if<BinaryLayerStep>(&step);
+  if (layer != nullptr) return layer->panel_count >= kMinSplitPanels;
+  const auto* fixed = std::get_if<FixedLayerStep>(&step);
+  return fixed != nullptr && fixed->panel_count >= kMinSplitPanels;
 }
 
 std::pair<int, int> share(int count, int thread, int threads) {
@@ -202,6 +61,168 @@ std::pair<int, int> share_with_lead(int count, int thread, int threads, int lead
   return {begin(thread), thread + 1 == threads ? count : begin(thread + 1)};
 }
 
+// Frames [first, first + n) of a step's buffers in a workspace.
+struct Frames {
+  const BufferSpec& in;
+  const BufferSpec& out;
+  const std::uint8_t* src;  // frame 0 of these
+  std::size_t in_stride;    // bytes between input frames (the caller's images when read in place)
+  std::uint8_t* dst;
+  int first, n;
+};
+
+// What a step runs with besides its frames: the kernels, the workspace (a conv's padded image, a
+// second input), where the labels go, and the member's part in a layer (the other steps run on
+// member 0 alone).
+struct StepContext {
+  const KernelTable& kernels;
+  const CpuPlan& plan;
+  Workspace& ws;
+  Classification* results;  // of frame `first`
+  int thread = 0, threads = 1;
+  Team* team = nullptr;
+  int lead = 0;  // panels member 0 takes beyond its share
+};
+
+void run(const QuantizeStep& step, const Frames& f, const StepContext&) {
+  for (int i = 0; i < f.n; ++i) {
+    quantize_frame(step, f.in, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+  }
+}
+
+void run(const ThresholdStep& step, const Frames& f, const StepContext& c) {
+  if (f.in.storage == Storage::U8) {
+    ThresholdBytesArgs g;
+    g.n = f.in.c;
+    g.t8 = step.byte_thresholds.data();
+    g.never = step.never_fire_words.data();
+    g.neg = step.negate_words.data();
+    for (int i = 0; i < f.n; ++i) {
+      for (std::size_t p = 0; p < pixels(f.in); ++p) {
+        g.src = f.src + i * f.in_stride + p * f.in.c;
+        g.dst = reinterpret_cast<std::uint64_t*>(f.dst + i * f.out.frame_bytes) +
+                p * f.out.words_per_pixel;
+        c.kernels.threshold_bytes(g);
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < f.n; ++i) {
+    threshold_frame(step, f.in, f.out, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+  }
+}
+
+void run(const RepackStep&, const Frames& f, const StepContext&) {
+  for (int i = 0; i < f.n; ++i) {
+    repack_frame(f.in, f.out, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+  }
+}
+
+void run(const MaxPoolStep& step, const Frames& f, const StepContext&) {
+  for (int i = 0; i < f.n; ++i) {
+    maxpool_frame(step, f.in, f.out, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+  }
+}
+
+void run(const AddStep& step, const Frames& f, const StepContext& c) {
+  const std::uint8_t* b = c.ws.buffers[step.in2];
+  const std::size_t b_stride = c.plan.buffers[step.in2].frame_bytes;
+  for (int i = 0; i < f.n; ++i) {
+    add_frame(f.in, f.src + i * f.in_stride, b + (f.first + i) * b_stride,
+              f.dst + i * f.out.frame_bytes);
+  }
+}
+
+void run(const LabelStep& step, const Frames& f, const StepContext& c) {
+  for (int i = 0; i < f.n; ++i) label_frame(step, f.in, f.src + i * f.in_stride, c.results[i]);
+}
+
+void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
+  BinaryGemmArgs g;
+  g.k = step.words_per_row;
+  g.panels = step.panels.data();
+  if (c.kernels.prepare_binary != nullptr) g.prepared = &step.prepared;
+  std::tie(g.panel_begin, g.panel_end) =
+      share_with_lead(step.panel_count, c.thread, c.threads, c.lead);
+  g.rows = step.rows;
+  g.cols = step.cols;
+  if (step.fused) {
+    g.dmax = step.max_mismatches.data();
+    g.neg = step.negate_bits.data();
+  }
+  const BufferSpec& in = f.in;
+  const BufferSpec& out = f.out;
+  if (step.direct) {
+    g.a = reinterpret_cast<const std::uint64_t*>(f.src);
+    g.lda = f.in_stride / 8;
+    g.m = f.n * static_cast<int>(pixels(in));
+    if (pixels(in) > 1) g.lda = static_cast<std::size_t>(in.words_per_pixel);
+    BNNC_ASSERT(pixels(in) == 1 || f.n == 1, "1x1 conv on a tile");
+    g.out_bits = step.fused ? f.dst : nullptr;
+    g.ldo = pixels(out) > 1 ? out.words_per_pixel * 8 : out.frame_bytes;
+    g.out_counts = step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst);
+    g.ldc = pixels(out) > 1 ? static_cast<std::size_t>(out.c) : out.frame_bytes / 4;
+    c.kernels.binary_gemm(g);
+    return;
+  }
+  // A padded image is written by member 0 and read by all; without padding the windows are
+  // read from the input itself.
+  g.row_offsets = step.row_offsets.data();
+  g.col_offsets = step.col_offsets.data();
+  g.m = static_cast<int>(pixels(out));
+  for (int i = 0; i < f.n; ++i) {
+    const std::uint8_t* frame = f.src + i * f.in_stride;
+    const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
+    if (step.pad > 0) {
+      if (c.thread == 0) pad_bits(step, in, frame, c.ws.padded);
+      if (c.team != nullptr) c.team->barrier(c.thread);
+      image = reinterpret_cast<const std::uint64_t*>(c.ws.padded);
+    }
+    g.a = image;
+    g.out_bits = step.fused ? f.dst + i * out.frame_bytes : nullptr;
+    g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
+    g.out_counts =
+        step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes);
+    g.ldc = static_cast<std::size_t>(out.c);
+    c.kernels.binary_gemm(g);
+    if (step.zero_padded && step.fused) {
+      zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm);
+    } else if (step.zero_padded) {
+      zero_pad_counts_to_dot(step.zero_pad, g.m, g.panel_begin * 8,
+                             std::min(g.panel_end * 8, step.rows), g.out_counts, g.ldc);
+    }
+    if (c.team != nullptr && step.pad > 0 && i + 1 < f.n) c.team->barrier(c.thread);
+  }
+}
+
+void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
+  FixedGemmArgs g;
+  g.k4 = step.groups_per_row;
+  g.panels = step.panels.data();
+  std::tie(g.panel_begin, g.panel_end) = share(step.panel_count, c.thread, c.threads);
+  g.rows = step.rows;
+  g.correction = step.correction.data();
+  if (step.fused) {
+    g.amin = step.min_sums.data();
+    g.neg = step.negate_bits.data();
+  }
+  g.row_offsets = step.row_offsets.data();
+  g.col_offsets = step.col_offsets.data();
+  g.m = static_cast<int>(pixels(f.out));
+  for (int i = 0; i < f.n; ++i) {
+    if (c.thread == 0) byte_image(step, f.in, f.src + i * f.in_stride, c.ws.padded);
+    if (c.team != nullptr) c.team->barrier(c.thread);
+    g.a = c.ws.padded;
+    g.out_bits = step.fused ? f.dst + i * f.out.frame_bytes : nullptr;
+    g.ldo = static_cast<std::size_t>(f.out.words_per_pixel) * 8;
+    g.out_counts =
+        step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * f.out.frame_bytes);
+    g.ldc = static_cast<std::size_t>(f.out.c);
+    c.kernels.fixed_gemm(g);
+    if (c.team != nullptr && i + 1 < f.n) c.team->barrier(c.thread);
+  }
+}
+
 }  // namespace
 
 CpuEngine::CpuEngine(const Graph& graph) : CpuEngine(graph, select_isa()) {}
@@ -210,26 +231,35 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
     : plan_(compile_cpu_plan(graph)), kernels_(&kernels_for(isa)) {
   bool per_frame = false;
   for (Step& step : plan_.steps) {
-    if (step.kind == StepKind::BinaryLayer && kernels_->prepare_binary != nullptr) {
-      kernels_->prepare_binary(step.bin_panels.data(), step.panels, step.k, step.prepared);
+    auto* layer = std::get_if<BinaryLayerStep>(&step);
+    if (layer != nullptr && kernels_->prepare_binary != nullptr) {
+      kernels_->prepare_binary(layer->panels.data(), layer->panel_count, layer->words_per_row,
+                               layer->prepared);
     }
   }
+  auto padded_pixels = [&](const LayerStep& layer) {
+    const BufferSpec& in = plan_.buffers[layer.in];
+    return static_cast<std::size_t>(in.h + 2 * layer.pad) * (in.w + 2 * layer.pad);
+  };
   for (const Step& step : plan_.steps) {
-    const BufferSpec& in = plan_.buffers[step.in];
-    // A 1×1 conv reads its input in place, but one frame at a time.
-    if (step.kind == StepKind::BinaryLayer && step.direct && pixels(in) > 1) per_frame = true;
-    const std::size_t padded_pixels =
-        static_cast<std::size_t>(in.h + 2 * step.pad) * (in.w + 2 * step.pad);
-    if (step.kind == StepKind::BinaryLayer && !step.direct) {
-      per_frame = true;
-      if (step.pad > 0) {
-        padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.words_per_pixel * 8);
+    if (const auto* layer = std::get_if<BinaryLayerStep>(&step)) {
+      const BufferSpec& in = plan_.buffers[layer->in];
+      // A 1×1 conv reads its input in place, but one frame at a time.
+      if (layer->direct && pixels(in) > 1) per_frame = true;
+      if (!layer->direct) {
+        per_frame = true;
+        if (layer->pad > 0) {
+          padded_bytes_ = std::max(padded_bytes_, padded_pixels(*layer) * in.words_per_pixel * 8);
+        }
       }
-    }
-    if (step.kind == StepKind::FixedLayer) {
+      weight_bytes_ +=
+          layer->prepared.tiles.empty() ? layer->panels.size() * 8 : layer->prepared.tiles.size();
+    } else if (const auto* fixed = std::get_if<FixedLayerStep>(&step)) {
       // The last group of a window row may read up to 3 bytes past the image: weight 0.
       per_frame = true;
-      padded_bytes_ = std::max(padded_bytes_, padded_pixels * in.c + 64);
+      padded_bytes_ =
+          std::max(padded_bytes_, padded_pixels(*fixed) * plan_.buffers[fixed->in].c + 64);
+      weight_bytes_ += fixed->panels.size();
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
@@ -238,19 +268,25 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
   // twentieth of the tile's time, and a member of a team then read the other's copy).
   input_in_place_ = plan_.buffers[plan_.input_buffer].storage == Storage::U8;
   for (const Step& step : plan_.steps) {
-    const bool reads_input =
-        root_buffer(step.in) == plan_.input_buffer || root_buffer(step.in2) == plan_.input_buffer;
-    const bool bytewise = step.kind == StepKind::Threshold || step.kind == StepKind::Quantize ||
-                          step.kind == StepKind::FixedLayer;
-    if (reads_input && (!bytewise || root_buffer(step.in2) == plan_.input_buffer)) {
-      input_in_place_ = false;
-    }
+    const auto* add = std::get_if<AddStep>(&step);
+    const bool reads_input = root_buffer(header(step).in) == plan_.input_buffer ||
+                             (add != nullptr && root_buffer(add->in2) == plan_.input_buffer);
+    const bool bytewise = std::holds_alternative<ThresholdStep>(step) ||
+                          std::holds_alternative<QuantizeStep>(step) ||
+                          std::holds_alternative<FixedLayerStep>(step);
+    if (reads_input && !bytewise) input_in_place_ = false;
   }
-  for (const Step& step : plan_.steps) {
-    weight_bytes_ +=
-        step.prepared.tiles.empty() ? step.bin_panels.size() * 8 : step.prepared.tiles.size();
-    weight_bytes_ += step.fixed_panels.size();
-  }
+}
+
+ComputeUnit CpuEngine::unit_of(std::size_t step, int frames) const {
+  const auto* layer = std::get_if<BinaryLayerStep>(&plan_.steps[step]);
+  if (kernels_->tile_min_rows == 0 || layer == nullptr) return ComputeUnit::Vector;
+  const BufferSpec& out = plan_.buffers[layer->out];
+  const int out_pixels = out.h * out.w;
+  const int rows = layer->direct && out_pixels == 1 ? frames : out_pixels;
+  return rows >= kernels_->tile_min_rows && layer->panel_count >= kernels_->tile_min_panels
+             ? ComputeUnit::Tiles
+             : ComputeUnit::Vector;
 }
 
 Workspace CpuEngine::make_workspace() const {
@@ -277,164 +313,29 @@ Workspace CpuEngine::make_workspace() const {
 }
 
 // Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
-// team and does its share of the layer's rows (the other steps run on one member).
+// team and does its share of the layer's rows (the other steps run on member 0).
 void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
                          int thread, int threads, Team* team, int lead) const {
-  const BufferSpec& in = plan_.buffers[step.in];
-  const BufferSpec& out = plan_.buffers[step.out];
-  // The network's input is read in place from the caller's images when the call gave them.
-  const bool caller_input = ws.input != nullptr && root_buffer(step.in) == plan_.input_buffer;
-  const std::size_t in_stride = caller_input ? plan_.input_size : in.frame_bytes;
-  const std::uint8_t* src = (caller_input ? ws.input : ws.buffers[step.in]) + first * in_stride;
-  std::uint8_t* dst = ws.buffers[step.out] + first * out.frame_bytes;
-  results += first;
-  const bool gemm = step.kind == StepKind::BinaryLayer || step.kind == StepKind::FixedLayer;
-  if (!gemm && thread != 0) return;
-  switch (step.kind) {
-    case StepKind::Quantize:
-      for (int f = 0; f < n; ++f) {
-        const std::uint8_t* from = src + f * in_stride;
-        auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
-        for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = step.table[from[e]];
-      }
-      return;
-    case StepKind::Threshold:
-      if (in.storage == Storage::U8) {
-        ThresholdBytesArgs g;
-        g.n = in.c;
-        g.t8 = step.t8.data();
-        g.never = step.never_words.data();
-        g.neg = step.neg_words.data();
-        for (int f = 0; f < n; ++f) {
-          for (std::size_t p = 0; p < pixels(in); ++p) {
-            g.src = src + f * in_stride + p * in.c;
-            g.dst = reinterpret_cast<std::uint64_t*>(dst + f * out.frame_bytes) +
-                    p * out.words_per_pixel;
-            kernels_->threshold_bytes(g);
-          }
+  const StepContext context{*kernels_, plan_, ws, results + first, thread, threads, team, lead};
+  // One overload of run per kind: a kind without one does not compile.
+  std::visit(
+      [&](const auto& kind) {
+        if constexpr (!std::is_base_of_v<LayerStep, std::decay_t<decltype(kind)>>) {
+          if (thread != 0) return;
         }
-        return;
-      }
-      for (int f = 0; f < n; ++f) {
-        threshold_step(step, in, out, src + f * in_stride, dst + f * out.frame_bytes);
-      }
-      return;
-    case StepKind::Repack:
-      for (int f = 0; f < n; ++f) {
-        repack_step(in, out, src + f * in_stride, dst + f * out.frame_bytes);
-      }
-      return;
-    case StepKind::MaxPool:
-      for (int f = 0; f < n; ++f) {
-        maxpool_step(step, in, out, src + f * in_stride, dst + f * out.frame_bytes);
-      }
-      return;
-    case StepKind::Add:
-      for (int f = 0; f < n; ++f) {
-        const auto* a = reinterpret_cast<const std::int32_t*>(src + f * in_stride);
-        const auto* b = reinterpret_cast<const std::int32_t*>(
-            ws.buffers[step.in2] + (first + f) * plan_.buffers[step.in2].frame_bytes);
-        auto* to = reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
-        for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = a[e] + b[e];
-      }
-      return;
-    case StepKind::Label:
-      for (int f = 0; f < n; ++f) {
-        const auto* scores = reinterpret_cast<const std::int32_t*>(src + f * in_stride);
-        Classification& result = results[f];
-        result.scores.resize(static_cast<std::size_t>(in.c));
-        int best = 0;
-        for (int c = 0; c < in.c; ++c) {
-          result.scores[c] = scores[c] + (step.bias.empty() ? 0 : step.bias[c]);
-          if (result.scores[c] > result.scores[best]) best = c;  // ties to the lowest index
-        }
-        result.label = best;
-      }
-      return;
-    case StepKind::BinaryLayer: {
-      BinaryGemmArgs g;
-      g.k = step.k;
-      g.panels = step.bin_panels.data();
-      if (kernels_->prepare_binary != nullptr) g.prepared = &step.prepared;
-      std::tie(g.panel_begin, g.panel_end) = share_with_lead(step.panels, thread, threads, lead);
-      g.rows = step.rows;
-      g.cols = step.cols;
-      if (step.fused) {
-        g.dmax = step.dmax.data();
-        g.neg = step.neg8.data();
-      }
-      if (step.direct) {
-        g.a = reinterpret_cast<const std::uint64_t*>(src);
-        g.lda = in_stride / 8;
-        g.m = n * static_cast<int>(pixels(in));
-        if (pixels(in) > 1) g.lda = static_cast<std::size_t>(in.words_per_pixel);
-        BNNC_ASSERT(pixels(in) == 1 || n == 1, "1x1 conv on a tile");
-        g.out_bits = step.fused ? dst : nullptr;
-        g.ldo = pixels(out) > 1 ? out.words_per_pixel * 8 : out.frame_bytes;
-        g.out_counts = step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst);
-        g.ldc = pixels(out) > 1 ? static_cast<std::size_t>(out.c) : out.frame_bytes / 4;
-        kernels_->binary_gemm(g);
-        return;
-      }
-      // A padded image is written by member 0 and read by all; without padding the windows are
-      // read from the input itself.
-      g.row_offsets = step.row_offsets.data();
-      g.col_offsets = step.col_offsets.data();
-      g.m = static_cast<int>(pixels(out));
-      for (int f = 0; f < n; ++f) {
-        const std::uint8_t* frame = src + f * in_stride;
-        const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
-        if (step.pad > 0) {
-          if (thread == 0) pad_bits(step, in, frame, ws.padded);
-          if (team != nullptr) team->barrier(thread);
-          image = reinterpret_cast<const std::uint64_t*>(ws.padded);
-        }
-        g.a = image;
-        g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
-        g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
-        g.out_counts =
-            step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
-        g.ldc = static_cast<std::size_t>(out.c);
-        kernels_->binary_gemm(g);
-        if (step.zero_padded && step.fused) {
-          zero_pad_border_bits(step.zero_pad, g, kernels_->binary_gemm);
-        } else if (step.zero_padded) {
-          zero_pad_counts_to_dot(step.zero_pad, g.m, g.panel_begin * 8,
-                                 std::min(g.panel_end * 8, step.rows), g.out_counts, g.ldc);
-        }
-        if (team != nullptr && step.pad > 0 && f + 1 < n) team->barrier(thread);
-      }
-      return;
-    }
-    case StepKind::FixedLayer: {
-      FixedGemmArgs g;
-      g.k4 = step.k;
-      g.panels = step.fixed_panels.data();
-      std::tie(g.panel_begin, g.panel_end) = share(step.panels, thread, threads);
-      g.rows = step.rows;
-      g.correction = step.correction.data();
-      if (step.fused) {
-        g.amin = step.amin.data();
-        g.neg = step.neg16.data();
-      }
-      g.row_offsets = step.row_offsets.data();
-      g.col_offsets = step.col_offsets.data();
-      g.m = static_cast<int>(pixels(out));
-      for (int f = 0; f < n; ++f) {
-        if (thread == 0) byte_image(step, in, src + f * in_stride, ws.padded);
-        if (team != nullptr) team->barrier(thread);
-        g.a = ws.padded;
-        g.out_bits = step.fused ? dst + f * out.frame_bytes : nullptr;
-        g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
-        g.out_counts =
-            step.fused ? nullptr : reinterpret_cast<std::int32_t*>(dst + f * out.frame_bytes);
-        g.ldc = static_cast<std::size_t>(out.c);
-        kernels_->fixed_gemm(g);
-        if (team != nullptr && f + 1 < n) team->barrier(thread);
-      }
-      return;
-    }
-  }
+        const BufferSpec& in = plan_.buffers[kind.in];
+        const BufferSpec& out = plan_.buffers[kind.out];
+        // The network's input is read in place from the caller's images when the call gave them.
+        const bool caller_input = ws.input != nullptr && root_buffer(kind.in) == plan_.input_buffer;
+        const std::size_t in_stride = caller_input ? plan_.input_size : in.frame_bytes;
+        const std::uint8_t* src =
+            (caller_input ? ws.input : ws.buffers[kind.in]) + first * in_stride;
+        run(kind,
+            Frames{in, out, src, in_stride, ws.buffers[kind.out] + first * out.frame_bytes, first,
+                   n},
+            context);
+      },
+      step);
 }
 
 int CpuEngine::root_buffer(int buffer) const {
@@ -518,8 +419,9 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   auto share_of = [&](const Step& step) {
     if (members == 1) return Share::Alone;
     if (splits(step)) return Share::Panels;
+    const auto* layer = std::get_if<BinaryLayerStep>(&step);
     const bool in_place =
-        step.kind != StepKind::FixedLayer && !(step.kind == StepKind::BinaryLayer && !step.direct);
+        !std::holds_alternative<FixedLayerStep>(step) && (layer == nullptr || layer->direct);
     return in_place && n >= members ? Share::Frames : Share::Alone;
   };
   // The steps member 0 would run alone before the first shared step and after the last (LFC's
@@ -535,10 +437,12 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   // output to cross from its core (~0.15 µs here), and the team starts before them.
   // Only where every member reads that output (a fully connected layer's input, not a conv's
   // image, which member 0 pads or spreads alone) and it is small, so that making it is quick.
-  bool replicate = n == 1 && members > 1 && first > 0 && first < last &&
-                   plan_.steps[first].kind == StepKind::BinaryLayer && plan_.steps[first].direct;
+  const auto* first_layer =
+      first < last ? std::get_if<BinaryLayerStep>(&plan_.steps[first]) : nullptr;
+  bool replicate =
+      n == 1 && members > 1 && first > 0 && first_layer != nullptr && first_layer->direct;
   for (std::size_t s = 0; s < first && replicate; ++s) {
-    replicate = plan_.buffers[plan_.steps[s].out].frame_bytes <= kMaxReplicatedBytes;
+    replicate = plan_.buffers[header(plan_.steps[s]).out].frame_bytes <= kMaxReplicatedBytes;
   }
   if (replicate) prepare_members(ws, first, members);
   auto prologue = [&](int thread) {
@@ -550,7 +454,8 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   if (!replicate) prologue(0);
   // What a member reads after a wait: the step's input, of which the other members wrote part.
   auto input_of = [&](const Step& step, const Workspace& seen) {
-    return Watch{seen.buffers[step.in], plan_.buffers[step.in].frame_bytes * n};
+    const int in = header(step).in;
+    return Watch{seen.buffers[in], plan_.buffers[in].frame_bytes * n};
   };
   if (first < last) {
     team.run(
@@ -587,7 +492,7 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
 void CpuEngine::prepare_members(Workspace& ws, std::size_t first, int members) const {
   if (ws.members.size() + 1 >= static_cast<std::size_t>(members)) return;
   std::vector<bool> own(plan_.buffers.size(), false);
-  for (std::size_t s = 0; s < first; ++s) own[root_buffer(plan_.steps[s].out)] = true;
+  for (std::size_t s = 0; s < first; ++s) own[root_buffer(header(plan_.steps[s]).out)] = true;
   while (ws.members.size() + 1 < static_cast<std::size_t>(members)) {
     Workspace view;
     view.buffers = ws.buffers;

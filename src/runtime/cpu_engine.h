@@ -31,6 +31,9 @@ struct Workspace {
   std::vector<Workspace> members;
 };
 
+// Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).
+enum class ComputeUnit { Vector, Tiles };
+
 class CpuEngine {
  public:
   explicit CpuEngine(const Graph& graph);
@@ -55,6 +58,11 @@ class CpuEngine {
   // The same on one thread, timing each step (seconds added into step_seconds[s]).
   void classify_timed(const std::uint8_t* images, int n, Classification* results,
                       Workspace& workspace, std::vector<double>& step_seconds) const;
+
+  // Where step `step` runs on one thread given `frames` frames per call (up to tile()): on the
+  // tile unit when its kernel calls have tile_min_rows rows or more (a dense layer's rows are the
+  // frames, a conv's its output pixels) and enough panels.
+  ComputeUnit unit_of(std::size_t step, int frames) const;
 
   std::size_t input_size() const { return plan_.input_size; }
   Workspace make_workspace() const;

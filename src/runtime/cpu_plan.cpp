@@ -54,31 +54,32 @@ std::int64_t mismatch_limit(std::int64_t threshold, int cols) {
   return std::clamp<std::int64_t>(cols - threshold, -1, cols);
 }
 
-void pack_binary_layer(Step& step, const BinaryMatrix& weights, int in_c, int taps,
+void pack_binary_layer(BinaryLayerStep& step, const BinaryMatrix& weights, int in_c, int taps,
                        const ThresholdAttrs* thr) {
   const int wc = words_for_bits(in_c);
   step.rows = weights.rows();
   step.cols = weights.cols();
-  step.k = taps * wc;
-  step.panels = (step.rows + 7) / 8;
-  step.bin_panels.assign(static_cast<std::size_t>(step.panels) * step.k * 8, 0);
+  step.words_per_row = taps * wc;
+  step.panel_count = (step.rows + 7) / 8;
+  step.panels.assign(static_cast<std::size_t>(step.panel_count) * step.words_per_row * 8, 0);
   for (int r = 0; r < step.rows; ++r) {
     for (int col = 0; col < step.cols; ++col) {
       if (!weights.get(r, col)) continue;
       const int tap = col / in_c, c = col % in_c;
       const int word = tap * wc + c / 64;
-      step.bin_panels[(static_cast<std::size_t>(r / 8) * step.k + word) * 8 + r % 8] |=
+      step.panels[(static_cast<std::size_t>(r / 8) * step.words_per_row + word) * 8 + r % 8] |=
           std::uint64_t{1} << (c % 64);
     }
   }
   if (thr == nullptr) return;
   step.fused = true;
-  step.dmax.assign(static_cast<std::size_t>(step.panels) * 8, -1);
-  step.neg8.assign(static_cast<std::size_t>(step.panels), 0);
+  step.max_mismatches.assign(static_cast<std::size_t>(step.panel_count) * 8, -1);
+  step.negate_bits.assign(static_cast<std::size_t>(step.panel_count), 0);
   for (int r = 0; r < step.rows; ++r) {
-    step.dmax[r] = mismatch_limit(thr->thresholds[r], step.cols);
+    step.max_mismatches[r] = mismatch_limit(thr->thresholds[r], step.cols);
     if (!thr->negate.empty() && thr->negate[r] != 0) {
-      step.neg8[r / 8] = static_cast<std::uint8_t>(step.neg8[r / 8] | (1U << (r % 8)));
+      step.negate_bits[r / 8] =
+          static_cast<std::uint8_t>(step.negate_bits[r / 8] | (1U << (r % 8)));
     }
   }
 }
@@ -86,7 +87,7 @@ void pack_binary_layer(Step& step, const BinaryMatrix& weights, int in_c, int ta
 // A zero-padded conv runs as one padded with bit 0; its border positions are corrected after
 // the kernel, and a fused threshold y ≥ T is P0 ≥ ⌈(T + N)/2⌉ in the interior
 // (zero_pad_correction.h derives both).
-void add_zero_padding(Step& step, const Node& node, const BufferSpec& in,
+void add_zero_padding(BinaryLayerStep& step, const Node& node, const BufferSpec& in,
                       const ThresholdAttrs* thr) {
   const auto& a = node.as<Conv2dAttrs>();
   const ConvGeometry geometry{
@@ -98,22 +99,22 @@ void add_zero_padding(Step& step, const Node& node, const BufferSpec& in,
   step.zero_pad.thresholds = thr->thresholds;
   step.zero_pad.negate = thr->negate;
   for (int r = 0; r < step.rows; ++r) {
-    step.dmax[r] =
+    step.max_mismatches[r] =
         mismatch_limit(zero_pad_interior_threshold(thr->thresholds[r], step.cols), step.cols);
   }
 }
 
 // Σ s·x ≥ T ⇔ Σ s·a ≥ T + offset·Σ s, with a = x + offset (kernels.h). Column (ky, kx, c) is
 // byte kx·C + c of window row ky, which takes `groups` 4-byte groups.
-void pack_fixed_layer(Step& step, const BinaryMatrix& weights, int in_c,
+void pack_fixed_layer(FixedLayerStep& step, const BinaryMatrix& weights, int in_c,
                       const ThresholdAttrs* thr) {
   step.rows = weights.rows();
   step.cols = weights.cols();
   const int run = step.kernel * in_c, groups = (run + 3) / 4;
-  step.k = step.kernel * groups;
-  step.panels = (step.rows + 15) / 16;
-  step.fixed_panels.assign(static_cast<std::size_t>(step.panels) * step.k * 64, 0);
-  step.correction.assign(static_cast<std::size_t>(step.panels) * 16, 0);
+  step.groups_per_row = step.kernel * groups;
+  step.panel_count = (step.rows + 15) / 16;
+  step.panels.assign(static_cast<std::size_t>(step.panel_count) * step.groups_per_row * 64, 0);
+  step.correction.assign(static_cast<std::size_t>(step.panel_count) * 16, 0);
   for (int r = 0; r < step.rows; ++r) {
     int row_sum = 0;
     for (int col = 0; col < step.cols; ++col) {
@@ -121,34 +122,34 @@ void pack_fixed_layer(Step& step, const BinaryMatrix& weights, int in_c,
       row_sum += s;
       const int ky = col / run, byte = col % run;
       const int group = ky * groups + byte / 4;
-      step.fixed_panels[((static_cast<std::size_t>(r / 16) * step.k + group) * 16 + r % 16) * 4 +
-                        byte % 4] = static_cast<std::int8_t>(s);
+      step.panels[((static_cast<std::size_t>(r / 16) * step.groups_per_row + group) * 16 + r % 16) *
+                      4 +
+                  byte % 4] = static_cast<std::int8_t>(s);
     }
     step.correction[r] = step.offset * row_sum;
   }
   if (thr == nullptr) return;
   step.fused = true;
-  step.amin.assign(static_cast<std::size_t>(step.panels) * 16,
-                   std::numeric_limits<std::int32_t>::max());
-  step.neg16.assign(static_cast<std::size_t>(step.panels), 0);
+  step.min_sums.assign(static_cast<std::size_t>(step.panel_count) * 16,
+                       std::numeric_limits<std::int32_t>::max());
+  step.negate_bits.assign(static_cast<std::size_t>(step.panel_count), 0);
   for (int r = 0; r < step.rows; ++r) {
-    const std::int64_t amin = thr->thresholds[r] + step.correction[r];
-    step.amin[r] = static_cast<std::int32_t>(
-        std::clamp<std::int64_t>(amin, std::numeric_limits<std::int32_t>::min() + 1,
+    const std::int64_t min_sum = thr->thresholds[r] + step.correction[r];
+    step.min_sums[r] = static_cast<std::int32_t>(
+        std::clamp<std::int64_t>(min_sum, std::numeric_limits<std::int32_t>::min() + 1,
                                  std::numeric_limits<std::int32_t>::max()));
     if (!thr->negate.empty() && thr->negate[r] != 0) {
-      step.neg16[r / 16] = static_cast<std::uint16_t>(step.neg16[r / 16] | (1U << (r % 16)));
+      step.negate_bits[r / 16] =
+          static_cast<std::uint16_t>(step.negate_bits[r / 16] | (1U << (r % 16)));
     }
   }
 }
 
 // Implicit im2col offsets of a conv on an input of in_h × in_w pixels (before padding) whose
 // pixels are `unit` words (binary) or bytes (fixed) apart: output pixel (oy, ox) starts at
-// pixel (oy·stride, ox·stride) of the padded image; binary word (ky, kx, w) lies at pixel
-// (ky, kx) word w from there, and fixed group (ky, g) at row ky byte 4g.
-void conv_offsets(Step& step, const BufferSpec& in, const Shape& out_shape, bool fixed) {
+// pixel (oy·stride, ox·stride) of the padded image.
+void window_starts(LayerStep& step, const BufferSpec& in, const Shape& out_shape, int unit) {
   const int pw = in.w + 2 * step.pad;
-  const int unit = fixed ? in.c : in.words_per_pixel;
   const int out_h = out_shape.size() == 3 ? out_shape[0] : 1;
   const int out_w = out_shape.size() == 3 ? out_shape[1] : 1;
   step.row_offsets.clear();
@@ -157,18 +158,28 @@ void conv_offsets(Step& step, const BufferSpec& in, const Shape& out_shape, bool
       step.row_offsets.push_back((oy * step.stride * pw + ox * step.stride) * unit);
     }
   }
+}
+
+// Binary word (ky, kx, w) of a window lies at its pixel (ky, kx), word w.
+void conv_offsets(BinaryLayerStep& step, const BufferSpec& in, const Shape& out_shape) {
+  const int unit = in.words_per_pixel, pw = in.w + 2 * step.pad;
+  window_starts(step, in, out_shape, unit);
   step.col_offsets.clear();
-  if (fixed) {
-    for (int ky = 0; ky < step.kernel; ++ky) {
-      for (int g = 0; g < step.k / step.kernel; ++g) {
-        step.col_offsets.push_back(ky * pw * unit + 4 * g);
-      }
-    }
-    return;
-  }
   for (int ky = 0; ky < step.kernel; ++ky) {
     for (int kx = 0; kx < step.kernel; ++kx) {
       for (int w = 0; w < unit; ++w) step.col_offsets.push_back((ky * pw + kx) * unit + w);
+    }
+  }
+}
+
+// Fixed group (ky, g) of a window lies at its row ky, byte 4g.
+void conv_offsets(FixedLayerStep& step, const BufferSpec& in, const Shape& out_shape) {
+  const int unit = in.c, pw = in.w + 2 * step.pad;
+  window_starts(step, in, out_shape, unit);
+  step.col_offsets.clear();
+  for (int ky = 0; ky < step.kernel; ++ky) {
+    for (int g = 0; g < step.groups_per_row / step.kernel; ++g) {
+      step.col_offsets.push_back(ky * pw * unit + 4 * g);
     }
   }
 }
@@ -185,25 +196,33 @@ int byte_offset(const Node& producer, const Node& layer) {
 // A quantize step whose only reader is this fixed layer, on uint8 pixels, becomes the layer's
 // byte table (byte_offset bounds every table value + offset to 0..255) and its step goes.
 void fuse_quantize(CpuPlan& plan, const Graph& graph, const Node& producer, int producer_index,
-                   Step& step) {
+                   FixedLayerStep& step) {
   if (producer.op() != Op::Quantize || graph.consumers(producer_index).size() != 1) return;
-  if (plan.steps.empty() || plan.steps.back().kind != StepKind::Quantize ||
-      plan.steps.back().out != step.in ||
-      plan.buffers[plan.steps.back().in].storage != Storage::U8) {
+  const auto* quantize =
+      plan.steps.empty() ? nullptr : std::get_if<QuantizeStep>(&plan.steps.back());
+  if (quantize == nullptr || quantize->out != step.in ||
+      plan.buffers[quantize->in].storage != Storage::U8) {
     return;
   }
-  const Step& quantize = plan.steps.back();
   step.byte_table.resize(256);
   for (int v = 0; v < 256; ++v) {
-    const int byte = quantize.table[v] + step.offset;
+    const int byte = quantize->table[v] + step.offset;
     if (byte < 0 || byte > 255) {
       fail("layer '{}': quantize table entry {} = {} is outside its {}-bit type", producer.name, v,
-           quantize.table[v], producer.type.dtype.bits);
+           quantize->table[v], producer.type.dtype.bits);
     }
     step.byte_table[v] = static_cast<std::uint8_t>(byte);
   }
-  step.in = quantize.in;
+  step.in = quantize->in;
   plan.steps.pop_back();
+}
+
+// A step of kind T with the header's fields.
+template <typename T>
+T with_header(const StepHeader& header) {
+  T step;
+  static_cast<StepHeader&>(step) = header;
+  return step;
 }
 
 }  // namespace
@@ -230,10 +249,16 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
   for (int i = 1; i < static_cast<int>(graph.nodes.size()); ++i) {
     if (buffer_of[i] >= 0) continue;  // a threshold fused into its layer
     const Node& node = graph.nodes[i];
-    Step step;
-    step.name = node.name;
-    step.in = node.inputs.empty() ? -1 : buffer_of[node.inputs[0]];
-    const BufferSpec* in = step.in >= 0 ? &plan.buffers[step.in] : nullptr;
+    StepHeader head;
+    head.name = node.name;
+    head.in = node.inputs.empty() ? -1 : buffer_of[node.inputs[0]];
+    const BufferSpec* in = head.in >= 0 ? &plan.buffers[head.in] : nullptr;
+    // The step writes the buffer of node `writes` (a fused layer: its threshold's).
+    auto add_step = [&](auto step, int writes) {
+      step.out = new_buffer(writes);
+      buffer_of[i] = step.out;
+      plan.steps.emplace_back(std::move(step));
+    };
     switch (node.op()) {
       case Op::Input: fail("layer '{}': a second input layer", node.name);
       case Op::BatchNorm:
@@ -243,7 +268,7 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
              node.name, op_name(node.op()));
       case Op::Reshape:
         if (in->storage != Storage::Bits || (flat_bits(*in) && flat_bits(buffer_for(node)))) {
-          const int source = step.in;
+          const int source = head.in;
           const int alias = new_buffer(i);  // same bytes, new shape
           plan.buffers[alias].alias_of =
               plan.buffers[source].alias_of >= 0 ? plan.buffers[source].alias_of : source;
@@ -251,49 +276,54 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
           plan.buffers[alias].frame_bytes = plan.buffers[source].frame_bytes;
           continue;
         }
-        step.kind = StepKind::Repack;
-        break;
-      case Op::Quantize:
-        step.kind = StepKind::Quantize;
+        add_step(with_header<RepackStep>(head), i);
+        continue;
+      case Op::Quantize: {
+        auto step = with_header<QuantizeStep>(head);
         step.table = node.as<QuantizeAttrs>().table;
-        break;
+        add_step(std::move(step), i);
+        continue;
+      }
       case Op::Threshold: {
         const auto& a = node.as<ThresholdAttrs>();
         if (a.thresholds_per_channel != 1) {
           fail("layer '{}': the CPU engine runs one threshold per channel, not {}", node.name,
                a.thresholds_per_channel);
         }
-        step.kind = StepKind::Threshold;
+        auto step = with_header<ThresholdStep>(head);
         step.thresholds = a.thresholds;
         step.negate = a.negate;
         if (in->storage == Storage::U8) {
-          // v ≥ T on uint8: T ≤ 0 always fires (t8 = 0), T > 255 never does.
+          // v ≥ T on uint8: T ≤ 0 always fires (byte threshold 0), T > 255 never does.
           const int words = words_for_bits(in->c);
-          step.t8.assign(static_cast<std::size_t>(words) * 64, 0);
-          step.never_words.assign(static_cast<std::size_t>(words), 0);
-          step.neg_words.assign(static_cast<std::size_t>(words), 0);
+          step.byte_thresholds.assign(static_cast<std::size_t>(words) * 64, 0);
+          step.never_fire_words.assign(static_cast<std::size_t>(words), 0);
+          step.negate_words.assign(static_cast<std::size_t>(words), 0);
           for (int c = 0; c < in->c; ++c) {
             const std::int64_t t = a.thresholds[c];
-            step.t8[c] = static_cast<std::uint8_t>(std::clamp<std::int64_t>(t, 0, 255));
-            if (t > 255) step.never_words[c / 64] |= std::uint64_t{1} << (c % 64);
+            step.byte_thresholds[c] =
+                static_cast<std::uint8_t>(std::clamp<std::int64_t>(t, 0, 255));
+            if (t > 255) step.never_fire_words[c / 64] |= std::uint64_t{1} << (c % 64);
             if (!a.negate.empty() && a.negate[c] != 0) {
-              step.neg_words[c / 64] |= std::uint64_t{1} << (c % 64);
+              step.negate_words[c / 64] |= std::uint64_t{1} << (c % 64);
             }
           }
         }
-        break;
+        add_step(std::move(step), i);
+        continue;
       }
       case Op::Dense:
       case Op::Conv2d: {
         const bool conv = node.op() == Op::Conv2d;
         const BinaryMatrix& weights =
             conv ? node.as<Conv2dAttrs>().weights : node.as<DenseAttrs>().weights;
+        auto layer = with_header<LayerStep>(head);
         if (conv) {
           const auto& a = node.as<Conv2dAttrs>();
-          step.kernel = a.kernel;
-          step.stride = a.stride;
-          step.pad = a.pad;
-          step.pad_value = a.pad_value;
+          layer.kernel = a.kernel;
+          layer.stride = a.stride;
+          layer.pad = a.pad;
+          layer.pad_value = a.pad_value;
         } else if (in->h * in->w != 1) {
           fail("layer '{}': dense input must be a vector", node.name);
         }
@@ -304,42 +334,39 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
             graph.nodes[consumers[0]].as<ThresholdAttrs>().thresholds_per_channel == 1) {
           thr = &graph.nodes[consumers[0]].as<ThresholdAttrs>();
         }
-        const int taps = step.kernel * step.kernel;
-        step.direct = !conv || (step.kernel == 1 && step.stride == 1 && step.pad == 0);
+        layer.macs = static_cast<std::int64_t>(weights.rows()) * weights.cols() *
+                     (node.type.elements() / weights.rows());
+        plan.macs_per_frame += layer.macs;
+        const int writes = thr != nullptr ? consumers[0] : i;
         if (in->storage == Storage::Bits) {
-          step.kind = StepKind::BinaryLayer;
+          BinaryLayerStep step;
+          static_cast<LayerStep&>(step) = std::move(layer);
+          const int taps = step.kernel * step.kernel;
+          step.direct = !conv || (step.kernel == 1 && step.stride == 1 && step.pad == 0);
           pack_binary_layer(step, weights, in->c, taps, thr);
-          if (!step.direct) conv_offsets(step, *in, node.type.shape, false);
+          if (!step.direct) conv_offsets(step, *in, node.type.shape);
           if (conv && node.as<Conv2dAttrs>().zero_padded()) add_zero_padding(step, node, *in, thr);
-        } else {
-          step.kind = StepKind::FixedLayer;
-          step.direct = false;
-          const Node& producer = graph.nodes[node.inputs[0]];
-          step.offset = byte_offset(producer, node);
-          if (step.pad > 0 &&
-              (step.pad_value + step.offset < 0 || step.pad_value + step.offset > 255)) {
-            fail("layer '{}': pad value {} is outside the input's 8-bit range", node.name,
-                 step.pad_value);
-          }
-          pack_fixed_layer(step, weights, in->c, thr);
-          conv_offsets(step, *in, node.type.shape, true);
-          fuse_quantize(plan, graph, producer, node.inputs[0], step);
-        }
-        const TensorType& out_type = node.type;
-        step.macs = static_cast<std::int64_t>(weights.rows()) * weights.cols() *
-                    (out_type.elements() / weights.rows());
-        plan.macs_per_frame += step.macs;
-        if (thr != nullptr) {
-          step.out = new_buffer(consumers[0]);
-          buffer_of[i] = step.out;
-          plan.steps.push_back(std::move(step));
+          add_step(std::move(step), writes);
           continue;
         }
-        break;
+        FixedLayerStep step;
+        static_cast<LayerStep&>(step) = std::move(layer);
+        const Node& producer = graph.nodes[node.inputs[0]];
+        step.offset = byte_offset(producer, node);
+        if (step.pad > 0 &&
+            (step.pad_value + step.offset < 0 || step.pad_value + step.offset > 255)) {
+          fail("layer '{}': pad value {} is outside the input's 8-bit range", node.name,
+               step.pad_value);
+        }
+        pack_fixed_layer(step, weights, in->c, thr);
+        conv_offsets(step, *in, node.type.shape);
+        fuse_quantize(plan, graph, producer, node.inputs[0], step);
+        add_step(std::move(step), writes);
+        continue;
       }
       case Op::MaxPool: {
         const auto& a = node.as<MaxPoolAttrs>();
-        step.kind = StepKind::MaxPool;
+        auto step = with_header<MaxPoolStep>(head);
         step.kernel = a.kernel;
         step.stride = a.stride;
         step.min_channels = a.min_channels;
@@ -349,26 +376,29 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
             if (a.min_channels[c] != 0) step.min_mask[c / 64] |= std::uint64_t{1} << (c % 64);
           }
         }
-        break;
+        add_step(std::move(step), i);
+        continue;
       }
-      case Op::Add:
-        step.kind = StepKind::Add;
+      case Op::Add: {
+        auto step = with_header<AddStep>(head);
         step.in2 = buffer_of[node.inputs[1]];
         if (in->storage != Storage::I32 || plan.buffers[step.in2].storage != Storage::I32) {
           fail("layer '{}': the CPU engine adds integer tensors only", node.name);
         }
-        break;
-      case Op::LabelSelect:
-        step.kind = StepKind::Label;
-        step.bias = node.as<LabelSelectAttrs>().bias;
+        add_step(std::move(step), i);
+        continue;
+      }
+      case Op::LabelSelect: {
         if (in->storage != Storage::I32) {
           fail("layer '{}': the CPU engine selects labels from integer scores only", node.name);
         }
-        break;
+        auto step = with_header<LabelStep>(head);
+        step.bias = node.as<LabelSelectAttrs>().bias;
+        add_step(std::move(step), i);
+        continue;
+      }
       case Op::Count: BNNC_ASSERT(false, "bad op");
     }
-    step.out = new_buffer(i);
-    plan.steps.push_back(std::move(step));
   }
   return plan;
 }

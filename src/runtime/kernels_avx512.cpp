@@ -38,6 +38,39 @@ const T* row_start(const Args& g, int i) {
                                          : static_cast<std::ptrdiff_t>(i) * g.lda);
 }
 
+// The fused threshold of a block of MR rows × NR panels of kLanes layer rows each (binary: 8
+// int64 mismatch counts per panel, fixed: 16 int32 sums): one compare per (row, panel) against
+// the panel's limits, whose kLanes-bit mask is the panel's part of the output row, XOR the
+// panel's negate bits; a row's NR·kLanes bits leave in one store.
+template <int MR, int NR, int kLanes, typename Args, typename Limit, typename Negate,
+          typename Fires>
+[[gnu::always_inline]] inline void store_threshold_bits(const Args& g, const __m512i (&acc)[MR][NR],
+                                                        int i0, int p0, const Limit* limits,
+                                                        const Negate* negate, Fires fires) {
+  constexpr int kBytes = kLanes / 8;  // output bytes per panel
+  static_assert(NR * kBytes <= 8, "a row's bits must fit one 64-bit store");
+  std::uint8_t* out[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0 * kBytes;
+  }
+  std::uint64_t neg = 0;
+  __builtin_memcpy(&neg, negate + p0, NR * kBytes);
+  __m512i limit[NR];
+#pragma GCC unroll 32
+  for (int j = 0; j < NR; ++j) limit[j] = _mm512_loadu_si512(limits + (p0 + j) * kLanes);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    std::uint64_t bits = 0;
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      bits |= static_cast<std::uint64_t>(fires(acc[i][j], limit[j])) << (kLanes * j);
+    }
+    bits ^= neg;
+    __builtin_memcpy(out[i], &bits, NR * kBytes);
+  }
+}
+
 // One block of MR input rows × NR panels. The first word initializes the accumulators (no
 // zeroing); the threshold is one compare per (row, panel) whose 8-bit mask is the output byte,
 // and a row's NR bytes leave in one store.
@@ -78,25 +111,10 @@ void binary_block(const BinaryGemmArgs& g, int i0, int p0) {
     }
   }
   if (g.out_bits != nullptr) {
-    std::uint8_t* out[MR];
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
-      out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0;
-    std::uint64_t neg = 0;
-    __builtin_memcpy(&neg, g.neg + p0, NR);
-    __m512i dmax[NR];
-#pragma GCC unroll 32
-    for (int j = 0; j < NR; ++j) dmax[j] = _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      std::uint64_t bits = 0;
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; ++j) {
-        bits |= static_cast<std::uint64_t>(_mm512_cmple_epi64_mask(acc[i][j], dmax[j])) << (8 * j);
-      }
-      bits ^= neg;
-      __builtin_memcpy(out[i], &bits, NR);
-    }
+    // Bit r fires when the mismatches D ≤ dmax[r].
+    store_threshold_bits<MR, NR, 8>(g, acc, i0, p0, g.dmax, g.neg, [](__m512i d, __m512i dmax) {
+      return _mm512_cmple_epi64_mask(d, dmax);
+    });
     return;
   }
   std::int32_t* out[MR];
@@ -155,26 +173,10 @@ void fixed_block(const FixedGemmArgs& g, int i0, int p0) {
     }
   }
   if (g.out_bits != nullptr) {
-    std::uint8_t* out[MR];
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0 * 2;
-    }
-    std::uint64_t neg = 0;
-    __builtin_memcpy(&neg, g.neg + p0, NR * 2);
-    __m512i amin[NR];
-#pragma GCC unroll 32
-    for (int j = 0; j < NR; ++j) amin[j] = _mm512_loadu_si512(g.amin + (p0 + j) * 16);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      std::uint64_t bits = 0;
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; ++j) {
-        bits |= static_cast<std::uint64_t>(_mm512_cmpge_epi32_mask(acc[i][j], amin[j])) << (16 * j);
-      }
-      bits ^= neg;
-      __builtin_memcpy(out[i], &bits, NR * 2);
-    }
+    // Bit r fires when Σ s·a ≥ amin[r].
+    store_threshold_bits<MR, NR, 16>(g, acc, i0, p0, g.amin, g.neg, [](__m512i sum, __m512i amin) {
+      return _mm512_cmpge_epi32_mask(sum, amin);
+    });
     return;
   }
   std::int32_t* out[MR];

@@ -12,6 +12,7 @@
 
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
+#include "io/model_file.h"
 #include "ir/infer_types.h"
 #include "ir/print_graph.h"
 #include "passes/streamline.h"
@@ -491,6 +492,25 @@ TEST(CpuEngine, BnnPynqCnvEveryCifarImage) {
   BNNC_REQUIRE_EXTERNAL(params, "bnn-pynq/params/cifar10/cnvW1A1");
   BNNC_REQUIRE_EXTERNAL(data, "cifar10/test_batch_first761.bin");
   expect_external_equal(params.string(), BnnPynqTopology::Cnv, data.string());
+}
+
+// LFC's hidden layers (1024 rows) run on the tile unit on a tile of frames, and nothing does on
+// one frame, the input threshold, the 10-row last layer and the label, or without AMX.
+TEST(CpuEngine, UnitOfSaysWhichLayersRunOnTiles) {
+  const Graph graph = load_model(std::string(BNNC_SOURCE_DIR) + "/models/lfc.bnnc");
+  using runtime::ComputeUnit;
+  for (Isa isa : supported_isas()) {
+    const runtime::CpuEngine engine(graph, isa);
+    ASSERT_EQ(engine.plan().steps.size(), 6U);
+    for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
+      const bool hidden = s >= 1 && s <= 3;
+      EXPECT_EQ(engine.unit_of(s, engine.tile()),
+                hidden && isa == Isa::Amx ? ComputeUnit::Tiles : ComputeUnit::Vector)
+          << runtime::isa_name(isa) << " step " << s;
+      EXPECT_EQ(engine.unit_of(s, 1), ComputeUnit::Vector)
+          << runtime::isa_name(isa) << " step " << s;
+    }
+  }
 }
 
 TEST(CpuEngine, ForcedIsaFromEnvironment) {

@@ -1,0 +1,115 @@
+// One step of the CPU engine's plan (cpu_plan.h): a variant of one small struct per kind, each
+// holding what its loop or kernel reads. The engine runs a step with std::visit over overloads
+// (cpu_engine.cpp), so a new kind fails to compile until the engine handles it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runtime/kernels.h"
+#include "runtime/zero_pad_correction.h"
+
+namespace bnnc::runtime {
+
+// Weights and per-row limits on 64-byte boundaries, as the kernels read them: a 512-bit load
+// that straddles two cache lines costs two (an unaligned 128 KB vector, which the allocator
+// places 16 bytes past a page, made LFC's batch-1 fc1 take 1.47 µs instead of 1.05).
+template <typename T>
+using CacheLineVector = std::vector<T, CacheLineAllocator<T>>;
+
+// What every step has: the node it runs (for a fused layer: the dense/conv), its buffers.
+struct StepHeader {
+  std::string name;
+  int in = -1, out = -1;  // buffers
+  std::int64_t macs = 0;  // per frame
+};
+
+// uint8 pixels → int32 values through a table of 256.
+struct QuantizeStep : StepHeader {
+  std::vector<std::int32_t> table;
+};
+
+// A standalone threshold: bit c = (v ≥ thresholds[c]) XOR negate[c].
+struct ThresholdStep : StepHeader {
+  std::vector<std::int64_t> thresholds;
+  std::vector<std::uint8_t> negate;
+  // On uint8 input, as threshold_bytes reads them (ThresholdBytesArgs): the thresholds clamped
+  // to 0..255 and, per 64 channels, the channels that never fire (T > 255) and those negated.
+  std::vector<std::uint8_t> byte_thresholds;
+  std::vector<std::uint64_t> never_fire_words, negate_words;
+};
+
+// A reshape of bits whose channels do not fill whole words: the bits move to the new layout.
+struct RepackStep : StepHeader {};
+
+// What the binary and fixed-point layers share: the conv's window (a dense layer is a 1×1
+// window on a 1×1 image) and the layer's rows in panels.
+struct LayerStep : StepHeader {
+  int kernel = 1, stride = 1, pad = 0;
+  std::int64_t pad_value = 0;
+  int rows = 0, cols = 0;  // MH, MW
+  int panel_count = 0;     // of 8 rows (binary) or 16 (fixed)
+  bool fused = false;      // a threshold follows in the kernel: the output is bits
+  // A conv's implicit im2col (kernels.h): where each output pixel's window starts in the padded
+  // input image and where each of its words (binary) or 4-byte groups (fixed) lies from there.
+  std::vector<std::int32_t> row_offsets, col_offsets;
+};
+
+// A dense or conv layer on bits (binary_gemm).
+struct BinaryLayerStep : LayerStep {
+  bool direct = false;    // the input rows are the input buffer itself (dense, 1×1 conv)
+  int words_per_row = 0;  // K
+  CacheLineVector<std::uint64_t> panels;
+  PreparedWeights prepared;  // filled by the engine when its variant has prepare_binary
+  // Fused threshold: the largest mismatch count that fires, 8 per panel (dmax), and the negated
+  // rows, one byte per panel.
+  CacheLineVector<std::int64_t> max_mismatches;
+  std::vector<std::uint8_t> negate_bits;
+  // A zero-padded conv on bits: pad bit 0, then the border corrected (zero_pad_correction.h);
+  // max_mismatches then holds the interior thresholds.
+  bool zero_padded = false;
+  ZeroPadCorrection zero_pad;
+};
+
+// A dense or conv layer on fixed-point input, binary weights (fixed_gemm).
+struct FixedLayerStep : LayerStep {
+  int groups_per_row = 0;  // K4, 4-byte groups
+  int offset = 0;          // stored byte = value + offset
+  CacheLineVector<std::int8_t> panels;
+  std::vector<std::int32_t> correction;  // offset·Σ s per row
+  // Fused threshold: the smallest Σ s·a that fires, 16 per panel (amin), and the negated rows,
+  // 16 bits per panel.
+  CacheLineVector<std::int32_t> min_sums;
+  std::vector<std::uint16_t> negate_bits;
+  // Fed by a quantize of uint8 pixels that nothing else reads: the quantize runs inside the
+  // layer's byte image, byte = byte_table[pixel] (= table[pixel] + offset).
+  std::vector<std::uint8_t> byte_table;
+};
+
+// Max over each window; the channels marked in min_channels take the min.
+struct MaxPoolStep : StepHeader {
+  int kernel = 1, stride = 1;
+  std::vector<std::uint8_t> min_channels;
+  std::vector<std::uint64_t> min_mask;  // on bits: the min_channels per pixel word
+};
+
+// Element-wise sum of two int32 tensors (a residual connection).
+struct AddStep : StepHeader {
+  int in2 = -1;
+};
+
+// The class: the highest score plus bias, ties to the lowest index.
+struct LabelStep : StepHeader {
+  std::vector<std::int64_t> bias;
+};
+
+using Step = std::variant<QuantizeStep, ThresholdStep, RepackStep, BinaryLayerStep, FixedLayerStep,
+                          MaxPoolStep, AddStep, LabelStep>;
+
+inline const StepHeader& header(const Step& step) {
+  return std::visit([](const StepHeader& h) -> const StepHeader& { return h; }, step);
+}
+
+}  // namespace bnnc::runtime

@@ -1,0 +1,186 @@
+#include "runtime/plain_steps.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace bnnc::runtime {
+
+namespace {
+
+std::size_t pixels(const BufferSpec& spec) { return static_cast<std::size_t>(spec.h) * spec.w; }
+
+bool get_bit(const std::uint64_t* words, const BufferSpec& spec, std::size_t e) {
+  const std::size_t p = e / spec.c, c = e % spec.c;
+  return (words[p * spec.words_per_pixel + c / 64] >> (c % 64)) & 1U;
+}
+
+}  // namespace
+
+void quantize_frame(const QuantizeStep& step, const BufferSpec& in, const std::uint8_t* src,
+                    std::uint8_t* dst) {
+  auto* to = reinterpret_cast<std::int32_t*>(dst);
+  for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = step.table[src[e]];
+}
+
+void threshold_frame(const ThresholdStep& step, const BufferSpec& in, const BufferSpec& out,
+                     const std::uint8_t* src, std::uint8_t* dst) {
+  auto* words = reinterpret_cast<std::uint64_t*>(dst);
+  const auto* ints = reinterpret_cast<const std::int32_t*>(src);
+  const int c_count = in.c;
+  for (std::size_t p = 0; p < pixels(in); ++p) {
+    std::uint64_t* row = words + p * out.words_per_pixel;
+    std::fill(row, row + out.words_per_pixel, 0);
+    for (int c = 0; c < c_count; ++c) {
+      const std::size_t e = p * c_count + c;
+      const std::int64_t v = in.storage == Storage::U8 ? src[e] : ints[e];
+      const bool negate = !step.negate.empty() && step.negate[c] != 0;
+      const bool bit = (v >= step.thresholds[c]) != negate;
+      row[c / 64] |= static_cast<std::uint64_t>(bit) << (c % 64);
+    }
+  }
+}
+
+void repack_frame(const BufferSpec& in, const BufferSpec& out, const std::uint8_t* src,
+                  std::uint8_t* dst) {
+  const auto* from = reinterpret_cast<const std::uint64_t*>(src);
+  auto* to = reinterpret_cast<std::uint64_t*>(dst);
+  std::fill(to, to + pixels(out) * out.words_per_pixel, 0);
+  const std::size_t elements = pixels(in) * in.c;
+  for (std::size_t e = 0; e < elements; ++e) {
+    if (!get_bit(from, in, e)) continue;
+    const std::size_t p = e / out.c, c = e % out.c;
+    to[p * out.words_per_pixel + c / 64] |= std::uint64_t{1} << (c % 64);
+  }
+}
+
+void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
+                   const std::uint8_t* src, std::uint8_t* dst) {
+  if (in.storage == Storage::Bits) {
+    // On bits max is OR and min is AND; channels in min_mask take the AND.
+    const auto* from = reinterpret_cast<const std::uint64_t*>(src);
+    auto* to = reinterpret_cast<std::uint64_t*>(dst);
+    const int wpp = in.words_per_pixel;
+    for (int oy = 0; oy < out.h; ++oy) {
+      for (int ox = 0; ox < out.w; ++ox) {
+        std::uint64_t* o = to + (static_cast<std::size_t>(oy) * out.w + ox) * wpp;
+        for (int w = 0; w < wpp; ++w) {
+          std::uint64_t any = 0, all = ~std::uint64_t{0};
+          for (int ky = 0; ky < step.kernel; ++ky) {
+            for (int kx = 0; kx < step.kernel; ++kx) {
+              const std::size_t p =
+                  static_cast<std::size_t>(oy * step.stride + ky) * in.w + ox * step.stride + kx;
+              any |= from[p * wpp + w];
+              all &= from[p * wpp + w];
+            }
+          }
+          o[w] = (any & ~step.min_mask[w]) | (all & step.min_mask[w]);
+        }
+      }
+    }
+    return;
+  }
+  const auto* from = reinterpret_cast<const std::int32_t*>(src);
+  auto* to = reinterpret_cast<std::int32_t*>(dst);
+  for (int oy = 0; oy < out.h; ++oy) {
+    for (int ox = 0; ox < out.w; ++ox) {
+      for (int c = 0; c < in.c; ++c) {
+        const bool take_min = !step.min_channels.empty() && step.min_channels[c] != 0;
+        std::int32_t result =
+            from[(static_cast<std::size_t>(oy * step.stride) * in.w + ox * step.stride) * in.c + c];
+        for (int ky = 0; ky < step.kernel; ++ky) {
+          for (int kx = 0; kx < step.kernel; ++kx) {
+            const std::int32_t v = from[(static_cast<std::size_t>(oy * step.stride + ky) * in.w +
+                                         ox * step.stride + kx) *
+                                            in.c +
+                                        c];
+            result = take_min ? std::min(result, v) : std::max(result, v);
+          }
+        }
+        to[(static_cast<std::size_t>(oy) * out.w + ox) * in.c + c] = result;
+      }
+    }
+  }
+}
+
+// A padded copy of a bit image: pad pixels hold pad_value in each of the C channels (bit 1 = +1,
+// bit 0 = −1: the 1-bit datapath of FINN-R), and the bits past C stay 0.
+const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
+                              const std::uint8_t* src, std::uint8_t* padded) {
+  const auto* from = reinterpret_cast<const std::uint64_t*>(src);
+  if (step.pad == 0) return from;
+  auto* to = reinterpret_cast<std::uint64_t*>(padded);
+  const int wpp = in.words_per_pixel, pad = step.pad, pw = in.w + 2 * pad;
+  // The pad pixel's words: all C channels at pad_value.
+  auto fill_word = [&](int w) {
+    if (step.pad_value == 0) return std::uint64_t{0};
+    const int bits = std::min(64, in.c - 64 * w);
+    return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  };
+  auto fill_pixels = [&](std::uint64_t* o, int count) {
+    for (int x = 0; x < count; ++x) {
+      for (int w = 0; w < wpp; ++w) o[x * wpp + w] = fill_word(w);
+    }
+  };
+  const std::size_t row_words = static_cast<std::size_t>(pw) * wpp;
+  fill_pixels(to, pw * pad);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint64_t* o = to + (y + pad) * row_words;
+    fill_pixels(o, pad);
+    std::memcpy(o + pad * wpp, from + static_cast<std::size_t>(y) * in.w * wpp,
+                static_cast<std::size_t>(in.w) * wpp * 8);
+    fill_pixels(o + (pad + in.w) * wpp, pad);
+  }
+  fill_pixels(to + (in.h + pad) * row_words, pw * pad);
+  return to;
+}
+
+// The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
+// byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
+void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uint8_t* src,
+                std::uint8_t* image) {
+  const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
+  const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
+  const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
+  std::fill(image, image + row_bytes * pad, pad_byte);
+  for (int y = 0; y < in.h; ++y) {
+    std::uint8_t* o = image + (y + pad) * row_bytes;
+    std::fill(o, o + pad * c, pad_byte);
+    std::uint8_t* body = o + pad * c;
+    const std::size_t n = static_cast<std::size_t>(in.w) * c, base = y * n;
+    if (!step.byte_table.empty()) {
+      for (std::size_t e = 0; e < n; ++e) body[e] = step.byte_table[src[base + e]];
+    } else if (in.storage == Storage::U8) {
+      for (std::size_t e = 0; e < n; ++e) {
+        body[e] = static_cast<std::uint8_t>(src[base + e] + step.offset);
+      }
+    } else {
+      const auto* ints = reinterpret_cast<const std::int32_t*>(src) + base;
+      for (std::size_t e = 0; e < n; ++e)
+        body[e] = static_cast<std::uint8_t>(ints[e] + step.offset);
+    }
+    std::fill(body + n, o + row_bytes, pad_byte);
+  }
+  std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
+}
+
+void add_frame(const BufferSpec& in, const std::uint8_t* a, const std::uint8_t* b,
+               std::uint8_t* dst) {
+  const auto* x = reinterpret_cast<const std::int32_t*>(a);
+  const auto* y = reinterpret_cast<const std::int32_t*>(b);
+  auto* to = reinterpret_cast<std::int32_t*>(dst);
+  for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = x[e] + y[e];
+}
+
+void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t* src,
+                 Classification& result) {
+  const auto* scores = reinterpret_cast<const std::int32_t*>(src);
+  result.scores.resize(static_cast<std::size_t>(in.c));
+  int best = 0;
+  for (int c = 0; c < in.c; ++c) {
+    result.scores[c] = scores[c] + (step.bias.empty() ? 0 : step.bias[c]);
+    if (result.scores[c] > result.scores[best]) best = c;  // ties to the lowest index
+  }
+  result.label = best;
+}
+
+}  // namespace bnnc::runtime
