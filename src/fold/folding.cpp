@@ -30,16 +30,16 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (cols < b.mw) reject(b, "padded columns {} are fewer than the layer's {}", cols, b.mw);
   if (rows % f.pe != 0) reject(b, "PE {} must divide the (padded) rows {}", f.pe, rows);
   if (cols % f.simd != 0) reject(b, "SIMD {} must divide the (padded) columns {}", f.simd, cols);
-  const bool conv = b.kernel > 1 || b.ofm_h * b.ofm_w > 1;
+  const bool conv = b.is_conv();
   if (conv && cols != b.mw) {
     reject(b, "a convolution's columns cannot be padded: SIMD {} must divide K·K·C = {}", f.simd,
            b.mw);
   }
-  if (conv && b.mw / (b.kernel * b.kernel) % f.simd != 0) {
+  if (conv && b.simd_channels() % f.simd != 0) {
     reject(b,
            "SIMD {} must divide the input channels {} (the SWU emits one channel group at a "
            "time)",
-           f.simd, b.mw / (b.kernel * b.kernel));
+           f.simd, b.simd_channels());
   }
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
@@ -48,14 +48,7 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
   b.in_elems = f.simd * f.mmv;
   b.out_elems = f.pe * f.mmv;
-  b.cycles = b.nf() * b.sf() * b.ofm_h * b.ofm_w / f.mmv;
-}
-
-std::int64_t elements_in(const Block& b) {
-  return static_cast<std::int64_t>(b.ifm_h) * b.ifm_w * b.ifm_c;
-}
-std::int64_t elements_out(const Block& b) {
-  return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w * b.ofm_c;
+  b.cycles = b.nf() * b.sf() * b.pixels_out() / f.mmv;
 }
 
 // The largest divisor of n that is ≤ limit (stream words must tile a pixel's channels).
@@ -137,7 +130,7 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     const Block* producer = b.inputs.empty() ? nullptr : &blocks[b.inputs[0]];
     switch (b.kind) {
       case BlockKind::Input: {
-        const std::int64_t total = elements_out(b);
+        const std::int64_t total = b.elements_out();
         const int elems = folding.input_elems > 0 ? folding.input_elems : b.ofm_c;
         if (total % elems != 0) {
           fail("layer '{}': {} elements per input word must divide the {} input elements", b.name,
@@ -154,12 +147,12 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
-        b.cycles = elements_in(b) / b.in_elems;
+        b.cycles = b.elements_in() / b.in_elems;
         break;
-      case BlockKind::FmPadding: b.cycles = elements_out(b) / b.out_elems; break;
+      case BlockKind::FmPadding: b.cycles = b.elements_out() / b.out_elems; break;
       case BlockKind::Swu:
         // Reads the image once and writes every window once.
-        b.cycles = std::max(elements_in(b) / b.in_elems, elements_out(b) / b.out_elems);
+        b.cycles = std::max(b.elements_in() / b.in_elems, b.elements_out() / b.out_elems);
         break;
       case BlockKind::Mvtu:
       case BlockKind::Dwc:
@@ -187,7 +180,7 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       dwc.in_bits = dwc.out_bits = producer.out_bits;
       dwc.in_elems = producer.out_elems;
       dwc.out_elems = b.in_elems;
-      dwc.cycles = ceil_div(elements_out(dwc), std::min(dwc.in_elems, dwc.out_elems));
+      dwc.cycles = ceil_div(dwc.elements_out(), std::min(dwc.in_elems, dwc.out_elems));
       out.push_back(dwc);
       input = static_cast<int>(out.size()) - 1;
     }
