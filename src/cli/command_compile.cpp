@@ -16,6 +16,7 @@
 #include "cli/load_network.h"
 #include "core/error.h"
 #include "fold/choose_folding.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "fold/size_fifos.h"
 #include "io/model_file.h"

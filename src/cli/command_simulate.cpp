@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "fold/estimate_resources.h"
 #include "fold/folding.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "fold/size_fifos.h"
 #include "io/dataset.h"

@@ -1,6 +1,7 @@
 #include "cli/load_design.h"
 
 #include "fold/folding.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "io/model_file.h"
 

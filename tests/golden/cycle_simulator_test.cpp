@@ -6,6 +6,7 @@
 #include <random>
 
 #include "fold/choose_folding.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "fold/size_fifos.h"
 #include "io/bnn_pynq_importer.h"
