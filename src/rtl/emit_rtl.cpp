@@ -38,7 +38,9 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
 std::string instance_text(const std::string& module, const std::string& name,
                           const std::vector<std::pair<std::string, std::string>>& params,
                           const std::string& in, const std::string& out) {
-  std::string text = "  " + module + " #(\n";
+  // NAME is the path every parameter error of the block starts with (rtl/bnn_defs.vh).
+  std::string text = fmt::format("  {} #(\n    .NAME(\"bnn_top.{}\"){}\n", module, name,
+                                 params.empty() ? "" : ",");
   for (std::size_t i = 0; i < params.size(); ++i) {
     text += fmt::format("    .{}({}){}\n", params[i].first, params[i].second,
                         i + 1 < params.size() ? "," : "");
