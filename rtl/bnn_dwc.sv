@@ -13,6 +13,7 @@
 `include "bnn_defs.vh"
 
 module bnn_dwc #(
+  parameter NAME = "bnn_dwc",  // instance path in error messages (bnn_top gives each its own)
   parameter integer IN_ELEMS = 2,   // elements per input word
   parameter integer OUT_ELEMS = 4,  // elements per output word
   parameter integer BITS = 1,       // bits per element
@@ -57,7 +58,7 @@ module bnn_dwc #(
   localparam integer OWW = OUT_WORDS > 1 ? $clog2(OUT_WORDS) : 1;
 
   if (IN_ELEMS < 1 || OUT_ELEMS < 1 || BITS < 1 || IN_VEC < 1 || OUT_VEC < 1) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_dwc: IN_ELEMS %0d, OUT_ELEMS %0d, BITS %0d, IN_VEC %0d, OUT_VEC %0d must be >= 1",
+    `BNN_PARAM_ERROR(("%s: IN_ELEMS %0d, OUT_ELEMS %0d, BITS %0d, IN_VEC %0d, OUT_VEC %0d must be >= 1", NAME,
                       IN_ELEMS, OUT_ELEMS, BITS, IN_VEC, OUT_VEC))
   end
 

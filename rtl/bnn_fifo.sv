@@ -10,6 +10,7 @@
 `include "bnn_defs.vh"
 
 module bnn_fifo #(
+  parameter NAME = "bnn_fifo",  // instance path in error messages (bnn_top gives each its own)
   parameter integer WIDTH = 8,  // bits per word
   parameter integer DEPTH = 2   // words, at least 2
 ) (
@@ -23,7 +24,7 @@ module bnn_fifo #(
   input  wire             m_axis_tready
 );
   if (WIDTH < 1 || DEPTH < 2) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_fifo: WIDTH (%0d) must be >= 1 and DEPTH (%0d) >= 2", WIDTH, DEPTH))
+    `BNN_PARAM_ERROR(("%s: WIDTH (%0d) must be >= 1 and DEPTH (%0d) >= 2", NAME, WIDTH, DEPTH))
   end
 
   localparam integer AW = DEPTH > 2 ? $clog2(DEPTH) : 1;

@@ -6,6 +6,7 @@
 `include "bnn_defs.vh"
 
 module bnn_fmpadding #(
+  parameter NAME = "bnn_fmpadding",  // instance path in error messages (bnn_top gives each its own)
   parameter integer IFM_H = 4,             // input rows
   parameter integer IFM_W = 4,             // input columns
   parameter integer CH = 2,                // channels
@@ -31,7 +32,7 @@ module bnn_fmpadding #(
   localparam integer GW = CG > 1 ? $clog2(CG) : 1;
 
   if (SIMD < 1 || BITS < 1 || CH % SIMD != 0 || PAD < 0) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_fmpadding: SIMD %0d must divide CH %0d, PAD %0d >= 0", SIMD, CH, PAD))
+    `BNN_PARAM_ERROR(("%s: SIMD %0d must divide CH %0d, PAD %0d >= 0", NAME, SIMD, CH, PAD))
   end
 
   reg [YW-1:0] y;

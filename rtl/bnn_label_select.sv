@@ -8,6 +8,7 @@
 `include "bnn_defs.vh"
 
 module bnn_label_select #(
+  parameter NAME = "bnn_label_select",  // instance path in error messages (bnn_top gives each its own)
   parameter integer CLASSES = 10,    // scores per frame
   parameter integer LANES = 2,       // scores per word
   parameter integer BITS = 8,        // bits per score
@@ -32,7 +33,7 @@ module bnn_label_select #(
 
   if (LANES < 1 || BITS < 1 || CLASSES < 1 || SCORE_BITS < BITS + (IN_SIGNED != 0 ? 0 : 1) ||
       (1 << CLASS_BITS) < CLASSES) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_label_select: CLASSES %0d LANES %0d BITS %0d SCORE_BITS %0d CLASS_BITS %0d (SCORE_BITS must hold a score, CLASS_BITS a class)",
+    `BNN_PARAM_ERROR(("%s: CLASSES %0d LANES %0d BITS %0d SCORE_BITS %0d CLASS_BITS %0d (SCORE_BITS must hold a score, CLASS_BITS a class)", NAME,
                       CLASSES, LANES, BITS, SCORE_BITS, CLASS_BITS))
   end
 

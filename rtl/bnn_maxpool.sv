@@ -15,6 +15,7 @@
 `include "bnn_defs.vh"
 
 module bnn_maxpool #(
+  parameter NAME = "bnn_maxpool",  // instance path in error messages (bnn_top gives each its own)
   parameter integer IFM_H = 4,             // input rows
   parameter integer IFM_W = 4,             // input columns
   parameter integer CH = 2,                // channels
@@ -45,7 +46,7 @@ module bnn_maxpool #(
 
   if (SIMD < 1 || CH % SIMD != 0 || K < 1 || STRIDE < 1 || K > IFM_H || K > IFM_W)
   begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_maxpool: illegal IFM %0dx%0d CH %0d SIMD %0d K %0d STRIDE %0d (need SIMD | CH, K <= IFM)",
+    `BNN_PARAM_ERROR(("%s: illegal IFM %0dx%0d CH %0d SIMD %0d K %0d STRIDE %0d (need SIMD | CH, K <= IFM)", NAME,
                       IFM_H, IFM_W, CH, SIMD, K, STRIDE))
   end
 

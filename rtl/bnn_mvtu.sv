@@ -32,6 +32,7 @@
 `include "bnn_defs.vh"
 
 module bnn_mvtu #(
+  parameter NAME = "bnn_mvtu",  // instance path in error messages (bnn_top gives each its own)
   parameter integer PE = 2,          // rows computed in parallel
   parameter integer SIMD = 4,        // synapses per PE and cycle
   parameter integer MH = 4,          // real rows (output elements per vector)
@@ -71,7 +72,7 @@ module bnn_mvtu #(
   if (PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 || (IN_BITS == 1 && ACC_SIGNED != 0))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_mvtu: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, unsigned binary accumulators)",
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, unsigned binary accumulators)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED))
   end
 
@@ -101,7 +102,8 @@ module bnn_mvtu #(
 
   wire [PE*SIMD-1:0] w2;
   bnn_rom #(
-    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
+    .NAME({NAME, ".u_weights"}), .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2),
+    .INIT_FILE(WEIGHT_FILE)
   ) u_weights (
     .clk(clk), .en(adv), .addr(waddr), .data(w2)
   );
@@ -122,7 +124,8 @@ module bnn_mvtu #(
     wire [PE*T_LANE-1:0] t2;
     reg [PE*T_LANE-1:0] t3_reg;
     bnn_rom #(
-      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
+      .NAME({NAME, ".g_thresholds.u_thresholds"}), .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2),
+      .INIT_FILE(THRESHOLD_FILE)
     ) u_thresholds (
       .clk(clk), .en(adv), .addr(nf), .data(t2)
     );

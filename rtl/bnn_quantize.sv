@@ -6,6 +6,7 @@
 `include "bnn_defs.vh"
 
 module bnn_quantize #(
+  parameter NAME = "bnn_quantize",  // instance path in error messages (bnn_top gives each its own)
   parameter integer ELEMS = 3,     // elements per word
   parameter integer IN_BITS = 8,   // bits per input element
   parameter integer OUT_BITS = 8,  // bits per output element
@@ -21,7 +22,7 @@ module bnn_quantize #(
   input  wire                     m_axis_tready
 );
   if (ELEMS < 1 || IN_BITS < 1 || IN_BITS > 16 || OUT_BITS < 1) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_quantize: ELEMS %0d, IN_BITS %0d (1..16), OUT_BITS %0d", ELEMS,
+    `BNN_PARAM_ERROR(("%s: ELEMS %0d, IN_BITS %0d (1..16), OUT_BITS %0d", NAME, ELEMS,
                       IN_BITS, OUT_BITS))
   end
 

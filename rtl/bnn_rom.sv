@@ -9,6 +9,7 @@
 `include "bnn_defs.vh"
 
 module bnn_rom #(
+  parameter NAME = "bnn_rom",  // instance path in error messages (bnn_top gives each its own)
   parameter integer WIDTH = 8,     // bits per word
   parameter integer DEPTH = 16,    // words
   parameter integer LATENCY = 2,   // cycles from addr to data: 1 or 2
@@ -20,7 +21,7 @@ module bnn_rom #(
   output wire [WIDTH-1:0]               data
 );
   if (WIDTH < 1 || DEPTH < 1 || (LATENCY != 1 && LATENCY != 2)) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_rom: WIDTH %0d, DEPTH %0d must be >= 1 and LATENCY %0d 1 or 2", WIDTH,
+    `BNN_PARAM_ERROR(("%s: WIDTH %0d, DEPTH %0d must be >= 1 and LATENCY %0d 1 or 2", NAME, WIDTH,
                       DEPTH, LATENCY))
   end
 

@@ -19,6 +19,7 @@
 `include "bnn_defs.vh"
 
 module bnn_swu #(
+  parameter NAME = "bnn_swu",  // instance path in error messages (bnn_top gives each its own)
   parameter integer IFM_H = 4,   // input rows
   parameter integer IFM_W = 4,   // input columns
   parameter integer CH = 2,      // channels
@@ -54,7 +55,7 @@ module bnn_swu #(
 
   if (SIMD < 1 || BITS < 1 || CH < 1 || CH % SIMD != 0 || K < 1 || STRIDE < 1 || K > IFM_H ||
       K > IFM_W) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_swu: illegal IFM %0dx%0d CH %0d SIMD %0d K %0d STRIDE %0d (need SIMD | CH, K <= IFM)",
+    `BNN_PARAM_ERROR(("%s: illegal IFM %0dx%0d CH %0d SIMD %0d K %0d STRIDE %0d (need SIMD | CH, K <= IFM)", NAME,
                       IFM_H, IFM_W, CH, SIMD, K, STRIDE))
   end
 

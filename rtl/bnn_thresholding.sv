@@ -7,6 +7,7 @@
 `include "bnn_defs.vh"
 
 module bnn_thresholding #(
+  parameter NAME = "bnn_thresholding",  // instance path in error messages (bnn_top gives each its own)
   parameter integer CH = 4,          // channels of a vector (the threshold index repeats)
   parameter integer LANES = 2,       // elements per word (divides CH)
   parameter integer BITS = 8,        // bits per input element
@@ -28,7 +29,7 @@ module bnn_thresholding #(
   localparam integer GW = GROUPS > 1 ? $clog2(GROUPS) : 1;
 
   if (LANES < 1 || BITS < 1 || CH % LANES != 0) begin : g_illegal
-    `BNN_PARAM_ERROR(("bnn_thresholding: LANES %0d must divide CH %0d", LANES, CH))
+    `BNN_PARAM_ERROR(("%s: LANES %0d must divide CH %0d", NAME, LANES, CH))
   end
 
   reg [LANES*T_LANE-1:0] thresholds[0:GROUPS-1];

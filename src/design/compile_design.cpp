@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "rtl/emit_rtl.h"
 #include "sim/measure_timeline.h"

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "io/model_file.h"
 #include "io/output_folder.h"

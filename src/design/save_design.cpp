@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "design/compile_report.h"
+#include "fold/folding_file.h"
 #include "io/model_file.h"
 #include "io/output_folder.h"
 

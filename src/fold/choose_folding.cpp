@@ -18,16 +18,14 @@ std::vector<int> divisors(int n) {
   return result;
 }
 
-bool is_conv(const Block& b) { return b.kernel > 1 || b.ofm_h * b.ofm_w > 1; }
-
 // Foldings of one MVTU without padding (padding only wastes cycles when searching).
 std::vector<LayerFolding> candidates(const Block& b, bool allow_mmv) {
   std::vector<LayerFolding> result;
-  const int channels = is_conv(b) ? b.mw / (b.kernel * b.kernel) : b.mw;
+  const int channels = b.simd_channels();
   for (int pe : divisors(b.mh)) {
     for (int simd : divisors(channels)) {
       result.push_back({b.name, pe, simd, 1, 0, 0});
-      if (allow_mmv && is_conv(b) && pe == b.mh && simd == channels) {
+      if (allow_mmv && b.is_conv() && pe == b.mh && simd == channels) {
         for (int mmv : divisors(b.ofm_w)) {
           if (mmv > 1) result.push_back({b.name, pe, simd, mmv, 0, 0});
         }
@@ -66,7 +64,7 @@ std::int64_t segment_cost(const std::vector<Block>& folded, const CycleLimits& l
 }  // namespace
 
 bool is_vector_block(const Block& b) {
-  return b.ifm_h * b.ifm_w == 1 && b.ofm_h * b.ofm_w == 1 && b.kind != BlockKind::Input;
+  return b.pixels_in() == 1 && b.pixels_out() == 1 && b.kind != BlockKind::Input;
 }
 
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles) {
@@ -86,7 +84,7 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
   const std::vector<int> mvtus = graph.mvtus();
   // Stage 0 chooses the input width; stage k ≥ 1 the folding of MVTU k − 1.
   const Block& input = graph.blocks[0];
-  const int total = input.ofm_h * input.ofm_w * input.ofm_c;
+  const int total = static_cast<int>(input.elements_out());
   std::vector<std::vector<LayerFolding>> options(mvtus.size() + 1);
   std::vector<int> input_widths;
   for (int d : divisors(total)) {

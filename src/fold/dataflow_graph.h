@@ -61,6 +61,16 @@ struct Block {
 
   std::int64_t cycles = 0;  // per frame, set by apply_folding
 
+  std::int64_t pixels_in() const { return static_cast<std::int64_t>(ifm_h) * ifm_w; }
+  std::int64_t pixels_out() const { return static_cast<std::int64_t>(ofm_h) * ofm_w; }
+  std::int64_t elements_in() const { return pixels_in() * ifm_c; }  // per frame
+  std::int64_t elements_out() const { return pixels_out() * ofm_c; }
+  // An MVTU computing a convolution (its windows come from an SWU) rather than a dense layer.
+  bool is_conv() const { return kernel > 1 || ofm_h * ofm_w > 1; }
+  // The channels SIMD must divide without padding: a convolution's input channels (the SWU emits
+  // one channel group of a pixel at a time), a dense layer's columns.
+  int simd_channels() const { return is_conv() ? mw / (kernel * kernel) : mw; }
+
   std::int64_t nf() const { return mh_padded / pe; }
   std::int64_t sf() const { return mw_padded / simd; }
   int in_word_bits() const { return in_bits * in_elems; }

@@ -135,8 +135,7 @@ Resources estimate_block(const Block& b) {
       // A buffer of in + out elements moved in chunks of g = gcd(in, out) elements: each chunk
       // position selects among the in/g chunks of a word (measured 0.6 LUT per buffer bit and
       // choice). A vector that fits one word on both sides is a plain register.
-      if (static_cast<std::int64_t>(b.ifm_h) * b.ifm_w * b.ifm_c <=
-          std::min(b.in_elems, b.out_elems)) {
+      if (b.elements_in() <= std::min(b.in_elems, b.out_elems)) {
         r.luts = 10;
         r.ffs = b.out_elems * b.in_bits;
         break;

@@ -8,11 +8,9 @@ namespace bnnc {
 
 namespace {
 
-std::int64_t pixels_out(const Block& b) { return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w; }
-
 // The fraction of its input frame a block must have read before it can emit its first output.
 double needed_fraction(const Block& b) {
-  const double in_pixels = static_cast<double>(b.ifm_h) * b.ifm_w;
+  const auto in_pixels = static_cast<double>(b.pixels_in());
   switch (b.kind) {
     case BlockKind::Swu:
     case BlockKind::StreamingMaxPool:
@@ -43,7 +41,7 @@ std::int64_t tail(const Block& b) {
   switch (b.kind) {
     case BlockKind::Mvtu: return (real_groups(b) - 1) * b.sf() + 1;
     case BlockKind::Swu:  // the last window
-      return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, pixels_out(b)));
+      return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, b.pixels_out()));
     case BlockKind::StreamingMaxPool:  // the last output pixel
       return std::max(1, b.ofm_c / std::max(1, b.out_elems));
     case BlockKind::Dwc:  // the words one input word becomes

@@ -8,7 +8,7 @@
 namespace bnnc {
 
 std::int64_t input_pixels_needed(const Block& b, std::int64_t n) {
-  const std::int64_t in_pixels = static_cast<std::int64_t>(b.ifm_h) * b.ifm_w;
+  const std::int64_t in_pixels = b.pixels_in();
   switch (b.kind) {
     case BlockKind::Swu:
     case BlockKind::StreamingMaxPool: {
@@ -81,7 +81,7 @@ std::vector<Reconvergence> find_reconvergent_paths(const DataflowGraph& graph) {
           join.name, graph.blocks[forks[0]].name, graph.blocks[forks[1]].name);
     }
     r.fork = forks[0];
-    const std::int64_t pixels = static_cast<std::int64_t>(join.ofm_h) * join.ofm_w;
+    const std::int64_t pixels = join.pixels_out();
     const std::int64_t words_per_pixel = ceil_div(join.ifm_c, std::max(1, join.in_elems));
     for (int s = 0; s < 2; ++s) {
       const std::vector<int>& mine = r.branch[s];

@@ -1,13 +1,6 @@
 #include "fold/folding.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
-#include <cctype>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <string_view>
 
 #include "core/ceil_div.h"
 
@@ -30,16 +23,16 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (cols < b.mw) reject(b, "padded columns {} are fewer than the layer's {}", cols, b.mw);
   if (rows % f.pe != 0) reject(b, "PE {} must divide the (padded) rows {}", f.pe, rows);
   if (cols % f.simd != 0) reject(b, "SIMD {} must divide the (padded) columns {}", f.simd, cols);
-  const bool conv = b.kernel > 1 || b.ofm_h * b.ofm_w > 1;
+  const bool conv = b.is_conv();
   if (conv && cols != b.mw) {
     reject(b, "a convolution's columns cannot be padded: SIMD {} must divide K·K·C = {}", f.simd,
            b.mw);
   }
-  if (conv && b.mw / (b.kernel * b.kernel) % f.simd != 0) {
+  if (conv && b.simd_channels() % f.simd != 0) {
     reject(b,
            "SIMD {} must divide the input channels {} (the SWU emits one channel group at a "
            "time)",
-           f.simd, b.mw / (b.kernel * b.kernel));
+           f.simd, b.simd_channels());
   }
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
@@ -48,14 +41,7 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
   b.in_elems = f.simd * f.mmv;
   b.out_elems = f.pe * f.mmv;
-  b.cycles = b.nf() * b.sf() * b.ofm_h * b.ofm_w / f.mmv;
-}
-
-std::int64_t elements_in(const Block& b) {
-  return static_cast<std::int64_t>(b.ifm_h) * b.ifm_w * b.ifm_c;
-}
-std::int64_t elements_out(const Block& b) {
-  return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w * b.ofm_c;
+  b.cycles = b.nf() * b.sf() * b.pixels_out() / f.mmv;
 }
 
 // The largest divisor of n that is ≤ limit (stream words must tile a pixel's channels).
@@ -64,31 +50,6 @@ int divisor_at_most(int n, int limit) {
     if (n % d == 0) return d;
   }
   return 1;
-}
-
-// FINN's per-layer keys: "MatrixVectorActivation_3", "StreamingFCLayer_Batch_0", "MVAU_hls_2":
-// a known prefix, word characters, then "_<index>". Other keys ("Defaults", "Thresholding_0")
-// yield nothing.
-std::optional<std::size_t> finn_mvau_index(std::string_view key) {
-  static constexpr std::string_view kPrefixes[] = {"MatrixVectorActivation",
-                                                   "StreamingFCLayer_Batch", "MVAU"};
-  if (std::none_of(std::begin(kPrefixes), std::end(kPrefixes),
-                   [&](std::string_view p) { return key.starts_with(p); })) {
-    return std::nullopt;
-  }
-  const auto is_word = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  };
-  if (!std::all_of(key.begin(), key.end(), is_word)) return std::nullopt;
-  const auto underscore = key.rfind('_');
-  const auto digits = key.substr(underscore + 1);
-  if (underscore == std::string_view::npos || digits.empty() || digits.size() > 9 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  std::size_t index = 0;
-  for (char c : digits) index = index * 10 + static_cast<std::size_t>(c - '0');
-  return index;
 }
 
 }  // namespace
@@ -137,7 +98,7 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     const Block* producer = b.inputs.empty() ? nullptr : &blocks[b.inputs[0]];
     switch (b.kind) {
       case BlockKind::Input: {
-        const std::int64_t total = elements_out(b);
+        const std::int64_t total = b.elements_out();
         const int elems = folding.input_elems > 0 ? folding.input_elems : b.ofm_c;
         if (total % elems != 0) {
           fail("layer '{}': {} elements per input word must divide the {} input elements", b.name,
@@ -154,12 +115,12 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
-        b.cycles = elements_in(b) / b.in_elems;
+        b.cycles = b.elements_in() / b.in_elems;
         break;
-      case BlockKind::FmPadding: b.cycles = elements_out(b) / b.out_elems; break;
+      case BlockKind::FmPadding: b.cycles = b.elements_out() / b.out_elems; break;
       case BlockKind::Swu:
         // Reads the image once and writes every window once.
-        b.cycles = std::max(elements_in(b) / b.in_elems, elements_out(b) / b.out_elems);
+        b.cycles = std::max(b.elements_in() / b.in_elems, b.elements_out() / b.out_elems);
         break;
       case BlockKind::Mvtu:
       case BlockKind::Dwc:
@@ -187,7 +148,7 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       dwc.in_bits = dwc.out_bits = producer.out_bits;
       dwc.in_elems = producer.out_elems;
       dwc.out_elems = b.in_elems;
-      dwc.cycles = ceil_div(elements_out(dwc), std::min(dwc.in_elems, dwc.out_elems));
+      dwc.cycles = ceil_div(dwc.elements_out(), std::min(dwc.in_elems, dwc.out_elems));
       out.push_back(dwc);
       input = static_cast<int>(out.size()) - 1;
     }
@@ -195,86 +156,6 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     index_map[i] = static_cast<int>(out.size()) - 1;
   }
   return out;
-}
-
-std::string folding_json(const Folding& folding) {
-  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  nlohmann::ordered_json json;
-  if (folding.input_elems > 0) json["input_elems"] = folding.input_elems;
-  for (const LayerFolding& f : folding.layers) {
-    nlohmann::ordered_json layer = {{"name", f.name}, {"pe", f.pe}, {"simd", f.simd}};
-    if (f.mmv != 1) layer["mmv"] = f.mmv;
-    layer["rows"] = f.rows;
-    layer["cols"] = f.cols;
-    layers.push_back(layer);
-  }
-  json["layers"] = layers;
-  return json.dump(2) + "\n";
-}
-
-void write_folding_file(const Folding& folding, const std::string& path) {
-  std::ofstream out(path);
-  out << folding_json(folding);
-  if (!out) fail("{}: cannot write the folding file", path);
-}
-
-Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
-  std::ifstream in(path);
-  if (!in) fail("{}: no such folding file", path);
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON ({})", path, e.what());
-  }
-  const std::vector<int> mvtus = graph.mvtus();
-  Folding folding;
-  const auto number = [&](const nlohmann::json& entry, const char* key, int fallback,
-                          const std::string& where) {
-    if (!entry.contains(key)) return fallback;
-    if (!entry[key].is_number_integer())
-      fail("{}: {}: \"{}\" must be an integer", path, where, key);
-    const auto value = entry[key].get<long long>();
-    if (value < 0 || value > (1 << 24))
-      fail("{}: {}: \"{}\" = {} is out of range", path, where, key, value);
-    return static_cast<int>(value);
-  };
-  try {
-    if (json.is_object() && json.contains("layers")) {
-      if (!json["layers"].is_array()) fail("{}: \"layers\" must be an array", path);
-      folding.input_elems = number(json, "input_elems", 0, "input");
-      for (const auto& entry : json["layers"]) {
-        if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) {
-          fail("{}: every entry of \"layers\" needs a \"name\"", path);
-        }
-        const std::string name = entry["name"].get<std::string>();
-        const int index = graph.find(name);
-        if (index < 0 || graph.blocks[index].kind != BlockKind::Mvtu) {
-          fail("{}: layer '{}' is not a matrix layer of this network", path, name);
-        }
-        folding.layers.push_back({name, number(entry, "pe", 1, name),
-                                  number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
-                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name)});
-      }
-      return folding;
-    }
-    // FINN's folding_config.json: {"Defaults": {...}, "MatrixVectorActivation_0": {"PE": ..}}.
-    if (!json.is_object()) fail("{}: expected a JSON object", path);
-    for (const auto& [key, entry] : json.items()) {
-      const auto k = finn_mvau_index(key);
-      if (!k) continue;
-      if (*k >= mvtus.size()) {
-        fail("{}: {} names MVAU {} but the network has {} matrix layers", path, key, *k,
-             mvtus.size());
-      }
-      folding.layers.push_back({graph.blocks[mvtus[*k]].name, number(entry, "PE", 1, key),
-                                number(entry, "SIMD", 1, key), 1, 0, 0});
-    }
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: {}", path, e.what());
-  }
-  if (folding.layers.empty()) fail("{}: no layer foldings found", path);
-  return folding;
 }
 
 }  // namespace bnnc

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/error.h"
+
 namespace bnnc {
 
 std::string to_string(const DType& type) {
@@ -13,6 +15,23 @@ std::string to_string(const DType& type) {
     case TypeKind::Float: return "float";
   }
   return "?";
+}
+
+ValueRange value_range(const DType& type) {
+  switch (type.kind) {
+    case TypeKind::Bit: return {0, 1};
+    case TypeKind::UInt: return {0, (std::int64_t{1} << type.bits) - 1};
+    case TypeKind::Int:
+    case TypeKind::Fixed:
+      return {-(std::int64_t{1} << (type.bits - 1)), (std::int64_t{1} << (type.bits - 1)) - 1};
+    case TypeKind::Float: break;
+  }
+  BNNC_ASSERT(false, "a float type has no raw value range");
+  return {};
+}
+
+bool is_signed(const DType& type) {
+  return type.kind == TypeKind::Int || type.kind == TypeKind::Fixed;
 }
 
 int uint_bits_for(long long max_value) {

@@ -9,6 +9,7 @@
 // real value (a bit is ±1.0, fixed<W,F> is raw / 2^F).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace bnnc {
@@ -34,6 +35,14 @@ struct DType {
   }
   bool operator==(const DType&) const = default;
 };
+
+// The raw values an element of a non-float type can take (a bit's are 0 and 1).
+struct ValueRange {
+  std::int64_t lo = 0, hi = 0;
+};
+ValueRange value_range(const DType& type);
+// Two's complement: int and fixed.
+bool is_signed(const DType& type);
 
 // "bit", "uint8", "int16", "fixed<8,7>", "float".
 std::string to_string(const DType& type);

@@ -16,22 +16,10 @@ template <typename... Args>
        fmt::format(format, std::forward<Args>(args)...));
 }
 
-// The raw-value range of a type (bits are 0/1).
-std::pair<long long, long long> raw_range(const DType& type) {
-  switch (type.kind) {
-    case TypeKind::Bit: return {0, 1};
-    case TypeKind::UInt: return {0, (1LL << type.bits) - 1};
-    case TypeKind::Int:
-    case TypeKind::Fixed: return {-(1LL << (type.bits - 1)), (1LL << (type.bits - 1)) - 1};
-    case TypeKind::Float: break;
-  }
-  return {0, 0};
-}
-
 // Accumulator type of a binary-weight layer with `synapses` inputs of type `in`.
 DType accumulator_type(const DType& in, long long synapses) {
   if (in.is_bit()) return DType::uint(uint_bits_for(synapses));
-  const auto [lo, hi] = raw_range(in);
+  const auto [lo, hi] = value_range(in);
   const long long magnitude = std::max(std::llabs(lo), std::llabs(hi)) * synapses;
   const int bits = int_bits_for(-magnitude, magnitude);
   if (in.kind == TypeKind::Fixed) return DType::fixed(bits, in.frac_bits);
@@ -66,7 +54,7 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (a.table.size() != 256)
         reject(node, "table must have 256 entries, not {}", a.table.size());
       if (!a.dtype.is_integer()) reject(node, "output type must be fixed point or integer");
-      const auto [lo, hi] = raw_range(a.dtype);
+      const auto [lo, hi] = value_range(a.dtype);
       for (std::size_t i = 0; i < a.table.size(); ++i) {
         if (a.table[i] < lo || a.table[i] > hi) {
           reject(node, "table[{}] = {} does not fit {}", i, a.table[i], to_string(a.dtype));
@@ -110,7 +98,7 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
                a.weights.cols(), a.kernel, a.kernel, c);
       }
       if (a.weights.rows() <= 0) reject(node, "weights must have at least one row");
-      const auto [lo, hi] = raw_range(x->dtype);
+      const auto [lo, hi] = value_range(x->dtype);
       if (a.pad_mode != PadMode::Value && a.pad_mode != PadMode::Zero) {
         reject(node, "unknown pad mode {}", static_cast<int>(a.pad_mode));
       }
@@ -214,8 +202,8 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         reject(node, "inputs must be integers: {} and {}", to_string(x->dtype),
                to_string(y->dtype));
       }
-      const auto [lx, hx] = raw_range(x->dtype);
-      const auto [ly, hy] = raw_range(y->dtype);
+      const auto [lx, hx] = value_range(x->dtype);
+      const auto [ly, hy] = value_range(y->dtype);
       return {DType::sint(int_bits_for(lx + ly, hx + hy)), x->shape};
     }
     case Op::LabelSelect: {

@@ -9,16 +9,11 @@ namespace bnnc {
 namespace {
 
 std::optional<IntegerDomain> domain_of_type(const DType& type) {
-  switch (type.kind) {
-    case TypeKind::Bit: return IntegerDomain{2.0, -1.0, 0, 1};
-    case TypeKind::UInt: return IntegerDomain{1.0, 0.0, 0, (1LL << type.bits) - 1};
-    case TypeKind::Int:
-    case TypeKind::Fixed:
-      return IntegerDomain{std::ldexp(1.0, -type.frac_bits), 0.0, -(1LL << (type.bits - 1)),
-                           (1LL << (type.bits - 1)) - 1};
-    case TypeKind::Float: break;
-  }
-  return std::nullopt;
+  if (type.is_float()) return std::nullopt;
+  const auto [lo, hi] = value_range(type);
+  if (type.is_bit()) return IntegerDomain{2.0, -1.0, lo, hi};  // ±1 = 2·bit − 1
+  if (type.kind == TypeKind::UInt) return IntegerDomain{1.0, 0.0, lo, hi};
+  return IntegerDomain{std::ldexp(1.0, -type.frac_bits), 0.0, lo, hi};  // int, fixed
 }
 
 // Domain of a binary-weight layer with `synapses` inputs from a tensor of domain `in`.

@@ -1,7 +1,5 @@
 #include "rtl/emit_rtl.h"
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <set>
 
@@ -40,7 +38,9 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
 std::string instance_text(const std::string& module, const std::string& name,
                           const std::vector<std::pair<std::string, std::string>>& params,
                           const std::string& in, const std::string& out) {
-  std::string text = "  " + module + " #(\n";
+  // NAME is the path every parameter error of the block starts with (rtl/bnn_defs.vh).
+  std::string text = fmt::format("  {} #(\n    .NAME(\"bnn_top.{}\"){}\n", module, name,
+                                 params.empty() ? "" : ",");
   for (std::size_t i = 0; i < params.size(); ++i) {
     text += fmt::format("    .{}({}){}\n", params[i].first, params[i].second,
                         i + 1 < params.size() ? "," : "");
@@ -177,61 +177,7 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
   write_file(dir / "bnn_top.sv", top);
   design.sources.emplace_back("bnn_top.sv");
 
-  nlohmann::ordered_json manifest;
-  manifest["top"] = design.top;
-  manifest["sources"] = design.sources;
-  manifest["memories"] = design.memories;
-  nlohmann::ordered_json instances = nlohmann::ordered_json::array();
-  for (const RtlInstance& inst : design.instances) {
-    instances.push_back({{"block", graph.blocks[static_cast<std::size_t>(inst.block)].name},
-                         {"index", inst.block},
-                         {"instance", inst.instance},
-                         {"module", inst.module}});
-  }
-  manifest["instances"] = instances;
-  manifest["interface"] = {{"input_elems", io.input_elems}, {"input_bits", io.input_bits},
-                           {"frame_words", io.frame_words}, {"class_bits", io.class_bits},
-                           {"classes", io.classes},         {"score_lanes", io.score_lanes},
-                           {"score_bits", io.score_bits},   {"score_signed", io.score_signed},
-                           {"score_words", io.score_words}, {"bias", io.bias}};
-  write_file(dir / "rtl.json", manifest.dump(2) + "\n");
-  return design;
-}
-
-RtlDesign read_rtl_manifest(const std::filesystem::path& dir) {
-  const std::filesystem::path path = dir / "rtl.json";
-  std::ifstream in(path);
-  if (!in) fail("{}: no RTL here (no rtl.json; run bnnc compile ... --out DIR)", dir.string());
-  RtlDesign design;
-  try {
-    const nlohmann::json json = nlohmann::json::parse(in);
-    design.top = json.at("top").get<std::string>();
-    design.sources = json.at("sources").get<std::vector<std::string>>();
-    design.memories = json.at("memories").get<std::vector<std::string>>();
-    for (const auto& inst : json.at("instances")) {
-      design.instances.push_back({inst.at("index").get<int>(),
-                                  inst.at("instance").get<std::string>(),
-                                  inst.at("module").get<std::string>()});
-    }
-    const auto& io = json.at("interface");
-    RtlInterface& r = design.interface;
-    r.input_elems = io.at("input_elems").get<int>();
-    r.input_bits = io.at("input_bits").get<int>();
-    r.frame_words = io.at("frame_words").get<std::int64_t>();
-    r.class_bits = io.at("class_bits").get<int>();
-    r.classes = io.at("classes").get<int>();
-    r.score_lanes = io.at("score_lanes").get<int>();
-    r.score_bits = io.at("score_bits").get<int>();
-    r.score_signed = io.at("score_signed").get<bool>();
-    r.score_words = io.at("score_words").get<int>();
-    r.bias = io.at("bias").get<std::vector<std::int64_t>>();
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not a bnnc RTL manifest ({})", path.string(), e.what());
-  }
-  for (const std::string& file : design.sources) {
-    if (!std::filesystem::exists(dir / file))
-      fail("{}: missing (listed in rtl.json)", (dir / file).string());
-  }
+  write_rtl_manifest(design, graph, dir);
   return design;
 }
 

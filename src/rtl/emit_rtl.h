@@ -12,44 +12,15 @@
 // the class.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "fold/dataflow_graph.h"
 #include "fold/size_fifos.h"
+#include "rtl/rtl_manifest.h"
 
 namespace bnnc {
-
-// What a testbench needs to know of a design's ports.
-struct RtlInterface {
-  int input_elems = 1;           // pixels per input word
-  int input_bits = 8;            // bits per pixel
-  std::int64_t frame_words = 0;  // input words per frame
-  int class_bits = 1;            // width of m_axis_tdata
-  int classes = 0;
-  int score_lanes = 1;  // scores per obs word
-  int score_bits = 1;   // bits per score in an obs word
-  bool score_signed = false;
-  int score_words = 0;             // obs words per frame
-  std::vector<std::int64_t> bias;  // added to the observed scores (the label select's bias)
-};
-
-struct RtlInstance {
-  int block = -1;        // index into the graph's blocks
-  std::string instance;  // instance name in bnn_top ("u_conv0")
-  std::string module;    // "bnn_mvtu"
-};
-
-struct RtlDesign {
-  std::string top = "bnn_top";
-  std::vector<std::string> sources;   // Verilog files in the folder, bnn_top.sv last
-  std::vector<std::string> memories;  // $readmemh files in the folder
-  std::vector<RtlInstance> instances;
-  RtlInterface interface;
-};
 
 // Why this design cannot be written as RTL, or nullopt when it can.
 std::optional<std::string> rtl_unsupported(const DataflowGraph& graph);
@@ -57,13 +28,10 @@ std::optional<std::string> rtl_unsupported(const DataflowGraph& graph);
 RtlInterface rtl_interface(const DataflowGraph& graph);
 
 // Writes the RTL of `graph` into `dir` (created; files of an earlier design there are replaced)
-// and a manifest, rtl.json. fifo_depths: words of the FIFO behind each block (size_fifos).
-// Throws bnnc::Error when the design is not supported (rtl_unsupported) or a file cannot be
-// written.
+// and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO behind each block
+// (size_fifos). Throws bnnc::Error when the design is not supported (rtl_unsupported) or a file
+// cannot be written.
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
                    const std::filesystem::path& dir);
-
-// Reads DIR/rtl.json back. Throws bnnc::Error naming the folder when it holds no RTL.
-RtlDesign read_rtl_manifest(const std::filesystem::path& dir);
 
 }  // namespace bnnc

@@ -42,23 +42,6 @@ std::string threshold_words(std::int64_t words, int lanes, int t_bits, ValueRang
 
 }  // namespace
 
-ValueRange value_range(const DType& type) {
-  switch (type.kind) {
-    case TypeKind::Bit: return {0, 1};
-    case TypeKind::UInt: return {0, (std::int64_t{1} << type.bits) - 1};
-    case TypeKind::Int:
-    case TypeKind::Fixed:
-      return {-(std::int64_t{1} << (type.bits - 1)), (std::int64_t{1} << (type.bits - 1)) - 1};
-    case TypeKind::Float: break;
-  }
-  BNNC_ASSERT(false, "float values reached the RTL");
-  return {};
-}
-
-bool is_signed(const DType& type) {
-  return type.kind == TypeKind::Int || type.kind == TypeKind::Fixed;
-}
-
 std::int64_t clamp_threshold(std::int64_t t, ValueRange range) {
   // x ≥ t is always true for t ≤ lo and always false for t > hi.
   return std::clamp(t, range.lo, range.hi + 1);

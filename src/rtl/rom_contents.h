@@ -11,13 +11,6 @@
 
 namespace bnnc {
 
-// The values a raw element of this type can take.
-struct ValueRange {
-  std::int64_t lo = 0, hi = 0;
-};
-ValueRange value_range(const DType& type);
-bool is_signed(const DType& type);
-
 // A word of `width` bits built field by field; to_hex() gives ⌈width/4⌉ digits.
 class HexWord {
  public:

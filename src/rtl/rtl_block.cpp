@@ -29,13 +29,13 @@ std::string bit_literal(const std::vector<std::uint8_t>& flags, int bits) {
 
 int output_vector(const Block& b) {
   if (b.kind == BlockKind::Mvtu) return b.ofm_c;
-  return b.ofm_h * b.ofm_w * b.ofm_c;
+  return static_cast<int>(b.elements_out());
 }
 
 // An MVTU reads vectors of MW elements (a dense layer's input, a convolution's K·K·C windows).
 int input_vector(const Block& b) {
   if (b.kind == BlockKind::Mvtu) return b.ifm_c;
-  return b.ifm_h * b.ifm_w * b.ifm_c;
+  return static_cast<int>(b.elements_in());
 }
 
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {

@@ -21,13 +21,6 @@ struct Fifo {
   bool empty() const { return words.empty(); }
 };
 
-std::int64_t elements_in(const Block& b) {
-  return static_cast<std::int64_t>(b.ifm_h) * b.ifm_w * b.ifm_c;
-}
-std::int64_t elements_out(const Block& b) {
-  return static_cast<std::int64_t>(b.ofm_h) * b.ofm_w * b.ofm_c;
-}
-
 // One block as a state machine. step() models one clock cycle and returns whether the block
 // did anything (read, wrote or computed); a stalled block returns false.
 class Engine {
@@ -86,7 +79,7 @@ class ThresholdingEngine : public Engine {
       const auto c = static_cast<std::size_t>(pos_ % b_.ifm_c);
       const bool negate = !a.negate.empty() && a.negate[c] != 0;
       x = ((x >= a.thresholds[c]) != negate) ? 1 : 0;
-      pos_ = (pos_ + 1) % elements_in(b_);
+      pos_ = (pos_ + 1) % b_.elements_in();
     }
     out->words.push_back(std::move(word));
     return true;
@@ -113,7 +106,7 @@ class PaddingEngine : public Engine {
       out->words.push_back(std::move(in->words.front()));
       in->words.pop_front();
     }
-    pos_ = (pos_ + b_.out_elems) % elements_out(b_);
+    pos_ = (pos_ + b_.out_elems) % b_.elements_out();
     return true;
   }
 
@@ -184,7 +177,7 @@ class SwuEngine : public Engine {
     out->words.push_back(std::move(word));
     if (q_ == out_per_pixel_) {
       q_ = 0;
-      if (++pixel_ == static_cast<std::int64_t>(b_.ofm_h) * b_.ofm_w) {
+      if (++pixel_ == b_.pixels_out()) {
         pixel_ = 0;
         frames_.erase(frame_);
         ++frame_;
@@ -211,7 +204,7 @@ class PoolEngine : public Engine {
       : Engine(block, ir), min_channels_(ir.nodes[block.layer].as<MaxPoolAttrs>().min_channels) {
     BNNC_ASSERT(b_.in_elems == b_.out_elems && b_.ifm_c % b_.in_elems == 0,
                 "layer '{}': a pool's words are whole channel groups", b_.name);
-    frame_.resize(static_cast<std::size_t>(elements_in(b_)));
+    frame_.resize(static_cast<std::size_t>(b_.elements_in()));
   }
 
   bool step(std::int64_t) override {
@@ -236,7 +229,7 @@ class PoolEngine : public Engine {
         out->words.push_back(std::move(word));
       }
     }
-    if (pos_ == elements_in(b_)) pos_ = 0;
+    if (pos_ == b_.elements_in()) pos_ = 0;
     return true;
   }
 
@@ -348,7 +341,7 @@ class DwcEngine : public Engine {
   using Engine::Engine;
   bool step(std::int64_t) override {
     bool did = false;
-    const std::int64_t frame = elements_out(b_);
+    const std::int64_t frame = b_.elements_out();
     const auto buffered = static_cast<std::int64_t>(buffer_.size());
     if (!out->full() && buffered > 0 &&
         (buffered >= b_.out_elems || out_count_ + buffered >= frame)) {

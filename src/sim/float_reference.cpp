@@ -5,6 +5,7 @@
 
 #include "ir/affine_apply.h"
 #include "ir/batchnorm_apply.h"
+#include "sim/interpret_graph.h"
 
 namespace bnnc {
 
@@ -154,39 +155,19 @@ Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
 }  // namespace
 
 std::vector<FloatTensor> run_float_layers(const Graph& graph, std::span<const std::uint8_t> image) {
-  const TensorType& input_type = graph.nodes[0].type;
-  if (static_cast<std::int64_t>(image.size()) != input_type.elements()) {
-    fail("input of {} values does not match the network's input {}", image.size(),
-         to_string(input_type));
-  }
-  std::vector<FloatTensor> layers(graph.nodes.size());
-  Values pixels(image.size());
-  for (std::size_t i = 0; i < image.size(); ++i) {
-    pixels[i] = static_cast<float>(real_of(input_type.dtype, image[i]));
-  }
-  layers[0] = {input_type, std::move(pixels)};
-  for (std::size_t i = 1; i < graph.nodes.size(); ++i) {
-    const Node& node = graph.nodes[i];
-    std::vector<const FloatTensor*> in;
-    for (int input : node.inputs) in.push_back(&layers[input]);
-    layers[i] = {node.type, run_node(node, in)};
-  }
-  return layers;
+  const auto read_input = [](const DType& type, std::span<const std::uint8_t> pixels) {
+    Values values(pixels.size());
+    for (std::size_t i = 0; i < pixels.size(); ++i) {
+      values[i] = static_cast<float>(real_of(type, pixels[i]));
+    }
+    return values;
+  };
+  return interpret_graph<FloatTensor>(graph, image, read_input, run_node);
 }
 
 FloatResult run_float_reference(const Graph& graph, std::span<const std::uint8_t> image) {
-  const Node& last = graph.nodes.back();
-  if (last.op() != Op::LabelSelect) {
-    fail("layer '{}' ({}): the network must end in labelselect to give a class", last.name,
-         op_name(last.op()));
-  }
-  const std::vector<FloatTensor> layers = run_float_layers(graph, image);
-  FloatResult result;
-  result.label = static_cast<int>(layers.back().values[0]);
-  result.scores = layers[last.inputs[0]].values;
-  const auto& bias = last.as<LabelSelectAttrs>().bias;
-  for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += static_cast<float>(bias[c]);
-  return result;
+  final_label_select(graph);
+  return classify_layers<FloatResult>(graph, run_float_layers(graph, image));
 }
 
 }  // namespace bnnc

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bits.h"
+#include "sim/interpret_graph.h"
 
 namespace bnnc {
 
@@ -174,36 +175,16 @@ Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
 
 std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
                                             std::span<const std::uint8_t> image) {
-  BNNC_ASSERT(!graph.nodes.empty() && graph.nodes[0].op() == Op::Input, "graph has no input");
-  const TensorType& input_type = graph.nodes[0].type;
-  if (static_cast<std::int64_t>(image.size()) != input_type.elements()) {
-    fail("input of {} values does not match the network's input {}", image.size(),
-         to_string(input_type));
-  }
-  std::vector<GoldenTensor> layers(graph.nodes.size());
-  layers[0] = {input_type, Values(image.begin(), image.end())};
-  for (std::size_t i = 1; i < graph.nodes.size(); ++i) {
-    const Node& node = graph.nodes[i];
-    std::vector<const GoldenTensor*> in;
-    for (int input : node.inputs) in.push_back(&layers[input]);
-    layers[i] = {node.type, run_node(node, in)};
-  }
-  return layers;
+  // Raw values in, as they are: uint8 pixels, or fixed-point codes.
+  const auto read_input = [](const DType&, std::span<const std::uint8_t> pixels) {
+    return Values(pixels.begin(), pixels.end());
+  };
+  return interpret_graph<GoldenTensor>(graph, image, read_input, run_node);
 }
 
 Classification run_golden(const Graph& graph, std::span<const std::uint8_t> image) {
-  const Node& last = graph.nodes.back();
-  if (last.op() != Op::LabelSelect) {
-    fail("layer '{}' ({}): the network must end in labelselect to give a class", last.name,
-         op_name(last.op()));
-  }
-  const std::vector<GoldenTensor> layers = run_golden_layers(graph, image);
-  Classification result;
-  result.label = static_cast<int>(layers.back().values[0]);
-  result.scores = layers[last.inputs[0]].values;
-  const auto& bias = last.as<LabelSelectAttrs>().bias;
-  for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += bias[c];
-  return result;
+  final_label_select(graph);
+  return classify_layers<Classification>(graph, run_golden_layers(graph, image));
 }
 
 }  // namespace bnnc

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "fold/choose_folding.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
 #include "test_support.h"

@@ -10,6 +10,7 @@
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
 #include "passes/streamline.h"
+#include "random_folding.h"
 #include "random_network.h"
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
@@ -84,27 +85,6 @@ TEST(CycleSimulator, LfcWithBnnPynqFoldingOn200Images) {
       first_images(data, 200), "LFC, 1561000 fps folding");
 }
 
-// Random PE/SIMD (divisors, so no padding rules are broken) on random streamlined networks.
-Folding random_folding(const DataflowGraph& g, std::mt19937_64& rng) {
-  const auto pick_divisor = [&](int n) {
-    std::vector<int> divisors;
-    for (int d = 1; d <= n; ++d) {
-      if (n % d == 0) divisors.push_back(d);
-    }
-    return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
-  };
-  Folding f;
-  for (int i : g.mvtus()) {
-    const Block& b = g.blocks[i];
-    const bool conv = b.kernel > 1 || b.ofm_h * b.ofm_w > 1;
-    f.layers.push_back(
-        {b.name, pick_divisor(b.mh), pick_divisor(conv ? b.mw / (b.kernel * b.kernel) : b.mw)});
-  }
-  const Block& input = g.blocks[0];
-  f.input_elems = pick_divisor(input.ofm_c);
-  return f;
-}
-
 TEST(CycleSimulator, RandomNetworksWithRandomFoldings) {
   std::mt19937_64 rng(20261122);
   int simulated = 0;
@@ -115,7 +95,7 @@ TEST(CycleSimulator, RandomNetworksWithRandomFoldings) {
     const Graph streamlined = streamline(net.graph);
     const DataflowGraph lowered = lower_to_dataflow(streamlined);
     const Design design =
-        compile_design(streamlined, FoldingRequest::given(random_folding(lowered, rng)));
+        compile_design(streamlined, FoldingRequest::given(test::random_folding(lowered, rng)));
     std::vector<std::span<const std::uint8_t>> frames;
     for (const auto& image : net.images) frames.push_back(image);
     expect_matches_golden(design, frames, "random network seed " + std::to_string(seed), false);

@@ -4,6 +4,7 @@
 
 #include "fold/choose_folding.h"
 #include "fold/estimate_timeline.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "io/bnn_pynq_importer.h"
 #include "sim/measure_timeline.h"

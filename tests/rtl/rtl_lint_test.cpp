@@ -1,9 +1,11 @@
 // Every RTL file passes `verilator --lint-only -Wall`, elaborates in Icarus Verilog and
 // synthesizes in Yosys — the hand-written blocks with their default parameters, and the top
-// level bnnc generates; an illegal parameter combination stops elaboration with a message.
+// level bnnc generates; an illegal parameter combination stops elaboration with a message that
+// names the instance.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "fold/folding.h"
@@ -109,6 +111,53 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
     EXPECT_NE(v.output.find(top + ":"), std::string::npos)
         << top << joined(params) << " should name the module:\n"
         << v.output;
+  }
+}
+
+// bnn_top gives every block its path as NAME, so an illegal parameter in a generated design names
+// the instance, not only the module (%m is no help: Verilator 5.006 rejects it at elaboration and
+// Yosys 0.23 prints it as is; rtl/bnn_defs.vh).
+TEST(RtlLint, IllegalParametersInTheTopNameTheInstance) {
+  if (find_program("verilator").empty()) GTEST_SKIP() << "verilator not found";
+  const test::RandomNetwork net = test::random_network(1001);
+  const DataflowGraph design = apply_folding(lower_to_dataflow(streamline(net.graph)), {});
+  const std::filesystem::path dir = test::temp_dir("rtl-top-illegal");
+  const RtlDesign rtl = emit_rtl(design, size_fifos(design), dir);
+  std::vector<std::string> files;
+  for (const std::string& f : rtl.sources) {
+    if (f.ends_with(".sv")) files.push_back(f);
+  }
+  std::stringstream text;
+  text << std::ifstream(dir / "bnn_top.sv").rdbuf();
+  const std::string top = text.str();
+  // (the instance through the parameter's "(", the instance's path, the value): a FIFO one word
+  // deep (bnn_fifo needs 2), an MVTU with more rows than NF·PE.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"re((\.NAME\("(bnn_top\.u_\w+_fifo)"\),\s*\.WIDTH\(\d+\),\s*\.DEPTH\()(\d+))re", "1"},
+      {R"re((bnn_mvtu #\(\s*\.NAME\("(bnn_top\.u_\w+)"\),[^;]*?\.MH\()(\d+))re", "100000"}};
+  for (const auto& [pattern, value] : cases) {
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(top, match, std::regex(pattern))) << pattern << " in\n" << top;
+    const std::string instance = match[2].str();
+    std::ofstream(dir / "bnn_top.sv")
+        << match.prefix().str() << match[1].str() << value << match.suffix().str();
+    std::vector<std::string> lint = {"verilator", "--lint-only", "-Wall", "--top-module",
+                                     "bnn_top"};
+    lint.insert(lint.end(), files.begin(), files.end());
+    const Tool v = run(lint, dir);
+    EXPECT_NE(v.exit_code, 0) << instance;
+    EXPECT_NE(v.output.find(instance + ": "), std::string::npos)
+        << "Verilator should name " << instance << ":\n"
+        << v.output;
+    if (!find_program("yosys").empty()) {
+      const Tool y = run(
+          {"yosys", "-q", "-p", "read_verilog -sv" + joined(files) + "; hierarchy -top bnn_top"},
+          dir);
+      EXPECT_NE(y.exit_code, 0) << instance;
+      EXPECT_NE(y.output.find(instance + ": "), std::string::npos)
+          << "Yosys should name " << instance << ":\n"
+          << y.output;
+    }
   }
 }
 

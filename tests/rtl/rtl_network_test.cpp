@@ -14,6 +14,7 @@
 #include "io/dataset.h"
 #include "ir/infer_types.h"
 #include "passes/streamline.h"
+#include "random_folding.h"
 #include "random_network.h"
 #include "rtl/run_rtl_design.h"
 #include "rtl/verilator_build.h"
@@ -74,25 +75,6 @@ void verify(const Design& design, const Frames& frames, const std::string& what,
   v.sim = simulate_dataflow(design.folded, timed, sim_options);
 }
 
-Folding random_folding(const DataflowGraph& g, std::mt19937_64& rng) {
-  const auto pick_divisor = [&](int n) {
-    std::vector<int> divisors;
-    for (int d = 1; d <= n; ++d) {
-      if (n % d == 0) divisors.push_back(d);
-    }
-    return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
-  };
-  Folding f;
-  for (int i : g.mvtus()) {
-    const Block& b = g.blocks[static_cast<std::size_t>(i)];
-    const bool conv = b.kernel > 1 || b.ofm_h * b.ofm_w > 1;
-    f.layers.push_back(
-        {b.name, pick_divisor(b.mh), pick_divisor(conv ? b.mw / (b.kernel * b.kernel) : b.mw)});
-  }
-  f.input_elems = pick_divisor(g.blocks[0].ofm_c);
-  return f;
-}
-
 TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261202);
@@ -104,7 +86,7 @@ TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
     const Graph streamlined = streamline(net.graph);
     const DataflowGraph lowered = lower_to_dataflow(streamlined);
     const Design design =
-        compile_design(streamlined, FoldingRequest::given(random_folding(lowered, rng)));
+        compile_design(streamlined, FoldingRequest::given(test::random_folding(lowered, rng)));
     ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
     Frames frames;
     for (const auto& image : net.images) frames.push_back(image);

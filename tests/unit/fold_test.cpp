@@ -6,6 +6,7 @@
 
 #include "fold/choose_folding.h"
 #include "fold/estimate_timeline.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
 #include "test_support.h"

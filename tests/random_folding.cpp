@@ -1,0 +1,25 @@
+#include "random_folding.h"
+
+#include <vector>
+
+namespace bnnc::test {
+
+Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
+  const auto pick_divisor = [&](int n) {
+    std::vector<int> divisors;
+    for (int d = 1; d <= n; ++d) {
+      if (n % d == 0) divisors.push_back(d);
+    }
+    return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
+  };
+  Folding f;
+  for (int i : graph.mvtus()) {
+    const Block& b = graph.blocks[static_cast<std::size_t>(i)];
+    // A braced list evaluates in order: PE is drawn before SIMD, whatever the compiler.
+    f.layers.push_back({b.name, pick_divisor(b.mh), pick_divisor(b.simd_channels())});
+  }
+  f.input_elems = pick_divisor(graph.blocks[0].ofm_c);
+  return f;
+}
+
+}  // namespace bnnc::test
