@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/flag_checks.h"
 #include "design/load_design.h"
+#include "io/output_folder.h"
 #include "rtl/emit_rtl.h"
 #include "rtl/synthesize.h"
 
@@ -64,8 +65,13 @@ int run_synth(const SynthCommandOptions& o) {
     std::fprintf(stderr, "bnnc synth: %s for %s...\n",
                  ice40 ? "Yosys + nextpnr-ice40 (HX8K)" : "Yosys synth_xilinx", o.dir.c_str());
   }
-  const SynthResult result =
-      synthesize(rtl_dir, rtl, std::filesystem::path(o.dir) / "synth" / o.target, options);
+  // The logs, netlists and result.json are written whole beside DIR/synth/TARGET and moved in
+  // (io/output_folder.h): an interrupted run leaves the last complete one.
+  const std::filesystem::path reports = std::filesystem::path(o.dir) / "synth" / o.target;
+  OutputFolder folder(reports, /*force=*/false);
+  SynthResult result = synthesize(rtl_dir, rtl, folder.staging(), options);
+  result.folder = reports;
+  if (!result.bitstream.empty()) result.bitstream = reports / result.bitstream.filename();
   const Estimate& estimate = design.estimate;
 
   // Per block: the block's instance and the FIFO behind it (also on its own).
@@ -108,7 +114,13 @@ int run_synth(const SynthCommandOptions& o) {
   out["seconds"] = result.seconds;
   out["reports"] = result.folder.string();
   // Kept beside the reports, so that scripts can read the figures of a text run.
-  std::ofstream(result.folder / "result.json") << out.dump() << "\n";
+  {
+    std::ofstream file(folder.staging() / "result.json");
+    file << out.dump() << "\n";
+    file.flush();
+    if (!file) fail("{}: cannot write", (reports / "result.json").string());
+  }
+  folder.commit();
   if (o.json) {
     print_json(out);
     return fits ? kExitOk : kExitCheckFailed;

@@ -37,7 +37,7 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
 
 }  // namespace
 
-Design compile_design(const Graph& graph, const FoldingRequest& request) {
+Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTiming timing) {
   Design d;
   d.clock_mhz = request.clock_mhz;
   d.graph = graph;
@@ -58,7 +58,7 @@ Design compile_design(const Graph& graph, const FoldingRequest& request) {
   //    what the reports give, the analytic one stays as the figure to compare it with and as the
   //    fallback for designs the simulator does not model.
   d.timeline_estimate = estimate_timeline(d.folded);
-  d.timeline_simulated = measure_frame_timeline(d.folded);
+  if (timing == FrameTiming::Simulated) d.timeline_simulated = measure_frame_timeline(d.folded);
   // 8. Whether the RTL can be emitted: last, as it needs the folded blocks and the FIFO depths.
   //    Emitting it writes files, so that is save_design's; a design without RTL keeps its folding
   //    and estimates, which are still worth having.

@@ -7,8 +7,14 @@
 
 namespace bnnc {
 
+// Whether stage 7 runs one frame through the cycle simulator (what compile reports), or the
+// design keeps the analytic timeline only (load_design: the commands that run a design measure
+// it themselves).
+enum class FrameTiming { Simulated, EstimateOnly };
+
 // Throws bnnc::Error when the network cannot be lowered, the folding file does not fit it or no
 // folding meets the request.
-Design compile_design(const Graph& graph, const FoldingRequest& request);
+Design compile_design(const Graph& graph, const FoldingRequest& request,
+                      FrameTiming timing = FrameTiming::Simulated);
 
 }  // namespace bnnc

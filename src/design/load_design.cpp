@@ -3,11 +3,9 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "fold/folding_file.h"
-#include "fold/lower_to_dataflow.h"
+#include "design/compile_design.h"
 #include "io/model_file.h"
 #include "io/output_folder.h"
-#include "rtl/emit_rtl.h"
 
 namespace bnnc {
 
@@ -23,18 +21,12 @@ Design load_design(const std::string& dir) {
   // Every file as bnnc compile wrote it: a folding.json or a .mem edited since would make the
   // figures and verdicts of simulate, verify and synth those of another design.
   check_output_folder(path);
-  // The stages of compile_design with the folding read back; the simulated timeline is left out,
-  // as no command that runs a design needs it.
-  Design d;
+  // The back end's stages with the folding read back; the simulated timeline is left out, as
+  // the commands that run a design measure it themselves.
+  Design d = compile_design(load_model((path / "model.bnnc").string()),
+                            FoldingRequest::from_file((path / "folding.json").string()),
+                            FrameTiming::EstimateOnly);
   d.model = (path / "model.bnnc").string();
-  d.graph = load_model(d.model);
-  const DataflowGraph lowered = lower_to_dataflow(d.graph);
-  d.folded = apply_folding(lowered, read_folding_file((path / "folding.json").string(), lowered));
-  d.folding = folding_of(d.folded);
-  d.fifo_depths = size_fifos(d.folded);
-  d.estimate = estimate_graph(d.folded);
-  d.timeline_estimate = estimate_timeline(d.folded);
-  d.rtl_unsupported = rtl_unsupported(d.folded);
   return d;
 }
 

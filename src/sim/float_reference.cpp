@@ -19,12 +19,6 @@ double real_of(const DType& type, std::int64_t raw) {
   return std::ldexp(static_cast<double>(raw), -type.frac_bits);
 }
 
-float at_or_pad(const FloatTensor& in, int y, int x, int c, float pad_value) {
-  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
-  if (y < 0 || y >= h || x < 0 || x >= w) return pad_value;
-  return in.values[(static_cast<std::size_t>(y) * w + x) * channels + c];
-}
-
 void matvec(const BinaryMatrix& weights, const Values& window, float* out) {
   for (int r = 0; r < weights.rows(); ++r) {
     double sum = 0.0;
@@ -37,7 +31,6 @@ void matvec(const BinaryMatrix& weights, const Values& window, float* out) {
 
 Values run_conv2d(const Conv2dAttrs& a, const FloatTensor& in, const TensorType& out_type) {
   const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
-  const int channels = in.type.shape[2];
   // Zero padding: the border holds 0, so its synapses add ±0 (op.h).
   const auto pad_value =
       a.zero_padded() ? 0.0F : static_cast<float>(real_of(in.type.dtype, a.pad_value));
@@ -45,15 +38,7 @@ Values run_conv2d(const Conv2dAttrs& a, const FloatTensor& in, const TensorType&
   Values window(static_cast<std::size_t>(a.weights.cols()));
   for (int oy = 0; oy < oh; ++oy) {
     for (int ox = 0; ox < ow; ++ox) {
-      std::size_t i = 0;
-      for (int ky = 0; ky < a.kernel; ++ky) {
-        for (int kx = 0; kx < a.kernel; ++kx) {
-          for (int c = 0; c < channels; ++c) {
-            window[i++] =
-                at_or_pad(in, oy * a.stride - a.pad + ky, ox * a.stride - a.pad + kx, c, pad_value);
-          }
-        }
-      }
+      gather_window(a, in, oy, ox, pad_value, window);
       matvec(a.weights, window, &out[(static_cast<std::size_t>(oy) * ow + ox) * rows]);
     }
   }
@@ -61,24 +46,7 @@ Values run_conv2d(const Conv2dAttrs& a, const FloatTensor& in, const TensorType&
 }
 
 Values run_maxpool(const MaxPoolAttrs& a, const FloatTensor& in, const TensorType& out_type) {
-  const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
-  Values out(static_cast<std::size_t>(oh) * ow * channels);
-  for (int oy = 0; oy < oh; ++oy) {
-    for (int ox = 0; ox < ow; ++ox) {
-      for (int c = 0; c < channels; ++c) {
-        const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
-        float result = at_or_pad(in, oy * a.stride, ox * a.stride, c, 0.0F);
-        for (int ky = 0; ky < a.kernel; ++ky) {
-          for (int kx = 0; kx < a.kernel; ++kx) {
-            const float v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, 0.0F);
-            result = take_min ? std::min(result, v) : std::max(result, v);
-          }
-        }
-        out[(static_cast<std::size_t>(oy) * ow + ox) * channels + c] = result;
-      }
-    }
-  }
-  return out;
+  return run_maxpool_values(a, in, out_type);
 }
 
 Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {

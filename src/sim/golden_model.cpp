@@ -12,12 +12,6 @@ namespace {
 using Values = std::vector<std::int64_t>;
 
 // Input value of an HWC tensor at (y, x, c), or pad_value outside the image.
-std::int64_t at_or_pad(const GoldenTensor& in, int y, int x, int c, std::int64_t pad_value) {
-  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
-  if (y < 0 || y >= h || x < 0 || x >= w) return pad_value;
-  return in.values[(static_cast<std::size_t>(y) * w + x) * channels + c];
-}
-
 // One output vector of a binary-weight layer from one input vector (a dense input or one conv
 // window in (ky, kx, c) order).
 //   bits:     P = popcount(XNOR(window, row)), the number of matching bits.
@@ -69,21 +63,12 @@ Values run_conv2d_zero_padded(const Conv2dAttrs& a, const GoldenTensor& in,
 Values run_conv2d(const Conv2dAttrs& a, const GoldenTensor& in, const TensorType& out_type) {
   if (a.zero_padded()) return run_conv2d_zero_padded(a, in, out_type);
   const int oh = out_type.shape[0], ow = out_type.shape[1], rows = a.weights.rows();
-  const int channels = in.type.shape[2];
   Values out(static_cast<std::size_t>(oh) * ow * rows);
   Values window(static_cast<std::size_t>(a.weights.cols()));
   std::vector<std::uint64_t> packed;
   for (int oy = 0; oy < oh; ++oy) {
     for (int ox = 0; ox < ow; ++ox) {
-      std::size_t i = 0;
-      for (int ky = 0; ky < a.kernel; ++ky) {
-        for (int kx = 0; kx < a.kernel; ++kx) {
-          for (int c = 0; c < channels; ++c) {
-            window[i++] = at_or_pad(in, oy * a.stride - a.pad + ky, ox * a.stride - a.pad + kx, c,
-                                    a.pad_value);
-          }
-        }
-      }
+      gather_window(a, in, oy, ox, a.pad_value, window);
       binary_matvec(a.weights, in.type.dtype, window, packed,
                     &out[(static_cast<std::size_t>(oy) * ow + ox) * rows]);
     }
@@ -92,25 +77,7 @@ Values run_conv2d(const Conv2dAttrs& a, const GoldenTensor& in, const TensorType
 }
 
 Values run_maxpool(const MaxPoolAttrs& a, const GoldenTensor& in, const TensorType& out_type) {
-  const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
-  Values out(static_cast<std::size_t>(oh) * ow * channels);
-  for (int oy = 0; oy < oh; ++oy) {
-    for (int ox = 0; ox < ow; ++ox) {
-      for (int c = 0; c < channels; ++c) {
-        // On bits max is OR and min is AND.
-        const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
-        std::int64_t result = at_or_pad(in, oy * a.stride, ox * a.stride, c, 0);
-        for (int ky = 0; ky < a.kernel; ++ky) {
-          for (int kx = 0; kx < a.kernel; ++kx) {
-            const std::int64_t v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, 0);
-            result = take_min ? std::min(result, v) : std::max(result, v);
-          }
-        }
-        out[(static_cast<std::size_t>(oy) * ow + ox) * channels + c] = result;
-      }
-    }
-  }
-  return out;
+  return run_maxpool_values(a, in, out_type);
 }
 
 Values run_threshold(const ThresholdAttrs& a, const GoldenTensor& in) {

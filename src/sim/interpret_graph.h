@@ -4,6 +4,8 @@
 // model, reals in the float reference) and its own run_node.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -57,6 +59,61 @@ Result classify_layers(const Graph& graph, const std::vector<Tensor>& layers) {
   using Score = typename decltype(result.scores)::value_type;
   for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += static_cast<Score>(bias[c]);
   return result;
+}
+
+// What one element of a tensor holds (std::int64_t in the golden model, float in the reference).
+template <typename Tensor>
+using TensorValue = typename decltype(Tensor::values)::value_type;
+
+// The value at (y, x, c) of an HWC tensor, or pad_value outside it (a padded border).
+template <typename Tensor>
+TensorValue<Tensor> at_or_pad(const Tensor& in, int y, int x, int c,
+                              TensorValue<Tensor> pad_value) {
+  const int h = in.type.shape[0], w = in.type.shape[1], channels = in.type.shape[2];
+  if (y < 0 || y >= h || x < 0 || x >= w) return pad_value;
+  return in.values[(static_cast<std::size_t>(y) * w + x) * channels + c];
+}
+
+// The window of output pixel (oy, ox) of a conv, in im2col's (ky, kx, c) order (DESIGN.md §2),
+// with pad_value on the border.
+template <typename Tensor>
+void gather_window(const Conv2dAttrs& a, const Tensor& in, int oy, int ox,
+                   TensorValue<Tensor> pad_value, std::vector<TensorValue<Tensor>>& window) {
+  const int channels = in.type.shape[2];
+  std::size_t i = 0;
+  for (int ky = 0; ky < a.kernel; ++ky) {
+    for (int kx = 0; kx < a.kernel; ++kx) {
+      for (int c = 0; c < channels; ++c) {
+        window[i++] =
+            at_or_pad(in, oy * a.stride - a.pad + ky, ox * a.stride - a.pad + kx, c, pad_value);
+      }
+    }
+  }
+}
+
+// Max-pool (min on the channels the streamliner marked, DESIGN.md §2: on bits max is OR and min
+// is AND). The pool reads only inside the input (its windows never cross the border).
+template <typename Tensor>
+auto run_maxpool_values(const MaxPoolAttrs& a, const Tensor& in, const TensorType& out_type) {
+  using V = TensorValue<Tensor>;
+  const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
+  std::vector<V> out(static_cast<std::size_t>(oh) * ow * channels);
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      for (int c = 0; c < channels; ++c) {
+        const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
+        V result = at_or_pad(in, oy * a.stride, ox * a.stride, c, V{0});
+        for (int ky = 0; ky < a.kernel; ++ky) {
+          for (int kx = 0; kx < a.kernel; ++kx) {
+            const V v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, V{0});
+            result = take_min ? std::min(result, v) : std::max(result, v);
+          }
+        }
+        out[(static_cast<std::size_t>(oy) * ow + ox) * channels + c] = result;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace bnnc

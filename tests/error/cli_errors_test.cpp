@@ -2,6 +2,7 @@
 // line on stderr naming what is wrong ("bnnc: error: ..."), never a crash. CI runs these under
 // ASan and UBSan, so a bad file that makes a reader misbehave fails here too.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -269,6 +270,49 @@ TEST_F(CliErrors, NumericFlagsAreReadInFullAndRangeChecked) {
     expect_usage_error(test::run_bnnc(arguments), {message});
   }
   EXPECT_FALSE(std::filesystem::exists(dir_ / "hw")) << "a refused compile wrote its folder";
+}
+
+// Issue 12: labels of 200 or -1 gave accuracy 0 with exit 0; now the first label that is not a
+// class of the model is named (eval here; simulate and verify check the same way).
+TEST_F(CliErrors, LabelsMustBeClassesOfTheModel) {
+  const std::string eval = "eval " + quoted(model_) + " --data " + quoted(images_) + " --labels ";
+  write_bytes(dir_ / "big-labels-idx1-ubyte", {0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 200});
+  expect_usage_error(test::run_bnnc(eval + quoted(dir_ / "big-labels-idx1-ubyte")),
+                     {"the label of image 2 is 200, not a class of the model (0 to 1)"});
+  // A .npy of int32 labels {1, -1, 0}.
+  std::string header = "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::vector<std::uint8_t> npy = {
+      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size()), 0};
+  npy.resize(10 + header.size());
+  std::copy(header.begin(), header.end(), npy.begin() + 10);
+  npy.insert(npy.end(), {1, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0});
+  write_bytes(dir_ / "labels.npy", npy);
+  expect_usage_error(test::run_bnnc(eval + quoted(dir_ / "labels.npy")),
+                     {"the label of image 1 is -1, not a class of the model"});
+}
+
+// Issue 12: a thread the machine cannot start (here: no address space for its stack) aborted
+// with "terminate called without an active exception"; now it is exit 3 and one line. Not in
+// sanitizer builds, whose shadow memory needs more address space than any such limit leaves.
+TEST_F(CliErrors, AThreadThatCannotStartIsOneLineAndExitThree) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan cannot run under an address-space limit";
+#else
+  // 3 GB of address space: the first few hundred 8 MB thread stacks fit, a thousand do not.
+  const std::filesystem::path err = dir_ / "threads.err";
+  const std::string command =
+      "ulimit -v 3000000 && timeout 60 '" + std::string(BNNC_BINARY) + "' bench " + quoted(model_) +
+      " --threads 1000 --seconds 0.01 --repeats 1 >/dev/null 2>" + quoted(err) + " </dev/null";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  const std::vector<std::uint8_t> bytes = read_bytes(err);
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_EQ(WEXITSTATUS(status), 3) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_NE(text.find("bnnc: internal error: cannot start thread"), std::string::npos) << text;
+#endif
 }
 
 // --json may stand anywhere (README), also before the command; --help and --version with --json

@@ -247,6 +247,11 @@ TEST_F(ModelFileErrors, UnknownOpMissingKeyWrongType) {
               HasSubstr("key 'classes' must hold strings"));
   EXPECT_THAT(load_with_header([](std::string& h) { replace(h, "\"producer\"", "\"maker\""); }),
               HasSubstr("header: missing key 'producer'"));
+  // Issue 12: 3 class names for 2 scores printed classes under other classes' names.
+  EXPECT_THAT(load_with_header([](std::string& h) {
+                replace(h, "\"classes\": [\"a\"", "\"classes\": [\"x\", \"a\"");
+              }),
+              HasSubstr("3 class names for 2 classes (the scores of 'label')"));
 }
 
 TEST_F(ModelFileErrors, ArrayOutOfRange) {
