@@ -44,7 +44,7 @@ lfc_params="$external/bnn-pynq/params/mnist/lfcW1A1"
 if runs 1 || runs 3; then
   [[ -e $cnv_params ]] || { echo "rtl-benchmark: $cnv_params not found" >&2; exit 2; }
   "$bnnc" import "$cnv_params" --topology cnv --out "$out/cnv-w1a1.bnnc" >/dev/null
-  "$bnnc" compile "$out/cnv-w1a1.bnnc" --folding foldings/cnv-w1a1-bnn-pynq.json \
+  "$bnnc" compile "$out/cnv-w1a1.bnnc" --folding foldings/cnv-w1a1-bnn-pynq.json --force \
     --out "$out/cnv" >/dev/null
 fi
 if runs 1; then
@@ -57,7 +57,7 @@ fi
 if runs 2; then
   [[ -e $lfc_params ]] || { echo "rtl-benchmark: $lfc_params not found" >&2; exit 2; }
   "$bnnc" import "$lfc_params" --topology lfc --out "$out/lfc-w1a1.bnnc" >/dev/null
-  "$bnnc" compile "$out/lfc-w1a1.bnnc" --folding foldings/lfc-w1a1-bnn-pynq.json \
+  "$bnnc" compile "$out/lfc-w1a1.bnnc" --folding foldings/lfc-w1a1-bnn-pynq.json --force \
     --out "$out/lfc" >/dev/null
   step lfc-verify "$bnnc" verify "$out/lfc" --data "$external/mnist/t10k-images-idx3-ubyte.gz" \
     --limit 0
@@ -66,7 +66,7 @@ if runs 3; then
   step cnv-synth-xc7 "$bnnc" synth "$out/cnv" --target xc7
 fi
 if runs 4; then
-  "$bnnc" compile models/tfc.bnnc --target-fps 100000 --out "$out/tfc" >/dev/null
+  "$bnnc" compile models/tfc.bnnc --target-fps 100000 --force --out "$out/tfc" >/dev/null
   step tfc-synth-ice40 "$bnnc" synth "$out/tfc" --target ice40 --freq-mhz 100
 fi
 exit $status

@@ -61,8 +61,8 @@ json_value() { grep -o "\"$1\":[^,}]*" "$2" | head -1 | cut -d: -f2- | tr -d '"'
 design="$build/lfc-hw"
 clock=100
 echo
-echo "== bnnc compile $model --target-fps 100000 --clock-mhz $clock --out $design"
-"$bnnc" compile "$model" --target-fps 100000 --clock-mhz "$clock" --out "$design"
+echo "== bnnc compile $model --target-fps 100000 --clock-mhz $clock --force --out $design"
+"$bnnc" compile "$model" --target-fps 100000 --clock-mhz "$clock" --force --out "$design"
 verify_images=${BNNC_MAIN_VERIFY_IMAGES:-1000}
 echo
 echo "== bnnc verify $design (Verilator, $verify_images test images, random stalls)"
