@@ -6,8 +6,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +39,60 @@ struct TrainCommandOptions {
   bool verify = true;
   bool json = false;
 };
+
+// SIGINT/SIGTERM during training: the handler only records the signal; train_bnn stops after
+// the batch in progress and writes a resumable checkpoint (train_bnn.h). The handler then gives
+// the signal its default action back, so that a second Ctrl-C stops at once.
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void record_stop_signal(int signal) {
+  g_stop_signal.store(signal);
+  std::signal(signal, SIG_DFL);
+}
+
+// Installs the handler for the lifetime of one training run.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    previous_int_ = std::signal(SIGINT, record_stop_signal);
+    previous_term_ = std::signal(SIGTERM, record_stop_signal);
+  }
+  ~StopOnSignal() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  void (*previous_int_)(int) = SIG_DFL;
+  void (*previous_term_)(int) = SIG_DFL;
+};
+
+// The exit code of a run stopped by a signal, as shells report one: 128 + its number.
+int interrupted(const TrainingInterrupted& stop, const TrainCommandOptions& options) {
+  const char* name = stop.signal == SIGTERM ? "SIGTERM" : "SIGINT";
+  const std::string where = fmt::format("epoch {}/{}, batch {}/{}", stop.epoch + 1,
+                                        options.train.epochs, stop.batch, stop.batches);
+  const std::string message =
+      stop.checkpoint.empty()
+          ? fmt::format("interrupted by {} in {}", name, where)
+          : fmt::format(
+                "interrupted by {} in {}: the checkpoint {} continues there with the same "
+                "flags and --resume {}",
+                name, where, stop.checkpoint, stop.checkpoint);
+  std::fprintf(stderr, "bnnc: %s\n", message.c_str());
+  const int code = 128 + stop.signal;
+  if (options.json) {
+    nlohmann::ordered_json object = {{"error", message},    {"exit_code", code},
+                                     {"interrupted", name}, {"epoch", stop.epoch + 1},
+                                     {"batch", stop.batch}, {"batches", stop.batches}};
+    object["checkpoint"] = stop.checkpoint.empty() ? nlohmann::ordered_json(nullptr)
+                                                   : nlohmann::ordered_json(stop.checkpoint);
+    print_json(object);
+  }
+  return code;
+}
 
 std::string format_duration(double seconds) {
   const auto s = static_cast<long>(std::max(0.0, seconds));
@@ -89,7 +146,25 @@ int run_train(TrainCommandOptions& options) {
                           std::string(static_cast<std::size_t>(bar_width - filled), '.'), p.batch,
                           p.batches, p.loss, 100.0 * p.accuracy, format_duration(p.seconds_left)));
   };
-  const TrainResult result = train_bnn(options.train, progress);
+  // A test seam: BNNC_TRAIN_TEST_SIGNAL_AT=N raises SIGINT once N batches of this run are done,
+  // as a user's Ctrl-C would (tests/train/train_test.cpp).
+  const char* signal_at = std::getenv("BNNC_TRAIN_TEST_SIGNAL_AT");
+  const int raise_at = signal_at != nullptr ? std::atoi(signal_at) : 0;
+  int batches_seen = 0;
+  const auto progress_or_signal = [&](const TrainProgress& p) {
+    if (!p.epoch_done && raise_at > 0 && ++batches_seen == raise_at) std::raise(SIGINT);
+    progress(p);
+  };
+  g_stop_signal.store(0);
+  options.train.stop = &g_stop_signal;
+  TrainResult result;
+  try {
+    const StopOnSignal stop_on_signal;
+    result = train_bnn(options.train, progress_or_signal);
+  } catch (const TrainingInterrupted& stop) {
+    line.finish();
+    return interrupted(stop, options);
+  }
   line.finish();
   save_model(result.graph, options.out);
 

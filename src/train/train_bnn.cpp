@@ -83,15 +83,17 @@ void set_lr(torch::optim::Adam& optimizer, double lr) {
   }
 }
 
-// A checkpoint holds the model, the optimizer, the epochs done and what must match on resume.
+// A checkpoint holds the model, the optimizer, the epochs done (and the batches done in the
+// next one, when training was interrupted inside it) and what must match on resume.
 void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
-                     int epochs_done, const TrainOptions& options) {
+                     int epochs_done, int batches_done, const TrainOptions& options) {
   torch::serialize::OutputArchive archive;
   network->save(archive);
   torch::serialize::OutputArchive optimizer_archive;
   optimizer.save(optimizer_archive);
   archive.write("optimizer", optimizer_archive);
   archive.write("epochs_done", torch::tensor(static_cast<std::int64_t>(epochs_done)));
+  archive.write("batches_done", torch::tensor(static_cast<std::int64_t>(batches_done)));
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
   archive.write("topology", c10::IValue(options.topology));
   archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
@@ -100,8 +102,13 @@ void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim:
   std::filesystem::rename(partial, path);
 }
 
-int load_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
-                    const TrainOptions& options) {
+struct Resume {
+  int epochs_done = 0;
+  int batches_done = 0;  // in epoch epochs_done
+};
+
+Resume load_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
+                       const TrainOptions& options) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
@@ -124,7 +131,14 @@ int load_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
     archive.read("epochs_done", epochs_done);
-    return static_cast<int>(epochs_done.item<std::int64_t>());
+    Resume resume;
+    resume.epochs_done = static_cast<int>(epochs_done.item<std::int64_t>());
+    // Checkpoints written before interruptions were kept have no batches_done: 0.
+    torch::Tensor batches_done;
+    if (archive.try_read("batches_done", batches_done)) {
+      resume.batches_done = static_cast<int>(batches_done.item<std::int64_t>());
+    }
+    return resume;
   } catch (const c10::Error& error) {
     fail("{}: not a bnnc training checkpoint ({})", path,
          std::string(error.what_without_backtrace()).substr(0, 200));
@@ -165,10 +179,9 @@ TrainResult train_bnn(const TrainOptions& options,
   torch::manual_seed(options.seed);
   BnnNetwork network(spec);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.lr));
-  int first_epoch = 0;
-  if (!options.resume.empty()) {
-    first_epoch = load_checkpoint(options.resume, network, optimizer, options);
-  }
+  Resume resume;
+  if (!options.resume.empty())
+    resume = load_checkpoint(options.resume, network, optimizer, options);
 
   const torch::Tensor labels_all =
       torch::tensor(std::vector<std::int64_t>(train.labels.begin(), train.labels.end()));
@@ -176,7 +189,7 @@ TrainResult train_bnn(const TrainOptions& options,
   const auto start = Clock::now();
   TrainResult result;
   network->train();
-  for (int epoch = first_epoch; epoch < options.epochs; ++epoch) {
+  for (int epoch = resume.epochs_done; epoch < options.epochs; ++epoch) {
     set_lr(optimizer, epoch_lr(options.lr, epoch, options.epochs));
     const std::vector<int> order = epoch_order(train.count, options.seed, epoch);
     const auto epoch_start = Clock::now();
@@ -185,7 +198,8 @@ TrainResult train_bnn(const TrainOptions& options,
     std::int64_t seen = 0;
     std::vector<std::uint8_t> pixels;
     std::vector<std::int64_t> batch_labels;
-    for (int b = 0; b < batches; ++b) {
+    const int first_batch = epoch == resume.epochs_done ? resume.batches_done : 0;
+    for (int b = first_batch; b < batches; ++b) {
       const int begin = b * options.batch;
       const int count = std::min(options.batch, train.count - begin);
       pixels.resize(static_cast<std::size_t>(count) * train.image_size());
@@ -205,13 +219,25 @@ TrainResult train_bnn(const TrainOptions& options,
       loss.backward();
       optimizer.step();
       network->clip_weights();
+      if (options.stop != nullptr && options.stop->load() != 0) {
+        if (!options.checkpoint.empty()) {
+          save_checkpoint(options.checkpoint, network, optimizer, epoch, b + 1, options);
+        }
+        TrainingInterrupted stop;
+        stop.signal = options.stop->load();
+        stop.epoch = epoch;
+        stop.batch = b + 1;
+        stop.batches = batches;
+        stop.checkpoint = options.checkpoint;
+        throw stop;
+      }
 
       loss_sum += loss.item<double>() * count;
       correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
       seen += count;
       if (progress) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-        const double per_batch = elapsed / (b + 1);
+        const double per_batch = elapsed / (b + 1 - first_batch);
         progress({.epoch = epoch,
                   .epochs = options.epochs,
                   .batch = b + 1,
@@ -224,7 +250,7 @@ TrainResult train_bnn(const TrainOptions& options,
     }
     ++result.epochs_run;
     if (!options.checkpoint.empty()) {
-      save_checkpoint(options.checkpoint, network, optimizer, epoch + 1, options);
+      save_checkpoint(options.checkpoint, network, optimizer, epoch + 1, 0, options);
     }
     if (progress) {
       const std::vector<int> predictions = classify_all(network, test);

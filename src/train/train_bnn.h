@@ -7,8 +7,10 @@
 // continues exactly as the uninterrupted run would have.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,19 @@ struct TrainOptions {
   int width_divisor = 1;   // divides every hidden width (small networks for tests)
   std::string checkpoint;  // written after every epoch when not empty
   std::string resume;      // a checkpoint to continue from, when not empty
+  // When it holds a signal number (a SIGINT/SIGTERM handler stores it), training stops after the
+  // batch in progress, writes the checkpoint (with the batches done in the epoch, so that a
+  // resumed run continues exactly there) and throws TrainingInterrupted.
+  const std::atomic<int>* stop = nullptr;
+};
+
+struct TrainingInterrupted : std::runtime_error {
+  TrainingInterrupted() : std::runtime_error("training interrupted") {}
+  int signal = 0;
+  int epoch = 0;  // 0-based, the one interrupted
+  int batch = 0;  // batches of it done
+  int batches = 0;
+  std::string checkpoint;  // empty when TrainOptions::checkpoint was
 };
 
 struct TrainProgress {
@@ -53,7 +68,7 @@ struct TrainResult {
 };
 
 // Throws bnnc::Error on a bad option, a missing data set (naming the Debian package) or an
-// unreadable checkpoint.
+// unreadable checkpoint; TrainingInterrupted when options.stop asks it to stop.
 TrainResult train_bnn(const TrainOptions& options,
                       const std::function<void(const TrainProgress&)>& progress = {});
 
