@@ -2,6 +2,8 @@
 // stderr and an exit code (cli_output.h). The commands live one per file (command_*.cpp).
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -105,7 +107,12 @@ int main(int argc, char** argv) {
   } catch (const bnnc::InternalError& error) {
     return report_failure(error.what(), kExitInternal, json);
   } catch (const std::bad_alloc&) {
-    return report_failure("out of memory", kExitInternal, json);
+    // Leave at once: exit() would run static destructors and join threads, and OpenBLAS's
+    // worker waits in blas_memory_alloc for memory that never comes, so exit() never returns.
+    report_failure("out of memory", kExitInternal, json);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(kExitInternal);
   } catch (const std::exception& error) {
     return report_failure(error.what(), kExitInternal, json);
   } catch (...) {

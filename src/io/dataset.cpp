@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/read_file.h"
 #include "io/cifar10_reader.h"
 #include "io/idx_reader.h"
 #include "io/npy_reader.h"
@@ -162,21 +163,8 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t
   if (error && error != std::errc::no_such_file_or_directory) {
     fail("{}: cannot access ({})", path, error.message());
   }
-  if (!fs::exists(status)) fail("{}: no such file or folder", path);
-  if (!fs::is_regular_file(status)) fail("{}: not a regular file", path);
-  const std::uintmax_t size = fs::file_size(path, error);
-  if (error) fail("{}: cannot read its size ({})", path, error.message());
-  if (size > max_bytes) fail("{}: file of {} bytes is larger than {} bytes", path, size, max_bytes);
-
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) fail("{}: cannot open ({})", path, std::generic_category().message(errno));
-  std::vector<std::uint8_t> bytes(size);
-  const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
-  if (got != bytes.size()) {
-    fail("{}: read {} of its {} bytes ({})", path, got, bytes.size(),
-         std::ferror(file.get()) != 0 ? "read error" : "file shrank while reading");
-  }
+  if (!path.empty() && !fs::exists(status)) fail("{}: no such file or folder", path);
+  std::vector<std::uint8_t> bytes = read_file(path, max_bytes, "a data file");
   if (is_gzip(bytes)) return gunzip(bytes, path, max_bytes);
   return bytes;
 }
