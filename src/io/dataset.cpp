@@ -178,6 +178,7 @@ std::vector<int> load_labels(const std::string& path) {
 }
 
 Dataset load_dataset(const std::string& path, const std::string& labels_path) {
+  if (path.empty()) fail("'': empty path (a data file or folder expected)");
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error && error != std::errc::no_such_file_or_directory) {
