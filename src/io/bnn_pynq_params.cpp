@@ -1,10 +1,8 @@
 #include "io/bnn_pynq_params.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "core/error.h"
