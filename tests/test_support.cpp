@@ -43,15 +43,19 @@ static std::string read_all(const std::filesystem::path& path) {
 }
 
 CommandResult run_bnnc(const std::string& arguments, const std::string& environment) {
+  return run_bnnc_under(environment.empty() ? "" : "env " + environment, arguments);
+}
+
+CommandResult run_bnnc_under(const std::string& prefix, const std::string& arguments) {
   static int counter = 0;
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "bnnc-tests" / "cli";
   std::filesystem::create_directories(dir);
   const std::string stem = std::to_string(::getpid()) + "-" + std::to_string(counter++);
   const std::filesystem::path out = dir / (stem + ".out");
   const std::filesystem::path err = dir / (stem + ".err");
-  const std::string command = (environment.empty() ? "" : "env " + environment + " ") +
-                              std::string("'") + BNNC_BINARY + "' " + arguments + " >'" +
-                              out.string() + "' 2>'" + err.string() + "' </dev/null";
+  const std::string command = (prefix.empty() ? "" : prefix + " ") + std::string("'") +
+                              BNNC_BINARY + "' " + arguments + " >'" + out.string() + "' 2>'" +
+                              err.string() + "' </dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

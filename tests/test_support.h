@@ -26,6 +26,10 @@ struct CommandResult {
 // `environment` ("PATH=/nowhere") is set for that run only.
 CommandResult run_bnnc(const std::string& arguments, const std::string& environment = "");
 
+// Runs bnnc under a shell command prefix ("timeout 10", "prlimit --fsize=4096"); exit_code is -1
+// when a signal ended it.
+CommandResult run_bnnc_under(const std::string& prefix, const std::string& arguments);
+
 }  // namespace bnnc::test
 
 // Skips the current test with a message naming what is missing.

@@ -19,7 +19,7 @@ bool is_onnx_path(const std::string& path) {
 Graph load_network(const std::string& path) {
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) fail("{}: no such file", path);
+  // A missing, unreadable or special file is the readers' to name (core/read_file.h).
   if (std::filesystem::is_directory(status)) {
     fail(
         "{}: is a folder, not a bnnc model (a BNN-PYNQ params folder must be imported first: "

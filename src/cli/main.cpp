@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -127,7 +129,12 @@ int main(int argc, char** argv) {
   } catch (const bnnc::InternalError& error) {
     return report_failure(error.what(), kExitInternal, json);
   } catch (const std::bad_alloc&) {
-    return report_failure("out of memory", kExitInternal, json);
+    // Leave at once: exit() would run static destructors and join threads, and OpenBLAS's
+    // worker waits in blas_memory_alloc for memory that never comes, so exit() never returns.
+    report_failure("out of memory", kExitInternal, json);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(kExitInternal);
   } catch (const std::exception& error) {
     return report_failure(error.what(), kExitInternal, json);
   } catch (...) {

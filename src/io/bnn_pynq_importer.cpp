@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
+#include "core/read_file.h"
 #include "io/bnn_pynq_params.h"
 #include "ir/infer_types.h"
 
@@ -103,8 +104,10 @@ std::vector<std::string> read_classes(const std::string& folder, const Topology&
   const fs::path path = fs::path(folder) / "classes.txt";
   std::error_code error;
   if (!fs::exists(path, error)) return {};
-  std::ifstream in(path);
-  if (!in) fail("{}: cannot read", path.string());
+  // A class list is a few hundred bytes; 1 MiB is far above any and keeps a mistake small.
+  const std::vector<std::uint8_t> bytes =
+      read_file(path.string(), std::uint64_t{1} << 20, "a class list (classes.txt)");
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
   std::vector<std::string> classes;
   std::string line;
   while (std::getline(in, line)) {

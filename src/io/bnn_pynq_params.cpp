@@ -1,13 +1,12 @@
 #include "io/bnn_pynq_params.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "core/error.h"
+#include "core/read_file.h"
 
 namespace bnnc {
 
@@ -37,10 +36,14 @@ std::vector<std::uint8_t> read_pe_file(const std::string& path, std::int64_t exp
   if (size != static_cast<std::uintmax_t>(expected)) {
     fail("{}: {} bytes, {} layer {} expects {}", path, size, topology, layer.index, expected);
   }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(expected));
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(expected));
-  if (!in) fail("{}: cannot read: {}", path, std::strerror(errno));
+  // Read through read_file, which cannot block: the checks above looked at the name, and another
+  // file (a FIFO) may stand there by the time it is opened.
+  std::vector<std::uint8_t> bytes =
+      read_file(path, static_cast<std::uint64_t>(expected), "a BNN-PYNQ parameter file");
+  if (bytes.size() != static_cast<std::size_t>(expected)) {
+    fail("{}: {} bytes, {} layer {} expects {}", path, bytes.size(), topology, layer.index,
+         expected);
+  }
   return bytes;
 }
 

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/read_file.h"
 #include "io/cifar10_reader.h"
 #include "io/idx_reader.h"
 #include "io/npy_reader.h"
@@ -38,6 +39,19 @@ struct InflateStream {
   }
 };
 
+// The length of an IDX file as its header (the first 16 bytes) declares it, or 0 when these bytes
+// are not an IDX header. A gzipped IDX file is inflated no further than that: a small header over
+// gigabytes of zeros stops at the header's size, not at the 1 GiB cap.
+std::uint64_t idx_declared_bytes(std::span<const std::uint8_t> bytes) {
+  auto be32 = [&](std::size_t at) {
+    return (std::uint64_t{bytes[at]} << 24) | (std::uint64_t{bytes[at + 1]} << 16) |
+           (std::uint64_t{bytes[at + 2]} << 8) | std::uint64_t{bytes[at + 3]};
+  };
+  if (be32(0) == kIdxLabelsMagic) return 8 + be32(4);
+  if (be32(0) == kIdxImagesMagic) return 16 + be32(4) * be32(8) * be32(12);
+  return 0;
+}
+
 std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> in, const std::string& path,
                                  std::uint64_t max_bytes) {
   InflateStream z;
@@ -49,6 +63,7 @@ std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> in, const std::st
   z.stream.avail_in = static_cast<uInt>(in.size());
 
   std::vector<std::uint8_t> out;
+  std::uint64_t declared = 0;  // the IDX header's size once it is out; 0 before or for others
   std::vector<std::uint8_t> chunk(std::size_t{1} << 18);
   while (true) {
     z.stream.next_out = chunk.data();
@@ -64,6 +79,10 @@ std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> in, const std::st
       fail("{}: gzip data expands to more than {} bytes; refusing to read it", path, max_bytes);
     }
     out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(produced));
+    if (declared == 0 && out.size() >= 16) declared = idx_declared_bytes(out);
+    if (declared != 0 && out.size() > declared) {
+      fail("{}: gzip data expands past the {} bytes its IDX header declares", path, declared);
+    }
     if (status == Z_STREAM_END) {
       if (z.stream.avail_in == 0) break;
       // `gzip -c a b > c` writes one member after the other; gunzip joins them.
@@ -162,21 +181,8 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::uint64_t
   if (error && error != std::errc::no_such_file_or_directory) {
     fail("{}: cannot access ({})", path, error.message());
   }
-  if (!fs::exists(status)) fail("{}: no such file or folder", path);
-  if (!fs::is_regular_file(status)) fail("{}: not a regular file", path);
-  const std::uintmax_t size = fs::file_size(path, error);
-  if (error) fail("{}: cannot read its size ({})", path, error.message());
-  if (size > max_bytes) fail("{}: file of {} bytes is larger than {} bytes", path, size, max_bytes);
-
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) fail("{}: cannot open ({})", path, std::generic_category().message(errno));
-  std::vector<std::uint8_t> bytes(size);
-  const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
-  if (got != bytes.size()) {
-    fail("{}: read {} of its {} bytes ({})", path, got, bytes.size(),
-         std::ferror(file.get()) != 0 ? "read error" : "file shrank while reading");
-  }
+  if (!path.empty() && !fs::exists(status)) fail("{}: no such file or folder", path);
+  std::vector<std::uint8_t> bytes = read_file(path, max_bytes, "a data file");
   if (is_gzip(bytes)) return gunzip(bytes, path, max_bytes);
   return bytes;
 }
@@ -190,6 +196,7 @@ std::vector<int> load_labels(const std::string& path) {
 }
 
 Dataset load_dataset(const std::string& path, const std::string& labels_path) {
+  if (path.empty()) fail("'': empty path (a data file or folder expected)");
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error && error != std::errc::no_such_file_or_directory) {

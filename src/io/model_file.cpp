@@ -5,16 +5,15 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <set>
 #include <span>
 
+#include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "ir/infer_types.h"
 
 // The layout is specified in docs/model-format.md; keep the two in step. In short:
@@ -39,7 +38,10 @@ constexpr std::size_t kArrayAlignment = 8;
 constexpr std::int64_t kMaxDimension = std::int64_t{1} << 30;
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
 constexpr std::int64_t kMaxShapeRank = 8;
-constexpr std::int64_t kMaxWindow = 1 << 16;  // kernel, stride, pad
+constexpr std::int64_t kMaxWindow = 1 << 16;                        // kernel, stride, pad
+constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 28;  // one layer's output
+constexpr std::uint64_t kMaxModelFileBytes = std::uint64_t{1} << 32;
+constexpr std::string_view kWhat = "a bnnc model file";
 
 enum class ElementType { Int8, Int16, Int32, Int64, UInt64, Float32 };
 
@@ -527,6 +529,11 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       a.kernel = j.int32("kernel", 0, kMaxWindow);
       a.stride = j.int32("stride", 0, kMaxWindow);
       a.pad = j.int32("pad", 0, kMaxWindow);
+      // A pad of a kernel or more adds output rows that see padding alone: no network has one,
+      // and a corrupt file uses it to declare activations of gigabytes (pad 65,536).
+      if (a.pad > 0 && a.pad >= a.kernel) {
+        j.source().reject(j.where(), "pad {} must be less than the kernel {}", a.pad, a.kernel);
+      }
       a.pad_value = j.integer("pad_value", std::numeric_limits<std::int64_t>::min(),
                               std::numeric_limits<std::int64_t>::max());
       // Version 1 has no pad_mode (every pad holds pad_value); from version 2 it is optional.
@@ -629,22 +636,6 @@ Json parse_header(const std::string& path, std::span<const std::uint8_t> text) {
   }
 }
 
-std::vector<std::uint8_t> read_whole_file(const std::string& path) {
-  std::error_code error;
-  const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) fail("{}: no such file", path);
-  if (std::filesystem::is_directory(status)) fail("{}: is a folder, not a bnnc model file", path);
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) fail("{}: cannot open: {}", path, std::strerror(errno));
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail("{}: cannot read its size", path);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (!in) fail("{}: cannot read {} bytes", path, size);
-  return bytes;
-}
-
 }  // namespace
 
 std::uint32_t model_format_version_for(const Graph& graph) {
@@ -671,22 +662,19 @@ void save_model(const Graph& graph, const std::string& path) {
   put_le(preamble, model_format_version_for(graph), 4);
   put_le(preamble, text.size(), 8);
 
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) fail("{}: cannot write: {}", path, std::strerror(errno));
-  out.write(reinterpret_cast<const char*>(preamble.data()),
-            static_cast<std::streamsize>(preamble.size()));
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.write(reinterpret_cast<const char*>(arrays.bytes().data()),
-            static_cast<std::streamsize>(arrays.bytes().size()));
-  out.close();
-  if (!out) fail("{}: cannot write: {}", path, std::strerror(errno));
+  std::vector<std::uint8_t> file = std::move(preamble);
+  file.insert(file.end(), text.begin(), text.end());
+  file.insert(file.end(), arrays.bytes().begin(), arrays.bytes().end());
+  write_file_atomically(path, file);
 }
 
 Graph load_model(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_whole_file(path);
-  if (bytes.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
+  // The magic first, from a prefix: a large file of another kind is refused without reading it.
+  const std::vector<std::uint8_t> magic = read_file_prefix(path, kMagic.size(), kWhat);
+  if (magic.size() < kMagic.size() || !std::equal(kMagic.begin(), kMagic.end(), magic.begin())) {
     fail("{}: not a bnnc model file", path);
   }
+  const std::vector<std::uint8_t> bytes = read_file(path, kMaxModelFileBytes, kWhat);
   if (bytes.size() < kPreambleBytes) {
     fail("{}: truncated: {} bytes, the preamble alone takes {}", path, bytes.size(),
          kPreambleBytes);
@@ -733,6 +721,15 @@ Graph load_model(const std::string& path) {
     infer_types(graph);
   } catch (const Error& e) {
     fail("{}: {}", path, e.what());
+  }
+  // Shapes come from the header alone, not from arrays the file holds: bound what they ask the
+  // engines to allocate per image.
+  for (const Node& node : graph.nodes) {
+    const std::int64_t elements = node.type.elements();
+    if (elements > kMaxTensorElements) {
+      fail("{}: layer '{}' outputs {} values per image, more than the {} a model may declare", path,
+           node.name, elements, kMaxTensorElements);
+    }
   }
   return graph;
 }

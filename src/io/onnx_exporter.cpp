@@ -11,6 +11,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "ir/infer_types.h"
 
@@ -542,8 +543,10 @@ void export_onnx(const Graph& graph, const std::string& path) {
     fail("{}: the network must end in a label-select to export", path);
   }
   const onnx::ModelProto model = Exporter(typed).run();
-  std::ofstream out(path, std::ios::binary);
-  if (!out || !model.SerializeToOstream(&out)) fail("{}: cannot write", path);
+  std::string bytes;
+  if (!model.SerializeToString(&bytes))
+    fail("{}: cannot write: the ONNX model does not serialize", path);
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace bnnc

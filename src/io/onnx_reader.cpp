@@ -1,11 +1,10 @@
 #include "io/onnx_reader.h"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 
 #include "core/error.h"
+#include "core/read_file.h"
 
 namespace bnnc {
 
@@ -49,11 +48,11 @@ onnx::ModelProto parse_onnx_model(std::string_view bytes, const std::string& whe
 }
 
 onnx::ModelProto read_onnx_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open", path);
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) fail("{}: read error", path);
-  return parse_onnx_model(bytes, path);
+  // protobuf parses at most 2 GiB; a larger file is refused before it is read.
+  const std::vector<std::uint8_t> bytes =
+      read_file(path, static_cast<std::uint64_t>(std::numeric_limits<int>::max()), "an ONNX model");
+  return parse_onnx_model(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }
 
 OnnxConstant decode_onnx_tensor(const onnx::TensorProto& tensor, const std::string& what) {

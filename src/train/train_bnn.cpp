@@ -9,6 +9,7 @@
 #include <numbers>
 #include <numeric>
 
+#include "core/atomic_file.h"
 #include "core/ceil_div.h"
 #include "core/error.h"
 #include "io/load_mnist_split.h"
@@ -97,9 +98,14 @@ void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim:
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
   archive.write("topology", c10::IValue(options.topology));
   archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
-  const std::string partial = path + ".partial";
-  archive.save_to(partial);
-  std::filesystem::rename(partial, path);
+  // libtorch writes by name: to a temporary beside the checkpoint, renamed over it once whole, so
+  // that a kill or a full disk leaves the previous checkpoint (AtomicFile).
+  AtomicFile file(path);
+  archive.save_to(file.temporary_path());
+  file.commit();
+  // Earlier versions wrote PATH.partial and left it behind when killed.
+  std::error_code ignored;
+  std::filesystem::remove(path + ".partial", ignored);
 }
 
 struct Resume {

@@ -337,6 +337,16 @@ TEST(IoErrors, CorruptTruncatedAndOversizedGzip) {
               AllOf(HasSubstr(bomb.string()), HasSubstr("expands to more than 65536 bytes")));
   EXPECT_THAT(error_of([&] { read_file_bytes(truncated.string(), 16); }),
               AllOf(HasSubstr(truncated.string()), HasSubstr("larger than 16 bytes")));
+
+  // An IDX header of one 4x4 image over a megabyte of zeros: inflating stops at the header's 32
+  // bytes instead of running on to the 1 GiB cap.
+  Bytes lying = idx_file(2051, {1, 4, 4}, 16);
+  lying.resize(lying.size() + (1 << 20), 0);
+  const auto liar = dir / "liar-images-idx3-ubyte.gz";
+  write_file(liar, gzip_bytes(lying));
+  EXPECT_THAT(load_error(liar),
+              AllOf(HasSubstr(liar.string()),
+                    HasSubstr("gzip data expands past the 32 bytes its IDX header declares")));
 }
 
 // Every prefix and many seeded corruptions of small valid files: each must load or throw

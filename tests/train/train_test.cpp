@@ -121,6 +121,13 @@ TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
                      (dir / "first.bnnc.ckpt").string() + flags);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(file_bytes(dir / "whole.bnnc"), file_bytes(dir / "resumed.bnnc"));
+  // Checkpoints and models are written through a temporary renamed over them: none is left
+  // behind, and no "MODEL.ckpt.partial" either (docs/reliability.md).
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(name.find(".bnnc-tmp-"), std::string::npos) << name;
+    EXPECT_FALSE(name.ends_with(".partial")) << name;
+  }
   EXPECT_NE(resumed.out.find("\"golden_mismatches\":0"), std::string::npos) << resumed.out;
 }
 
