@@ -7,11 +7,19 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <string_view>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/read_file.h"
 
 namespace bnnc {
 
 namespace {
+
+constexpr std::uint64_t kMaxFoldingFileBytes = std::uint64_t{1} << 20;
 
 // FINN's per-layer keys: "MatrixVectorActivation_3", "StreamingFCLayer_Batch_0", "MVAU_hls_2":
 // a known prefix, word characters, then "_<index>". Other keys ("Defaults", "Thresholding_0")
@@ -56,17 +64,29 @@ std::string folding_json(const Folding& folding) {
 }
 
 void write_folding_file(const Folding& folding, const std::string& path) {
-  std::ofstream out(path);
-  out << folding_json(folding);
-  if (!out) fail("{}: cannot write the folding file", path);
+  write_file_atomically(path, folding_json(folding));
 }
 
 Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
-  std::ifstream in(path);
-  if (!in) fail("{}: no such folding file", path);
+  // A folding names a few numbers per layer: a megabyte is thousands of layers.
+  const std::vector<std::uint8_t> bytes = read_file(path, kMaxFoldingFileBytes, "a folding file");
   nlohmann::json json;
+  // Keys given twice in one object: nlohmann keeps the last silently, which in bnnc's format
+  // would fold a layer by whichever "pe" came last. Recorded here, refused below.
+  std::vector<std::set<std::string>> open_objects;
+  std::string twice;
+  const auto note_keys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Event::key && !open_objects.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second && twice.empty()) {
+      twice = parsed.get<std::string>();
+    }
+    return true;
+  };
   try {
-    json = nlohmann::json::parse(in);
+    json = nlohmann::json::parse(bytes.begin(), bytes.end(), note_keys);
   } catch (const nlohmann::json::exception& e) {
     fail("{}: not valid JSON ({})", path, e.what());
   }
@@ -84,6 +104,14 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
   };
   try {
     if (json.is_object() && json.contains("layers")) {
+      // bnnc's own format: every key known, none twice, every layer once.
+      if (!twice.empty()) fail("{}: key \"{}\" is given twice in one object", path, twice);
+      for (const auto& [key, value] : json.items()) {
+        if (key != "layers" && key != "input_elems") {
+          fail("{}: unknown key \"{}\" (a bnnc folding has \"layers\" and \"input_elems\")", path,
+               key);
+        }
+      }
       if (!json["layers"].is_array()) fail("{}: \"layers\" must be an array", path);
       folding.input_elems = number(json, "input_elems", 0, "input");
       for (const auto& entry : json["layers"]) {
@@ -91,6 +119,16 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
           fail("{}: every entry of \"layers\" needs a \"name\"", path);
         }
         const std::string name = entry["name"].get<std::string>();
+        for (const auto& [key, value] : entry.items()) {
+          if (key != "name" && key != "pe" && key != "simd" && key != "mmv" && key != "rows" &&
+              key != "cols") {
+            fail("{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols)", path,
+                 name, key);
+          }
+        }
+        for (const LayerFolding& earlier : folding.layers) {
+          if (earlier.name == name) fail("{}: layer '{}' is folded twice", path, name);
+        }
         const int index = graph.find(name);
         if (index < 0 || graph.blocks[index].kind != BlockKind::Mvtu) {
           fail("{}: layer '{}' is not a matrix layer of this network", path, name);

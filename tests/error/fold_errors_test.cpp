@@ -1,6 +1,7 @@
 // Impossible foldings and unsupported graphs name the layer, the rule and the values.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -81,6 +82,41 @@ TEST(FoldErrors, FoldingFileNamesAnUnknownLayer) {
   EXPECT_THAT(
       [&] { read_folding_file(path.string(), g); },
       ThrowsMessage<Error>(HasSubstr("layer 'conv9' is not a matrix layer of this network")));
+}
+
+// Issue 12: a FIFO as --folding blocked forever, a folder was exit 3, and bnnc's own format
+// took unknown keys, a key given twice (the last won) and a layer folded twice.
+TEST(FoldErrors, FoldingFileIsARegularFileWithKnownKeysEachOnce) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const std::string conv = g.blocks[static_cast<std::size_t>(g.mvtus().front())].name;
+  const auto dir = test::temp_dir("fold-errors-keys");
+  const auto fifo = dir / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT([&] { read_folding_file(fifo.string(), g); },
+              ThrowsMessage<Error>(HasSubstr("not a regular file (a FIFO)")));
+  EXPECT_THAT([&] { read_folding_file(dir.string(), g); },
+              ThrowsMessage<Error>(HasSubstr("is a folder")));
+  const auto path = dir / "folding.json";
+  const auto error_of = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    try {
+      read_folding_file(path.string(), g);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of(R"({"layers": [{"name": ")" + conv + R"(", "pe": 1, "pe": 2}]})"),
+              HasSubstr("key \"pe\" is given twice in one object"));
+  EXPECT_THAT(error_of(R"({"layers": [{"name": ")" + conv + R"(", "PE": 2}]})"),
+              HasSubstr("unknown key \"PE\""));
+  EXPECT_THAT(error_of(R"({"layers": [], "clock": 100})"), HasSubstr("unknown key \"clock\""));
+  EXPECT_THAT(error_of(R"({"layers": [{"name": ")" + conv + R"("}, {"name": ")" + conv + R"("}]})"),
+              HasSubstr("is folded twice"));
+  // FINN's folding_config.json keeps ignoring the entries that are not MVAUs.
+  EXPECT_EQ(error_of(R"({"Defaults": {}, "Thresholding_0": {"PE": 3},
+                          "MatrixVectorActivation_0": {"PE": 1, "SIMD": 1}})"),
+            "no error");
 }
 
 TEST(FoldErrors, FloatGraphsMustBeStreamlinedFirst) {
