@@ -492,7 +492,7 @@ TEST_F(Hostile, BnnPynqParamsBytes) {
     fs::permissions(entry.path(), fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::add);
   }
-  const std::vector<std::string> files = {"0-0-weights.bin", "0-0-thres.bin", "3-0-weights.bin"};
+  const std::vector<std::string> files = {"0-0-weights.bin", "3-0-thres.bin"};
   for (const std::string& name : files) {
     const fs::path file = copy / name;
     const Bytes good = read_bytes(file);
