@@ -376,7 +376,7 @@ class Hostile : public ::testing::Test {
   fs::path labels_;
 };
 
-// ---- File kinds, per slot that names a file or folder --------------------------------------
+// File kinds, per slot that names a file or folder.
 
 TEST_F(Hostile, KindsAsModel) {
   const std::string data = " --data " + sh_quoted(images_);
@@ -436,7 +436,7 @@ TEST_F(Hostile, KindsAsOutput) {
   }
 }
 
-// ---- Sizes, truncations and flips, per format --------------------------------------------
+// Sizes, truncations and flips, per format.
 
 TEST_F(Hostile, ModelFileBytes) {
   const std::string data = " --data " + sh_quoted(images_);
@@ -526,7 +526,7 @@ TEST_F(Hostile, BnnPynqParamsBytes) {
                   true);
 }
 
-// ---- Design folders edited after compile ---------------------------------------------------
+// Design folders edited after compile.
 
 // Flipped bytes in the files simulate reads.
 TEST_F(Hostile, DesignFolderBytes) {
@@ -586,7 +586,7 @@ TEST_F(Hostile, DesignFolderEdited) {
   expect_refused("rtl/rtl.json deleted");
 }
 
-// ---- Flag ranges ---------------------------------------------------------------------------
+// Flag ranges.
 
 const std::vector<std::string> kHostileNumbers = {"-1", "0", "nan", "inf", "1e99", "junk"};
 
@@ -644,7 +644,7 @@ TEST_F(Hostile, FlagsTrain) {
          "--width-divisor"});
 }
 
-// ---- Writes that fail half way, and a full disk --------------------------------------------
+// Writes that fail half way, and a full disk.
 
 bool strace_works() { return shell("strace -f -o /dev/null true >/dev/null 2>&1") == 0; }
 
