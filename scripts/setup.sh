@@ -18,6 +18,9 @@ packages+=(libtorch-dev libopenblas-dev dataset-fashion-mnist)
 # RTL (issue 7): Verilator (bnnc verify, the rtl tests; make builds its models), Icarus Verilog
 # (elaboration check), Yosys (bnnc synth), nextpnr-ice40 and icestorm (iCE40 place and route).
 packages+=(make verilator iverilog yosys nextpnr-ice40 fpga-icestorm)
+# The hostile-input suite (tests/error/hostile_inputs_test.cpp): strace injects failing writes;
+# gzip makes its gzipped IDX inputs; prlimit (util-linux) caps the memory of its sparse-file runs.
+packages+=(strace gzip util-linux)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: not a Debian system (no dpkg-query); assuming these are installed: ${packages[*]}" >&2
