@@ -1,7 +1,9 @@
 // bnnc bench MODEL [--batch B] [--threads T] [--seconds S] [--json]: the CPU engine's speed
 // (DESIGN.md §6, §7). First a register-only probe measures this machine's peak of binary MACs
 // per second on T threads at once; then throughput at batch B over T threads (frames split
-// between them), batch-1 latency with T threads working on each layer, and each binary layer's
+// between them), batch-1 latency with T threads working on each layer (its median, 90th
+// percentile and best, and the floor under it: the larger of the compute at the probes' peaks and
+// the time to read the weights once, stream_probe.h), and each binary layer's
 // share of the one-core peak (of the tile unit's own probe for layers that run on it, AMX).
 // Every figure is the median of repeated runs; images are random
 // (seeded), as speed does not depend on pixel values.
@@ -207,6 +209,7 @@ int run_bench(const BenchOptions& options) {
     for (std::size_t i = 0; i < kLatencyWarmCalls; ++i) {
       engine.classify_team(latency_image(i), 1, results.data(), team, ws);
     }
+    // Room for half as many calls again as the warm-up's pace fits in the budget.
     const double budget = options.seconds * options.repeats;
     const double calls = budget / (seconds_since(warm) / kLatencyWarmCalls) * 1.5;
     latencies.assign(std::clamp(static_cast<std::size_t>(std::min(calls, 1e9)), kMinLatencyCalls,
