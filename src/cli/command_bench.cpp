@@ -1,7 +1,9 @@
 // bnnc bench MODEL [--batch B] [--threads T] [--seconds S] [--json]: the CPU engine's speed
 // (DESIGN.md §6, §7). First a register-only probe measures this machine's peak of binary MACs
 // per second on T threads at once; then throughput at batch B over T threads (frames split
-// between them), batch-1 latency with T threads working on each layer, and each binary layer's
+// between them), batch-1 latency with T threads working on each layer (its median, 90th
+// percentile and best, and the floor under it: the larger of the compute at the probes' peaks and
+// the time to read the weights once, stream_probe.h), and each binary layer's
 // share of the one-core peak (of the tile unit's own probe for layers that run on it, AMX).
 // Every figure is the median of repeated runs; images are random
 // (seeded), as speed does not depend on pixel values.
@@ -9,11 +11,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "cli/cli_output.h"
@@ -23,10 +27,18 @@
 #include "core/error.h"
 #include "core/start_thread.h"
 #include "runtime/cpu_engine.h"
+#include "runtime/stream_probe.h"
 
 namespace bnnc::cli {
 
 namespace {
+
+// Batch-1 latency: the distinct images cycled through (LFC: 50 KB, which stays in L2 beside the
+// weights), the calls that warm the team and time one call, and the bounds on the calls timed.
+constexpr std::size_t kLatencyImages = 64;
+constexpr std::size_t kLatencyWarmCalls = 100;
+constexpr std::size_t kMinLatencyCalls = 100;
+constexpr std::size_t kMaxLatencyCalls = std::size_t{1} << 20;
 
 struct BenchOptions {
   std::string model;
@@ -47,6 +59,14 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+// The value that `fraction` of the values are at or below (nearest rank).
+double percentile(std::vector<double> values, double fraction) {
+  std::sort(values.begin(), values.end());
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
+  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
 }
 
 // Binary MACs per second of the register-only probe running on `threads` threads at once: the
@@ -76,6 +96,39 @@ double measure_peak(double (*probe)(std::int64_t), int threads) {
   return *std::max_element(rates.begin(), rates.end());
 }
 
+// The weight bytes a batch-1 call reads, as its kernels read them: a binary layer on the tile
+// unit its tile bytes, the other binary layers their bit panels, the fixed-point layers their
+// byte panels (thresholds aside, a few per cent more).
+std::size_t batch_one_weight_bytes(const runtime::CpuEngine& engine) {
+  std::size_t bytes = 0;
+  for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
+    const runtime::Step& step = engine.plan().steps[s];
+    if (const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step)) {
+      bytes += engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles ? layer->prepared.tiles.size()
+                                                                   : layer->panels.size() * 8;
+    } else if (const auto* fixed = std::get_if<runtime::FixedLayerStep>(&step)) {
+      bytes += fixed->panels.size();
+    }
+  }
+  return bytes;
+}
+
+// A batch-1 call's compute at the probes' peaks on T threads: each layer's MACs at the peak of
+// the unit it runs on (the tile probe's for a layer on AMX tiles, the popcount probe's
+// otherwise). It assumes that every layer splits evenly over the T threads (the engine leaves a
+// layer of a few panels to one) and counts a fixed-point layer's byte MACs at the binary peak
+// (they run far below it): a lower bound, not an estimate.
+double batch_one_compute_seconds(const runtime::CpuEngine& engine, double vector_peak,
+                                 double tile_peak) {
+  double seconds = 0;
+  for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
+    const bool tiles = engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles;
+    seconds += static_cast<double>(runtime::header(engine.plan().steps[s]).macs) /
+               (tiles ? tile_peak : vector_peak);
+  }
+  return seconds;
+}
+
 struct LayerFigure {
   std::string name;
   std::int64_t macs = 0;
@@ -103,6 +156,20 @@ int run_bench(const BenchOptions& options) {
   const double tile_peak_one_core =
       kernels.tile_peak_probe != nullptr ? measure_peak(kernels.tile_peak_probe, 1) : 0;
 
+  // The floor under a batch-1 call: the larger of its compute and the time its threads take to
+  // read its weights once from where they stay between calls (L2 for LFC's).
+  bool batch_one_tiles = false;
+  for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
+    batch_one_tiles |= engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles;
+  }
+  const double tile_peak =
+      batch_one_tiles ? measure_peak(kernels.tile_peak_probe, threads) : tile_peak_one_core;
+  const double compute_floor = batch_one_compute_seconds(engine, peak, tile_peak);
+  const std::size_t weight_bytes = batch_one_weight_bytes(engine);
+  const double weight_stream =
+      weight_bytes > 0 ? runtime::measure_weight_stream(weight_bytes, threads, engine.isa()) : 0;
+  const double latency_floor = std::max(compute_floor, weight_stream);
+
   std::mt19937_64 rng(20261122);
   std::vector<std::uint8_t> images(engine.input_size() * static_cast<std::size_t>(options.batch));
   for (auto& v : images) v = static_cast<std::uint8_t>(rng());
@@ -126,21 +193,45 @@ int run_bench(const BenchOptions& options) {
   }
   const double fps = median(fps_runs);
 
-  // Batch-1 latency: the median over single runs.
+  // Batch-1 latency: back-to-back calls, each on the next of kLatencyImages distinct random
+  // images (a stream of frames, none the one before), with nothing between two calls but the
+  // clock and the store of its time (the record is made and touched before, so it never grows).
+  std::vector<std::uint8_t> latency_images(engine.input_size() * kLatencyImages);
+  for (auto& v : latency_images) v = static_cast<std::uint8_t>(rng());
+  auto latency_image = [&](std::size_t i) {
+    return latency_images.data() + engine.input_size() * (i % kLatencyImages);
+  };
   std::vector<double> latencies;
   {
     runtime::Team team(threads);
     runtime::Workspace ws = engine.make_workspace();
-    const auto start = Clock::now();
-    for (int i = 0; seconds_since(start) < options.seconds * options.repeats || i < 100; ++i) {
-      const std::uint8_t* image =
-          images.data() + engine.input_size() * static_cast<std::size_t>(i % options.batch);
-      const auto one = Clock::now();
-      engine.classify_team(image, 1, results.data(), team, ws);
-      latencies.push_back(seconds_since(one));
+    const auto warm = Clock::now();
+    for (std::size_t i = 0; i < kLatencyWarmCalls; ++i) {
+      engine.classify_team(latency_image(i), 1, results.data(), team, ws);
     }
+    // Room for half as many calls again as the warm-up's pace fits in the budget.
+    const double budget = options.seconds * options.repeats;
+    const double calls = budget / (seconds_since(warm) / kLatencyWarmCalls) * 1.5;
+    latencies.assign(std::clamp(static_cast<std::size_t>(std::min(calls, 1e9)), kMinLatencyCalls,
+                                kMaxLatencyCalls),
+                     0.0);
+    std::size_t done = 0;
+    const auto start = Clock::now();
+    auto before = start;
+    while (done < latencies.size()) {
+      engine.classify_team(latency_image(done), 1, results.data(), team, ws);
+      const auto after = Clock::now();
+      latencies[done++] = std::chrono::duration<double>(after - before).count();
+      before = after;
+      if (done >= kMinLatencyCalls &&
+          std::chrono::duration<double>(after - start).count() >= budget)
+        break;
+    }
+    latencies.resize(done);
   }
   const double latency = median(latencies);
+  const double latency_p90 = percentile(latencies, 0.9);
+  const double latency_best = *std::min_element(latencies.begin(), latencies.end());
 
   // Each binary layer on one core, on tiles of frames: the fastest tile of each step, so that a
   // preemption by another process (the machine may be shared) does not count against a layer.
@@ -190,7 +281,12 @@ int run_bench(const BenchOptions& options) {
     object["macs_per_frame"] = engine.macs_per_frame();
     object["fps_runs"] = fps_runs;
     object["fps_best"] = *std::max_element(fps_runs.begin(), fps_runs.end());
-    object["latency_us_best"] = *std::min_element(latencies.begin(), latencies.end()) * 1e6;
+    object["latency_us_best"] = latency_best * 1e6;
+    object["latency_us_p90"] = latency_p90 * 1e6;
+    object["weight_bytes"] = weight_bytes;
+    object["weight_stream_us"] = weight_stream * 1e6;
+    object["compute_floor_us"] = compute_floor * 1e6;
+    object["latency_floor_us"] = latency_floor * 1e6;
     nlohmann::ordered_json layer_array = nlohmann::ordered_json::array();
     for (const LayerFigure& layer : layers) {
       layer_array.push_back({{"name", layer.name},
@@ -218,7 +314,12 @@ int run_bench(const BenchOptions& options) {
   text += fmt::format("             best run {:.0f} frames/s\n",
                       *std::max_element(fps_runs.begin(), fps_runs.end()));
   text += fmt::format("latency      {:.2f} us (batch 1, median; best {:.2f} us)\n", latency * 1e6,
-                      *std::min_element(latencies.begin(), latencies.end()) * 1e6);
+                      latency_best * 1e6);
+  text += fmt::format(
+      "             p90 {:.2f} us; floor {:.2f} us = max(compute {:.2f}, reading {:.0f} KiB of "
+      "weights {:.2f})\n",
+      latency_p90 * 1e6, latency_floor * 1e6, compute_floor * 1e6,
+      static_cast<double>(weight_bytes) / 1024, weight_stream * 1e6);
   text += "layer          MACs/frame     us/frame  % of one-core peak (fastest tile)\n";
   for (const LayerFigure& layer : layers) {
     text += fmt::format("{:<12} {:>12} {:>12.3f} {:>10.1f}{}\n", layer.name,

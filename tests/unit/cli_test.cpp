@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <random>
@@ -254,6 +255,38 @@ TEST_F(CliTest, EvalLimitTakesTheFirstImages) {
   EXPECT_EQ(eval["images"], 4);
   ASSERT_EQ(eval["predictions"].size(), 4U);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(eval["predictions"][i], expected_[i].label);
+}
+
+TEST_F(CliTest, BenchReportsTheLatencyDistributionAndItsFloor) {
+  const std::string bench =
+      "bench " + quoted(model_) + " --batch 8 --threads 2 --seconds 0.01 --repeats 1";
+  const test::CommandResult result = test::run_bnnc(bench + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json json = parse_one_object(result.out);
+  for (const char* key :
+       {"fps", "latency_us", "gbmacs", "peak_fraction", "peak_gbmacs", "peak_gbmacs_one_core",
+        "isa", "batch", "threads", "macs_per_frame", "fps_runs", "fps_best", "latency_us_best",
+        "latency_us_p90", "weight_bytes", "weight_stream_us", "compute_floor_us",
+        "latency_floor_us", "layers"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  const double best = json["latency_us_best"], median = json["latency_us"];
+  const double p90 = json["latency_us_p90"];
+  EXPECT_GT(best, 0);
+  EXPECT_LE(best, median);
+  EXPECT_LE(median, p90);
+  // Each binary layer's one panel of 8 rows, 8 bytes a word: the conv's 9 taps a word each (one
+  // channel), the dense layer's 16 inputs one word.
+  EXPECT_EQ(json["weight_bytes"], 8 * 8 * (9 + 1));
+  const double compute = json["compute_floor_us"], stream = json["weight_stream_us"];
+  EXPECT_GT(compute, 0);
+  EXPECT_GT(stream, 0);
+  EXPECT_EQ(json["latency_floor_us"].get<double>(), std::max(compute, stream));
+
+  const test::CommandResult text = test::run_bnnc(bench);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("p90 "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("floor "), std::string::npos) << text.out;
 }
 
 TEST(CliExternal, ImportsLfcAndClassifiesTheTestImage) {
