@@ -32,8 +32,6 @@ struct SimulateOptions {
 };
 
 int run_simulate(const SimulateOptions& o) {
-  if (!std::filesystem::is_directory(o.dir))
-    fail("{}: no such design folder (run bnnc compile)", o.dir);
   const Design design = load_design(o.dir);
   const Graph& graph = design.graph;
   const Dataset data = load_dataset(o.data, o.labels);

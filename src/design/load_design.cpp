@@ -11,11 +11,17 @@ namespace bnnc {
 
 Design load_design(const std::string& dir) {
   const std::filesystem::path path = dir;
-  if (!std::filesystem::is_directory(path)) {
+  // The error_code forms: a link loop or an unreadable parent is the user's path, not our bug.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    fail("{}: cannot read the design folder ({})", dir, error.message());
+  }
+  if (!std::filesystem::is_directory(status)) {
     fail("{}: no such design folder (run bnnc compile ... --out {})", dir, dir);
   }
-  if (!std::filesystem::exists(path / "model.bnnc") ||
-      !std::filesystem::exists(path / "folding.json")) {
+  if (!std::filesystem::exists(path / "model.bnnc", error) ||
+      !std::filesystem::exists(path / "folding.json", error)) {
     fail("{}: not a design folder (no model.bnnc and folding.json; run bnnc compile)", dir);
   }
   // Every file as bnnc compile wrote it: a folding.json or a .mem edited since would make the
