@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/flag_checks.h"
 #include "cli/progress_line.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/start_thread.h"
 #include "io/load_mnist_split.h"
@@ -127,6 +128,9 @@ int run_train(TrainCommandOptions& options) {
     fail("--test-limit {}: must be at least 1 (or 0 for all)", options.train.test_limit);
   }
   if (options.train.checkpoint.empty()) options.train.checkpoint = options.out + ".ckpt";
+  // Before the first epoch, not after it: a missing or unwritable folder is the user's to fix.
+  check_writable(options.out);
+  check_writable(options.train.checkpoint);
 
   ProgressLine line;
   const auto progress = [&](const TrainProgress& p) {

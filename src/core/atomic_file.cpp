@@ -123,4 +123,15 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
       path, std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
+void check_writable(const std::string& path) {
+  const AtomicFile probe(path);  // refuses a folder, FIFO or device as the target
+  const int fd =
+      ::open(probe.temporary_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const std::string folder = fs::path(path).parent_path().string();
+    fail("{}: cannot write there ({}: {})", path, folder.empty() ? "." : folder, errno_text(errno));
+  }
+  ::close(fd);  // the probe's destructor removes the file
+}
+
 }  // namespace bnnc

@@ -40,6 +40,11 @@ class AtomicFile {
   std::string temporary_;  // "" once committed
 };
 
+// Throws bnnc::Error unless write_file_atomically(path, ...) could succeed now: the target is a
+// regular file or absent, and its folder exists and takes a new file (one is created and
+// removed). For writers that work for hours before they write (bnnc train).
+void check_writable(const std::string& path);
+
 // The marker in a temporary's name, after the target's file name.
 inline constexpr std::string_view kTemporaryMarker = ".bnnc-tmp-";
 

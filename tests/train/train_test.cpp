@@ -193,7 +193,16 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
       test::run_bnnc("train --topology tfc --dataset cifar --epochs 1 --out " + out.string());
   EXPECT_EQ(dataset.exit_code, 2);
   EXPECT_NE(dataset.err.find("--dataset cifar: unknown"), std::string::npos) << dataset.err;
-  for (const auto* result : {&topology, &missing, &epochs, &dataset}) {
+  // Issue 12: an --out in a missing folder failed with exit 3 and a libtorch trace after a whole
+  // epoch; it is checked before any training now (this run would take minutes otherwise).
+  const test::CommandResult nowhere = test::run_bnnc(
+      "train --topology lfc --dataset fashion-mnist --epochs 50 --out /nonexistent/m.bnnc");
+  EXPECT_EQ(nowhere.exit_code, 2);
+  EXPECT_NE(nowhere.err.find("/nonexistent/m.bnnc: cannot write there (/nonexistent: no such "
+                             "file or directory)"),
+            std::string::npos)
+      << nowhere.err;
+  for (const auto* result : {&topology, &missing, &epochs, &dataset, &nowhere}) {
     EXPECT_EQ(std::count(result->err.begin(), result->err.end(), '\n'), 1) << result->err;
   }
 }
