@@ -7,7 +7,8 @@
 //
 // Every message starts with the block's NAME parameter, the instance path bnn_top gives it: at
 // elaboration Verilator 5.006 rejects %m ("can't convert a SCOPENAME to constant") and Yosys 0.23
-// prints it as is. The format goes through $sformatf because Yosys's $error prints only a
+// prints it as is. bnnc synth defines BNN_NO_INSTANCE_NAMES, and the names are then left out
+// (src/rtl/emit_rtl.cpp says why). The format goes through $sformatf because Yosys's $error prints only a
 // constant first argument (without it Yosys showed the bare format, "%0d" and all).
 `ifndef BNN_DEFS_VH
 `define BNN_DEFS_VH

@@ -102,8 +102,10 @@ module bnn_mvtu #(
 
   wire [PE*SIMD-1:0] w2;
   bnn_rom #(
-    .NAME({NAME, ".u_weights"}), .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2),
-    .INIT_FILE(WEIGHT_FILE)
+`ifndef BNN_NO_INSTANCE_NAMES
+    .NAME({NAME, ".u_weights"}),
+`endif
+    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
   ) u_weights (
     .clk(clk), .en(adv), .addr(waddr), .data(w2)
   );
@@ -124,8 +126,10 @@ module bnn_mvtu #(
     wire [PE*T_LANE-1:0] t2;
     reg [PE*T_LANE-1:0] t3_reg;
     bnn_rom #(
-      .NAME({NAME, ".g_thresholds.u_thresholds"}), .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2),
-      .INIT_FILE(THRESHOLD_FILE)
+`ifndef BNN_NO_INSTANCE_NAMES
+      .NAME({NAME, ".g_thresholds.u_thresholds"}),
+`endif
+      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
     ) u_thresholds (
       .clk(clk), .en(adv), .addr(nf), .data(t2)
     );

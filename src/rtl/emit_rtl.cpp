@@ -38,9 +38,14 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
 std::string instance_text(const std::string& module, const std::string& name,
                           const std::vector<std::pair<std::string, std::string>>& params,
                           const std::string& in, const std::string& out) {
-  // NAME is the path every parameter error of the block starts with (rtl/bnn_defs.vh).
-  std::string text = fmt::format("  {} #(\n    .NAME(\"bnn_top.{}\"){}\n", module, name,
-                                 params.empty() ? "" : ",");
+  // NAME is the path every parameter error of the block starts with (rtl/bnn_defs.vh). bnnc synth
+  // leaves it out (BNN_NO_INSTANCE_NAMES): a string parameter per instance gives every block a
+  // module of its own name in Yosys, which changes the order of its optimisations and with it
+  // the count (LFC's input thresholding: 487 LUTs with the names, 359 without, the same logic),
+  // and a design bnnc compiled never trips a parameter error.
+  std::string text =
+      fmt::format("  {} #(\n`ifndef BNN_NO_INSTANCE_NAMES\n    .NAME(\"bnn_top.{}\"){}\n`endif\n",
+                  module, name, params.empty() ? "" : ",");
   for (std::size_t i = 0; i < params.size(); ++i) {
     text += fmt::format("    .{}({}){}\n", params[i].first, params[i].second,
                         i + 1 < params.size() ? "," : "");

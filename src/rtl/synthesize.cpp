@@ -168,7 +168,8 @@ SynthResult synthesize(const std::filesystem::path& rtl_dir, const RtlDesign& de
   result.folder = out;
 
   // Yosys reads the $readmemh files relative to where it runs: the RTL folder.
-  std::string script = "read_verilog -sv";
+  // Without the instance names (emit_rtl.cpp says why).
+  std::string script = "read_verilog -sv -DBNN_NO_INSTANCE_NAMES";
   for (const std::string& file : design.sources) {
     if (file.ends_with(".sv")) script += " " + file;
   }
