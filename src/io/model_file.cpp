@@ -529,11 +529,9 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       a.kernel = j.int32("kernel", 0, kMaxWindow);
       a.stride = j.int32("stride", 0, kMaxWindow);
       a.pad = j.int32("pad", 0, kMaxWindow);
-      // A pad of a kernel or more adds output rows that see padding alone: no network has one,
-      // and a corrupt file uses it to declare activations of gigabytes (pad 65,536).
-      if (a.pad > 0 && a.pad >= a.kernel) {
-        j.source().reject(j.where(), "pad {} must be less than the kernel {}", a.pad, a.kernel);
-      }
+      // A pad may reach the kernel (the shipped cnv-pad pads 28×28 images by 3 for a 3×3 conv);
+      // what a corrupt pad (65,536) would make the engines allocate is bounded below, by the
+      // values each layer outputs per image.
       a.pad_value = j.integer("pad_value", std::numeric_limits<std::int64_t>::min(),
                               std::numeric_limits<std::int64_t>::max());
       // Version 1 has no pad_mode (every pad holds pad_value); from version 2 it is optional.
@@ -717,20 +715,25 @@ Graph load_model(const std::string& path) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     graph.nodes.push_back(read_node(source, nodes[i], i));
   }
+  // Shapes come from the header alone, not from arrays the file holds: bound what they ask the
+  // engines to allocate per image. Also when a later layer fails type inference: the layers
+  // before it have their types, and an absurd one among them is the first thing wrong.
+  const auto bound_sizes = [&] {
+    for (const Node& node : graph.nodes) {
+      const std::int64_t elements = node.type.elements();
+      if (elements > kMaxTensorElements) {
+        fail("{}: layer '{}' outputs {} values per image, more than the {} a model may declare",
+             path, node.name, elements, kMaxTensorElements);
+      }
+    }
+  };
   try {
     infer_types(graph);
   } catch (const Error& e) {
+    bound_sizes();
     fail("{}: {}", path, e.what());
   }
-  // Shapes come from the header alone, not from arrays the file holds: bound what they ask the
-  // engines to allocate per image.
-  for (const Node& node : graph.nodes) {
-    const std::int64_t elements = node.type.elements();
-    if (elements > kMaxTensorElements) {
-      fail("{}: layer '{}' outputs {} values per image, more than the {} a model may declare", path,
-           node.name, elements, kMaxTensorElements);
-    }
-  }
+  bound_sizes();
   return graph;
 }
 
