@@ -12,8 +12,10 @@
 #include <system_error>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fnv_hash.h"
+#include "core/read_file.h"
 
 namespace bnnc {
 
@@ -23,12 +25,14 @@ namespace {
 
 constexpr const char* kStagingMarker = ".bnnc-tmp-";
 
+// What a design folder holds is bnnc's own, but a user may have put anything at its paths: read
+// through core/read_file (regular files only, never blocking, capped).
+constexpr std::uint64_t kMaxOutputFileBytes = std::uint64_t{4} << 30;
+
 std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot read", path.string());
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  const std::vector<std::uint8_t> bytes =
+      read_file(path.string(), kMaxOutputFileBytes, "a file bnnc wrote");
+  return {bytes.begin(), bytes.end()};
 }
 
 std::string hash_of(const fs::path& path) { return FnvHash(read_bytes(path)).hex(); }
@@ -55,22 +59,8 @@ void write_manifest(const fs::path& dir, const std::map<std::string, std::string
   json["written_by"] = "bnnc " BNNC_VERSION;
   json["files"] = nlohmann::ordered_json::object();
   for (const auto& [name, hash] : files) json["files"][name] = hash;
-  // Beside the manifest, then renamed over it: a reader sees the old one or the new one.
-  const fs::path part =
-      dir / (std::string(kOutputManifest) + kStagingMarker + std::to_string(::getpid()));
-  {
-    std::ofstream out(part, std::ios::binary | std::ios::trunc);
-    out << json.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(part, ignored);
-      fail("{}: cannot write", (dir / kOutputManifest).string());
-    }
-  }
-  std::error_code error;
-  fs::rename(part, dir / kOutputManifest, error);
-  if (error) fail("{}: cannot write ({})", (dir / kOutputManifest).string(), error.message());
+  // Atomically: a reader sees the old manifest or the new one.
+  write_file_atomically((dir / kOutputManifest).string(), json.dump(2) + "\n");
 }
 
 // The files under dir, as paths relative to it, in order; sub-folders are walked, links are not.
