@@ -1,9 +1,12 @@
 // The CPU engine on LFC and CNV: throughput at a batch over threads (frames/s in the counter
-// "fps") and batch-1 latency with a team of threads on each layer.
+// "fps") and batch-1 latency with a team of threads on each layer; and what a team's hand-offs
+// cost on their own (team_hand_offs: a job of B barriers and no work, so that time(B) − time(0)
+// is B barriers and time(0) the start and end of a job).
 //   bnnc_benchmarks --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <vector>
 
 #include "bench_networks.h"
 #include "runtime/cpu_engine.h"
@@ -43,6 +46,37 @@ void latency(benchmark::State& state, const std::string& name) {
                     team, ws);
   }
 }
+
+// Each member writes one cache line before a barrier and reads the others' after it, as a
+// batch-1 layer's members write their part of its output and read the whole.
+void team_hand_offs(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const int barriers = static_cast<int>(state.range(1));
+  runtime::Team team(threads);
+  struct alignas(64) Line {
+    std::uint64_t words[8];
+  };
+  std::vector<Line> lines(static_cast<std::size_t>(threads));
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    team.run(
+        [&](int t) {
+          for (int b = 0; b < barriers; ++b) {
+            lines[static_cast<std::size_t>(t)].words[0] += 1;
+            team.barrier(t, runtime::Watch{lines.data(), lines.size() * sizeof(Line)});
+            for (const Line& line : lines) benchmark::DoNotOptimize(line.words[0]);
+          }
+        },
+        runtime::Watch{lines.data(), lines.size() * sizeof(Line)}, runtime::Team::Pace::Short);
+    sum += lines[0].words[0];
+  }
+  benchmark::DoNotOptimize(sum);
+}
+
+BENCHMARK(team_hand_offs)
+    ->ArgsProduct({{2}, {0, 1, 3, 10}})
+    ->ArgNames({"threads", "barriers"})
+    ->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_CAPTURE(throughput, lfc, std::string("lfc"))
     ->Args({1024, 1})

@@ -34,6 +34,9 @@ constexpr Shape kShapes[] = {
     {"cnv_conv5", false, 1, 36, 256, 2304},       {"cnv_fc6", false, 1, 4, 512, 256},
     {"cnv_fc7", false, 1, 8, 512, 512},           {"lfc_fc0_batch1", false, 1, 13, 1024, 784},
     {"lfc_fc1_batch1", false, 1, 16, 1024, 1024},
+    // A member's half of each on a 2-thread team (the same weight bytes per core).
+    {"lfc_fc0_batch1_half", false, 1, 13, 512, 784},
+    {"lfc_fc1_batch1_half", false, 1, 16, 512, 1024},
 };
 
 void binary(benchmark::State& state, Isa isa, Shape s) {
