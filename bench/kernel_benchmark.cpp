@@ -27,12 +27,18 @@ struct Shape {
 };
 
 constexpr Shape kShapes[] = {
-    {"lfc_fc0", false, 64, 13, 1024, 784},        {"lfc_fc1", false, 64, 16, 1024, 1024},
-    {"lfc_fc3", false, 64, 16, 10, 1024},         {"cnv_conv0", true, 900, 7, 64, 27},
-    {"cnv_conv1", false, 784, 9, 64, 576},        {"cnv_conv2", false, 144, 9, 128, 576},
-    {"cnv_conv3", false, 100, 18, 128, 1152},     {"cnv_conv4", false, 9, 18, 256, 1152},
-    {"cnv_conv5", false, 1, 36, 256, 2304},       {"cnv_fc6", false, 1, 4, 512, 256},
-    {"cnv_fc7", false, 1, 8, 512, 512},           {"lfc_fc0_batch1", false, 1, 13, 1024, 784},
+    {"lfc_fc0", false, 64, 13, 1024, 784},
+    {"lfc_fc1", false, 64, 16, 1024, 1024},
+    {"lfc_fc3", false, 64, 16, 10, 1024},
+    {"cnv_conv0", true, 900, 7, 64, 27},
+    {"cnv_conv1", false, 784, 9, 64, 576},
+    {"cnv_conv2", false, 144, 9, 128, 576},
+    {"cnv_conv3", false, 100, 18, 128, 1152},
+    {"cnv_conv4", false, 9, 18, 256, 1152},
+    {"cnv_conv5", false, 1, 36, 256, 2304},
+    {"cnv_fc6", false, 1, 4, 512, 256},
+    {"cnv_fc7", false, 1, 8, 512, 512},
+    {"lfc_fc0_batch1", false, 1, 13, 1024, 784},
     {"lfc_fc1_batch1", false, 1, 16, 1024, 1024},
     // A member's half of each on a 2-thread team (the same weight bytes per core).
     {"lfc_fc0_batch1_half", false, 1, 13, 512, 784},
