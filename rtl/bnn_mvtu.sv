@@ -109,7 +109,10 @@ module bnn_mvtu #(
 
   reg v1, v2, v3;  // pipeline stage valid
   reg first1, first2, first3, emit1, emit2, emit3, lastg1, lastg2, lastg3;
-  reg border1, border2, border3;  // ZERO_PAD: the word's synapses lie on the border
+  // ZERO_PAD: the word's synapses lie on the border (constant 0 without)
+  /* verilator lint_off UNUSEDSIGNAL */
+  reg border1, border2, border3;
+  /* verilator lint_on UNUSEDSIGNAL */
   reg out_valid;
   wire stall = v3 && emit3 && out_valid && !m_axis_tready;
   wire adv = !stall;
