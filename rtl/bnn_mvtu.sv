@@ -25,6 +25,14 @@
 // are computed (they count in the cycles) but not sent, and lanes past MH in the last group sent
 // are 0, so the stream carries exactly MH elements per vector.
 //
+// With ZERO_PAD (a convolution zero-padded by PyTorch's rule, docs/zero-padding.md), the
+// accumulator holds the signed dot product y over the window's synapses inside the image: the
+// producer pads with bit 0, and a word whose synapses fall on the border adds 0 instead of its
+// 2·matches − SIMD. SIMD divides the channels, so a word is one channel group of one tap (ky, kx),
+// and the tap with the window's origin (oy·STRIDE, ox·STRIDE), counted here as the vectors go by,
+// says whether the word is on the border: no mask travels with the stream and no table is stored.
+// The thresholds are then in units of y (y ≥ T), one per row as without padding.
+//
 // Pipeline: issue (counters, input word) → weight ROM (registered) → ROM output register →
 // partial sums → accumulate and compare → output register. The pipeline stalls only when a
 // group's result is due while the output register still holds an unsent word.
@@ -44,6 +52,14 @@ module bnn_mvtu #(
   parameter integer ACC_BITS = 4,    // accumulator bits (the layer's output type)
   parameter integer ACC_SIGNED = 0,  // 1 when the accumulator is signed (integer input)
   parameter integer THRESHOLDS = 1,  // 1: output (acc ≥ T) xor negate; 0: output acc
+  parameter integer ZERO_PAD = 0,    // 1: leave out the synapses on the border (binary conv)
+  parameter integer IMG_H = 1,       // ZERO_PAD: the input image's rows before padding
+  parameter integer IMG_W = 1,       // ZERO_PAD: its columns
+  parameter integer OFM_H = 1,       // ZERO_PAD: output rows (vectors per frame: OFM_H · OFM_W)
+  parameter integer OFM_W = 1,       // ZERO_PAD: output columns
+  parameter integer K = 1,           // ZERO_PAD: kernel size (SF = K·K·channel groups)
+  parameter integer STRIDE = 1,      // ZERO_PAD: stride
+  parameter integer PAD = 0,         // ZERO_PAD: border pixels on each side
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
   parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
 ) (
@@ -70,10 +86,17 @@ module bnn_mvtu #(
   localparam integer SUM_BITS = IN_BITS == 1 ? $clog2(SIMD + 1) : IN_BITS + $clog2(SIMD + 1) + 1;
 
   if (PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
-      IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 || (IN_BITS == 1 && ACC_SIGNED != 0))
+      IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
+      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, unsigned binary accumulators)", NAME,
-                      PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED))
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD)", NAME,
+                      PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD))
+  end
+  if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || SF % (K * K) != 0 ||
+                        IN_WORDS != SF || OFM_H < 1 || OFM_W < 1 || IMG_H < 1 || IMG_W < 1))
+  begin : g_illegal_zero_pad
+    `BNN_PARAM_ERROR(("%s: ZERO_PAD needs binary input, PAD >= 1, K*K %0d dividing SF %0d = IN_WORDS %0d", NAME,
+                      K * K, SF, IN_WORDS))
   end
 
   // Issue: the (nf, sf) step entering the pipeline this cycle.
@@ -86,6 +109,10 @@ module bnn_mvtu #(
 
   reg v1, v2, v3;  // pipeline stage valid
   reg first1, first2, first3, emit1, emit2, emit3, lastg1, lastg2, lastg3;
+  // ZERO_PAD: the word's synapses lie on the border (constant 0 without)
+  /* verilator lint_off UNUSEDSIGNAL */
+  reg border1, border2, border3;
+  /* verilator lint_on UNUSEDSIGNAL */
   reg out_valid;
   wire stall = v3 && emit3 && out_valid && !m_axis_tready;
   wire adv = !stall;
@@ -115,6 +142,49 @@ module bnn_mvtu #(
   reg [PE*ACC_BITS-1:0] acc;
   reg [PE*OUT_BITS-1:0] out_data;
   wire [PE*SUM_BITS-1:0] sum2;
+  wire border0;  // the word being issued lies on the border (ZERO_PAD)
+
+  if (ZERO_PAD != 0) begin : g_zero_pad
+    // The window's origin in the padded image (oy·STRIDE, ox·STRIDE) and the issued word's tap
+    // (ky, kx) and channel group: the word covers padded-image pixel (oy·STRIDE + ky,
+    // ox·STRIDE + kx), which is on the border unless it lies in [PAD, IMG + PAD) both ways.
+    localparam integer CG = SF / (K * K);
+    localparam integer YW = $clog2(IMG_H + 2 * PAD + K + 1);
+    localparam integer XW = $clog2(IMG_W + 2 * PAD + K + 1);
+    localparam integer KW = $clog2(K + 1);
+    localparam integer GW = CG > 1 ? $clog2(CG) : 1;
+    reg [YW-1:0] wy;
+    reg [XW-1:0] wx;
+    reg [KW-1:0] ky, kx;
+    reg [GW-1:0] group;
+    wire [31:0] py = 32'(wy) + 32'(ky);
+    wire [31:0] px = 32'(wx) + 32'(kx);
+    assign border0 = py < PAD || py >= IMG_H + PAD || px < PAD || px >= IMG_W + PAD;
+    wire last_group = 32'(group) == CG - 1;
+    wire last_kx = 32'(kx) == K - 1;
+    wire last_wx = 32'(wx) == (OFM_W - 1) * STRIDE;
+    wire last_wy = 32'(wy) == (OFM_H - 1) * STRIDE;
+    always @(posedge clk) begin
+      if (issue) begin
+        if (last_sf) begin
+          {group, kx, ky} <= '0;
+          if (last_nf) begin
+            wx <= last_wx ? '0 : XW'(32'(wx) + STRIDE);
+            if (last_wx) wy <= last_wy ? '0 : YW'(32'(wy) + STRIDE);
+          end
+        end else if (last_group) begin
+          group <= '0;
+          kx <= last_kx ? '0 : kx + 1'b1;
+          if (last_kx) ky <= ky + 1'b1;
+        end else begin
+          group <= group + 1'b1;
+        end
+      end
+      if (rst) {wy, wx, ky, kx, group} <= '0;
+    end
+  end else begin : g_no_zero_pad
+    assign border0 = 1'b0;
+  end
   wire [PE*ACC_BITS-1:0] acc_next;
   wire [PE*OUT_BITS-1:0] out_next;
   // The thresholds of the group in the accumulate stage (unused without THRESHOLDS).
@@ -166,7 +236,10 @@ module bnn_mvtu #(
     // wider sum is exact and a narrower one extends by its own signedness.
     wire [SUM_BITS-1:0] part = sum3[p*SUM_BITS+:SUM_BITS];
     wire [ACC_BITS-1:0] part_acc;
-    if (SUM_BITS >= ACC_BITS) begin : g_truncate
+    if (ZERO_PAD != 0) begin : g_dot
+      // 2·matches − SIMD in accumulator width: modulo 2^ACC_BITS, exact as y fits.
+      assign part_acc = border3 ? {ACC_BITS{1'b0}} : ACC_BITS'(32'(part) * 2 - SIMD);
+    end else if (SUM_BITS >= ACC_BITS) begin : g_truncate
       assign part_acc = part[ACC_BITS-1:0];
     end else if (IN_BITS == 1) begin : g_zero_extend
       assign part_acc = {{(ACC_BITS - SUM_BITS) {1'b0}}, part};
@@ -201,10 +274,11 @@ module bnn_mvtu #(
       lastg1 <= 32'(nf) == OUT_GROUPS - 1;
       x1 <= x0;
       v2 <= v1;
-      {first2, emit2, lastg2} <= {first1, emit1, lastg1};
+      border1 <= border0;
+      {first2, emit2, lastg2, border2} <= {first1, emit1, lastg1, border1};
       x2 <= x1;
       v3 <= v2;
-      {first3, emit3, lastg3} <= {first2, emit2, lastg2};
+      {first3, emit3, lastg3, border3} <= {first2, emit2, lastg2, border2};
       sum3 <= sum2;
       if (v3) acc <= acc_next;
     end

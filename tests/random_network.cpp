@@ -5,6 +5,7 @@
 
 #include "ir/infer_types.h"
 #include "sim/float_reference.h"
+#include "sim/golden_model.h"
 
 namespace bnnc::test {
 
@@ -110,11 +111,13 @@ class Builder {
     conv.kernel = uniform(1, std::min({3, shape[0] + 1, shape[1] + 1}));
     conv.stride = uniform(1, 2);
     conv.pad = chance(0.5) ? uniform(0, 1) : 0;
+    if (options_.always_pad && conv.pad == 0) conv.pad = 1;
     if (shape[0] + 2 * conv.pad < conv.kernel || shape[1] + 2 * conv.pad < conv.kernel) {
       conv.pad = 1;
     }
     conv.pad_value = fixed_input ? uniform(-128, 127) : uniform(0, 1);
-    if (!fixed_input && conv.pad > 0 && options_.allow_zero_pad && chance(0.6)) {
+    if (!fixed_input && conv.pad > 0 && options_.allow_zero_pad &&
+        chance(options_.zero_pad_chance)) {
       conv.pad_mode = PadMode::Zero;  // on bits: padded synapses add nothing
       conv.pad_value = 0;
       if (chance(0.25)) conv.pad = 2;
@@ -177,6 +180,54 @@ class Builder {
 
 RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options) {
   return Builder(seed, options).build();
+}
+
+RandomNetwork zero_padded_chain(std::uint64_t seed, int images) {
+  std::mt19937_64 rng(seed);
+  RandomNetwork net;
+  for (int i = 0; i < images; ++i) {
+    std::vector<std::uint8_t> image(7 * 7);
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng());
+    net.images.push_back(std::move(image));
+  }
+  Graph& g = net.graph;
+  g.name = "zero-padded-chain";
+  int x = g.add("input", InputAttrs{{7, 7, 1}, DType::uint(8)});
+  x = g.add("binarize", ThresholdAttrs{{128}, 1, {}}, {x});
+  struct Layer {
+    int rows, kernel, stride, pad;
+  };
+  const Layer layers[] = {{63, 3, 1, 1}, {64, 5, 2, 2}, {65, 3, 2, 1}, {10, 5, 1, 2}};
+  for (std::size_t l = 0; l < std::size(layers); ++l) {
+    const Layer& layer = layers[l];
+    infer_types(g);
+    const int channels = g.nodes[static_cast<std::size_t>(x)].type.shape[2];
+    Conv2dAttrs conv{random_matrix(layer.rows, layer.kernel * layer.kernel * channels, rng),
+                     layer.kernel, layer.stride, layer.pad, 0};
+    conv.pad_mode = PadMode::Zero;
+    x = g.add("conv" + std::to_string(l), conv, {x});
+    if (l + 1 == std::size(layers)) break;
+    infer_types(g);
+    // Thresholds on values of y at the border (position 0, the top-left corner, and others).
+    const GoldenTensor y =
+        run_golden_layers(g, net.images[rng() % net.images.size()])[static_cast<std::size_t>(x)];
+    const int positions = y.type.shape[0] * y.type.shape[1];
+    ThresholdAttrs t{{}, 1, std::vector<std::uint8_t>(static_cast<std::size_t>(layer.rows), 0)};
+    for (int r = 0; r < layer.rows; ++r) {
+      const int ox = static_cast<int>(rng() % 2) * (y.type.shape[1] - 1);
+      const int position = r % 3 == 2 ? static_cast<int>(rng() % static_cast<unsigned>(positions))
+                                      : ox;  // a corner or an edge pixel of the top row
+      t.thresholds.push_back(y.values[static_cast<std::size_t>(position * layer.rows + r)]);
+      t.negate[static_cast<std::size_t>(r)] = r % 4 == 1 ? 1 : 0;
+    }
+    x = g.add("thr" + std::to_string(l), t, {x});
+  }
+  infer_types(g);
+  const int elements = static_cast<int>(g.nodes[static_cast<std::size_t>(x)].type.elements());
+  x = g.add("flatten", ReshapeAttrs{{elements}}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return net;
 }
 
 BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng) {

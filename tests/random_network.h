@@ -19,7 +19,9 @@ struct RandomNetwork {
 struct RandomNetworkOptions {
   int images = 4;
   bool allow_conv = true;
-  bool allow_zero_pad = true;  // zero-padded binary convs (the dataflow compiler refuses them)
+  bool allow_zero_pad = true;    // zero-padded binary convs
+  double zero_pad_chance = 0.6;  // of a padded conv on bits, when allowed
+  bool always_pad = false;       // every conv pads (by 1 where the draw said 0)
 };
 
 // A network drawn from `seed`: an MLP or a small CNN over a uint8 image; first layer either
@@ -28,6 +30,13 @@ struct RandomNetworkOptions {
 // batchnorm; channels with γ > 0, γ < 0 and γ = 0; and batchnorm means set to values the images
 // really produce (exact ties).
 RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& options = {});
+
+// An integer-only (streamlined) chain of zero-padded convolutions that puts the border at every
+// word boundary: a 7×7×1 image → bits (pixel ≥ 128) → conv 3×3/1 pad 1 (63 rows) → conv 5×5/2 pad 2
+// (64) → conv 3×3/2 pad 1 (65) → conv 5×5/1 pad 2 (10 rows, no threshold: the signed sums y) →
+// flatten → label. Every threshold is a value of y that `images` random images produce at a border
+// position of that layer (exact ties), and some rows have their comparison negated.
+RandomNetwork zero_padded_chain(std::uint64_t seed, int images);
 
 // A rows × cols matrix of random bits, for hand-built test networks.
 BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng);

@@ -49,6 +49,11 @@ struct Block {
   int ifm_h = 1, ifm_w = 1, ifm_c = 1;
   int ofm_h = 1, ofm_w = 1, ofm_c = 1;
   int kernel = 1, stride = 1, pad = 0;
+  // A zero-padded convolution (ir/op.h, PadMode::Zero): its FMPadding fills the border with bit 0
+  // and its MVTU leaves out the synapses that fall there, from the window's position in the
+  // image_h × image_w input (docs/zero-padding.md). Its output is the signed dot product y.
+  bool zero_pad = false;
+  int image_h = 0, image_w = 0;  // MVTU of a conv: the input image before padding
 
   // Matrix (MVTU only): real and padded sizes, and the folding.
   int mh = 0, mw = 0;

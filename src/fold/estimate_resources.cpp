@@ -114,6 +114,17 @@ Resources estimate_block(const Block& b) {
       r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd);
       if (b.threshold >= 0)
         r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3));
+      if (b.zero_pad) {
+        // Zero padding (docs/zero-padding.md), no memory: the window-origin counters (wy, wx),
+        // the tap counters (ky, kx, channel group), two adders and four comparators on pixel
+        // coordinates, and per PE the choice between 2·matches − SIMD and 0 in accumulator width.
+        const std::int64_t coord = bits_for(std::max(b.image_h, b.image_w) + 2 * b.pad + b.kernel);
+        const std::int64_t taps =
+            2 * bits_for(b.kernel) +
+            bits_for(b.sf() / (static_cast<std::int64_t>(b.kernel) * b.kernel));
+        r.luts += 2 * coord + taps + 2 * coord + 4 * ceil_div(coord, 2) + 10 + b.pe * b.acc_bits;
+        r.ffs += 2 * coord + taps + 3;
+      }
       break;
     }
     case BlockKind::StreamingMaxPool: {

@@ -118,7 +118,8 @@ class Lowering {
   }
 
   // An MVTU for matrix layer i, with the threshold after it fused when it is the only reader.
-  void add_mvtu(int i, const TensorType& in, const BinaryMatrix& weights) {
+  void add_mvtu(int i, const TensorType& in, const BinaryMatrix& weights,
+                const TensorType* image = nullptr) {
     const Graph& g = out_.ir;
     const int threshold = sole_consumer(i, Op::Threshold);
     const TensorType& out = g.nodes[threshold >= 0 ? threshold : i].type;
@@ -133,6 +134,8 @@ class Lowering {
     if (node.op() == Op::Conv2d) {
       const auto& a = node.as<Conv2dAttrs>();
       b.kernel = a.kernel, b.stride = a.stride, b.pad = a.pad;
+      b.zero_pad = a.zero_padded();
+      b.image_h = image->shape[0], b.image_w = image->shape[1];
     }
     producer_[i] = mvtu;
     publish(threshold >= 0 ? threshold : i, mvtu);
@@ -142,13 +145,8 @@ class Lowering {
     const Graph& g = out_.ir;
     const Node& node = g.nodes[i];
     const auto& a = node.as<Conv2dAttrs>();
-    TensorType in = g.nodes[node.inputs[0]].type;
-    if (a.zero_padded()) {
-      // An MVTU sees only the padded window's bits, not which of them are border pixels.
-      reject(node,
-             "zero padding of bits is not supported by the dataflow compiler yet (its border "
-             "needs a per-position correction); retrain with pad value -1 or +1");
-    }
+    const TensorType& image = g.nodes[node.inputs[0]].type;
+    TensorType in = image;
     last_ = producer(node);
     if (a.pad > 0) {
       TensorType padded = in;
@@ -158,12 +156,13 @@ class Lowering {
       pad.pad = a.pad;
       in = padded;
     }
+    // A zero-padded conv pads with bit 0 too: its MVTU leaves the border's synapses out.
     // The SWU turns the image into K·K·C windows, one per output pixel.
     const TensorType windows{
         in.dtype, {node.type.shape[0], node.type.shape[1], a.kernel * a.kernel * in.shape[2]}};
     Block& swu = add(node.name + ".swu", BlockKind::Swu, i, in, windows);
     swu.kernel = a.kernel, swu.stride = a.stride;
-    add_mvtu(i, windows, a.weights);
+    add_mvtu(i, windows, a.weights, &image);
   }
 
   void lower_dense(int i) {

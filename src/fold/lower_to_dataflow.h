@@ -3,7 +3,8 @@
 //
 //   input [+ quantize]          → Input
 //   threshold (not after a matrix layer) → Thresholding
-//   conv2d [+ threshold]        → [FMPadding] → SWU → MVTU (threshold fused)
+//   conv2d [+ threshold]        → [FMPadding] → SWU → MVTU (threshold fused; zero padding:
+//                                 the MVTU masks the border taps, docs/zero-padding.md)
 //   dense [+ threshold]         → MVTU (threshold fused)
 //   maxpool                     → StreamingMaxPool
 //   reshape                     → nothing: HWC streams flatten in the order they already have

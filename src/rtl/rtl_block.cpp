@@ -169,6 +169,17 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"ACC_SIGNED", integer(is_signed(acc) ? 1 : 0)},
            {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
            {"WEIGHT_FILE", quoted(weights)}};
+      if (b.zero_pad) {
+        // bnn_mvtu leaves out the border's words from its own pixel counter.
+        p.insert(p.end(), {{"ZERO_PAD", "1"},
+                           {"IMG_H", integer(b.image_h)},
+                           {"IMG_W", integer(b.image_w)},
+                           {"OFM_H", integer(b.ofm_h)},
+                           {"OFM_W", integer(b.ofm_w)},
+                           {"K", integer(b.kernel)},
+                           {"STRIDE", integer(b.stride)},
+                           {"PAD", integer(b.pad)}});
+      }
       r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
       if (b.threshold >= 0) {
         p.emplace_back("THRESHOLD_FILE", quoted(thresholds));

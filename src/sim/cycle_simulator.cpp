@@ -1,6 +1,7 @@
 #include "sim/cycle_simulator.h"
 
 #include <algorithm>
+#include <bit>
 #include <deque>
 #include <map>
 #include <memory>
@@ -264,7 +265,9 @@ class PoolEngine : public Engine {
 };
 
 // The MVTU: per input vector, NF groups of SF cycles; it reads the vector (one word a cycle)
-// during the first group and emits PE outputs at the end of each group.
+// during the first group and emits PE outputs at the end of each group. For a zero-padded
+// convolution it leaves out the window's taps that fall on the border, as bnn_mvtu does from its
+// pixel counter (docs/zero-padding.md): y = 2·P_valid − |V| over the valid synapses V only.
 class MvtuEngine : public Engine {
  public:
   MvtuEngine(const Block& block, const Graph& ir) : Engine(block, ir) {
@@ -275,6 +278,7 @@ class MvtuEngine : public Engine {
     if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
     words_needed_ = ceil_div(block.mw, block.simd);
     packed_.assign(static_cast<std::size_t>(words_for_bits(block.mw)), 0);
+    valid_.assign(packed_.size(), 0);
   }
 
   bool step(std::int64_t) override {
@@ -304,7 +308,10 @@ class MvtuEngine : public Engine {
           out->words.push_back(std::move(word));
         }
       }
-      if (t_ == b_.nf() * sf) t_ = 0, vector_.clear();
+      if (t_ == b_.nf() * sf) {
+        t_ = 0, vector_.clear();
+        pixel_ = (pixel_ + 1) % b_.pixels_out();
+      }
     }
     return true;
   }
@@ -313,7 +320,14 @@ class MvtuEngine : public Engine {
   std::int64_t output(int r) {
     if (r == 0 || r % b_.pe == 0) pack();
     std::int64_t acc = 0;
-    if (bits_) {
+    if (b_.zero_pad) {
+      const std::uint64_t* w = weights_->row_words(r);
+      std::int64_t matches = 0;
+      for (std::size_t k = 0; k < packed_.size(); ++k) {
+        matches += std::popcount(~(packed_[k] ^ w[k]) & valid_[k]);
+      }
+      acc = 2 * matches - valid_count_;
+    } else if (bits_) {
       acc = xnor_popcount(packed_.data(), weights_->row_words(r), b_.mw);
     } else {
       for (int i = 0; i < b_.mw; ++i) acc += weights_->get(r, i) ? vector_[i] : -vector_[i];
@@ -326,6 +340,21 @@ class MvtuEngine : public Engine {
     if (!bits_) return;
     std::fill(packed_.begin(), packed_.end(), 0);
     for (int i = 0; i < b_.mw; ++i) set_bit(packed_, i, vector_[i] != 0);
+    if (b_.zero_pad) mark_valid();
+  }
+  // The synapses of this pixel's window that lie inside the image (column (ky, kx, c)).
+  void mark_valid() {
+    const int oy = static_cast<int>(pixel_ / b_.ofm_w), ox = static_cast<int>(pixel_ % b_.ofm_w);
+    const int channels = b_.mw / (b_.kernel * b_.kernel);
+    std::fill(valid_.begin(), valid_.end(), 0);
+    valid_count_ = 0;
+    for (int i = 0; i < b_.mw; ++i) {
+      const int tap = i / channels, ky = tap / b_.kernel, kx = tap % b_.kernel;
+      const int y = oy * b_.stride - b_.pad + ky, x = ox * b_.stride - b_.pad + kx;
+      if (y < 0 || y >= b_.image_h || x < 0 || x >= b_.image_w) continue;
+      set_bit(valid_, i, true);
+      ++valid_count_;
+    }
   }
 
   const BinaryMatrix* weights_ = nullptr;
@@ -334,6 +363,9 @@ class MvtuEngine : public Engine {
   std::int64_t t_ = 0, words_needed_ = 0;
   Word vector_, pending_;
   std::vector<std::uint64_t> packed_;
+  std::int64_t pixel_ = 0;            // the output pixel of the vector being computed
+  std::vector<std::uint64_t> valid_;  // zero padding: the window's synapses inside the image
+  std::int64_t valid_count_ = 0;      // |V|
 };
 
 class DwcEngine : public Engine {

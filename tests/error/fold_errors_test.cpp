@@ -30,19 +30,6 @@ Graph small_cnn() {
   return g;
 }
 
-TEST(FoldErrors, ZeroPaddedConvIsRefusedNamingTheLayer) {
-  Graph g = small_cnn();
-  auto& conv = g.nodes[1].as<Conv2dAttrs>();
-  conv.pad = 1;
-  conv.pad_mode = PadMode::Zero;
-  g.nodes[3].as<ReshapeAttrs>().shape = {576};
-  g.nodes[4].as<DenseAttrs>().weights = BinaryMatrix(10, 576);
-  infer_types(g);
-  EXPECT_THAT([&] { lower_to_dataflow(g); },
-              ThrowsMessage<Error>(HasSubstr("layer 'conv' (conv2d): zero padding of bits is not "
-                                             "supported by the dataflow compiler yet")));
-}
-
 TEST(FoldErrors, PeMustDivideThePaddedRows) {
   const DataflowGraph g = lower_to_dataflow(small_cnn());
   Folding f;

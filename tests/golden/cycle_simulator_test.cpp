@@ -9,6 +9,7 @@
 #include "fold/lower_to_dataflow.h"
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
+#include "ir/infer_types.h"
 #include "passes/streamline.h"
 #include "random_folding.h"
 #include "random_network.h"
@@ -103,6 +104,97 @@ TEST(CycleSimulator, RandomNetworksWithRandomFoldings) {
     ++simulated;
   }
   EXPECT_EQ(simulated, 150);
+}
+
+// Zero padding (docs/zero-padding.md): random trained-form networks where every conv pads, on
+// bits by zeros, through the streamliner, with random foldings.
+TEST(CycleSimulator, ZeroPaddedRandomNetworksWithRandomFoldings) {
+  std::mt19937_64 rng(20261203);
+  int zero_padded = 0;
+  for (std::uint64_t seed = 3000; seed < 3080; ++seed) {
+    test::RandomNetworkOptions options;
+    options.zero_pad_chance = 1.0;
+    options.always_pad = true;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    for (const Block& b : lowered.blocks) zero_padded += b.zero_pad ? 1 : 0;
+    const Design design =
+        compile_design(streamlined, FoldingRequest::given(test::random_folding(lowered, rng)));
+    std::vector<std::span<const std::uint8_t>> frames;
+    for (const auto& image : net.images) frames.push_back(image);
+    expect_matches_golden(design, frames, "random network seed " + std::to_string(seed), false);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GE(zero_padded, 40);  // else the seeds no longer test zero padding
+}
+
+// The border at every word boundary (1, 63, 64, 65 channels; kernels 3 and 5, strides 1 and 2,
+// pads 1 and 2), thresholds tied to border values, under several foldings: SIMD = the channels
+// (one word per tap), SIMD = 1, and random ones.
+TEST(CycleSimulator, ZeroPaddedChainAtWordBoundaries) {
+  const test::RandomNetwork net = test::zero_padded_chain(7, 8);
+  std::vector<std::span<const std::uint8_t>> frames;
+  for (const auto& image : net.images) frames.push_back(image);
+  // The border matters: with pad value −1 instead, the golden model's answers change.
+  Graph minus_one = net.graph;
+  int differ = 0;
+  for (Node& node : minus_one.nodes) {
+    if (node.op() == Op::Conv2d) node.as<Conv2dAttrs>().pad_mode = PadMode::Value;
+  }
+  infer_types(minus_one);
+  for (const auto& frame : frames) {
+    differ += run_golden(minus_one, frame).scores != run_golden(net.graph, frame).scores ? 1 : 0;
+  }
+  ASSERT_EQ(differ, static_cast<int>(frames.size()));
+  // And ties happen at the border: y = T at a border pixel of a thresholded conv.
+  int border_ties = 0;
+  for (const auto& frame : frames) {
+    const std::vector<GoldenTensor> layers = run_golden_layers(net.graph, frame);
+    for (std::size_t i = 0; i < net.graph.nodes.size(); ++i) {
+      const Node& node = net.graph.nodes[i];
+      if (node.op() != Op::Threshold || net.graph.nodes[node.inputs[0]].op() != Op::Conv2d) {
+        continue;
+      }
+      const Node& conv = net.graph.nodes[node.inputs[0]];
+      const auto& a = conv.as<Conv2dAttrs>();
+      const Shape& image = net.graph.nodes[conv.inputs[0]].type.shape;
+      const GoldenTensor& y = layers[static_cast<std::size_t>(node.inputs[0])];
+      const int w = y.type.shape[1], c = y.type.shape[2];
+      // Whether a window starting at v (in the unpadded image) leaves [0, size).
+      const auto outside = [&](int v, int size) { return v < 0 || v + a.kernel > size; };
+      for (int p = 0; p < y.type.shape[0] * w; ++p) {
+        if (!outside(p / w * a.stride - a.pad, image[0]) &&
+            !outside(p % w * a.stride - a.pad, image[1])) {
+          continue;
+        }
+        for (int r = 0; r < c; ++r) {
+          border_ties += y.values[static_cast<std::size_t>(p * c + r)] ==
+                                 node.as<ThresholdAttrs>().thresholds[static_cast<std::size_t>(r)]
+                             ? 1
+                             : 0;
+        }
+      }
+    }
+  }
+  EXPECT_GE(border_ties, 500);  // 2,482 with seed 7
+
+  const DataflowGraph lowered = lower_to_dataflow(net.graph);
+  std::vector<Folding> foldings(2);
+  for (int k = 0; k < 2; ++k) {
+    for (int i : lowered.mvtus()) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(i)];
+      foldings[static_cast<std::size_t>(k)].layers.push_back(
+          {b.name, k == 0 ? b.mh : 1, k == 0 ? b.simd_channels() : 1});
+    }
+  }
+  std::mt19937_64 rng(20261204);
+  for (int k = 0; k < 4; ++k) foldings.push_back(test::random_folding(lowered, rng));
+  for (std::size_t k = 0; k < foldings.size(); ++k) {
+    const Design design = compile_design(net.graph, FoldingRequest::given(foldings[k]));
+    expect_matches_golden(design, frames, "folding " + std::to_string(k), false);
+    if (HasFatalFailure()) return;
+  }
 }
 
 }  // namespace

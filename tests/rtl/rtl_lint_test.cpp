@@ -4,6 +4,8 @@
 // names the instance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -93,6 +95,8 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
       {"bnn_rom", {"-GLATENCY=3"}},
       {"bnn_mvtu", {"-GMH=9"}},  // more rows than NF·PE = 4
       {"bnn_mvtu", {"-GIN_WORDS=3"}},
+      {"bnn_mvtu", {"-GZERO_PAD=1"}},  // a binary accumulator of y must be signed
+      {"bnn_mvtu", {"-GZERO_PAD=1", "-GACC_SIGNED=1", "-GK=3", "-GPAD=1"}},  // SF 2 < K·K
       {"bnn_swu", {"-GCH=3", "-GSIMD=2"}},
       {"bnn_swu", {"-GK=5"}},
       {"bnn_maxpool", {"-GCH=3", "-GSIMD=2"}},
@@ -166,10 +170,15 @@ TEST(RtlLint, IllegalParametersInTheTopNameTheInstance) {
 TEST(RtlLint, GeneratedTopIsLintCleanAndSynthesizes) {
   if (find_program("verilator").empty()) GTEST_SKIP() << "verilator not found";
   // A small CNN (convs with padding and pools, a fixed-point first layer when the seed draws
-  // one) and an MLP.
-  for (const std::uint64_t seed : {1001U, 1003U}) {
-    const test::RandomNetwork net = test::random_network(seed);
+  // one), an MLP, and a CNN with a zero-padded conv (bnn_mvtu's ZERO_PAD).
+  for (const std::uint64_t seed : {1001U, 1003U, 3009U}) {
+    test::RandomNetworkOptions options;
+    if (seed == 3009U) options.zero_pad_chance = 1.0, options.always_pad = true;
+    const test::RandomNetwork net = test::random_network(seed, options);
     const DataflowGraph design = apply_folding(lower_to_dataflow(streamline(net.graph)), {});
+    if (seed == 3009U) {
+      ASSERT_TRUE(std::ranges::any_of(design.blocks, [](const Block& b) { return b.zero_pad; }));
+    }
     const std::filesystem::path dir = test::temp_dir("rtl-top-" + std::to_string(seed));
     const RtlDesign rtl = emit_rtl(design, size_fifos(design), dir);
     std::vector<std::string> files;

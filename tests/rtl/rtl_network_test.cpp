@@ -102,6 +102,50 @@ TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
   EXPECT_EQ(verified, 8);
 }
 
+// Zero padding (docs/zero-padding.md) in Verilator: the chain that puts the border at every word
+// boundary (1, 63, 64, 65 channels; kernels 3 and 5, strides 1 and 2), thresholds tied to border
+// values, the last conv's signed sums y straight into the label-select; and random trained-form
+// networks whose convs all pad (by zeros on bits). Both sides stall at random.
+TEST(RtlNetworks, ZeroPaddedConvsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261205);
+  const test::RandomNetwork chain = test::zero_padded_chain(7, 6);
+  const DataflowGraph lowered = lower_to_dataflow(chain.graph);
+  Folding folding = test::random_folding(lowered, rng);
+  folding.layers[1].simd = 63;  // conv1: one word per tap, the border at every word
+  const Design design = compile_design(chain.graph, FoldingRequest::given(folding));
+  ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+  Frames frames(chain.images.begin(), chain.images.end());
+  Verified v;
+  verify(design, frames, "zero-padded chain", v);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+
+  // The first seed from 3000 whose network has two zero-padded convs.
+  test::RandomNetworkOptions options;
+  options.images = 6;
+  options.zero_pad_chance = 1.0;
+  options.always_pad = true;
+  for (std::uint64_t seed = 3000; seed < 3100; ++seed) {
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph random_lowered = lower_to_dataflow(streamlined);
+    int zero_padded = 0;
+    for (const Block& b : random_lowered.blocks) zero_padded += b.zero_pad ? 1 : 0;
+    if (zero_padded < 2) continue;
+    const Design random_design = compile_design(
+        streamlined, FoldingRequest::given(test::random_folding(random_lowered, rng)));
+    ASSERT_FALSE(random_design.rtl_unsupported.has_value()) << *random_design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    Verified w;
+    verify(random_design, Frames(net.images.begin(), net.images.end()), what, w);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(w.timing.cycles_per_frame(), w.sim.cycles_per_frame()) << what;
+    return;
+  }
+  FAIL() << "no seed in [3000, 3100) has two zero-padded convs";
+}
+
 // CNV's conv1 → pool1 → conv2 in small: 30×30×3 pixels → conv0 3×3 (16) → pool 2×2 →
 // conv1 3×3 (32) → fc (10) → label.
 Graph conv_pool_conv(std::mt19937_64& rng) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "fold/choose_folding.h"
+#include "fold/estimate_resources.h"
 #include "fold/estimate_timeline.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
@@ -42,6 +43,30 @@ TEST(Fold, LowersToStreamingBlocks) {
   EXPECT_EQ(conv.threshold, 2);  // the threshold is fused into the MVTU
   EXPECT_EQ(conv.mh, 16);
   EXPECT_EQ(conv.mw, 72);
+}
+
+// Zero padding lowers as −1 padding does (FMPadding with bit 0, SWU, MVTU) and takes the same
+// cycles; only the MVTU knows, and it costs logic but no memory (docs/zero-padding.md).
+TEST(Fold, ZeroPaddingMarksTheMvtuAndCostsLogicNotMemory) {
+  Graph zero = small_cnn();
+  zero.nodes[1].as<Conv2dAttrs>().pad_mode = PadMode::Zero;
+  infer_types(zero);
+  Folding f;
+  f.layers = {{"conv", 4, 8, 1, 0, 0}, {"fc", 5, 16, 1, 0, 0}};
+  const DataflowGraph minus_one = apply_folding(lower_to_dataflow(small_cnn()), f);
+  const DataflowGraph zero_padded = apply_folding(lower_to_dataflow(zero), f);
+  EXPECT_EQ(kinds(zero_padded), kinds(minus_one));
+  const Block& a = minus_one.blocks[minus_one.find("conv")];
+  const Block& b = zero_padded.blocks[zero_padded.find("conv")];
+  EXPECT_FALSE(a.zero_pad);
+  EXPECT_TRUE(b.zero_pad);
+  EXPECT_EQ(b.image_h, 6);
+  EXPECT_EQ(b.image_w, 6);
+  EXPECT_EQ(b.cycles, a.cycles);
+  const Resources ra = estimate_block(a), rb = estimate_block(b);
+  EXPECT_GT(rb.luts, ra.luts);
+  EXPECT_GT(rb.ffs, ra.ffs);
+  EXPECT_EQ(rb.bram18, ra.bram18);
 }
 
 TEST(Fold, CyclesFollowFinnsFormula) {
