@@ -10,6 +10,7 @@
 
 #include "fold/choose_folding.h"
 #include "fold/dataflow_graph.h"
+#include "fold/device.h"
 #include "fold/estimate_resources.h"
 #include "fold/estimate_timeline.h"
 #include "fold/folding.h"
@@ -25,6 +26,8 @@ struct FoldingRequest {
   double target_fps = 0.0;               // the cheapest folding reaching this many frames/s
   std::optional<Budget> latency_budget;  // the lowest measured latency within this budget
   double clock_mhz = 200.0;              // the clock target_fps and the reports count at
+  // The part to fit (--device): memories placed on it, and a design that does not fit refused.
+  const Device* device = nullptr;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;
@@ -39,14 +42,15 @@ struct FoldingRequest {
 };
 
 struct Design {
-  std::string model;           // what the reports call the network (the model's path)
-  double clock_mhz = 200.0;    // the request's; load_design does not know it and keeps 200
-  Graph graph;                 // the network as given (model.bnnc)
-  DataflowGraph folded;        // its streaming blocks, folded
-  Folding folding;             // folding_of(folded), what folding.json holds
-  FifoDepths fifo_depths;      // size_fifos(folded)
-  Estimate estimate;           // resources and the bottleneck
-  Timeline timeline_estimate;  // the analytic timeline of one frame (estimate_timeline)
+  std::string model;               // what the reports call the network (the model's path)
+  double clock_mhz = 200.0;        // the request's; load_design does not know it and keeps 200
+  const Device* device = nullptr;  // the request's part; none: estimated as Yosys maps memories
+  Graph graph;                     // the network as given (model.bnnc)
+  DataflowGraph folded;            // its streaming blocks, folded
+  Folding folding;                 // folding_of(folded), what folding.json holds
+  FifoDepths fifo_depths;          // size_fifos(folded)
+  Estimate estimate;               // resources and the bottleneck
+  Timeline timeline_estimate;      // the analytic timeline of one frame (estimate_timeline)
   // One frame measured by the cycle simulator; none when it does not model the design (MMV > 1)
   // and after load_design, which does not measure.
   std::optional<Timeline> timeline_simulated;

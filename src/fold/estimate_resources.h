@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "fold/dataflow_graph.h"
+#include "fold/device.h"
 
 namespace bnnc {
 
@@ -15,26 +18,45 @@ struct Resources {
   std::int64_t luts = 0;
   std::int64_t ffs = 0;
   std::int64_t bram18 = 0;  // in 18-Kbit units (a RAMB36 counts 2)
+  // Counted only for a design compiled for a part (--device); zero otherwise.
+  std::int64_t urams = 0;
+  std::int64_t dsps = 0;
+  std::int64_t lutram_luts = 0;  // of `luts`, those that must be SLICEM (distributed RAM, SRLs)
 
   Resources& operator+=(const Resources& other) {
     luts += other.luts;
     ffs += other.ffs;
     bram18 += other.bram18;
+    urams += other.urams;
+    dsps += other.dsps;
+    lutram_luts += other.lutram_luts;
     return *this;
   }
 };
+
+Usage usage_of(const Resources& r);
 
 // A RAM of `depth` words of `width` bits (line buffers, input buffers): distributed RAM when
 // depth ≤ 64, else the cheapest RAMB18 aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36) —
 // the choice Yosys makes for these RAMs.
 Resources estimate_memory(std::int64_t depth, std::int64_t width);
 
-// A ROM (weights, thresholds) as Yosys's memory_libmap maps it: block RAM when that is cheaper
-// by its costs (129 per RAMB18; D·W/64 for the ROM as logic), else logic (LUTs and the two
-// output registers of bnn_rom).
-Resources estimate_rom(std::int64_t depth, std::int64_t width);
+// A ROM (weights, thresholds). Without a part: as Yosys's memory_libmap maps it, block RAM when
+// that is cheaper by its costs (129 per RAMB18; D·W/64 for the ROM as logic), else logic (LUTs
+// and the two output registers of bnn_rom). For a part: where place_memory puts it — LUTs, block
+// RAM or UltraRAM (the last two with W output registers, and cascade multiplexers when deep).
+Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device = nullptr);
 
-Resources estimate_block(const Block& block);
+// Where an MVTU's weight ROM lives (the choice estimate_rom makes); nothing for other blocks.
+std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
+
+// For a part with DSP slices, an MVTU on integer inputs (the 8-bit first layer) computes its
+// synapses in DSPs instead of LUT adders when its MMV·PE·SIMD DSPs fit in `dsps_free`: each DSP
+// multiplies a pixel by its ±1 weight and adds it to the cascade (P = PCIN + A·B), one synapse a
+// DSP, where LUTs spend 2.6 per input bit on it. A BNN uses DSPs for nothing else, so while they
+// last they are free; estimate_graph hands them out in block order.
+Resources estimate_block(const Block& block, const Device* device = nullptr,
+                         std::int64_t dsps_free = std::numeric_limits<std::int64_t>::max());
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
@@ -53,6 +75,6 @@ struct Estimate {
   int bottleneck_block = -1;
 };
 
-Estimate estimate_graph(const DataflowGraph& graph);
+Estimate estimate_graph(const DataflowGraph& graph, const Device* device = nullptr);
 
 }  // namespace bnnc
