@@ -104,15 +104,17 @@ int run_compile(const CompileOptions& o) {
   }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Device* device = o.device.empty() ? nullptr : &find_device(o.device);
+  // Without a part, --budget is read for --objective latency only, as before --device.
   std::optional<Budget> budget;
   if (device) {
     budget = device_budget(*device, o.budget);
-  } else if (!o.budget.empty()) {
+  } else if (o.objective == "latency" && !o.budget.empty()) {
     budget = parse_budget(o.budget);
   }
   const Graph graph = load_network(o.model);
   FoldingRequest request;
   request.device = device;
+  if (device) request.device_budget = *budget;
   request.folding_file = o.folding;
   request.target_fps = o.target_fps;
   request.clock_mhz = o.clock_mhz;
@@ -175,9 +177,9 @@ int run_compile(const CompileOptions& o) {
         device->name, device->board, format_count(estimate.total.luts), format_count(caps.luts),
         estimate.total.bram18, caps.bram18, estimate.total.urams, caps.urams, estimate.total.dsps,
         caps.dsps, kLutCapPercent, kHardBlockCapPercent);
-    for (const Block& b : folded.blocks) {
-      if (const std::optional<MemoryKind> kind = weights_kind(b, device))
-        text += fmt::format(" {} {}", b.name, memory_kind_name(*kind));
+    for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
+      if (const std::optional<MemoryKind> kind = estimate.weights[i])
+        text += fmt::format(" {}={}", folded.blocks[i].name, memory_kind_name(*kind));
     }
     text += "\n";
   }

@@ -75,6 +75,15 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
             device_overflow(usage_of(d.estimate.total), *d.device)) {
       fail("{}: the folding {}", request_name(request), *overflow);
     }
+    const Budget& budget = request.device_budget;
+    if (budget.luts > 0 && d.estimate.total.luts > budget.luts) {
+      fail("{}: the folding needs {} LUTs but --budget allows {}", request_name(request),
+           with_thousands(d.estimate.total.luts), with_thousands(budget.luts));
+    }
+    if (budget.bram18 > 0 && d.estimate.total.bram18 > budget.bram18) {
+      fail("{}: the folding needs {} BRAM18 but --budget allows {}", request_name(request),
+           with_thousands(d.estimate.total.bram18), with_thousands(budget.bram18));
+    }
   }
   // 6. The analytic timeline, then 7. one frame through the cycle simulator: the measured one is
   //    what the reports give, the analytic one stays as the figure to compare it with and as the

@@ -107,7 +107,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
     if (s.device) {
       layer["urams"] = r.urams;
       layer["dsps"] = r.dsps;
-      if (const std::optional<MemoryKind> kind = weights_kind(b, s.device))
+      if (const std::optional<MemoryKind> kind = s.estimate.weights[i])
         layer["weights_in"] = memory_kind_name(*kind);
     }
     layer["fifo_depths"] = depths[i];

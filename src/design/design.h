@@ -28,6 +28,8 @@ struct FoldingRequest {
   double clock_mhz = 200.0;              // the clock target_fps and the reports count at
   // The part to fit (--device): memories placed on it, and a design that does not fit refused.
   const Device* device = nullptr;
+  // With a part: what the design may use of it — its caps, or tighter (--budget).
+  Budget device_budget;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;

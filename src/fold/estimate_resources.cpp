@@ -56,12 +56,9 @@ std::int64_t cascade_luts(std::int64_t depth, std::int64_t piece_depth, std::int
              : 0;
 }
 
-}  // namespace
-
-Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device) {
+// A ROM in the given kind of storage.
+Resources estimate_rom_in(std::int64_t depth, std::int64_t width, MemoryKind kind) {
   if (depth <= 0 || width <= 0) return {};
-  const MemoryKind kind =
-      device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
   switch (kind) {
     case MemoryKind::Lutram:  // logic, and bnn_rom's two output registers
       return {lutram_rom_luts(depth, width), 2 * width, 0};
@@ -76,13 +73,22 @@ Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* dev
   return {};
 }
 
+}  // namespace
+
+Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device) {
+  if (depth <= 0 || width <= 0) return {};
+  return estimate_rom_in(
+      depth, width, device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width));
+}
+
 std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
   if (b.kind != BlockKind::Mvtu) return std::nullopt;
   const std::int64_t depth = b.nf() * b.sf(), width = static_cast<std::int64_t>(b.pe) * b.simd;
   return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
 }
 
-Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free) {
+Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free,
+                         std::optional<MemoryKind> weights_in) {
   Resources r;
   const std::int64_t in_word = b.in_word_bits(), out_word = b.out_word_bits();
   switch (b.kind) {
@@ -132,7 +138,12 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r.lutram_luts = buffer_luts;
       if (on_dsps) r.dsps = synapses;
-      r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, device);
+      if (weights_in) {
+        r +=
+            estimate_rom_in(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, *weights_in);
+      } else {
+        r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, device);
+      }
       if (b.threshold >= 0)
         r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
       break;
@@ -199,6 +210,87 @@ Resources estimate_input_fifo(const Block& block, const Block& producer) {
   return estimate_fifo(input_fifo_depth(block, producer), block.in_word_bits());
 }
 
+namespace {
+
+// A kind's share of the part: used / cap (a kind the part lacks is full at any use).
+double share(std::int64_t used, std::int64_t cap) {
+  return cap > 0 ? static_cast<double>(used) / static_cast<double>(cap) : (used > 0 ? 1e9 : 0.0);
+}
+
+std::int64_t used_of(const Resources& r, MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::Lutram: return r.luts;
+    case MemoryKind::Bram: return r.bram18;
+    case MemoryKind::Uram: return r.urams;
+  }
+  return 0;
+}
+
+std::int64_t cap_of(const DeviceCaps& caps, MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::Lutram: return caps.luts;
+    case MemoryKind::Bram: return caps.bram18;
+    case MemoryKind::Uram: return caps.urams;
+  }
+  return 0;
+}
+
+Resources minus(Resources a, const Resources& b) {
+  a.luts -= b.luts;
+  a.ffs -= b.ffs;
+  a.bram18 -= b.bram18;
+  a.urams -= b.urams;
+  a.dsps -= b.dsps;
+  a.lutram_luts -= b.lutram_luts;
+  return a;
+}
+
+// See estimate_graph: move weight ROMs out of an over-full kind of storage.
+void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimate& e) {
+  const DeviceCaps caps = device_caps(device);
+  constexpr MemoryKind kKinds[] = {MemoryKind::Lutram, MemoryKind::Bram, MemoryKind::Uram};
+  for (std::size_t round = 0; round < graph.blocks.size(); ++round) {
+    std::optional<MemoryKind> full;
+    for (MemoryKind k : kKinds) {
+      if (used_of(e.total, k) > cap_of(caps, k)) full = k;
+    }
+    if (!full) return;
+    int best_block = -1;
+    MemoryKind best_to = *full;
+    Resources best_r;
+    double best_score = 0.0;
+    for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
+      if (e.weights[i] != full) continue;
+      for (MemoryKind to : kKinds) {
+        if (to == *full || cap_of(caps, to) == 0) continue;
+        const Resources r = estimate_block(graph.blocks[i], &device, e.blocks[i].dsps, to);
+        const Resources after = minus(e.total, e.blocks[i]);
+        Resources moved = after;
+        moved += r;
+        if (used_of(moved, to) > cap_of(caps, to)) continue;  // would overfill the other kind
+        const double freed =
+            share(used_of(e.blocks[i], *full) - used_of(r, *full), cap_of(caps, *full));
+        const double taken = share(used_of(r, to) - used_of(e.blocks[i], to), cap_of(caps, to));
+        if (freed <= 0) continue;
+        const double score = freed / std::max(taken, 1e-9);
+        if (score > best_score) {
+          best_score = score;
+          best_block = i;
+          best_to = to;
+          best_r = r;
+        }
+      }
+    }
+    if (best_block < 0) return;
+    e.total = minus(e.total, e.blocks[best_block]);
+    e.total += best_r;
+    e.blocks[best_block] = best_r;
+    e.weights[best_block] = best_to;
+  }
+}
+
+}  // namespace
+
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   Estimate e;
   const std::vector<std::vector<int>> depths = size_fifos(graph);
@@ -206,6 +298,7 @@ Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
     e.blocks.push_back(estimate_block(b, device, dsp_cap - e.total.dsps));
+    e.weights.push_back(weights_kind(b, device));
     Resources fifos;
     for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());
     e.fifos.push_back(fifos);
@@ -216,6 +309,7 @@ Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
       e.bottleneck_block = i;
     }
   }
+  if (device) rebalance_weights(graph, *device, e);
   return e;
 }
 

@@ -47,7 +47,8 @@ Resources estimate_memory(std::int64_t depth, std::int64_t width);
 // RAM or UltraRAM (the last two with W output registers, and cascade multiplexers when deep).
 Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device = nullptr);
 
-// Where an MVTU's weight ROM lives (the choice estimate_rom makes); nothing for other blocks.
+// Where an MVTU's weight ROM lives when nothing overrides it (the choice estimate_rom makes);
+// nothing for other blocks.
 std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
 
 // For a part with DSP slices, an MVTU on integer inputs (the 8-bit first layer) computes its
@@ -55,8 +56,10 @@ std::optional<MemoryKind> weights_kind(const Block& block, const Device* device 
 // multiplies a pixel by its ±1 weight and adds it to the cascade (P = PCIN + A·B), one synapse a
 // DSP, where LUTs spend 2.6 per input bit on it. A BNN uses DSPs for nothing else, so while they
 // last they are free; estimate_graph hands them out in block order.
+// `weights_in` overrides where an MVTU's weights go (estimate_graph's rebalancing).
 Resources estimate_block(const Block& block, const Device* device = nullptr,
-                         std::int64_t dsps_free = std::numeric_limits<std::int64_t>::max());
+                         std::int64_t dsps_free = std::numeric_limits<std::int64_t>::max(),
+                         std::optional<MemoryKind> weights_in = std::nullopt);
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
@@ -68,13 +71,19 @@ Resources estimate_fifo(std::int64_t depth, std::int64_t width);
 Resources estimate_input_fifo(const Block& block, const Block& producer);
 
 struct Estimate {
-  std::vector<Resources> blocks;  // one per block
-  std::vector<Resources> fifos;   // one per block: the FIFOs in front of it
-  Resources total;                // blocks and FIFOs
+  std::vector<Resources> blocks;                   // one per block
+  std::vector<Resources> fifos;                    // one per block: the FIFOs in front of it
+  std::vector<std::optional<MemoryKind>> weights;  // one per block: where an MVTU's weights live
+  Resources total;                                 // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;
   int bottleneck_block = -1;
 };
 
+// For a part, memories are first placed one by one (place_memory); when that overfills one kind
+// of storage (say BRAM) while another has room, weight ROMs move out of it one at a time — each
+// time the move that frees the largest share of the full kind per share it takes of the other —
+// until it fits or no move helps. The result depends only on the graph and the part, so the
+// searches, the reports and the refusal all see the same placement.
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device = nullptr);
 
 }  // namespace bnnc
