@@ -42,6 +42,12 @@ TEST_F(DeviceErrors, BudgetAboveThePartIsRefused) {
                  "--budget: brams=253 is above xc7z020's 252 BRAM18 (cap 90 % of 280)");
 }
 
+TEST_F(DeviceErrors, BudgetTightensThePartInEveryMode) {
+  // LFC at 100,000 fps fits a Pynq-Z1 (10,627 LUTs) but not a budget of 5,000 LUTs on it.
+  expect_refused("--target-fps 100000 --device xc7z020 --budget luts=5000",
+                 "--target-fps 100000: the folding needs 10,627 LUTs but --budget allows 5,000");
+}
+
 TEST_F(DeviceErrors, EveryModeRefusesADesignThePartCannotHold) {
   // LFC at 128 cycles per frame (FINN's LFC-max): 130,606 LUTs without a part, 108,973 on one
   // once weight ROMs move from LUTs to the free BRAM; written as a folding file.

@@ -133,6 +133,20 @@ TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
   for (const auto& layer : plain_json["layers"]) EXPECT_FALSE(layer.contains("weights_in"));
 }
 
+// --device alone is the latency search's budget: the part's caps.
+TEST(CompileDevice, LatencyObjectiveStaysWithinThePartsCaps) {
+  const auto dir = test::temp_dir("compile-device-latency");
+  const test::CommandResult r =
+      test::run_bnnc("compile " + shipped("lfc") + " --objective latency --device xc7z020 --out '" +
+                     (dir / "hw").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_LE(json["luts"].get<long long>(), json["device"]["cap_luts"].get<long long>());
+  EXPECT_LE(json["brams"].get<long long>(), json["device"]["cap_brams"].get<long long>());
+  EXPECT_EQ(json["device"]["cap_luts"], 42'560);
+  EXPECT_EQ(json["device"]["cap_brams"], 252);
+}
+
 TEST(CompileDevice, EightBitLayerUsesDspsOnAPartAndLargeWeightsGoToUram) {
   const auto dir = test::temp_dir("compile-device-cnv");
   const test::CommandResult r =
