@@ -1,7 +1,7 @@
 // bnnc compile MODEL (--target-fps F | --folding FILE | --objective latency --budget ...)
 //   [--device D] [--clock-mhz M] --out DIR [--json]: lower the network to streaming blocks, fold
-//   it, estimate
-// it, and write DIR/{folding.json, report.json, report.html, model.bnnc} and the RTL in DIR/rtl.
+// it, estimate it (on part D, docs/devices.md), and write DIR/{folding.json, report.json,
+// report.html, model.bnnc} and the RTL in DIR/rtl.
 #include <fmt/format.h>
 
 #include <charconv>

@@ -44,19 +44,21 @@ struct FoldingRequest {
 };
 
 struct Design {
-  std::string model;               // what the reports call the network (the model's path)
-  double clock_mhz = 200.0;        // the request's; load_design does not know it and keeps 200
-  const Device* device = nullptr;  // the request's part; none: estimated as Yosys maps memories
-  Graph graph;                     // the network as given (model.bnnc)
-  DataflowGraph folded;            // its streaming blocks, folded
-  Folding folding;                 // folding_of(folded), what folding.json holds
-  FifoDepths fifo_depths;          // size_fifos(folded)
-  Estimate estimate;               // resources and the bottleneck
-  Timeline timeline_estimate;      // the analytic timeline of one frame (estimate_timeline)
+  std::string model;           // what the reports call the network (the model's path)
+  double clock_mhz = 200.0;    // the request's; load_design does not know it and keeps 200
+  Graph graph;                 // the network as given (model.bnnc)
+  DataflowGraph folded;        // its streaming blocks, folded
+  Folding folding;             // folding_of(folded), what folding.json holds
+  FifoDepths fifo_depths;      // size_fifos(folded)
+  Estimate estimate;           // resources and the bottleneck
+  Timeline timeline_estimate;  // the analytic timeline of one frame (estimate_timeline)
   // One frame measured by the cycle simulator; none when it does not model the design (MMV > 1)
   // and after load_design, which does not measure.
   std::optional<Timeline> timeline_simulated;
   std::optional<std::string> rtl_unsupported;  // why there is no RTL; nullopt when there is
+
+  // The request's part; none (and after load_design): memories estimated as Yosys maps them.
+  const Device* device = nullptr;
 
   // The timeline the reports give: the measured one when there is one.
   const Timeline& timeline() const {
