@@ -15,10 +15,10 @@ namespace {
 // The vendor's counts for the whole part: AMD/Xilinx product tables (DS190 Zynq-7000 SoC
 // Overview, Table 1; DS891 Zynq UltraScale+ MPSoC Overview; DS890 UltraScale Architecture and
 // Product Overview, Kintex UltraScale and Virtex UltraScale+ tables; XMP103 UltraScale+ Product
-// Selection Guide), each cross-checked against the "Available" column of Vivado's
-// report_utilization for the part; LUTRAM (not in the Zynq-7000 table) is Vivado's "LUT as
-// Memory" available, which is the tables' distributed RAM in bits / 64. docs/devices.md lists
-// them with their sources.
+// Selection Guide), cross-checked against the "Available" column of public Vivado
+// report_utilization runs for the part (all but the xc7z045's DSPs); LUTRAM (not in the
+// Zynq-7000 table) is Vivado's "LUT as Memory" available, which is the tables' distributed RAM in
+// bits / 64. docs/devices.md lists each number with its source.
 constexpr std::array<Device, 5> kDevices = {{
     // Zynq-7000 Z-7020: 85K logic cells; 140 × 36Kb BRAM (4.9 Mb); 220 DSP48E1 (DS190).
     {"xc7z020", "Pynq-Z1", 53'200, 106'400, 17'400, 140, 0, 220},
