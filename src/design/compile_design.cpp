@@ -28,7 +28,7 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
     const double cycles = std::floor(request.clock_mhz * 1e6 / request.target_fps);
     const std::int64_t max_cycles = cycles >= 1e18 ? std::int64_t{1'000'000'000'000'000'000}
                                                    : static_cast<std::int64_t>(cycles);
-    return choose_folding_for_cycles(lowered, max_cycles, request.device);
+    return choose_folding_for_cycles(lowered, max_cycles, request.device, request.device_budget);
   }
   // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
   return choose_folding_for_latency(

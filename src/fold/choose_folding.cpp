@@ -69,8 +69,12 @@ bool is_vector_block(const Block& b) {
   return b.pixels_in() == 1 && b.pixels_out() == 1 && b.kind != BlockKind::Input;
 }
 
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles) {
+  return choose_folding_for_cycles(graph, max_cycles, nullptr);
+}
+
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
-                                  const Device* device) {
+                                  const Device* device, const Budget& budget) {
   // MMV only when the target cannot be met without it (see CycleLimits::allow_mmv).
   const auto cheapest = [&](std::int64_t price) {
     try {
@@ -82,8 +86,10 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
   const Folding folding = cheapest(kLutsPerBram18);
   if (!device) return folding;
   const auto fits = [&](const Folding& f) {
-    return !device_overflow(usage_of(estimate_graph(apply_folding(graph, f), device).total),
-                            *device);
+    const Resources total = estimate_graph(apply_folding(graph, f), device).total;
+    return !device_overflow(usage_of(total), *device) &&
+           (budget.luts == 0 || total.luts <= budget.luts) &&
+           (budget.bram18 == 0 || total.bram18 <= budget.bram18);
   };
   if (fits(folding)) return folding;
   for (std::int64_t price : {kLutsPerBram18 / 10, kLutsPerBram18 * 10}) {
@@ -238,7 +244,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   for (; g < grid.size() && !best; ++g) best = fitting(grid[g], grid[g]);
   if (!best) {
     const Estimate e = estimate_graph(
-        apply_folding(graph, choose_folding_for_cycles(graph, slowest, device)), device);
+        apply_folding(graph, choose_folding_for_cycles(graph, slowest, device, budget)), device);
     if (device) {
       if (const std::optional<std::string> overflow = device_overflow(usage_of(e.total), *device))
         fail("no folding fits: even the most folded design {}", *overflow);

@@ -29,12 +29,8 @@ namespace bnnc {
 
 inline constexpr std::int64_t kLutsPerBram18 = 300;
 
-// Throws bnnc::Error naming the layer that cannot reach max_cycles even fully unfolded. For a part
-// (`device`), memories are placed on it and, of the cheapest foldings at three BRAM prices (as
-// the latency search tries them), the first that fits the part is returned — else the one at the
-// default price, which compile_design then refuses naming the resource.
-Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
-                                  const Device* device = nullptr);
+// Throws bnnc::Error naming the layer that cannot reach max_cycles even fully unfolded.
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles);
 
 // A block in the vector phase of a frame: it reads and writes one pixel (a dense layer, the
 // width converters between dense layers, the label-select).
@@ -63,6 +59,13 @@ struct Budget {
   std::int64_t bram18 = 0;  // 0 = unlimited
   std::int64_t urams = 0;   // 0 = unlimited (checked only for a part that has URAM)
 };
+
+// The same for a part (`device`): memories are placed on it and, of the cheapest foldings at three
+// BRAM prices (as the latency search tries them), the first that fits the part and `budget`
+// (tighter than the part where nonzero) is returned — else the one at the default price, which
+// compile_design then refuses naming the resource.
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
+                                  const Device* device, const Budget& budget = {});
 
 // The latency of a folded design, in cycles: the caller's measurement (the cycle simulator,
 // src/sim/measure_timeline.h, comes after fold/ in the data's path) or nothing for a design it
