@@ -1,6 +1,7 @@
 // bnnc compile MODEL (--target-fps F | --folding FILE | --objective latency --budget ...)
-//   [--clock-mhz M] --out DIR [--json]: lower the network to streaming blocks, fold it, estimate
-// it, and write DIR/{folding.json, report.json, report.html, model.bnnc} and the RTL in DIR/rtl.
+//   [--device D] [--clock-mhz M] --out DIR [--json]: lower the network to streaming blocks, fold
+// it, estimate it (on part D, docs/devices.md), and write DIR/{folding.json, report.json,
+// report.html, model.bnnc} and the RTL in DIR/rtl.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -33,6 +34,7 @@ struct CompileOptions {
   std::string folding;
   std::string objective = "throughput";
   std::string budget;
+  std::string device;
   double target_fps = 0.0;
   double clock_mhz = 200.0;
   bool force = false;
@@ -69,6 +71,26 @@ Budget parse_budget(const std::string& text) {
   return budget;
 }
 
+// The budget for a part: its capped resources, each tightened by --budget where given; a --budget
+// value above the part's cap is refused (it could never be used).
+Budget device_budget(const Device& device, const std::string& budget_text) {
+  const DeviceCaps caps = device_caps(device);
+  Budget budget{caps.luts, caps.bram18, caps.urams};
+  if (budget_text.empty()) return budget;
+  const Budget given = parse_budget(budget_text);
+  if (given.luts > caps.luts) {
+    fail("--budget: luts={} is above {}'s {} LUTs (cap {} % of {})", given.luts, device.name,
+         format_count(caps.luts), kLutCapPercent, format_count(device.luts));
+  }
+  if (given.bram18 > caps.bram18) {
+    fail("--budget: brams={} is above {}'s {} BRAM18 (cap {} % of {})", given.bram18, device.name,
+         format_count(caps.bram18), kHardBlockCapPercent, format_count(device.bram18()));
+  }
+  if (given.luts > 0) budget.luts = given.luts;
+  if (given.bram18 > 0) budget.bram18 = given.bram18;
+  return budget;
+}
+
 int run_compile(const CompileOptions& o) {
   const int ways =
       (o.target_fps > 0 ? 1 : 0) + (o.folding.empty() ? 0 : 1) + (o.objective == "latency" ? 1 : 0);
@@ -81,14 +103,24 @@ int run_compile(const CompileOptions& o) {
         "luts=L,brams=B");
   }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
+  const Device* device = o.device.empty() ? nullptr : &find_device(o.device);
+  // Without a part, --budget is read for --objective latency only, as before --device.
+  std::optional<Budget> budget;
+  if (device) {
+    budget = device_budget(*device, o.budget);
+  } else if (o.objective == "latency" && !o.budget.empty()) {
+    budget = parse_budget(o.budget);
+  }
   const Graph graph = load_network(o.model);
   FoldingRequest request;
+  request.device = device;
+  if (device) request.device_budget = *budget;
   request.folding_file = o.folding;
   request.target_fps = o.target_fps;
   request.clock_mhz = o.clock_mhz;
   if (o.objective == "latency") {
-    if (o.budget.empty()) fail("--objective latency needs --budget luts=L,brams=B");
-    request.latency_budget = parse_budget(o.budget);
+    if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
+    request.latency_budget = budget;
   }
   Design design = compile_design(graph, request);
   design.model = o.model;
@@ -137,6 +169,20 @@ int run_compile(const CompileOptions& o) {
           : fmt::format("estimate; {} not simulated", design.timeline_estimate.latency),
       format_count(estimate.total.luts), format_count(estimate.total.ffs), estimate.total.bram18,
       o.out, rtl_files);
+  if (device) {
+    const DeviceCaps caps = device_caps(*device);
+    text += fmt::format(
+        "device {} ({}): {} of {} LUTs, {} of {} BRAM18, {} of {} URAM, {} of {} DSPs (caps: {} % "
+        "of LUTs, {} % of BRAM, URAM and DSPs)\nweights in:",
+        device->name, device->board, format_count(estimate.total.luts), format_count(caps.luts),
+        estimate.total.bram18, caps.bram18, estimate.total.urams, caps.urams, estimate.total.dsps,
+        caps.dsps, kLutCapPercent, kHardBlockCapPercent);
+    for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
+      if (const std::optional<MemoryKind> kind = estimate.weights[i])
+        text += fmt::format(" {}={}", folded.blocks[i].name, memory_kind_name(*kind));
+    }
+    text += "\n";
+  }
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }
@@ -157,7 +203,11 @@ Command add_compile_command(CLI::App& bnnc) {
   app->add_option("--objective", options->objective,
                   "throughput (default) or latency (with --budget)");
   app->add_option("--budget", options->budget,
-                  "Resource budget for --objective latency: luts=L,brams=B (BRAM18)");
+                  "Resource budget for --objective latency: luts=L,brams=B (BRAM18); with "
+                  "--device, tightens the part's");
+  app->add_option(
+      "--device", options->device,
+      "FPGA part to fit, its resources under a cap (docs/devices.md): " + known_device_names());
   app->add_option("--clock-mhz", options->clock_mhz, "Clock frequency (default 200)")
       ->check(number_in(0, 100000, true));
   app->add_flag("--force", options->force,

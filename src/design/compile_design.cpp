@@ -1,6 +1,9 @@
 #include "design/compile_design.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <string>
 
 #include "core/error.h"
 #include "fold/folding_file.h"
@@ -25,14 +28,24 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
     const double cycles = std::floor(request.clock_mhz * 1e6 / request.target_fps);
     const std::int64_t max_cycles = cycles >= 1e18 ? std::int64_t{1'000'000'000'000'000'000}
                                                    : static_cast<std::int64_t>(cycles);
-    return choose_folding_for_cycles(lowered, max_cycles);
+    return choose_folding_for_cycles(lowered, max_cycles, request.device, request.device_budget);
   }
   // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
   return choose_folding_for_latency(
-      lowered, *request.latency_budget, [](const DataflowGraph& candidate) {
+      lowered, *request.latency_budget,
+      [](const DataflowGraph& candidate) {
         const std::optional<Timeline> t = measure_frame_timeline(candidate);
         return t ? std::optional<std::int64_t>(t->latency) : std::nullopt;
-      });
+      },
+      request.device);
+}
+
+// What the refusal of a design that does not fit the part names as its origin.
+std::string request_name(const FoldingRequest& request) {
+  if (!request.folding_file.empty()) return fmt::format("--folding {}", request.folding_file);
+  if (request.target_fps > 0) return fmt::format("--target-fps {}", request.target_fps);
+  if (request.latency_budget) return "--objective latency";
+  return "the folding";
 }
 
 }  // namespace
@@ -40,6 +53,7 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
 Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTiming timing) {
   Design d;
   d.clock_mhz = request.clock_mhz;
+  d.device = request.device;
   d.graph = graph;
   // 1. Lower to streaming blocks: folding is chosen per block, so the blocks come first.
   const DataflowGraph lowered = lower_to_dataflow(graph);
@@ -52,8 +66,25 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    what the slower side has not consumed yet), and the estimate, the simulator and the RTL
   //    all use them.
   d.fifo_depths = size_fifos(d.folded);
-  // 5. Estimate resources and the bottleneck, FIFOs included, so after 4.
-  d.estimate = estimate_graph(d.folded);
+  // 5. Estimate resources and the bottleneck, FIFOs included, so after 4; for a part, refuse a
+  //    design that does not fit it (the searches look for one that does; a folding file or a
+  //    target out of the part's reach gets here).
+  d.estimate = estimate_graph(d.folded, d.device);
+  if (d.device) {
+    if (const std::optional<std::string> overflow =
+            device_overflow(usage_of(d.estimate.total), *d.device)) {
+      fail("{}: the folding {}", request_name(request), *overflow);
+    }
+    const Budget& budget = request.device_budget;
+    if (budget.luts > 0 && d.estimate.total.luts > budget.luts) {
+      fail("{}: the folding needs {} LUTs but --budget allows {}", request_name(request),
+           with_thousands(d.estimate.total.luts), with_thousands(budget.luts));
+    }
+    if (budget.bram18 > 0 && d.estimate.total.bram18 > budget.bram18) {
+      fail("{}: the folding needs {} BRAM18 but --budget allows {}", request_name(request),
+           with_thousands(d.estimate.total.bram18), with_thousands(budget.bram18));
+    }
+  }
   // 6. The analytic timeline, then 7. one frame through the cycle simulator: the measured one is
   //    what the reports give, the analytic one stays as the figure to compare it with and as the
   //    fallback for designs the simulator does not model.

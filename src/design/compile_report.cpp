@@ -105,6 +105,12 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
     layer["luts"] = r.luts;
     layer["ffs"] = r.ffs;
     layer["brams"] = r.bram18;
+    if (s.device) {
+      layer["urams"] = r.urams;
+      layer["dsps"] = r.dsps;
+      if (const std::optional<MemoryKind> kind = s.estimate.weights[i])
+        layer["weights_in"] = memory_kind_name(*kind);
+    }
     layer["fifo_depths"] = depths[i];
     layer["fifo_luts"] = s.estimate.fifos[i].luts;
     layer["fifo_brams"] = s.estimate.fifos[i].bram18;
@@ -118,20 +124,39 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
                             {"join", s.folded.blocks[r.join].name},
                             {"fifo_depths", {r.depth[0], r.depth[1]}}});
   }
-  return {{"model", s.model},
-          {"clock_mhz", s.clock_mhz},
-          {"layers", layers},
-          {"reconvergent_paths", reconvergent},
-          {"fifo_bits", fifo_bits(s.folded, depths)},
-          {"bottleneck", s.folded.blocks[s.estimate.bottleneck_block].name},
-          {"bottleneck_cycles", s.estimate.bottleneck_cycles},
-          {"fps", fps_of(s)},
-          {"latency_cycles", s.timeline().latency},
-          {"latency_source", latency_source(s)},
-          {"latency_estimate_cycles", s.timeline_estimate.latency},
-          {"luts", s.estimate.total.luts},
-          {"ffs", s.estimate.total.ffs},
-          {"brams", s.estimate.total.bram18}};
+  nlohmann::ordered_json report = {
+      {"model", s.model},
+      {"clock_mhz", s.clock_mhz},
+      {"layers", layers},
+      {"reconvergent_paths", reconvergent},
+      {"fifo_bits", fifo_bits(s.folded, depths)},
+      {"bottleneck", s.folded.blocks[s.estimate.bottleneck_block].name},
+      {"bottleneck_cycles", s.estimate.bottleneck_cycles},
+      {"fps", fps_of(s)},
+      {"latency_cycles", s.timeline().latency},
+      {"latency_source", latency_source(s)},
+      {"latency_estimate_cycles", s.timeline_estimate.latency},
+      {"luts", s.estimate.total.luts},
+      {"ffs", s.estimate.total.ffs},
+      {"brams", s.estimate.total.bram18}};
+  if (s.device) {
+    const DeviceCaps caps = device_caps(*s.device);
+    report["urams"] = s.estimate.total.urams;
+    report["dsps"] = s.estimate.total.dsps;
+    report["lutram_luts"] = s.estimate.total.lutram_luts;
+    report["device"] = {{"name", std::string(s.device->name)},
+                        {"luts", s.device->luts},
+                        {"ffs", s.device->ffs},
+                        {"lutram_luts", s.device->lutram_luts},
+                        {"brams", s.device->bram18()},
+                        {"urams", s.device->urams},
+                        {"dsps", s.device->dsps},
+                        {"cap_luts", caps.luts},
+                        {"cap_brams", caps.bram18},
+                        {"cap_urams", caps.urams},
+                        {"cap_dsps", caps.dsps}};
+  }
+  return report;
 }
 
 std::string compile_report_html(const Design& s) {

@@ -10,6 +10,7 @@
 
 #include "fold/choose_folding.h"
 #include "fold/dataflow_graph.h"
+#include "fold/device.h"
 #include "fold/estimate_resources.h"
 #include "fold/estimate_timeline.h"
 #include "fold/folding.h"
@@ -25,6 +26,10 @@ struct FoldingRequest {
   double target_fps = 0.0;               // the cheapest folding reaching this many frames/s
   std::optional<Budget> latency_budget;  // the lowest measured latency within this budget
   double clock_mhz = 200.0;              // the clock target_fps and the reports count at
+  // The part to fit (--device): memories placed on it, and a design that does not fit refused.
+  const Device* device = nullptr;
+  // With a part: what the design may use of it — its caps, or tighter (--budget).
+  Budget device_budget;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;
@@ -51,6 +56,9 @@ struct Design {
   // and after load_design, which does not measure.
   std::optional<Timeline> timeline_simulated;
   std::optional<std::string> rtl_unsupported;  // why there is no RTL; nullopt when there is
+
+  // The request's part; none (and after load_design): memories estimated as Yosys maps them.
+  const Device* device = nullptr;
 
   // The timeline the reports give: the measured one when there is one.
   const Timeline& timeline() const {

@@ -54,9 +54,11 @@ std::int64_t segment_cost(const std::vector<Block>& folded, const CycleLimits& l
   std::int64_t cost = 0;
   for (std::size_t k = 1; k < folded.size(); ++k) {
     if (folded[k].cycles > limits.of(folded[k])) return -1;
-    Resources r = estimate_block(folded[k]);
+    const std::int64_t dsps = limits.device ? device_caps(*limits.device).dsps : 0;
+    Resources r = estimate_block(folded[k], limits.device, dsps);
     r += estimate_input_fifo(folded[k], folded[k - 1]);
-    cost += r.luts + limits.luts_per_bram18 * r.bram18;
+    // A URAM holds the bits of 8 BRAM18s.
+    cost += r.luts + limits.luts_per_bram18 * (r.bram18 + 8 * r.urams);
   }
   return cost;
 }
@@ -68,12 +70,33 @@ bool is_vector_block(const Block& b) {
 }
 
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles) {
+  return choose_folding_for_cycles(graph, max_cycles, nullptr);
+}
+
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
+                                  const Device* device, const Budget& budget) {
   // MMV only when the target cannot be met without it (see CycleLimits::allow_mmv).
-  try {
-    return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18, false});
-  } catch (const Error&) {
-    return choose_folding_for_limits(graph, {max_cycles, max_cycles, kLutsPerBram18, true});
+  const auto cheapest = [&](std::int64_t price) {
+    try {
+      return choose_folding_for_limits(graph, {max_cycles, max_cycles, price, false, device});
+    } catch (const Error&) {
+      return choose_folding_for_limits(graph, {max_cycles, max_cycles, price, true, device});
+    }
+  };
+  const Folding folding = cheapest(kLutsPerBram18);
+  if (!device) return folding;
+  const auto fits = [&](const Folding& f) {
+    const Resources total = estimate_graph(apply_folding(graph, f), device).total;
+    return !device_overflow(usage_of(total), *device) &&
+           (budget.luts == 0 || total.luts <= budget.luts) &&
+           (budget.bram18 == 0 || total.bram18 <= budget.bram18);
+  };
+  if (fits(folding)) return folding;
+  for (std::int64_t price : {kLutsPerBram18 / 10, kLutsPerBram18 * 10}) {
+    Folding other = cheapest(price);
+    if (fits(other)) return other;
   }
+  return folding;
 }
 
 Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits& limits) {
@@ -183,11 +206,13 @@ std::vector<std::int64_t> limit_grid(std::int64_t slowest) {
 }  // namespace
 
 Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
-                                   const LatencyOf& latency_of) {
+                                   const LatencyOf& latency_of, const Device* device) {
   const auto fits = [&](const Folding& folding) {
-    const Estimate e = estimate_graph(apply_folding(graph, folding));
+    const Estimate e = estimate_graph(apply_folding(graph, folding), device);
     return (budget.luts == 0 || e.total.luts <= budget.luts) &&
-           (budget.bram18 == 0 || e.total.bram18 <= budget.bram18);
+           (budget.bram18 == 0 || e.total.bram18 <= budget.bram18) &&
+           (budget.urams == 0 || e.total.urams <= budget.urams) &&
+           (!device || !device_overflow(usage_of(e.total), *device));
   };
   constexpr std::int64_t kUnmeasured = std::numeric_limits<std::int64_t>::max();
   const auto latency = [&](const Folding& folding) {
@@ -202,7 +227,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   const std::int64_t prices[] = {kLutsPerBram18 / 10, kLutsPerBram18, kLutsPerBram18 * 10};
   const auto fitting = [&](std::int64_t stream, std::int64_t vector) -> std::optional<Folding> {
     for (std::int64_t price : prices) {
-      std::optional<Folding> candidate = try_limits(graph, {stream, vector, price});
+      std::optional<Folding> candidate = try_limits(graph, {stream, vector, price, false, device});
       if (candidate && fits(*candidate)) return candidate;
     }
     return std::nullopt;
@@ -218,8 +243,12 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   std::size_t g = 0;
   for (; g < grid.size() && !best; ++g) best = fitting(grid[g], grid[g]);
   if (!best) {
-    const Estimate e =
-        estimate_graph(apply_folding(graph, choose_folding_for_cycles(graph, slowest)));
+    const Estimate e = estimate_graph(
+        apply_folding(graph, choose_folding_for_cycles(graph, slowest, device, budget)), device);
+    if (device) {
+      if (const std::optional<std::string> overflow = device_overflow(usage_of(e.total), *device))
+        fail("no folding fits: even the most folded design {}", *overflow);
+    }
     fail(
         "budget: no folding fits: even the most folded design needs {} LUTs and {} BRAM18 "
         "(budget {} LUTs, {} BRAM18)",

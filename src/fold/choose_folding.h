@@ -45,6 +45,8 @@ struct CycleLimits {
   // cycle simulator and the RTL do not implement it yet. choose_folding_for_cycles turns it on
   // only for a target that cannot be met without it (a folding file may also ask for it).
   bool allow_mmv = false;
+  // The part the memories are placed on (estimate_block); none: as Yosys maps them.
+  const Device* device = nullptr;
   std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
 };
 
@@ -55,15 +57,24 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
 struct Budget {
   std::int64_t luts = 0;    // 0 = unlimited
   std::int64_t bram18 = 0;  // 0 = unlimited
+  std::int64_t urams = 0;   // 0 = unlimited (checked only for a part that has URAM)
 };
+
+// The same for a part (`device`): memories are placed on it and, of the cheapest foldings at three
+// BRAM prices (as the latency search tries them), the first that fits the part and `budget`
+// (tighter than the part where nonzero) is returned — else the one at the default price, which
+// compile_design then refuses naming the resource.
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
+                                  const Device* device, const Budget& budget = {});
 
 // The latency of a folded design, in cycles: the caller's measurement (the cycle simulator,
 // src/sim/measure_timeline.h, comes after fold/ in the data's path) or nothing for a design it
 // cannot measure (which the search then skips). Without one, the search uses estimate_timeline.
 using LatencyOf = std::function<std::optional<std::int64_t>(const DataflowGraph&)>;
 
-// Throws bnnc::Error when no folding fits the budget.
+// Throws bnnc::Error when no folding fits the budget (and, for a part, the part's caps).
 Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
-                                   const LatencyOf& latency_of = {});
+                                   const LatencyOf& latency_of = {},
+                                   const Device* device = nullptr);
 
 }  // namespace bnnc

@@ -18,16 +18,6 @@ int bits_for(std::int64_t max_value) {
   return bits;
 }
 
-std::int64_t bram18_for(std::int64_t depth, std::int64_t width) {
-  static constexpr std::array<std::pair<int, int>, 6> kShapes = {
-      {{16384, 1}, {8192, 2}, {4096, 4}, {2048, 9}, {1024, 18}, {512, 36}}};
-  std::int64_t best = INT64_MAX;
-  for (const auto& [shape_depth, shape_width] : kShapes) {
-    best = std::min(best, ceil_div(depth, shape_depth) * ceil_div(width, shape_width));
-  }
-  return best;
-}
-
 // Distributed RAM: a RAM64M holds 64 words × 3 bits in 4 LUTs, a RAM32M 32 × 6.
 std::int64_t lutram_luts(std::int64_t depth, std::int64_t width) {
   if (depth <= 32) return ceil_div(width * 2, 3);
@@ -36,38 +26,69 @@ std::int64_t lutram_luts(std::int64_t depth, std::int64_t width) {
 
 }  // namespace
 
+Usage usage_of(const Resources& r) {
+  return {r.luts, r.ffs, r.lutram_luts, r.bram18, r.urams, r.dsps};
+}
+
 Resources estimate_memory(std::int64_t depth, std::int64_t width) {
   if (depth <= 0 || width <= 0) return {};
-  if (depth <= 64) return {lutram_luts(depth, width), 0, 0};
+  if (depth <= 64) {
+    const std::int64_t luts = lutram_luts(depth, width);
+    return {luts, 0, 0, 0, 0, luts};
+  }
   return {0, 0, bram18_for(depth, width)};
 }
 
-Resources estimate_rom(std::int64_t depth, std::int64_t width) {
-  if (depth <= 0 || width <= 0) return {};
-  const std::int64_t bram18 = bram18_for(depth, width);
-  // memory_libmap's costs: 129 per RAMB18, one per 64 bits of logic ROM.
-  if (depth * width < 64 * 129 * bram18) {
-    // A LUT6 per output bit and 64 words, plus the wide multiplexers of deeper ROMs (measured
-    // 1.2–1.4 LUTs per bit and 64 words); a ROM of fewer than 64 words has fewer address bits,
-    // and Yosys packs several of its bits into one LUT. bnn_rom's two output registers.
-    const double address_bits = std::max(1.0, std::ceil(std::log2(static_cast<double>(depth))));
-    const double per_lut = std::min(1.0, address_bits / 6.0);
-    return {static_cast<std::int64_t>(1.3 * per_lut * static_cast<double>(width) *
-                                      static_cast<double>(ceil_div(depth, 64))) +
-                1,
-            2 * width, 0};
-  }
-  // Deeper than one block RAM holds: multiplexers join the cascade (measured W·log2 of the
-  // number of 1K-word pieces, roughly).
-  const std::int64_t pieces = ceil_div(depth, 1024);
-  const std::int64_t mux_luts =
-      pieces > 1
-          ? width * static_cast<std::int64_t>(std::ceil(std::log2(static_cast<double>(pieces))))
-          : 0;
-  return {mux_luts, width, bram18};
+namespace {
+
+// memory_libmap's choice: 129 per RAMB18, one per 64 bits of logic ROM.
+MemoryKind yosys_rom_kind(std::int64_t depth, std::int64_t width) {
+  return depth * width < 64 * 129 * bram18_for(depth, width) ? MemoryKind::Lutram
+                                                             : MemoryKind::Bram;
 }
 
-Resources estimate_block(const Block& b) {
+// Multiplexers joining the pieces of a ROM deeper than one block holds (measured W·log2 of the
+// number of pieces, roughly).
+std::int64_t cascade_luts(std::int64_t depth, std::int64_t piece_depth, std::int64_t width) {
+  const std::int64_t pieces = ceil_div(depth, piece_depth);
+  return pieces > 1
+             ? width * static_cast<std::int64_t>(std::ceil(std::log2(static_cast<double>(pieces))))
+             : 0;
+}
+
+// A ROM in the given kind of storage.
+Resources estimate_rom_in(std::int64_t depth, std::int64_t width, MemoryKind kind) {
+  if (depth <= 0 || width <= 0) return {};
+  switch (kind) {
+    case MemoryKind::Lutram:  // logic, and bnn_rom's two output registers
+      return {lutram_rom_luts(depth, width), 2 * width, 0};
+    case MemoryKind::Bram:
+      return {cascade_luts(depth, 1024, width), width, bram18_for(depth, width)};
+    case MemoryKind::Uram: {
+      Resources r{cascade_luts(depth, 4096 * 8, width), width, 0};
+      r.urams = urams_for(depth, width);  // URAMs cascade in columns of 8 without LUTs
+      return r;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device) {
+  if (depth <= 0 || width <= 0) return {};
+  return estimate_rom_in(
+      depth, width, device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width));
+}
+
+std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
+  if (b.kind != BlockKind::Mvtu) return std::nullopt;
+  const std::int64_t depth = b.nf() * b.sf(), width = static_cast<std::int64_t>(b.pe) * b.simd;
+  return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
+}
+
+Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free,
+                         std::optional<MemoryKind> weights_in) {
   Resources r;
   const std::int64_t in_word = b.in_word_bits(), out_word = b.out_word_bits();
   switch (b.kind) {
@@ -80,7 +101,7 @@ Resources estimate_block(const Block& b) {
       const std::int64_t lanes = b.in_elems;
       r.luts = 40 + lanes * b.in_bits / 2;
       r.ffs = 10 + lanes;
-      r += estimate_rom(ceil_div(b.ifm_c, lanes), lanes * (b.in_bits + 3));
+      r += estimate_rom(ceil_div(b.ifm_c, lanes), lanes * (b.in_bits + 3), device);
       break;
     }
     case BlockKind::FmPadding:
@@ -103,17 +124,28 @@ Resources estimate_block(const Block& b) {
       // and the input buffer of SF words are shared. Weights: one ROM of NF·SF words of PE·SIMD
       // bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
+      const std::int64_t synapses = static_cast<std::int64_t>(b.mmv) * b.pe * b.simd;
+      const bool on_dsps = device && device->dsps > 0 && b.in_bits > 1 && synapses <= dsps_free;
       const std::int64_t synapse_luts =
-          b.in_bits == 1 ? static_cast<std::int64_t>(0.42 * simd * std::log2(simd)) + 1
-                         : ceil_div(26 * b.simd * b.in_bits, 10);
+          on_dsps          ? 0
+          : b.in_bits == 1 ? static_cast<std::int64_t>(0.42 * simd * std::log2(simd)) + 1
+                           : ceil_div(26 * b.simd * b.in_bits, 10);
       const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));
-      r.luts = 60 + lutram_luts(b.sf(), in_word) + b.mmv * b.pe * per_pe;
+      const std::int64_t buffer_luts = lutram_luts(b.sf(), in_word);
+      r.luts = 60 + buffer_luts + b.mmv * b.pe * per_pe;
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
-      r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd);
+      r.lutram_luts = buffer_luts;
+      if (on_dsps) r.dsps = synapses;
+      if (weights_in) {
+        r +=
+            estimate_rom_in(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, *weights_in);
+      } else {
+        r += estimate_rom(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, device);
+      }
       if (b.threshold >= 0)
-        r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3));
+        r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
       if (b.zero_pad) {
         // Zero padding (docs/zero-padding.md), no memory: the window-origin counters (wy, wx),
         // the tap counters (ky, kx, channel group), two adders and four comparators on pixel
@@ -175,7 +207,10 @@ Resources estimate_fifo(std::int64_t depth, std::int64_t width) {
   if (depth <= 0 || width <= 0) return {};
   if (depth <= 2) return {width + 4, depth * width + 4, 0};
   const std::int64_t pointer_bits = bits_for(depth);
-  if (depth <= 64) return {width * ceil_div(depth, 32) + 8 + pointer_bits, width + pointer_bits, 0};
+  if (depth <= 64) {
+    const std::int64_t srl_luts = width * ceil_div(depth, 32);
+    return {srl_luts + 8 + pointer_bits, width + pointer_bits, 0, 0, 0, srl_luts};
+  }
   Resources r = estimate_memory(depth, width);
   r.luts += 16 + 2 * pointer_bits;
   r.ffs += width + 2 * pointer_bits;
@@ -186,12 +221,95 @@ Resources estimate_input_fifo(const Block& block, const Block& producer) {
   return estimate_fifo(input_fifo_depth(block, producer), block.in_word_bits());
 }
 
-Estimate estimate_graph(const DataflowGraph& graph) {
+namespace {
+
+// A kind's share of the part: used / cap (a kind the part lacks is full at any use).
+double share(std::int64_t used, std::int64_t cap) {
+  return cap > 0 ? static_cast<double>(used) / static_cast<double>(cap) : (used > 0 ? 1e9 : 0.0);
+}
+
+std::int64_t used_of(const Resources& r, MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::Lutram: return r.luts;
+    case MemoryKind::Bram: return r.bram18;
+    case MemoryKind::Uram: return r.urams;
+  }
+  return 0;
+}
+
+std::int64_t cap_of(const DeviceCaps& caps, MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::Lutram: return caps.luts;
+    case MemoryKind::Bram: return caps.bram18;
+    case MemoryKind::Uram: return caps.urams;
+  }
+  return 0;
+}
+
+Resources minus(Resources a, const Resources& b) {
+  a.luts -= b.luts;
+  a.ffs -= b.ffs;
+  a.bram18 -= b.bram18;
+  a.urams -= b.urams;
+  a.dsps -= b.dsps;
+  a.lutram_luts -= b.lutram_luts;
+  return a;
+}
+
+// See estimate_graph: move weight ROMs out of an over-full kind of storage.
+void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimate& e) {
+  const DeviceCaps caps = device_caps(device);
+  constexpr MemoryKind kKinds[] = {MemoryKind::Lutram, MemoryKind::Bram, MemoryKind::Uram};
+  for (std::size_t round = 0; round < graph.blocks.size(); ++round) {
+    std::optional<MemoryKind> full;
+    for (MemoryKind k : kKinds) {
+      if (used_of(e.total, k) > cap_of(caps, k)) full = k;
+    }
+    if (!full) return;
+    int best_block = -1;
+    MemoryKind best_to = *full;
+    Resources best_r;
+    double best_score = 0.0;
+    for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
+      if (e.weights[i] != full) continue;
+      for (MemoryKind to : kKinds) {
+        if (to == *full || cap_of(caps, to) == 0) continue;
+        const Resources r = estimate_block(graph.blocks[i], &device, e.blocks[i].dsps, to);
+        const Resources after = minus(e.total, e.blocks[i]);
+        Resources moved = after;
+        moved += r;
+        if (used_of(moved, to) > cap_of(caps, to)) continue;  // would overfill the other kind
+        const double freed =
+            share(used_of(e.blocks[i], *full) - used_of(r, *full), cap_of(caps, *full));
+        const double taken = share(used_of(r, to) - used_of(e.blocks[i], to), cap_of(caps, to));
+        if (freed <= 0) continue;
+        const double score = freed / std::max(taken, 1e-9);
+        if (score > best_score) {
+          best_score = score;
+          best_block = i;
+          best_to = to;
+          best_r = r;
+        }
+      }
+    }
+    if (best_block < 0) return;
+    e.total = minus(e.total, e.blocks[best_block]);
+    e.total += best_r;
+    e.blocks[best_block] = best_r;
+    e.weights[best_block] = best_to;
+  }
+}
+
+}  // namespace
+
+Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   Estimate e;
   const std::vector<std::vector<int>> depths = size_fifos(graph);
+  const std::int64_t dsp_cap = device ? device_caps(*device).dsps : 0;
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
-    e.blocks.push_back(estimate_block(b));
+    e.blocks.push_back(estimate_block(b, device, dsp_cap - e.total.dsps));
+    e.weights.push_back(weights_kind(b, device));
     Resources fifos;
     for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());
     e.fifos.push_back(fifos);
@@ -202,6 +320,7 @@ Estimate estimate_graph(const DataflowGraph& graph) {
       e.bottleneck_block = i;
     }
   }
+  if (device) rebalance_weights(graph, *device, e);
   return e;
 }
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "fold/dataflow_graph.h"
+#include "fold/device.h"
 
 namespace bnnc {
 
@@ -15,26 +18,48 @@ struct Resources {
   std::int64_t luts = 0;
   std::int64_t ffs = 0;
   std::int64_t bram18 = 0;  // in 18-Kbit units (a RAMB36 counts 2)
+  // Counted only for a design compiled for a part (--device); zero otherwise.
+  std::int64_t urams = 0;
+  std::int64_t dsps = 0;
+  std::int64_t lutram_luts = 0;  // of `luts`, those that must be SLICEM (distributed RAM, SRLs)
 
   Resources& operator+=(const Resources& other) {
     luts += other.luts;
     ffs += other.ffs;
     bram18 += other.bram18;
+    urams += other.urams;
+    dsps += other.dsps;
+    lutram_luts += other.lutram_luts;
     return *this;
   }
 };
+
+Usage usage_of(const Resources& r);
 
 // A RAM of `depth` words of `width` bits (line buffers, input buffers): distributed RAM when
 // depth ≤ 64, else the cheapest RAMB18 aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36) —
 // the choice Yosys makes for these RAMs.
 Resources estimate_memory(std::int64_t depth, std::int64_t width);
 
-// A ROM (weights, thresholds) as Yosys's memory_libmap maps it: block RAM when that is cheaper
-// by its costs (129 per RAMB18; D·W/64 for the ROM as logic), else logic (LUTs and the two
-// output registers of bnn_rom).
-Resources estimate_rom(std::int64_t depth, std::int64_t width);
+// A ROM (weights, thresholds). Without a part: as Yosys's memory_libmap maps it, block RAM when
+// that is cheaper by its costs (129 per RAMB18; D·W/64 for the ROM as logic), else logic (LUTs
+// and the two output registers of bnn_rom). For a part: where place_memory puts it — LUTs, block
+// RAM or UltraRAM (the last two with W output registers, and cascade multiplexers when deep).
+Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device = nullptr);
 
-Resources estimate_block(const Block& block);
+// Where an MVTU's weight ROM lives when nothing overrides it (the choice estimate_rom makes);
+// nothing for other blocks.
+std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
+
+// For a part with DSP slices, an MVTU on integer inputs (the 8-bit first layer) computes its
+// synapses in DSPs instead of LUT adders when its MMV·PE·SIMD DSPs fit in `dsps_free`: each DSP
+// multiplies a pixel by its ±1 weight and adds it to the cascade (P = PCIN + A·B), one synapse a
+// DSP, where LUTs spend 2.6 per input bit on it. A BNN uses DSPs for nothing else, so while they
+// last they are free; estimate_graph hands them out in block order.
+// `weights_in` overrides where an MVTU's weights go (estimate_graph's rebalancing).
+Resources estimate_block(const Block& block, const Device* device = nullptr,
+                         std::int64_t dsps_free = std::numeric_limits<std::int64_t>::max(),
+                         std::optional<MemoryKind> weights_in = std::nullopt);
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
@@ -46,13 +71,19 @@ Resources estimate_fifo(std::int64_t depth, std::int64_t width);
 Resources estimate_input_fifo(const Block& block, const Block& producer);
 
 struct Estimate {
-  std::vector<Resources> blocks;  // one per block
-  std::vector<Resources> fifos;   // one per block: the FIFOs in front of it
-  Resources total;                // blocks and FIFOs
+  std::vector<Resources> blocks;                   // one per block
+  std::vector<Resources> fifos;                    // one per block: the FIFOs in front of it
+  std::vector<std::optional<MemoryKind>> weights;  // one per block: where an MVTU's weights live
+  Resources total;                                 // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;
   int bottleneck_block = -1;
 };
 
-Estimate estimate_graph(const DataflowGraph& graph);
+// For a part, memories are first placed one by one (place_memory); when that overfills one kind
+// of storage (say BRAM) while another has room, weight ROMs move out of it one at a time — each
+// time the move that frees the largest share of the full kind per share it takes of the other —
+// until it fits or no move helps. The result depends only on the graph and the part, so the
+// searches, the reports and the refusal all see the same placement.
+Estimate estimate_graph(const DataflowGraph& graph, const Device* device = nullptr);
 
 }  // namespace bnnc

@@ -1,0 +1,161 @@
+#include "fold/device.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+#include "core/ceil_div.h"
+#include "core/error.h"
+
+namespace bnnc {
+
+namespace {
+
+// The vendor's counts for the whole part: AMD/Xilinx product tables (DS190 Zynq-7000 SoC
+// Overview, Table 1; DS891 Zynq UltraScale+ MPSoC Overview; DS890 UltraScale Architecture and
+// Product Overview, Kintex UltraScale and Virtex UltraScale+ tables; XMP103 UltraScale+ Product
+// Selection Guide), cross-checked against the "Available" column of public Vivado
+// report_utilization runs for the part (all but the xc7z045's DSPs); LUTRAM (not in the
+// Zynq-7000 table) is Vivado's "LUT as Memory" available, which is the tables' distributed RAM in
+// bits / 64. docs/devices.md lists each number with its source.
+constexpr std::array<Device, 5> kDevices = {{
+    // Zynq-7000 Z-7020: 85K logic cells; 140 × 36Kb BRAM (4.9 Mb); 220 DSP48E1 (DS190).
+    {"xc7z020", "Pynq-Z1", 53'200, 106'400, 17'400, 140, 0, 220},
+    // Zynq UltraScale+ ZU3EG: 154K system logic cells; 1.8 Mb distributed RAM; 216 × 36Kb BRAM
+    // (7.6 Mb); no UltraRAM; 360 DSP48E2 (DS891).
+    {"xczu3eg", "Ultra96", 70'560, 141'120, 28'800, 216, 0, 360},
+    // Zynq-7000 Z-7045: 350K logic cells; 545 × 36Kb BRAM (19.2 Mb); 900 DSP48E1 (DS190).
+    {"xc7z045", "ZC706", 218'600, 437'200, 70'400, 545, 0, 900},
+    // Kintex UltraScale KU115: 1,451K system logic cells; 18.4 Mb distributed RAM; 2,160 × 36Kb
+    // BRAM (75.9 Mb); no UltraRAM; 5,520 DSP48E2 (DS890).
+    {"xcku115", "ADM-PCIE-8K5", 663'360, 1'326'720, 293'760, 2'160, 0, 5'520},
+    // Virtex UltraScale+ VU9P: 2,586K system logic cells; 36.1 Mb distributed RAM; 2,160 × 36Kb
+    // BRAM (75.9 Mb); 960 UltraRAM (270 Mb); 6,840 DSP48E2 (DS890, XMP103).
+    {"xcvu9p", "AWS F1", 1'182'240, 2'364'480, 591'840, 2'160, 960, 6'840},
+}};
+
+std::int64_t capped(std::int64_t total, int percent) { return total * percent / 100; }
+
+}  // namespace
+
+DeviceCaps device_caps(const Device& d) {
+  return {capped(d.luts, kLutCapPercent),        capped(d.ffs, kLutCapPercent),
+          capped(d.lutram_luts, kLutCapPercent), capped(d.bram18(), kHardBlockCapPercent),
+          capped(d.urams, kHardBlockCapPercent), capped(d.dsps, kHardBlockCapPercent)};
+}
+
+std::span<const Device> known_devices() { return kDevices; }
+
+std::string known_device_names() {
+  std::string names;
+  for (const Device& d : kDevices) {
+    if (!names.empty()) names += ", ";
+    names += d.name;
+  }
+  return names;
+}
+
+const Device& find_device(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const Device& d : kDevices) {
+    if (d.name == lower) return d;
+  }
+  fail("--device: '{}' is not a known part (known: {})", name, known_device_names());
+}
+
+const char* memory_kind_name(MemoryKind kind) {
+  switch (kind) {
+    case MemoryKind::Lutram: return "lutram";
+    case MemoryKind::Bram: return "bram";
+    case MemoryKind::Uram: return "uram";
+  }
+  return "?";
+}
+
+std::int64_t lutram_rom_luts(std::int64_t depth, std::int64_t width) {
+  if (depth <= 0 || width <= 0) return 0;
+  // A LUT6 per output bit and 64 words, plus the wide multiplexers of deeper ROMs (measured
+  // 1.2–1.4 LUTs per bit and 64 words); a ROM of fewer than 64 words has fewer address bits, and
+  // Yosys packs several of its bits into one LUT.
+  const double address_bits = std::max(1.0, std::ceil(std::log2(static_cast<double>(depth))));
+  const double per_lut = std::min(1.0, address_bits / 6.0);
+  return static_cast<std::int64_t>(1.3 * per_lut * static_cast<double>(width) *
+                                   static_cast<double>(ceil_div(depth, 64))) +
+         1;
+}
+
+std::int64_t bram18_for(std::int64_t depth, std::int64_t width) {
+  if (depth <= 0 || width <= 0) return 0;
+  static constexpr std::array<std::pair<int, int>, 6> kShapes = {
+      {{16384, 1}, {8192, 2}, {4096, 4}, {2048, 9}, {1024, 18}, {512, 36}}};
+  std::int64_t best = INT64_MAX;
+  for (const auto& [shape_depth, shape_width] : kShapes) {
+    best = std::min(best, ceil_div(depth, shape_depth) * ceil_div(width, shape_width));
+  }
+  return best;
+}
+
+std::int64_t urams_for(std::int64_t depth, std::int64_t width) {
+  if (depth <= 0 || width <= 0) return 0;
+  return ceil_div(depth, 4096) * ceil_div(width, 72);  // one aspect ratio: 4K × 72
+}
+
+MemoryKind place_memory(std::int64_t depth, std::int64_t width, const Device& device) {
+  const DeviceCaps caps = device_caps(device);
+  // Shares compared as cross-multiplied fractions (cost_a / cap_a < cost_b / cap_b).
+  struct Option {
+    MemoryKind kind;
+    std::int64_t cost, cap;
+  };
+  std::array<Option, 3> options = {{{MemoryKind::Lutram, lutram_rom_luts(depth, width), caps.luts},
+                                    {MemoryKind::Bram, bram18_for(depth, width), caps.bram18},
+                                    {MemoryKind::Uram, urams_for(depth, width), caps.urams}}};
+  const Option* best = &options[0];
+  for (const Option& o : options) {
+    if (o.cap <= 0) continue;
+    if (static_cast<double>(o.cost) * static_cast<double>(best->cap) <
+        static_cast<double>(best->cost) * static_cast<double>(o.cap)) {
+      best = &o;
+    }
+  }
+  return best->kind;
+}
+
+std::string with_thousands(std::int64_t value) {
+  const std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string text;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+    text += digits[i];
+  }
+  return value < 0 ? "-" + text : text;
+}
+
+std::optional<std::string> device_overflow(const Usage& u, const Device& d) {
+  const DeviceCaps caps = device_caps(d);
+  struct Check {
+    std::int64_t used, total, cap;
+    int percent;
+    const char* unit;
+  };
+  const Check checks[] = {
+      {u.luts, d.luts, caps.luts, kLutCapPercent, "LUTs"},
+      {u.lutram_luts, d.lutram_luts, caps.lutram_luts, kLutCapPercent, "LUTRAM LUTs"},
+      {u.ffs, d.ffs, caps.ffs, kLutCapPercent, "FFs"},
+      {u.bram18, d.bram18(), caps.bram18, kHardBlockCapPercent, "BRAM18"},
+      {u.urams, d.urams, caps.urams, kHardBlockCapPercent, "URAMs"},
+      {u.dsps, d.dsps, caps.dsps, kHardBlockCapPercent, "DSPs"},
+  };
+  for (const Check& c : checks) {
+    if (c.used > c.cap) {
+      return fmt::format("needs {} {} but {} has {} (cap {} %: {})", with_thousands(c.used), c.unit,
+                         d.name, with_thousands(c.total), c.percent, with_thousands(c.cap));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,184 @@
+// The part table (src/fold/device.h), where memories go on each part, and `bnnc compile --device`
+// on the shipped models: what the report says and what it refuses.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "fold/choose_folding.h"
+#include "fold/device.h"
+#include "fold/estimate_resources.h"
+#include "fold/lower_to_dataflow.h"
+#include "io/model_file.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+TEST(Device, TableHoldsTheVendorsCounts) {
+  const Device& z7020 = find_device("xc7z020");
+  EXPECT_EQ(z7020.luts, 53'200);
+  EXPECT_EQ(z7020.ffs, 106'400);
+  EXPECT_EQ(z7020.lutram_luts, 17'400);
+  EXPECT_EQ(z7020.bram18(), 280);
+  EXPECT_EQ(z7020.urams, 0);
+  EXPECT_EQ(z7020.dsps, 220);
+  EXPECT_EQ(find_device("xczu3eg").bram36, 216);
+  EXPECT_EQ(find_device("xc7z045").luts, 218'600);
+  EXPECT_EQ(find_device("xcku115").dsps, 5'520);
+  const Device& vu9p = find_device("XCVU9P");  // case-insensitive
+  EXPECT_EQ(vu9p.luts, 1'182'240);
+  EXPECT_EQ(vu9p.urams, 960);
+  EXPECT_EQ(known_devices().size(), 5u);
+  EXPECT_EQ(known_device_names(), "xc7z020, xczu3eg, xc7z045, xcku115, xcvu9p");
+  // Caps: 80 % of the LUTs, 90 % of the hard blocks, rounded down.
+  const DeviceCaps caps = device_caps(z7020);
+  EXPECT_EQ(caps.luts, 42'560);
+  EXPECT_EQ(caps.bram18, 252);
+  EXPECT_EQ(caps.dsps, 198);
+  EXPECT_EQ(device_caps(vu9p).urams, 864);
+  EXPECT_THROW(find_device("xc7z010"), Error);
+}
+
+TEST(Device, SmallMemoriesGoToLutsLargeDeepOnesToUram) {
+  const Device& z7020 = find_device("xc7z020");
+  const Device& ku115 = find_device("xcku115");
+  const Device& vu9p = find_device("xcvu9p");
+  // 64 × 32: a few dozen LUTs, a whole BRAM18 or URAM otherwise.
+  for (const Device& d : known_devices()) EXPECT_EQ(place_memory(64, 32, d), MemoryKind::Lutram);
+  // 512 × 36: exactly one RAMB18.
+  EXPECT_EQ(place_memory(512, 36, z7020), MemoryKind::Bram);
+  EXPECT_EQ(place_memory(512, 36, vu9p), MemoryKind::Bram);
+  // 32K × 72 (2.3 Mbit): 8 URAMs on a VU9P, 128 BRAM18s where there is no URAM.
+  EXPECT_EQ(urams_for(32768, 72), 8);
+  EXPECT_EQ(bram18_for(32768, 72), 128);
+  EXPECT_EQ(place_memory(32768, 72, vu9p), MemoryKind::Uram);
+  EXPECT_EQ(place_memory(32768, 72, ku115), MemoryKind::Bram);
+  // The estimate counts each kind where it was placed.
+  const Resources deep = estimate_rom(32768, 72, &vu9p);
+  EXPECT_EQ(deep.urams, 8);
+  EXPECT_EQ(deep.bram18, 0);
+  EXPECT_EQ(estimate_rom(32768, 72, &ku115).bram18, 128);
+  EXPECT_EQ(estimate_rom(64, 32, &vu9p).bram18 + estimate_rom(64, 32, &vu9p).urams, 0);
+  // Without a part: Yosys's mapping, unchanged (no URAM).
+  EXPECT_EQ(estimate_rom(32768, 72).urams, 0);
+  EXPECT_EQ(estimate_rom(32768, 72).bram18, 128);
+}
+
+TEST(Device, OverflowNamesTheResourceAndBothNumbers) {
+  const Device& z7020 = find_device("xc7z020");
+  EXPECT_EQ(device_overflow({42'560, 0, 0, 252, 0, 198}, z7020), std::nullopt);
+  EXPECT_EQ(device_overflow({152'000, 0, 0, 0, 0, 0}, z7020),
+            "needs 152,000 LUTs but xc7z020 has 53,200 (cap 80 %: 42,560)");
+  EXPECT_EQ(device_overflow({0, 0, 0, 253, 0, 0}, z7020),
+            "needs 253 BRAM18 but xc7z020 has 280 (cap 90 %: 252)");
+  EXPECT_EQ(device_overflow({0, 0, 0, 0, 1, 0}, z7020),
+            "needs 1 URAMs but xc7z020 has 0 (cap 90 %: 0)");
+}
+
+// LFC at 128 cycles per frame keeps all its weights in LUTs (cheaper than BRAM one by one):
+// 130,606 LUTs, over a Pynq-Z1's cap, while its BRAM is empty. On the part, estimate_graph moves
+// weight ROMs into the BRAM until it is full.
+TEST(Device, OverfullLutsMoveWeightsIntoFreeBram) {
+  const DataflowGraph lowered =
+      lower_to_dataflow(load_model(std::string(BNNC_SOURCE_DIR) + "/models/lfc.bnnc"));
+  const DataflowGraph design = apply_folding(lowered, choose_folding_for_cycles(lowered, 128));
+  const Estimate plain = estimate_graph(design);
+  const Device& z7020 = find_device("xc7z020");
+  const Estimate on_part = estimate_graph(design, &z7020);
+  EXPECT_EQ(plain.total.bram18, 0);
+  EXPECT_LT(on_part.total.luts, plain.total.luts);
+  EXPECT_GT(on_part.total.bram18, 0);
+  EXPECT_LE(on_part.total.bram18, device_caps(z7020).bram18);
+  int in_bram = 0;
+  for (const auto& kind : on_part.weights) in_bram += kind == MemoryKind::Bram ? 1 : 0;
+  EXPECT_GT(in_bram, 0);
+}
+
+std::string shipped(const char* name) {
+  return "'" + std::string(BNNC_SOURCE_DIR) + "/models/" + name + ".bnnc'";
+}
+
+TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
+  const auto dir = test::temp_dir("compile-device");
+  const test::CommandResult r =
+      test::run_bnnc("compile " + shipped("lfc") + " --target-fps 100000 --device xc7z020 --out '" +
+                     (dir / "hw").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["device"]["name"], "xc7z020");
+  EXPECT_LE(json["luts"].get<long long>(), 42'560);
+  EXPECT_LE(json["brams"].get<long long>(), 252);
+  EXPECT_EQ(json["urams"], 0);
+  int mvtus = 0;
+  for (const auto& layer : json["layers"]) {
+    if (layer["kind"] != "MVTU") {
+      EXPECT_FALSE(layer.contains("weights_in")) << layer["name"];
+      continue;
+    }
+    ++mvtus;
+    const std::string where = layer["weights_in"];
+    EXPECT_TRUE(where == "lutram" || where == "bram") << where;  // no URAM on a Zynq-7000
+  }
+  EXPECT_EQ(mvtus, 4);
+  // Without --device: the keys of before, and none of the new ones.
+  const test::CommandResult plain =
+      test::run_bnnc("compile " + shipped("lfc") + " --target-fps 100000 --out '" +
+                     (dir / "hw0").string() + "' --json");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const auto plain_json = nlohmann::json::parse(plain.out);
+  for (const char* key : {"device", "urams", "dsps", "lutram_luts"})
+    EXPECT_FALSE(plain_json.contains(key)) << key;
+  for (const auto& layer : plain_json["layers"]) EXPECT_FALSE(layer.contains("weights_in"));
+}
+
+// --device alone is the latency search's budget: the part's caps.
+TEST(CompileDevice, LatencyObjectiveStaysWithinThePartsCaps) {
+  const auto dir = test::temp_dir("compile-device-latency");
+  const test::CommandResult r =
+      test::run_bnnc("compile " + shipped("lfc") + " --objective latency --device xc7z020 --out '" +
+                     (dir / "hw").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_LE(json["luts"].get<long long>(), json["device"]["cap_luts"].get<long long>());
+  EXPECT_LE(json["brams"].get<long long>(), json["device"]["cap_brams"].get<long long>());
+  EXPECT_EQ(json["device"]["cap_luts"], 42'560);
+  EXPECT_EQ(json["device"]["cap_brams"], 252);
+}
+
+TEST(CompileDevice, EightBitLayerUsesDspsOnAPartAndLargeWeightsGoToUram) {
+  const auto dir = test::temp_dir("compile-device-cnv");
+  const test::CommandResult r =
+      test::run_bnnc("compile " + shipped("cnv") + " --target-fps 5000 --device xcvu9p --out '" +
+                     (dir / "hw").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  // conv0 reads 8-bit pixels: its synapses are DSPs; no other layer uses any.
+  long long dsps = 0;
+  for (const auto& layer : json["layers"]) {
+    if (layer["name"] == "conv0") {
+      EXPECT_GT(layer["dsps"].get<long long>(), 0);
+    } else {
+      EXPECT_EQ(layer["dsps"], 0) << layer["name"];
+    }
+    dsps += layer["dsps"].get<long long>();
+  }
+  EXPECT_EQ(json["dsps"], dsps);
+  EXPECT_GT(json["urams"].get<long long>(), 0);  // the deep weight ROMs of the last convs
+}
+
+TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {
+  const auto dir = test::temp_dir("compile-device-refused");
+  const test::CommandResult r = test::run_bnnc("compile " + shipped("lfc") +
+                                               " --target-fps 1000000 --device xc7z020 --out '" +
+                                               (dir / "hw").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "bnnc: error: --target-fps 1000000: the folding needs 108,973 LUTs but xc7z020 has "
+            "53,200 (cap 80 %: 42,560)\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "hw"));
+}
+
+}  // namespace
+}  // namespace bnnc
