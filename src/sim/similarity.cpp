@@ -36,6 +36,7 @@ struct LayerState {
   double similarity_sum = 0, pairs = 0;
   double equal_chunks = 0, compared_chunks = 0;
   double early_chunks_skipped = 0, early_chunks_total = 0;
+  double input_ones = 0, input_bits = 0;
 };
 
 void add(ReuseWork& sum, const ReuseWork& work, double times = 1.0) {
@@ -285,6 +286,7 @@ std::vector<LayerState> binary_layers(const Graph& graph, const SimilarityOption
 
 void finish(LayerState& s, int images) {
   LayerSimilarity& l = s.layer;
+  l.input_ones = s.input_bits > 0 ? s.input_ones / s.input_bits : 0.0;
   if (l.kind == "maxpool") {
     if (l.early_exit_total > 0) l.early_exit = l.early_exit_skipped / l.early_exit_total;
     l.early_exit_chunk = l.early_exit;
@@ -349,6 +351,8 @@ SimilarityReport analyze_similarity(const Graph& graph, const Dataset& data, int
     for (LayerState& s : states) {
       const Node& node = graph.nodes[static_cast<std::size_t>(s.node)];
       const GoldenTensor& in = values[static_cast<std::size_t>(node.inputs[0])];
+      s.input_ones += static_cast<double>(std::count(in.values.begin(), in.values.end(), 1));
+      s.input_bits += static_cast<double>(in.values.size());
       if (node.op() == Op::MaxPool) {
         measure_pool(s, node.as<MaxPoolAttrs>(), in, node.type);
         continue;

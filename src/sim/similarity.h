@@ -67,6 +67,10 @@ struct LayerSimilarity {
   std::optional<double> early_exit, early_exit_chunk;
   double early_exit_skipped = 0, early_exit_total = 0;  // synapses (pool inputs), all images
 
+  // Fraction of the layer's input bits that are 1 (+1): sparse or dense inputs make equal
+  // neighbours, and decide how soon an OR pool finds its 1.
+  double input_ones = 0;
+
   std::string recommend;  // "input", "weight" or "none" (recommend_reuse)
 };
 

@@ -52,6 +52,7 @@ Json layer_json(const LayerSimilarity& l, const std::string& simd_source) {
   o["simd"] = is_pool(l) ? Json(nullptr) : Json(l.simd);
   o["simd_source"] =
       is_pool(l) ? Json(nullptr) : Json(l.simd_from_folding ? simd_source : "default");
+  o["input_ones"] = l.input_ones;
   o["input_similarity"] = number_or_null(l.input_similarity);
   o["equal_chunks_input"] = number_or_null(l.equal_chunks_input);
   o["weight_similarity_nn"] = number_or_null(l.weight_similarity_nn);
