@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <random>
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
@@ -227,6 +228,15 @@ void measure_pool(LayerState& s, const MaxPoolAttrs& a, const GoldenTensor& in,
   }
 }
 
+BinaryMatrix random_kernels(int kernels, int synapses) {
+  std::mt19937_64 rng(kRandomKernelSeed);
+  BinaryMatrix m(kernels, synapses);
+  for (int r = 0; r < kernels; ++r) {
+    for (int c = 0; c < synapses; ++c) m.set(r, c, (rng() & 1U) != 0);
+  }
+  return m;
+}
+
 // The threshold that alone reads node `index`'s output, if there is one.
 const ThresholdAttrs* output_threshold(const Graph& graph, int index) {
   const std::vector<int> readers = graph.consumers(index);
@@ -278,6 +288,8 @@ std::vector<LayerState> binary_layers(const Graph& graph, const SimilarityOption
       l.weight_similarity_mst = tree.tree_similarity();
       l.equal_chunks_weight = equal;
       l.negated_edges = tree.negated_edges();
+      l.weight_similarity_nn_random =
+          kernel_similarity(random_kernels(l.kernels, l.synapses)).nearest_similarity();
     }
     states.push_back(std::move(s));
   }

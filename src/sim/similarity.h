@@ -55,6 +55,9 @@ struct LayerSimilarity {
   std::optional<double> input_similarity, equal_chunks_input;
   // conv2d and dense with at least two kernels.
   std::optional<double> weight_similarity_nn, weight_similarity_mst, equal_chunks_weight;
+  // The nearest-kernel figure of K random kernels of N bits (seed kRandomKernelSeed): what
+  // chance alone gives a layer of this shape, ≈ 0.5 + O(√(ln K / N)).
+  std::optional<double> weight_similarity_nn_random;
   int negated_edges = 0;
 
   ReuseWork plain, input, weight;  // input: plain work where input reuse does not apply
@@ -73,6 +76,8 @@ struct LayerSimilarity {
 
   std::string recommend;  // "input", "weight" or "none" (recommend_reuse)
 };
+
+inline constexpr std::uint64_t kRandomKernelSeed = 1;
 
 struct SimilarityReport {
   std::vector<LayerSimilarity> layers;  // binary conv2d/dense layers and bit max-pools, in order

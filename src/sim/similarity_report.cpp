@@ -57,6 +57,7 @@ Json layer_json(const LayerSimilarity& l, const std::string& simd_source) {
   o["equal_chunks_input"] = number_or_null(l.equal_chunks_input);
   o["weight_similarity_nn"] = number_or_null(l.weight_similarity_nn);
   o["weight_similarity_mst"] = number_or_null(l.weight_similarity_mst);
+  o["weight_similarity_nn_random"] = number_or_null(l.weight_similarity_nn_random);
   o["equal_chunks_weight"] = number_or_null(l.equal_chunks_weight);
   o["mst_negated_edges"] = is_pool(l) ? Json(nullptr) : Json(l.negated_edges);
   put_skips(o, "input", l.input, l.plain, !is_pool(l));
@@ -89,6 +90,8 @@ Json averages_json(const SimilarityReport& report) {
       mean_over(report, [](const auto& l) { return l.weight_similarity_nn; });
   o["weight_similarity_mst"] =
       mean_over(report, [](const auto& l) { return l.weight_similarity_mst; });
+  o["weight_similarity_nn_random"] =
+      mean_over(report, [](const auto& l) { return l.weight_similarity_nn_random; });
   o["early_exit"] = mean_over(
       report, [](const LayerSimilarity& l) { return is_pool(l) ? std::nullopt : l.early_exit; });
   o["pool_early_exit"] = mean_over(
