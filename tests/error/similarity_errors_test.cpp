@@ -82,10 +82,6 @@ TEST_F(SimilarityErrors, MissingDataFile) {
       {"none"});
 }
 
-TEST_F(SimilarityErrors, DataFlagRequired) {
-  expect_usage_error(test::run_bnnc("similarity " + model("binary.bnnc")), {"--data"});
-}
-
 TEST_F(SimilarityErrors, ImagesOfTheWrongShape) {
   expect_usage_error(test::run_bnnc("similarity " + model("binary.bnnc") + " --data " +
                                     quoted(dir_ / "images-5x5")),
