@@ -236,7 +236,7 @@ Json similarity_json(const SimilarityReport& report, const std::string& model,
 std::string similarity_text(const SimilarityReport& report, const std::string& model,
                             const std::string& simd_source) {
   std::string text =
-      fmt::format("{}: {} images, SIMD from {}\n", model, report.images, simd_source);
+      fmt::format("{}: {} images; chunk width: {}\n", model, report.images, simd_source);
   text += fmt::format("{:<12} {:<8} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>22} {:>22} {:>7}  {}\n",
                       "layer", "kind", "N", "K", "SIMD", "in-sim", "w-nn", "w-mst",
                       "ops skip in b/c/cmp %", "ops skip w b/c/cmp %", "early", "recommend");
@@ -287,7 +287,7 @@ std::string similarity_html(const SimilarityReport& report, const std::string& m
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bnnc similarity: {}</title>\n"
       "<style>body{{font-family:sans-serif;margin:2em}}</style></head><body>\n"
-      "<h1>Similarity and early termination: {}</h1>\n<p>{} images; SIMD chunks from {}. "
+      "<h1>Similarity and early termination: {}</h1>\n<p>{} images; chunk width: {}. "
       "Dashed red lines: Fu et al.'s averages (78 % input, 59 % weight similarity).</p>\n",
       escape(model), escape(model), report.images, escape(simd_source));
   html +=
