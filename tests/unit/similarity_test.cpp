@@ -240,6 +240,26 @@ TEST(Similarity, ChunksComeFromTheFoldingWhenGiven) {
   EXPECT_DOUBLE_EQ(report.layers[0].plain.chunk_ops, 2 * 2 * 15);
 }
 
+LayerSimilarity layer_skipping(double input, double weight) {
+  LayerSimilarity l;
+  l.input_reuse_applies = l.weight_reuse_applies = true;
+  l.plain.compacted_ops = 100;
+  l.input.compacted_ops = 100 * (1 - input);
+  l.weight.compacted_ops = 100 * (1 - weight);
+  return l;
+}
+
+TEST(Similarity, RecommendsInputReuseOnlyByAMargin) {
+  EXPECT_EQ(recommend_reuse(layer_skipping(0.70, 0.60)), "input");
+  EXPECT_EQ(recommend_reuse(layer_skipping(0.64, 0.60)), "weight");  // within 5 points
+  EXPECT_EQ(recommend_reuse(layer_skipping(0.30, 0.40)), "weight");
+  EXPECT_EQ(recommend_reuse(layer_skipping(0.12, 0.0)), "input");
+  EXPECT_EQ(recommend_reuse(layer_skipping(0.08, 0.09)), "none");
+  LayerSimilarity no_neighbours = layer_skipping(0.9, 0.2);
+  no_neighbours.input_reuse_applies = false;
+  EXPECT_EQ(recommend_reuse(no_neighbours), "weight");
+}
+
 TEST(Similarity, RefusesANetworkWithoutABinaryLayer) {
   Graph graph;
   graph.name = "pixels-only";
