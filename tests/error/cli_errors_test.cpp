@@ -135,7 +135,9 @@ TEST_F(CliErrors, FolderOrOnnxInsteadOfAModel) {
 
 // The dataflow compiler refuses zero-padded convolutions naming the layer (docs/dataflow.md);
 // the CPU engine and the golden model run them.
-TEST_F(CliErrors, CompileRefusesZeroPadding) {
+// Zero padding compiles since issue 15 (docs/zero-padding.md): once refused, now the same
+// model goes through compile and simulate, and the engines still agree.
+TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
   Graph graph;
   int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
   x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
@@ -145,10 +147,12 @@ TEST_F(CliErrors, CompileRefusesZeroPadding) {
   infer_types(graph);
   const std::filesystem::path model = dir_ / "zero_pad.bnnc";
   save_model(graph, model.string());
-  expect_usage_error(
-      test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --out " +
-                     quoted(dir_ / "hw")),
-      {"layer 'conv' (conv2d): zero padding of bits is not supported by the dataflow compiler"});
+  const test::CommandResult compile = test::run_bnnc(
+      "compile " + quoted(model) + " --target-fps 1000 --out " + quoted(dir_ / "hw"));
+  EXPECT_EQ(compile.exit_code, 0) << compile.err;
+  const test::CommandResult simulate =
+      test::run_bnnc("simulate " + quoted(dir_ / "hw") + " --data " + quoted(images_));
+  EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
   for (const char* engine : {"golden", "cpu"}) {
     const test::CommandResult eval = test::run_bnnc("eval " + quoted(model) + " --data " +
                                                     quoted(images_) + " --engine " + engine);
