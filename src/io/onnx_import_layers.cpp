@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/onnx_importer_state.h"
@@ -107,40 +108,111 @@ void Importer::import_topk(const onnx::NodeProto& node) {
   if (node.output_size() > 1) set_output(node, label, 1);
 }
 
-// Weights ±s (one s > 0 for the tensor) → bits and s.
-float Importer::weight_scale(const onnx::NodeProto& node, const OnnxConstant& w) {
-  if (w.values.empty()) reject(node, "weights are empty");
-  const double s = std::fabs(w.values[0]);
-  for (double v : w.values) {
-    if (std::fabs(v) != s || s == 0.0 || !std::isfinite(v)) {
+// Weights ±s_m per output m (rows of `rows` elements each, or columns of a MatMul's [K, M]) →
+// the bits sign(w) and the magnitudes |s_m|, one value when all are equal. A Conv or Gemm that a
+// default torch.onnx.export fused with the batch-norm after it holds w = ±1·α_m, α_m = γ_m/σ_m of
+// either sign; taking the bits from sign(w) and the scale from |w| keeps the product exact:
+// (−y)·|α| = y·α in float too, so the chain after the layer stays non-decreasing and a negative
+// γ needs neither a flipped compare nor a polarity bit.
+std::vector<float> Importer::weight_scales(const onnx::NodeProto& node, const OnnxConstant& w,
+                                           std::int64_t outputs, bool output_is_row) {
+  if (w.values.empty() || outputs < 1) reject(node, "weights are empty");
+  const auto per_output = static_cast<std::int64_t>(w.values.size()) / outputs;
+  std::vector<float> scales(static_cast<std::size_t>(outputs), 0.0F);
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(w.values.size()); ++i) {
+    const std::int64_t m = output_is_row ? i / per_output : i % outputs;
+    const double v = w.values[static_cast<std::size_t>(i)];
+    float& s = scales[static_cast<std::size_t>(m)];
+    if (s == 0.0F) s = static_cast<float>(std::fabs(v));
+    if (!std::isfinite(v) || v == 0.0 || std::fabs(v) != s) {
       reject(node,
-             "weights must be binary (±s with one s > 0); multi-bit weights are not "
-             "supported yet");
+             "weights of output {} must be binary (±s with one s > 0 per output channel; "
+             "weight {} is {}, |s| {}); multi-bit weights are not supported yet",
+             m, i, v, s);
     }
   }
-  return static_cast<float>(s);
-}
-
-void Importer::check_layer_input(const onnx::NodeProto& node, const Value& x) {
-  if (!x.binary && !x.raw_input && !x.fixed) {
-    reject(node,
-           "its input is neither binary (±1, after a sign or quantizer) nor the raw uint8 "
-           "input; a binary-weight layer on real-valued input is not supported yet");
+  if (std::all_of(scales.begin(), scales.end(), [&](float s) { return s == scales[0]; })) {
+    scales.resize(1);
   }
+  return scales;
 }
 
-// After a binary layer: a weight scale other than 1, then a bias.
-Value Importer::finish_layer(const onnx::NodeProto& node, Value out, float scale,
+// The tensor a binary-weight layer reads. Bits, raw pixels and fixed point as they are. Pixels
+// times scalars (pixel/255: torchvision's ToTensor, or a FINN graph's Div) become the raw pixels,
+// and the scalars move into `pixel_scale`, applied after the layer: in real arithmetic
+// Σ ±(k·p) = k·Σ ±p, so the accumulator is an exact integer on the raw pixels and one float step
+// gives the layer's value (a zero pad is the raw pixel 0 = 0·k). PyTorch instead sums the rounded
+// k·p in float, in an order of its own: the two can differ by a few units in the last place, which
+// changes a bit only where a threshold lies that close to an attainable acc·k (docs/
+// pytorch-import.md). Anything else on the pixels — an offset, a per-channel scale (torchvision's
+// Normalize) — would give each input channel its own scale or make the zero pad no pixel value,
+// and is refused naming the node.
+Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
+                            std::vector<AffineAttrs>& pixel_scale) {
+  if (x.binary || x.raw_input || x.fixed) return x;
+  std::vector<int> chain;  // from x back to the pixels
+  int n = x.node;
+  while (graph_.nodes[n].op() == Op::Affine) {
+    chain.push_back(n);
+    n = graph_.nodes[n].inputs[0];
+  }
+  int base = n;
+  while (graph_.nodes[base].op() == Op::Reshape) base = graph_.nodes[base].inputs[0];
+  if (chain.empty() || graph_.nodes[base].op() != Op::Input) {
+    reject(node,
+           "its input is neither binary (±1, after a sign or quantizer) nor the pixels "
+           "(raw, or times one scale such as pixel/255); a binary-weight layer on real-valued "
+           "input is not supported yet");
+  }
+  for (int step : chain) {
+    const Node& affine_node = graph_.nodes[step];
+    const auto& a = affine_node.as<AffineAttrs>();
+    if (a.kind == AffineKind::Add || a.constant.size() != 1) {
+      reject(node,
+             "its input reaches the pixels through '{}' ({} by {} constant{}): bnnc's first "
+             "layer reads pixels times one scale (e.g. pixel/255); an offset or a per-channel "
+             "scale, such as torchvision's Normalize, is not supported (docs/pytorch-import.md)",
+             affine_node.name, affine_kind_name(a.kind), a.constant.size(),
+             a.constant.size() == 1 ? "" : "s");
+    }
+  }
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (chain[i] != graph_.output() - static_cast<int>(i) ||
+        graph_.consumers(chain[i]).size() != (i == 0 ? 0U : 1U)) {
+      reject(node, "its input, the scaled pixels '{}', is read by other layers too",
+             graph_.nodes[chain[0]].name);
+    }
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    pixel_scale.push_back(graph_.nodes[static_cast<std::size_t>(*it)].as<AffineAttrs>());
+  }
+  graph_.nodes.resize(graph_.nodes.size() - chain.size());
+  Value raw = x;
+  raw.node = n;
+  raw.raw_input = true;
+  return raw;
+}
+
+// After a binary layer: the pixels' scalars (layer_input), a weight scale other than 1, then a
+// bias, each one float operation as ONNX computes them.
+Value Importer::finish_layer(const onnx::NodeProto& node, Value out,
+                             const std::vector<AffineAttrs>& pixel_scale, std::vector<float> scale,
                              std::vector<float> bias) {
-  if (scale != 1.0F) out = affine(node, out, AffineKind::Mul, {scale}, ".scale");
+  for (const AffineAttrs& a : pixel_scale) {
+    out = affine(node, out, a.kind, a.constant, ".pixel_scale");
+  }
+  if (scale.size() > 1 || scale[0] != 1.0F) {
+    out = affine(node, out, AffineKind::Mul, std::move(scale), ".scale");
+  }
   if (!bias.empty()) out = affine(node, out, AffineKind::Add, std::move(bias), ".bias");
   return out;
 }
 
 // x · W with W [K, M] (row k of W multiplies input element k).
-Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxConstant& w,
+Value Importer::dense(const onnx::NodeProto& node, const Value& scaled, const OnnxConstant& w,
                       bool transposed, std::vector<float> bias) {
-  check_layer_input(node, x);
+  std::vector<AffineAttrs> pixel_scale;
+  const Value x = layer_input(node, scaled, pixel_scale);
   if (w.dims.size() != 2) reject(node, "weights must be a matrix");
   const std::int64_t k = transposed ? w.dims[1] : w.dims[0];
   const std::int64_t m = transposed ? w.dims[0] : w.dims[1];
@@ -148,7 +220,7 @@ Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxCon
   if (in.size() > 1 || (in.empty() ? 1 : in[0]) != k) {
     reject(node, "input [{}] does not match weights of {} rows", fmt::join(x.dims, ","), k);
   }
-  const float scale = weight_scale(node, w);
+  std::vector<float> scale = weight_scales(node, w, m, transposed);
   BinaryMatrix bits(static_cast<int>(m), static_cast<int>(k));
   // bnnc column j holds ONNX input element onnx_index(j): the identity, or for a pending
   // flatten of C×H×W, j = (y·W + x)·C + c ↔ c·H·W + y·W + x.
@@ -168,11 +240,12 @@ Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxCon
   Value out;
   out.node = graph_.add(node_name(node), DenseAttrs{std::move(bits)}, {in_node});
   out.dims = {static_cast<int>(m)};
-  return finish_layer(node, out, scale, std::move(bias));
+  return finish_layer(node, out, pixel_scale, std::move(scale), std::move(bias));
 }
 
-Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
-  check_layer_input(node, x);
+Value Importer::conv(const onnx::NodeProto& node, const Value& scaled) {
+  std::vector<AffineAttrs> pixel_scale;
+  const Value x = layer_input(node, scaled, pixel_scale);
   const OnnxConstant& w = constant_input(node, 1);
   if (w.dims.size() != 4 || x.dims.size() != 3 || !x.chw.empty()) {
     reject(node, "only 2-D convolutions of [N,C,H,W] tensors are supported");
@@ -210,7 +283,7 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
     pad_mode = x.pad_mode;
     pad_value = x.pad_value;
   }
-  const float scale = weight_scale(node, w);
+  std::vector<float> scale = weight_scales(node, w, m, true);
   Conv2dAttrs attrs;
   attrs.weights = conv_bits(w);
   attrs.kernel = static_cast<int>(kh);
@@ -232,7 +305,7 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
     if (b.elements() != m) reject(node, "bias must have {} values", m);
     for (double v : b.values) bias.push_back(static_cast<float>(v));
   }
-  return finish_layer(node, out, scale, std::move(bias));
+  return finish_layer(node, out, pixel_scale, std::move(scale), std::move(bias));
 }
 
 // A constant Pad of H and W alike, kept pending for the Conv that must read it: the border
