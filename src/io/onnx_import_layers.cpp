@@ -13,6 +13,11 @@ namespace bnnc::onnx_import {
 
 namespace {
 
+bool has_offset(const std::vector<AffineAttrs>& pixel_steps) {
+  return std::any_of(pixel_steps.begin(), pixel_steps.end(),
+                     [](const AffineAttrs& a) { return a.kind == AffineKind::Add; });
+}
+
 // ONNX conv weights [M, C, KH, KW] → bnnc rows of M with columns in (ky, kx, c) order: an NHWC
 // window read pixel by pixel, channels innermost.
 BinaryMatrix conv_bits(const OnnxConstant& w) {
@@ -138,17 +143,21 @@ std::vector<float> Importer::weight_scales(const onnx::NodeProto& node, const On
 }
 
 // The tensor a binary-weight layer reads. Bits, raw pixels and fixed point as they are. Pixels
-// times scalars (pixel/255: torchvision's ToTensor, or a FINN graph's Div) become the raw pixels,
-// and the scalars move into `pixel_scale`, applied after the layer: in real arithmetic
-// Σ ±(k·p) = k·Σ ±p, so the accumulator is an exact integer on the raw pixels and one float step
-// gives the layer's value (a zero pad is the raw pixel 0 = 0·k). PyTorch instead sums the rounded
-// k·p in float, in an order of its own: the two can differ by a few units in the last place, which
-// changes a bit only where a threshold lies that close to an attainable acc·k (docs/
-// pytorch-import.md). Anything else on the pixels — an offset, a per-channel scale (torchvision's
-// Normalize) — would give each input channel its own scale or make the zero pad no pixel value,
-// and is refused naming the node.
+// through scalar steps (pixel/255: torchvision's ToTensor, or a FINN graph's Div; and an offset,
+// e.g. MNIST's Normalize((0.1307,), (0.3081,))) become the raw pixels, and the steps move into
+// `pixel_steps`, applied after the layer by finish_layer. In real arithmetic, for row c with
+// weights w_j = ±1 and row sum R_c = Σ_j w_j:
+//   Σ w_j·(k·p_j) = k·Σ w_j·p_j        Σ w_j·(p_j + o) = Σ w_j·p_j + o·R_c
+// so the accumulator is an exact integer on the raw pixels and the same steps, an offset o
+// becoming o·R_c per channel, give the layer's value. A zero pad is the raw pixel 0 for a scale
+// (0·k = 0), but no pixel value once an offset applies, so an offset needs a pad-free layer.
+// PyTorch instead sums the rounded values in float, in an order of its own: the two can differ
+// by a few units in the last place, which changes a bit only where a threshold lies that close
+// to an attainable value (docs/pytorch-import.md). A per-channel step (torchvision's Normalize
+// with its three means and deviations) would give each input channel its own scale and is
+// refused naming the node.
 Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
-                            std::vector<AffineAttrs>& pixel_scale) {
+                            std::vector<AffineAttrs>& pixel_steps) {
   if (x.binary || x.raw_input || x.fixed) return x;
   std::vector<int> chain;  // from x back to the pixels
   int n = x.node;
@@ -161,19 +170,19 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
   if (chain.empty() || graph_.nodes[base].op() != Op::Input) {
     reject(node,
            "its input is neither binary (±1, after a sign or quantizer) nor the pixels "
-           "(raw, or times one scale such as pixel/255); a binary-weight layer on real-valued "
-           "input is not supported yet");
+           "(raw, or through scalar steps such as pixel/255); a binary-weight layer on "
+           "real-valued input is not supported yet");
   }
-  for (int step : chain) {
-    const Node& affine_node = graph_.nodes[step];
-    const auto& a = affine_node.as<AffineAttrs>();
-    if (a.kind == AffineKind::Add || a.constant.size() != 1) {
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Node& step = graph_.nodes[static_cast<std::size_t>(*it)];
+    const auto& a = step.as<AffineAttrs>();
+    if (a.constant.size() != 1) {
       reject(node,
-             "its input reaches the pixels through '{}' ({} by {} constant{}): bnnc's first "
-             "layer reads pixels times one scale (e.g. pixel/255); an offset or a per-channel "
-             "scale, such as torchvision's Normalize, is not supported (docs/pytorch-import.md)",
-             affine_node.name, affine_kind_name(a.kind), a.constant.size(),
-             a.constant.size() == 1 ? "" : "s");
+             "its input reaches the pixels through '{}' ({} by {} values, one per channel): "
+             "bnnc's first layer reads pixels through scalar steps only (one scale and offset "
+             "for every channel, e.g. pixel/255); a per-channel Normalize (torchvision's) is not "
+             "supported: see docs/pytorch-import.md",
+             step.name, affine_kind_name(a.kind), a.constant.size());
     }
   }
   for (std::size_t i = 0; i < chain.size(); ++i) {
@@ -184,7 +193,7 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
     }
   }
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    pixel_scale.push_back(graph_.nodes[static_cast<std::size_t>(*it)].as<AffineAttrs>());
+    pixel_steps.push_back(graph_.nodes[static_cast<std::size_t>(*it)].as<AffineAttrs>());
   }
   graph_.nodes.resize(graph_.nodes.size() - chain.size());
   Value raw = x;
@@ -193,13 +202,27 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
   return raw;
 }
 
-// After a binary layer: the pixels' scalars (layer_input), a weight scale other than 1, then a
-// bias, each one float operation as ONNX computes them.
+// After a binary layer: the pixels' steps (layer_input; an offset o as o·R_c per row c of
+// `weights`), a weight scale other than 1, then a bias, each one float operation as ONNX computes
+// them.
 Value Importer::finish_layer(const onnx::NodeProto& node, Value out,
-                             const std::vector<AffineAttrs>& pixel_scale, std::vector<float> scale,
+                             const std::vector<AffineAttrs>& pixel_steps,
+                             const BinaryMatrix& weights, std::vector<float> scale,
                              std::vector<float> bias) {
-  for (const AffineAttrs& a : pixel_scale) {
-    out = affine(node, out, a.kind, a.constant, ".pixel_scale");
+  for (std::size_t i = 0; i < pixel_steps.size(); ++i) {
+    const AffineAttrs& a = pixel_steps[i];
+    const std::string name = fmt::format(".pixel_step{}", i);
+    if (a.kind != AffineKind::Add) {
+      out = affine(node, out, a.kind, a.constant, name);
+      continue;
+    }
+    std::vector<float> offsets;
+    for (int r = 0; r < weights.rows(); ++r) {
+      int ones = 0;
+      for (int j = 0; j < weights.cols(); ++j) ones += weights.get(r, j) ? 1 : 0;
+      offsets.push_back(a.constant[0] * static_cast<float>(2 * ones - weights.cols()));
+    }
+    out = affine(node, out, AffineKind::Add, std::move(offsets), name);
   }
   if (scale.size() > 1 || scale[0] != 1.0F) {
     out = affine(node, out, AffineKind::Mul, std::move(scale), ".scale");
@@ -211,8 +234,8 @@ Value Importer::finish_layer(const onnx::NodeProto& node, Value out,
 // x · W with W [K, M] (row k of W multiplies input element k).
 Value Importer::dense(const onnx::NodeProto& node, const Value& scaled, const OnnxConstant& w,
                       bool transposed, std::vector<float> bias) {
-  std::vector<AffineAttrs> pixel_scale;
-  const Value x = layer_input(node, scaled, pixel_scale);
+  std::vector<AffineAttrs> pixel_steps;
+  const Value x = layer_input(node, scaled, pixel_steps);
   if (w.dims.size() != 2) reject(node, "weights must be a matrix");
   const std::int64_t k = transposed ? w.dims[1] : w.dims[0];
   const std::int64_t m = transposed ? w.dims[0] : w.dims[1];
@@ -238,14 +261,14 @@ Value Importer::dense(const onnx::NodeProto& node, const Value& scaled, const On
   }
   const int in_node = materialize(x);  // a vector, as bnnc's dense reads
   Value out;
-  out.node = graph_.add(node_name(node), DenseAttrs{std::move(bits)}, {in_node});
+  out.node = graph_.add(node_name(node), DenseAttrs{bits}, {in_node});
   out.dims = {static_cast<int>(m)};
-  return finish_layer(node, out, pixel_scale, std::move(scale), std::move(bias));
+  return finish_layer(node, out, pixel_steps, bits, std::move(scale), std::move(bias));
 }
 
 Value Importer::conv(const onnx::NodeProto& node, const Value& scaled) {
-  std::vector<AffineAttrs> pixel_scale;
-  const Value x = layer_input(node, scaled, pixel_scale);
+  std::vector<AffineAttrs> pixel_steps;
+  const Value x = layer_input(node, scaled, pixel_steps);
   const OnnxConstant& w = constant_input(node, 1);
   if (w.dims.size() != 4 || x.dims.size() != 3 || !x.chw.empty()) {
     reject(node, "only 2-D convolutions of [N,C,H,W] tensors are supported");
@@ -284,8 +307,14 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& scaled) {
     pad_value = x.pad_value;
   }
   std::vector<float> scale = weight_scales(node, w, m, true);
+  if (pad > 0 && has_offset(pixel_steps)) {
+    reject(node,
+           "a padded convolution on pixels with an offset (e.g. a Normalize): its zero border "
+           "is no pixel value; pad the image instead, or drop the offset");
+  }
   Conv2dAttrs attrs;
   attrs.weights = conv_bits(w);
+  const BinaryMatrix bits = attrs.weights;
   attrs.kernel = static_cast<int>(kh);
   attrs.stride = static_cast<int>(stride);
   attrs.pad = static_cast<int>(pad);
@@ -305,7 +334,7 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& scaled) {
     if (b.elements() != m) reject(node, "bias must have {} values", m);
     for (double v : b.values) bias.push_back(static_cast<float>(v));
   }
-  return finish_layer(node, out, pixel_scale, std::move(scale), std::move(bias));
+  return finish_layer(node, out, pixel_steps, bits, std::move(scale), std::move(bias));
 }
 
 // A constant Pad of H and W alike, kept pending for the Conv that must read it: the border

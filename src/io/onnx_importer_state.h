@@ -136,15 +136,15 @@ class Importer {
   std::vector<float> weight_scales(const onnx::NodeProto& node, const OnnxConstant& w,
                                    std::int64_t outputs, bool output_is_row);
 
-  // The tensor a binary-weight layer reads: bits, fixed point, or the raw pixels, whose scalars
-  // (pixel/255) go to `pixel_scale` for finish_layer.
+  // The tensor a binary-weight layer reads: bits, fixed point, or the raw pixels, whose scalar
+  // steps (pixel/255, an offset) go to `pixel_steps` for finish_layer.
   Value layer_input(const onnx::NodeProto& node, const Value& x,
-                    std::vector<AffineAttrs>& pixel_scale);
+                    std::vector<AffineAttrs>& pixel_steps);
 
-  // After a binary layer: the pixels' scalars, a weight scale other than 1, then a bias.
+  // After a binary layer: the pixels' steps, a weight scale other than 1, then a bias.
   Value finish_layer(const onnx::NodeProto& node, Value out,
-                     const std::vector<AffineAttrs>& pixel_scale, std::vector<float> scale,
-                     std::vector<float> bias);
+                     const std::vector<AffineAttrs>& pixel_steps, const BinaryMatrix& weights,
+                     std::vector<float> scale, std::vector<float> bias);
 
   // x · W with W [K, M] (row k of W multiplies input element k).
   Value dense(const onnx::NodeProto& node, const Value& x, const OnnxConstant& w, bool transposed,

@@ -50,6 +50,13 @@ class Where(nn.Module):
         return torch.where(x <= 0, 1.0, -1.0)  # "<=": decreasing, 0 → +1
 
 
+class Normalize(nn.Module):
+    """torchvision's Normalize((0.1307,), (0.3081,)) of MNIST tutorials: one mean and deviation."""
+
+    def forward(self, x):
+        return (x - 0.1307) / 0.3081
+
+
 class Centre(nn.Module):
     """pixel/255 - 0.5: never exactly 0 on integer pixels, so Sign(0) does not arise here."""
 
@@ -129,6 +136,10 @@ def networks():
             nn.Conv2d(16, 24, 3, bias=False), nn.BatchNorm2d(24), Where("<"),
             nn.Conv2d(24, 32, 3, stride=2, bias=False), nn.BatchNorm2d(32), Where("<="),
             nn.Flatten(), nn.Linear(32 * 4 * 4, 10, bias=False)),
+        # A binary-weight first layer on normalized pixels (an offset and a scale).
+        "mlp_normalize": nn.Sequential(
+            Normalize(), nn.Flatten(), nn.Linear(784, 32, bias=False), nn.BatchNorm1d(32),
+            Where(">="), nn.Linear(32, 10, bias=False)),
         # Padding by -1 and +1 (an ONNX Pad before the Conv): the plain 1-bit datapath.
         "conv_pad_pm1": nn.Sequential(
             Centre(), Sign(), nn.ConstantPad2d(1, -1.0), nn.Conv2d(1, 16, 3, bias=False),
@@ -139,6 +150,7 @@ def networks():
 
 
 def main(out):
+    torch.manual_seed(4)  # the layers' initial weights, which binarize_weights keeps the signs of
     gen = torch.Generator().manual_seed(4)
     images = torch.randint(0, 256, (64, 1, 28, 28), generator=gen, dtype=torch.uint8)
     np.save(f"{out}/images.npy", images.numpy())
