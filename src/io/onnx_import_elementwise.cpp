@@ -70,7 +70,7 @@ void Importer::import_sign(const onnx::NodeProto& node) {
     return;
   }
   if (scale != 1.0F) reject(node, "activation scale {} is not supported yet (only 1)", scale);
-  set_output(node, sign(node, runtime_input(node, 0)));
+  set_output(node, sign(node, runtime_input(node, 0), node.op_type() == "Sign"));
 }
 
 // x ≥ t, x > t, x ≤ t, x < t with a constant t (either operand): pending for a Where. Each is
@@ -210,9 +210,9 @@ Value Importer::affine(const onnx::NodeProto& node, const Value& x, AffineKind k
   return out;
 }
 
-Value Importer::sign(const onnx::NodeProto& node, const Value& x) {
+Value Importer::sign(const onnx::NodeProto& node, const Value& x, bool zero_gives_zero) {
   Value out = x;
-  out.node = graph_.add(node_name(node), SignAttrs{}, {x.node});
+  out.node = graph_.add(node_name(node), SignAttrs{zero_gives_zero}, {x.node});
   out.binary = true;
   out.raw_input = false;
   return out;

@@ -130,7 +130,8 @@ class Importer {
   Value affine(const onnx::NodeProto& node, const Value& x, AffineKind kind,
                std::vector<float> constant, const std::string& suffix = "");
 
-  Value sign(const onnx::NodeProto& node, const Value& x);
+  // bnnc's sign (0 → +1), or ONNX's Sign (0 → 0: refused by the streamliner where it can occur).
+  Value sign(const onnx::NodeProto& node, const Value& x, bool zero_gives_zero = false);
 
   // Weights ±s_m, one s_m > 0 per output m → the magnitudes (one value when all are equal).
   std::vector<float> weight_scales(const onnx::NodeProto& node, const OnnxConstant& w,

@@ -173,6 +173,18 @@ def main(out):
         if name == "where" and ties == 0:
             sys.exit("where: no binarizer input was exactly 0, so the ties are not tested")
         print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0")
+    # torch.sign on batch-norm outputs that can be exactly 0: PyTorch gives 0 there, which no ±1
+    # activation holds, and bnnc must refuse it rather than answer differently.
+    model = nn.Sequential(
+        Centre(), Sign(), nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), Sign(),
+        nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8), Sign(), nn.Flatten(),
+        nn.Linear(8 * 24 * 24, 10, bias=False))
+    binarize_weights(model)
+    random_batchnorms(model, gen)
+    tied_batchnorms(model, gen)
+    with torch.no_grad():
+        model[6].bias[0], model[6].running_mean[0] = 0.0, 0.0  # at least one tied channel
+    torch.onnx.export(model.eval(), x[:1], f"{out}/sign_tie.onnx")
 
 
 if __name__ == "__main__":

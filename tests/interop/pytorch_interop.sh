@@ -56,4 +56,12 @@ for export in where conv; do
   check "$export (verify)" "$("$bnnc" verify "$dir/$export.design" --data "$dir/images.npy" \
     --limit 4 --timing-frames 2 --json)" '"match":true,'
 done
+# torch.sign where its input can be exactly 0: refused (exit 2), naming the layer.
+if result=$("$bnnc" eval "$dir/sign_tie.onnx" --data "$dir/images.npy" 2>&1); then
+  echo "sign_tie.onnx: bnnc accepted torch.sign on values that can be exactly 0" >&2
+  status=1
+elif ! grep -q "ONNX's Sign (torch.sign) gives 0 there" <<< "$result"; then
+  echo "sign_tie.onnx: unexpected error: $result" >&2
+  status=1
+fi
 exit $status
