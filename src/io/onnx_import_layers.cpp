@@ -185,12 +185,28 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
              step.name, affine_kind_name(a.kind), a.constant.size());
     }
   }
-  for (std::size_t i = 0; i < chain.size(); ++i) {
-    if (chain[i] != graph_.output() - static_cast<int>(i) ||
-        graph_.consumers(chain[i]).size() != (i == 0 ? 0U : 1U)) {
-      reject(node, "its input, the scaled pixels '{}', is read by other layers too",
-             graph_.nodes[chain[0]].name);
+  // The steps move behind the layer, so nothing else may read them: not a bnnc node so far, nor
+  // an ONNX node still to come (each step's tensor has one reader, the next step or this layer).
+  const auto onnx_readers = [&](const std::string& tensor) {
+    int readers = 0;
+    for (const onnx::NodeProto& other : model_.graph().node()) {
+      readers += static_cast<int>(std::count(other.input().begin(), other.input().end(), tensor));
     }
+    return readers;
+  };
+  bool shared = false;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    shared = shared || chain[i] != graph_.output() - static_cast<int>(i) ||
+             graph_.consumers(chain[i]).size() != (i == 0 ? 0U : 1U);
+  }
+  for (const auto& [tensor, value] : values_) {
+    if (!value.is_constant && std::find(chain.begin(), chain.end(), value.node) != chain.end()) {
+      shared = shared || onnx_readers(tensor) != 1;
+    }
+  }
+  if (shared) {
+    reject(node, "its input, the scaled pixels '{}', is read by other layers too",
+           graph_.nodes[chain[0]].name);
   }
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     pixel_steps.push_back(graph_.nodes[static_cast<std::size_t>(*it)].as<AffineAttrs>());
