@@ -191,7 +191,9 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
       j["constant"] = arrays.add_floats(a.constant);
       break;
     }
-    case Op::Sign: break;
+    case Op::Sign:
+      if (node.as<SignAttrs>().zero_gives_zero) j["zero_gives_zero"] = 1;
+      break;
     case Op::Threshold: {
       const auto& a = node.as<ThresholdAttrs>();
       j["thresholds_per_channel"] = a.thresholds_per_channel;
@@ -580,7 +582,11 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       a.constant = read_floats(j, "constant");
       return a;
     }
-    case Op::Sign: return SignAttrs{};
+    case Op::Sign: {
+      SignAttrs a;
+      if (j.has("zero_gives_zero")) a.zero_gives_zero = j.int32("zero_gives_zero", 0, 1) != 0;
+      return a;
+    }
     case Op::Threshold: {
       ThresholdAttrs a;
       a.thresholds_per_channel = j.int32("thresholds_per_channel", 1, kMaxDimension);

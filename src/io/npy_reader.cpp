@@ -371,7 +371,8 @@ Dataset dataset_from_npy(const NpyArray& array, const std::string& source) {
         if (!(v >= 0.0 && v <= 255.0 && v == std::floor(v))) {
           fail(
               "{}: element {} (flat index {}) is {}, not an integer in 0..255 (bnnc reads raw "
-              "pixels, not scaled ones)",
+              "pixels, not scaled ones: for pixel/255 floats x, save "
+              "(x * 255).round().astype(np.uint8); the model's own /255 is applied)",
               source, index_string(shape, in), in, v);
         }
         data.pixels[n * image + p * channels + c] = static_cast<std::uint8_t>(v);

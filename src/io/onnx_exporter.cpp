@@ -26,6 +26,8 @@ enum class Meaning {
   Dot,       // 2P − N of a dense/conv on bits (the MatMul of ±1 values)
   Integer,   // the raw integer itself: y of a zero-padded conv on bits (ONNX's zero-padded Conv)
   Fixed,     // fixed-point values raw/2^frac (a quantize table), or sums of them
+  PixelSum,  // Σ ±(p/255) of a layer on Pixels01: acc/255 in real arithmetic (ONNX's float sum
+             // may differ in the last places, so its thresholds sit at midpoints (T − ½)/255)
 };
 
 struct Tensor {
@@ -228,6 +230,10 @@ class Exporter {
         t[c] = static_cast<float>(threshold);  // y ≥ T, exact for |T| < 2^24
       } else if (in.meaning == Meaning::Fixed) {
         t[c] = std::ldexp(static_cast<float>(threshold), -in.frac_bits);  // exact
+      } else if (in.meaning == Meaning::PixelSum) {
+        // acc ≥ T ⇔ acc/255 ≥ (T − ½)/255: halfway between two values the sum can take, so a
+        // float sum a few units off in the last place still lands on the right side.
+        t[c] = static_cast<float>((static_cast<double>(threshold) - 0.5) / 255.0);
       } else {
         reject(node, "a threshold on bits");
       }
@@ -251,9 +257,10 @@ class Exporter {
       // −t + 1 ⇔ −v ≥ −t + 2), 2^−F for fixed point. Pixels p/255 are not evenly spaced:
       // p < T ⇔ p ≤ T − 1 ⇔ −(p/255) ≥ −((T − 1)/255), both divisions the importer's own
       // float32 p/255, strictly increasing on 0..255 (T − 1 clamped to −1..255: never, always).
-      const float step = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer
-                             ? 1.0F
-                             : std::ldexp(1.0F, -in->frac_bits);
+      // A midpoint threshold (PixelSum) needs no step: no value equals it.
+      const float step = in->meaning == Meaning::Dot || in->meaning == Meaning::Integer ? 1.0F
+                         : in->meaning == Meaning::PixelSum                             ? 0.0F
+                                                            : std::ldexp(1.0F, -in->frac_bits);
       for (int c = 0; c < channels && in->meaning == Meaning::Pixels01; ++c) {
         if (a.negate[c] == 0) continue;
         // Negated below: −1 → +1 (−p/255 ≥ 1 never), 255 → −1 (always).
@@ -294,7 +301,9 @@ class Exporter {
     const Node& node = graph_.nodes[index];
     const Tensor* in = &tensors_[node.inputs[0]];
     Tensor out;
-    if (in->meaning != Meaning::Bipolar) reject(node, "a dense layer on non-binary input");
+    if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Pixels01) {
+      reject(node, "a dense layer on non-binary input");
+    }
     const BinaryMatrix& w = node.as<DenseAttrs>().weights;
     const int rows = w.rows(), cols = w.cols();
     // ONNX row k of the [K, M] matrix multiplies ONNX input element k; after a flatten of
@@ -314,7 +323,7 @@ class Exporter {
     const std::string weights = binary_weights(node, {cols, rows}, values);
     add_node("MatMul", node.name, {in->name, weights});
     out.name = node.name;
-    out.meaning = Meaning::Dot;
+    out.meaning = in->meaning == Meaning::Pixels01 ? Meaning::PixelSum : Meaning::Dot;
     out.chw = {rows};
     return out;
   }
@@ -324,16 +333,18 @@ class Exporter {
     const Tensor* in = &tensors_[node.inputs[0]];
     Tensor out;
     const auto& a = node.as<Conv2dAttrs>();
-    if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed) {
+    if (in->meaning != Meaning::Bipolar && in->meaning != Meaning::Fixed &&
+        in->meaning != Meaning::Pixels01) {
       reject(node, "a convolution on non-binary input");
     }
-    // ONNX's Conv pads with 0: right for zero padding and for raw value 0 of fixed point.
-    // Any other border (−1/+1 on bits, another raw value) is an explicit Pad before it.
-    const bool conv_pads = a.zero_padded() || (in->meaning == Meaning::Fixed && a.pad_value == 0);
+    // ONNX's Conv pads with 0: right for zero padding and for raw value 0 of fixed point or
+    // pixels. Any other border (−1/+1 on bits, another raw value) is an explicit Pad before it.
+    const bool conv_pads = a.zero_padded() || (in->meaning != Meaning::Bipolar && a.pad_value == 0);
     std::string conv_in = in->name;
     if (a.pad > 0 && !conv_pads) {
-      const float value = in->meaning == Meaning::Bipolar
-                              ? (a.pad_value != 0 ? 1.0F : -1.0F)
+      const float value = in->meaning == Meaning::Bipolar ? (a.pad_value != 0 ? 1.0F : -1.0F)
+                          : in->meaning == Meaning::Pixels01
+                              ? static_cast<float>(a.pad_value) / 255.0F
                               : std::ldexp(static_cast<float>(a.pad_value), -in->frac_bits);
       const std::string pads =
           add_int_initializer(node.name + ".pads", {8}, {0, 0, a.pad, a.pad, 0, 0, a.pad, a.pad});
@@ -360,9 +371,10 @@ class Exporter {
     const std::int64_t p = conv_pads ? a.pad : 0;
     set_ints(conv, "pads", {p, p, p, p});
     out.name = node.name;
-    out.meaning = in->meaning == Meaning::Fixed
-                      ? Meaning::Fixed
-                      : (a.zero_padded() ? Meaning::Integer : Meaning::Dot);
+    out.meaning = in->meaning == Meaning::Fixed      ? Meaning::Fixed
+                  : in->meaning == Meaning::Pixels01 ? Meaning::PixelSum
+                  : a.zero_padded()                  ? Meaning::Integer
+                                                     : Meaning::Dot;
     out.frac_bits = in->frac_bits;
     out.chw = {rows, node.type.shape[0], node.type.shape[1]};
     return out;

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <limits>
 
 #include "io/onnx_importer_state.h"
 #include "io/onnx_shape_arithmetic.h"
@@ -69,7 +70,74 @@ void Importer::import_sign(const onnx::NodeProto& node) {
     return;
   }
   if (scale != 1.0F) reject(node, "activation scale {} is not supported yet (only 1)", scale);
-  set_output(node, sign(node, runtime_input(node, 0)));
+  set_output(node, sign(node, runtime_input(node, 0), node.op_type() == "Sign"));
+}
+
+// x ≥ t, x > t, x ≤ t, x < t with a constant t (either operand): pending for a Where. Each is
+// [x ≥ t] or [x > t], or the negation of one: x < t = NOT[x ≥ t], x ≤ t = NOT[x > t].
+void Importer::import_comparison(const onnx::NodeProto& node) {
+  const std::string& op = node.op_type();
+  const bool x_first = !input(node, 0).is_constant;
+  if (input(node, x_first ? 1 : 0).is_constant == false ||
+      input(node, x_first ? 0 : 1).is_constant) {
+    reject(node, "only a comparison of activations with a constant is supported");
+  }
+  const Value& x = runtime_input(node, x_first ? 0 : 1);
+  Value out = x;
+  Value::Comparison c;
+  c.t = per_channel(node, constant_input(node, x_first ? 1 : 0), x);
+  for (float t : c.t) {
+    if (!std::isfinite(t)) reject(node, "constant {} is not a finite number", t);
+  }
+  // With the constant first, t ≥ x is x ≤ t, and so on.
+  const bool greater = (op == "Greater" || op == "GreaterOrEqual") == x_first;
+  const bool or_equal = op == "GreaterOrEqual" || op == "LessOrEqual";
+  c.strict = greater ? !or_equal : or_equal;
+  c.negated = !greater;
+  out.comparison = std::move(c);
+  out.binary = out.raw_input = out.fixed = false;
+  set_output(node, std::move(out));
+}
+
+// Where(x ≥ t, a, b) with a, b = ±1: a binarizer. Every form becomes bnnc's sign (+1 ⇔ v ≥ 0) of
+// v = s·x − u, exactly as the float comparison decides, ties included:
+//   [x ≥ t]:                        v = x − t        (IEEE: x − t ≥ 0 ⇔ x ≥ t; the difference
+//                                                      of two floats is 0 only when they are equal)
+//   [x > t] = [x ≥ t⁺]:             v = x − t⁺       (t⁺ = nextafter(t, +∞), the next float:
+//                                                      no float lies strictly between t and t⁺)
+//   NOT[x ≥ t] = [−x > −t]:         v = −x − (−t)⁺   (−x is exact)
+//   NOT[x > t] = [−x ≥ −t]:         v = −x − (−t)
+// and Where(q, −1, +1) is Where(NOT q, +1, −1). So torch.where(x >= 0, 1., -1.) is bnnc's sign,
+// and torch.where(x > 0, 1., -1.) sends x = 0 to −1 as PyTorch does.
+void Importer::import_where(const onnx::NodeProto& node) {
+  const Value& cond = input(node, 0);
+  const OnnxConstant& a = constant_input(node, 1);
+  const OnnxConstant& b = constant_input(node, 2);
+  if (!cond.comparison || a.values.size() != 1 || b.values.size() != 1 ||
+      std::fabs(a.values[0]) != 1.0 || b.values[0] != -a.values[0]) {
+    reject(node,
+           "only Where(x compared with a constant, +1, -1) or (…, -1, +1), a binarizer, is "
+           "supported");
+  }
+  Value::Comparison c = *cond.comparison;
+  if (a.values[0] < 0) c.negated = !c.negated;
+  if (c.negated) {
+    for (float& t : c.t) t = -t;
+    c.strict = !c.strict;
+  }
+  Value x = cond;
+  x.comparison.reset();
+  if (c.negated) x = affine(node, x, AffineKind::Mul, {-1.0F}, ".negate");
+  std::vector<float> minus_u;
+  bool shifted = false;
+  for (float t : c.t) {
+    const float u = c.strict ? std::nextafter(t, std::numeric_limits<float>::infinity()) : t;
+    if (!std::isfinite(u)) reject(node, "threshold {} has no next float", t);
+    minus_u.push_back(-u);
+    shifted = shifted || u != 0.0F;
+  }
+  if (shifted) x = affine(node, x, AffineKind::Add, std::move(minus_u), ".threshold");
+  set_output(node, sign(node, x));
 }
 
 void Importer::import_quant(const onnx::NodeProto& node) {
@@ -142,9 +210,9 @@ Value Importer::affine(const onnx::NodeProto& node, const Value& x, AffineKind k
   return out;
 }
 
-Value Importer::sign(const onnx::NodeProto& node, const Value& x) {
+Value Importer::sign(const onnx::NodeProto& node, const Value& x, bool zero_gives_zero) {
   Value out = x;
-  out.node = graph_.add(node_name(node), SignAttrs{}, {x.node});
+  out.node = graph_.add(node_name(node), SignAttrs{zero_gives_zero}, {x.node});
   out.binary = true;
   out.raw_input = false;
   return out;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/onnx_importer_state.h"
@@ -11,6 +12,11 @@
 namespace bnnc::onnx_import {
 
 namespace {
+
+bool has_offset(const std::vector<AffineAttrs>& pixel_steps) {
+  return std::any_of(pixel_steps.begin(), pixel_steps.end(),
+                     [](const AffineAttrs& a) { return a.kind == AffineKind::Add; });
+}
 
 // ONNX conv weights [M, C, KH, KW] → bnnc rows of M with columns in (ky, kx, c) order: an NHWC
 // window read pixel by pixel, channels innermost.
@@ -107,40 +113,145 @@ void Importer::import_topk(const onnx::NodeProto& node) {
   if (node.output_size() > 1) set_output(node, label, 1);
 }
 
-// Weights ±s (one s > 0 for the tensor) → bits and s.
-float Importer::weight_scale(const onnx::NodeProto& node, const OnnxConstant& w) {
-  if (w.values.empty()) reject(node, "weights are empty");
-  const double s = std::fabs(w.values[0]);
-  for (double v : w.values) {
-    if (std::fabs(v) != s || s == 0.0 || !std::isfinite(v)) {
+// Weights ±s_m per output m (rows of `rows` elements each, or columns of a MatMul's [K, M]) →
+// the bits sign(w) and the magnitudes |s_m|, one value when all are equal. A Conv or Gemm that a
+// default torch.onnx.export fused with the batch-norm after it holds w = ±1·α_m, α_m = γ_m/σ_m of
+// either sign; taking the bits from sign(w) and the scale from |w| keeps the product exact:
+// (−y)·|α| = y·α in float too, so the chain after the layer stays non-decreasing and a negative
+// γ needs neither a flipped compare nor a polarity bit.
+std::vector<float> Importer::weight_scales(const onnx::NodeProto& node, const OnnxConstant& w,
+                                           std::int64_t outputs, bool output_is_row) {
+  if (w.values.empty() || outputs < 1) reject(node, "weights are empty");
+  const auto per_output = static_cast<std::int64_t>(w.values.size()) / outputs;
+  std::vector<float> scales(static_cast<std::size_t>(outputs), 0.0F);
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(w.values.size()); ++i) {
+    const std::int64_t m = output_is_row ? i / per_output : i % outputs;
+    const double v = w.values[static_cast<std::size_t>(i)];
+    float& s = scales[static_cast<std::size_t>(m)];
+    if (s == 0.0F) s = static_cast<float>(std::fabs(v));
+    if (!std::isfinite(v) || v == 0.0 || std::fabs(v) != s) {
       reject(node,
-             "weights must be binary (±s with one s > 0); multi-bit weights are not "
-             "supported yet");
+             "weights of output {} must be binary (±s with one s > 0 per output channel; "
+             "weight {} is {}, |s| {}); multi-bit weights are not supported yet",
+             m, i, v, s);
     }
   }
-  return static_cast<float>(s);
-}
-
-void Importer::check_layer_input(const onnx::NodeProto& node, const Value& x) {
-  if (!x.binary && !x.raw_input && !x.fixed) {
-    reject(node,
-           "its input is neither binary (±1, after a sign or quantizer) nor the raw uint8 "
-           "input; a binary-weight layer on real-valued input is not supported yet");
+  if (std::all_of(scales.begin(), scales.end(), [&](float s) { return s == scales[0]; })) {
+    scales.resize(1);
   }
+  return scales;
 }
 
-// After a binary layer: a weight scale other than 1, then a bias.
-Value Importer::finish_layer(const onnx::NodeProto& node, Value out, float scale,
+// The tensor a binary-weight layer reads. Bits, raw pixels and fixed point as they are. Pixels
+// through scalar steps (pixel/255: torchvision's ToTensor, or a FINN graph's Div; and an offset,
+// e.g. MNIST's Normalize((0.1307,), (0.3081,))) become the raw pixels, and the steps move into
+// `pixel_steps`, applied after the layer by finish_layer. In real arithmetic, for row c with
+// weights w_j = ±1 and row sum R_c = Σ_j w_j:
+//   Σ w_j·(k·p_j) = k·Σ w_j·p_j        Σ w_j·(p_j + o) = Σ w_j·p_j + o·R_c
+// so the accumulator is an exact integer on the raw pixels and the same steps, an offset o
+// becoming o·R_c per channel, give the layer's value. A zero pad is the raw pixel 0 for a scale
+// (0·k = 0), but no pixel value once an offset applies, so an offset needs a pad-free layer.
+// PyTorch instead sums the rounded values in float, in an order of its own: the two can differ
+// by a few units in the last place, which changes a bit only where a threshold lies that close
+// to an attainable value (docs/pytorch-import.md). A per-channel step (torchvision's Normalize
+// with its three means and deviations) would give each input channel its own scale and is
+// refused naming the node.
+Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
+                            std::vector<AffineAttrs>& pixel_steps) {
+  if (x.binary || x.raw_input || x.fixed) return x;
+  std::vector<int> chain;  // from x back to the pixels
+  int n = x.node;
+  while (graph_.nodes[n].op() == Op::Affine) {
+    chain.push_back(n);
+    n = graph_.nodes[n].inputs[0];
+  }
+  int base = n;
+  while (graph_.nodes[base].op() == Op::Reshape) base = graph_.nodes[base].inputs[0];
+  if (chain.empty() || graph_.nodes[base].op() != Op::Input) {
+    reject(node,
+           "its input is neither binary (±1, after a sign or quantizer) nor the pixels "
+           "(raw, or through scalar steps such as pixel/255); a binary-weight layer on "
+           "real-valued input is not supported yet");
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Node& step = graph_.nodes[static_cast<std::size_t>(*it)];
+    const auto& a = step.as<AffineAttrs>();
+    if (a.constant.size() != 1) {
+      reject(node,
+             "its input reaches the pixels through '{}' ({} by {} values, one per channel): "
+             "bnnc's first layer reads pixels through scalar steps only (one scale and offset "
+             "for every channel, e.g. pixel/255); a per-channel Normalize (torchvision's) is not "
+             "supported: see docs/pytorch-import.md",
+             step.name, affine_kind_name(a.kind), a.constant.size());
+    }
+  }
+  // The steps move behind the layer, so nothing else may read them: not a bnnc node so far, nor
+  // an ONNX node still to come (each step's tensor has one reader, the next step or this layer).
+  const auto onnx_readers = [&](const std::string& tensor) {
+    int readers = 0;
+    for (const onnx::NodeProto& other : model_.graph().node()) {
+      readers += static_cast<int>(std::count(other.input().begin(), other.input().end(), tensor));
+    }
+    return readers;
+  };
+  bool shared = false;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    shared = shared || chain[i] != graph_.output() - static_cast<int>(i) ||
+             graph_.consumers(chain[i]).size() != (i == 0 ? 0U : 1U);
+  }
+  for (const auto& [tensor, value] : values_) {
+    if (!value.is_constant && std::find(chain.begin(), chain.end(), value.node) != chain.end()) {
+      shared = shared || onnx_readers(tensor) != 1;
+    }
+  }
+  if (shared) {
+    reject(node, "its input, the scaled pixels '{}', is read by other layers too",
+           graph_.nodes[chain[0]].name);
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    pixel_steps.push_back(graph_.nodes[static_cast<std::size_t>(*it)].as<AffineAttrs>());
+  }
+  graph_.nodes.resize(graph_.nodes.size() - chain.size());
+  Value raw = x;
+  raw.node = n;
+  raw.raw_input = true;
+  return raw;
+}
+
+// After a binary layer: the pixels' steps (layer_input; an offset o as o·R_c per row c of
+// `weights`), a weight scale other than 1, then a bias, each one float operation as ONNX computes
+// them.
+Value Importer::finish_layer(const onnx::NodeProto& node, Value out,
+                             const std::vector<AffineAttrs>& pixel_steps,
+                             const BinaryMatrix& weights, std::vector<float> scale,
                              std::vector<float> bias) {
-  if (scale != 1.0F) out = affine(node, out, AffineKind::Mul, {scale}, ".scale");
+  for (std::size_t i = 0; i < pixel_steps.size(); ++i) {
+    const AffineAttrs& a = pixel_steps[i];
+    const std::string name = fmt::format(".pixel_step{}", i);
+    if (a.kind != AffineKind::Add) {
+      out = affine(node, out, a.kind, a.constant, name);
+      continue;
+    }
+    std::vector<float> offsets;
+    for (int r = 0; r < weights.rows(); ++r) {
+      int ones = 0;
+      for (int j = 0; j < weights.cols(); ++j) ones += weights.get(r, j) ? 1 : 0;
+      offsets.push_back(a.constant[0] * static_cast<float>(2 * ones - weights.cols()));
+    }
+    out = affine(node, out, AffineKind::Add, std::move(offsets), name);
+  }
+  if (scale.size() > 1 || scale[0] != 1.0F) {
+    out = affine(node, out, AffineKind::Mul, std::move(scale), ".scale");
+  }
   if (!bias.empty()) out = affine(node, out, AffineKind::Add, std::move(bias), ".bias");
   return out;
 }
 
 // x · W with W [K, M] (row k of W multiplies input element k).
-Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxConstant& w,
+Value Importer::dense(const onnx::NodeProto& node, const Value& scaled, const OnnxConstant& w,
                       bool transposed, std::vector<float> bias) {
-  check_layer_input(node, x);
+  std::vector<AffineAttrs> pixel_steps;
+  const Value x = layer_input(node, scaled, pixel_steps);
   if (w.dims.size() != 2) reject(node, "weights must be a matrix");
   const std::int64_t k = transposed ? w.dims[1] : w.dims[0];
   const std::int64_t m = transposed ? w.dims[0] : w.dims[1];
@@ -148,7 +259,7 @@ Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxCon
   if (in.size() > 1 || (in.empty() ? 1 : in[0]) != k) {
     reject(node, "input [{}] does not match weights of {} rows", fmt::join(x.dims, ","), k);
   }
-  const float scale = weight_scale(node, w);
+  std::vector<float> scale = weight_scales(node, w, m, transposed);
   BinaryMatrix bits(static_cast<int>(m), static_cast<int>(k));
   // bnnc column j holds ONNX input element onnx_index(j): the identity, or for a pending
   // flatten of C×H×W, j = (y·W + x)·C + c ↔ c·H·W + y·W + x.
@@ -166,13 +277,14 @@ Value Importer::dense(const onnx::NodeProto& node, const Value& x, const OnnxCon
   }
   const int in_node = materialize(x);  // a vector, as bnnc's dense reads
   Value out;
-  out.node = graph_.add(node_name(node), DenseAttrs{std::move(bits)}, {in_node});
+  out.node = graph_.add(node_name(node), DenseAttrs{bits}, {in_node});
   out.dims = {static_cast<int>(m)};
-  return finish_layer(node, out, scale, std::move(bias));
+  return finish_layer(node, out, pixel_steps, bits, std::move(scale), std::move(bias));
 }
 
-Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
-  check_layer_input(node, x);
+Value Importer::conv(const onnx::NodeProto& node, const Value& scaled) {
+  std::vector<AffineAttrs> pixel_steps;
+  const Value x = layer_input(node, scaled, pixel_steps);
   const OnnxConstant& w = constant_input(node, 1);
   if (w.dims.size() != 4 || x.dims.size() != 3 || !x.chw.empty()) {
     reject(node, "only 2-D convolutions of [N,C,H,W] tensors are supported");
@@ -210,9 +322,15 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
     pad_mode = x.pad_mode;
     pad_value = x.pad_value;
   }
-  const float scale = weight_scale(node, w);
+  std::vector<float> scale = weight_scales(node, w, m, true);
+  if (pad > 0 && has_offset(pixel_steps)) {
+    reject(node,
+           "a padded convolution on pixels with an offset (e.g. a Normalize): its zero border "
+           "is no pixel value; pad the image instead, or drop the offset");
+  }
   Conv2dAttrs attrs;
   attrs.weights = conv_bits(w);
+  const BinaryMatrix bits = attrs.weights;
   attrs.kernel = static_cast<int>(kh);
   attrs.stride = static_cast<int>(stride);
   attrs.pad = static_cast<int>(pad);
@@ -232,7 +350,7 @@ Value Importer::conv(const onnx::NodeProto& node, const Value& x) {
     if (b.elements() != m) reject(node, "bias must have {} values", m);
     for (double v : b.values) bias.push_back(static_cast<float>(v));
   }
-  return finish_layer(node, out, scale, std::move(bias));
+  return finish_layer(node, out, pixel_steps, bits, std::move(scale), std::move(bias));
 }
 
 // A constant Pad of H and W alike, kept pending for the Conv that must read it: the border

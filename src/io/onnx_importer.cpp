@@ -60,6 +60,11 @@ constexpr std::array kHandlers{
     OpHandler{Domain::Standard, "Sqrt", &Importer::import_sqrt},
     OpHandler{Domain::Standard, "Sign", &Importer::import_sign},
     OpHandler{Domain::Qonnx, "BipolarQuant", &Importer::import_sign},
+    OpHandler{Domain::Standard, "GreaterOrEqual", &Importer::import_comparison},
+    OpHandler{Domain::Standard, "Greater", &Importer::import_comparison},
+    OpHandler{Domain::Standard, "LessOrEqual", &Importer::import_comparison},
+    OpHandler{Domain::Standard, "Less", &Importer::import_comparison},
+    OpHandler{Domain::Standard, "Where", &Importer::import_where},
     OpHandler{Domain::Qonnx, "Quant", &Importer::import_quant},
     OpHandler{Domain::Qonnx, "MultiThreshold", &Importer::import_multithreshold},
     OpHandler{Domain::Standard, "MatMul", &Importer::import_matmul},
@@ -72,7 +77,7 @@ constexpr std::array kHandlers{
 };
 
 // The ops the "unknown op" message promises; each must have a handler.
-constexpr std::array<std::string_view, 18> kAdvertisedOps{"BipolarQuant",
+constexpr std::array<std::string_view, 23> kAdvertisedOps{"BipolarQuant",
                                                           "MultiThreshold",
                                                           "MatMul",
                                                           "Gemm",
@@ -84,6 +89,11 @@ constexpr std::array<std::string_view, 18> kAdvertisedOps{"BipolarQuant",
                                                           "Mul",
                                                           "Div",
                                                           "Sign",
+                                                          "GreaterOrEqual",
+                                                          "Greater",
+                                                          "LessOrEqual",
+                                                          "Less",
+                                                          "Where",
                                                           "MaxPool",
                                                           "Reshape",
                                                           "Flatten",
@@ -186,6 +196,12 @@ const Value& Importer::runtime_input(const onnx::NodeProto& node, int i, bool pa
   if (v.is_constant || v.is_label) {
     reject(node, "input {} ('{}') must be a tensor computed from the network's input", i,
            node.input(i));
+  }
+  if (v.comparison) {
+    reject(node,
+           "input {} ('{}') is a comparison, which bnnc reads only as the condition of a Where "
+           "choosing between +1 and -1 (a binarizer)",
+           i, node.input(i));
   }
   if (v.pad > 0 && !padded_ok) {
     reject(node,

@@ -9,7 +9,10 @@
 //    raw pixels (FINN); any other graph gets pixel/255 (Brevitas/torchvision's ToTensor), as a
 //    float32 division in front of it.
 //  - Sign(0): ONNX says 0, bnnc says +1 (the STE convention, and BipolarQuant's x ≥ 0 → +1).
-//    A Sign is imported with bnnc's meaning.
+//    A Sign of activations keeps ONNX's meaning (SignAttrs::zero_gives_zero): the streamliner
+//    refuses it where its input can be exactly 0, and elsewhere the two agree. A Sign of
+//    constants is folded with bnnc's meaning. Comparisons + Where (torch.where(x >= 0, 1., -1.))
+//    decide ties as the comparison does.
 //  - Padding: a Conv's pads are zeros: raw value 0 on pixels and fixed point, and on ±1
 //    activations a zero-padded conv (ir/op.h PadMode::Zero), exact in every engine that runs it.
 //    A constant Pad right before a Conv gives the border its constant (−1/+1 on ±1 activations:

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,15 @@ struct Value {
   int pad = 0;
   PadMode pad_mode = PadMode::Value;
   std::int64_t pad_value = 0;
+  // Set: the boolean `node` ≥ t (or > t when strict; its negation when negated), per channel or
+  // one t for all, from GreaterOrEqual/Greater/Less/LessOrEqual, which only a Where choosing
+  // between +1 and −1 may read (a binarizer written as torch.where(x >= 0, 1., -1.)).
+  struct Comparison {
+    bool strict = false;
+    bool negated = false;
+    std::vector<float> t;
+  };
+  std::optional<Comparison> comparison;
 };
 
 class Importer {
@@ -65,6 +75,8 @@ class Importer {
   void import_sqrt(const onnx::NodeProto& node);
   void import_arithmetic(const onnx::NodeProto& node);  // Add, Sub, Mul, Div, Pow
   void import_sign(const onnx::NodeProto& node);        // Sign and BipolarQuant
+  void import_comparison(const onnx::NodeProto& node);  // GreaterOrEqual, Greater, Less, ...
+  void import_where(const onnx::NodeProto& node);
   void import_quant(const onnx::NodeProto& node);
   void import_multithreshold(const onnx::NodeProto& node);
   void import_matmul(const onnx::NodeProto& node);
@@ -118,15 +130,22 @@ class Importer {
   Value affine(const onnx::NodeProto& node, const Value& x, AffineKind kind,
                std::vector<float> constant, const std::string& suffix = "");
 
-  Value sign(const onnx::NodeProto& node, const Value& x);
+  // bnnc's sign (0 → +1), or ONNX's Sign (0 → 0: refused by the streamliner where it can occur).
+  Value sign(const onnx::NodeProto& node, const Value& x, bool zero_gives_zero = false);
 
-  // Weights ±s (one s > 0 for the tensor) → bits and s.
-  float weight_scale(const onnx::NodeProto& node, const OnnxConstant& w);
+  // Weights ±s_m, one s_m > 0 per output m → the magnitudes (one value when all are equal).
+  std::vector<float> weight_scales(const onnx::NodeProto& node, const OnnxConstant& w,
+                                   std::int64_t outputs, bool output_is_row);
 
-  void check_layer_input(const onnx::NodeProto& node, const Value& x);
+  // The tensor a binary-weight layer reads: bits, fixed point, or the raw pixels, whose scalar
+  // steps (pixel/255, an offset) go to `pixel_steps` for finish_layer.
+  Value layer_input(const onnx::NodeProto& node, const Value& x,
+                    std::vector<AffineAttrs>& pixel_steps);
 
-  // After a binary layer: a weight scale other than 1, then a bias.
-  Value finish_layer(const onnx::NodeProto& node, Value out, float scale, std::vector<float> bias);
+  // After a binary layer: the pixels' steps, a weight scale other than 1, then a bias.
+  Value finish_layer(const onnx::NodeProto& node, Value out,
+                     const std::vector<AffineAttrs>& pixel_steps, const BinaryMatrix& weights,
+                     std::vector<float> scale, std::vector<float> bias);
 
   // x · W with W [K, M] (row k of W multiplies input element k).
   Value dense(const onnx::NodeProto& node, const Value& x, const OnnxConstant& w, bool transposed,

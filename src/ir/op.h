@@ -92,7 +92,12 @@ struct AffineAttrs {
 };
 
 // Float → bit: +1 (bit 1) when in ≥ 0, else −1. sign(0) = +1 (the straight-through convention).
-struct SignAttrs {};
+// zero_gives_zero: imported from ONNX's Sign (torch.sign), which gives 0 for exactly 0 — a value
+// no ±1 activation holds. The float reference then yields 0, and the streamliner refuses the sign
+// when an input the producer can yield makes it exactly 0 (elsewhere the two meanings agree).
+struct SignAttrs {
+  bool zero_gives_zero = false;
+};
 
 // Integer → bit: per channel c, bit = (in ≥ thresholds[c]) XOR negate[c], on the raw integers of
 // its input: a popcount P, a fixed-point accumulator, pixels, or the signed dot product y of a

@@ -70,7 +70,7 @@ std::string attributes_text(const Node& node) {
       const auto& a = node.as<AffineAttrs>();
       return fmt::format("{}={}", affine_kind_name(a.kind), array_text(a.constant));
     }
-    case Op::Sign: return "";
+    case Op::Sign: return node.as<SignAttrs>().zero_gives_zero ? "zero_gives_zero" : "";
     case Op::Threshold: {
       const auto& a = node.as<ThresholdAttrs>();
       std::string text = "thresholds=" + array_text(a.thresholds);

@@ -139,11 +139,12 @@ Graph fold_one(const Graph& graph, int sign) {
       chain_direction *= d;
       if (static_cast<int>(k) < chain.pool_position) before_pool *= d;
     }
-    const auto g = [&](std::int64_t x) {
+    const auto f = [&](std::int64_t x) {
       float value = domain->real(x);
       for (int step : chain.batchnorms) value = apply(graph.nodes[step], c, value);
-      return sign_bit(value);
+      return value;
     };
+    const auto g = [&](std::int64_t x) { return sign_bit(f(x)); };
     std::int64_t t = 0;
     if (chain_direction >= 0) {
       t = first_firing(domain->lo, domain->hi, g);
@@ -159,6 +160,25 @@ Graph fold_one(const Graph& graph, int sign) {
       negate[c] = 1;
     }
     threshold.thresholds[c] = t;
+    // An ONNX Sign gives 0 where f(x) = 0. f is monotone, so such an x is the last or the first
+    // one where g fires: x0 below, in the producer's original units.
+    if (graph.nodes[sign].as<SignAttrs>().zero_gives_zero) {
+      std::int64_t x0 = t;  // non-decreasing: the first x that fires
+      if (chain_direction < 0 && negatable) {
+        x0 = popcount ? domain->hi - t : -t;  // the last original x that fires
+      } else if (chain_direction < 0) {
+        x0 = t - 1;
+      } else if (chain_direction == 0) {
+        x0 = domain->lo;
+      }
+      if (x0 >= domain->lo && x0 <= domain->hi && f(x0) == 0.0F) {
+        fail(
+            "layer '{}' (sign): channel {} is exactly 0 when '{}' yields {}, and ONNX's Sign "
+            "(torch.sign) gives 0 there, which a ±1 activation cannot hold; binarize with "
+            "torch.where(x >= 0, 1., -1.) (or x > 0) instead",
+            graph.nodes[sign].name, c, producer.name, x0);
+      }
+    }
     pool_min[c] = static_cast<std::uint8_t>((chain_direction >= 0) == (before_pool < 0));
   }
   if (std::find(negate.begin(), negate.end(), 1) != negate.end()) threshold.negate = negate;

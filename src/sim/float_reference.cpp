@@ -88,8 +88,13 @@ Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
       return out;
     }
     case Op::Sign: {
+      const bool zero_gives_zero = node.as<SignAttrs>().zero_gives_zero;
       Values out(x->values.size());
-      for (std::size_t i = 0; i < out.size(); ++i) out[i] = sign_bit(x->values[i]) ? 1.0F : -1.0F;
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        out[i] = zero_gives_zero && x->values[i] == 0.0F ? 0.0F
+                 : sign_bit(x->values[i])                ? 1.0F
+                                                         : -1.0F;
+      }
       return out;
     }
     case Op::Threshold:

@@ -148,16 +148,16 @@ TEST(OnnxErrors, PadsAreForConvsOfKnownValues) {
             std::string::npos);
 }
 
-// A graph over x [1,1,4,4] built node by node, for the shape-arithmetic cases below.
+// A graph over x (default [1,1,4,4]) built node by node, for the cases below.
 class OnnxGraph {
  public:
-  OnnxGraph() {
+  explicit OnnxGraph(const std::vector<int>& dims = {1, 1, 4, 4}) {
     model_.set_ir_version(7);
     model_.add_opset_import()->set_version(13);
     onnx::ValueInfoProto* in = model_.mutable_graph()->add_input();
     in->set_name("x");
     auto* shape = in->mutable_type()->mutable_tensor_type()->mutable_shape();
-    for (int d : {1, 1, 4, 4}) shape->add_dim()->set_dim_value(d);
+    for (int d : dims) shape->add_dim()->set_dim_value(d);
     model_.mutable_graph()->add_output()->set_name("y");
   }
   void int64s(const std::string& name, const std::vector<std::int64_t>& values) {
@@ -167,11 +167,13 @@ class OnnxGraph {
     t->add_dims(static_cast<std::int64_t>(values.size()));
     for (std::int64_t v : values) t->add_int64_data(v);
   }
-  void floats(const std::string& name, const std::vector<float>& values) {
+  void floats(const std::string& name, const std::vector<float>& values,
+              const std::vector<std::int64_t>& dims = {}) {
     onnx::TensorProto* t = model_.mutable_graph()->add_initializer();
     t->set_name(name);
     t->set_data_type(onnx::TensorProto::FLOAT);
-    t->add_dims(static_cast<std::int64_t>(values.size()));
+    if (dims.empty()) t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (std::int64_t d : dims) t->add_dims(d);
     for (float v : values) t->add_float_data(v);
   }
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,
@@ -188,6 +190,91 @@ class OnnxGraph {
  private:
   onnx::ModelProto model_;
 };
+
+// ±1 weights of a conv with `rows` outputs over c channels, 3×3.
+std::vector<float> conv_weights(int rows, int c) {
+  std::vector<float> w;
+  for (int i = 0; i < rows * c * 9; ++i) w.push_back(i % 3 == 0 ? 1.0F : -1.0F);
+  return w;
+}
+
+// What a default torch.onnx.export of a BNN may hold and bnnc refuses, each naming the node.
+TEST(OnnxErrors, PytorchFormsBnncRefuses) {
+  {
+    // torchvision's Normalize with three means and deviations before the first conv.
+    OnnxGraph g({1, 3, 4, 4});
+    g.floats("mean", {0.485F, 0.456F, 0.406F}, {3, 1, 1});
+    g.floats("std", {0.229F, 0.224F, 0.225F}, {3, 1, 1});
+    g.floats("w", conv_weights(2, 3), {2, 3, 3, 3});
+    g.node("Sub", {"x", "mean"}, "centred");
+    g.node("Div", {"centred", "std"}, "normalized");
+    g.node("Conv", {"normalized", "w"}, "y");
+    const std::string message = error_of(g.bytes());
+    EXPECT_NE(message.find("net.onnx: node 'y' (Conv): its input reaches the pixels through "
+                           "'centred' (add by 3 values, one per channel)"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("a per-channel Normalize (torchvision's) is not supported"),
+              std::string::npos)
+        << message;
+  }
+  {
+    // One offset is fine on a pad-free layer, but a zero border is no pixel value after it.
+    OnnxGraph g;
+    g.floats("mean", {0.1307F}, {});
+    g.floats("w", conv_weights(2, 1), {2, 1, 3, 3});
+    g.node("Sub", {"x", "mean"}, "centred");
+    auto* conv = g.node("Conv", {"centred", "w"}, "y");
+    auto* pads = conv->add_attribute();
+    pads->set_name("pads");
+    pads->set_type(onnx::AttributeProto::INTS);
+    for (int i = 0; i < 4; ++i) pads->add_ints(1);
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Conv): a padded convolution on pixels with an "
+                                       "offset"),
+              std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    // Weights of one output channel with two magnitudes: not a fused batch-norm's ±α_c.
+    OnnxGraph g;
+    std::vector<float> w = conv_weights(2, 1);
+    w[4] = 0.5F;
+    g.floats("w", w, {2, 1, 3, 3});
+    g.node("Sign", {"x"}, "s");
+    g.node("Conv", {"s", "w"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Conv): weights of output 0 must be binary (±s "
+                                       "with one s > 0 per output channel; weight 4 is 0.5"),
+              std::string::npos)
+        << error_of(g.bytes());
+  }
+  {
+    // A comparison must be a Where's condition choosing ±1.
+    OnnxGraph g;
+    g.floats("zero", {0.0F}, {});
+    g.floats("one", {1.0F}, {});
+    g.node("GreaterOrEqual", {"x", "zero"}, "ge");
+    g.node("Where", {"ge", "one", "zero"}, "y");
+    EXPECT_NE(error_of(g.bytes()).find("node 'y' (Where): only Where(x compared with a constant, "
+                                       "+1, -1)"),
+              std::string::npos)
+        << error_of(g.bytes());
+    OnnxGraph h;
+    h.floats("two", {2.0F}, {});
+    h.floats("zero", {0.0F}, {});
+    h.node("Less", {"x", "zero"}, "lt");
+    h.node("Mul", {"lt", "two"}, "y");
+    EXPECT_NE(error_of(h.bytes()).find("node 'y' (Mul): input 0 ('lt') is a comparison, which "
+                                       "bnnc reads only as the condition of a Where"),
+              std::string::npos)
+        << error_of(h.bytes());
+    OnnxGraph k;
+    k.node("Greater", {"x", "x"}, "y");
+    EXPECT_NE(error_of(k.bytes()).find("node 'y' (Greater): only a comparison of activations "
+                                       "with a constant"),
+              std::string::npos)
+        << error_of(k.bytes());
+  }
+}
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 

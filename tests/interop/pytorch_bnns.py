@@ -1,7 +1,9 @@
-"""Builds small BNNs in PyTorch, exports them with torch.onnx.export and writes, per network,
-NAME.onnx, the test images (uint8 NCHW .npy) and PyTorch's classes (int64 .npy), for
-tests/interop/pytorch_interop.sh to compare with bnnc's. Run by Debian's /usr/bin/python3
-(python3-torch). Usage: pytorch_bnns.py OUT_DIR"""
+"""Builds small BNNs in PyTorch, exports each twice with torch.onnx.export and writes, per network,
+NAME.onnx (the default call, torch.onnx.export(model.eval(), x, path): eval mode with constant
+folding, which fuses each Conv2d + BatchNorm2d into one conv with weights ±α_c and a bias),
+NAME.preserve.onnx (training=PRESERVE: batch-norms kept), the test images (uint8 NCHW .npy) and
+PyTorch's classes (int64 .npy), for tests/interop/pytorch_interop.sh to compare with bnnc's. Run by
+Debian's /usr/bin/python3 (python3-torch). Usage: pytorch_bnns.py OUT_DIR"""
 import sys
 
 import numpy as np
@@ -26,6 +28,33 @@ class SignSTE(torch.autograd.Function):
 class Sign(nn.Module):
     def forward(self, x):
         return SignSTE.apply(x)
+
+
+class Where(nn.Module):
+    """A binarizer written as a comparison (GreaterOrEqual/Greater/Less/LessOrEqual + Where in
+    ONNX); the forms differ only where x is exactly 0, which tied_batchnorms makes happen."""
+
+    def __init__(self, form):
+        super().__init__()
+        self.form = form
+        self.ties = 0
+
+    def forward(self, x):
+        self.ties += int((x == 0).sum())
+        if self.form == ">=":
+            return torch.where(x >= 0, 1.0, -1.0)
+        if self.form == ">":
+            return torch.where(x > 0, 1.0, -1.0)
+        if self.form == "<":
+            return torch.where(x < 0, -1.0, 1.0)
+        return torch.where(x <= 0, 1.0, -1.0)  # "<=": decreasing, 0 → +1
+
+
+class Normalize(nn.Module):
+    """torchvision's Normalize((0.1307,), (0.3081,)) of MNIST tutorials: one mean and deviation."""
+
+    def forward(self, x):
+        return (x - 0.1307) / 0.3081
 
 
 class Centre(nn.Module):
@@ -54,6 +83,30 @@ def random_batchnorms(model, gen):
                 m.running_var.copy_(0.5 + torch.rand(n, generator=gen) * 4)
 
 
+def tied_batchnorms(model, gen):
+    """On a third of the channels of each batch-norm after a layer of ±1 inputs, β = 0 and the
+    mean μ a value the dot product y = 2P − N takes, 0, ±2 or ±4 (±1 for odd N): BN(y) is then
+    exactly 0 at y = μ in every way of computing it — PyTorch's (y − μ)·α + β, its vectorised
+    fma(y, α, β − μ·α), the fused conv's y·α + (−μ·α) — since μ·α is exact for these μ (for
+    μ = 6, fma leaves the rounding error of 6·α, and PyTorch's own result at the tie depends on
+    its CPU kernel). The binarizers' forms must resolve the tie as PyTorch does."""
+    with torch.no_grad():
+        previous = None
+        for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                previous = m
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and previous is not None:
+                if isinstance(previous, nn.Conv2d) and previous.in_channels == 1:
+                    continue  # pixel/255 input: its sums are not exact in PyTorch's float
+                n = m.num_features
+                odd = previous.weight[0].numel() % 2
+                values = torch.tensor([-1.0, 1.0] if odd else [-4.0, -2.0, 0.0, 2.0, 4.0])
+                mean = values[torch.randint(0, len(values), (n,), generator=gen)]
+                tied = torch.rand(n, generator=gen) < 0.34
+                m.bias.copy_(torch.where(tied, 0.0, m.bias))
+                m.running_mean.copy_(torch.where(tied, mean, m.running_mean))
+
+
 def networks():
     return {
         "mlp": nn.Sequential(
@@ -75,6 +128,18 @@ def networks():
             nn.MaxPool2d(2), nn.BatchNorm2d(32), Sign(),
             nn.Conv2d(32, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), Sign(),
             nn.Flatten(), nn.Linear(32 * 2 * 2, 10, bias=False)),
+        # The first layer a binary-weight conv on pixel/255 (FINN's CNV shape), binarizers as
+        # comparisons + Where, and ties at exactly 0; no padding, so it also compiles.
+        "where": nn.Sequential(
+            nn.Conv2d(1, 16, 3, bias=False), nn.BatchNorm2d(16), Where(">="),
+            nn.Conv2d(16, 16, 3, bias=False), nn.BatchNorm2d(16), Where(">"), nn.MaxPool2d(2),
+            nn.Conv2d(16, 24, 3, bias=False), nn.BatchNorm2d(24), Where("<"),
+            nn.Conv2d(24, 32, 3, stride=2, bias=False), nn.BatchNorm2d(32), Where("<="),
+            nn.Flatten(), nn.Linear(32 * 4 * 4, 10, bias=False)),
+        # A binary-weight first layer on normalized pixels (an offset and a scale).
+        "mlp_normalize": nn.Sequential(
+            Normalize(), nn.Flatten(), nn.Linear(784, 32, bias=False), nn.BatchNorm1d(32),
+            Where(">="), nn.Linear(32, 10, bias=False)),
         # Padding by -1 and +1 (an ONNX Pad before the Conv): the plain 1-bit datapath.
         "conv_pad_pm1": nn.Sequential(
             Centre(), Sign(), nn.ConstantPad2d(1, -1.0), nn.Conv2d(1, 16, 3, bias=False),
@@ -85,22 +150,41 @@ def networks():
 
 
 def main(out):
+    torch.manual_seed(4)  # the layers' initial weights, which binarize_weights keeps the signs of
     gen = torch.Generator().manual_seed(4)
-    images = torch.randint(0, 256, (200, 1, 28, 28), generator=gen, dtype=torch.uint8)
+    images = torch.randint(0, 256, (64, 1, 28, 28), generator=gen, dtype=torch.uint8)
     np.save(f"{out}/images.npy", images.numpy())
+    x = images.float() / 255
     for name, model in networks().items():
         binarize_weights(model)
         random_batchnorms(model, gen)
+        if name == "where":
+            tied_batchnorms(model, gen)
         model.eval()
         with torch.no_grad():
-            classes = model(images.float() / 255).argmax(dim=1)
+            classes = model(x).argmax(dim=1)
         np.save(f"{out}/{name}_classes.npy", classes.numpy().astype(np.int64))
-        torch.onnx.export(model, images[:1].float() / 255, f"{out}/{name}.onnx",
-                          input_names=["x"], output_names=["scores"], opset_version=13,
-                          # EVAL would fuse batch-norms into the convolutions before them
-                          # (non-binary weights); PRESERVE keeps them (the model is in eval).
+        ties = sum(m.ties for m in model.modules() if isinstance(m, Where))
+        # As users call it: eval mode, constant folding (conv + batch-norm fused), default opset.
+        torch.onnx.export(model, x[:1], f"{out}/{name}.onnx")
+        # PRESERVE keeps the batch-norms (the model is in eval mode).
+        torch.onnx.export(model, x[:1], f"{out}/{name}.preserve.onnx",
                           training=torch.onnx.TrainingMode.PRESERVE)
-        print(f"{name}: exported, {len(classes)} images")
+        if name == "where" and ties == 0:
+            sys.exit("where: no binarizer input was exactly 0, so the ties are not tested")
+        print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0")
+    # torch.sign on batch-norm outputs that can be exactly 0: PyTorch gives 0 there, which no ±1
+    # activation holds, and bnnc must refuse it rather than answer differently.
+    model = nn.Sequential(
+        Centre(), Sign(), nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), Sign(),
+        nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8), Sign(), nn.Flatten(),
+        nn.Linear(8 * 24 * 24, 10, bias=False))
+    binarize_weights(model)
+    random_batchnorms(model, gen)
+    tied_batchnorms(model, gen)
+    with torch.no_grad():
+        model[6].bias[0], model[6].running_mean[0] = 0.0, 0.0  # at least one tied channel
+    torch.onnx.export(model.eval(), x[:1], f"{out}/sign_tie.onnx")
 
 
 if __name__ == "__main__":

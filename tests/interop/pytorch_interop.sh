@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# PyTorch interop: small BNNs built and exported by PyTorch (pytorch_bnns.py) must get, in bnnc,
-# the class PyTorch gives on every test image (zero mismatches). Needs Debian's python3-torch and
+# PyTorch interop: small BNNs built and exported by PyTorch (pytorch_bnns.py), the default way and
+# with training=PRESERVE, must get in bnnc the class PyTorch gives on every test image (zero
+# mismatches), with the golden model and the CPU engine; the pad-free ones also compile, and their
+# cycle simulation and RTL (Verilator) match the golden model. Needs Debian's python3-torch and
 # python3-onnx for /usr/bin/python3; skips (exit 77) with a message where they are missing.
 # Usage: pytorch_interop.sh BNNC_BINARY
 set -euo pipefail
@@ -17,23 +19,49 @@ trap 'rm -rf "$dir"' EXIT
   exit 1
 }
 status=0
-# Each network as PyTorch exported it, and as `bnnc export` writes it back (QONNX: zero-padded
+check() {  # check LABEL JSON KEY_VALUE: the JSON must hold KEY_VALUE, else a mismatch
+  echo "$1: $2"
+  if ! grep -q "$3" <<< "$2"; then
+    echo "$1: bnnc differs from PyTorch (expected $3)" >&2
+    status=1
+  fi
+}
+# Each network exported the default way (NAME.onnx: batch-norms fused into the convs) and with
+# training=PRESERVE (NAME.preserve.onnx), and as `bnnc export` writes each back (QONNX: zero-padded
 # convs, Pads of -1/+1, AND max-pools), which onnx.checker must accept.
-for net in mlp conv conv_zero_pad conv_pad_pm1; do
-  "$bnnc" export "$dir/$net.onnx" --out "$dir/$net.bnnc.onnx" > /dev/null
-  "$python" -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))' \
-    "$dir/$net.bnnc.onnx" || { echo "$net: onnx.checker refuses bnnc's export" >&2; status=1; }
-  for model in "$net.onnx" "$net.bnnc.onnx"; do
-    for engine in golden cpu; do
-      result=$("$bnnc" eval "$dir/$model" --data "$dir/images.npy" \
-        --labels "$dir/${net}_classes.npy" --engine $engine --json)
-      echo "$model ($engine): $result"
-      # Every image's label is PyTorch's class, so anything but all correct is a mismatch.
-      if ! grep -q '"accuracy":1.0,' <<< "$result"; then
-        echo "$model ($engine): bnnc's classes differ from PyTorch's" >&2
-        status=1
-      fi
+for net in mlp conv conv_zero_pad where mlp_normalize conv_pad_pm1; do
+  for export in "$net" "$net.preserve"; do
+    "$bnnc" export "$dir/$export.onnx" --out "$dir/$export.bnnc.onnx" > /dev/null
+    "$python" -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))' \
+      "$dir/$export.bnnc.onnx" || { echo "$export: onnx.checker refuses bnnc's export" >&2; status=1; }
+    for model in "$export.onnx" "$export.bnnc.onnx"; do
+      for engine in golden cpu; do
+        # Every image's label is PyTorch's class, so anything but all correct is a mismatch.
+        check "$model ($engine)" "$("$bnnc" eval "$dir/$model" --data "$dir/images.npy" \
+          --labels "$dir/${net}_classes.npy" --engine $engine --json)" '"accuracy":1.0,'
+      done
     done
   done
 done
+# The pad-free networks (default exports) through the dataflow compiler and the cycle simulator, and
+# in Verilator the default exports that carry the new forms: `where` (first layer on pixel/255,
+# fused batch-norms, the four comparison binarizers with ties) and `conv` (fused batch-norms,
+# pools before batch-norms with γ < 0: AND). Verilator builds take ~8 s a design, hence two.
+for export in mlp conv where mlp_normalize conv_pad_pm1; do
+  "$bnnc" compile "$dir/$export.onnx" --target-fps 2000 --out "$dir/$export.design" > /dev/null
+  check "$export (simulate)" "$("$bnnc" simulate "$dir/$export.design" --data "$dir/images.npy" \
+    --limit 16 --json)" '"match":true,'
+done
+for export in where conv; do
+  check "$export (verify)" "$("$bnnc" verify "$dir/$export.design" --data "$dir/images.npy" \
+    --limit 4 --timing-frames 2 --json)" '"match":true,'
+done
+# torch.sign where its input can be exactly 0: refused (exit 2), naming the layer.
+if result=$("$bnnc" eval "$dir/sign_tie.onnx" --data "$dir/images.npy" 2>&1); then
+  echo "sign_tie.onnx: bnnc accepted torch.sign on values that can be exactly 0" >&2
+  status=1
+elif ! grep -q "ONNX's Sign (torch.sign) gives 0 there" <<< "$result"; then
+  echo "sign_tie.onnx: unexpected error: $result" >&2
+  status=1
+fi
 exit $status

@@ -176,5 +176,26 @@ TEST(Streamline, StreamlinedGraphRunsInTheGoldenModel) {
   EXPECT_EQ(r.label, 0);  // both class rows are all −1 weights: a tie goes to the lowest index
 }
 
+// ONNX's Sign (zero_gives_zero) gives 0 at exactly 0: refused where the input reaches it.
+// Pixels p through (p − mean)·γ: with mean 128 the pixel 128 gives exactly 0; with mean 127.5
+// no pixel does, and the sign imports as bnnc's.
+TEST(Streamline, OnnxSignRefusedWhereItsInputCanBeZero) {
+  const auto graph = [](float mean) {
+    Graph g;
+    const int in = g.add("in", InputAttrs{{1, 1, 2}, DType::uint(8)});
+    const int flat = g.add("flatten", ReshapeAttrs{{2}}, {in});
+    const int bn = g.add("bn", batchnorm({1.0F, -1.0F}, {0, 0}, {mean, mean}), {flat});
+    g.add("sign", SignAttrs{true}, {bn});
+    infer_types(g);
+    return g;
+  };
+  EXPECT_THAT([&] { streamline(graph(128.0F)); },
+              testing::ThrowsMessage<Error>(testing::HasSubstr(
+                  "layer 'sign' (sign): channel 0 is exactly 0 when 'flatten' yields 128, and "
+                  "ONNX's Sign (torch.sign) gives 0 there")));
+  const Graph s = streamline(graph(127.5F));
+  EXPECT_EQ(s.nodes.back().as<ThresholdAttrs>().thresholds, (std::vector<std::int64_t>{128, 128}));
+}
+
 }  // namespace
 }  // namespace bnnc
