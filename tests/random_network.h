@@ -20,6 +20,10 @@ struct RandomNetworkOptions {
   int images = 4;
   bool allow_conv = true;
   bool allow_zero_pad = true;  // zero-padded binary convs (the dataflow compiler refuses them)
+  // Max-pools with a border (pad < kernel) and a global sum pool in place of the flatten: the
+  // golden model and the CPU engine run them, the dataflow compiler does not yet.
+  bool allow_padded_pool = false;
+  bool allow_global_pool = false;
 };
 
 // A network drawn from `seed`: an MLP or a small CNN over a uint8 image; first layer either

@@ -75,13 +75,10 @@ int run_generate(const GenerateCliOptions& options) {
                         {"channels", layer.channels},
                         {"constant_channels", layer.constant_channels}});
     }
-    nlohmann::ordered_json object = {{"out", options.out},
-                                     {"name", network.graph.name},
-                                     {"seed", options.seed},
-                                     {"macs", stats.macs},
-                                     {"weight_bits", stats.weight_bits},
-                                     {"seconds", seconds},
-                                     {"firing", firing}};
+    nlohmann::ordered_json object = {
+        {"out", options.out}, {"name", network.graph.name},       {"seed", options.seed},
+        {"macs", stats.macs}, {"weight_bits", stats.weight_bits}, {"seconds", seconds},
+        {"firing", firing}};
     if (options.images > 0) {
       object["images"] = options.images;
       object["images_out"] = options.images_out;
@@ -89,10 +86,10 @@ int run_generate(const GenerateCliOptions& options) {
     print_json(object);
     return kExitOk;
   }
-  std::string text = fmt::format("generated {} (seed {}) → {} in {:.1f} s: {} MACs, {} weight bits\n",
-                                 network.graph.name, options.seed, options.out, seconds,
-                                 format_si(static_cast<double>(stats.macs)),
-                                 format_count(stats.weight_bits));
+  std::string text =
+      fmt::format("generated {} (seed {}) → {} in {:.1f} s: {} MACs, {} weight bits\n",
+                  network.graph.name, options.seed, options.out, seconds,
+                  format_si(static_cast<double>(stats.macs)), format_count(stats.weight_bits));
   text += "calibration firing (fraction of 1 bits, channels constant on all calibration images):\n";
   for (const LayerFiring& layer : network.firing) {
     text += fmt::format("  {:<8} {:.3f}  {}/{}\n", layer.name, layer.fraction,

@@ -85,7 +85,6 @@ std::vector<std::int64_t> fixed_input_thresholds(const std::vector<std::int64_t>
   return thresholds;
 }
 
-
 // classes.txt, one name per line (CRLF in the shipped files), when the folder has one.
 std::vector<std::string> read_classes(const std::string& folder, const Topology& topology) {
   const fs::path path = fs::path(folder) / "classes.txt";

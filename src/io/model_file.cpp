@@ -509,8 +509,8 @@ Op read_op(ObjectReader& object) {
     const auto op = static_cast<Op>(i);
     if (name != op_name(op)) continue;
     if (op == Op::GlobalSumPool && object.source().version < 3) {
-      object.source().reject(object.where(), "op '{}' is not part of model format version {}",
-                             name, object.source().version);
+      object.source().reject(object.where(), "op '{}' is not part of model format version {}", name,
+                             object.source().version);
     }
     return op;
   }

@@ -15,7 +15,8 @@ void save_npy_uint8(const std::string& path, const std::vector<std::int64_t>& sh
               count, bytes.size());
   const std::string dims =
       shape.size() == 1 ? fmt::format("{},", shape[0]) : fmt::format("{}", fmt::join(shape, ", "));
-  std::string header = fmt::format("{{'descr': '|u1', 'fortran_order': False, 'shape': ({}), }}", dims);
+  std::string header =
+      fmt::format("{{'descr': '|u1', 'fortran_order': False, 'shape': ({}), }}", dims);
   // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64 (NumPy aligns so).
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';

@@ -186,7 +186,8 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         reject(node, "kernel {} does not fit the input {}x{}", a.kernel, h, w);
       }
       check_per_channel(node, "min_channels", a.min_channels.size(), x->channels(), true);
-      return {x->dtype, {(h - a.kernel) / a.stride + 1, (w - a.kernel) / a.stride + 1, x->shape[2]}};
+      return {x->dtype,
+              {(h - a.kernel) / a.stride + 1, (w - a.kernel) / a.stride + 1, x->shape[2]}};
     }
     case Op::Reshape: {
       const auto& a = node.as<ReshapeAttrs>();
@@ -221,8 +222,7 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (x->dtype.is_bit()) return {DType::sint(int_bits_for(-pixels, pixels)), {x->shape[2]}};
       const auto [lo, hi] = value_range(x->dtype);
       if (std::max(std::llabs(lo), std::llabs(hi)) > (1LL << 40) / pixels) {
-        reject(node, "the sum of {} pixels of {} may not fit 64 bits", pixels,
-               to_string(x->dtype));
+        reject(node, "the sum of {} pixels of {} may not fit 64 bits", pixels, to_string(x->dtype));
       }
       const int bits = int_bits_for(lo * pixels, hi * pixels);
       DType out = x->dtype.kind == TypeKind::UInt ? DType::uint(uint_bits_for(hi * pixels))

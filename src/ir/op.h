@@ -143,10 +143,9 @@ struct LabelSelectAttrs {
   std::vector<std::int64_t> bias;  // empty, or one per class
 };
 
-using OpAttrs =
-    std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs, AffineAttrs,
-                 SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs, GlobalSumPoolAttrs,
-                 LabelSelectAttrs>;
+using OpAttrs = std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs,
+                             AffineAttrs, SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs,
+                             AddAttrs, GlobalSumPoolAttrs, LabelSelectAttrs>;
 
 enum class Op {
   Input,

@@ -120,7 +120,8 @@ void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::u
     const auto* from = reinterpret_cast<const std::uint64_t*>(src);
     for (std::size_t p = 0; p < pixels(in); ++p) {
       for (int c = 0; c < in.c; ++c) {
-        to[c] += static_cast<std::int32_t>((from[p * in.words_per_pixel + c / 64] >> (c % 64)) & 1U);
+        to[c] +=
+            static_cast<std::int32_t>((from[p * in.words_per_pixel + c / 64] >> (c % 64)) & 1U);
       }
     }
     for (int c = 0; c < in.c; ++c) to[c] = 2 * to[c] - static_cast<std::int32_t>(pixels(in));

@@ -69,11 +69,12 @@ class Builder {
     const int count = options.calibration_images;
     const std::vector<std::uint8_t> pixels =
         random_images(options.seed ^ kCalibrationStream, count, recipe.input);
-    const std::size_t size = pixels.size() / static_cast<std::size_t>(count);
+    const auto size = static_cast<std::size_t>(graph_.nodes[0].type.elements());
     for (int i = 0; i < count; ++i) {
       const auto begin = pixels.begin() + static_cast<std::ptrdiff_t>(i * size);
       acts_.push_back(
-          {graph_.nodes[0].type, std::vector<std::int64_t>(begin, begin + static_cast<std::ptrdiff_t>(size))});
+          {graph_.nodes[0].type,
+           std::vector<std::int64_t>(begin, begin + static_cast<std::ptrdiff_t>(size))});
     }
     // The first layer reads 8-bit pixels as fixed<8,7> in [−1, 1), as BNN-PYNQ's CNV does.
     add("quantize", QuantizeAttrs{cnv_input_table(), DType::fixed(8, 7)});
@@ -85,8 +86,8 @@ class Builder {
       case RecipeKind::Conv: {
         const int in_c = graph_.nodes[x_].type.channels();
         Conv2dAttrs conv;
-        conv.weights = random_matrix(layer.channels, layer.kernel * layer.kernel * in_c,
-                                     weights_rng_);
+        conv.weights =
+            random_matrix(layer.channels, layer.kernel * layer.kernel * in_c, weights_rng_);
         conv.kernel = layer.kernel;
         conv.stride = layer.stride;
         conv.pad = layer.pad;
@@ -149,7 +150,8 @@ class Builder {
 
   template <typename Body>
   void run_each_image(Body body) {
-    const int threads = std::max(1, std::min<int>(options_.threads, static_cast<int>(acts_.size())));
+    const int threads =
+        std::max(1, std::min<int>(options_.threads, static_cast<int>(acts_.size())));
     std::vector<std::jthread> pool;
     for (int t = 1; t < threads; ++t) {
       pool.push_back(start_thread(
@@ -180,7 +182,9 @@ class Builder {
           values.push_back(act.values[e]);
         }
       }
-      const std::int64_t t = balanced_threshold(values);
+      // Without calibration images: the middle of the layer's range (generate_network.h).
+      const std::int64_t t =
+          values.empty() ? (domain->lo + domain->hi) / 2 : balanced_threshold(values);
       const bool negate = batchnorm_rng_() % 4 == 0;
       // γ > 0: sign(BN(y)) = +1 ⇔ y ≥ μ, so μ = real(T); γ < 0: ⇔ y ≤ μ, so μ = real(T − 1)
       // and the bit is raw < T (sign(0) = +1 either way; β = 0).
@@ -212,7 +216,8 @@ class Builder {
     for (int c = 0; c < channels; ++c) {
       if (seen_one[c] == 0 || seen_zero[c] == 0) ++firing.constant_channels;
     }
-    firing.fraction = static_cast<double>(ones) / static_cast<double>(total);
+    firing.fraction = total > 0 ? static_cast<double>(ones) / static_cast<double>(total) : 0.0;
+    if (total == 0) firing.constant_channels = 0;
     firing_.push_back(firing);
   }
 
@@ -228,8 +233,8 @@ class Builder {
 }  // namespace
 
 GeneratedNetwork generate_network(const GenerateOptions& options) {
-  if (options.calibration_images < 1) {
-    fail("calibration images must be at least 1, not {}", options.calibration_images);
+  if (options.calibration_images < 0) {
+    fail("calibration images must be at least 0, not {}", options.calibration_images);
   }
   const NetworkRecipe recipe = network_recipe(options.network, options.width_divisor);
   Builder builder(options, recipe);

@@ -26,6 +26,8 @@ struct GenerateOptions {
   ReferenceNetwork network = ReferenceNetwork::AlexNet;
   std::uint64_t seed = 1;
   int width_divisor = 1;
+  // 0: no calibration, each threshold at the middle of its layer's range (fast, for shape and
+  // cost checks; deep layers of such a network may fire always or never).
   int calibration_images = 8;
   int threads = 1;  // calibration images run in parallel; the result does not depend on it
 };

@@ -19,9 +19,9 @@ LayerRecipe pool(int kernel, int stride, int pad = 0) {
 LayerRecipe dense(int width) { return {RecipeKind::Dense, width, 1, 1, 0}; }
 
 std::vector<LayerRecipe> alexnet() {
-  return {conv(64, 11, 4, 4),  pool(2, 2),          conv(192, 5, 1, 2), pool(2, 2),
-          conv(384, 3, 1, 1),  conv(256, 3, 1, 1),  conv(256, 3, 1, 1), pool(2, 2),
-          dense(4096),         dense(4096),         dense(kClasses)};
+  return {conv(64, 11, 4, 4), pool(2, 2),         conv(192, 5, 1, 2), pool(2, 2),
+          conv(384, 3, 1, 1), conv(256, 3, 1, 1), conv(256, 3, 1, 1), pool(2, 2),
+          dense(4096),        dense(4096),        dense(kClasses)};
 }
 
 std::vector<LayerRecipe> vgg16() {

@@ -37,8 +37,8 @@ struct LayerRecipe {
 };
 
 struct NetworkRecipe {
-  std::string name;  // the graph's name
-  Shape input;       // HWC
+  std::string name;                 // the graph's name
+  Shape input;                      // HWC
   std::vector<LayerRecipe> layers;  // the last is the dense layer that gives the class scores
 };
 

@@ -214,9 +214,11 @@ TEST(ModelFile, IntegerGraphRoundTrips) { expect_round_trip(integer_graph(), "in
 
 TEST(ModelFile, FloatGraphRoundTrips) { expect_round_trip(float_graph(), "float.bnnc"); }
 
+Graph version3_graph();
+
 TEST(ModelFile, EveryOpIsCovered) {
   std::vector<bool> seen(static_cast<std::size_t>(Op::Count), false);
-  for (const Graph& g : {integer_graph(), float_graph()}) {
+  for (const Graph& g : {integer_graph(), float_graph(), version3_graph()}) {
     for (const Node& node : g.nodes) seen[static_cast<std::size_t>(node.op())] = true;
   }
   for (int op = 0; op < static_cast<int>(Op::Count); ++op) {
@@ -308,7 +310,7 @@ TEST(ModelFile, ZeroPaddedConvIsVersion2) {
 }
 
 // Version 3: a padded max-pool and a global sum pool; a version-2 file may hold neither.
-TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
+Graph version3_graph() {
   std::mt19937_64 rng(98);
   Graph g;
   g.name = "pools";
@@ -319,6 +321,11 @@ TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
   x = g.add("fc", DenseAttrs{random_matrix(2, 2, rng)}, {x});
   g.add("label", LabelSelectAttrs{}, {x});
   infer_types(g);
+  return g;
+}
+
+TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
+  const Graph g = version3_graph();
   EXPECT_EQ(to_string(g.nodes[2].type), "bit[3,2,2]");
   EXPECT_EQ(to_string(g.nodes[3].type), "int4[2]");
   EXPECT_EQ(model_format_version_for(g), 3U);
@@ -334,7 +341,8 @@ TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
   bytes[8] = 2;
   const std::string old = (dir / "v2.bnnc").string();
   std::ofstream(old, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   try {
     load_model(old);
     ADD_FAILURE() << "a version-2 file with a padded pool loaded";
