@@ -82,6 +82,7 @@ std::vector<TorchLayer> build(const Graph& graph) {
       }
       case Op::MaxPool: {
         const auto& a = node.as<MaxPoolAttrs>();
+        if (a.pad > 0) throw std::runtime_error("libtorch baseline: padded max-pool " + node.name);
         layer.kernel = a.kernel;
         layer.stride = a.stride;
         if (!a.min_channels.empty()) {

@@ -92,7 +92,9 @@ class Builder {
 
   int add_pool(int x) {
     const int kernel = pool_fits(x, 3) && chance(0.3) ? 3 : 2;
-    return add("pool", MaxPoolAttrs{kernel, uniform(1, 2), {}}, {x});
+    const int stride = uniform(1, 2);
+    const int pad = options_.allow_padded_pool && chance(0.5) ? uniform(1, kernel - 1) : 0;
+    return add("pool", MaxPoolAttrs{kernel, stride, {}, pad}, {x});
   }
 
   // producer → [pool] → batchnorm → sign → [pool], or a bare sign.
@@ -153,7 +155,13 @@ class Builder {
       }
       for (int layers = uniform(1, 2); layers > 0; --layers) x = activate(add_conv(x, false));
       const TensorType& type = net_.graph.nodes[x].type;
-      x = add("flatten", ReshapeAttrs{{static_cast<int>(type.elements())}}, {x});
+      if (options_.allow_global_pool && chance(0.5)) {
+        // A sum over the pixels (of bits, or of popcounts after a bare conv), read by the next
+        // dense layer as integers.
+        x = add("gap", GlobalSumPoolAttrs{}, {x});
+      } else {
+        x = add("flatten", ReshapeAttrs{{static_cast<int>(type.elements())}}, {x});
+      }
     } else {
       x = add("flatten", ReshapeAttrs{{pixels}}, {x});
       x = add_sign(add_batchnorm(x));  // a learned threshold per pixel

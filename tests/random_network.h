@@ -22,6 +22,10 @@ struct RandomNetworkOptions {
   bool allow_zero_pad = true;    // zero-padded binary convs
   double zero_pad_chance = 0.6;  // of a padded conv on bits, when allowed
   bool always_pad = false;       // every conv pads (by 1 where the draw said 0)
+  // Max-pools with a border (pad < kernel) and a global sum pool in place of the flatten: the
+  // golden model and the CPU engine run them, the dataflow compiler does not yet.
+  bool allow_padded_pool = false;
+  bool allow_global_pool = false;
 };
 
 // A network drawn from `seed`: an MLP or a small CNN over a uint8 image; first layer either

@@ -25,6 +25,7 @@ Command add_export_command(CLI::App& bnnc);
 Command add_verify_command(CLI::App& bnnc);
 Command add_synth_command(CLI::App& bnnc);
 Command add_similarity_command(CLI::App& bnnc);
+Command add_generate_command(CLI::App& bnnc);
 #ifdef BNNC_WITH_TRAIN
 Command add_train_command(CLI::App& bnnc);
 #endif

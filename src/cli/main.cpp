@@ -53,7 +53,8 @@ int run(int argc, char** argv, bool json) {
       bnnc::cli::add_eval_command(app),    bnnc::cli::add_export_command(app),
       bnnc::cli::add_compile_command(app), bnnc::cli::add_simulate_command(app),
       bnnc::cli::add_verify_command(app),  bnnc::cli::add_synth_command(app),
-      bnnc::cli::add_bench_command(app),   bnnc::cli::add_similarity_command(app)};
+      bnnc::cli::add_bench_command(app),   bnnc::cli::add_similarity_command(app),
+      bnnc::cli::add_generate_command(app)};
 #ifdef BNNC_WITH_TRAIN
   commands.push_back(bnnc::cli::add_train_command(app));
 #endif

@@ -44,6 +44,10 @@ class Lowering {
         case Op::Sign:
           reject(node, "the dataflow compiler needs an integer-only graph; streamline it first");
         case Op::Add: lower_add(i); break;
+        case Op::GlobalSumPool:
+          reject(node,
+                 "global average pooling has no dataflow block yet (the golden model and "
+                 "--engine cpu run it)");
         case Op::Count: break;
       }
     }
@@ -173,6 +177,12 @@ class Lowering {
 
   void lower_pool(int i) {
     const Node& node = out_.ir.nodes[i];
+    if (node.as<MaxPoolAttrs>().pad > 0) {
+      reject(node,
+             "a padded max-pool (pad {}) has no dataflow block yet (the golden model and "
+             "--engine cpu run it)",
+             node.as<MaxPoolAttrs>().pad);
+    }
     last_ = producer(node);
     Block& b = add(node.name, BlockKind::StreamingMaxPool, i, out_.ir.nodes[node.inputs[0]].type,
                    node.type);

@@ -85,20 +85,6 @@ std::vector<std::int64_t> fixed_input_thresholds(const std::vector<std::int64_t>
   return thresholds;
 }
 
-// BNN-PYNQ's input quantizer, ap_fixed<8,1,AP_RND,AP_SAT>(pixel/255·2 − 1): raw value
-// round-half-up(128·x) saturated to −128..127. 128·x = 256·p/255 − 128 has a fractional part of
-// k/255, never exactly ½, so rounding in double is exact.
-std::vector<std::int32_t> cnv_input_table() {
-  std::vector<std::int32_t> table(256);
-  for (int p = 0; p < 256; ++p) {
-    const double scaled = 128.0 * (p / 255.0 * 2.0 - 1.0);
-    const double rounded = std::floor(scaled + 0.5);
-    table[static_cast<std::size_t>(p)] =
-        static_cast<std::int32_t>(std::clamp(rounded, -128.0, 127.0));
-  }
-  return table;
-}
-
 // classes.txt, one name per line (CRLF in the shipped files), when the folder has one.
 std::vector<std::string> read_classes(const std::string& folder, const Topology& topology) {
   const fs::path path = fs::path(folder) / "classes.txt";
@@ -203,6 +189,20 @@ Graph build_cnv(const std::string& folder) {
 }
 
 }  // namespace
+
+// BNN-PYNQ's input quantizer, ap_fixed<8,1,AP_RND,AP_SAT>(pixel/255·2 − 1): raw value
+// round-half-up(128·x) saturated to −128..127. 128·x = 256·p/255 − 128 has a fractional part of
+// k/255, never exactly ½, so rounding in double is exact.
+std::vector<std::int32_t> cnv_input_table() {
+  std::vector<std::int32_t> table(256);
+  for (int p = 0; p < 256; ++p) {
+    const double scaled = 128.0 * (p / 255.0 * 2.0 - 1.0);
+    const double rounded = std::floor(scaled + 0.5);
+    table[static_cast<std::size_t>(p)] =
+        static_cast<std::int32_t>(std::clamp(rounded, -128.0, 127.0));
+  }
+  return table;
+}
 
 BnnPynqTopology parse_bnn_pynq_topology(const std::string& name) {
   if (name == "lfc") return BnnPynqTopology::Lfc;

@@ -2,7 +2,9 @@
 // in ../shared/external/SOURCES.md) into a streamlined bnnc graph.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -17,5 +19,9 @@ BnnPynqTopology parse_bnn_pynq_topology(const std::string& name);
 // graph with inferred types. A missing or truncated file, or a folder that does not match the
 // topology, throws bnnc::Error naming the file and the problem.
 Graph import_bnn_pynq(const std::string& folder, BnnPynqTopology topology);
+
+// CNV's input quantizer as a quantize table: uint8 pixel → fixed<8,7>, round(128·(p/255·2 − 1))
+// saturated to −128..127 (BNN-PYNQ's ap_fixed<8,1,AP_RND,AP_SAT>).
+std::vector<std::int32_t> cnv_input_table();
 
 }  // namespace bnnc

@@ -205,11 +205,13 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
       const auto& a = node.as<MaxPoolAttrs>();
       j["kernel"] = a.kernel;
       j["stride"] = a.stride;
+      if (a.pad > 0) j["pad"] = a.pad;  // version 3
       if (!a.min_channels.empty()) j["min_channels"] = arrays.add_integers(a.min_channels);
       break;
     }
     case Op::Reshape: j["shape"] = node.as<ReshapeAttrs>().shape; break;
-    case Op::Add: break;
+    case Op::Add:
+    case Op::GlobalSumPool: break;
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();
       if (!a.bias.empty()) j["bias"] = arrays.add_integers(a.bias);
@@ -506,7 +508,13 @@ BinaryMatrix read_matrix(ObjectReader& object, const char* key) {
 Op read_op(ObjectReader& object) {
   const std::string name = object.string("op");
   for (int i = 0; i < static_cast<int>(Op::Count); ++i) {
-    if (name == op_name(static_cast<Op>(i))) return static_cast<Op>(i);
+    const auto op = static_cast<Op>(i);
+    if (name != op_name(op)) continue;
+    if (op == Op::GlobalSumPool && object.source().version < 3) {
+      object.source().reject(object.where(), "op '{}' is not part of model format version {}", name,
+                             object.source().version);
+    }
+    return op;
   }
   object.source().reject(object.where(), "unknown op '{}'", name);
 }
@@ -598,11 +606,14 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       MaxPoolAttrs a;
       a.kernel = j.int32("kernel", 0, kMaxWindow);
       a.stride = j.int32("stride", 0, kMaxWindow);
+      // Version 3 adds the optional pad (absent: 0, as every pool of versions 1 and 2).
+      if (j.source().version >= 3 && j.has("pad")) a.pad = j.int32("pad", 0, kMaxWindow);
       a.min_channels = read_optional_integers<std::uint8_t>(j, "min_channels");
       return a;
     }
     case Op::Reshape: return ReshapeAttrs{read_shape(j, "shape")};
     case Op::Add: return AddAttrs{};
+    case Op::GlobalSumPool: return GlobalSumPoolAttrs{};
     case Op::LabelSelect: return LabelSelectAttrs{read_optional_integers<std::int64_t>(j, "bias")};
     case Op::Count: break;
   }
@@ -643,6 +654,10 @@ Json parse_header(const std::string& path, std::span<const std::uint8_t> text) {
 }  // namespace
 
 std::uint32_t model_format_version_for(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op() == Op::GlobalSumPool) return 3;
+    if (node.op() == Op::MaxPool && node.as<MaxPoolAttrs>().pad > 0) return 3;
+  }
   for (const Node& node : graph.nodes) {
     if (node.op() == Op::Conv2d && node.as<Conv2dAttrs>().zero_padded()) return 2;
   }

@@ -392,6 +392,7 @@ class Exporter {
     onnx::NodeProto* pool = add_node("MaxPool", node.name, {in->name});
     set_ints(pool, "kernel_shape", {a.kernel, a.kernel});
     set_ints(pool, "strides", {a.stride, a.stride});
+    if (a.pad > 0) set_ints(pool, "pads", {a.pad, a.pad, a.pad, a.pad});
     out = *in;
     out.name = node.name;
     out.chw = pooled_chw(node);
@@ -476,6 +477,8 @@ class Exporter {
     onnx::NodeProto* maxpool = add_node("MaxPool", pool.name, {x});
     set_ints(maxpool, "kernel_shape", {p.kernel, p.kernel});
     set_ints(maxpool, "strides", {p.stride, p.stride});
+    // ONNX's MaxPool pads with −∞: the pad never wins, as in bnnc (ir/op.h).
+    if (p.pad > 0) set_ints(maxpool, "pads", {p.pad, p.pad, p.pad, p.pad});
     x = pool.name;
     if (any_min) {
       add_node("Mul", pool.name + ".restore", {x, k});
@@ -528,6 +531,7 @@ constexpr OpExport kExports[] = {
     {Op::MaxPool, &Exporter::export_maxpool},
     {Op::Reshape, &Exporter::export_reshape},
     {Op::Add, &Exporter::export_unsupported},
+    {Op::GlobalSumPool, &Exporter::export_unsupported},
     {Op::LabelSelect, &Exporter::export_label_select},
 };
 // Fails to compile when an op is added to ir/op.h without a row here.

@@ -172,13 +172,22 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (a.kernel < 1 || a.stride < 1) {
         reject(node, "kernel and stride must be ≥ 1: kernel {}, stride {}", a.kernel, a.stride);
       }
-      if (x->shape[0] < a.kernel || x->shape[1] < a.kernel) {
-        reject(node, "kernel {} does not fit the input {}x{}", a.kernel, x->shape[0], x->shape[1]);
+      if (a.kernel > (1 << 20) || a.stride > (1 << 20)) {
+        reject(node, "kernel and stride must be at most 2^20: kernel {}, stride {}", a.kernel,
+               a.stride);
+      }
+      // A window of pad pixels only would have no value to take: pad < kernel rules it out.
+      if (a.pad < 0 || a.pad >= a.kernel) {
+        reject(node, "pad must be ≥ 0 and smaller than the kernel: pad {}, kernel {}", a.pad,
+               a.kernel);
+      }
+      const int h = x->shape[0] + 2 * a.pad, w = x->shape[1] + 2 * a.pad;
+      if (h < a.kernel || w < a.kernel) {
+        reject(node, "kernel {} does not fit the input {}x{}", a.kernel, h, w);
       }
       check_per_channel(node, "min_channels", a.min_channels.size(), x->channels(), true);
       return {x->dtype,
-              {(x->shape[0] - a.kernel) / a.stride + 1, (x->shape[1] - a.kernel) / a.stride + 1,
-               x->shape[2]}};
+              {(h - a.kernel) / a.stride + 1, (w - a.kernel) / a.stride + 1, x->shape[2]}};
     }
     case Op::Reshape: {
       const auto& a = node.as<ReshapeAttrs>();
@@ -205,6 +214,21 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       const auto [lx, hx] = value_range(x->dtype);
       const auto [ly, hy] = value_range(y->dtype);
       return {DType::sint(int_bits_for(lx + ly, hx + hy)), x->shape};
+    }
+    case Op::GlobalSumPool: {
+      if (x->shape.size() != 3) reject(node, "input must be HWC, not {}", to_string(x->shape));
+      if (x->dtype.is_float()) reject(node, "input must be bits or integers, not float");
+      const long long pixels = static_cast<long long>(x->shape[0]) * x->shape[1];
+      if (x->dtype.is_bit()) return {DType::sint(int_bits_for(-pixels, pixels)), {x->shape[2]}};
+      const auto [lo, hi] = value_range(x->dtype);
+      if (std::max(std::llabs(lo), std::llabs(hi)) > (1LL << 40) / pixels) {
+        reject(node, "the sum of {} pixels of {} may not fit 64 bits", pixels, to_string(x->dtype));
+      }
+      const int bits = int_bits_for(lo * pixels, hi * pixels);
+      DType out = x->dtype.kind == TypeKind::UInt ? DType::uint(uint_bits_for(hi * pixels))
+                                                  : DType::sint(bits);
+      if (x->dtype.kind == TypeKind::Fixed) out = DType::fixed(bits, x->dtype.frac_bits);
+      return {out, {x->shape[2]}};
     }
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();

@@ -28,6 +28,7 @@ constexpr std::array<OpInfo, kOpCount> kOpInfo = {{
     {"maxpool", 1},
     {"reshape", 1},
     {"add", 2},
+    {"globalsumpool", 1},
     {"labelselect", 1},
 }};
 

@@ -111,13 +111,18 @@ struct ThresholdAttrs {
   std::vector<std::uint8_t> negate;  // empty, or C flags
 };
 
-// K×K max-pool with stride S over HWC, no padding (trailing rows/cols that do not fill a window
-// are dropped). On bits, max is OR. Channels listed in min_channels take the minimum instead (AND
+// K×K max-pool with stride S over HWC (trailing rows/cols that do not fill a window are
+// dropped). On bits, max is OR. Channels listed in min_channels take the minimum instead (AND
 // on bits): the streamliner sets this where a pool before a decreasing batch-norm moved past it.
+// `pad` pixels around the input (ResNet's 3×3/2 pad 1) never win: a window takes the max (min)
+// over its pixels inside the input only, as PyTorch pads with −∞. On bits that is padding with
+// 0 for OR and 1 for AND. pad < kernel, so every window holds at least one pixel of the input.
+// Output size (H + 2·pad − K)/S + 1.
 struct MaxPoolAttrs {
   int kernel = 2;
   int stride = 2;
   std::vector<std::uint8_t> min_channels;  // empty, or C flags
+  int pad = 0;
 };
 
 // Same elements, new shape (row-major, so flattening HWC keeps channels innermost).
@@ -128,6 +133,14 @@ struct ReshapeAttrs {
 // Element-wise integer add of two tensors of one shape (room for residual layers).
 struct AddAttrs {};
 
+// Global average pooling kept as a sum: HWC → a vector [C], out[c] = Σ over the H·W pixels of
+// in[y, x, c] in real values. On bits (±1) the golden model's raw value is that signed sum,
+// 2·ones − H·W, an int; on integers or fixed point, the sum of the raw values, same scale. The
+// 1/(H·W) of an average is left out: it is a positive scale, which the next layer's threshold
+// absorbs and an argmax ignores, and without it the sum stays an integer that the next layer
+// reads as integer input (binary weights on integers, like a first layer's pixels).
+struct GlobalSumPoolAttrs {};
+
 // The class: argmax over a vector of scores (+ bias[c] when given), ties to the lowest index.
 // A BNN-PYNQ LFC ends in thresholds: its importer sets bias = −T so that the class is the
 // largest margin P − T (DESIGN.md §2).
@@ -135,9 +148,9 @@ struct LabelSelectAttrs {
   std::vector<std::int64_t> bias;  // empty, or one per class
 };
 
-using OpAttrs =
-    std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs, AffineAttrs,
-                 SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs, AddAttrs, LabelSelectAttrs>;
+using OpAttrs = std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs,
+                             AffineAttrs, SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs,
+                             AddAttrs, GlobalSumPoolAttrs, LabelSelectAttrs>;
 
 enum class Op {
   Input,
@@ -151,12 +164,13 @@ enum class Op {
   MaxPool,
   Reshape,
   Add,
+  GlobalSumPool,
   LabelSelect,
   Count
 };
 
 // "input", "quantize", "dense", "conv2d", "batchnorm", "affine", "sign", "threshold", "maxpool",
-// "reshape", "add", "labelselect".
+// "reshape", "add", "globalsumpool", "labelselect".
 const char* op_name(Op op);
 // "add", "mul", "div".
 const char* affine_kind_name(AffineKind kind);

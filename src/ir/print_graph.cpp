@@ -80,11 +80,13 @@ std::string attributes_text(const Node& node) {
     case Op::MaxPool: {
       const auto& a = node.as<MaxPoolAttrs>();
       std::string text = fmt::format("kernel={} stride={}", a.kernel, a.stride);
+      if (a.pad > 0) text += fmt::format(" pad={}", a.pad);
       if (!a.min_channels.empty()) text += " min_channels=" + flags_text(a.min_channels);
       return text;
     }
     case Op::Reshape: return "shape=" + to_string(node.as<ReshapeAttrs>().shape);
-    case Op::Add: return "";
+    case Op::Add:
+    case Op::GlobalSumPool: return "";
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();
       return a.bias.empty() ? "" : "bias=" + array_text(a.bias);

@@ -52,6 +52,16 @@ std::optional<IntegerDomain> integer_domain(const Graph& graph, int index) {
     }
     case Op::MaxPool:
     case Op::Reshape: return input_domain();
+    case Op::GlobalSumPool: {
+      // Σ over n pixels of scale·raw + offset: the raw sum, scale kept, offset n times; a bit's
+      // ±1 = 2·bit − 1 is summed into the raw value itself (op.h).
+      const auto in = input_domain();
+      const TensorType& x = graph.nodes[node.inputs[0]].type;
+      const std::int64_t n = static_cast<std::int64_t>(x.shape[0]) * x.shape[1];
+      if (!in) return std::nullopt;
+      if (x.dtype.is_bit()) return IntegerDomain{1.0, 0.0, -n, n};
+      return IntegerDomain{in->scale, in->offset * static_cast<double>(n), in->lo * n, in->hi * n};
+    }
     case Op::BatchNorm:
     case Op::Affine:
     case Op::Add:

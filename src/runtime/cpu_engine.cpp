@@ -124,6 +124,12 @@ void run(const MaxPoolStep& step, const Frames& f, const StepContext&) {
   }
 }
 
+void run(const GlobalSumPoolStep&, const Frames& f, const StepContext&) {
+  for (int i = 0; i < f.n; ++i) {
+    global_sum_pool_frame(f.in, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+  }
+}
+
 void run(const AddStep& step, const Frames& f, const StepContext& c) {
   const std::uint8_t* b = c.ws.buffers[step.in2];
   const std::size_t b_stride = c.plan.buffers[step.in2].frame_bytes;

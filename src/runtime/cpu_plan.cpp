@@ -369,6 +369,7 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
         auto step = with_header<MaxPoolStep>(head);
         step.kernel = a.kernel;
         step.stride = a.stride;
+        step.pad = a.pad;
         step.min_channels = a.min_channels;
         if (in->storage == Storage::Bits) {
           step.min_mask.assign(static_cast<std::size_t>(in->words_per_pixel), 0);
@@ -386,6 +387,14 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
           fail("layer '{}': the CPU engine adds integer tensors only", node.name);
         }
         add_step(std::move(step), i);
+        continue;
+      }
+      case Op::GlobalSumPool: {
+        if (in->storage == Storage::U8) {
+          fail("layer '{}': the CPU engine pools bits or int32 values, not uint8 pixels",
+               node.name);
+        }
+        add_step(with_header<GlobalSumPoolStep>(head), i);
         continue;
       }
       case Op::LabelSelect: {

@@ -88,9 +88,10 @@ struct FixedLayerStep : LayerStep {
   std::vector<std::uint8_t> byte_table;
 };
 
-// Max over each window; the channels marked in min_channels take the min.
+// Max over each window; the channels marked in min_channels take the min. A window reads only
+// its pixels inside the input: the `pad` border never wins (ir/op.h).
 struct MaxPoolStep : StepHeader {
-  int kernel = 1, stride = 1;
+  int kernel = 1, stride = 1, pad = 0;
   std::vector<std::uint8_t> min_channels;
   std::vector<std::uint64_t> min_mask;  // on bits: the min_channels per pixel word
 };
@@ -100,13 +101,17 @@ struct AddStep : StepHeader {
   int in2 = -1;
 };
 
+// Global average pooling kept as a sum (ir/op.h): per channel the sum over the pixels, of ±1 on
+// bits (2·ones − H·W), of the values on int32; the output is int32.
+struct GlobalSumPoolStep : StepHeader {};
+
 // The class: the highest score plus bias, ties to the lowest index.
 struct LabelStep : StepHeader {
   std::vector<std::int64_t> bias;
 };
 
 using Step = std::variant<QuantizeStep, ThresholdStep, RepackStep, BinaryLayerStep, FixedLayerStep,
-                          MaxPoolStep, AddStep, LabelStep>;
+                          MaxPoolStep, AddStep, GlobalSumPoolStep, LabelStep>;
 
 inline const StepHeader& header(const Step& step) {
   return std::visit([](const StepHeader& h) -> const StepHeader& { return h; }, step);

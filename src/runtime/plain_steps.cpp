@@ -53,6 +53,19 @@ void repack_frame(const BufferSpec& in, const BufferSpec& out, const std::uint8_
   }
 }
 
+// The rows [y0, y1) and columns [x0, x1) of the input that output pixel (oy, ox)'s window covers:
+// the window clipped to the input, so that the pad never takes part (ir/op.h).
+namespace {
+struct PoolWindow {
+  int y0, y1, x0, x1;
+};
+PoolWindow pool_window(const MaxPoolStep& step, const BufferSpec& in, int oy, int ox) {
+  const int y = oy * step.stride - step.pad, x = ox * step.stride - step.pad;
+  return {std::max(0, y), std::min(in.h, y + step.kernel), std::max(0, x),
+          std::min(in.w, x + step.kernel)};
+}
+}  // namespace
+
 void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
                    const std::uint8_t* src, std::uint8_t* dst) {
   if (in.storage == Storage::Bits) {
@@ -62,13 +75,13 @@ void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSp
     const int wpp = in.words_per_pixel;
     for (int oy = 0; oy < out.h; ++oy) {
       for (int ox = 0; ox < out.w; ++ox) {
+        const PoolWindow win = pool_window(step, in, oy, ox);
         std::uint64_t* o = to + (static_cast<std::size_t>(oy) * out.w + ox) * wpp;
         for (int w = 0; w < wpp; ++w) {
           std::uint64_t any = 0, all = ~std::uint64_t{0};
-          for (int ky = 0; ky < step.kernel; ++ky) {
-            for (int kx = 0; kx < step.kernel; ++kx) {
-              const std::size_t p =
-                  static_cast<std::size_t>(oy * step.stride + ky) * in.w + ox * step.stride + kx;
+          for (int y = win.y0; y < win.y1; ++y) {
+            for (int x = win.x0; x < win.x1; ++x) {
+              const std::size_t p = static_cast<std::size_t>(y) * in.w + x;
               any |= from[p * wpp + w];
               all &= from[p * wpp + w];
             }
@@ -83,22 +96,40 @@ void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSp
   auto* to = reinterpret_cast<std::int32_t*>(dst);
   for (int oy = 0; oy < out.h; ++oy) {
     for (int ox = 0; ox < out.w; ++ox) {
+      const PoolWindow win = pool_window(step, in, oy, ox);
       for (int c = 0; c < in.c; ++c) {
         const bool take_min = !step.min_channels.empty() && step.min_channels[c] != 0;
-        std::int32_t result =
-            from[(static_cast<std::size_t>(oy * step.stride) * in.w + ox * step.stride) * in.c + c];
-        for (int ky = 0; ky < step.kernel; ++ky) {
-          for (int kx = 0; kx < step.kernel; ++kx) {
-            const std::int32_t v = from[(static_cast<std::size_t>(oy * step.stride + ky) * in.w +
-                                         ox * step.stride + kx) *
-                                            in.c +
-                                        c];
+        std::int32_t result = from[(static_cast<std::size_t>(win.y0) * in.w + win.x0) * in.c + c];
+        for (int y = win.y0; y < win.y1; ++y) {
+          for (int x = win.x0; x < win.x1; ++x) {
+            const std::int32_t v = from[(static_cast<std::size_t>(y) * in.w + x) * in.c + c];
             result = take_min ? std::min(result, v) : std::max(result, v);
           }
         }
         to[(static_cast<std::size_t>(oy) * out.w + ox) * in.c + c] = result;
       }
     }
+  }
+}
+
+void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::uint8_t* dst) {
+  auto* to = reinterpret_cast<std::int32_t*>(dst);
+  std::fill(to, to + in.c, 0);
+  if (in.storage == Storage::Bits) {
+    // Σ (2·bit − 1) = 2·ones − H·W per channel.
+    const auto* from = reinterpret_cast<const std::uint64_t*>(src);
+    for (std::size_t p = 0; p < pixels(in); ++p) {
+      for (int c = 0; c < in.c; ++c) {
+        to[c] +=
+            static_cast<std::int32_t>((from[p * in.words_per_pixel + c / 64] >> (c % 64)) & 1U);
+      }
+    }
+    for (int c = 0; c < in.c; ++c) to[c] = 2 * to[c] - static_cast<std::int32_t>(pixels(in));
+    return;
+  }
+  const auto* from = reinterpret_cast<const std::int32_t*>(src);
+  for (std::size_t p = 0; p < pixels(in); ++p) {
+    for (int c = 0; c < in.c; ++c) to[c] += from[p * in.c + c];
   }
 }
 

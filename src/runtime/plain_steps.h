@@ -19,6 +19,7 @@ void repack_frame(const BufferSpec& in, const BufferSpec& out, const std::uint8_
                   std::uint8_t* dst);
 void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
                    const std::uint8_t* src, std::uint8_t* dst);
+void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::uint8_t* dst);
 void add_frame(const BufferSpec& in, const std::uint8_t* a, const std::uint8_t* b,
                std::uint8_t* dst);
 void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t* src,

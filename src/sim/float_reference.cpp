@@ -107,6 +107,12 @@ Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
       for (std::size_t i = 0; i < out.size(); ++i) out[i] = x->values[i] + in[1]->values[i];
       return out;
     }
+    case Op::GlobalSumPool: {
+      const int channels = x->type.channels();
+      std::vector<double> sums(static_cast<std::size_t>(channels), 0.0);
+      for (std::size_t i = 0; i < x->values.size(); ++i) sums[i % sums.size()] += x->values[i];
+      return Values(sums.begin(), sums.end());
+    }
     case Op::LabelSelect: {
       const auto& bias = node.as<LabelSelectAttrs>().bias;
       int best = 0;

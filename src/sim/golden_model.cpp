@@ -80,6 +80,19 @@ Values run_maxpool(const MaxPoolAttrs& a, const GoldenTensor& in, const TensorTy
   return run_maxpool_values(a, in, out_type);
 }
 
+// The signed sum over the pixels of each channel (op.h): on bits Σ (2·bit − 1), on integers the
+// sum of the raw values.
+Values run_global_sum_pool(const GoldenTensor& in) {
+  const int channels = in.type.channels();
+  const bool bits = in.type.dtype.is_bit();
+  Values out(static_cast<std::size_t>(channels), 0);
+  for (std::size_t i = 0; i < in.values.size(); ++i) {
+    const std::int64_t v = in.values[i];
+    out[i % static_cast<std::size_t>(channels)] += bits ? 2 * v - 1 : v;
+  }
+  return out;
+}
+
 Values run_threshold(const ThresholdAttrs& a, const GoldenTensor& in) {
   const int channels = in.type.channels();
   Values out(in.values.size());
@@ -122,6 +135,7 @@ Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
       for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[0]->values[i] + in[1]->values[i];
       return out;
     }
+    case Op::GlobalSumPool: return run_global_sum_pool(*in[0]);
     case Op::LabelSelect: {
       const auto& bias = node.as<LabelSelectAttrs>().bias;
       const Values& scores = in[0]->values;
@@ -147,6 +161,11 @@ std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
     return Values(pixels.begin(), pixels.end());
   };
   return interpret_graph<GoldenTensor>(graph, image, read_input, run_node);
+}
+
+std::vector<std::int64_t> run_golden_node(const Node& node,
+                                          const std::vector<const GoldenTensor*>& inputs) {
+  return run_node(node, inputs);
 }
 
 Classification run_golden(const Graph& graph, std::span<const std::uint8_t> image) {

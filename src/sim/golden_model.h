@@ -27,6 +27,11 @@ struct GoldenTensor {
 std::vector<GoldenTensor> run_golden_layers(const Graph& graph,
                                             std::span<const std::uint8_t> image);
 
+// One node's output from its inputs' tensors (in the order of node.inputs): a step of
+// run_golden_layers, for callers that build a network layer by layer (src/zoo).
+std::vector<std::int64_t> run_golden_node(const Node& node,
+                                          const std::vector<const GoldenTensor*>& inputs);
+
 // The class of one image; the graph must end in labelselect.
 Classification run_golden(const Graph& graph, std::span<const std::uint8_t> image);
 

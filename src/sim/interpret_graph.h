@@ -92,20 +92,26 @@ void gather_window(const Conv2dAttrs& a, const Tensor& in, int oy, int ox,
 }
 
 // Max-pool (min on the channels the streamliner marked, DESIGN.md §2: on bits max is OR and min
-// is AND). The pool reads only inside the input (its windows never cross the border).
+// is AND). A window takes its pixels inside the input only: the pad never wins (op.h), and
+// pad < kernel leaves every window at least one of them.
 template <typename Tensor>
 auto run_maxpool_values(const MaxPoolAttrs& a, const Tensor& in, const TensorType& out_type) {
   using V = TensorValue<Tensor>;
   const int oh = out_type.shape[0], ow = out_type.shape[1], channels = out_type.shape[2];
+  const int h = in.type.shape[0], w = in.type.shape[1];
   std::vector<V> out(static_cast<std::size_t>(oh) * ow * channels);
   for (int oy = 0; oy < oh; ++oy) {
+    const int y0 = std::max(0, oy * a.stride - a.pad);
+    const int y1 = std::min(h, oy * a.stride - a.pad + a.kernel);
     for (int ox = 0; ox < ow; ++ox) {
+      const int x0 = std::max(0, ox * a.stride - a.pad);
+      const int x1 = std::min(w, ox * a.stride - a.pad + a.kernel);
       for (int c = 0; c < channels; ++c) {
         const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
-        V result = at_or_pad(in, oy * a.stride, ox * a.stride, c, V{0});
-        for (int ky = 0; ky < a.kernel; ++ky) {
-          for (int kx = 0; kx < a.kernel; ++kx) {
-            const V v = at_or_pad(in, oy * a.stride + ky, ox * a.stride + kx, c, V{0});
+        V result = at_or_pad(in, y0, x0, c, V{0});
+        for (int y = y0; y < y1; ++y) {
+          for (int x = x0; x < x1; ++x) {
+            const V v = at_or_pad(in, y, x, c, V{0});
             result = take_min ? std::min(result, v) : std::max(result, v);
           }
         }

@@ -472,6 +472,32 @@ TEST(CpuEngine, RandomStreamlinedNetworksEqualGolden) {
   }
 }
 
+// Max-pools with a border (the pad never wins) and global sum pools read by a dense layer as
+// integers: bit-exact with the golden model.
+TEST(CpuEngine, PaddedPoolsAndGlobalSumPoolsEqualGolden) {
+  int padded_pools = 0, global_pools = 0;
+  for (int n = 0; n < 60; ++n) {
+    const std::uint64_t seed = base_seed() + 300 + n;
+    test::RandomNetworkOptions options;
+    options.images = 6;
+    options.allow_padded_pool = true;
+    options.allow_global_pool = true;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph graph = streamline(net.graph);
+    for (const Node& node : graph.nodes) {
+      padded_pools += node.op() == Op::MaxPool && node.as<MaxPoolAttrs>().pad > 0;
+      global_pools += node.op() == Op::GlobalSumPool;
+    }
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()),
+                                fmt::format("seed {}\n{}", seed, print_graph(graph)));
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GE(padded_pools, 10);
+  EXPECT_GE(global_pools, 10);
+}
+
 void expect_external_equal(const std::string& params, BnnPynqTopology topology,
                            const std::string& data_path) {
   const Graph graph = import_bnn_pynq(params, topology);

@@ -178,6 +178,7 @@ void expect_same_attrs(const Node& x, const Node& y) {
       const auto &a = x.as<MaxPoolAttrs>(), &b = y.as<MaxPoolAttrs>();
       EXPECT_EQ(a.kernel, b.kernel);
       EXPECT_EQ(a.stride, b.stride);
+      EXPECT_EQ(a.pad, b.pad);
       EXPECT_EQ(a.min_channels, b.min_channels);
       break;
     }
@@ -187,6 +188,7 @@ void expect_same_attrs(const Node& x, const Node& y) {
       break;
     case Op::Sign:
     case Op::Add:
+    case Op::GlobalSumPool:
     case Op::Count: break;
   }
 }
@@ -212,9 +214,11 @@ TEST(ModelFile, IntegerGraphRoundTrips) { expect_round_trip(integer_graph(), "in
 
 TEST(ModelFile, FloatGraphRoundTrips) { expect_round_trip(float_graph(), "float.bnnc"); }
 
+Graph version3_graph();
+
 TEST(ModelFile, EveryOpIsCovered) {
   std::vector<bool> seen(static_cast<std::size_t>(Op::Count), false);
-  for (const Graph& g : {integer_graph(), float_graph()}) {
+  for (const Graph& g : {integer_graph(), float_graph(), version3_graph()}) {
     for (const Node& node : g.nodes) seen[static_cast<std::size_t>(node.op())] = true;
   }
   for (int op = 0; op < static_cast<int>(Op::Count); ++op) {
@@ -303,6 +307,50 @@ TEST(ModelFile, ZeroPaddedConvIsVersion2) {
   EXPECT_EQ(print_graph(loaded), print_graph(g));
   EXPECT_EQ(loaded.nodes[2].as<Conv2dAttrs>().pad_mode, PadMode::Zero);
   EXPECT_NE(print_graph(g).find("pad=1 pad_mode=zero"), std::string::npos) << print_graph(g);
+}
+
+// Version 3: a padded max-pool and a global sum pool; a version-2 file may hold neither.
+Graph version3_graph() {
+  std::mt19937_64 rng(98);
+  Graph g;
+  g.name = "pools";
+  int x = g.add("input", InputAttrs{{5, 4, 2}, DType::uint(8)});
+  x = g.add("bin", thresholds({100, 20}), {x});
+  x = g.add("pool", MaxPoolAttrs{3, 2, {}, 1}, {x});
+  x = g.add("gap", GlobalSumPoolAttrs{}, {x});
+  x = g.add("fc", DenseAttrs{random_matrix(2, 2, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return g;
+}
+
+TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
+  const Graph g = version3_graph();
+  EXPECT_EQ(to_string(g.nodes[2].type), "bit[3,2,2]");
+  EXPECT_EQ(to_string(g.nodes[3].type), "int4[2]");
+  EXPECT_EQ(model_format_version_for(g), 3U);
+  const std::filesystem::path dir = test::temp_dir("model_file_v3");
+  const std::string path = (dir / "m.bnnc").string();
+  save_model(g, path);
+  std::vector<std::uint8_t> bytes = file_bytes(path);
+  EXPECT_EQ(le(bytes, 8, 4), 3U);
+  const Graph loaded = load_model(path);
+  EXPECT_EQ(print_graph(loaded), print_graph(g));
+  EXPECT_EQ(loaded.nodes[2].as<MaxPoolAttrs>().pad, 1);
+  // The same bytes labelled version 2: its reader knows neither the pool's pad nor the op.
+  bytes[8] = 2;
+  const std::string old = (dir / "v2.bnnc").string();
+  std::ofstream(old, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  try {
+    load_model(old);
+    ADD_FAILURE() << "a version-2 file with a padded pool loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown key 'pad' (not part of model format version 2)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // The shipped models were written by a bnnc that knew only version 1: they must keep loading.
