@@ -381,7 +381,8 @@ class Hostile : public ::testing::Test {
 TEST_F(Hostile, KindsAsModel) {
   const std::string data = " --data " + sh_quoted(images_);
   run_kinds({"info @", "eval @" + data, "export @ --out " + sh_quoted(path("o.onnx")),
-             "compile @ --target-fps 1000 --out " + sh_quoted(path("o"))});
+             "compile @ --target-fps 1000 --out " + sh_quoted(path("o")),
+             "similarity @" + data + " --limit 2"});
 }
 
 TEST_F(Hostile, KindsAsImportSource) {
@@ -391,7 +392,8 @@ TEST_F(Hostile, KindsAsImportSource) {
 
 TEST_F(Hostile, KindsAsData) {
   const fs::path d = design();
-  run_kinds({"eval " + sh_quoted(model_) + " --data @", "simulate " + sh_quoted(d) + " --data @"},
+  run_kinds({"eval " + sh_quoted(model_) + " --data @", "simulate " + sh_quoted(d) + " --data @",
+             "similarity " + sh_quoted(model_) + " --data @ --limit 2"},
             true);
 }
 
@@ -400,7 +402,9 @@ TEST_F(Hostile, KindsAsLabels) {
 }
 
 TEST_F(Hostile, KindsAsFolding) {
-  run_kinds({"compile " + sh_quoted(model_) + " --folding @ --out " + sh_quoted(path("o"))});
+  run_kinds({"compile " + sh_quoted(model_) + " --folding @ --out " + sh_quoted(path("o")),
+             "similarity " + sh_quoted(model_) + " --data " + sh_quoted(images_) +
+                 " --limit 2 --folding @"});
 }
 
 TEST_F(Hostile, KindsAsDesignFolder) {
@@ -432,6 +436,15 @@ TEST_F(Hostile, KindsAsOutput) {
                     true);
     expect_contract(run("compile " + sh_quoted(model_) + " --target-fps 1000 --out " +
                         sh_quoted(out) + " --json"),
+                    true);
+    expect_contract(run("generate alexnet --width-divisor 64 --out " + sh_quoted(out) +
+                        " --images 2 --images-out " + sh_quoted(path("g.npy")) + " --json"),
+                    true);
+    expect_contract(run("generate alexnet --width-divisor 64 --out " + sh_quoted(path("g.bnnc")) +
+                        " --images 2 --images-out " + sh_quoted(out) + " --json"),
+                    true);
+    expect_contract(run("similarity " + sh_quoted(model_) + " --data " + sh_quoted(images_) +
+                        " --limit 2 --html " + sh_quoted(out) + " --json"),
                     true);
   }
 }
@@ -627,6 +640,16 @@ TEST_F(Hostile, FlagsVerifyAndSynth) {
   sweep("verify " + missing + " --data " + sh_quoted(images_),
         {"--limit", "--seed", "--stall", "--timing-frames"}, true);
   sweep("synth " + missing + " --target ice40", {"--freq-mhz"});
+}
+
+TEST_F(Hostile, FlagsSimilarityAndGenerate) {
+  sweep("similarity " + sh_quoted(model_) + " --data " + sh_quoted(images_), {"--limit"});
+  sweep("generate alexnet --width-divisor 64 --out " + sh_quoted(path("g.bnnc")),
+        {"--seed", "--threads"});
+  sweep("generate alexnet --out " + sh_quoted(path("g.bnnc")), {"--width-divisor"});
+  sweep("generate alexnet --width-divisor 64 --out " + sh_quoted(path("g.bnnc")) +
+            " --images-out " + sh_quoted(path("g.npy")),
+        {"--images"});
 }
 
 TEST_F(Hostile, FlagsBench) {
