@@ -43,16 +43,6 @@ std::string format_si(double value) {
   return fmt::format("{:.2f} {}", value, kPrefixes[prefix]);
 }
 
-std::string format_count(std::int64_t value) {
-  const std::string digits = std::to_string(value < 0 ? -value : value);
-  std::string text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return value < 0 ? "-" + text : text;
-}
-
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 }  // namespace bnnc::cli

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/text_format.h"
+
 namespace bnnc::cli {
 
 enum ExitCode : int {
@@ -33,9 +35,6 @@ int report_failure(const std::string& message, ExitCode exit_code, bool json);
 
 // 118978560 → "118.98 M"; 59008 → "59.01 k"; 10 → "10" (SI prefixes, two decimals).
 std::string format_si(double value);
-
-// 1537536 → "1,537,536".
-std::string format_count(std::int64_t value);
 
 bool stderr_is_terminal();
 

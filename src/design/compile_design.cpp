@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/text_format.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "rtl/emit_rtl.h"
@@ -78,11 +79,11 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
     const Budget& budget = request.device_budget;
     if (budget.luts > 0 && d.estimate.total.luts > budget.luts) {
       fail("{}: the folding needs {} LUTs but --budget allows {}", request_name(request),
-           with_thousands(d.estimate.total.luts), with_thousands(budget.luts));
+           format_count(d.estimate.total.luts), format_count(budget.luts));
     }
     if (budget.bram18 > 0 && d.estimate.total.bram18 > budget.bram18) {
       fail("{}: the folding needs {} BRAM18 but --budget allows {}", request_name(request),
-           with_thousands(d.estimate.total.bram18), with_thousands(budget.bram18));
+           format_count(d.estimate.total.bram18), format_count(budget.bram18));
     }
   }
   // 6. The analytic timeline, then 7. one frame through the cycle simulator: the measured one is

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/text_format.h"
 #include "fold/find_reconvergence.h"
 
 namespace bnnc {
@@ -16,20 +17,6 @@ double fps_of(const Design& s) {
              : 0.0;
 }
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // One horizontal bar chart: a row per block, the bottleneck block in red.
 std::string bar_chart(const Design& s, const std::string& title,
                       const std::vector<double>& values) {
@@ -39,7 +26,7 @@ std::string bar_chart(const Design& s, const std::string& title,
   std::string svg = fmt::format(
       "<h2>{}</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"11\">\n",
-      escape(title), kLabel + kWidth + 90, kRow * static_cast<int>(blocks.size()) + 4);
+      html_escape(title), kLabel + kWidth + 90, kRow * static_cast<int>(blocks.size()) + 4);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     const int y = static_cast<int>(i) * kRow;
     const double w = values[i] / max_value * kWidth;
@@ -47,7 +34,7 @@ std::string bar_chart(const Design& s, const std::string& title,
     svg += fmt::format(
         "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" "
         "fill=\"{}\"/><text x=\"{:.1f}\" y=\"{}\">{:.0f}</text>\n",
-        y + 13, escape(blocks[i].name), kLabel, y + 3, w, kRow - 5,
+        y + 13, html_escape(blocks[i].name), kLabel, y + 3, w, kRow - 5,
         bottleneck ? "#d62728" : "#4c78a8", kLabel + w + 4, y + 13, values[i]);
   }
   return svg + "</svg>\n";
@@ -76,8 +63,8 @@ std::string timeline_chart(const Design& s) {
     svg += fmt::format(
         "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" "
         "height=\"{}\" fill=\"#59a14f\"><title>{}: cycles {}–{}</title></rect>\n",
-        y + 13, escape(blocks[i].name), kLabel + x0, y + 3, std::max(1.0, x1 - x0), kRow - 5,
-        escape(blocks[i].name), t.start, t.end);
+        y + 13, html_escape(blocks[i].name), kLabel + x0, y + 3, std::max(1.0, x1 - x0), kRow - 5,
+        html_escape(blocks[i].name), t.start, t.end);
   }
   return svg + "</svg>\n";
 }
@@ -176,8 +163,8 @@ std::string compile_report_html(const Design& s) {
       "<tr><th align=left>latency ({})</th><td>{} cycles = {:.2f} µs (estimate {})</td></tr>\n"
       "<tr><th align=left>LUTs / FFs / BRAM18 (estimate)</th><td>{} / {} / {}</td></tr>\n"
       "</table>\n",
-      escape(s.model), escape(s.model), escape(bottleneck.name), bottleneck.cycles, fps_of(s),
-      s.clock_mhz, latency_source(s), s.timeline().latency,
+      html_escape(s.model), html_escape(s.model), html_escape(bottleneck.name), bottleneck.cycles,
+      fps_of(s), s.clock_mhz, latency_source(s), s.timeline().latency,
       static_cast<double>(s.timeline().latency) / s.clock_mhz, s.timeline_estimate.latency,
       s.estimate.total.luts, s.estimate.total.ffs, s.estimate.total.bram18);
   html += bar_chart(s, "Cycles per frame (bottleneck in red)", cycles);

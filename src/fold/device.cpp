@@ -7,6 +7,7 @@
 
 #include "core/ceil_div.h"
 #include "core/error.h"
+#include "core/text_format.h"
 
 namespace bnnc {
 
@@ -124,16 +125,6 @@ MemoryKind place_memory(std::int64_t depth, std::int64_t width, const Device& de
   return best->kind;
 }
 
-std::string with_thousands(std::int64_t value) {
-  const std::string digits = std::to_string(value < 0 ? -value : value);
-  std::string text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return value < 0 ? "-" + text : text;
-}
-
 std::optional<std::string> device_overflow(const Usage& u, const Device& d) {
   const DeviceCaps caps = device_caps(d);
   struct Check {
@@ -151,8 +142,8 @@ std::optional<std::string> device_overflow(const Usage& u, const Device& d) {
   };
   for (const Check& c : checks) {
     if (c.used > c.cap) {
-      return fmt::format("needs {} {} but {} has {} (cap {} %: {})", with_thousands(c.used), c.unit,
-                         d.name, with_thousands(c.total), c.percent, with_thousands(c.cap));
+      return fmt::format("needs {} {} but {} has {} (cap {} %: {})", format_count(c.used), c.unit,
+                         d.name, format_count(c.total), c.percent, format_count(c.cap));
     }
   }
   return std::nullopt;

@@ -74,7 +74,4 @@ struct Usage {
 };
 std::optional<std::string> device_overflow(const Usage& usage, const Device& device);
 
-// 12345678 → "12,345,678".
-std::string with_thousands(std::int64_t value);
-
 }  // namespace bnnc

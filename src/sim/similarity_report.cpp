@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/text_format.h"
+
 namespace bnnc {
 
 namespace {
@@ -130,20 +132,6 @@ std::string percent(const std::optional<double>& value) {
   return value ? fmt::format("{:.1f}", 100.0 * *value) : "-";
 }
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 struct Bar {
   std::string label;
   std::optional<double> value;  // 0..1; no bar when empty
@@ -157,7 +145,7 @@ std::string bar_chart(const std::string& title, const std::vector<Bar>& bars,
   std::string svg = fmt::format(
       "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
       "font-family=\"sans-serif\" font-size=\"11\">\n",
-      escape(title), kLabel + kWidth + 60, height);
+      html_escape(title), kLabel + kWidth + 60, height);
   for (int tick = 0; tick <= 4; ++tick) {
     const double x = kLabel + kWidth * tick / 4.0;
     svg += fmt::format(
@@ -167,7 +155,7 @@ std::string bar_chart(const std::string& title, const std::vector<Bar>& bars,
   }
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const int y = kTop + static_cast<int>(i) * kRow;
-    svg += fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y + 13, escape(bars[i].label));
+    svg += fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y + 13, html_escape(bars[i].label));
     if (bars[i].value) {
       const double w = std::clamp(*bars[i].value, 0.0, 1.0) * kWidth;
       svg += fmt::format(
@@ -184,7 +172,7 @@ std::string bar_chart(const std::string& title, const std::vector<Bar>& bars,
     svg += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#d62728\" "
         "stroke-dasharray=\"4,3\"><title>{3}</title></line>\n",
-        x, kTop, height, escape(reference_label));
+        x, kTop, height, html_escape(reference_label));
   }
   return svg + "</svg>\n";
 }
@@ -289,7 +277,7 @@ std::string similarity_html(const SimilarityReport& report, const std::string& m
       "<style>body{{font-family:sans-serif;margin:2em}}</style></head><body>\n"
       "<h1>Similarity and early termination: {}</h1>\n<p>{} images; chunk width: {}. "
       "Dashed red lines: Fu et al.'s averages (78 % input, 59 % weight similarity).</p>\n",
-      escape(model), escape(model), report.images, escape(simd_source));
+      html_escape(model), html_escape(model), report.images, html_escape(simd_source));
   html +=
       bar_chart("Input similarity (adjacent windows of a row)",
                 matrix_bars(report, [](const LayerSimilarity& l) { return l.input_similarity; }),
@@ -315,7 +303,7 @@ std::string similarity_html(const SimilarityReport& report, const std::string& m
                     std::nullopt, "");
   html += "<h2>Recommended strategy</h2>\n<ul>\n";
   for (const LayerSimilarity& l : report.layers) {
-    if (!is_pool(l)) html += fmt::format("<li>{}: {}</li>\n", escape(l.name), l.recommend);
+    if (!is_pool(l)) html += fmt::format("<li>{}: {}</li>\n", html_escape(l.name), l.recommend);
   }
   return html + "</ul>\n</body></html>\n";
 }

@@ -69,10 +69,8 @@ for name, zero in (("zero_pad", True), ("minus_one_pad", False)):
     with torch.no_grad():
         classes = model(images.float() / 255).argmax(dim=1)
     np.save(f"{out}/{name}_classes.npy", classes.numpy().astype(np.int64))
-    # PRESERVE keeps the batch-norms apart from the convs (a default export folds them into
-    # non-binary weights, which the importer does not read yet).
-    torch.onnx.export(model.eval(), images[:1].float() / 255, f"{out}/{name}.onnx",
-                      training=torch.onnx.TrainingMode.PRESERVE)
+    # The default call, as users export: the exporter folds each batch-norm into its conv.
+    torch.onnx.export(model.eval(), images[:1].float() / 255, f"{out}/{name}.onnx")
 PY
 status=0
 # Runs one bnnc command with --json, prints its JSON and fails the script unless it holds $1.
