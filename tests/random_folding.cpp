@@ -4,6 +4,18 @@
 
 namespace bnnc::test {
 
+namespace {
+
+int pick_divisor(int n, std::mt19937_64& rng) {
+  std::vector<int> divisors;
+  for (int d = 1; d <= n; ++d) {
+    if (n % d == 0) divisors.push_back(d);
+  }
+  return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
+}
+
+}  // namespace
+
 Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
   const auto pick_divisor = [&](int n) {
     std::vector<int> divisors;
@@ -19,6 +31,23 @@ Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
     f.layers.push_back({b.name, pick_divisor(b.mh), pick_divisor(b.simd_channels())});
   }
   f.input_elems = pick_divisor(graph.blocks[0].ofm_c);
+  return f;
+}
+
+Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
+  Folding f;
+  for (int i : graph.mvtus()) {
+    const Block& b = graph.blocks[static_cast<std::size_t>(i)];
+    LayerFolding layer{b.name};
+    layer.pe = pick_divisor(b.mh, rng);
+    layer.simd = pick_divisor(b.simd_channels(), rng);
+    if (b.is_conv()) layer.mmv = pick_divisor(b.ofm_w, rng);
+    f.layers.push_back(layer);
+  }
+  const int widths[] = {0, 8, 24, 64, 100, 512};
+  f.input_bits = widths[rng() % std::size(widths)];
+  const Block& input = graph.blocks[0];
+  if (f.input_bits < input.in_bits * (input.pixels_out() > 1 ? input.ofm_c : 1)) f.input_bits = 0;
   return f;
 }
 

@@ -11,4 +11,9 @@ namespace bnnc::test {
 // random input width.
 Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng);
 
+// The same with pixel-parallel streams (docs/pixel-parallel.md): a random MMV (a divisor of the
+// output width) on every convolution whose PE divides its rows, and a random input width in bits
+// (0 = one pixel a word).
+Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng);
+
 }  // namespace bnnc::test

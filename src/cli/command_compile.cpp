@@ -37,6 +37,7 @@ struct CompileOptions {
   std::string device;
   double target_fps = 0.0;
   double clock_mhz = 200.0;
+  int input_bits = 0;
   bool force = false;
   bool json = false;
 };
@@ -118,6 +119,7 @@ int run_compile(const CompileOptions& o) {
   request.folding_file = o.folding;
   request.target_fps = o.target_fps;
   request.clock_mhz = o.clock_mhz;
+  request.input_bits = o.input_bits;
   if (o.objective == "latency") {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
@@ -210,6 +212,10 @@ Command add_compile_command(CLI::App& bnnc) {
       "FPGA part to fit, its resources under a cap (docs/devices.md): " + known_device_names());
   app->add_option("--clock-mhz", options->clock_mhz, "Clock frequency (default 200)")
       ->check(number_in(0, 100000, true));
+  app->add_option("--input-bits", options->input_bits,
+                  "Bits per input word: the most whole pixels that fit go in one word "
+                  "(docs/pixel-parallel.md; default one pixel a word)")
+      ->check(number_in(1, 1 << 20));
   app->add_flag("--force", options->force,
                 "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -61,7 +61,9 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   // 2. Fold: pe/simd per block, from the file or a search whose cost model needs the blocks'
   //    shapes; the latency search already runs the cycle simulator on each candidate.
   // 3. Apply it: the block cycles everything below depends on.
-  d.folded = apply_folding(lowered, choose_folding(lowered, request));
+  Folding folding = choose_folding(lowered, request);
+  if (request.input_bits > 0) folding.input_bits = request.input_bits;
+  d.folded = apply_folding(lowered, folding);
   d.folding = folding_of(d.folded);
   // 4. Size the FIFOs: their depths follow from the folded rates (a reconvergent path must hold
   //    what the slower side has not consumed yet), and the estimate, the simulator and the RTL

@@ -30,6 +30,8 @@ struct FoldingRequest {
   const Device* device = nullptr;
   // With a part: what the design may use of it — its caps, or tighter (--budget).
   Budget device_budget;
+  // Bits per input word (--input-bits, docs/pixel-parallel.md); 0 = the folding's own.
+  int input_bits = 0;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;

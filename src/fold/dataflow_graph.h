@@ -66,6 +66,10 @@ struct Block {
 
   std::int64_t cycles = 0;  // per frame, set by apply_folding
 
+  // Pixels side by side in one word in and out (fold/stream_order.h): an MVTU's MMV, the SWU's
+  // MMV windows, the input's whole pixels; 1 = one pixel's channel group (or a run of a vector).
+  int in_pixels = 1, out_pixels = 1;
+
   std::int64_t pixels_in() const { return static_cast<std::int64_t>(ifm_h) * ifm_w; }
   std::int64_t pixels_out() const { return static_cast<std::int64_t>(ofm_h) * ofm_w; }
   std::int64_t elements_in() const { return pixels_in() * ifm_c; }  // per frame

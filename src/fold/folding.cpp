@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ceil_div.h"
+#include "fold/stream_order.h"
 
 namespace bnnc {
 
@@ -37,10 +38,15 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
   }
+  if (f.mmv > 1 && rows != b.mh) {
+    reject(b, "MMV {} needs PE {} to divide the {} rows (its words carry whole channel groups)",
+           f.mmv, f.pe, b.mh);
+  }
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
   b.in_elems = f.simd * f.mmv;
   b.out_elems = f.pe * f.mmv;
+  b.in_pixels = b.out_pixels = f.mmv;
   b.cycles = b.nf() * b.sf() * b.pixels_out() / f.mmv;
 }
 
@@ -50,6 +56,35 @@ int divisor_at_most(int n, int limit) {
     if (n % d == 0) return d;
   }
   return 1;
+}
+
+// Elements per input word of `bits` bits: the most whole pixels that fit (a vector input: the
+// most elements that fit and divide it).
+int input_word_elems(const Block& b, int bits) {
+  const int pixel_bits = (b.pixels_out() > 1 ? b.ofm_c : 1) * b.in_bits;
+  if (bits < pixel_bits) {
+    fail("input '{}': --input-bits {} is narrower than one {} of {} bits", b.name, bits,
+         b.pixels_out() > 1 ? "pixel" : "element", pixel_bits);
+  }
+  if (b.pixels_out() == 1) return divisor_at_most(b.ofm_c, bits / b.in_bits);
+  return static_cast<int>(std::min<std::int64_t>(b.pixels_out(), bits / pixel_bits)) * b.ofm_c;
+}
+
+// A block on the same pixels as its producer takes its pixel groups unchanged (a max-pool writes
+// as many of its fewer output pixels a word as divide them). False for one-pixel words.
+bool keeps_pixels(Block& b, const Block& producer) {
+  if (producer.out_pixels == 1 || b.kind == BlockKind::LabelSelect ||
+      producer.pixels_out() != b.pixels_in() || producer.ofm_c != b.ifm_c) {
+    return false;
+  }
+  b.in_pixels = b.out_pixels = producer.out_pixels;
+  b.in_elems = b.out_elems = producer.out_elems;
+  if (b.kind == BlockKind::StreamingMaxPool) {
+    b.out_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_out(), b.in_pixels));
+    b.out_elems = b.out_pixels * (b.in_elems / b.in_pixels);
+  }
+  b.cycles = std::max(words_in(b), words_out(b));
+  return true;
 }
 
 }  // namespace
@@ -87,25 +122,32 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     Block& b = blocks[i];
     if (b.kind != BlockKind::Swu && b.kind != BlockKind::FmPadding) continue;
     const Block& next = blocks[i + 1];
-    if (b.kind == BlockKind::Swu) {
-      b.out_elems = next.in_elems;            // MMV windows side by side
-      b.in_elems = next.in_elems / next.mmv;  // reads SIMD channels of one pixel at a time
-    } else {
-      b.in_elems = b.out_elems = next.in_elems;
-    }
+    // The SWU writes MMV windows side by side (its padding the pixels the SWU reads). Both read
+    // SIMD channels of up to MMV pixels a word: with stride S ≤ K the SWU reads S² pixels per
+    // K² window taps, so it keeps up with its MVTU.
+    b.out_pixels = next.in_pixels;
+    b.out_elems = next.in_elems;
+    const int group = next.in_elems / next.in_pixels;
+    b.in_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_in(), next.in_pixels));
+    b.in_elems = b.in_pixels * group;
   }
   for (Block& b : blocks) {
     const Block* producer = b.inputs.empty() ? nullptr : &blocks[b.inputs[0]];
     switch (b.kind) {
       case BlockKind::Input: {
         const std::int64_t total = b.elements_out();
-        const int elems = folding.input_elems > 0 ? folding.input_elems : b.ofm_c;
-        if (total % elems != 0) {
-          fail("layer '{}': {} elements per input word must divide the {} input elements", b.name,
-               elems, total);
+        int elems = folding.input_elems > 0 ? folding.input_elems : b.ofm_c;
+        if (folding.input_bits > 0) elems = input_word_elems(b, folding.input_bits);
+        if (total % elems != 0 && (b.pixels_out() == 1 || elems % b.ofm_c != 0)) {
+          fail(
+              "layer '{}': {} elements per input word must be whole pixels or divide the {} input "
+              "elements",
+              b.name, elems, total);
         }
         b.in_elems = b.out_elems = elems;
-        b.cycles = total / elems;
+        b.in_pixels = b.out_pixels =
+            b.pixels_out() > 1 && elems % b.ofm_c == 0 ? elems / b.ofm_c : 1;
+        b.cycles = words_out(b);
         break;
       }
       case BlockKind::Thresholding:
@@ -113,14 +155,15 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::LabelSelect:
       case BlockKind::Duplicate:
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
+        if (keeps_pixels(b, *producer)) break;
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
         b.cycles = b.elements_in() / b.in_elems;
         break;
-      case BlockKind::FmPadding: b.cycles = b.elements_out() / b.out_elems; break;
+      case BlockKind::FmPadding: b.cycles = std::max(words_in(b), words_out(b)); break;
       case BlockKind::Swu:
         // Reads the image once and writes every window once.
-        b.cycles = std::max(b.elements_in() / b.in_elems, b.elements_out() / b.out_elems);
+        b.cycles = std::max(words_in(b), words_out(b));
         break;
       case BlockKind::Mvtu:
       case BlockKind::Dwc:
@@ -136,7 +179,7 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       int& input = b.inputs[slot];
       input = index_map[input];
       const Block& producer = out[input];
-      if (producer.out_elems == b.in_elems) continue;
+      if (same_words(output_order(producer), input_order(b))) continue;
       Block dwc;
       dwc.name = b.name + (slot == 0 ? ".dwc" : fmt::format(".dwc{}", slot));
       dwc.kind = BlockKind::Dwc;
@@ -148,7 +191,11 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       dwc.in_bits = dwc.out_bits = producer.out_bits;
       dwc.in_elems = producer.out_elems;
       dwc.out_elems = b.in_elems;
-      dwc.cycles = ceil_div(dwc.elements_out(), std::min(dwc.in_elems, dwc.out_elems));
+      dwc.in_pixels = producer.out_pixels;
+      // A consumer of the same pixels gets its pixel groups; a dense layer a run of its vector.
+      const bool same_map = b.pixels_in() == producer.pixels_out() && b.ifm_c == producer.ofm_c;
+      dwc.out_pixels = same_map ? b.in_pixels : 1;
+      dwc.cycles = std::max(words_in(dwc), words_out(dwc));
       out.push_back(dwc);
       input = static_cast<int>(out.size()) - 1;
     }

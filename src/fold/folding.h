@@ -22,6 +22,9 @@ struct LayerFolding {
 struct Folding {
   std::vector<LayerFolding> layers;  // one per MVTU, in order
   int input_elems = 0;               // elements per input word; 0 = one pixel (all channels)
+  // Bits per input word (--input-bits): when > 0, the input word carries the most whole pixels
+  // that fit and divide the image's pixels (docs/pixel-parallel.md); it overrides input_elems.
+  int input_bits = 0;
 };
 
 // The folding the graph has now.

@@ -52,6 +52,7 @@ std::string folding_json(const Folding& folding) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   nlohmann::ordered_json json;
   if (folding.input_elems > 0) json["input_elems"] = folding.input_elems;
+  if (folding.input_bits > 0) json["input_bits"] = folding.input_bits;
   for (const LayerFolding& f : folding.layers) {
     nlohmann::ordered_json layer = {{"name", f.name}, {"pe", f.pe}, {"simd", f.simd}};
     if (f.mmv != 1) layer["mmv"] = f.mmv;
@@ -107,13 +108,16 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
       // bnnc's own format: every key known, none twice, every layer once.
       if (!twice.empty()) fail("{}: key \"{}\" is given twice in one object", path, twice);
       for (const auto& [key, value] : json.items()) {
-        if (key != "layers" && key != "input_elems") {
-          fail("{}: unknown key \"{}\" (a bnnc folding has \"layers\" and \"input_elems\")", path,
-               key);
+        if (key != "layers" && key != "input_elems" && key != "input_bits") {
+          fail(
+              "{}: unknown key \"{}\" (a bnnc folding has \"layers\", \"input_elems\" and "
+              "\"input_bits\")",
+              path, key);
         }
       }
       if (!json["layers"].is_array()) fail("{}: \"layers\" must be an array", path);
       folding.input_elems = number(json, "input_elems", 0, "input");
+      folding.input_bits = number(json, "input_bits", 0, "input");
       for (const auto& entry : json["layers"]) {
         if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) {
           fail("{}: every entry of \"layers\" needs a \"name\"", path);

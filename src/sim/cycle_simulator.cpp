@@ -5,9 +5,11 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
+#include "fold/stream_order.h"
 
 namespace bnnc {
 
@@ -76,18 +78,20 @@ class ThresholdingEngine : public Engine {
     const auto& a = ir_.nodes[b_.layer].as<ThresholdAttrs>();
     Word word = std::move(in->words.front());
     in->words.pop_front();
-    for (std::int64_t& x : word) {
-      const auto c = static_cast<std::size_t>(pos_ % b_.ifm_c);
+    const StreamOrder order = input_order(b_);
+    for (std::size_t k = 0; k < word.size(); ++k) {
+      const auto c =
+          static_cast<std::size_t>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
       const bool negate = !a.negate.empty() && a.negate[c] != 0;
-      x = ((x >= a.thresholds[c]) != negate) ? 1 : 0;
-      pos_ = (pos_ + 1) % b_.elements_in();
+      word[k] = ((word[k] >= a.thresholds[c]) != negate) ? 1 : 0;
     }
+    word_ = (word_ + 1) % words_in(b_);
     out->words.push_back(std::move(word));
     return true;
   }
 
  private:
-  std::int64_t pos_ = 0;
+  std::int64_t word_ = 0;  // of the frame
 };
 
 class PaddingEngine : public Engine {
@@ -265,7 +269,9 @@ class PoolEngine : public Engine {
 };
 
 // The MVTU: per input vector, NF groups of SF cycles; it reads the vector (one word a cycle)
-// during the first group and emits PE outputs at the end of each group. For a zero-padded
+// during the first group and emits PE outputs at the end of each group. With MMV > 1 a word
+// carries SIMD synapses of MMV windows side by side and each weight read serves all of them:
+// MMV vectors at once, MMV × PE outputs a group (fold/stream_order.h). For a zero-padded
 // convolution it leaves out the window's taps that fall on the border, as bnn_mvtu does from its
 // pixel counter (docs/zero-padding.md): y = 2·P_valid − |V| over the valid synapses V only.
 class MvtuEngine : public Engine {
@@ -277,8 +283,11 @@ class MvtuEngine : public Engine {
     bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
     if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
     words_needed_ = ceil_div(block.mw, block.simd);
-    packed_.assign(static_cast<std::size_t>(words_for_bits(block.mw)), 0);
-    valid_.assign(packed_.size(), 0);
+    lanes_.resize(static_cast<std::size_t>(block.mmv));
+    for (Lane& lane : lanes_) {
+      lane.packed.assign(static_cast<std::size_t>(words_for_bits(block.mw)), 0);
+      lane.valid.assign(lane.packed.size(), 0);
+    }
   }
 
   bool step(std::int64_t) override {
@@ -291,15 +300,21 @@ class MvtuEngine : public Engine {
     const std::int64_t sf = b_.sf();
     if (t_ < sf && t_ < words_needed_) {
       if (in->empty()) return false;
-      for (std::int64_t x : in->words.front()) vector_.push_back(x);
+      const Word& word = in->words.front();
+      for (std::size_t k = 0; k < word.size(); ++k) {
+        lanes_[b_.mmv == 1 ? 0 : k / static_cast<std::size_t>(b_.simd)].vector.push_back(word[k]);
+      }
       in->words.pop_front();
     }
     ++t_;
     if (t_ % sf == 0) {
       const std::int64_t nf = t_ / sf - 1;
       Word word;
-      for (std::int64_t r = nf * b_.pe; r < (nf + 1) * b_.pe && r < b_.mh; ++r) {
-        word.push_back(output(static_cast<int>(r)));
+      for (int m = 0; m < b_.mmv; ++m) {
+        if (bits_) pack(m);
+        for (std::int64_t r = nf * b_.pe; r < (nf + 1) * b_.pe && r < b_.mh; ++r) {
+          word.push_back(output(m, static_cast<int>(r)));
+        }
       }
       if (!word.empty()) {
         if (out->full()) {
@@ -309,51 +324,60 @@ class MvtuEngine : public Engine {
         }
       }
       if (t_ == b_.nf() * sf) {
-        t_ = 0, vector_.clear();
-        pixel_ = (pixel_ + 1) % b_.pixels_out();
+        t_ = 0;
+        for (Lane& lane : lanes_) lane.vector.clear();
+        pixel_ = (pixel_ + b_.mmv) % b_.pixels_out();
       }
     }
     return true;
   }
 
  private:
-  std::int64_t output(int r) {
-    if (r == 0 || r % b_.pe == 0) pack();
+  // One of the MMV windows computed together.
+  struct Lane {
+    Word vector;
+    std::vector<std::uint64_t> packed;
+    std::vector<std::uint64_t> valid;  // zero padding: the window's synapses inside the image
+    std::int64_t valid_count = 0;      // |V|
+  };
+
+  std::int64_t output(int m, int r) const {
+    const Lane& lane = lanes_[static_cast<std::size_t>(m)];
     std::int64_t acc = 0;
     if (b_.zero_pad) {
       const std::uint64_t* w = weights_->row_words(r);
       std::int64_t matches = 0;
-      for (std::size_t k = 0; k < packed_.size(); ++k) {
-        matches += std::popcount(~(packed_[k] ^ w[k]) & valid_[k]);
+      for (std::size_t k = 0; k < lane.packed.size(); ++k) {
+        matches += std::popcount(~(lane.packed[k] ^ w[k]) & lane.valid[k]);
       }
-      acc = 2 * matches - valid_count_;
+      acc = 2 * matches - lane.valid_count;
     } else if (bits_) {
-      acc = xnor_popcount(packed_.data(), weights_->row_words(r), b_.mw);
+      acc = xnor_popcount(lane.packed.data(), weights_->row_words(r), b_.mw);
     } else {
-      for (int i = 0; i < b_.mw; ++i) acc += weights_->get(r, i) ? vector_[i] : -vector_[i];
+      for (int i = 0; i < b_.mw; ++i) acc += weights_->get(r, i) ? lane.vector[i] : -lane.vector[i];
     }
     if (threshold_ == nullptr) return acc;
     const bool negate = !threshold_->negate.empty() && threshold_->negate[r] != 0;
     return ((acc >= threshold_->thresholds[r]) != negate) ? 1 : 0;
   }
-  void pack() {
-    if (!bits_) return;
-    std::fill(packed_.begin(), packed_.end(), 0);
-    for (int i = 0; i < b_.mw; ++i) set_bit(packed_, i, vector_[i] != 0);
-    if (b_.zero_pad) mark_valid();
+  void pack(int m) {
+    Lane& lane = lanes_[static_cast<std::size_t>(m)];
+    std::fill(lane.packed.begin(), lane.packed.end(), 0);
+    for (int i = 0; i < b_.mw; ++i) set_bit(lane.packed, i, lane.vector[i] != 0);
+    if (b_.zero_pad) mark_valid(lane, pixel_ + m);
   }
   // The synapses of this pixel's window that lie inside the image (column (ky, kx, c)).
-  void mark_valid() {
-    const int oy = static_cast<int>(pixel_ / b_.ofm_w), ox = static_cast<int>(pixel_ % b_.ofm_w);
+  void mark_valid(Lane& lane, std::int64_t pixel) const {
+    const int oy = static_cast<int>(pixel / b_.ofm_w), ox = static_cast<int>(pixel % b_.ofm_w);
     const int channels = b_.mw / (b_.kernel * b_.kernel);
-    std::fill(valid_.begin(), valid_.end(), 0);
-    valid_count_ = 0;
+    std::fill(lane.valid.begin(), lane.valid.end(), 0);
+    lane.valid_count = 0;
     for (int i = 0; i < b_.mw; ++i) {
       const int tap = i / channels, ky = tap / b_.kernel, kx = tap % b_.kernel;
       const int y = oy * b_.stride - b_.pad + ky, x = ox * b_.stride - b_.pad + kx;
       if (y < 0 || y >= b_.image_h || x < 0 || x >= b_.image_w) continue;
-      set_bit(valid_, i, true);
-      ++valid_count_;
+      set_bit(lane.valid, i, true);
+      ++lane.valid_count;
     }
   }
 
@@ -361,11 +385,135 @@ class MvtuEngine : public Engine {
   const ThresholdAttrs* threshold_ = nullptr;
   bool bits_ = true;
   std::int64_t t_ = 0, words_needed_ = 0;
-  Word vector_, pending_;
-  std::vector<std::uint64_t> packed_;
-  std::int64_t pixel_ = 0;            // the output pixel of the vector being computed
-  std::vector<std::uint64_t> valid_;  // zero padding: the window's synapses inside the image
-  std::int64_t valid_count_ = 0;      // |V|
+  std::vector<Lane> lanes_;
+  Word pending_;
+  std::int64_t pixel_ = 0;  // the output pixel of the first window being computed
+};
+
+// A block whose words carry several pixels (docs/pixel-parallel.md): SWU, padding, max-pool or
+// width converter. It is modelled by what each output word needs: it keeps the frame's elements
+// as they arrive, writes output word j (one a cycle) once the input words that j reads have
+// arrived, and reads (one word a cycle) at most `slack_` words beyond those — its line buffer:
+// S rows for a window (the rows the next output row adds), two pixel groups for the others.
+class PixelGroupEngine : public Engine {
+ public:
+  PixelGroupEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), in_order_(input_order(block)), out_order_(output_order(block)) {
+    if (b_.kind == BlockKind::StreamingMaxPool) {
+      min_channels_ = &ir.nodes[b_.layer].as<MaxPoolAttrs>().min_channels;
+    }
+    if (b_.kind == BlockKind::FmPadding) {
+      pad_value_ = ir.nodes[b_.layer].as<Conv2dAttrs>().pad_value;
+    }
+    in_words_ = words_in(b_);
+    const std::int64_t out_words = words_out(b_);
+    need_.assign(static_cast<std::size_t>(out_words), 0);
+    for (std::int64_t j = 0; j < out_words; ++j) {
+      for (int k = 0; k < b_.out_elems; ++k) {
+        const std::int64_t e = element_index(out_order_, j, k);
+        if (e >= b_.elements_out()) break;
+        for_each_source(e, [&](std::int64_t source) {
+          auto& need = need_[static_cast<std::size_t>(j)];
+          need = std::max(need, word_of_element(in_order_, source) + 1);
+        });
+      }
+    }
+    const std::int64_t row = static_cast<std::int64_t>(b_.ifm_w) * b_.ifm_c;
+    const bool window = b_.kind == BlockKind::Swu || b_.kind == BlockKind::StreamingMaxPool;
+    const std::int64_t ahead =
+        window ? b_.stride * row
+               : 2 * std::max<std::int64_t>({std::int64_t{b_.in_pixels} * b_.ifm_c,
+                                             std::int64_t{b_.out_pixels} * b_.ofm_c, b_.out_elems});
+    slack_ = ceil_div(ahead, b_.in_elems) + 1;
+  }
+
+  bool step(std::int64_t) override {
+    bool did = false;
+    const std::int64_t needed = frame_ * in_words_ + need_[static_cast<std::size_t>(word_)];
+    if (!out->full() && read_ >= needed) {
+      const auto& buffer = frames_[frame_];
+      Word word;
+      for (int k = 0; k < b_.out_elems; ++k) {
+        const std::int64_t e = element_index(out_order_, word_, k);
+        if (e >= b_.elements_out()) break;
+        word.push_back(value(buffer, e));
+      }
+      out->words.push_back(std::move(word));
+      if (++word_ == std::ssize(need_)) {
+        word_ = 0;
+        frames_.erase(frame_);
+        ++frame_;
+      }
+      did = true;
+    }
+    if (!in->empty() && read_ < needed + slack_) {
+      const Word& word = in->words.front();
+      auto& buffer = frames_[read_ / in_words_];
+      if (buffer.empty()) buffer.resize(static_cast<std::size_t>(b_.elements_in()));
+      for (std::size_t k = 0; k < word.size(); ++k) {
+        buffer[static_cast<std::size_t>(
+            element_index(in_order_, read_ % in_words_, static_cast<int>(k)))] = word[k];
+      }
+      in->words.pop_front();
+      ++read_;
+      did = true;
+    }
+    return did;
+  }
+
+ private:
+  // Calls f with the input element (pixel·C + channel) of every value output element e reads.
+  template <typename F>
+  void for_each_source(std::int64_t e, F f) const {
+    const auto at = [&](std::int64_t y, std::int64_t x, std::int64_t c) {
+      f((y * b_.ifm_w + x) * b_.ifm_c + c);
+    };
+    const std::int64_t pixel = e / b_.ofm_c, channel = e % b_.ofm_c;
+    const std::int64_t y = pixel / b_.ofm_w, x = pixel % b_.ofm_w;
+    switch (b_.kind) {
+      case BlockKind::Swu: {  // window tap (ky, kx, c) of output pixel (y, x)
+        const std::int64_t c = channel % b_.ifm_c, tap = channel / b_.ifm_c;
+        at(y * b_.stride + tap / b_.kernel, x * b_.stride + tap % b_.kernel, c);
+        break;
+      }
+      case BlockKind::FmPadding:
+        if (y >= b_.pad && y < b_.ofm_h - b_.pad && x >= b_.pad && x < b_.ofm_w - b_.pad) {
+          at(y - b_.pad, x - b_.pad, channel);
+        }
+        break;
+      case BlockKind::StreamingMaxPool:
+        for (int ky = 0; ky < b_.kernel; ++ky) {
+          for (int kx = 0; kx < b_.kernel; ++kx)
+            at(y * b_.stride + ky, x * b_.stride + kx, channel);
+        }
+        break;
+      default: f(e); break;  // a width converter: the same element
+    }
+  }
+  std::int64_t value(const std::vector<std::int64_t>& buffer, std::int64_t e) const {
+    if (b_.kind == BlockKind::StreamingMaxPool) {
+      const auto c = static_cast<std::size_t>(e % b_.ofm_c);
+      const bool take_min = !min_channels_->empty() && (*min_channels_)[c] != 0;
+      std::optional<std::int64_t> v;
+      for_each_source(e, [&](std::int64_t s) {
+        const std::int64_t w = buffer[static_cast<std::size_t>(s)];
+        v = !v ? w : take_min ? std::min(*v, w) : std::max(*v, w);
+      });
+      return *v;
+    }
+    std::int64_t v = pad_value_;  // a padding's border reads nothing
+    for_each_source(e, [&](std::int64_t s) { v = buffer[static_cast<std::size_t>(s)]; });
+    return v;
+  }
+
+  StreamOrder in_order_, out_order_;
+  const std::vector<std::uint8_t>* min_channels_ = nullptr;
+  std::int64_t pad_value_ = 0;
+  std::int64_t in_words_ = 0, slack_ = 0;
+  std::vector<std::int64_t> need_;     // per output word of a frame: input words of it read first
+  std::int64_t read_ = 0;              // input words read, over all frames
+  std::int64_t frame_ = 0, word_ = 0;  // the output word being written
+  std::map<std::int64_t, std::vector<std::int64_t>> frames_;
 };
 
 class DwcEngine : public Engine {
@@ -500,7 +648,14 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   for (const Block& b : blocks) {
-    if (b.mmv > 1) fail("layer '{}': the cycle simulator does not model MMV > 1 yet", b.name);
+    const bool pixel_groups = b.in_pixels > 1 || b.out_pixels > 1;
+    const bool reorders = !input_order(b).flat() || !output_order(b).flat();
+    if ((pixel_groups && (b.kind == BlockKind::Swu || b.kind == BlockKind::FmPadding ||
+                          b.kind == BlockKind::StreamingMaxPool)) ||
+        (reorders && b.kind == BlockKind::Dwc)) {
+      engines.push_back(std::make_unique<PixelGroupEngine>(b, graph.ir));
+      continue;
+    }
     switch (b.kind) {
       case BlockKind::Input:
         engines.push_back(

@@ -39,7 +39,7 @@ struct SimulationResult {
 };
 
 // Streams the frames (raw input values, HWC) through the design. Throws bnnc::Error on a
-// deadlock (naming the stuck blocks) or a design the simulator does not model (MMV > 1).
+// deadlock (naming the stuck blocks) or a malformed graph.
 SimulationResult simulate_dataflow(const DataflowGraph& graph,
                                    const std::vector<std::span<const std::uint8_t>>& frames,
                                    const SimulationOptions& options = {});

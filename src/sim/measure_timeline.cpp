@@ -10,10 +10,6 @@
 namespace bnnc {
 
 std::optional<Timeline> measure_frame_timeline(const DataflowGraph& graph) {
-  if (std::any_of(graph.blocks.begin(), graph.blocks.end(),
-                  [](const Block& b) { return b.mmv > 1; })) {
-    return std::nullopt;
-  }
   const std::vector<std::uint8_t> frame(static_cast<std::size_t>(graph.ir.nodes[0].type.elements()),
                                         0);
   SimulationOptions options;

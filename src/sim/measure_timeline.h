@@ -14,7 +14,7 @@
 namespace bnnc {
 
 // The measured timeline (BlockTiming.end is one past the last busy cycle), with the FIFO depths
-// of size_fifos; nothing when the simulator does not model the design (MMV > 1).
+// of size_fifos (optional: the latency search treats a design without one as unmeasurable).
 std::optional<Timeline> measure_frame_timeline(const DataflowGraph& graph);
 
 }  // namespace bnnc
