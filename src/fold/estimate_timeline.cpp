@@ -35,13 +35,25 @@ double needed_fraction(const Block& b) {
 // frame's last output leaves before them).
 std::int64_t real_groups(const Block& b) { return ceil_div(b.mh, b.pe); }
 
+// Windows of an SWU that read the last pixel of its input that is not a border its padding
+// adds (pad = 0: the last window only). Behind a padding they are still to come when the last
+// real pixel arrives: the padding writes the bottom border as fast as the SWU takes it.
+std::int64_t windows_after_last_pixel(const Block& swu, int pad) {
+  const auto first = [&](int last) {  // the first output row (column) whose window reaches `last`
+    return std::max(0, (last - swu.kernel + 1 + swu.stride - 1) / swu.stride);
+  };
+  const int oy = first(swu.ifm_h - pad - 1), ox = first(swu.ifm_w - pad - 1);
+  return static_cast<std::int64_t>(swu.ofm_h - oy - 1) * swu.ofm_w + (swu.ofm_w - ox);
+}
+
 // Cycles a block still works after its last input arrived: one output pixel's worth (an MVTU
 // reads a vector during the first of its NF groups of SF cycles, then computes the others).
-std::int64_t tail(const Block& b) {
+std::int64_t tail(const Block& b, int pad) {
   switch (b.kind) {
     case BlockKind::Mvtu: return (real_groups(b) - 1) * b.sf() + 1;
-    case BlockKind::Swu:  // the last window
-      return std::max<std::int64_t>(1, b.cycles / std::max<std::int64_t>(1, b.pixels_out()));
+    case BlockKind::Swu:  // the windows that read the last real pixel
+      return std::max<std::int64_t>(1, b.cycles * windows_after_last_pixel(b, pad) /
+                                           std::max<std::int64_t>(1, b.pixels_out()));
     case BlockKind::StreamingMaxPool:  // the last output pixel
       return std::max(1, b.ofm_c / std::max(1, b.out_elems));
     case BlockKind::Dwc:  // the words one input word becomes
@@ -59,6 +71,12 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     const Block& b = graph.blocks[i];
     BlockTiming& timing = t.blocks[i];
     std::int64_t producer_end = 0;
+    // An SWU behind a padding: its window on the padding's producer (see windows_after_last_pixel).
+    int pad = 0;
+    if (b.kind == BlockKind::Swu && graph.blocks[b.inputs[0]].kind == BlockKind::FmPadding) {
+      pad = graph.blocks[b.inputs[0]].pad;
+      producer_end = t.blocks[graph.blocks[b.inputs[0]].inputs[0]].end;
+    }
     // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
     // consumer's), so the part a block needs first arrives that fraction of the way through.
     for (int input : b.inputs) {
@@ -71,7 +89,7 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     // It cannot run faster than its own rate, nor finish before its last input arrived.
     const std::int64_t own =
         b.kind == BlockKind::Mvtu ? b.cycles - (b.nf() - real_groups(b)) * b.sf() : b.cycles;
-    timing.end = std::max(timing.start + own, producer_end + tail(b));
+    timing.end = std::max(timing.start + own, producer_end + tail(b, pad));
   }
   t.latency = t.blocks.empty() ? 0 : t.blocks.back().end;
   return t;

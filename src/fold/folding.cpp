@@ -145,8 +145,11 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
               b.name, elems, total);
         }
         b.in_elems = b.out_elems = elems;
+        // Whole pixels a word are a flat stream either way; counted as pixels (which a
+        // thresholding then keeps) only when asked for by width, so that the searches' input
+        // widths leave the blocks after the input as they were.
         b.in_pixels = b.out_pixels =
-            b.pixels_out() > 1 && elems % b.ofm_c == 0 ? elems / b.ofm_c : 1;
+            folding.input_bits > 0 && b.pixels_out() > 1 ? elems / b.ofm_c : 1;
         b.cycles = words_out(b);
         break;
       }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/ceil_div.h"
 #include "rtl/rom_contents.h"
 
@@ -42,6 +44,10 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
   if (b.mmv > 1) return fmt::format("layer '{}': MMV > 1 has no RTL yet", b.name);
+  if (b.in_pixels > 1 || b.out_pixels > 1) {
+    return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
+                       b.name, std::max(b.in_pixels, b.out_pixels));
+  }
   switch (b.kind) {
     case BlockKind::Input: {
       if (b.in_bits != 8 || ir.nodes[0].type.dtype != DType::uint(8)) {

@@ -159,5 +159,28 @@ TEST(PixelParallel, MmvSpeedsUpAThreeChannelFirstConv) {
   EXPECT_LT(latency[3], latency[2]);
 }
 
+// The analytic timeline (estimate_timeline) against the measured one on AlexNet/8's front (224×224
+// input, conv1 11×11/4 pad 4 → 56×56×8, pool, conv2 5×5 pad 2 → 24, pool, conv3 3×3 → 48) with
+// MMV on conv1 (and conv2 where conv1 would otherwise wait for it).
+TEST(PixelParallel, EstimatedLatencyFollowsTheSimulatedOneWithMmv) {
+  const test::RandomNetwork net = stem_network(
+      11, 224, {{8, 11, 4, 4}, {0, 2, 2, 0}, {24, 5, 1, 2}, {0, 2, 2, 0}, {48, 3, 1, 1}});
+  const DataflowGraph lowered = lower_to_dataflow(net.graph);
+  for (int mmv : {4, 14, 28}) {
+    Folding folding;
+    for (int i : lowered.mvtus()) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(i)];
+      const int m = b.name == "conv0" ? mmv : b.name == "conv2" && mmv > 4 ? 2 : 1;
+      folding.layers.push_back({b.name, b.mh, b.simd_channels(), m});
+    }
+    folding.input_bits = 512;
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    ASSERT_TRUE(design.timeline_simulated.has_value());
+    const auto simulated = static_cast<double>(design.timeline_simulated->latency);
+    EXPECT_NEAR(static_cast<double>(design.timeline_estimate.latency), simulated, 0.02 * simulated)
+        << "conv0 MMV " << mmv;
+  }
+}
+
 }  // namespace
 }  // namespace bnnc
