@@ -91,7 +91,12 @@ bool keeps_pixels(Block& b, const Block& producer) {
 
 Folding folding_of(const DataflowGraph& graph) {
   Folding folding;
-  if (!graph.blocks.empty()) folding.input_elems = graph.blocks[0].out_elems;
+  if (!graph.blocks.empty()) {
+    const Block& input = graph.blocks[0];
+    folding.input_elems = input.out_elems;
+    // Pixels counted as such (--input-bits) stay so in folding.json: the bits they take.
+    if (input.out_pixels > 1) folding.input_bits = input.out_elems * input.in_bits;
+  }
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
     folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded});

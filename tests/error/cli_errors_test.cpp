@@ -160,6 +160,37 @@ TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
   }
 }
 
+// Pixel-parallel streams (docs/pixel-parallel.md): --input-bits and MMV from a folding file
+// compile and simulate bit-exactly; the RTL they have none of yet is refused in one line; an
+// input word narrower than a pixel is refused.
+TEST_F(CliErrors, PixelParallelDesignsSimulateAndTheirRtlIsRefused) {
+  Graph graph;
+  int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+  x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
+  x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0}, {x});
+  x = graph.add("flat", ReshapeAttrs{{32}}, {x});
+  graph.add("class", LabelSelectAttrs{}, {x});
+  infer_types(graph);
+  const std::filesystem::path model = dir_ / "mmv.bnnc";
+  save_model(graph, model.string());
+  std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "mmv": 4}]})";
+  const test::CommandResult compile =
+      test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
+                     " --input-bits 64 --out " + quoted(dir_ / "hw"));
+  EXPECT_EQ(compile.exit_code, 0) << compile.err;
+  EXPECT_NE(compile.err.find("layer 'in': words of 8 pixels have no RTL yet"), std::string::npos)
+      << compile.err;
+  const test::CommandResult simulate =
+      test::run_bnnc("simulate " + quoted(dir_ / "hw") + " --data " + quoted(images_));
+  EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+  expect_usage_error(test::run_bnnc("verify " + quoted(dir_ / "hw") + " --data " + quoted(images_)),
+                     {"no RTL"});
+  expect_usage_error(
+      test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --input-bits 4 --out " +
+                     quoted(dir_ / "hw2")),
+      {"input 'in': --input-bits 4 is narrower than one pixel of 8 bits"});
+}
+
 TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {
   const std::vector<std::uint8_t> good = read_bytes(model_);
   ASSERT_GT(good.size(), 8U);

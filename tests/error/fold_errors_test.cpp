@@ -56,6 +56,15 @@ TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
       ThrowsMessage<Error>(HasSubstr("layer 'conv': MMV 3 must divide the output width 4")));
 }
 
+TEST(FoldErrors, MmvNeedsPeToDivideTheRows) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 3, 1, 2, 0, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv': MMV 2 needs PE 3 to divide the 16 "
+                                             "rows")));
+}
+
 TEST(FoldErrors, UnreachableTargetNamesTheLayer) {
   const DataflowGraph g = lower_to_dataflow(small_cnn());
   EXPECT_THAT([&] { choose_folding_for_cycles(g, 3); },
