@@ -9,8 +9,10 @@
 
 #include "design/compile_design.h"
 #include "fold/find_reconvergence.h"
+#include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
+#include "random_folding.h"
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
@@ -128,6 +130,29 @@ TEST(ResidualDataflow, SimulatorEqualsGoldenWithoutDeadlock) {
     const auto bottleneck = static_cast<double>(design.estimate.bottleneck_cycles);
     EXPECT_LE(sim.cycles_per_frame(), 1.35 * bottleneck) << what;
   }
+}
+
+// Forks and joins on words of several pixels (docs/pixel-parallel.md): random MMV and input
+// widths; the join's two inputs meet in one word format (a width converter on the second).
+TEST(ResidualDataflow, PixelParallelWordsThroughForkAndJoin) {
+  std::mt19937_64 rng(20261205);
+  int mmv_layers = 0;
+  for (int k = 0; k < 12; ++k) {
+    const Case c = cases()[static_cast<std::size_t>(k) % cases().size()];
+    const Residual net = residual_network(40 + k, c.size, c.stride, c.channels);
+    const Folding folding = test::random_pixel_folding(lower_to_dataflow(net.graph), rng);
+    for (const LayerFolding& f : folding.layers) mmv_layers += f.mmv > 1 ? 1 : 0;
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    SimulationOptions options;
+    options.fifo_depths = design.fifo_depths;
+    const SimulationResult sim = simulate_dataflow(design.folded, frames_of(net), options);
+    ASSERT_EQ(sim.labels.size(), net.images.size()) << folding_json(folding);
+    std::vector<Classification> golden;
+    for (const auto& image : net.images) golden.push_back(run_golden(net.graph, image));
+    EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0)
+        << folding_json(folding);
+  }
+  EXPECT_GE(mmv_layers, 8);
 }
 
 TEST(ResidualDataflow, TooShallowBypassDeadlocksAndIsReported) {
