@@ -71,7 +71,7 @@ int input_word_elems(const Block& b, int bits) {
 }
 
 // A block on the same pixels as its producer takes its pixel groups unchanged (a max-pool writes
-// as many of its fewer output pixels a word as divide them). False for one-pixel words.
+// as many of its fewer output pixels a word, the last group shorter). False for one-pixel words.
 bool keeps_pixels(Block& b, const Block& producer) {
   if (producer.out_pixels == 1 || b.kind == BlockKind::LabelSelect ||
       producer.pixels_out() != b.pixels_in() || producer.ofm_c != b.ifm_c) {
