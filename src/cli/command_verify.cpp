@@ -46,6 +46,8 @@ int run_verify(const VerifyOptions& o) {
   if (o.limit < 0) fail("--limit must be ≥ 0, not {}", o.limit);
   if (o.timing_frames < 0) fail("--timing-frames must be ≥ 0, not {}", o.timing_frames);
   const Design design = load_design(o.dir);
+  // Say why there is no RTL rather than that rtl.json is missing.
+  if (design.rtl_unsupported) fail("{}: no RTL: {}", o.dir, *design.rtl_unsupported);
   const std::filesystem::path rtl_dir = std::filesystem::path(o.dir) / "rtl";
   const RtlDesign rtl = read_rtl_manifest(rtl_dir);
   const Dataset data = load_dataset(o.data, o.labels);

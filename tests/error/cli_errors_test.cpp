@@ -184,7 +184,7 @@ TEST_F(CliErrors, PixelParallelDesignsSimulateAndTheirRtlIsRefused) {
       test::run_bnnc("simulate " + quoted(dir_ / "hw") + " --data " + quoted(images_));
   EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
   expect_usage_error(test::run_bnnc("verify " + quoted(dir_ / "hw") + " --data " + quoted(images_)),
-                     {"no RTL"});
+                     {"no RTL: layer 'in': words of 8 pixels have no RTL yet"});
   expect_usage_error(
       test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --input-bits 4 --out " +
                      quoted(dir_ / "hw2")),
