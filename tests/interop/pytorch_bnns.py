@@ -107,6 +107,40 @@ def tied_batchnorms(model, gen):
                 m.running_mean.copy_(torch.where(tied, mean, m.running_mean))
 
 
+class Block(nn.Module):
+    """A basic residual block as ResNet writes it, binarized: act(bn2(conv2(act(bn1(conv1(x)))))
+    + shortcut(x)), the shortcut the ±1 input itself (identity) or bn(conv1x1(x)) (projection,
+    when the stride or the width changes). pad: 0 = Conv2d(padding=1) (zeros, PyTorch's default),
+    -1 = ConstantPad2d(1, -1) before an unpadded conv."""
+
+    def __init__(self, cin, cout, stride, act, pad):
+        super().__init__()
+
+        def conv3(i, o, s):
+            if pad == 0:
+                return nn.Conv2d(i, o, 3, stride=s, padding=1, bias=False)
+            return nn.Sequential(nn.ConstantPad2d(1, float(pad)), nn.Conv2d(i, o, 3, stride=s,
+                                                                            bias=False))
+
+        self.conv1, self.bn1, self.act1 = conv3(cin, cout, stride), nn.BatchNorm2d(cout), act()
+        self.conv2, self.bn2, self.act2 = conv3(cout, cout, 1), nn.BatchNorm2d(cout), act()
+        self.shortcut = None
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))
+        return self.act2(y + (x if self.shortcut is None else self.shortcut(x)))
+
+
+class Mean(nn.Module):
+    """x.mean((2, 3)): ReduceMean over H and W in ONNX."""
+
+    def forward(self, x):
+        return x.mean((2, 3))
+
+
 def networks():
     return {
         "mlp": nn.Sequential(
@@ -146,6 +180,29 @@ def networks():
             nn.BatchNorm2d(16), Sign(), nn.ConstantPad2d(1, 1.0),
             nn.Conv2d(16, 32, 3, stride=2, bias=False), nn.BatchNorm2d(32), Sign(),
             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10, bias=False)),
+        # Residual blocks padded by -1 (so they also compile): an identity block (±1 input added
+        # after the batch-norm) and a projection block with stride 2 (batch-norms on both
+        # branches), torch.sign and Where binarizers.
+        "resnet_pm1": nn.Sequential(
+            Centre(), Sign(), nn.ConstantPad2d(1, -1.0), nn.Conv2d(1, 16, 3, bias=False),
+            nn.BatchNorm2d(16), Sign(), Block(16, 16, 1, lambda: Where(">="), -1),
+            Block(16, 32, 2, lambda: Where(">="), -1), nn.Flatten(),
+            nn.Linear(32 * 14 * 14, 10, bias=False)),
+        # ResNet's shape in small: zero padding, a padded 3x3/2 max-pool after the stem, identity
+        # and projection blocks (stride 2), AdaptiveAvgPool2d(1) over 4x4, a hidden Linear with
+        # BatchNorm1d and the classifier.
+        "resnet_zero": nn.Sequential(
+            Centre(), Sign(), nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16),
+            Sign(), nn.MaxPool2d(3, 2, padding=1), Block(16, 16, 1, Sign, 0),
+            Block(16, 24, 2, lambda: Where(">="), 0), Block(24, 32, 2, lambda: Where(">"), 0),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 32, bias=False),
+            nn.BatchNorm1d(32), Sign(), nn.Linear(32, 10, bias=False)),
+        # Stem max-pool before the batch-norm, x.mean((2, 3)) (ReduceMean), two identity blocks.
+        "resnet_mean": nn.Sequential(
+            Centre(), Sign(), nn.Conv2d(1, 24, 3, stride=2, padding=1, bias=False),
+            nn.MaxPool2d(3, 2, padding=1), nn.BatchNorm2d(24), Where(">="),
+            Block(24, 24, 1, lambda: Where(">="), 0), Block(24, 24, 1, lambda: Where("<"), 0),
+            Block(24, 32, 2, lambda: Where(">="), -1), Mean(), nn.Linear(32, 10, bias=False)),
     }
 
 
@@ -170,6 +227,8 @@ def main(out):
         # PRESERVE keeps the batch-norms (the model is in eval mode).
         torch.onnx.export(model, x[:1], f"{out}/{name}.preserve.onnx",
                           training=torch.onnx.TrainingMode.PRESERVE)
+        if name.startswith("resnet") and len(set(classes.tolist())) < 3:
+            sys.exit(f"{name}: fewer than 3 distinct classes, too few to test the joins")
         if name == "where" and ties == 0:
             sys.exit("where: no binarizer input was exactly 0, so the ties are not tested")
         print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0")
