@@ -141,6 +141,27 @@ class Mean(nn.Module):
         return x.mean((2, 3))
 
 
+def tied_joins(model, gen):
+    """On a third of the channels of each residual join binarized by a Where, the sum is exactly
+    0 where both branches' dot products are 0: bn2 gets μ = 0 and β = ±1, and the shortcut the
+    opposite, -β (its batch-norm with μ = 0, or the ±1 input itself where β = -x). Every way of
+    computing a batch-norm gives exactly β at y = μ = 0, so PyTorch's sum is exactly 0 there and
+    the Where's form (>= or >) decides, as bnnc must."""
+    with torch.no_grad():
+        for block in model.modules():
+            if not isinstance(block, Block) or not isinstance(block.act2, Where):
+                continue
+            n = block.bn2.num_features
+            tied = torch.rand(n, generator=gen) < 0.34
+            beta = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+            block.bn2.running_mean.copy_(torch.where(tied, 0.0, block.bn2.running_mean))
+            block.bn2.bias.copy_(torch.where(tied, beta, block.bn2.bias))
+            if block.shortcut is not None:
+                bn = block.shortcut[1]
+                bn.running_mean.copy_(torch.where(tied, 0.0, bn.running_mean))
+                bn.bias.copy_(torch.where(tied, -beta, bn.bias))
+
+
 def networks():
     return {
         "mlp": nn.Sequential(
@@ -217,11 +238,15 @@ def main(out):
         random_batchnorms(model, gen)
         if name == "where":
             tied_batchnorms(model, gen)
+        if name.startswith("resnet"):
+            tied_joins(model, gen)
         model.eval()
         with torch.no_grad():
             classes = model(x).argmax(dim=1)
         np.save(f"{out}/{name}_classes.npy", classes.numpy().astype(np.int64))
         ties = sum(m.ties for m in model.modules() if isinstance(m, Where))
+        join_ties = sum(b.act2.ties for b in model.modules()
+                        if isinstance(b, Block) and isinstance(b.act2, Where))
         # As users call it: eval mode, constant folding (conv + batch-norm fused), default opset.
         torch.onnx.export(model, x[:1], f"{out}/{name}.onnx")
         # PRESERVE keeps the batch-norms (the model is in eval mode).
@@ -229,9 +254,12 @@ def main(out):
                           training=torch.onnx.TrainingMode.PRESERVE)
         if name.startswith("resnet") and len(set(classes.tolist())) < 3:
             sys.exit(f"{name}: fewer than 3 distinct classes, too few to test the joins")
+        if name.startswith("resnet") and join_ties == 0:
+            sys.exit(f"{name}: no residual sum was exactly 0, so the joins' ties are not tested")
         if name == "where" and ties == 0:
             sys.exit("where: no binarizer input was exactly 0, so the ties are not tested")
-        print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0")
+        print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0"
+              + (f" ({join_ties} at residual joins)" if name.startswith("resnet") else ""))
     # torch.sign on batch-norm outputs that can be exactly 0: PyTorch gives 0 there, which no ±1
     # activation holds, and bnnc must refuse it rather than answer differently.
     model = nn.Sequential(
