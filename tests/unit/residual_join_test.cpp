@@ -112,7 +112,9 @@ Join join_network(std::uint64_t seed, bool projection) {
     }
     shortcut = g.add("proj.bn", bn, {c1});
   }
-  const int sum = g.add("sum", AddAttrs{}, {biased, shortcut});
+  // Either order, as ONNX may list them (y + x or x + y): the streamliner picks the shortcut.
+  const int sum = seed % 2 == 0 ? g.add("sum", AddAttrs{}, {biased, shortcut})
+                                : g.add("sum", AddAttrs{}, {shortcut, biased});
   const int y = g.add("y", SignAttrs{}, {sum});
   const int flat = g.add("flatten", ReshapeAttrs{{kS * kS * channels}}, {y});
   const int fc = g.add("fc", DenseAttrs{matrix(10, kS * kS * channels)}, {flat});
