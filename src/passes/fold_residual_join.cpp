@@ -168,9 +168,10 @@ Graph fold_residual_join(const Graph& graph, int add, const std::vector<int>& st
         if (a0 >= da.lo && a0 <= da.hi && z(a0, r) == 0.0F) {
           fail(
               "layer '{}' (sign): channel {} is exactly 0 when '{}' yields {} and the shortcut "
-              "'{}' {}, and ONNX's Sign (torch.sign) gives 0 there, which a ±1 activation "
+              "'{}' is {}, and ONNX's Sign (torch.sign) gives 0 there, which a ±1 activation "
               "cannot hold; binarize with torch.where(x >= 0, 1., -1.) (or x > 0) instead",
-              sign_name, c, producer.name, a0, graph.nodes[shortcut.producer].name, r);
+              sign_name, c, producer.name, a0, graph.nodes[shortcut.producer].name,
+              add_operand_value(r, v_bits));
         }
       }
     }

@@ -156,6 +156,28 @@ TEST(ResidualJoin, ProjectionShortcutIsExact) {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) expect_join_exact(join_network(seed, true));
 }
 
+// torch.sign at a join whose sum can be exactly 0 (y + x with y = ∓1 and x = ±1): refused, naming
+// the sign, the channel and both values.
+TEST(ResidualJoin, OnnxSignRefusedWhereTheSumCanBeZero) {
+  Join net = join_network(2, false);
+  Graph& g = net.graph;
+  for (const char* name : {"conv.scale", "conv.bias"}) {
+    auto& a = g.nodes[static_cast<std::size_t>(g.find(name))].as<AffineAttrs>();
+    a.constant.assign(a.constant.size(), a.kind == AffineKind::Mul ? 1.0F : 0.0F);
+  }
+  g.nodes[static_cast<std::size_t>(g.find("y"))].as<SignAttrs>().zero_gives_zero = true;
+  try {
+    streamline(g);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'y' (sign): channel 0 is exactly 0 when 'conv' "
+                                         "yields"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("and the shortcut 'x'"), std::string::npos) << e.what();
+  }
+}
+
 // The IR contract: a table outside the shortcut's values is the verifier's error.
 TEST(ResidualJoin, VerifierChecksTheTableCoversTheShortcut) {
   Join net = join_network(3, false);
