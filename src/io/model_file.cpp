@@ -210,7 +210,14 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
       break;
     }
     case Op::Reshape: j["shape"] = node.as<ReshapeAttrs>().shape; break;
-    case Op::Add:
+    case Op::Add: {
+      const auto& a = node.as<AddAttrs>();
+      if (!a.offsets.empty()) {  // version 4
+        j["offsets"] = arrays.add_integers(a.offsets);
+        j["in1_min"] = a.in1_min;
+      }
+      break;
+    }
     case Op::GlobalSumPool: break;
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();
@@ -612,7 +619,15 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       return a;
     }
     case Op::Reshape: return ReshapeAttrs{read_shape(j, "shape")};
-    case Op::Add: return AddAttrs{};
+    case Op::Add: {
+      // Version 4 adds the optional table of a residual join (absent: a plain sum).
+      AddAttrs a;
+      if (j.source().version >= 4 && j.has("offsets")) {
+        a.offsets = read_integers<std::int64_t>(j, "offsets");
+        a.in1_min = j.integer("in1_min", -(std::int64_t{1} << 40), std::int64_t{1} << 40);
+      }
+      return a;
+    }
     case Op::GlobalSumPool: return GlobalSumPoolAttrs{};
     case Op::LabelSelect: return LabelSelectAttrs{read_optional_integers<std::int64_t>(j, "bias")};
     case Op::Count: break;
@@ -654,6 +669,9 @@ Json parse_header(const std::string& path, std::span<const std::uint8_t> text) {
 }  // namespace
 
 std::uint32_t model_format_version_for(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op() == Op::Add && !node.as<AddAttrs>().offsets.empty()) return 4;
+  }
   for (const Node& node : graph.nodes) {
     if (node.op() == Op::GlobalSumPool) return 3;
     if (node.op() == Op::MaxPool && node.as<MaxPoolAttrs>().pad > 0) return 3;

@@ -12,7 +12,7 @@ namespace bnnc {
 // The newest format version this bnnc reads and writes (it reads every version from 1 up).
 //   1: the first.
 //   2: conv2d's optional `pad_mode` ("zero": ir/op.h PadMode::Zero).
-inline constexpr std::uint32_t kModelFormatVersion = 3;
+inline constexpr std::uint32_t kModelFormatVersion = 4;
 
 // The oldest version that holds every attribute of the graph: what save_model writes, so that a
 // graph an older bnnc can run stays readable by it (a graph without zero padding: version 1).

@@ -29,7 +29,11 @@ void Importer::import_arithmetic(const onnx::NodeProto& node) {
   }
   const bool x_first = !input(node, 0).is_constant;
   if (!input(node, x_first ? 1 : 0).is_constant) {
-    reject(node, "both inputs are activations (residual adds are not supported yet)");
+    if (op != "Add") {
+      reject(node, "both inputs are activations: only their sum (a residual Add) is supported");
+    }
+    set_output(node, residual_add(node));
+    return;
   }
   const Value& x = runtime_input(node, x_first ? 0 : 1);
   std::vector<float> k = per_channel(node, constant_input(node, x_first ? 1 : 0), x);
@@ -49,6 +53,40 @@ void Importer::import_arithmetic(const onnx::NodeProto& node) {
   } else {
     reject(node, "dividing a constant by activations is not supported");
   }
+}
+
+// The join of a residual block: the sum of two activations of one shape, in float as ONNX's Add
+// (the streamliner turns it and the sign after it into thresholds selected by the shortcut's
+// value, docs/residual.md).
+Value Importer::residual_add(const onnx::NodeProto& node) {
+  const Value& a = runtime_input(node, 0);
+  const Value& b = runtime_input(node, 1);
+  if (a.dims != b.dims || !a.chw.empty() || !b.chw.empty()) {
+    reject(node, "the two activations have different shapes [{}] and [{}] (no broadcasting)",
+           fmt::join(a.dims, ","), fmt::join(b.dims, ","));
+  }
+  const auto pixels = [&](const Value& v) {
+    int n = v.node;
+    while (graph_.nodes[n].op() == Op::Affine || graph_.nodes[n].op() == Op::Reshape) {
+      n = graph_.nodes[n].inputs[0];
+    }
+    return v.raw_input || v.fixed || graph_.nodes[n].op() == Op::Input;
+  };
+  if (pixels(a) || pixels(b)) {
+    reject(node, "a sum with the input pixels is not supported (only of layers' outputs)");
+  }
+  // bnnc's add of integers or bits adds raw values; the sum of the imported graph is of real
+  // values (a popcount P means 2P − N), so an input that is not yet a float step gets one, ·1.
+  const auto real = [&](const Value& v, int i) {
+    const Op op = graph_.nodes[v.node].op();
+    if (op == Op::Affine || op == Op::BatchNorm) return v.node;
+    return affine(node, v, AffineKind::Mul, {1.0F}, fmt::format(".real{}", i)).node;
+  };
+  const int in0 = real(a, 0), in1 = real(b, 1);
+  Value out = a;
+  out.node = graph_.add(node_name(node), AddAttrs{}, {in0, in1});
+  out.binary = out.raw_input = out.fixed = false;
+  return out;
 }
 
 // Sign and QONNX's BipolarQuant (x ≥ 0 → +scale, else −scale).

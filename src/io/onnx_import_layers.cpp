@@ -167,7 +167,9 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
   }
   int base = n;
   while (graph_.nodes[base].op() == Op::Reshape) base = graph_.nodes[base].inputs[0];
-  if (chain.empty() || graph_.nodes[base].op() != Op::Input) {
+  // The integer sums of a global average pool read like pixels: S_c, then ÷ H·W.
+  const bool sums = graph_.nodes[base].op() == Op::GlobalSumPool;
+  if (chain.empty() || (graph_.nodes[base].op() != Op::Input && !sums)) {
     reject(node,
            "its input is neither binary (±1, after a sign or quantizer) nor the pixels "
            "(raw, or through scalar steps such as pixel/255); a binary-weight layer on "
@@ -214,7 +216,7 @@ Value Importer::layer_input(const onnx::NodeProto& node, const Value& x,
   graph_.nodes.resize(graph_.nodes.size() - chain.size());
   Value raw = x;
   raw.node = n;
-  raw.raw_input = true;
+  raw.raw_input = !sums;
   return raw;
 }
 
@@ -414,8 +416,17 @@ Value Importer::maxpool(const onnx::NodeProto& node, const Value& x) {
       strides[0] > kMaxDim) {
     reject(node, "only square kernels with equal strides are supported");
   }
-  for (std::int64_t p : onnx_ints_attribute(node, "pads")) {
-    if (p != 0) reject(node, "padded max-pools are not supported");
+  // PyTorch pads a max-pool with −∞: the border never wins, as bnnc's MaxPoolAttrs::pad.
+  const std::vector<std::int64_t> pads = onnx_ints_attribute(node, "pads");
+  const std::int64_t pad = pads.empty() ? 0 : pads[0];
+  for (std::int64_t p : pads) {
+    if (p != pad || p < 0 || p >= kernel[0]) {
+      reject(node, "pads [{}]: only one pad on every side, smaller than the kernel, is supported",
+             fmt::join(pads, ","));
+    }
+  }
+  if (onnx_string_attribute(node, "auto_pad", "NOTSET") != "NOTSET") {
+    reject(node, "auto_pad is not supported (give explicit pads)");
   }
   if (onnx_int_attribute(node, "ceil_mode", 0) != 0) reject(node, "ceil_mode is not supported");
   for (std::int64_t d : onnx_ints_attribute(node, "dilations")) {
@@ -424,11 +435,44 @@ Value Importer::maxpool(const onnx::NodeProto& node, const Value& x) {
   MaxPoolAttrs attrs;
   attrs.kernel = static_cast<int>(kernel[0]);
   attrs.stride = static_cast<int>(strides[0]);
+  attrs.pad = static_cast<int>(pad);
   Value out = x;
   out.node = graph_.add(node_name(node), attrs, {x.node});
-  out.dims = {x.dims[0], (x.dims[1] - attrs.kernel) / attrs.stride + 1,
-              (x.dims[2] - attrs.kernel) / attrs.stride + 1};
+  out.dims = {x.dims[0], (x.dims[1] + 2 * attrs.pad - attrs.kernel) / attrs.stride + 1,
+              (x.dims[2] + 2 * attrs.pad - attrs.kernel) / attrs.stride + 1};
   return out;
+}
+
+// AdaptiveAvgPool2d(1) (GlobalAveragePool) or x.mean((2, 3)) (ReduceMean over H and W) of ±1
+// activations: bnnc's globalsumpool, an exact integer sum S_c, then the float division by H·W.
+// A binary-weight layer after it reads S_c as integer input and the ÷ H·W moves behind it
+// (layer_input), where the next threshold or the label-select absorbs it (docs/residual.md).
+void Importer::import_global_average(const onnx::NodeProto& node) {
+  const Value& x = runtime_input(node, 0);
+  if (x.dims.size() != 3 || !x.chw.empty()) reject(node, "input must be [N,C,H,W]");
+  bool keep = true;
+  if (node.op_type() == "ReduceMean") {
+    std::vector<std::int64_t> axes = onnx_ints_attribute(node, "axes");
+    if (axes.empty() && node.input_size() > 1) {
+      for (double v : constant_input(node, 1).values) axes.push_back(static_cast<std::int64_t>(v));
+    }
+    for (std::int64_t& a : axes) a = a < 0 ? a + 4 : a;
+    std::sort(axes.begin(), axes.end());
+    if (axes != std::vector<std::int64_t>{2, 3}) {
+      reject(node, "only a mean over H and W (axes 2 and 3) is supported");
+    }
+    keep = onnx_int_attribute(node, "keepdims", 1) != 0;
+  }
+  if (!x.binary) {
+    reject(node,
+           "only the average of ±1 activations (after a sign) is supported, not of real values");
+  }
+  Value out = x;
+  out.node = graph_.add(node_name(node), GlobalSumPoolAttrs{}, {x.node});
+  out.binary = false;
+  out.dims = keep ? Shape{x.dims[0], 1, 1} : Shape{x.dims[0]};
+  const float pixels = static_cast<float>(x.dims[1] * x.dims[2]);
+  set_output(node, affine(node, out, AffineKind::Div, {pixels}, ".mean"));
 }
 
 }  // namespace bnnc::onnx_import

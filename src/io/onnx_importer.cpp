@@ -73,11 +73,13 @@ constexpr std::array kHandlers{
     OpHandler{Domain::Standard, "Pad", &Importer::import_pad},
     OpHandler{Domain::Standard, "MaxPool", &Importer::import_maxpool},
     OpHandler{Domain::Standard, "BatchNormalization", &Importer::import_batchnorm},
+    OpHandler{Domain::Standard, "GlobalAveragePool", &Importer::import_global_average},
+    OpHandler{Domain::Standard, "ReduceMean", &Importer::import_global_average},
     OpHandler{Domain::Standard, "TopK", &Importer::import_topk},
 };
 
 // The ops the "unknown op" message promises; each must have a handler.
-constexpr std::array<std::string_view, 23> kAdvertisedOps{"BipolarQuant",
+constexpr std::array<std::string_view, 25> kAdvertisedOps{"BipolarQuant",
                                                           "MultiThreshold",
                                                           "MatMul",
                                                           "Gemm",
@@ -95,6 +97,8 @@ constexpr std::array<std::string_view, 23> kAdvertisedOps{"BipolarQuant",
                                                           "Less",
                                                           "Where",
                                                           "MaxPool",
+                                                          "GlobalAveragePool",
+                                                          "ReduceMean",
                                                           "Reshape",
                                                           "Flatten",
                                                           "Transpose",

@@ -85,6 +85,8 @@ class Importer {
   void import_pad(const onnx::NodeProto& node);
   void import_maxpool(const onnx::NodeProto& node);
   void import_batchnorm(const onnx::NodeProto& node);
+  // GlobalAveragePool, and ReduceMean over H and W: bnnc's globalsumpool, then ÷ H·W.
+  void import_global_average(const onnx::NodeProto& node);
   void import_topk(const onnx::NodeProto& node);
 
  private:
@@ -126,6 +128,9 @@ class Importer {
   // The constant as one value per channel of x (or one for all): 1 or C floats.
   std::vector<float> per_channel(const onnx::NodeProto& node, const OnnxConstant& c,
                                  const Value& x);
+
+  // Add of two activations: bnnc's add, in float until streamlined.
+  Value residual_add(const onnx::NodeProto& node);
 
   Value affine(const onnx::NodeProto& node, const Value& x, AffineKind kind,
                std::vector<float> constant, const std::string& suffix = "");

@@ -91,6 +91,13 @@ void Importer::import_cast(const onnx::NodeProto& node) {
   if (!input(node, 0).is_constant) {
     const Value& x = runtime_input(node, 0);
     const std::int64_t to = onnx_int_attribute(node, "to", 0);
+    // A cast of activations to float or double (torch.onnx writes one where a custom autograd
+    // Function's output meets a float tensor, e.g. torch.sign in an STE before a residual Add):
+    // their values are unchanged, and bnnc computes in float32 as PyTorch's model does.
+    if (!x.raw_input && (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE)) {
+      set_output(node, x);
+      return;
+    }
     if (!x.raw_input || (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)) {
       reject(node, "only casts of the raw uint8 input to integers are supported");
     }

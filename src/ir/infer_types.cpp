@@ -207,12 +207,39 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
         reject(node, "inputs must have one shape: {} and {}", to_string(x->shape),
                to_string(y->shape));
       }
-      if (!x->dtype.is_integer() || !y->dtype.is_integer()) {
-        reject(node, "inputs must be integers: {} and {}", to_string(x->dtype),
-               to_string(y->dtype));
+      const auto& a = node.as<AddAttrs>();
+      // An imported graph adds real values (float, or ±1 bits read as reals) until streamlined.
+      if ((x->dtype.is_float() || y->dtype.is_float() || x->dtype.is_bit()) && a.offsets.empty()) {
+        return {DType::float32(), x->shape};
+      }
+      if (!x->dtype.is_integer() || !(y->dtype.is_integer() || y->dtype.is_bit())) {
+        reject(node, "inputs must be an integer and an integer or bits: {} and {}",
+               to_string(x->dtype), to_string(y->dtype));
       }
       const auto [lx, hx] = value_range(x->dtype);
-      const auto [ly, hy] = value_range(y->dtype);
+      auto [ly, hy] = value_range(y->dtype);
+      if (y->dtype.is_bit()) ly = -1, hy = 1;  // a bit adds ±1 (op.h)
+      if (!a.offsets.empty()) {
+        const int channels = x->channels();
+        const auto size = static_cast<std::int64_t>(a.offsets.size());
+        if (size % channels != 0) {
+          reject(node, "offsets must hold the same number of entries per channel: {} for {}", size,
+                 channels);
+        }
+        const std::int64_t span = size / channels;
+        if (ly < a.in1_min || hy - a.in1_min >= span) {
+          reject(node,
+                 "offsets of {} entries per channel from in1_min {} do not cover every value of "
+                 "input 1 ({}, {}..{})",
+                 span, a.in1_min, to_string(y->dtype), ly, hy);
+        }
+        constexpr std::int64_t kMaxOffset = std::int64_t{1} << 40;
+        const auto [lo, hi] = std::minmax_element(a.offsets.begin(), a.offsets.end());
+        if (*lo < -kMaxOffset || *hi > kMaxOffset) {
+          reject(node, "offset {} is out of range (±2^40)", std::llabs(*lo) > *hi ? *lo : *hi);
+        }
+        ly = *lo, hy = *hi;
+      }
       return {DType::sint(int_bits_for(lx + ly, hx + hy)), x->shape};
     }
     case Op::GlobalSumPool: {

@@ -130,8 +130,21 @@ struct ReshapeAttrs {
   Shape shape;
 };
 
-// Element-wise integer add of two tensors of one shape (room for residual layers).
-struct AddAttrs {};
+// Element-wise integer add of two tensors of one shape (a residual join). With `offsets` empty,
+// out = in0 + in1. Otherwise in1 first goes through a per-channel table:
+// out[.., c] = in0[.., c] + offsets[c * span + (v1 − in1_min)], span = offsets.size() / C,
+// where v1 is the golden model's raw value of in1[.., c] (±1 for bits, the integer otherwise)
+// and v1 − in1_min lies in [0, span).
+//   in0 is an integer (a popcount, accumulator, or zero-padded conv's y); in1 an integer or bits.
+//   The table is how a residual block's two real-valued batch-norm branches stay exact: the
+//   threshold after the join fires at in0 ≥ T[c][v1], one exact threshold per shortcut value,
+//   written as one threshold T0[c] and offsets T0[c] − T[c][v1] (docs/residual.md).
+//   Before streamlining (an imported graph) both inputs may be float: out = in0 + in1 in float32,
+//   as ONNX's Add, and offsets stay empty. (add_apply.h computes the term in1 contributes.)
+struct AddAttrs {
+  std::vector<std::int64_t> offsets;  // empty, or C × span
+  std::int64_t in1_min = 0;
+};
 
 // Global average pooling kept as a sum: HWC → a vector [C], out[c] = Σ over the H·W pixels of
 // in[y, x, c] in real values. On bits (±1) the golden model's raw value is that signed sum,

@@ -85,7 +85,11 @@ std::string attributes_text(const Node& node) {
       return text;
     }
     case Op::Reshape: return "shape=" + to_string(node.as<ReshapeAttrs>().shape);
-    case Op::Add:
+    case Op::Add: {
+      const auto& a = node.as<AddAttrs>();
+      if (a.offsets.empty()) return "";
+      return fmt::format("offsets={} in1_min={}", array_text(a.offsets), a.in1_min);
+    }
     case Op::GlobalSumPool: return "";
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();

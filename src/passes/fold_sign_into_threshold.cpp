@@ -1,11 +1,10 @@
 #include "passes/fold_sign_into_threshold.h"
 
 #include <algorithm>
-#include <functional>
 
-#include "ir/affine_apply.h"
-#include "ir/batchnorm_apply.h"
 #include "ir/infer_types.h"
+#include "passes/float_chain.h"
+#include "passes/fold_residual_join.h"
 #include "passes/integer_domain.h"
 
 namespace bnnc {
@@ -54,36 +53,6 @@ struct Chain {
   int pool_position = 0;        // how many batchnorms come before the pool
 };
 
-int direction(const Node& node, int c) {
-  if (node.op() == Op::Affine) return affine_direction(node.as<AffineAttrs>(), c);
-  const float alpha = batchnorm_scale(node.as<BatchNormAttrs>(), c);
-  return alpha > 0.0F ? 1 : (alpha < 0.0F ? -1 : 0);
-}
-
-float apply(const Node& node, int c, float x) {
-  if (node.op() == Op::Affine) return affine_apply(node.as<AffineAttrs>(), c, x);
-  return batchnorm_apply(node.as<BatchNormAttrs>(), c, x);
-}
-
-bool is_float_step(const Node& node) {
-  return node.op() == Op::BatchNorm || node.op() == Op::Affine;
-}
-
-// Smallest x in [lo, hi + 1] with fires(x), for fires non-decreasing on [lo, hi].
-std::int64_t first_firing(std::int64_t lo, std::int64_t hi,
-                          const std::function<bool(std::int64_t)>& fires) {
-  std::int64_t begin = lo, end = hi + 1;
-  while (begin < end) {
-    const std::int64_t mid = begin + (end - begin) / 2;
-    if (fires(mid)) {
-      end = mid;
-    } else {
-      begin = mid + 1;
-    }
-  }
-  return begin;
-}
-
 Chain find_chain(const Graph& graph, int sign) {
   Chain chain;
   int n = graph.nodes[sign].inputs[0];
@@ -109,6 +78,15 @@ Chain find_chain(const Graph& graph, int sign) {
 Graph fold_one(const Graph& graph, int sign) {
   const Chain chain = find_chain(graph, sign);
   const Node& producer = graph.nodes[chain.producer];
+  if (producer.op() == Op::Add && producer.type.dtype.is_float()) {
+    if (chain.pool >= 0) {
+      fail(
+          "layer '{}' (sign): a max-pool between the residual add '{}' and the sign is not "
+          "supported",
+          graph.nodes[sign].name, producer.name);
+    }
+    return fold_residual_join(graph, chain.producer, chain.batchnorms, sign);
+  }
   const std::optional<IntegerDomain> domain = integer_domain(graph, chain.producer);
   if (!domain) {
     fail(
@@ -135,13 +113,13 @@ Graph fold_one(const Graph& graph, int sign) {
   for (int c = 0; c < channels; ++c) {
     int chain_direction = 1, before_pool = 1;
     for (std::size_t k = 0; k < chain.batchnorms.size(); ++k) {
-      const int d = direction(graph.nodes[chain.batchnorms[k]], c);
+      const int d = float_step_direction(graph.nodes[chain.batchnorms[k]], c);
       chain_direction *= d;
       if (static_cast<int>(k) < chain.pool_position) before_pool *= d;
     }
     const auto f = [&](std::int64_t x) {
       float value = domain->real(x);
-      for (int step : chain.batchnorms) value = apply(graph.nodes[step], c, value);
+      for (int step : chain.batchnorms) value = float_step_apply(graph.nodes[step], c, value);
       return value;
     };
     const auto g = [&](std::int64_t x) { return sign_bit(f(x)); };

@@ -6,7 +6,8 @@
 // bits). The output bits equal the float reference's, ties included (the maths is derived in
 // the .cpp). The node that yields what the sign yielded keeps the sign's name (the threshold, or
 // the pool after it, with the threshold then named "<sign>.threshold"), so tests can compare the
-// two graphs layer by layer.
+// two graphs layer by layer. A chain whose producer is a float add (a residual join) is folded by
+// fold_residual_join (fold_residual_join.h).
 #pragma once
 
 #include "ir/graph.h"

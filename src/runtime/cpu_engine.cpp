@@ -134,8 +134,8 @@ void run(const AddStep& step, const Frames& f, const StepContext& c) {
   const std::uint8_t* b = c.ws.buffers[step.in2];
   const std::size_t b_stride = c.plan.buffers[step.in2].frame_bytes;
   for (int i = 0; i < f.n; ++i) {
-    add_frame(f.in, f.src + i * f.in_stride, b + (f.first + i) * b_stride,
-              f.dst + i * f.out.frame_bytes);
+    add_frame(step, f.in, c.plan.buffers[step.in2], f.src + i * f.in_stride,
+              b + (f.first + i) * b_stride, f.dst + i * f.out.frame_bytes);
   }
 }
 

@@ -383,8 +383,12 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
       case Op::Add: {
         auto step = with_header<AddStep>(head);
         step.in2 = buffer_of[node.inputs[1]];
-        if (in->storage != Storage::I32 || plan.buffers[step.in2].storage != Storage::I32) {
-          fail("layer '{}': the CPU engine adds integer tensors only", node.name);
+        step.attrs = node.as<AddAttrs>();
+        step.in2_bits = plan.buffers[step.in2].storage == Storage::Bits;
+        if (in->storage != Storage::I32 ||
+            (plan.buffers[step.in2].storage != Storage::I32 && !step.in2_bits)) {
+          fail("layer '{}': the CPU engine adds an int32 tensor and an int32 or bit tensor only",
+               node.name);
         }
         add_step(std::move(step), i);
         continue;

@@ -96,9 +96,12 @@ struct MaxPoolStep : StepHeader {
   std::vector<std::uint64_t> min_mask;  // on bits: the min_channels per pixel word
 };
 
-// Element-wise sum of two int32 tensors (a residual connection).
+// Element-wise sum of an int32 tensor and an int32 or bit tensor (a residual join), the second
+// through the add's per-channel table when it has one (ir/op.h, ir/add_apply.h).
 struct AddStep : StepHeader {
   int in2 = -1;
+  AddAttrs attrs;
+  bool in2_bits = false;
 };
 
 // Global average pooling kept as a sum (ir/op.h): per channel the sum over the pixels, of ±1 on

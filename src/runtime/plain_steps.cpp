@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ir/add_apply.h"
+
 namespace bnnc::runtime {
 
 namespace {
@@ -194,12 +196,29 @@ void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uin
   std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
 }
 
-void add_frame(const BufferSpec& in, const std::uint8_t* a, const std::uint8_t* b,
-               std::uint8_t* dst) {
+void add_frame(const AddStep& step, const BufferSpec& in, const BufferSpec& in2,
+               const std::uint8_t* a, const std::uint8_t* b, std::uint8_t* dst) {
   const auto* x = reinterpret_cast<const std::int32_t*>(a);
-  const auto* y = reinterpret_cast<const std::int32_t*>(b);
   auto* to = reinterpret_cast<std::int32_t*>(dst);
-  for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = x[e] + y[e];
+  if (!step.in2_bits && step.attrs.offsets.empty()) {
+    const auto* y = reinterpret_cast<const std::int32_t*>(b);
+    for (std::size_t e = 0; e < pixels(in) * in.c; ++e) to[e] = x[e] + y[e];
+    return;
+  }
+  for (std::size_t p = 0; p < pixels(in); ++p) {
+    for (int c = 0; c < in.c; ++c) {
+      const std::size_t e = p * static_cast<std::size_t>(in.c) + static_cast<std::size_t>(c);
+      std::int64_t raw = 0;
+      if (step.in2_bits) {
+        const auto* words = reinterpret_cast<const std::uint64_t*>(b);
+        raw = static_cast<std::int64_t>(
+            (words[p * static_cast<std::size_t>(in2.words_per_pixel) + c / 64] >> (c % 64)) & 1U);
+      } else {
+        raw = reinterpret_cast<const std::int32_t*>(b)[e];
+      }
+      to[e] = x[e] + static_cast<std::int32_t>(add_term(step.attrs, in.c, c, raw, step.in2_bits));
+    }
+  }
 }
 
 void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t* src,

@@ -20,8 +20,9 @@ void repack_frame(const BufferSpec& in, const BufferSpec& out, const std::uint8_
 void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
                    const std::uint8_t* src, std::uint8_t* dst);
 void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::uint8_t* dst);
-void add_frame(const BufferSpec& in, const std::uint8_t* a, const std::uint8_t* b,
-               std::uint8_t* dst);
+// in0 (int32) + in1's term (int32 or bits, through the table when there is one).
+void add_frame(const AddStep& step, const BufferSpec& in, const BufferSpec& in2,
+               const std::uint8_t* a, const std::uint8_t* b, std::uint8_t* dst);
 void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t* src,
                  Classification& result);
 

@@ -9,7 +9,11 @@
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
+<<<<<<< HEAD
 #include "fold/stream_order.h"
+=======
+#include "ir/add_apply.h"
+>>>>>>> res
 
 namespace bnnc {
 
@@ -560,22 +564,34 @@ class DuplicateEngine : public Engine {
   }
 };
 
-// The join: adds one word from each input, so it waits until both have one.
+// The join: adds one word from each input, so it waits until both have one; the second input's
+// element goes through the add's table when it has one (ir/add_apply.h).
 class AddStreamsEngine : public Engine {
  public:
-  using Engine::Engine;
+  AddStreamsEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir),
+        in1_bit_(ir.nodes[ir.nodes[block.layer].inputs[1]].type.dtype.is_bit()) {}
   bool step(std::int64_t) override {
     if (in->empty() || in2->empty() || out->full()) return false;
     Word word = std::move(in->words.front());
     const Word& other = in2->words.front();
     BNNC_ASSERT(word.size() == other.size(), "layer '{}': words of {} and {} elements", b_.name,
                 word.size(), other.size());
-    for (std::size_t k = 0; k < word.size(); ++k) word[k] += other[k];
+    const auto& a = ir_.nodes[b_.layer].as<AddAttrs>();
+    for (std::size_t k = 0; k < word.size(); ++k) {
+      const auto c = static_cast<int>(pos_ % b_.ifm_c);
+      word[k] += add_term(a, b_.ifm_c, c, other[k], in1_bit_);
+      pos_ = (pos_ + 1) % b_.elements_in();
+    }
     in->words.pop_front();
     in2->words.pop_front();
     out->words.push_back(std::move(word));
     return true;
   }
+
+ private:
+  bool in1_bit_;
+  std::int64_t pos_ = 0;
 };
 
 class LabelSelectEngine : public Engine {

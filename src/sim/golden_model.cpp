@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bits.h"
+#include "ir/add_apply.h"
 #include "sim/interpret_graph.h"
 
 namespace bnnc {
@@ -131,8 +132,14 @@ Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
     case Op::MaxPool: return run_maxpool(node.as<MaxPoolAttrs>(), *in[0], node.type);
     case Op::Reshape: return in[0]->values;
     case Op::Add: {
+      const auto& a = node.as<AddAttrs>();
+      const int channels = in[0]->type.channels();
+      const bool bit = in[1]->type.dtype.is_bit();
       Values out(in[0]->values.size());
-      for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[0]->values[i] + in[1]->values[i];
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const int c = static_cast<int>(i % static_cast<std::size_t>(channels));
+        out[i] = in[0]->values[i] + add_term(a, channels, c, in[1]->values[i], bit);
+      }
       return out;
     }
     case Op::GlobalSumPool: return run_global_sum_pool(*in[0]);

@@ -52,6 +52,30 @@ TEST(IrVerifier, ZeroPaddingIsForBitsWithoutAPadValue) {
                                              "input (pad value 0 of uint8 already means zero)")));
 }
 
+// The residual join's table (op.h AddAttrs): whole rows per channel, covering the shortcut's
+// values, within ±2^40.
+TEST(IrVerifier, AddTableCoversTheShortcutPerChannel) {
+  Graph g = image_input();
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(4, 36), 3, 1, 1, 0}, {0});
+  const int join = g.add("join", AddAttrs{{0, 1, 2, 3, 4}, -1}, {conv, 0});
+  EXPECT_THAT([&] { infer_types(g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'join' (add): offsets must hold the same "
+                                             "number of entries per channel: 5 for 4")));
+  g.nodes[join].as<AddAttrs>() = AddAttrs{std::vector<std::int64_t>(8, 0), -1};
+  EXPECT_THAT([&] { infer_types(g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'join' (add): offsets of 2 entries per channel "
+                                             "from in1_min -1 do not cover every value of input 1 "
+                                             "(bit, -1..1)")));
+  g.nodes[join].as<AddAttrs>() = AddAttrs{std::vector<std::int64_t>(12, std::int64_t{1} << 41), -1};
+  EXPECT_THAT([&] { infer_types(g); },
+              ThrowsMessage<Error>(HasSubstr("offset 2199023255552 is out of range (±2^40)")));
+  g.nodes[join].inputs = {0, conv};  // bits first: in0 must be the integer
+  g.nodes[join].as<AddAttrs>() = AddAttrs{std::vector<std::int64_t>(12, 0), -1};
+  EXPECT_THAT([&] { infer_types(g); },
+              ThrowsMessage<Error>(HasSubstr("layer 'join' (add): inputs must be an integer and an "
+                                             "integer or bits: bit and")));
+}
+
 TEST(IrVerifier, ThresholdsOnePerChannel) {
   Graph g = image_input();
   g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 0, 0}, {0});

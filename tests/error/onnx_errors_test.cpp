@@ -276,6 +276,107 @@ TEST(OnnxErrors, PytorchFormsBnncRefuses) {
   }
 }
 
+// Residual joins, pools and averages bnnc still refuses (docs/residual.md), each naming the node.
+TEST(OnnxErrors, ResidualFormsBnncRefuses) {
+  // A classifier after `from` ([1,C,4,4]), so that the graph reaches the streamliner.
+  const auto classify = [](OnnxGraph& g, const std::string& from, int channels) {
+    g.floats("fc", std::vector<float>(static_cast<std::size_t>(16 * channels * 2), 1.0F),
+             {16 * channels, 2});
+    g.node("Flatten", {from}, "flat");
+    g.node("MatMul", {"flat", "fc"}, "y");
+  };
+  const auto expect = [](const OnnxGraph& g, const std::string& text) {
+    const std::string message = error_of(g.bytes());
+    EXPECT_NE(message.find(text), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  };
+  {
+    // A difference of two activations.
+    OnnxGraph g;
+    g.node("Sign", {"x"}, "s");
+    g.node("Sub", {"s", "s"}, "y");
+    expect(g, "node 'y' (Sub): both inputs are activations: only their sum");
+  }
+  {
+    // Two ±1 activations added: no accumulator to threshold.
+    OnnxGraph g;
+    g.floats("half", {0.5F}, {});
+    g.node("Add", {"x", "half"}, "shifted");
+    g.node("Sign", {"shifted"}, "s");
+    auto* pool = g.node("MaxPool", {"s"}, "t");
+    auto* kernel = pool->add_attribute();
+    kernel->set_name("kernel_shape");
+    kernel->set_type(onnx::AttributeProto::INTS);
+    kernel->add_ints(1);
+    kernel->add_ints(1);
+    g.node("Add", {"s", "t"}, "sum");
+    g.node("Sign", {"sum"}, "z");
+    classify(g, "z", 1);
+    expect(g, "layer 'sum' (add): both inputs are ±1 activations");
+  }
+  {
+    // The sum read by two layers: a real-valued shortcut stream (Bi-Real style).
+    OnnxGraph g;
+    g.floats("w", conv_weights(1, 1), {1, 1, 3, 3});
+    g.floats("half", {0.5F}, {});
+    g.node("Add", {"x", "half"}, "shifted");
+    g.node("Sign", {"shifted"}, "s");
+    auto* conv = g.node("Conv", {"s", "w"}, "c");
+    auto* pads = conv->add_attribute();
+    pads->set_name("pads");
+    pads->set_type(onnx::AttributeProto::INTS);
+    for (int i = 0; i < 4; ++i) pads->add_ints(1);
+    g.node("Add", {"c", "s"}, "sum");
+    g.node("Sign", {"sum"}, "a");
+    g.node("Add", {"sum", "a"}, "b");
+    g.node("Sign", {"b"}, "z");
+    classify(g, "z", 1);
+    expect(g, "layer 'sum' (add): the residual sum is read by 2 layers");
+  }
+  {
+    // A sum with the pixels themselves.
+    OnnxGraph g;
+    g.node("Sign", {"x"}, "s");
+    g.node("Add", {"s", "x"}, "y");
+    expect(g, "node 'y' (Add): a sum with the input pixels is not supported");
+  }
+  {
+    // An average of real values (no sign before the pool).
+    OnnxGraph g;
+    g.floats("half", {0.5F}, {});
+    g.node("Mul", {"x", "half"}, "h");
+    g.node("GlobalAveragePool", {"h"}, "y");
+    expect(g, "node 'y' (GlobalAveragePool): only the average of ±1 activations");
+  }
+  {
+    // A mean over the channels.
+    OnnxGraph g;
+    g.node("Sign", {"x"}, "s");
+    auto* mean = g.node("ReduceMean", {"s"}, "y");
+    auto* axes = mean->add_attribute();
+    axes->set_name("axes");
+    axes->set_type(onnx::AttributeProto::INTS);
+    axes->add_ints(1);
+    expect(g, "node 'y' (ReduceMean): only a mean over H and W (axes 2 and 3)");
+  }
+  {
+    // A max-pool padded more on one side.
+    OnnxGraph g;
+    g.node("Sign", {"x"}, "s");
+    auto* pool = g.node("MaxPool", {"s"}, "y");
+    auto* kernel = pool->add_attribute();
+    kernel->set_name("kernel_shape");
+    kernel->set_type(onnx::AttributeProto::INTS);
+    kernel->add_ints(3);
+    kernel->add_ints(3);
+    auto* pads = pool->add_attribute();
+    pads->set_name("pads");
+    pads->set_type(onnx::AttributeProto::INTS);
+    for (int p : {1, 1, 0, 0}) pads->add_ints(p);
+    expect(g, "node 'y' (MaxPool): pads [1,1,0,0]: only one pad on every side");
+  }
+}
+
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 // Regressions: constants near the int64 limits once reached undefined behaviour (a double past

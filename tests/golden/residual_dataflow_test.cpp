@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "design/compile_design.h"
 #include "fold/find_reconvergence.h"
@@ -13,6 +14,7 @@
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
 #include "random_folding.h"
+#include "runtime/cpu_engine.h"
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
@@ -30,7 +32,8 @@ struct Residual {
 //   bypass:       1×1 conv (stride)                                                     (popcounts)
 // → add → threshold → 2×2 max-pool → flatten → dense 10 → labelselect. Integer-only, random
 // weights; thresholds at the middle of each popcount's range so the bits vary.
-Residual residual_network(std::uint64_t seed, int size, int stride, int channels) {
+Residual residual_network(std::uint64_t seed, int size, int stride, int channels,
+                          bool identity = false) {
   std::mt19937_64 rng(seed);
   const auto matrix = [&](int rows, int cols) {
     BinaryMatrix m(rows, cols);
@@ -53,7 +56,9 @@ Residual residual_network(std::uint64_t seed, int size, int stride, int channels
   const int a1 = g.add("a1", Conv2dAttrs{matrix(channels, 9 * 4), 3, stride, 1, 0}, {bits});
   const int t1 = g.add("a1.t", threshold(channels, 18), {a1});
   const int a2 = g.add("a2", Conv2dAttrs{matrix(channels, 9 * channels), 3, 1, 1, 0}, {t1});
-  const int b1 = g.add("b1", Conv2dAttrs{matrix(channels, 4), 1, stride, 0, 0}, {bits});
+  // identity (stride 1, 4 channels): the bypass is the bits themselves.
+  const int b1 =
+      identity ? bits : g.add("b1", Conv2dAttrs{matrix(channels, 4), 1, stride, 0, 0}, {bits});
   const int sum = g.add("add", AddAttrs{}, {a2, b1});
   const int t2 = g.add("add.t", threshold(channels, (9 * channels + 4) / 2), {sum});
   const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {t2});
@@ -153,6 +158,51 @@ TEST(ResidualDataflow, PixelParallelWordsThroughForkAndJoin) {
         << folding_json(folding);
   }
   EXPECT_GE(mmv_layers, 8);
+}
+
+// The join with a table (ir/op.h AddAttrs: thresholds selected by the shortcut's value, as the
+// streamliner writes for a residual block from PyTorch): on the projection's popcounts, and on an
+// identity shortcut of bits (the block's input itself). The cycle simulator's AddStreams and the
+// CPU engine apply the table as the golden model does.
+TEST(ResidualDataflow, JoinTablesInTheSimulatorAndCpuEngineEqualGolden) {
+  for (const bool identity : {false, true}) {
+    Residual net = residual_network(identity ? 21 : 22, 8, 1, 4, identity);
+    Graph& g = net.graph;
+    std::mt19937_64 rng(identity ? 5 : 6);
+    auto& join = g.nodes[static_cast<std::size_t>(g.find("add"))];
+    const TensorType& shortcut = g.nodes[static_cast<std::size_t>(join.inputs[1])].type;
+    AddAttrs table;
+    table.in1_min = shortcut.dtype.is_bit() ? -1 : 0;
+    const std::int64_t span = shortcut.dtype.is_bit() ? 3 : value_range(shortcut.dtype).hi + 1;
+    for (std::int64_t k = 0; k < 4 * span; ++k) {
+      table.offsets.push_back(static_cast<std::int64_t>(rng() % 9) - 4 - 18);
+    }
+    join.as<AddAttrs>() = table;
+    auto& t = g.nodes[static_cast<std::size_t>(g.find("add.t"))].as<ThresholdAttrs>();
+    for (auto& v : t.thresholds) v = 0;
+    infer_types(g);
+    const Design design = design_for(net, {8, 1, 4, 0});
+    SimulationOptions options;
+    options.fifo_depths = design.fifo_depths;
+    const SimulationResult sim = simulate_dataflow(design.folded, frames_of(net), options);
+    std::vector<Classification> golden;
+    for (const auto& image : net.images) golden.push_back(run_golden(g, image));
+    EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0) << identity;
+    const runtime::CpuEngine engine(g);
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    std::vector<Classification> cpu(net.images.size());
+    engine.classify(images.data(), static_cast<int>(net.images.size()), cpu.data(), 1);
+    EXPECT_EQ(compare_with_oracle(golden, cpu, {}).mismatches, 0) << identity;
+    // The join's bits vary, so the table is exercised.
+    std::set<std::int64_t> bits;
+    for (const auto& image : net.images) {
+      const auto layers = run_golden_layers(g, image);
+      for (std::int64_t b : layers[static_cast<std::size_t>(g.find("add.t"))].values)
+        bits.insert(b);
+    }
+    EXPECT_EQ(bits.size(), 2U) << identity;
+  }
 }
 
 TEST(ResidualDataflow, TooShallowBypassDeadlocksAndIsReported) {

@@ -107,6 +107,61 @@ def tied_batchnorms(model, gen):
                 m.running_mean.copy_(torch.where(tied, mean, m.running_mean))
 
 
+class Block(nn.Module):
+    """A basic residual block as ResNet writes it, binarized: act(bn2(conv2(act(bn1(conv1(x)))))
+    + shortcut(x)), the shortcut the ±1 input itself (identity) or bn(conv1x1(x)) (projection,
+    when the stride or the width changes). pad: 0 = Conv2d(padding=1) (zeros, PyTorch's default),
+    -1 = ConstantPad2d(1, -1) before an unpadded conv."""
+
+    def __init__(self, cin, cout, stride, act, pad):
+        super().__init__()
+
+        def conv3(i, o, s):
+            if pad == 0:
+                return nn.Conv2d(i, o, 3, stride=s, padding=1, bias=False)
+            return nn.Sequential(nn.ConstantPad2d(1, float(pad)), nn.Conv2d(i, o, 3, stride=s,
+                                                                            bias=False))
+
+        self.conv1, self.bn1, self.act1 = conv3(cin, cout, stride), nn.BatchNorm2d(cout), act()
+        self.conv2, self.bn2, self.act2 = conv3(cout, cout, 1), nn.BatchNorm2d(cout), act()
+        self.shortcut = None
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))
+        return self.act2(y + (x if self.shortcut is None else self.shortcut(x)))
+
+
+class Mean(nn.Module):
+    """x.mean((2, 3)): ReduceMean over H and W in ONNX."""
+
+    def forward(self, x):
+        return x.mean((2, 3))
+
+
+def tied_joins(model, gen):
+    """On a third of the channels of each residual join binarized by a Where, the sum is exactly
+    0 where both branches' dot products are 0: bn2 gets μ = 0 and β = ±1, and the shortcut the
+    opposite, -β (its batch-norm with μ = 0, or the ±1 input itself where β = -x). Every way of
+    computing a batch-norm gives exactly β at y = μ = 0, so PyTorch's sum is exactly 0 there and
+    the Where's form (>= or >) decides, as bnnc must."""
+    with torch.no_grad():
+        for block in model.modules():
+            if not isinstance(block, Block) or not isinstance(block.act2, Where):
+                continue
+            n = block.bn2.num_features
+            tied = torch.rand(n, generator=gen) < 0.34
+            beta = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+            block.bn2.running_mean.copy_(torch.where(tied, 0.0, block.bn2.running_mean))
+            block.bn2.bias.copy_(torch.where(tied, beta, block.bn2.bias))
+            if block.shortcut is not None:
+                bn = block.shortcut[1]
+                bn.running_mean.copy_(torch.where(tied, 0.0, bn.running_mean))
+                bn.bias.copy_(torch.where(tied, -beta, bn.bias))
+
+
 def networks():
     return {
         "mlp": nn.Sequential(
@@ -146,6 +201,29 @@ def networks():
             nn.BatchNorm2d(16), Sign(), nn.ConstantPad2d(1, 1.0),
             nn.Conv2d(16, 32, 3, stride=2, bias=False), nn.BatchNorm2d(32), Sign(),
             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10, bias=False)),
+        # Residual blocks padded by -1 (so they also compile): an identity block (±1 input added
+        # after the batch-norm) and a projection block with stride 2 (batch-norms on both
+        # branches), torch.sign and Where binarizers.
+        "resnet_pm1": nn.Sequential(
+            Centre(), Sign(), nn.ConstantPad2d(1, -1.0), nn.Conv2d(1, 16, 3, bias=False),
+            nn.BatchNorm2d(16), Sign(), Block(16, 16, 1, lambda: Where(">="), -1),
+            Block(16, 32, 2, lambda: Where(">="), -1), nn.Flatten(),
+            nn.Linear(32 * 14 * 14, 10, bias=False)),
+        # ResNet's shape in small: zero padding, a padded 3x3/2 max-pool after the stem, identity
+        # and projection blocks (stride 2), AdaptiveAvgPool2d(1) over 4x4, a hidden Linear with
+        # BatchNorm1d and the classifier.
+        "resnet_zero": nn.Sequential(
+            Centre(), Sign(), nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16),
+            Sign(), nn.MaxPool2d(3, 2, padding=1), Block(16, 16, 1, Sign, 0),
+            Block(16, 24, 2, lambda: Where(">="), 0), Block(24, 32, 2, lambda: Where(">"), 0),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 32, bias=False),
+            nn.BatchNorm1d(32), Sign(), nn.Linear(32, 10, bias=False)),
+        # Stem max-pool before the batch-norm, x.mean((2, 3)) (ReduceMean), two identity blocks.
+        "resnet_mean": nn.Sequential(
+            Centre(), Sign(), nn.Conv2d(1, 24, 3, stride=2, padding=1, bias=False),
+            nn.MaxPool2d(3, 2, padding=1), nn.BatchNorm2d(24), Where(">="),
+            Block(24, 24, 1, lambda: Where(">="), 0), Block(24, 24, 1, lambda: Where("<"), 0),
+            Block(24, 32, 2, lambda: Where(">="), -1), Mean(), nn.Linear(32, 10, bias=False)),
     }
 
 
@@ -160,19 +238,28 @@ def main(out):
         random_batchnorms(model, gen)
         if name == "where":
             tied_batchnorms(model, gen)
+        if name.startswith("resnet"):
+            tied_joins(model, gen)
         model.eval()
         with torch.no_grad():
             classes = model(x).argmax(dim=1)
         np.save(f"{out}/{name}_classes.npy", classes.numpy().astype(np.int64))
         ties = sum(m.ties for m in model.modules() if isinstance(m, Where))
+        join_ties = sum(b.act2.ties for b in model.modules()
+                        if isinstance(b, Block) and isinstance(b.act2, Where))
         # As users call it: eval mode, constant folding (conv + batch-norm fused), default opset.
         torch.onnx.export(model, x[:1], f"{out}/{name}.onnx")
         # PRESERVE keeps the batch-norms (the model is in eval mode).
         torch.onnx.export(model, x[:1], f"{out}/{name}.preserve.onnx",
                           training=torch.onnx.TrainingMode.PRESERVE)
+        if name.startswith("resnet") and len(set(classes.tolist())) < 3:
+            sys.exit(f"{name}: fewer than 3 distinct classes, too few to test the joins")
+        if name.startswith("resnet") and join_ties == 0:
+            sys.exit(f"{name}: no residual sum was exactly 0, so the joins' ties are not tested")
         if name == "where" and ties == 0:
             sys.exit("where: no binarizer input was exactly 0, so the ties are not tested")
-        print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0")
+        print(f"{name}: exported, {len(classes)} images, {ties} binarizer inputs exactly 0"
+              + (f" ({join_ties} at residual joins)" if name.startswith("resnet") else ""))
     # torch.sign on batch-norm outputs that can be exactly 0: PyTorch gives 0 there, which no ±1
     # activation holds, and bnnc must refuse it rather than answer differently.
     model = nn.Sequential(

@@ -43,11 +43,22 @@ for net in mlp conv conv_zero_pad where mlp_normalize conv_pad_pm1; do
     done
   done
 done
-# The pad-free networks (default exports) through the dataflow compiler and the cycle simulator, and
+# Residual networks (docs/residual.md): identity and projection blocks, padded max-pools, global
+# average pools, default export and training=PRESERVE. (`bnnc export` writes no residual adds yet.)
+for net in resnet_pm1 resnet_zero resnet_mean; do
+  for model in "$net.onnx" "$net.preserve.onnx"; do
+    for engine in golden cpu; do
+      check "$model ($engine)" "$("$bnnc" eval "$dir/$model" --data "$dir/images.npy" \
+        --labels "$dir/${net}_classes.npy" --engine $engine --json)" '"accuracy":1.0,'
+    done
+  done
+done
+# The pad-free networks (default exports; resnet_pm1: residual fork and join with the table) through
+# the dataflow compiler and the cycle simulator, and
 # in Verilator the default exports that carry the new forms: `where` (first layer on pixel/255,
 # fused batch-norms, the four comparison binarizers with ties) and `conv` (fused batch-norms,
 # pools before batch-norms with γ < 0: AND). Verilator builds take ~8 s a design, hence two.
-for export in mlp conv where mlp_normalize conv_pad_pm1; do
+for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1; do
   "$bnnc" compile "$dir/$export.onnx" --target-fps 2000 --out "$dir/$export.design" > /dev/null
   check "$export (simulate)" "$("$bnnc" simulate "$dir/$export.design" --data "$dir/images.npy" \
     --limit 16 --json)" '"match":true,'

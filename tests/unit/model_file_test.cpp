@@ -353,6 +353,53 @@ TEST(ModelFile, PaddedPoolAndGlobalSumPoolAreVersion3) {
   }
 }
 
+// Version 4: a residual join's table (ir/op.h AddAttrs); a plain add stays in version 1, and a
+// version-3 file may not hold offsets.
+TEST(ModelFile, ResidualJoinTableIsVersion4) {
+  std::mt19937_64 rng(99);
+  Graph g;
+  g.name = "join";
+  int x = g.add("input", InputAttrs{{4, 4, 2}, DType::uint(8)});
+  const int bits = g.add("bin", thresholds({100, 20}), {x});
+  const int conv = g.add("conv", Conv2dAttrs{random_matrix(2, 18, rng), 3, 1, 1, 0}, {bits});
+  const int plain = g.add("plain", AddAttrs{}, {conv, conv});
+  x = g.add("join", AddAttrs{{-3, 0, -5, -9, 0, -2}, -1}, {plain, bits});
+  x = g.add("t", thresholds({0, 0}), {x});
+  x = g.add("flat", ReshapeAttrs{{32}}, {x});
+  x = g.add("fc", DenseAttrs{random_matrix(3, 32, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  EXPECT_EQ(model_format_version_for(g), 4U);
+  const std::filesystem::path dir = test::temp_dir("model_file_v4");
+  const std::string path = (dir / "m.bnnc").string();
+  save_model(g, path);
+  std::vector<std::uint8_t> bytes = file_bytes(path);
+  EXPECT_EQ(le(bytes, 8, 4), 4U);
+  const Graph loaded = load_model(path);
+  EXPECT_EQ(print_graph(loaded), print_graph(g));
+  EXPECT_NE(print_graph(g).find("offsets=[-3,0,-5,-9,0,-2] in1_min=-1"), std::string::npos)
+      << print_graph(g);
+  bytes[8] = 3;
+  const std::string old = (dir / "v3.bnnc").string();
+  std::ofstream(old, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  try {
+    load_model(old);
+    ADD_FAILURE() << "a version-3 file with a join table loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("unknown key 'offsets' (not part of model format version 3)"),
+        std::string::npos)
+        << e.what();
+  }
+  Graph plain_only = g;
+  plain_only.nodes[static_cast<std::size_t>(g.find("join"))].as<AddAttrs>() = AddAttrs{};
+  plain_only.nodes[static_cast<std::size_t>(g.find("join"))].inputs = {plain, conv};
+  infer_types(plain_only);
+  EXPECT_EQ(model_format_version_for(plain_only), 1U);
+}
+
 // The shipped models were written by a bnnc that knew only version 1: they must keep loading.
 TEST(ModelFile, Version1FilesStillLoad) {
   for (const char* name : {"tfc", "cnv"}) {
