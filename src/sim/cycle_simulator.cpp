@@ -9,11 +9,8 @@
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
-<<<<<<< HEAD
 #include "fold/stream_order.h"
-=======
 #include "ir/add_apply.h"
->>>>>>> res
 
 namespace bnnc {
 
@@ -578,11 +575,12 @@ class AddStreamsEngine : public Engine {
     BNNC_ASSERT(word.size() == other.size(), "layer '{}': words of {} and {} elements", b_.name,
                 word.size(), other.size());
     const auto& a = ir_.nodes[b_.layer].as<AddAttrs>();
+    const StreamOrder order = input_order(b_);
     for (std::size_t k = 0; k < word.size(); ++k) {
-      const auto c = static_cast<int>(pos_ % b_.ifm_c);
+      const auto c = static_cast<int>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
       word[k] += add_term(a, b_.ifm_c, c, other[k], in1_bit_);
-      pos_ = (pos_ + 1) % b_.elements_in();
     }
+    word_ = (word_ + 1) % words_in(b_);
     in->words.pop_front();
     in2->words.pop_front();
     out->words.push_back(std::move(word));
@@ -591,7 +589,7 @@ class AddStreamsEngine : public Engine {
 
  private:
   bool in1_bit_;
-  std::int64_t pos_ = 0;
+  std::int64_t word_ = 0;  // of the frame
 };
 
 class LabelSelectEngine : public Engine {
