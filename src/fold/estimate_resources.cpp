@@ -198,6 +198,11 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.luts = 20 + b.in_elems * b.out_bits;
       r.ffs = out_word;
       break;
+    case BlockKind::GlobalSumPool:  // an adder per lane, a sum per channel (C/lanes words)
+      r.luts = 20 + b.in_elems * b.out_bits + bits_for(b.pixels_in());
+      r.ffs = out_word + bits_for(b.pixels_in());
+      r += estimate_memory(ceil_div(b.ifm_c, b.in_elems), out_word);
+      break;
     case BlockKind::Count: break;
   }
   return r;

@@ -85,8 +85,9 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
   //    width where it tiles their channels.
   for (int i = static_cast<int>(blocks.size()) - 2; i >= 0; --i) {
     Block& b = blocks[i];
-    if (b.kind != BlockKind::Swu && b.kind != BlockKind::FmPadding) continue;
     const Block& next = blocks[i + 1];
+    if (b.kind != BlockKind::Swu && b.kind != BlockKind::FmPadding) continue;
+    if (next.kind == BlockKind::StreamingMaxPool) continue;  // a padded pool's: below
     if (b.kind == BlockKind::Swu) {
       b.out_elems = next.in_elems;            // MMV windows side by side
       b.in_elems = next.in_elems / next.mmv;  // reads SIMD channels of one pixel at a time
@@ -94,6 +95,11 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       b.in_elems = b.out_elems = next.in_elems;
     }
   }
+  // The padding in front of a max-pool (the lowering puts it right before its pool).
+  const auto pool_border = [&](const Block& b) {
+    const auto i = static_cast<std::size_t>(&b - blocks.data());
+    return i + 1 < blocks.size() && blocks[i + 1].kind == BlockKind::StreamingMaxPool;
+  };
   for (Block& b : blocks) {
     const Block* producer = b.inputs.empty() ? nullptr : &blocks[b.inputs[0]];
     switch (b.kind) {
@@ -113,11 +119,17 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::LabelSelect:
       case BlockKind::Duplicate:
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
+      case BlockKind::GlobalSumPool:
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
         b.cycles = b.elements_in() / b.in_elems;
         break;
-      case BlockKind::FmPadding: b.cycles = b.elements_out() / b.out_elems; break;
+      case BlockKind::FmPadding:
+        // A padded max-pool's border block keeps its producer's width (a conv's takes SIMD).
+        if (pool_border(b))
+          b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
+        b.cycles = b.elements_out() / b.out_elems;
+        break;
       case BlockKind::Swu:
         // Reads the image once and writes every window once.
         b.cycles = std::max(b.elements_in() / b.in_elems, b.elements_out() / b.out_elems);
