@@ -9,6 +9,7 @@
 #include "design/save_design.h"
 #include "fold/find_reconvergence.h"
 #include "fold/lower_to_dataflow.h"
+#include "io/npy_writer.h"
 #include "residual_network.h"
 #include "rtl/run_rtl_design.h"
 #include "rtl/verilator_build.h"
@@ -24,7 +25,7 @@ namespace {
 using Frames = std::vector<std::span<const std::uint8_t>>;
 
 struct Built {
-  std::filesystem::path rtl_dir;
+  std::filesystem::path dir, rtl_dir;
   RtlDesign rtl;
   std::filesystem::path executable;
 };
@@ -36,6 +37,7 @@ Built build(const Design& design) {
   EXPECT_TRUE(rtl.has_value()) << design.rtl_unsupported.value_or("");
   if (!rtl) return b;
   b.rtl = *rtl;
+  b.dir = dir;
   b.rtl_dir = dir / "rtl";
   VerilatorBuildRequest request;
   request.top = rtl->top;
@@ -89,6 +91,15 @@ TEST(RtlResidual, StrideOneAndTwoUnderStallsEqualGoldenAndTheSimulatorsCycles) {
       const SimulationResult sim = simulate_dataflow(design.folded, frames, sim_options);
       EXPECT_EQ(run.cycles_per_frame(), sim.cycles_per_frame()) << what;
     }
+    // As a user runs it: bnnc verify on the design folder (the same build, from the cache).
+    const std::filesystem::path npy = built.dir / "images.npy";
+    std::vector<std::uint8_t> pixels;
+    for (const auto& image : net.images) pixels.insert(pixels.end(), image.begin(), image.end());
+    save_npy_uint8(npy.string(), {std::ssize(net.images), c.size, c.size, 4}, pixels);
+    const test::CommandResult cli =
+        test::run_bnnc("verify " + built.dir.string() + " --data " + npy.string() + " --json");
+    EXPECT_EQ(cli.exit_code, 0) << what << ": " << cli.err << cli.out;
+    EXPECT_NE(cli.out.find("\"match\":true"), std::string::npos) << what << ": " << cli.out;
   }
 }
 
