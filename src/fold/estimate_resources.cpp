@@ -190,7 +190,7 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.ffs = (b.in_elems + 2 * b.out_elems) * b.in_bits;
       break;
     }
-    case BlockKind::Duplicate:  // a word register per consumer and the handshake
+    case BlockKind::Duplicate:  // a word register, a pending bit per consumer, the handshake
       r.luts = 10 + in_word;
       r.ffs = 2 * in_word;
       break;

@@ -83,10 +83,11 @@ std::string instance_text(const std::string& module, const std::string& name,
 }  // namespace
 
 std::optional<std::string> rtl_unsupported(const DataflowGraph& graph) {
+  const std::vector<std::vector<int>> consumers = graph.consumers();
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     if (auto reason = rtl_block_unsupported(graph, i)) return reason;
     const Block& b = graph.blocks[static_cast<std::size_t>(i)];
-    const std::size_t readers = graph.consumers()[static_cast<std::size_t>(i)].size();
+    const std::size_t readers = consumers[static_cast<std::size_t>(i)].size();
     const bool last = i + 1 == static_cast<int>(graph.blocks.size());
     if ((i > 0 && b.inputs.empty()) || (readers != 1 && !last && b.kind != BlockKind::Duplicate)) {
       return fmt::format("block '{}': the RTL generator needs one reader per block but a fork",
@@ -157,8 +158,10 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
     return s;
   };
   // The FIFO in front of block j's input `slot` (depth fifo_depths[j][slot]) is named after the
-  // block that writes it, with the reader's number behind a fork.
+  // block that writes it, with the reader's number behind a fork. Each is written right after
+  // its writer, the order of the chain's tops before forks existed (Yosys's counts depend on it).
   std::vector<std::vector<std::string>> in_fifo(static_cast<std::size_t>(n));
+  std::vector<std::string> fifos_behind(static_cast<std::size_t>(n));
   std::string wires, body;
   for (int j = 0; j < n; ++j) {
     const Block& b = graph.blocks[static_cast<std::size_t>(j)];
@@ -173,10 +176,10 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
       wires += fmt::format("  wire [{0}-1:0] f_{1}_tdata;\n  wire f_{1}_tvalid, f_{1}_tready;\n",
                            width, fifo);
       const int depth = std::max(2, fifo_depths[static_cast<std::size_t>(j)].at(slot));
-      body += instance_text("bnn_fifo", "u_" + fifo,
-                            {{"WIDTH", std::to_string(width)}, {"DEPTH", std::to_string(depth)}},
-                            {{"s_axis", written(i, k)}, {"m_axis", stream("f_" + fifo)}});
-      design.instances.push_back({i, "u_" + fifo, "bnn_fifo"});
+      fifos_behind[static_cast<std::size_t>(i)] +=
+          instance_text("bnn_fifo", "u_" + fifo,
+                        {{"WIDTH", std::to_string(width)}, {"DEPTH", std::to_string(depth)}},
+                        {{"s_axis", written(i, k)}, {"m_axis", stream("f_" + fifo)}});
       in_fifo[static_cast<std::size_t>(j)].push_back("f_" + fifo);
     }
   }
@@ -205,22 +208,31 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
           "  assign b_{0}_tdata = s_axis_tdata;\n  assign b_{0}_tvalid = s_axis_tvalid;\n"
           "  assign s_axis_tready = b_{0}_tready;\n",
           id);
-      continue;
+    } else {
+      const auto& in = in_fifo[static_cast<std::size_t>(i)];
+      std::vector<std::pair<std::string, Stream>> ports;
+      ports.emplace_back("s_axis", i == 0 ? stream("s_axis") : stream(in.at(0)));
+      if (in.size() > 1) ports.emplace_back("s1_axis", stream(in[1]));
+      ports.emplace_back("m_axis", stream(last ? "m_axis" : "b_" + id));
+      body += fmt::format("  // {} ({})\n", b.name, block_kind_name(b.kind));
+      body += instance_text(r.module, "u_" + id, r.params, ports);
+      design.instances.push_back({i, "u_" + id, r.module});
     }
-    const auto& in = in_fifo[static_cast<std::size_t>(i)];
-    std::vector<std::pair<std::string, Stream>> ports;
-    ports.emplace_back("s_axis", i == 0 ? stream("s_axis") : stream(in.at(0)));
-    if (in.size() > 1) ports.emplace_back("s1_axis", stream(in[1]));
-    ports.emplace_back("m_axis", stream(last ? "m_axis" : "b_" + id));
-    body += fmt::format("  // {} ({})\n", b.name, block_kind_name(b.kind));
-    body += instance_text(r.module, "u_" + id, r.params, ports);
-    design.instances.push_back({i, "u_" + id, r.module});
     if (last) {
       observed_width = r.in_width;
       body += fmt::format(
           "`ifdef BNN_OBSERVE\n  assign obs_tdata = {0}_tdata;\n"
           "  assign obs_tvalid = {0}_tvalid && {0}_tready;\n`endif\n",
-          in.at(0));
+          in_fifo[static_cast<std::size_t>(i)].at(0));
+    }
+    body += fifos_behind[static_cast<std::size_t>(i)];
+    for (const int j : readers[static_cast<std::size_t>(i)]) {
+      const Block& reader = graph.blocks[static_cast<std::size_t>(j)];
+      for (std::size_t slot = 0; slot < reader.inputs.size(); ++slot) {
+        if (reader.inputs[slot] != i) continue;
+        const std::string& fifo = in_fifo[static_cast<std::size_t>(j)][slot];
+        design.instances.push_back({i, "u_" + fifo.substr(2), "bnn_fifo"});
+      }
     }
   }
 
