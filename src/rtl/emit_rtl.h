@@ -30,8 +30,8 @@ RtlInterface rtl_interface(const DataflowGraph& graph);
 
 // Writes the RTL of `graph` into `dir` (created; files of an earlier design there are replaced)
 // and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO in front of each
-// block input, [block][input] (size_fifos). Throws bnnc::Error when the design is not supported (rtl_unsupported) or a file
-// cannot be written.
+// block input, [block][input] (size_fifos). Throws bnnc::Error when the design is not supported
+// (rtl_unsupported) or a file cannot be written.
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
                    const std::filesystem::path& dir);
 
