@@ -1,6 +1,7 @@
 // FMPadding: surrounds an IFM_H × IFM_W × CH image (HWC, words of SIMD channels) with PAD pixels
 // on every side holding PAD_VALUE in every element (FINN-R's 1-bit-datapath padding: 0 = −1,
-// 1 = +1 for bits). Writes one word a cycle: a border word from nothing, an inner word from the
+// 1 = +1 for bits), or, per channel, PAD_VALUES (in front of a padded max-pool: the value that
+// never wins, bit 0 for an OR channel and 1 for an AND one). Writes one word a cycle: a border word from nothing, an inner word from the
 // input, (IFM_H + 2·PAD)(IFM_W + 2·PAD)·CH/SIMD words per frame.
 `default_nettype none
 `include "bnn_defs.vh"
@@ -13,7 +14,9 @@ module bnn_fmpadding #(
   parameter integer SIMD = 1,              // channels per word (divides CH)
   parameter integer BITS = 1,              // bits per element
   parameter integer PAD = 1,               // border pixels on each side
-  parameter [BITS-1:0] PAD_VALUE = '0      // the value of every border element
+  parameter [BITS-1:0] PAD_VALUE = '0,     // the value of every border element
+  parameter integer PER_CHANNEL = 0,       // 1: the border takes PAD_VALUES instead
+  parameter [CH*BITS-1:0] PAD_VALUES = '0  // channel c's border value at bits c·BITS
 ) (
   input  wire                 clk,
   input  wire                 rst,
@@ -41,6 +44,9 @@ module bnn_fmpadding #(
   reg [SIMD*BITS-1:0] out_data;
   reg out_valid;
 
+  wire [CH*BITS-1:0] pad_values = PAD_VALUES;
+  wire [SIMD*BITS-1:0] pad_word =
+      PER_CHANNEL != 0 ? pad_values[32'(group)*SIMD*BITS+:SIMD*BITS] : {SIMD{PAD_VALUE}};
   wire border = 32'(y) < PAD || 32'(y) >= IFM_H + PAD || 32'(x) < PAD || 32'(x) >= IFM_W + PAD;
   wire adv = !out_valid || m_axis_tready;
   assign s_axis_tready = adv && !border;
@@ -50,7 +56,7 @@ module bnn_fmpadding #(
   wire last_y = 32'(y) == OFM_H - 1;
 
   always @(posedge clk) begin
-    if (send) out_data <= border ? {SIMD{PAD_VALUE}} : s_axis_tdata;
+    if (send) out_data <= border ? pad_word : s_axis_tdata;
   end
 
   always @(posedge clk) begin

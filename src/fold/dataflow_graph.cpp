@@ -6,8 +6,8 @@ namespace bnnc {
 
 const char* block_kind_name(BlockKind kind) {
   static constexpr std::array<const char*, static_cast<int>(BlockKind::Count)> kNames = {
-      "Input",       "Thresholding", "FMPadding", "SWU",       "MVTU", "StreamingMaxPool",
-      "LabelSelect", "DWC",          "Duplicate", "AddStreams"};
+      "Input",       "Thresholding", "FMPadding", "SWU",        "MVTU",         "StreamingMaxPool",
+      "LabelSelect", "DWC",          "Duplicate", "AddStreams", "GlobalSumPool"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 

@@ -33,6 +33,7 @@ enum class BlockKind {
   Dwc,               // stream width converter
   Duplicate,         // a fork: copies its stream to every consumer (FINN's DuplicateStreams)
   AddStreams,        // a join: adds two integer streams element by element (a residual add)
+  GlobalSumPool,     // global average pooling kept as a sum: HWC → [C] (ir/op.h)
   Count
 };
 
@@ -49,6 +50,9 @@ struct Block {
   int ifm_h = 1, ifm_w = 1, ifm_c = 1;
   int ofm_h = 1, ofm_w = 1, ofm_c = 1;
   int kernel = 1, stride = 1, pad = 0;
+  // FmPadding in front of a padded max-pool: the border takes, per channel, the value that never
+  // wins the pool (the input type's least value, its greatest for a min channel) instead of the
+  // conv's pad value (pad_element in fold/pad_element.h).
   // A zero-padded convolution (ir/op.h, PadMode::Zero): its FMPadding fills the border with bit 0
   // and its MVTU leaves out the synapses that fall there, from the window's position in the
   // image_h × image_w input (docs/zero-padding.md). Its output is the signed dot product y.

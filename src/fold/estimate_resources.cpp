@@ -190,13 +190,18 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.ffs = (b.in_elems + 2 * b.out_elems) * b.in_bits;
       break;
     }
-    case BlockKind::Duplicate:  // a word register per consumer and the handshake
+    case BlockKind::Duplicate:  // a word register, a pending bit per consumer, the handshake
       r.luts = 10 + in_word;
       r.ffs = 2 * in_word;
       break;
     case BlockKind::AddStreams:  // an adder per lane
       r.luts = 20 + b.in_elems * b.out_bits;
       r.ffs = out_word;
+      break;
+    case BlockKind::GlobalSumPool:  // an adder per lane, a sum per channel (C/lanes words)
+      r.luts = 20 + b.in_elems * b.out_bits + bits_for(b.pixels_in());
+      r.ffs = out_word + bits_for(b.pixels_in());
+      r += estimate_memory(ceil_div(b.ifm_c, b.in_elems), out_word);
       break;
     case BlockKind::Count: break;
   }

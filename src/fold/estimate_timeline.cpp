@@ -23,6 +23,8 @@ double needed_fraction(const Block& b) {
     case BlockKind::AddStreams:  // one word
       return std::min(1.0,
                       static_cast<double>(b.in_elems) / (in_pixels * static_cast<double>(b.ifm_c)));
+    case BlockKind::GlobalSumPool:  // every pixel but the last, and one word of that
+      return std::min(1.0, (in_pixels - 1 + static_cast<double>(b.in_elems) / b.ifm_c) / in_pixels);
     case BlockKind::Dwc: return 0.0;  // reads from the first word on
     case BlockKind::FmPadding:        // the border comes first, from nothing
     case BlockKind::Input:

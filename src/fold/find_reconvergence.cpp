@@ -25,7 +25,8 @@ std::int64_t input_pixels_needed(const Block& b, std::int64_t n) {
       if (y >= b.ifm_h) return in_pixels;
       return y * b.ifm_w + std::clamp<std::int64_t>(x + 1, 0, b.ifm_w);
     }
-    case BlockKind::LabelSelect: return in_pixels;
+    case BlockKind::LabelSelect:
+    case BlockKind::GlobalSumPool: return in_pixels;
     case BlockKind::Input:
     case BlockKind::Thresholding:
     case BlockKind::Mvtu:  // one window (or vector) in, one pixel out

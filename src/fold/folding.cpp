@@ -125,8 +125,9 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
   //    width where it tiles their channels.
   for (int i = static_cast<int>(blocks.size()) - 2; i >= 0; --i) {
     Block& b = blocks[i];
-    if (b.kind != BlockKind::Swu && b.kind != BlockKind::FmPadding) continue;
     const Block& next = blocks[i + 1];
+    if (b.kind != BlockKind::Swu && b.kind != BlockKind::FmPadding) continue;
+    if (next.kind == BlockKind::StreamingMaxPool) continue;  // a padded pool's: below
     // The SWU writes MMV windows side by side (its padding the pixels the SWU reads). Both read
     // SIMD channels of up to MMV pixels a word: with stride S ≤ K the SWU reads S² pixels per
     // K² window taps, so it keeps up with its MVTU.
@@ -136,6 +137,11 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     b.in_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_in(), next.in_pixels));
     b.in_elems = b.in_pixels * group;
   }
+  // The padding in front of a max-pool (the lowering puts it right before its pool).
+  const auto pool_border = [&](const Block& b) {
+    const auto i = static_cast<std::size_t>(&b - blocks.data());
+    return i + 1 < blocks.size() && blocks[i + 1].kind == BlockKind::StreamingMaxPool;
+  };
   for (Block& b : blocks) {
     const Block* producer = b.inputs.empty() ? nullptr : &blocks[b.inputs[0]];
     switch (b.kind) {
@@ -164,11 +170,18 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::Duplicate:
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
         if (keeps_pixels(b, *producer)) break;
+        [[fallthrough]];
+      case BlockKind::GlobalSumPool:  // one pixel a word (a width converter in front)
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         if (b.kind == BlockKind::LabelSelect) b.out_elems = 1;
         b.cycles = b.elements_in() / b.in_elems;
         break;
-      case BlockKind::FmPadding: b.cycles = std::max(words_in(b), words_out(b)); break;
+      case BlockKind::FmPadding:
+        // A padded max-pool's border block keeps its producer's width (a conv's takes SIMD).
+        if (pool_border(b))
+          b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
+        b.cycles = std::max(words_in(b), words_out(b));
+        break;
       case BlockKind::Swu:
         // Reads the image once and writes every window once.
         b.cycles = std::max(words_in(b), words_out(b));

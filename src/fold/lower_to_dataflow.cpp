@@ -44,10 +44,7 @@ class Lowering {
         case Op::Sign:
           reject(node, "the dataflow compiler needs an integer-only graph; streamline it first");
         case Op::Add: lower_add(i); break;
-        case Op::GlobalSumPool:
-          reject(node,
-                 "global average pooling has no dataflow block yet (the golden model and "
-                 "--engine cpu run it)");
+        case Op::GlobalSumPool: lower_global_sum_pool(i); break;
         case Op::Count: break;
       }
     }
@@ -175,17 +172,21 @@ class Lowering {
     add_mvtu(i, out_.ir.nodes[node.inputs[0]].type, node.as<DenseAttrs>().weights);
   }
 
+  // A padded max-pool: an FMPadding block surrounds the image with the value that never wins
+  // (fold/pad_element.h), and the pool runs unpadded on the padded image — the same windows.
   void lower_pool(int i) {
     const Node& node = out_.ir.nodes[i];
-    if (node.as<MaxPoolAttrs>().pad > 0) {
-      reject(node,
-             "a padded max-pool (pad {}) has no dataflow block yet (the golden model and "
-             "--engine cpu run it)",
-             node.as<MaxPoolAttrs>().pad);
-    }
+    const int pad = node.as<MaxPoolAttrs>().pad;
+    TensorType in = out_.ir.nodes[node.inputs[0]].type;
     last_ = producer(node);
-    Block& b = add(node.name, BlockKind::StreamingMaxPool, i, out_.ir.nodes[node.inputs[0]].type,
-                   node.type);
+    if (pad > 0) {
+      TensorType padded = in;
+      padded.shape[0] += 2 * pad;
+      padded.shape[1] += 2 * pad;
+      add(node.name + ".pad", BlockKind::FmPadding, i, in, padded).pad = pad;
+      in = padded;
+    }
+    Block& b = add(node.name, BlockKind::StreamingMaxPool, i, in, node.type);
     b.kernel = node.as<MaxPoolAttrs>().kernel;
     b.stride = node.as<MaxPoolAttrs>().stride;
     publish(i, last_);
@@ -199,6 +200,13 @@ class Lowering {
     Block& b =
         add(node.name, BlockKind::AddStreams, i, out_.ir.nodes[node.inputs[0]].type, node.type);
     b.inputs.push_back(producer_.at(node.inputs[1]));
+    publish(i, last_);
+  }
+
+  void lower_global_sum_pool(int i) {
+    const Node& node = out_.ir.nodes[i];
+    last_ = producer(node);
+    add(node.name, BlockKind::GlobalSumPool, i, out_.ir.nodes[node.inputs[0]].type, node.type);
     publish(i, last_);
   }
 

@@ -1,5 +1,6 @@
 #include "rtl/emit_rtl.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -13,10 +14,20 @@ namespace bnnc {
 namespace {
 
 // The hand-written files every design uses, in an order every tool accepts.
-constexpr const char* kBlockSources[] = {
-    "bnn_defs.vh",         "bnn_fifo.sv",      "bnn_rom.sv",         "bnn_quantize.sv",
-    "bnn_thresholding.sv", "bnn_fmpadding.sv", "bnn_swu.sv",         "bnn_maxpool.sv",
-    "bnn_mvtu.sv",         "bnn_dwc.sv",       "bnn_label_select.sv"};
+constexpr const char* kBlockSources[] = {"bnn_defs.vh",
+                                         "bnn_fifo.sv",
+                                         "bnn_rom.sv",
+                                         "bnn_quantize.sv",
+                                         "bnn_thresholding.sv",
+                                         "bnn_fmpadding.sv",
+                                         "bnn_swu.sv",
+                                         "bnn_maxpool.sv",
+                                         "bnn_mvtu.sv",
+                                         "bnn_dwc.sv",
+                                         "bnn_duplicate.sv",
+                                         "bnn_add_streams.sv",
+                                         "bnn_global_sum_pool.sv",
+                                         "bnn_label_select.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {
@@ -35,9 +46,20 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
   if (!out) fail("{}: cannot write", path.string());
 }
 
+// The three signals of one stream as expressions of bnn_top.
+struct Stream {
+  std::string data, valid, ready;
+};
+
+Stream stream(const std::string& prefix) {
+  return {prefix + "_tdata", prefix + "_tvalid", prefix + "_tready"};
+}
+
+// A module instance; `ports` pairs each of its stream ports ("s_axis", "s1_axis", "m_axis") with
+// the stream it connects to.
 std::string instance_text(const std::string& module, const std::string& name,
                           const std::vector<std::pair<std::string, std::string>>& params,
-                          const std::string& in, const std::string& out) {
+                          const std::vector<std::pair<std::string, Stream>>& ports) {
   // NAME is the path every parameter error of the block starts with (rtl/bnn_defs.vh). bnnc synth
   // leaves it out (BNN_NO_INSTANCE_NAMES): a string parameter per instance gives every block a
   // module of its own name in Yosys, which changes the order of its optimisations and with it
@@ -50,24 +72,26 @@ std::string instance_text(const std::string& module, const std::string& name,
     text += fmt::format("    .{}({}){}\n", params[i].first, params[i].second,
                         i + 1 < params.size() ? "," : "");
   }
-  text += fmt::format(
-      "  ) {0} (\n    .clk(clk), .rst(rst),\n"
-      "    .s_axis_tdata({1}_tdata), .s_axis_tvalid({1}_tvalid), .s_axis_tready({1}_tready),\n"
-      "    .m_axis_tdata({2}_tdata), .m_axis_tvalid({2}_tvalid), .m_axis_tready({2}_tready)\n"
-      "  );\n",
-      name, in, out);
-  return text;
+  text += fmt::format("  ) {} (\n    .clk(clk), .rst(rst)", name);
+  for (const auto& [port, s] : ports) {
+    text += fmt::format(",\n    .{0}_tdata({1}), .{0}_tvalid({2}), .{0}_tready({3})", port, s.data,
+                        s.valid, s.ready);
+  }
+  return text + "\n  );\n";
 }
 
 }  // namespace
 
 std::optional<std::string> rtl_unsupported(const DataflowGraph& graph) {
+  const std::vector<std::vector<int>> consumers = graph.consumers();
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     if (auto reason = rtl_block_unsupported(graph, i)) return reason;
-    const auto& inputs = graph.blocks[static_cast<std::size_t>(i)].inputs;
-    if (inputs.size() > 1 || (i > 0 && (inputs.empty() || inputs[0] != i - 1))) {
-      return fmt::format("block '{}': the RTL generator takes a linear chain of blocks",
-                         graph.blocks[static_cast<std::size_t>(i)].name);
+    const Block& b = graph.blocks[static_cast<std::size_t>(i)];
+    const std::size_t readers = consumers[static_cast<std::size_t>(i)].size();
+    const bool last = i + 1 == static_cast<int>(graph.blocks.size());
+    if ((i > 0 && b.inputs.empty()) || (readers != 1 && !last && b.kind != BlockKind::Duplicate)) {
+      return fmt::format("block '{}': the RTL generator needs one reader per block but a fork",
+                         b.name);
     }
   }
   if (graph.blocks.empty() || graph.blocks.front().kind != BlockKind::Input ||
@@ -112,26 +136,71 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
 
   const RtlInterface& io = design.interface;
   const int n = static_cast<int>(graph.blocks.size());
-  std::string wires, body;
+  const std::vector<std::vector<int>> readers = graph.consumers();
+  std::vector<std::string> ids;
+  std::vector<RtlBlock> described;
   std::set<std::string> used;
-  std::string previous = "s_axis";  // the stream the next block reads
+  for (int i = 0; i < n; ++i) {
+    std::string id = identifier(graph.blocks[static_cast<std::size_t>(i)].name);
+    while (!used.insert(id).second) id += "_";
+    described.push_back(describe_rtl_block(graph, i, id));
+    ids.push_back(std::move(id));
+  }
+  // The stream block i writes for its k-th reader: a Duplicate shares its data among per-reader
+  // valids and readies; every other block writes one stream (the input block is s_axis itself).
+  const auto written = [&](int i, int k) {
+    const Block& b = graph.blocks[static_cast<std::size_t>(i)];
+    Stream s = stream("b_" + ids[static_cast<std::size_t>(i)]);
+    if (b.kind == BlockKind::Duplicate) {
+      s.valid += fmt::format("[{}]", k);
+      s.ready += fmt::format("[{}]", k);
+    }
+    return s;
+  };
+  // The FIFO in front of block j's input `slot` (depth fifo_depths[j][slot]) is named after the
+  // block that writes it, with the reader's number behind a fork. Each is written right after
+  // its writer, the order of the chain's tops before forks existed (Yosys's counts depend on it).
+  std::vector<std::vector<std::string>> in_fifo(static_cast<std::size_t>(n));
+  std::vector<std::string> fifos_behind(static_cast<std::size_t>(n));
+  std::string wires, body;
+  for (int j = 0; j < n; ++j) {
+    const Block& b = graph.blocks[static_cast<std::size_t>(j)];
+    for (std::size_t slot = 0; slot < b.inputs.size(); ++slot) {
+      const int i = b.inputs[slot];
+      const auto& mine = readers[static_cast<std::size_t>(i)];
+      const int k = static_cast<int>(std::find(mine.begin(), mine.end(), j) - mine.begin());
+      const bool fork = graph.blocks[static_cast<std::size_t>(i)].kind == BlockKind::Duplicate;
+      const std::string fifo =
+          ids[static_cast<std::size_t>(i)] + "_fifo" + (fork ? std::to_string(k) : "");
+      const int width = described[static_cast<std::size_t>(i)].out_width;
+      wires += fmt::format("  wire [{0}-1:0] f_{1}_tdata;\n  wire f_{1}_tvalid, f_{1}_tready;\n",
+                           width, fifo);
+      const int depth = std::max(2, fifo_depths[static_cast<std::size_t>(j)].at(slot));
+      fifos_behind[static_cast<std::size_t>(i)] +=
+          instance_text("bnn_fifo", "u_" + fifo,
+                        {{"WIDTH", std::to_string(width)}, {"DEPTH", std::to_string(depth)}},
+                        {{"s_axis", written(i, k)}, {"m_axis", stream("f_" + fifo)}});
+      in_fifo[static_cast<std::size_t>(j)].push_back("f_" + fifo);
+    }
+  }
   int observed_width = 0;
   for (int i = 0; i < n; ++i) {
     const Block& b = graph.blocks[static_cast<std::size_t>(i)];
-    std::string id = identifier(b.name);
-    while (!used.insert(id).second) id += "_";
-    const RtlBlock r = describe_rtl_block(graph, i, id);
+    const std::string& id = ids[static_cast<std::size_t>(i)];
+    const RtlBlock& r = described[static_cast<std::size_t>(i)];
     for (const auto& [file, text] : r.memories) {
       write_file(dir / file, text);
       design.memories.push_back(file);
     }
     const bool last = i == n - 1;
-    const std::string out = last ? "m_axis" : "b_" + id;
+    const int outputs = static_cast<int>(readers[static_cast<std::size_t>(i)].size());
     if (!last) {
-      wires += fmt::format(
-          "  wire [{0}-1:0] b_{1}_tdata, f_{1}_tdata;\n"
-          "  wire b_{1}_tvalid, b_{1}_tready, f_{1}_tvalid, f_{1}_tready;\n",
-          r.out_width, id);
+      wires += fmt::format("  wire [{0}-1:0] b_{1}_tdata;\n", r.out_width, id);
+      if (b.kind == BlockKind::Duplicate) {
+        wires += fmt::format("  wire [{0}-1:0] b_{1}_tvalid, b_{1}_tready;\n", outputs, id);
+      } else {
+        wires += fmt::format("  wire b_{0}_tvalid, b_{0}_tready;\n", id);
+      }
     }
     if (r.module.empty()) {
       // An input without a quantize table: the pixels go straight into the first FIFO.
@@ -140,8 +209,13 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
           "  assign s_axis_tready = b_{0}_tready;\n",
           id);
     } else {
+      const auto& in = in_fifo[static_cast<std::size_t>(i)];
+      std::vector<std::pair<std::string, Stream>> ports;
+      ports.emplace_back("s_axis", i == 0 ? stream("s_axis") : stream(in.at(0)));
+      if (in.size() > 1) ports.emplace_back("s1_axis", stream(in[1]));
+      ports.emplace_back("m_axis", stream(last ? "m_axis" : "b_" + id));
       body += fmt::format("  // {} ({})\n", b.name, block_kind_name(b.kind));
-      body += instance_text(r.module, "u_" + id, r.params, previous, out);
+      body += instance_text(r.module, "u_" + id, r.params, ports);
       design.instances.push_back({i, "u_" + id, r.module});
     }
     if (last) {
@@ -149,24 +223,24 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
       body += fmt::format(
           "`ifdef BNN_OBSERVE\n  assign obs_tdata = {0}_tdata;\n"
           "  assign obs_tvalid = {0}_tvalid && {0}_tready;\n`endif\n",
-          previous);
-      break;
+          in_fifo[static_cast<std::size_t>(i)].at(0));
     }
-    // The chain's FIFO behind block i is the one in front of block i + 1 (its only input).
-    const int depth = std::max(2, fifo_depths[static_cast<std::size_t>(i) + 1].at(0));
-    body +=
-        instance_text("bnn_fifo", "u_" + id + "_fifo",
-                      {{"WIDTH", std::to_string(r.out_width)}, {"DEPTH", std::to_string(depth)}},
-                      "b_" + id, "f_" + id);
-    design.instances.push_back({i, "u_" + id + "_fifo", "bnn_fifo"});
-    previous = "f_" + id;
+    body += fifos_behind[static_cast<std::size_t>(i)];
+    for (const int j : readers[static_cast<std::size_t>(i)]) {
+      const Block& reader = graph.blocks[static_cast<std::size_t>(j)];
+      for (std::size_t slot = 0; slot < reader.inputs.size(); ++slot) {
+        if (reader.inputs[slot] != i) continue;
+        const std::string& fifo = in_fifo[static_cast<std::size_t>(j)][slot];
+        design.instances.push_back({i, "u_" + fifo.substr(2), "bnn_fifo"});
+      }
+    }
   }
 
   std::string top = fmt::format(
       "// Generated by bnnc compile from the folded design of '{}': do not edit. One instance\n"
-      "// of a hand-written block (rtl/) per dataflow block, a FIFO behind each; memory contents\n"
-      "// in the .mem files beside this one. Input: {} pixels of {} bits per word, {} words per\n"
-      "// frame; output: the class of each frame.\n"
+      "// of a hand-written block (rtl/) per dataflow block, a FIFO in front of each block input;\n"
+      "// memory contents in the .mem files beside this one. Input: {} pixels of {} bits per\n"
+      "// word, {} words per frame; output: the class of each frame.\n"
       "`default_nettype none\n\nmodule bnn_top (\n"
       "  input  wire clk,\n  input  wire rst,\n"
       "  input  wire [{}-1:0] s_axis_tdata,\n  input  wire s_axis_tvalid,\n"

@@ -1,7 +1,8 @@
 // The Verilog backend: a folded dataflow graph → a folder of RTL. The blocks are the
 // hand-written modules of rtl/ (embedded in bnnc, rtl_sources.h), copied as they are; generated
 // are only the glue — bnn_top.sv, which instantiates one block per dataflow block with a bnn_fifo
-// behind each (the depths of size_fifos) — and the memory contents (*.mem, rom_contents.h).
+// in front of each block input (the depths of size_fifos; a fork's outputs each get their own)
+// — and the memory contents (*.mem, rom_contents.h).
 //
 // Stream convention shared by every block (docs/rtl.md): a word holds its elements side by side,
 // element 0 in the low bits; a vector (a pixel's channels, a dense layer's inputs) is sent as
@@ -28,9 +29,9 @@ std::optional<std::string> rtl_unsupported(const DataflowGraph& graph);
 RtlInterface rtl_interface(const DataflowGraph& graph);
 
 // Writes the RTL of `graph` into `dir` (created; files of an earlier design there are replaced)
-// and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO behind each block
-// (size_fifos). Throws bnnc::Error when the design is not supported (rtl_unsupported) or a file
-// cannot be written.
+// and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO in front of each
+// block input, [block][input] (size_fifos). Throws bnnc::Error when the design is not supported
+// (rtl_unsupported) or a file cannot be written.
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
                    const std::filesystem::path& dir);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/ceil_div.h"
+#include "fold/pad_element.h"
 #include "rtl/rom_contents.h"
 
 namespace bnnc {
@@ -17,6 +18,8 @@ std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 const DType& input_type(const Block& b, const Graph& ir) {
   return ir.nodes[ir.nodes[b.layer].inputs[0]].type.dtype;
 }
+
+int element_bits(const DType& type) { return type.is_bit() ? 1 : type.bits; }
 
 // A `bits`-wide literal from the low bits of each of `flags` (bit i = flags[i]).
 std::string bit_literal(const std::vector<std::uint8_t>& flags, int bits) {
@@ -70,10 +73,15 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
         return fmt::format("layer '{}': the RTL max-pool works on bits, not {}-bit values", b.name,
                            b.in_bits);
       break;
-    case BlockKind::Duplicate:
     case BlockKind::AddStreams:
-      return fmt::format("layer '{}': residual forks and joins ({}) have no RTL yet", b.name,
-                         block_kind_name(b.kind));
+    case BlockKind::GlobalSumPool:
+      for (int input : ir.nodes[b.layer].inputs) {
+        if (!ir.nodes[input].type.dtype.is_integer() && !ir.nodes[input].type.dtype.is_bit())
+          return fmt::format("layer '{}': the RTL {} takes bits or integers, not {}", b.name,
+                             block_kind_name(b.kind), to_string(ir.nodes[input].type.dtype));
+      }
+      break;
+    case BlockKind::Duplicate:
     case BlockKind::FmPadding:
     case BlockKind::Swu:
     case BlockKind::LabelSelect:
@@ -82,8 +90,8 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   }
   // A dense MVTU reads ⌈MW/SIMD⌉ full words per vector: a producer that zero-fills the last word
   // of shorter vectors (an MVTU with padded rows) must reach it through a width converter.
-  if (!b.inputs.empty() && b.kind != BlockKind::Dwc) {
-    const Block& producer = graph.blocks[static_cast<std::size_t>(b.inputs[0])];
+  for (std::size_t slot = 0; slot < b.inputs.size() && b.kind != BlockKind::Dwc; ++slot) {
+    const Block& producer = graph.blocks[static_cast<std::size_t>(b.inputs[slot])];
     if (output_vector(producer) % producer.out_elems != 0 &&
         input_vector(b) != output_vector(producer)) {
       return fmt::format(
@@ -127,9 +135,8 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
     }
     case BlockKind::FmPadding: {
       r.module = "bnn_fmpadding";
-      const std::int64_t pad_value = ir.nodes[b.layer].as<Conv2dAttrs>().pad_value;
       HexWord value(b.in_bits);
-      value.set(0, b.in_bits, pad_value);
+      value.set(0, b.in_bits, pad_element(b, ir, 0));
       p = {{"IFM_H", integer(b.ifm_h)},
            {"IFM_W", integer(b.ifm_w)},
            {"CH", integer(b.ifm_c)},
@@ -137,6 +144,14 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"BITS", integer(b.in_bits)},
            {"PAD", integer(b.pad)},
            {"PAD_VALUE", fmt::format("{}'h{}", b.in_bits, value.to_hex())}};
+      if (ir.nodes[b.layer].op() == Op::MaxPool) {
+        // Per channel: a pool's min channels pad with the other extreme.
+        HexWord values(b.ifm_c * b.in_bits);
+        for (int c = 0; c < b.ifm_c; ++c)
+          values.set(c * b.in_bits, b.in_bits, pad_element(b, ir, c));
+        p.emplace_back("PER_CHANNEL", "1");
+        p.emplace_back("PAD_VALUES", fmt::format("{}'h{}", b.ifm_c * b.in_bits, values.to_hex()));
+      }
       break;
     }
     case BlockKind::Swu:
@@ -214,8 +229,9 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       // The block that reads this converter (the next one in the chain).
       int consumer = -1;
       for (int j = 0; j < static_cast<int>(graph.blocks.size()); ++j) {
-        const auto& inputs = graph.blocks[static_cast<std::size_t>(j)].inputs;
-        if (!inputs.empty() && inputs[0] == index) consumer = j;
+        for (int input : graph.blocks[static_cast<std::size_t>(j)].inputs) {
+          if (input == index) consumer = j;
+        }
       }
       BNNC_ASSERT(consumer >= 0, "width converter '{}' feeds nothing", b.name);
       p = {{"IN_ELEMS", integer(b.in_elems)},
@@ -226,7 +242,36 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       break;
     }
     case BlockKind::Duplicate:
-    case BlockKind::AddStreams:  // refused by rtl_block_unsupported
+      r.module = "bnn_duplicate";
+      p = {{"WIDTH", integer(r.in_width)},
+           {"N", integer(static_cast<std::int64_t>(
+                     graph.consumers()[static_cast<std::size_t>(index)].size()))}};
+      break;
+    case BlockKind::AddStreams: {
+      r.module = "bnn_add_streams";
+      const Node& node = ir.nodes[b.layer];
+      const DType& in0 = ir.nodes[node.inputs[0]].type.dtype;
+      const DType& in1 = ir.nodes[node.inputs[1]].type.dtype;
+      p = {{"LANES", integer(b.in_elems)},
+           {"IN0_BITS", integer(element_bits(in0))},
+           {"IN0_SIGNED", integer(is_signed(in0) ? 1 : 0)},
+           {"IN1_BITS", integer(element_bits(in1))},
+           {"IN1_SIGNED", integer(is_signed(in1) ? 1 : 0)},
+           {"OUT_BITS", integer(b.out_bits)}};
+      break;
+    }
+    case BlockKind::GlobalSumPool: {
+      r.module = "bnn_global_sum_pool";
+      const DType in = input_type(b, ir);
+      p = {{"PIXELS", integer(b.pixels_in())},
+           {"CH", integer(b.ifm_c)},
+           {"LANES", integer(b.in_elems)},
+           {"IN_BITS", integer(b.in_bits)},
+           {"IN_SIGNED", integer(is_signed(in) ? 1 : 0)},
+           {"BIPOLAR", integer(in.is_bit() ? 1 : 0)},
+           {"OUT_BITS", integer(b.out_bits)}};
+      break;
+    }
     case BlockKind::Count: break;
   }
   return r;

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
+#include "fold/pad_element.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
 
@@ -105,8 +107,11 @@ class PaddingEngine : public Engine {
     const bool border =
         y < b_.pad || y >= b_.ofm_h - b_.pad || x < b_.pad || x >= b_.ofm_w - b_.pad;
     if (border) {
-      out->words.push_back(Word(static_cast<std::size_t>(b_.out_elems),
-                                ir_.nodes[b_.layer].as<Conv2dAttrs>().pad_value));
+      Word word;
+      for (int k = 0; k < b_.out_elems; ++k) {
+        word.push_back(pad_element(b_, ir_, static_cast<int>((pos_ + k) % b_.ofm_c)));
+      }
+      out->words.push_back(std::move(word));
     } else {
       if (in->empty()) return false;
       out->words.push_back(std::move(in->words.front()));
@@ -592,6 +597,38 @@ class AddStreamsEngine : public Engine {
   std::int64_t word_ = 0;  // of the frame
 };
 
+// Global sum pooling as bnn_global_sum_pool builds it: a running sum per channel, read one word a
+// cycle; during the frame's last pixel each word read completes its channels' sums and leaves
+// at once (so only then can a full output stall it). A bit counts as ±1 (its value, 2b − 1).
+class GlobalSumPoolEngine : public Engine {
+ public:
+  GlobalSumPoolEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), bits_(ir.nodes[ir.nodes[block.layer].inputs[0]].type.dtype.is_bit()) {
+    sums_.assign(static_cast<std::size_t>(b_.ifm_c), 0);
+  }
+  bool step(std::int64_t) override {
+    if (in->empty()) return false;
+    const bool last_pixel = pos_ >= b_.elements_in() - b_.ifm_c;
+    if (last_pixel && out->full()) return false;
+    Word word = std::move(in->words.front());
+    in->words.pop_front();
+    for (std::int64_t& x : word) {
+      auto& sum = sums_[static_cast<std::size_t>(pos_ % b_.ifm_c)];
+      sum += bits_ ? 2 * x - 1 : x;
+      if (last_pixel) x = std::exchange(sum, 0);
+      ++pos_;
+    }
+    if (last_pixel) out->words.push_back(std::move(word));
+    if (pos_ == b_.elements_in()) pos_ = 0;
+    return true;
+  }
+
+ private:
+  bool bits_;
+  std::vector<std::int64_t> sums_;
+  std::int64_t pos_ = 0;  // next element of the frame
+};
+
 class LabelSelectEngine : public Engine {
  public:
   LabelSelectEngine(const Block& block, const Graph& ir, SimulationResult& result)
@@ -692,6 +729,9 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
         break;
       case BlockKind::AddStreams:
         engines.push_back(std::make_unique<AddStreamsEngine>(b, graph.ir));
+        break;
+      case BlockKind::GlobalSumPool:
+        engines.push_back(std::make_unique<GlobalSumPoolEngine>(b, graph.ir));
         break;
       case BlockKind::LabelSelect:
         engines.push_back(std::make_unique<LabelSelectEngine>(b, graph.ir, result));

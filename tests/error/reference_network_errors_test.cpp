@@ -1,9 +1,10 @@
 // bnnc generate's bad flags, and the padded max-pool and global sum pool where they are not
-// supported yet (the dataflow compiler) or malformed: exit code 2 and one line naming the layer
-// or flag.
+// supported yet (the RTL of a max-pool on integers) or malformed: exit code 2 and one line naming
+// the layer or flag, or compile's note on the RTL it could not write.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -56,19 +57,41 @@ TEST(ReferenceNetworkErrors, GenerateRefusesBadFlags) {
                      {"--images N and --images-out FILE.npy go together"});
 }
 
-TEST(ReferenceNetworkErrors, CompileRefusesPaddedPoolAndGlobalSumPool) {
-  const auto dir = test::temp_dir("pool_compile_errors");
+// Both compile with their RTL now (an FMPadding block in front of the pool, a GlobalSumPool
+// block); a max-pool on integers still has no RTL, and compile says why while writing the rest.
+TEST(ReferenceNetworkErrors, CompileTakesPaddedPoolAndGlobalSumPool) {
+  const auto dir = test::temp_dir("pool_compile");
   for (bool global : {false, true}) {
     const std::string model = (dir / (global ? "gap.bnnc" : "pool.bnnc")).string();
     save_model(pooled_graph(global), model);
-    // Both run in the golden model and the CPU engine.
-    const auto eval = test::run_bnnc("info " + model);
-    EXPECT_EQ(eval.exit_code, 0) << eval.err;
-    expect_usage_error(
-        test::run_bnnc("compile " + model + " --target-fps 1 --out " + (dir / "design").string()),
-        {global ? "layer 'gap' (globalsumpool)" : "layer 'pool' (maxpool): a padded max-pool",
-         "has no dataflow block yet"});
+    const auto design = dir / (global ? "gap" : "pool");
+    const auto compiled =
+        test::run_bnnc("compile " + model + " --target-fps 1 --out " + design.string());
+    EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
+    EXPECT_TRUE(std::filesystem::exists(design / "rtl" / "rtl.json")) << compiled.err;
   }
+}
+
+TEST(ReferenceNetworkErrors, IntegerMaxPoolHasNoRtlAndCompileSaysWhy) {
+  const auto dir = test::temp_dir("pool_rtl_errors");
+  Graph g;
+  g.name = "integer_pool";
+  int x = g.add("in", InputAttrs{{6, 6, 1}, DType::uint(8)});
+  x = g.add("pool", MaxPoolAttrs{3, 2, {}, 1}, {x});
+  x = g.add("flat", ReshapeAttrs{{9}}, {x});
+  x = g.add("fc", DenseAttrs{BinaryMatrix(3, 9)}, {x});
+  g.add("class", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  const std::string model = (dir / "m.bnnc").string();
+  save_model(g, model);
+  const auto compiled =
+      test::run_bnnc("compile " + model + " --target-fps 1 --out " + (dir / "design").string());
+  EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
+  EXPECT_NE(compiled.err.find(
+                "no RTL written: layer 'pool': the RTL max-pool works on bits, not 8-bit values"),
+            std::string::npos)
+      << compiled.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "design" / "rtl"));
 }
 
 TEST(ReferenceNetworkErrors, PoolPadMustBeSmallerThanTheKernel) {

@@ -3,6 +3,7 @@
 // the analytic bottleneck with the analytically sized FIFOs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "design/compile_design.h"
@@ -127,6 +128,40 @@ TEST(CycleSimulator, ZeroPaddedRandomNetworksWithRandomFoldings) {
     if (HasFatalFailure()) return;
   }
   EXPECT_GE(zero_padded, 40);  // else the seeds no longer test zero padding
+}
+
+// Padded max-pools (an FMPadding block with the value that never wins, then the pool) and global
+// sum pools read by a dense layer as integers: random trained-form networks through the
+// streamliner, with random foldings, equal to the golden model.
+TEST(CycleSimulator, PaddedPoolsAndGlobalSumPoolsWithRandomFoldings) {
+  std::mt19937_64 rng(20261203);
+  int padded_pools = 0, global_pools = 0, min_pools = 0;
+  for (std::uint64_t seed = 4000; seed < 4100; ++seed) {
+    test::RandomNetworkOptions options;
+    options.allow_padded_pool = true;
+    options.allow_global_pool = true;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    for (const Node& node : streamlined.nodes) {
+      if (node.op() == Op::MaxPool && node.as<MaxPoolAttrs>().pad > 0) {
+        ++padded_pools;
+        const auto& min = node.as<MaxPoolAttrs>().min_channels;
+        min_pools += std::count(min.begin(), min.end(), 1) > 0 ? 1 : 0;
+      }
+      global_pools += node.op() == Op::GlobalSumPool ? 1 : 0;
+    }
+    const Design design =
+        compile_design(streamlined, FoldingRequest::given(test::random_folding(lowered, rng)));
+    std::vector<std::span<const std::uint8_t>> frames;
+    for (const auto& image : net.images) frames.push_back(image);
+    expect_matches_golden(design, frames, "random network seed " + std::to_string(seed), false);
+    if (HasFatalFailure()) return;
+  }
+  // Else the seeds no longer test them.
+  EXPECT_GE(padded_pools, 15);
+  EXPECT_GE(min_pools, 3);
+  EXPECT_GE(global_pools, 15);
 }
 
 // The border at every word boundary (1, 63, 64, 65 channels; kernels 3 and 5, strides 1 and 2,

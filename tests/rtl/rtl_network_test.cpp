@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "design/compile_design.h"
 #include "design/save_design.h"
@@ -144,6 +145,58 @@ TEST(RtlNetworks, ZeroPaddedConvsUnderStalls) {
     return;
   }
   FAIL() << "no seed in [3000, 3100) has two zero-padded convs";
+}
+
+// ResNet's stem pool and head in small: 10×10×3 pixels → bits → conv0 3×3 pad 1 (16) → max-pool
+// 3×3/2 pad 1 (the pad never wins; every third channel takes the minimum) → conv1 3×3 pad 1 (16)
+// → [threshold] → global sum pool → dense 10 on those integers → label. With the threshold the
+// pool sums ±1 bits (2·ones − 25), without it conv1's popcounts.
+Graph padded_pool_and_global_sum_pool(std::mt19937_64& rng, bool sum_bits) {
+  Graph g;
+  int x = g.add("input", InputAttrs{{10, 10, 3}, DType::uint(8)});
+  x = g.add("binarize", ThresholdAttrs{{100, 128, 150}, 1, {}}, {x});
+  x = g.add("conv0", Conv2dAttrs{random_matrix(16, 27, rng), 3, 1, 1, 0}, {x});
+  x = g.add("thr0", half_thresholds(16, 27), {x});
+  std::vector<std::uint8_t> min_channels(16);
+  for (std::size_t c = 0; c < min_channels.size(); c += 3) min_channels[c] = 1;
+  x = g.add("pool0", MaxPoolAttrs{3, 2, min_channels, 1}, {x});
+  x = g.add("conv1", Conv2dAttrs{random_matrix(16, 144, rng), 3, 1, 1, 1}, {x});
+  if (sum_bits) x = g.add("thr1", half_thresholds(16, 144), {x});
+  x = g.add("gap", GlobalSumPoolAttrs{}, {x});
+  x = g.add("fc", DenseAttrs{random_matrix(10, 16, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return g;
+}
+
+TEST(RtlNetworks, PaddedPoolAndGlobalSumPoolUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261204);
+  // Images with their own level per channel, so that the sums (and the classes) differ.
+  std::vector<std::vector<std::uint8_t>> images(6, std::vector<std::uint8_t>(10 * 10 * 3));
+  for (auto& image : images) {
+    const int level[3] = {static_cast<int>(rng() % 160), static_cast<int>(rng() % 160),
+                          static_cast<int>(rng() % 160)};
+    for (std::size_t i = 0; i < image.size(); ++i)
+      image[i] = static_cast<std::uint8_t>(level[i % 3] + static_cast<int>(rng() % 96));
+  }
+  for (const bool sum_bits : {true, false}) {
+    const std::string what = sum_bits ? "global sum of bits" : "global sum of popcounts";
+    const Graph graph = padded_pool_and_global_sum_pool(rng, sum_bits);
+    Folding folding;
+    folding.layers = {{"conv0", 4, 3}, {"conv1", 4, 8}, {"fc", 5, 4}};
+    const Design design = compile_design(graph, FoldingRequest::given(folding));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    // The scores (compared one by one with the golden model's) must differ between images, else
+    // a constant output would pass.
+    std::set<std::vector<std::int64_t>> scores;
+    for (const auto& image : images) scores.insert(run_golden(graph, image).scores);
+    EXPECT_EQ(scores.size(), images.size()) << what;
+    Verified v;
+    verify(design, Frames(images.begin(), images.end()), what, v);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+  }
 }
 
 // CNV's conv1 → pool1 → conv2 in small: 30×30×3 pixels → conv0 3×3 (16) → pool 2×2 →

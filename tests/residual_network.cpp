@@ -1,0 +1,53 @@
+#include "residual_network.h"
+
+#include <random>
+
+#include "ir/infer_types.h"
+
+namespace bnnc::test {
+
+Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images,
+                          bool identity) {
+  std::mt19937_64 rng(seed);
+  const auto matrix = [&](int rows, int cols) {
+    BinaryMatrix m(rows, cols);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
+    }
+    return m;
+  };
+  const auto threshold = [&](int count, std::int64_t middle) {
+    ThresholdAttrs t;
+    for (int c = 0; c < count; ++c)
+      t.thresholds.push_back(middle + static_cast<int>(rng() % 3) - 1);
+    return t;
+  };
+  Residual net;
+  Graph& g = net.graph;
+  g.name = "residual";
+  const int in = g.add("input", InputAttrs{{size, size, 4}, DType::uint(8)});
+  const int bits = g.add("binarize", threshold(4, 128), {in});
+  const int a1 = g.add("a1", Conv2dAttrs{matrix(channels, 9 * 4), 3, stride, 1, 0}, {bits});
+  const int t1 = g.add("a1.t", threshold(channels, 18), {a1});
+  const int a2 = g.add("a2", Conv2dAttrs{matrix(channels, 9 * channels), 3, 1, 1, 0}, {t1});
+  const int b1 =
+      identity ? bits : g.add("b1", Conv2dAttrs{matrix(channels, 4), 1, stride, 0, 0}, {bits});
+  const int sum = g.add("add", AddAttrs{}, {a2, b1});
+  const int t2 = g.add("add.t", threshold(channels, (9 * channels + 4) / 2), {sum});
+  const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {t2});
+  infer_types(g);
+  const Shape pooled = g.nodes[pool].type.shape;
+  const int flat_size = pooled[0] * pooled[1] * pooled[2];
+  const int flat = g.add("flatten", ReshapeAttrs{{flat_size}}, {pool});
+  const int fc = g.add("fc", DenseAttrs{matrix(10, flat_size)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  for (int i = 0; i < images; ++i) {
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(size * size * 4));
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng());
+    net.images.push_back(std::move(image));
+  }
+  return net;
+}
+
+}  // namespace bnnc::test

@@ -1,0 +1,26 @@
+// A residual block as a hand-built integer-only network, for the tests of forks and joins in
+// every engine (tests/golden/residual_dataflow_test.cpp, tests/rtl/rtl_residual_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace bnnc::test {
+
+struct Residual {
+  Graph graph;
+  std::vector<std::vector<std::uint8_t>> images;
+};
+
+// input uint8 [S,S,4] → threshold → fork:
+//   long branch:  3×3 conv (pad 1 by −1, stride) → threshold → 3×3 conv (pad 1 by −1)   (popcounts)
+//   bypass:       1×1 conv (stride)                                                     (popcounts)
+// → add → threshold → 2×2 max-pool → flatten → dense 10 → labelselect. Integer-only, random
+// weights; thresholds at the middle of each popcount's range so the bits vary. `images` random
+// images. With `identity` (stride 1, 4 channels) the bypass is the bits themselves.
+Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images = 6,
+                          bool identity = false);
+
+}  // namespace bnnc::test
