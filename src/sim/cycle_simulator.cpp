@@ -8,6 +8,7 @@
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
+#include "sim/input_stationary_mvtu.h"
 
 namespace bnnc {
 
@@ -368,6 +369,17 @@ class MvtuEngine : public Engine {
   std::int64_t valid_count_ = 0;      // |V|
 };
 
+// A dense layer in the input-stationary order (sim/input_stationary_mvtu.h).
+class InputStationaryMvtuEngine : public Engine {
+ public:
+  InputStationaryMvtuEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), mvtu_(block, ir) {}
+  bool step(std::int64_t) override { return mvtu_.step(in->words, out->words, out->capacity); }
+
+ private:
+  InputStationaryMvtu mvtu_;
+};
+
 class DwcEngine : public Engine {
  public:
   using Engine::Engine;
@@ -516,7 +528,13 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
       case BlockKind::StreamingMaxPool:
         engines.push_back(std::make_unique<PoolEngine>(b, graph.ir));
         break;
-      case BlockKind::Mvtu: engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir)); break;
+      case BlockKind::Mvtu:
+        if (b.dense_order == DenseOrder::Input) {
+          engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
+        } else {
+          engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir));
+        }
+        break;
       case BlockKind::Dwc: engines.push_back(std::make_unique<DwcEngine>(b, graph.ir)); break;
       case BlockKind::Duplicate:
         engines.push_back(std::make_unique<DuplicateEngine>(b, graph.ir));
