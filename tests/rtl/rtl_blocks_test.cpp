@@ -335,14 +335,14 @@ TEST(RtlBlocks, MvtuSweep) {
 }
 
 // The input-stationary order of a dense layer (bnn_mvtu_is, docs/dense-order.md): padded rows
-// and columns (passes that read nothing), integer input, raw accumulators, NF = 1.
+// and columns (a pass that reads nothing), fixed-point input with raw signed accumulators out,
+// NF = 1 (the accumulators are registers).
 TEST(RtlBlocks, InputStationaryMvtuSweep) {
   BNNC_REQUIRE_VERILATOR();
   const MvtuCase cases[] = {
-      {20, 5, 2, 8, 6, 32, false, true, true},   // NF 3, SF 4 of which 1 padded; last group partial
-      {9, 4, 2, 3, 0, 0, true, true, false},     // fixed-point input, NF 2, SF 3
-      {16, 3, 1, 4, 0, 0, false, false, false},  // uint8 input, raw accumulators out
-      {8, 4, 4, 2, 0, 0, false, false, true},    // NF = 1: the accumulators are registers
+      {20, 5, 2, 8, 6, 32, false, true, true},  // NF 3, SF 4 of which 1 padded; last group partial
+      {9, 4, 2, 3, 0, 0, true, false, false},   // fixed-point input, NF 2, SF 3, accumulators out
+      {8, 4, 4, 2, 0, 0, false, true, true},    // NF = 1, SF 4
   };
   std::uint64_t seed = 40;
   for (const MvtuCase& t : cases) {

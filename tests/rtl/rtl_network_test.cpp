@@ -108,7 +108,7 @@ TEST(RtlNetworks, RandomNetworksWithRandomDenseOrdersUnderStalls) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261203);
   int input_stationary = 0;
-  for (std::uint64_t seed = 2100; seed < 2104; ++seed) {
+  for (std::uint64_t seed = 2100; seed < 2102; ++seed) {
     test::RandomNetworkOptions options;
     options.images = 5;
     options.allow_zero_pad = seed % 2 == 0;
@@ -130,7 +130,7 @@ TEST(RtlNetworks, RandomNetworksWithRandomDenseOrdersUnderStalls) {
               v.sim.latency_cycles() + 4 * std::ssize(design.folded.blocks))
         << what;
   }
-  EXPECT_GE(input_stationary, 3);  // else the seeds no longer test the order
+  EXPECT_GE(input_stationary, 2);  // else the seeds no longer test the order
 }
 
 // Zero padding (docs/zero-padding.md) in Verilator: the chain that puts the border at every word
