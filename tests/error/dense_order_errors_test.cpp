@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "fold/folding_file.h"
@@ -60,6 +61,19 @@ TEST(DenseOrderErrors, FoldingFileSaysOutputOrInput) {
   EXPECT_THAT(error_of(R"({"layers": [{"name": "fc", "dense_order": 1}]})"),
               HasSubstr("must be \"output\" or \"input\", not 1"));
   EXPECT_EQ(error_of(R"({"layers": [{"name": "fc", "dense_order": "input"}]})"), "no error");
+}
+
+// As users meet it: bnnc compile --folding with the order on a convolution, one line, exit 2.
+TEST(DenseOrderErrors, CompileRefusesAConvolutionInTheInputOrder) {
+  const auto dir = test::temp_dir("dense-order-cli");
+  std::ofstream(dir / "folding.json")
+      << R"({"layers": [{"name": "conv1", "pe": 1, "simd": 1, "dense_order": "input"}]})";
+  const test::CommandResult r =
+      test::run_bnnc("compile " + std::string(BNNC_SOURCE_DIR) + "/models/cnv.bnnc --folding " +
+                     (dir / "folding.json").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("layer 'conv1': dense_order \"input\" applies to dense layers"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 }  // namespace
