@@ -69,10 +69,10 @@ Folding choose_dense_orders(const DataflowGraph& graph, Folding folding,
   const std::int64_t start_latency = search.latency(folding);
   std::int64_t best_latency = start_latency;
   std::int64_t best_cost = search.cost(folding);
-  // Latencies within 0.1 % count as equal, and then the cheaper design wins: a few cycles of a
+  // Latencies within 0.5 % count as equal, and then the cheaper design wins: a few cycles of a
   // long frame are not worth a layer unfolded by hundreds of thousands of LUTs. Never slower than
   // the start, though.
-  const std::int64_t tolerance = start_latency / 1000;
+  const std::int64_t tolerance = start_latency / 200;
   for (int sweep = 0; sweep < 2; ++sweep) {
     bool changed = false;
     for (std::size_t layer = 0; layer < folding.layers.size(); ++layer) {

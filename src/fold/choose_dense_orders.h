@@ -9,8 +9,8 @@
 // dense layer in turn (two sweeps, as a layer's best order depends on its producer's and its
 // consumer's) tries both orders with every PE and SIMD: the estimated timeline ranks them, the
 // few best by estimate (the lowest latency, and the cheapest within 1 % of it, per order) are
-// measured, and a change is kept only when the measured latency falls by more than 0.1 %, or
-// stays within 0.1 % and the design gets cheaper; never slower than the folding it starts from.
+// measured, and a change is kept only when the measured latency falls by more than 0.5 %, or
+// stays within 0.5 % and the design gets cheaper; never slower than the folding it starts from.
 #pragma once
 
 #include <cstdint>
