@@ -51,4 +51,15 @@ Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
   return f;
 }
 
+int random_dense_orders(Folding& folding, const DataflowGraph& graph, std::mt19937_64& rng) {
+  int input = 0;
+  for (LayerFolding& f : folding.layers) {
+    const int i = graph.find(f.name);
+    if (i < 0 || graph.blocks[static_cast<std::size_t>(i)].is_conv()) continue;
+    f.dense_order = rng() % 2 == 0 ? DenseOrder::Input : DenseOrder::Output;
+    input += f.dense_order == DenseOrder::Input ? 1 : 0;
+  }
+  return input;
+}
+
 }  // namespace bnnc::test

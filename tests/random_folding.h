@@ -16,4 +16,9 @@ Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng);
 // (0 = one pixel a word).
 Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng);
 
+// Sets every dense layer of `folding` (the MVTUs of `graph` that are not convolutions) to a
+// random loop order, input- or output-stationary (docs/dense-order.md); returns how many run
+// input-stationary.
+int random_dense_orders(Folding& folding, const DataflowGraph& graph, std::mt19937_64& rng);
+
 }  // namespace bnnc::test

@@ -151,11 +151,13 @@ int run_compile(const CompileOptions& o) {
   for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
     const Block& b = folded.blocks[i];
     const bool mvtu = b.kind == BlockKind::Mvtu;
-    text += fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name,
-                        block_kind_name(b.kind), mvtu ? std::to_string(b.pe) : "",
-                        mvtu ? std::to_string(b.simd) : "", format_count(b.cycles),
-                        format_count(estimate.blocks[i].luts), estimate.blocks[i].bram18,
-                        static_cast<int>(i) == estimate.bottleneck_block ? "  ← bottleneck" : "");
+    text += fmt::format(
+        "{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}{}\n", b.name,
+        // A dense layer in the input-stationary order (docs/dense-order.md).
+        mvtu && b.dense_order == DenseOrder::Input ? "MVTU input-st." : block_kind_name(b.kind),
+        mvtu ? std::to_string(b.pe) : "", mvtu ? std::to_string(b.simd) : "",
+        format_count(b.cycles), format_count(estimate.blocks[i].luts), estimate.blocks[i].bram18,
+        static_cast<int>(i) == estimate.bottleneck_block ? "  ← bottleneck" : "");
   }
   const std::string rtl_files = rtl ? fmt::format(" and rtl/ ({} Verilog files, {} memories)",
                                                   rtl->sources.size(), rtl->memories.size())

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "fold/choose_dense_orders.h"
 #include "fold/estimate_timeline.h"
 
 namespace bnnc {
@@ -293,7 +294,13 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
       best_latency = found_latency;
     }
   }
-  return *best;
+  // 3. Each dense layer's loop order, input- or output-stationary, and its folding for that order
+  // (fold/choose_dense_orders.h): never slower than the folding found so far.
+  const auto cost = [&](const Folding& folding) {
+    const Resources r = estimate_graph(apply_folding(graph, folding), device).total;
+    return r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
+  };
+  return choose_dense_orders(graph, *best, {fits, latency, cost});
 }
 
 }  // namespace bnnc

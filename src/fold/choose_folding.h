@@ -15,7 +15,8 @@
 // balancing), then trades between the two phases of a frame: streaming layers overlap each other,
 // but the layers on a single pixel (the fully-connected tail) run one after the other, each adding
 // its whole time to the latency. So it relaxes the streaming limit and spends the LUTs that frees
-// on a tighter limit for the vector phase, keeping the best estimated latency.
+// on a tighter limit for the vector phase, keeping the best estimated latency. Last, it chooses
+// each dense layer's loop order (choose_dense_orders.h).
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,10 @@ const char* block_kind_name(BlockKind kind) {
   return kNames[static_cast<std::size_t>(kind)];
 }
 
+const char* dense_order_name(DenseOrder order) {
+  return order == DenseOrder::Input ? "input" : "output";
+}
+
 std::vector<int> DataflowGraph::mvtus() const {
   std::vector<int> result;
   for (int i = 0; i < static_cast<int>(blocks.size()); ++i) {

@@ -39,6 +39,14 @@ enum class BlockKind {
 
 const char* block_kind_name(BlockKind kind);
 
+// The loop order of a dense MVTU (docs/dense-order.md). Output-stationary (FINN's): per group of
+// PE rows, all SF input words, so a row's result is ready after SF cycles but the last group
+// needs the whole vector. Input-stationary: per input word of SIMD synapses, all NF groups of
+// rows update their accumulators, so the whole output is ready NF cycles after the last word.
+enum class DenseOrder { Output, Input };
+
+const char* dense_order_name(DenseOrder order);  // "output", "input"
+
 struct Block {
   std::string name;
   BlockKind kind = BlockKind::Input;
@@ -73,6 +81,7 @@ struct Block {
   // Pixels side by side in one word in and out (fold/stream_order.h): an MVTU's MMV, the SWU's
   // MMV windows, the input's whole pixels; 1 = one pixel's channel group (or a run of a vector).
   int in_pixels = 1, out_pixels = 1;
+  DenseOrder dense_order = DenseOrder::Output;  // MVTU of a dense layer: its loop order
 
   std::int64_t pixels_in() const { return static_cast<std::int64_t>(ifm_h) * ifm_w; }
   std::int64_t pixels_out() const { return static_cast<std::int64_t>(ofm_h) * ofm_w; }

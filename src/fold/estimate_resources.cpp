@@ -137,6 +137,17 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.luts = 60 + buffer_luts + b.mmv * b.pe * per_pe;
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r.lutram_luts = buffer_luts;
+      if (b.dense_order == DenseOrder::Input) {
+        // Input-stationary (docs/dense-order.md): no input buffer (each word is held for its NF
+        // cycles in a register), but the accumulators of all NF·PE rows: per PE a memory of NF
+        // words, read and written back every cycle — registers when NF = 1, else distributed
+        // RAM (an asynchronous read, as the accumulate stage needs it in the same cycle).
+        const std::int64_t acc_luts =
+            b.nf() == 1 ? 0 : lutram_luts(b.nf(), static_cast<std::int64_t>(b.pe) * b.acc_bits);
+        r.luts = 60 + acc_luts + b.pe * per_pe;
+        r.ffs = 40 + 2 * in_word + b.pe * (sum_bits + 2 * b.acc_bits + 1);
+        r.lutram_luts = acc_luts;
+      }
       if (on_dsps) r.dsps = synapses;
       if (weights_in) {
         r +=

@@ -52,7 +52,13 @@ std::int64_t windows_after_last_pixel(const Block& swu, int pad) {
 // reads a vector during the first of its NF groups of SF cycles, then computes the others).
 std::int64_t tail(const Block& b, int pad) {
   switch (b.kind) {
-    case BlockKind::Mvtu: return (real_groups(b) - 1) * b.sf() + 1;
+    case BlockKind::Mvtu:
+      // Input-stationary: the pass of the last word over all NF groups, the words past MW that
+      // only pad the columns (a pass each), and the real groups of the last pass emitting.
+      if (b.dense_order == DenseOrder::Input) {
+        return (b.sf() - ceil_div(b.mw, b.simd)) * b.nf() + real_groups(b);
+      }
+      return (real_groups(b) - 1) * b.sf() + 1;
     case BlockKind::Swu:  // the windows that read the last real pixel
       return std::max<std::int64_t>(1, b.cycles * windows_after_last_pixel(b, pad) /
                                            std::max<std::int64_t>(1, b.pixels_out()));
@@ -89,8 +95,13 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
       producer_end = std::max(producer_end, p.end);
     }
     // It cannot run faster than its own rate, nor finish before its last input arrived.
-    const std::int64_t own =
-        b.kind == BlockKind::Mvtu ? b.cycles - (b.nf() - real_groups(b)) * b.sf() : b.cycles;
+    // (An MVTU's groups of padded rows come last: the output-stationary order skips their SF
+    // cycles, the input-stationary their cycles in the last pass.)
+    const std::int64_t padded_groups = b.nf() - real_groups(b);
+    const std::int64_t own = b.kind != BlockKind::Mvtu ? b.cycles
+                             : b.dense_order == DenseOrder::Input
+                                 ? b.cycles - padded_groups
+                                 : b.cycles - padded_groups * b.sf();
     timing.end = std::max(timing.start + own, producer_end + tail(b, pad));
   }
   t.latency = t.blocks.empty() ? 0 : t.blocks.back().end;

@@ -42,7 +42,11 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
     reject(b, "MMV {} needs PE {} to divide the {} rows (its words carry whole channel groups)",
            f.mmv, f.pe, b.mh);
   }
+  if (f.dense_order == DenseOrder::Input && conv) {
+    reject(b, "dense_order \"input\" applies to dense layers, not to a convolution");
+  }
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
+  b.dense_order = f.dense_order;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
   b.in_elems = f.simd * f.mmv;
   b.out_elems = f.pe * f.mmv;
@@ -99,7 +103,8 @@ Folding folding_of(const DataflowGraph& graph) {
   }
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
-    folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded});
+    folding.layers.push_back(
+        {b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order});
   }
   return folding;
 }

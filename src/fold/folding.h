@@ -17,6 +17,7 @@ struct LayerFolding {
   int mmv = 1;
   int rows = 0;  // padded MH; 0 = the smallest multiple of PE ≥ MH
   int cols = 0;  // padded MW; 0 = the smallest multiple of SIMD ≥ MW
+  DenseOrder dense_order = DenseOrder::Output;  // a dense layer's loop order (input: not a conv)
 };
 
 struct Folding {

@@ -58,6 +58,7 @@ std::string folding_json(const Folding& folding) {
     if (f.mmv != 1) layer["mmv"] = f.mmv;
     layer["rows"] = f.rows;
     layer["cols"] = f.cols;
+    if (f.dense_order != DenseOrder::Output) layer["dense_order"] = dense_order_name(f.dense_order);
     layers.push_back(layer);
   }
   json["layers"] = layers;
@@ -103,6 +104,14 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
       fail("{}: {}: \"{}\" = {} is out of range", path, where, key, value);
     return static_cast<int>(value);
   };
+  const auto dense_order = [&](const nlohmann::json& entry, const std::string& where) {
+    if (!entry.contains("dense_order")) return DenseOrder::Output;
+    const nlohmann::json& value = entry["dense_order"];
+    if (value == "output") return DenseOrder::Output;
+    if (value == "input") return DenseOrder::Input;
+    fail("{}: {}: \"dense_order\" must be \"output\" or \"input\", not {}", path, where,
+         value.dump());
+  };
   try {
     if (json.is_object() && json.contains("layers")) {
       // bnnc's own format: every key known, none twice, every layer once.
@@ -125,9 +134,11 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         const std::string name = entry["name"].get<std::string>();
         for (const auto& [key, value] : entry.items()) {
           if (key != "name" && key != "pe" && key != "simd" && key != "mmv" && key != "rows" &&
-              key != "cols") {
-            fail("{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols)", path,
-                 name, key);
+              key != "cols" && key != "dense_order") {
+            fail(
+                "{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols, "
+                "dense_order)",
+                path, name, key);
           }
         }
         for (const LayerFolding& earlier : folding.layers) {
@@ -139,7 +150,8 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         }
         folding.layers.push_back({name, number(entry, "pe", 1, name),
                                   number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
-                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name)});
+                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name),
+                                  dense_order(entry, name)});
       }
       return folding;
     }

@@ -133,6 +133,14 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
     write_file(dir / name, rtl_source(name));
     design.sources.emplace_back(name);
   }
+  // The input-stationary MVTU only where a dense layer runs in that order.
+  for (const Block& b : graph.blocks) {
+    if (b.kind == BlockKind::Mvtu && b.dense_order == DenseOrder::Input) {
+      write_file(dir / "bnn_mvtu_is.sv", rtl_source("bnn_mvtu_is.sv"));
+      design.sources.emplace_back("bnn_mvtu_is.sv");
+      break;
+    }
+  }
 
   const RtlInterface& io = design.interface;
   const int n = static_cast<int>(graph.blocks.size());

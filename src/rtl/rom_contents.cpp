@@ -82,8 +82,13 @@ std::string mvtu_weight_rom(const Block& b, const Graph& ir) {
   const bool binary = input_node(b, ir).type.dtype.is_bit();
   std::string text;
   text.reserve(static_cast<std::size_t>(b.nf() * b.sf() * (b.pe * b.simd / 4 + 2)));
-  for (std::int64_t nf = 0; nf < b.nf(); ++nf) {
-    for (std::int64_t sf = 0; sf < b.sf(); ++sf) {
+  // Output-stationary, word nf·SF + sf; input-stationary (bnn_mvtu_is), word sf·NF + nf.
+  const bool input_stationary = b.dense_order == DenseOrder::Input;
+  const std::int64_t outer = input_stationary ? b.sf() : b.nf();
+  const std::int64_t inner = input_stationary ? b.nf() : b.sf();
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::int64_t i = 0; i < inner; ++i) {
+      const std::int64_t nf = input_stationary ? i : o, sf = input_stationary ? o : i;
       HexWord word(b.pe * b.simd);
       for (int p = 0; p < b.pe; ++p) {
         const std::int64_t row = nf * b.pe + p;

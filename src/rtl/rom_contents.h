@@ -24,9 +24,10 @@ class HexWord {
   std::vector<std::uint64_t> words_;
 };
 
-// MVTU weights: NF·SF words of PE·SIMD bits; word nf·SF + sf, PE p, bit s = weight of row
-// nf·PE + p, column sf·SIMD + s. Padded rows are 0; padded columns 1 for binary input (so that
-// XNOR with the zero-filled input adds nothing), 0 for integer input.
+// MVTU weights: NF·SF words of PE·SIMD bits; word nf·SF + sf (sf·NF + nf for a dense layer in
+// the input-stationary order), PE p, bit s = weight of row nf·PE + p, column sf·SIMD + s. Padded
+// rows are 0; padded columns 1 for binary input (so that XNOR with the zero-filled input adds
+// nothing), 0 for integer input.
 std::string mvtu_weight_rom(const Block& mvtu, const Graph& ir);
 
 // MVTU thresholds: NF words of PE lanes {negate, T (ACC_BITS+2 bits)}, T clamped into

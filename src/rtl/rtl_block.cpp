@@ -173,7 +173,8 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       break;
     }
     case BlockKind::Mvtu: {
-      r.module = "bnn_mvtu";
+      const bool input_stationary = b.dense_order == DenseOrder::Input;
+      r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
       const DType in = input_type(b, ir);
       const DType acc = ir.nodes[b.layer].type.dtype;
       const std::string weights = stem + "_weights.mem";
@@ -190,6 +191,8 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"ACC_SIGNED", integer(is_signed(acc) ? 1 : 0)},
            {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
            {"WEIGHT_FILE", quoted(weights)}};
+      BNNC_ASSERT(!(input_stationary && b.zero_pad), "layer '{}': an input-stationary conv",
+                  b.name);
       if (b.zero_pad) {
         // bnn_mvtu leaves out the border's words from its own pixel counter.
         p.insert(p.end(), {{"ZERO_PAD", "1"},

@@ -13,6 +13,7 @@
 #include "fold/pad_element.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
+#include "sim/input_stationary_mvtu.h"
 
 namespace bnnc {
 
@@ -522,6 +523,17 @@ class PixelGroupEngine : public Engine {
   std::map<std::int64_t, std::vector<std::int64_t>> frames_;
 };
 
+// A dense layer in the input-stationary order (sim/input_stationary_mvtu.h).
+class InputStationaryMvtuEngine : public Engine {
+ public:
+  InputStationaryMvtuEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), mvtu_(block, ir) {}
+  bool step(std::int64_t) override { return mvtu_.step(in->words, out->words, out->capacity); }
+
+ private:
+  InputStationaryMvtu mvtu_;
+};
+
 class DwcEngine : public Engine {
  public:
   using Engine::Engine;
@@ -722,7 +734,13 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
       case BlockKind::StreamingMaxPool:
         engines.push_back(std::make_unique<PoolEngine>(b, graph.ir));
         break;
-      case BlockKind::Mvtu: engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir)); break;
+      case BlockKind::Mvtu:
+        if (b.dense_order == DenseOrder::Input) {
+          engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
+        } else {
+          engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir));
+        }
+        break;
       case BlockKind::Dwc: engines.push_back(std::make_unique<DwcEngine>(b, graph.ir)); break;
       case BlockKind::Duplicate:
         engines.push_back(std::make_unique<DuplicateEngine>(b, graph.ir));

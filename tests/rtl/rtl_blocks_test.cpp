@@ -251,7 +251,7 @@ struct MvtuCase {
   bool quantize, threshold, binary;
 };
 
-void check_mvtu(const MvtuCase& t, std::uint64_t seed) {
+void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseOrder::Output) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -285,7 +285,7 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed) {
   g.add("label", LabelSelectAttrs{}, {tail});
   infer_types(g);
   Folding folding;
-  folding.layers.push_back({"fc", t.pe, t.simd, 1, t.rows, t.cols});
+  folding.layers.push_back({"fc", t.pe, t.simd, 1, t.rows, t.cols, order});
   const DataflowGraph lowered = lower_to_dataflow(g);
   const DataflowGraph design = apply_folding(lowered, folding);
   const int index = design.find("fc");
@@ -309,8 +309,8 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed) {
     expected.insert(expected.end(), out_words.begin(), out_words.end());
   }
   expect_block_output(block, input, expected,
-                      fmt::format("MVTU MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}", t.mw, t.mh,
-                                  t.pe, t.simd, b.mh_padded, b.mw_padded,
+                      fmt::format("{} MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}", rtl.module,
+                                  t.mw, t.mh, t.pe, t.simd, b.mh_padded, b.mw_padded,
                                   t.binary     ? ""
                                   : t.quantize ? " fixed-point"
                                                : " uint8",
@@ -330,6 +330,23 @@ TEST(RtlBlocks, MvtuSweep) {
   std::uint64_t seed = 20;
   for (const MvtuCase& t : cases) {
     check_mvtu(t, seed++);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// The input-stationary order of a dense layer (bnn_mvtu_is, docs/dense-order.md): padded rows
+// and columns (a pass that reads nothing), fixed-point input with raw signed accumulators out,
+// NF = 1 (the accumulators are registers).
+TEST(RtlBlocks, InputStationaryMvtuSweep) {
+  BNNC_REQUIRE_VERILATOR();
+  const MvtuCase cases[] = {
+      {20, 5, 2, 8, 6, 32, false, true, true},  // NF 3, SF 4 of which 1 padded; last group partial
+      {9, 4, 2, 3, 0, 0, true, false, false},   // fixed-point input, NF 2, SF 3, accumulators out
+      {8, 4, 4, 2, 0, 0, false, true, true},    // NF = 1, SF 4
+  };
+  std::uint64_t seed = 40;
+  for (const MvtuCase& t : cases) {
+    check_mvtu(t, seed++, DenseOrder::Input);
     if (HasFatalFailure()) return;
   }
 }

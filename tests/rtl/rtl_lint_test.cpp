@@ -95,7 +95,9 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
       {"bnn_rom", {"-GLATENCY=3"}},
       {"bnn_mvtu", {"-GMH=9"}},  // more rows than NF·PE = 4
       {"bnn_mvtu", {"-GIN_WORDS=3"}},
-      {"bnn_mvtu", {"-GZERO_PAD=1"}},  // a binary accumulator of y must be signed
+      {"bnn_mvtu_is", {"-GMH=9"}},
+      {"bnn_mvtu_is", {"-GACC_SIGNED=1"}},  // binary accumulators are popcounts
+      {"bnn_mvtu", {"-GZERO_PAD=1"}},       // a binary accumulator of y must be signed
       {"bnn_mvtu", {"-GZERO_PAD=1", "-GACC_SIGNED=1", "-GK=3", "-GPAD=1"}},  // SF 2 < K·K
       {"bnn_swu", {"-GCH=3", "-GSIMD=2"}},
       {"bnn_swu", {"-GK=5"}},

@@ -103,6 +103,37 @@ TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {
   EXPECT_EQ(verified, 8);
 }
 
+// Dense layers in random orders (docs/dense-order.md): bnn_mvtu_is in whole designs, under
+// stalls, with the simulator's cycles per frame.
+TEST(RtlNetworks, RandomNetworksWithRandomDenseOrdersUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261203);
+  int input_stationary = 0;
+  for (std::uint64_t seed = 2100; seed < 2102; ++seed) {
+    test::RandomNetworkOptions options;
+    options.images = 5;
+    options.allow_zero_pad = seed % 2 == 0;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    Folding folding = test::random_folding(lowered, rng);
+    input_stationary += test::random_dense_orders(folding, lowered, rng);
+    const Design design = compile_design(streamlined, FoldingRequest::given(folding));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    Verified v;
+    verify(design, Frames(net.images.begin(), net.images.end()), what, v);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    // The RTL's pipeline registers add a few cycles per block to the latency.
+    EXPECT_GE(v.timing.latency_cycles(), v.sim.latency_cycles()) << what;
+    EXPECT_LE(v.timing.latency_cycles(),
+              v.sim.latency_cycles() + 4 * std::ssize(design.folded.blocks))
+        << what;
+  }
+  EXPECT_GE(input_stationary, 2);  // else the seeds no longer test the order
+}
+
 // Zero padding (docs/zero-padding.md) in Verilator: the chain that puts the border at every word
 // boundary (1, 63, 64, 65 channels; kernels 3 and 5, strides 1 and 2), thresholds tied to border
 // values, the last conv's signed sums y straight into the label-select; and random trained-form
