@@ -85,6 +85,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       layer["mh"] = b.mh_padded;
       layer["mw"] = b.mw_padded;
       if (b.zero_pad) layer["zero_pad"] = true;  // leaves the border's synapses out
+      layer["early_exit"] = b.early_exit;
     }
     layer["in_elems"] = b.in_elems;
     layer["out_elems"] = b.out_elems;

@@ -30,6 +30,9 @@ struct FoldingRequest {
   const Device* device = nullptr;
   // With a part: what the design may use of it — its caps, or tighter (--budget).
   Budget device_budget;
+  // --early-exit on: every MVTU that can (Block::can_exit_early) gets the early-exit variant, on
+  // top of whatever folding the other fields choose (the folding search counts its worst case).
+  bool early_exit = false;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;

@@ -37,6 +37,15 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
   }
+  if (f.early_exit && !b.can_exit_early()) {
+    reject(b,
+           "early exit needs a binary-input layer ending in thresholds without zero padding "
+           "(this one: {}-bit input, {}, {})",
+           b.in_bits, b.threshold >= 0 ? "thresholds" : "no thresholds",
+           b.zero_pad ? "zero-padded" : "not zero-padded");
+  }
+  if (f.early_exit && f.mmv > 1) reject(b, "early exit with MMV {} > 1 is not built", f.mmv);
+  b.early_exit = f.early_exit;
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
   b.in_elems = f.simd * f.mmv;
@@ -59,7 +68,7 @@ Folding folding_of(const DataflowGraph& graph) {
   if (!graph.blocks.empty()) folding.input_elems = graph.blocks[0].out_elems;
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
-    folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded});
+    folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.early_exit});
   }
   return folding;
 }

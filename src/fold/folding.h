@@ -15,8 +15,9 @@ struct LayerFolding {
   int pe = 1;
   int simd = 1;
   int mmv = 1;
-  int rows = 0;  // padded MH; 0 = the smallest multiple of PE ≥ MH
-  int cols = 0;  // padded MW; 0 = the smallest multiple of SIMD ≥ MW
+  int rows = 0;             // padded MH; 0 = the smallest multiple of PE ≥ MH
+  int cols = 0;             // padded MW; 0 = the smallest multiple of SIMD ≥ MW
+  bool early_exit = false;  // the early-exit MVTU variant (Block::early_exit)
 };
 
 struct Folding {

@@ -57,6 +57,7 @@ std::string folding_json(const Folding& folding) {
     if (f.mmv != 1) layer["mmv"] = f.mmv;
     layer["rows"] = f.rows;
     layer["cols"] = f.cols;
+    if (f.early_exit) layer["early_exit"] = true;
     layers.push_back(layer);
   }
   json["layers"] = layers;
@@ -121,9 +122,11 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         const std::string name = entry["name"].get<std::string>();
         for (const auto& [key, value] : entry.items()) {
           if (key != "name" && key != "pe" && key != "simd" && key != "mmv" && key != "rows" &&
-              key != "cols") {
-            fail("{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols)", path,
-                 name, key);
+              key != "cols" && key != "early_exit") {
+            fail(
+                "{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols, "
+                "early_exit)",
+                path, name, key);
           }
         }
         for (const LayerFolding& earlier : folding.layers) {
@@ -133,9 +136,13 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         if (index < 0 || graph.blocks[index].kind != BlockKind::Mvtu) {
           fail("{}: layer '{}' is not a matrix layer of this network", path, name);
         }
+        if (entry.contains("early_exit") && !entry["early_exit"].is_boolean()) {
+          fail("{}: layer '{}': \"early_exit\" must be true or false", path, name);
+        }
         folding.layers.push_back({name, number(entry, "pe", 1, name),
                                   number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
-                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name)});
+                                  number(entry, "rows", 0, name), number(entry, "cols", 0, name),
+                                  entry.value("early_exit", false)});
       }
       return folding;
     }

@@ -8,6 +8,7 @@
 
 #include "core/bits.h"
 #include "core/ceil_div.h"
+#include "sim/early_exit_mvtu.h"
 
 namespace bnnc {
 
@@ -281,6 +282,7 @@ class MvtuEngine : public Engine {
     valid_.assign(packed_.size(), 0);
   }
 
+  std::int64_t work_cycles() const { return work_cycles_; }
   bool step(std::int64_t) override {
     if (!pending_.empty()) {
       if (out->full()) return false;
@@ -295,6 +297,7 @@ class MvtuEngine : public Engine {
       in->words.pop_front();
     }
     ++t_;
+    ++work_cycles_;
     if (t_ % sf == 0) {
       const std::int64_t nf = t_ / sf - 1;
       Word word;
@@ -366,6 +369,23 @@ class MvtuEngine : public Engine {
   std::int64_t pixel_ = 0;            // the output pixel of the vector being computed
   std::vector<std::uint64_t> valid_;  // zero padding: the window's synapses inside the image
   std::int64_t valid_count_ = 0;      // |V|
+  std::int64_t work_cycles_ = 0;
+};
+
+// The early-exit MVTU: sim/early_exit_mvtu.h models it, this puts it between two FIFOs.
+class MvtuExitEngine : public Engine {
+ public:
+  MvtuExitEngine(const Block& block, const Graph& ir) : Engine(block, ir), unit_(block, ir) {}
+  bool step(std::int64_t) override {
+    EarlyExitMvtu::Cycle c = unit_.step(in->empty() ? nullptr : &in->words.front(), !out->full());
+    if (c.read) in->words.pop_front();
+    if (c.sent) out->words.push_back(std::move(*c.sent));
+    return c.busy;
+  }
+  std::int64_t work_cycles() const { return unit_.work_cycles(); }
+
+ private:
+  EarlyExitMvtu unit_;
 };
 
 class DwcEngine : public Engine {
@@ -516,7 +536,13 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
       case BlockKind::StreamingMaxPool:
         engines.push_back(std::make_unique<PoolEngine>(b, graph.ir));
         break;
-      case BlockKind::Mvtu: engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir)); break;
+      case BlockKind::Mvtu:
+        if (b.early_exit) {
+          engines.push_back(std::make_unique<MvtuExitEngine>(b, graph.ir));
+        } else {
+          engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir));
+        }
+        break;
       case BlockKind::Dwc: engines.push_back(std::make_unique<DwcEngine>(b, graph.ir)); break;
       case BlockKind::Duplicate:
         engines.push_back(std::make_unique<DuplicateEngine>(b, graph.ir));
@@ -583,6 +609,14 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   result.cycles = cycle;
+  result.work_cycles.assign(blocks.size(), 0);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].kind != BlockKind::Mvtu) continue;
+    const auto* exit = dynamic_cast<const MvtuExitEngine*>(engines[i].get());
+    result.work_cycles[i] = exit != nullptr
+                                ? exit->work_cycles()
+                                : dynamic_cast<const MvtuEngine&>(*engines[i]).work_cycles();
+  }
   return result;
 }
 
