@@ -14,9 +14,9 @@ namespace {
 
 // The hand-written files every design uses, in an order every tool accepts.
 constexpr const char* kBlockSources[] = {
-    "bnn_defs.vh",         "bnn_fifo.sv",      "bnn_rom.sv",         "bnn_quantize.sv",
-    "bnn_thresholding.sv", "bnn_fmpadding.sv", "bnn_swu.sv",         "bnn_maxpool.sv",
-    "bnn_mvtu.sv",         "bnn_dwc.sv",       "bnn_label_select.sv"};
+    "bnn_defs.vh",         "bnn_fifo.sv",      "bnn_rom.sv",          "bnn_quantize.sv",
+    "bnn_thresholding.sv", "bnn_fmpadding.sv", "bnn_swu.sv",          "bnn_maxpool.sv",
+    "bnn_mvtu.sv",         "bnn_dwc.sv",       "bnn_label_select.sv", "bnn_mvtu_exit.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {
