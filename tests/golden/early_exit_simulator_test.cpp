@@ -5,6 +5,9 @@
 // outputs are decided by their first chunk.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -150,6 +153,38 @@ TEST(EarlyExitSimulator, CnvWithBnnPynqFolding) {
   if (HasFatalFailure()) return;
   EXPECT_EQ(p.exit_layers, 7);  // every binary layer with thresholds: conv1..5, fc6, fc7
   EXPECT_LT(p.exit.cycles_per_frame(), p.plain.cycles_per_frame());
+}
+
+// The way users call it: compile the shipped TFC with --early-exit on, the report names the
+// early-exit layers, simulate matches the golden model and gives each layer's cycles per frame.
+TEST(EarlyExitSimulator, CompileAndSimulateFromTheCommandLine) {
+  const std::string images = "/usr/share/datasets/fashion-mnist";
+  if (!std::filesystem::exists(images + "/t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << images << " not found (Debian package dataset-fashion-mnist)";
+  }
+  const std::filesystem::path dir = test::temp_dir("early-exit-cli") / "tfc";
+  const test::CommandResult compile = test::run_bnnc(
+      "compile " + std::string(BNNC_SOURCE_DIR) +
+      "/models/tfc.bnnc --target-fps 100000 --early-exit on --json --out '" + dir.string() + "'");
+  ASSERT_EQ(compile.exit_code, 0) << compile.err;
+  const auto report = nlohmann::json::parse(compile.out);
+  std::vector<bool> exits;
+  for (const auto& layer : report["layers"]) {
+    if (layer["kind"] == "MVTU") exits.push_back(layer["early_exit"].get<bool>());
+  }
+  EXPECT_EQ(exits, (std::vector<bool>{true, true, true, false}));  // the last has no thresholds
+  const test::CommandResult sim =
+      test::run_bnnc("simulate '" + dir.string() + "' --data " + images + " --limit 20 --json");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  const auto out = nlohmann::json::parse(sim.out);
+  EXPECT_TRUE(out["match"].get<bool>());
+  double saved = 0;
+  for (const auto& layer : out["layers"]) {
+    const double used = layer["work_cycles_per_frame"].get<double>();
+    EXPECT_LE(used, layer["cycles"].get<double>()) << layer["name"];
+    saved += layer["cycles"].get<double>() - used;
+  }
+  EXPECT_GT(saved, 0.0);
 }
 
 }  // namespace
