@@ -80,7 +80,7 @@ void check_mvtu_exit(const ExitCase& t, std::uint64_t seed) {
   std::vector<std::int64_t> rtl_cycles;
   const auto words = static_cast<std::int64_t>(expected.size()) / b.pe;
   test::run_block(block, input, words, 0.0, 1, &rtl_cycles);
-  EarlyExitMvtu model(b, g);
+  EarlyExitMvtu model(b, design.ir);
   std::vector<std::int64_t> model_cycles;
   std::size_t next = 0;
   for (std::int64_t cycle = 0; std::ssize(model_cycles) < words && cycle < 1'000'000; ++cycle) {
