@@ -27,7 +27,8 @@ constexpr const char* kBlockSources[] = {"bnn_defs.vh",
                                          "bnn_duplicate.sv",
                                          "bnn_add_streams.sv",
                                          "bnn_global_sum_pool.sv",
-                                         "bnn_label_select.sv"};
+                                         "bnn_label_select.sv",
+                                         "bnn_mvtu_exit.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {

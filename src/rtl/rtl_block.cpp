@@ -175,6 +175,26 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
     case BlockKind::Mvtu: {
       const bool input_stationary = b.dense_order == DenseOrder::Input;
       r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
+      if (b.early_exit) {
+        // bnn_mvtu_exit: binary input and thresholds only (Block::can_exit_early), the same
+        // weight and threshold memories.
+        r.module = "bnn_mvtu_exit";
+        const std::string weights = stem + "_weights.mem";
+        const std::string thresholds = stem + "_thresholds.mem";
+        p = {{"PE", integer(b.pe)},
+             {"SIMD", integer(b.simd)},
+             {"MH", integer(b.mh)},
+             {"MW", integer(b.mw)},
+             {"NF", integer(b.nf())},
+             {"SF", integer(b.sf())},
+             {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
+             {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
+             {"WEIGHT_FILE", quoted(weights)},
+             {"THRESHOLD_FILE", quoted(thresholds)}};
+        r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
+        r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
+        break;
+      }
       const DType in = input_type(b, ir);
       const DType acc = ir.nodes[b.layer].type.dtype;
       const std::string weights = stem + "_weights.mem";

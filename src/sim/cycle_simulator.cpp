@@ -13,6 +13,7 @@
 #include "fold/pad_element.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
+#include "sim/early_exit_mvtu.h"
 #include "sim/input_stationary_mvtu.h"
 
 namespace bnnc {
@@ -297,6 +298,7 @@ class MvtuEngine : public Engine {
     }
   }
 
+  std::int64_t work_cycles() const { return work_cycles_; }
   bool step(std::int64_t) override {
     if (!pending_.empty()) {
       if (out->full()) return false;
@@ -314,6 +316,7 @@ class MvtuEngine : public Engine {
       in->words.pop_front();
     }
     ++t_;
+    ++work_cycles_;
     if (t_ % sf == 0) {
       const std::int64_t nf = t_ / sf - 1;
       Word word;
@@ -395,6 +398,7 @@ class MvtuEngine : public Engine {
   std::vector<Lane> lanes_;
   Word pending_;
   std::int64_t pixel_ = 0;  // the output pixel of the first window being computed
+  std::int64_t work_cycles_ = 0;
 };
 
 // A block whose words carry several pixels (docs/pixel-parallel.md): SWU, padding, max-pool or
@@ -532,6 +536,22 @@ class InputStationaryMvtuEngine : public Engine {
 
  private:
   InputStationaryMvtu mvtu_;
+};
+
+// The early-exit MVTU: sim/early_exit_mvtu.h models it, this puts it between two FIFOs.
+class MvtuExitEngine : public Engine {
+ public:
+  MvtuExitEngine(const Block& block, const Graph& ir) : Engine(block, ir), unit_(block, ir) {}
+  bool step(std::int64_t) override {
+    EarlyExitMvtu::Cycle c = unit_.step(in->empty() ? nullptr : &in->words.front(), !out->full());
+    if (c.read) in->words.pop_front();
+    if (c.sent) out->words.push_back(std::move(*c.sent));
+    return c.busy;
+  }
+  std::int64_t work_cycles() const { return unit_.work_cycles(); }
+
+ private:
+  EarlyExitMvtu unit_;
 };
 
 class DwcEngine : public Engine {
@@ -735,7 +755,9 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
         engines.push_back(std::make_unique<PoolEngine>(b, graph.ir));
         break;
       case BlockKind::Mvtu:
-        if (b.dense_order == DenseOrder::Input) {
+        if (b.early_exit) {
+          engines.push_back(std::make_unique<MvtuExitEngine>(b, graph.ir));
+        } else if (b.dense_order == DenseOrder::Input) {
           engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
         } else {
           engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir));
@@ -810,6 +832,16 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   result.cycles = cycle;
+  result.work_cycles.assign(blocks.size(), 0);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].kind != BlockKind::Mvtu) continue;
+    // (An input-stationary MVTU does not count its cycles: 0.)
+    if (const auto* exit = dynamic_cast<const MvtuExitEngine*>(engines[i].get())) {
+      result.work_cycles[i] = exit->work_cycles();
+    } else if (const auto* plain = dynamic_cast<const MvtuEngine*>(engines[i].get())) {
+      result.work_cycles[i] = plain->work_cycles();
+    }
+  }
   return result;
 }
 

@@ -30,7 +30,8 @@ std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, in
 
 std::vector<std::int64_t> run_block(const BlockUnderTest& block,
                                     const std::vector<std::int64_t>& input,
-                                    std::int64_t expected_words, double stall, std::uint64_t seed) {
+                                    std::int64_t expected_words, double stall, std::uint64_t seed,
+                                    std::vector<std::int64_t>* output_cycles) {
   // The embedded sources, written once per process; memories per block.
   static const std::filesystem::path sources = [] {
     const std::filesystem::path dir = temp_dir("rtl-sources");
@@ -62,6 +63,7 @@ std::vector<std::int64_t> run_block(const BlockUnderTest& block,
   EXPECT_EQ(static_cast<std::int64_t>(result.outputs.size()), expected_words) << block.module;
   std::vector<std::int64_t> lanes;
   for (const TimedWord& word : result.outputs) {
+    if (output_cycles != nullptr) output_cycles->push_back(word.cycle);
     for (std::int64_t v :
          unpack_lanes(word.hex, block.out_elems, block.out_bits, block.out_signed)) {
       lanes.push_back(v);

@@ -37,10 +37,12 @@ struct BlockUnderTest {
 
 // Builds the block (cached) and streams `input` (flat lanes, in_elems per word) through it with
 // stall probability `stall` on both sides; returns the output lanes, flat. Fails the test on a
-// deadlock or when the count of output words differs from expected_words.
+// deadlock or when the count of output words differs from expected_words. With output_cycles,
+// also the cycle each output word came out.
 std::vector<std::int64_t> run_block(const BlockUnderTest& block,
                                     const std::vector<std::int64_t>& input,
-                                    std::int64_t expected_words, double stall, std::uint64_t seed);
+                                    std::int64_t expected_words, double stall, std::uint64_t seed,
+                                    std::vector<std::int64_t>* output_cycles = nullptr);
 
 // run_block at stall 0 and at stall 0.4 with two seeds, each compared with `expected`.
 void expect_block_output(const BlockUnderTest& block, const std::vector<std::int64_t>& input,
