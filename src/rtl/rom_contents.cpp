@@ -12,9 +12,7 @@ const Node& input_node(const Block& b, const Graph& ir) {
   return ir.nodes[ir.nodes[b.layer].inputs[0]];
 }
 
-const BinaryMatrix& weights_of(const Node& node) {
-  return node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
-}
+const BinaryMatrix& weights_of(const Node& node) { return node.weights(); }
 
 // Words of lanes {negate, T}: thresholds of channel (word · lanes + lane), t_bits per T.
 std::string threshold_words(std::int64_t words, int lanes, int t_bits, ValueRange range,

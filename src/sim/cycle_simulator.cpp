@@ -286,8 +286,7 @@ class MvtuEngine : public Engine {
  public:
   MvtuEngine(const Block& block, const Graph& ir) : Engine(block, ir) {
     const Node& node = ir.nodes[block.layer];
-    weights_ =
-        node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
+    weights_ = &node.weights();
     bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
     if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
     words_needed_ = ceil_div(block.mw, block.simd);

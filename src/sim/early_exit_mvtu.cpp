@@ -25,8 +25,7 @@ EarlyExitMvtu::EarlyExitMvtu(const Block& block, const Graph& ir) : b_(block) {
   BNNC_ASSERT(block.can_exit_early() && block.mmv == 1, "layer '{}': not an early-exit MVTU",
               block.name);
   const Node& node = ir.nodes[block.layer];
-  weights_ =
-      node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
+  weights_ = &node.weights();
   threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
   in_words_ = static_cast<int>(ceil_div(block.mw, block.simd));
   sf_count_ = static_cast<int>(block.sf());
