@@ -132,6 +132,30 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
   return text;
 }
 
+int add_offset_bits(const AddAttrs& a) {
+  const auto [lo, hi] = std::minmax_element(a.offsets.begin(), a.offsets.end());
+  return int_bits_for(*lo, *hi);
+}
+
+std::string add_table_rom(const Block& b, const Graph& ir) {
+  const auto& a = ir.nodes[b.layer].as<AddAttrs>();
+  const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
+  const int lanes = b.in_elems;
+  const int bits = add_offset_bits(a);
+  std::string text;
+  for (int g = 0; g < b.ifm_c / lanes; ++g) {
+    for (std::int64_t i = 0; i < span; ++i) {
+      HexWord word(lanes * bits);
+      for (int l = 0; l < lanes; ++l) {
+        const std::int64_t c = g * lanes + l;
+        word.set(l * bits, bits, a.offsets[static_cast<std::size_t>(c * span + i)]);
+      }
+      text += word.to_hex() + "\n";
+    }
+  }
+  return text;
+}
+
 int label_score_bits(const Block& b, const Graph& ir) {
   const ValueRange in = value_range(input_node(b, ir).type.dtype);
   const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
