@@ -132,16 +132,11 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
   return text;
 }
 
-int add_offset_bits(const AddAttrs& a) {
-  const auto [lo, hi] = std::minmax_element(a.offsets.begin(), a.offsets.end());
-  return int_bits_for(*lo, *hi);
-}
-
 std::string add_table_rom(const Block& b, const Graph& ir) {
   const auto& a = ir.nodes[b.layer].as<AddAttrs>();
   const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
   const int lanes = b.in_elems;
-  const int bits = add_offset_bits(a);
+  const int bits = b.table_bits;
   std::string text;
   for (int g = 0; g < b.ifm_c / lanes; ++g) {
     for (std::int64_t i = 0; i < span; ++i) {

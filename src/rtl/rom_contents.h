@@ -44,11 +44,8 @@ std::string quantize_rom(const Block& input, const Graph& ir);
 std::string label_bias_rom(const Block& label, const Graph& ir, int score_bits);
 
 // Join table (bnn_add_streams with TABLE = 1): C/LANES·span words of LANES offsets of
-// add_offset_bits bits; word g·span + i, lane l = offsets[(g·LANES + l)·span + i] (ir/op.h).
+// table_bits bits; word g·span + i, lane l = offsets[(g·LANES + l)·span + i] (ir/op.h).
 std::string add_table_rom(const Block& join, const Graph& ir);
-
-// The signed width that holds every offset of a join's table.
-int add_offset_bits(const AddAttrs& table);
 
 // The signed width that holds every score + bias of a label select.
 int label_score_bits(const Block& label, const Graph& ir);

@@ -283,7 +283,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
                            {"CH", integer(b.ifm_c)},
                            {"SPAN", integer(std::ssize(a.offsets) / b.ifm_c)},
                            {"IN1_MIN", integer(a.in1_min)},
-                           {"OFF_BITS", integer(add_offset_bits(a))},
+                           {"OFF_BITS", integer(b.table_bits)},
                            {"TABLE_FILE", quoted(file)}});
         r.memories.emplace_back(file, add_table_rom(b, ir));
       }
