@@ -82,6 +82,10 @@ struct Block {
   // termination, sim/early_exit.h); its cycles per vector then depend on the data.
   bool early_exit = false;
 
+  // AddStreams with a table on its second input (ir/op.h AddAttrs): entries per channel and the
+  // signed width of an offset; 0 without one.
+  int table_span = 0, table_bits = 0;
+
   // Pixels side by side in one word in and out (fold/stream_order.h): an MVTU's MMV, the SWU's
   // MMV windows, the input's whole pixels; 1 = one pixel's channel group (or a run of a vector).
   int in_pixels = 1, out_pixels = 1;

@@ -130,6 +130,25 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
   return text;
 }
 
+std::string add_table_rom(const Block& b, const Graph& ir) {
+  const auto& a = ir.nodes[b.layer].as<AddAttrs>();
+  const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
+  const int lanes = b.in_elems;
+  const int bits = b.table_bits;
+  std::string text;
+  for (int g = 0; g < b.ifm_c / lanes; ++g) {
+    for (std::int64_t i = 0; i < span; ++i) {
+      HexWord word(lanes * bits);
+      for (int l = 0; l < lanes; ++l) {
+        const std::int64_t c = g * lanes + l;
+        word.set(l * bits, bits, a.offsets[static_cast<std::size_t>(c * span + i)]);
+      }
+      text += word.to_hex() + "\n";
+    }
+  }
+  return text;
+}
+
 int label_score_bits(const Block& b, const Graph& ir) {
   const ValueRange in = value_range(input_node(b, ir).type.dtype);
   const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
