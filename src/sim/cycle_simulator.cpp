@@ -36,6 +36,9 @@ class Engine {
   Engine(const Block& block, const Graph& ir) : b_(block), ir_(ir) {}
   virtual ~Engine() = default;
   virtual bool step(std::int64_t cycle) = 0;
+  // An MVTU's cycles spent on its vectors so far (SimulationResult::work_cycles); 0 for the
+  // blocks that do not count them.
+  virtual std::int64_t work_cycles() const { return 0; }
   Fifo* in = nullptr;       // the FIFO in front of its (first) input
   Fifo* in2 = nullptr;      // AddStreams: the FIFO in front of its second input
   Fifo* out = nullptr;      // the FIFO in front of its consumer (none for the label-select)
@@ -77,25 +80,27 @@ class InputEngine : public Engine {
 
 class ThresholdingEngine : public Engine {
  public:
-  using Engine::Engine;
+  ThresholdingEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), order_(input_order(block)), words_(words_in(block)) {}
   bool step(std::int64_t) override {
     if (in->empty() || out->full()) return false;
     const auto& a = ir_.nodes[b_.layer].as<ThresholdAttrs>();
     Word word = std::move(in->words.front());
     in->words.pop_front();
-    const StreamOrder order = input_order(b_);
     for (std::size_t k = 0; k < word.size(); ++k) {
       const auto c =
-          static_cast<std::size_t>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
+          static_cast<std::size_t>(element_index(order_, word_, static_cast<int>(k)) % b_.ifm_c);
       const bool negate = !a.negate.empty() && a.negate[c] != 0;
       word[k] = ((word[k] >= a.thresholds[c]) != negate) ? 1 : 0;
     }
-    word_ = (word_ + 1) % words_in(b_);
+    word_ = (word_ + 1) % words_;
     out->words.push_back(std::move(word));
     return true;
   }
 
  private:
+  StreamOrder order_;
+  std::int64_t words_;     // per frame
   std::int64_t word_ = 0;  // of the frame
 };
 
@@ -297,7 +302,7 @@ class MvtuEngine : public Engine {
     }
   }
 
-  std::int64_t work_cycles() const { return work_cycles_; }
+  std::int64_t work_cycles() const override { return work_cycles_; }
   bool step(std::int64_t) override {
     if (!pending_.empty()) {
       if (out->full()) return false;
@@ -412,9 +417,6 @@ class PixelGroupEngine : public Engine {
     if (b_.kind == BlockKind::StreamingMaxPool) {
       min_channels_ = &ir.nodes[b_.layer].as<MaxPoolAttrs>().min_channels;
     }
-    if (b_.kind == BlockKind::FmPadding) {
-      pad_value_ = ir.nodes[b_.layer].as<Conv2dAttrs>().pad_value;
-    }
     in_words_ = words_in(b_);
     const std::int64_t out_words = words_out(b_);
     need_.assign(static_cast<std::size_t>(out_words), 0);
@@ -511,14 +513,15 @@ class PixelGroupEngine : public Engine {
       });
       return *v;
     }
-    std::int64_t v = pad_value_;  // a padding's border reads nothing
+    // A padding's border reads nothing.
+    std::int64_t v =
+        b_.kind == BlockKind::FmPadding ? pad_element(b_, ir_, static_cast<int>(e % b_.ofm_c)) : 0;
     for_each_source(e, [&](std::int64_t s) { v = buffer[static_cast<std::size_t>(s)]; });
     return v;
   }
 
   StreamOrder in_order_, out_order_;
   const std::vector<std::uint8_t>* min_channels_ = nullptr;
-  std::int64_t pad_value_ = 0;
   std::int64_t in_words_ = 0, slack_ = 0;
   std::vector<std::int64_t> need_;     // per output word of a frame: input words of it read first
   std::int64_t read_ = 0;              // input words read, over all frames
@@ -547,7 +550,7 @@ class MvtuExitEngine : public Engine {
     if (c.sent) out->words.push_back(std::move(*c.sent));
     return c.busy;
   }
-  std::int64_t work_cycles() const { return unit_.work_cycles(); }
+  std::int64_t work_cycles() const override { return unit_.work_cycles(); }
 
  private:
   EarlyExitMvtu unit_;
@@ -603,7 +606,9 @@ class AddStreamsEngine : public Engine {
  public:
   AddStreamsEngine(const Block& block, const Graph& ir)
       : Engine(block, ir),
-        in1_bit_(ir.nodes[ir.nodes[block.layer].inputs[1]].type.dtype.is_bit()) {}
+        in1_bit_(ir.nodes[ir.nodes[block.layer].inputs[1]].type.dtype.is_bit()),
+        order_(input_order(block)),
+        words_(words_in(block)) {}
   bool step(std::int64_t) override {
     if (in->empty() || in2->empty() || out->full()) return false;
     Word word = std::move(in->words.front());
@@ -611,12 +616,11 @@ class AddStreamsEngine : public Engine {
     BNNC_ASSERT(word.size() == other.size(), "layer '{}': words of {} and {} elements", b_.name,
                 word.size(), other.size());
     const auto& a = ir_.nodes[b_.layer].as<AddAttrs>();
-    const StreamOrder order = input_order(b_);
     for (std::size_t k = 0; k < word.size(); ++k) {
-      const auto c = static_cast<int>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
+      const auto c = static_cast<int>(element_index(order_, word_, static_cast<int>(k)) % b_.ifm_c);
       word[k] += add_term(a, b_.ifm_c, c, other[k], in1_bit_);
     }
-    word_ = (word_ + 1) % words_in(b_);
+    word_ = (word_ + 1) % words_;
     in->words.pop_front();
     in2->words.pop_front();
     out->words.push_back(std::move(word));
@@ -625,6 +629,8 @@ class AddStreamsEngine : public Engine {
 
  private:
   bool in1_bit_;
+  StreamOrder order_;
+  std::int64_t words_;     // per frame
   std::int64_t word_ = 0;  // of the frame
 };
 
@@ -832,15 +838,7 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
   }
   result.cycles = cycle;
   result.work_cycles.assign(blocks.size(), 0);
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    if (blocks[i].kind != BlockKind::Mvtu) continue;
-    // (An input-stationary MVTU does not count its cycles: 0.)
-    if (const auto* exit = dynamic_cast<const MvtuExitEngine*>(engines[i].get())) {
-      result.work_cycles[i] = exit->work_cycles();
-    } else if (const auto* plain = dynamic_cast<const MvtuEngine*>(engines[i].get())) {
-      result.work_cycles[i] = plain->work_cycles();
-    }
-  }
+  for (std::size_t i = 0; i < blocks.size(); ++i) result.work_cycles[i] = engines[i]->work_cycles();
   return result;
 }
 

@@ -44,36 +44,13 @@ TEST(RtlEarlyExit, RandomNetworksUnderStallsAtTheSimulatorsRate) {
     if (exit_layers < 2 || design.rtl_unsupported) continue;
     const std::string what = "random network seed " + std::to_string(seed);
 
-    const std::filesystem::path dir = test::temp_dir("rtl-exit-net");
-    const std::optional<RtlDesign> rtl = save_design(design, dir);
-    ASSERT_TRUE(rtl.has_value()) << what;
-    VerilatorBuildRequest build_request;
-    build_request.top = rtl->top;
-    for (const std::string& f : rtl->sources) {
-      if (f.ends_with(".sv")) build_request.sources.push_back(dir / "rtl" / f);
-    }
-    build_request.observe = true;
-    const VerilatorBuild build = build_verilator(build_request);
     const Frames frames(net.images.begin(), net.images.end());
-    std::vector<Classification> golden;
-    for (const auto& frame : frames) golden.push_back(run_golden(design.folded.ir, frame));
+    test::VerifiedDesign v;
     RtlRunOptions run_options;
-    for (const double stall : {0.3, 0.0}) {
-      run_options.stall = stall;
-      run_options.seed = 5;
-      const RtlRunResult run =
-          run_rtl_design(build.executable, dir / "rtl", rtl->interface, frames, run_options);
-      EXPECT_TRUE(run.deadlock.empty()) << what << ": " << run.deadlock;
-      ASSERT_EQ(run.labels.size(), frames.size()) << what;
-      const Comparison compared = compare_with_oracle(golden, run.classifications(), {});
-      ASSERT_EQ(compared.mismatches, 0)
-          << what << ", stall " << stall << ", first at frame " << compared.first_mismatch;
-      if (stall > 0) continue;
-      SimulationOptions sim_options;
-      sim_options.fifo_depths = design.fifo_depths;
-      const SimulationResult sim = simulate_dataflow(design.folded, frames, sim_options);
-      EXPECT_EQ(run.cycles_per_frame(), sim.cycles_per_frame()) << what;
-    }
+    run_options.seed = 5;
+    test::verify_design(design, frames, what, v, 8, run_options);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
     ++verified;
   }
   EXPECT_EQ(verified, 2);
