@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/divisors.h"
+#include "fold/balance_latency.h"
 #include "fold/choose_dense_orders.h"
 #include "fold/estimate_timeline.h"
 
@@ -201,33 +202,44 @@ std::vector<std::int64_t> limit_grid(std::int64_t slowest) {
 
 Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
                                    const LatencyOf& latency_of, const Device* device) {
+  // The estimates run on the blocks alone: copying the network's weights for each of the
+  // thousands of candidates would cost more than estimating them.
+  DataflowGraph shell;
+  shell.blocks = graph.blocks;
   const auto fits = [&](const Folding& folding) {
-    const Estimate e = estimate_graph(apply_folding(graph, folding), device);
+    const Estimate e = estimate_graph(apply_folding(shell, folding), device);
     return (budget.luts == 0 || e.total.luts <= budget.luts) &&
            (budget.bram18 == 0 || e.total.bram18 <= budget.bram18) &&
            (budget.urams == 0 || e.total.urams <= budget.urams) &&
            (!device || !device_overflow(usage_of(e.total), *device));
   };
+  const auto cost = [&](const Folding& folding) {
+    const Resources r = estimate_graph(apply_folding(shell, folding), device).total;
+    return r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
+  };
+  const auto estimated = [&](const Folding& folding) {
+    return estimate_timeline(apply_folding(shell, folding)).latency;
+  };
   constexpr std::int64_t kUnmeasured = std::numeric_limits<std::int64_t>::max();
-  const auto latency = [&](const Folding& folding) {
-    const DataflowGraph design = apply_folding(graph, folding);
-    if (!latency_of) return estimate_timeline(design).latency;
-    return latency_of(design).value_or(kUnmeasured);
+  const auto measured = [&](const Folding& folding) {
+    if (!latency_of) return estimated(folding);
+    return latency_of(apply_folding(graph, folding)).value_or(kUnmeasured);
   };
   // Fitting is not monotone in the cycle limit: a slower design needs fewer LUTs but, with
   // deeper weight memories, may need more BRAM. So each limit is tried with three prices of a
   // BRAM18 in LUTs — cheap, the default, dear — which steer the memories between block RAM and
-  // LUTRAM; the first folding that fits wins.
+  // LUTRAM; the first folding that fits wins. MMV is a candidate once a convolution is fully
+  // unfolded (the balancing below tries it at any PE and SIMD).
   const std::int64_t prices[] = {kLutsPerBram18 / 10, kLutsPerBram18, kLutsPerBram18 * 10};
   const auto fitting = [&](std::int64_t stream, std::int64_t vector) -> std::optional<Folding> {
     for (std::int64_t price : prices) {
-      std::optional<Folding> candidate = try_limits(graph, {stream, vector, price, false, device});
+      std::optional<Folding> candidate = try_limits(shell, {stream, vector, price, true, device});
       if (candidate && fits(*candidate)) return candidate;
     }
     return std::nullopt;
   };
   // The slowest sensible folding: everything at PE = SIMD = 1.
-  const std::int64_t slowest = estimate_graph(apply_folding(graph, Folding{})).bottleneck_cycles;
+  const std::int64_t slowest = estimate_graph(apply_folding(shell, Folding{})).bottleneck_cycles;
   const std::vector<std::int64_t> grid = limit_grid(slowest);
 
   // 1. The smallest common bottleneck on the grid that fits, then refined down to the cycle
@@ -238,7 +250,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   for (; g < grid.size() && !best; ++g) best = fitting(grid[g], grid[g]);
   if (!best) {
     const Estimate e = estimate_graph(
-        apply_folding(graph, choose_folding_for_cycles(graph, slowest, device, budget)), device);
+        apply_folding(shell, choose_folding_for_cycles(shell, slowest, device, budget)), device);
     if (device) {
       if (const std::optional<std::string> overflow = device_overflow(usage_of(e.total), *device))
         fail("no folding fits: even the most folded design {}", *overflow);
@@ -259,7 +271,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
     }
   }
   const std::int64_t bottleneck = hi;
-  std::int64_t best_latency = latency(*best);
+  std::vector<Folding> starts{*best};
 
   // 2. The vector phase (layers on one pixel: the fully-connected tail) does not overlap with
   // the rest — each such layer adds its whole time to the latency — while the streaming layers
@@ -267,6 +279,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   // bottleneck, spend what that frees on the smallest vector limit that still fits (binary
   // search), and keep the folding with the lowest estimated latency. Past 4× the bottleneck the
   // streaming layers alone take longer than any saving.
+  std::int64_t best_estimate = estimated(*best);
   for (std::int64_t stream = bottleneck; stream <= std::min(slowest, 4 * bottleneck);
        stream = std::max(stream + 1, stream + stream / 8)) {
     std::optional<Folding> found;
@@ -281,19 +294,47 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
       }
     }
     if (!found) continue;
-    const std::int64_t found_latency = latency(*found);
-    if (found_latency < best_latency) {
+    const std::int64_t found_estimate = estimated(*found);
+    if (found_estimate < best_estimate) {
       best = std::move(found);
-      best_latency = found_latency;
+      best_estimate = found_estimate;
     }
   }
-  // 3. Each dense layer's loop order, input- or output-stationary, and its folding for that order
-  // (fold/choose_dense_orders.h): never slower than the folding found so far.
-  const auto cost = [&](const Folding& folding) {
-    const Resources r = estimate_graph(apply_folding(graph, folding), device).total;
-    return r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
+  starts.push_back(*best);
+
+  // 3. Per layer (fold/balance_latency.h): from the balanced foldings above, and from common
+  // limits above the smallest one (which leave resources for the layers where a cycle saved
+  // shortens the frame), greedy moves of one layer at a time — MMV, PE, SIMD, the input width —
+  // by estimated latency saved per resource.
+  for (const std::int64_t stream : {bottleneck * 3 / 2, bottleneck * 2, bottleneck * 4}) {
+    if (stream > slowest) break;
+    if (std::optional<Folding> found = fitting(stream, stream)) starts.push_back(*found);
+  }
+  struct Ranked {
+    Folding folding;
+    std::int64_t estimate = 0;
   };
-  return choose_dense_orders(graph, *best, {fits, latency, cost});
+  std::vector<Ranked> ranked;
+  for (const Folding& start : starts) {
+    Folding balanced = balance_latency(shell, start, {fits, cost});
+    const std::int64_t e = estimated(balanced);
+    ranked.push_back({std::move(balanced), e});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const Ranked& x, const Ranked& y) { return x.estimate < y.estimate; });
+  // The estimate ranks; the simulator decides among the few best and the folding of step 2.
+  constexpr std::size_t kMeasured = 3;
+  std::int64_t best_latency = measured(*best);
+  for (std::size_t i = 0; i < std::min(kMeasured, ranked.size()); ++i) {
+    const std::int64_t latency = measured(ranked[i].folding);
+    if (latency < best_latency) {
+      best_latency = latency;
+      best = ranked[i].folding;
+    }
+  }
+  // 4. Each dense layer's loop order, input- or output-stationary, and its folding for that order
+  // (fold/choose_dense_orders.h): never slower than the folding found so far.
+  return choose_dense_orders(shell, *best, {fits, measured, cost});
 }
 
 }  // namespace bnnc

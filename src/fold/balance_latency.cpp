@@ -1,0 +1,169 @@
+#include "fold/balance_latency.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/divisors.h"
+#include "core/error.h"
+#include "fold/estimate_timeline.h"
+
+namespace bnnc {
+
+namespace {
+
+// One MVTU's foldings, one per cycle count: the least parallel (PE · SIMD · MMV; then the least
+// MMV and SIMD, whose line buffers and converters cost most) that takes exactly those cycles.
+// Ascending in cycles.
+std::vector<std::pair<std::int64_t, LayerFolding>> levels_of(const Block& b,
+                                                             const LayerFolding& current) {
+  struct Pick {
+    std::int64_t width;
+    LayerFolding folding;
+  };
+  std::map<std::int64_t, Pick> best;
+  const std::vector<int> mmvs = b.is_conv() ? divisors(b.ofm_w) : std::vector<int>{1};
+  for (int pe : divisors(b.mh)) {
+    for (int simd : divisors(b.simd_channels())) {
+      for (int mmv : mmvs) {
+        const std::int64_t cycles =
+            static_cast<std::int64_t>(b.mh / pe) * (b.mw / simd) * b.pixels_out() / mmv;
+        const std::int64_t width = static_cast<std::int64_t>(pe) * simd * mmv;
+        LayerFolding f{b.name, pe, simd, mmv, 0, 0, current.dense_order, false};
+        auto it = best.find(cycles);
+        if (it == best.end()) {
+          best.emplace(cycles, Pick{width, f});
+          continue;
+        }
+        const LayerFolding& o = it->second.folding;
+        if (std::tie(width, mmv, simd) < std::tie(it->second.width, o.mmv, o.simd))
+          it->second = {width, f};
+      }
+    }
+  }
+  std::vector<std::pair<std::int64_t, LayerFolding>> result;
+  for (const auto& [cycles, pick] : best) result.emplace_back(cycles, pick.folding);
+  return result;
+}
+
+std::int64_t cycles_of(const Block& b, const LayerFolding& f) {
+  const std::int64_t rows = f.rows > 0 ? f.rows : b.mh;
+  const std::int64_t cols = f.cols > 0 ? f.cols : b.mw;
+  return (rows + f.pe - 1) / f.pe * ((cols + f.simd - 1) / f.simd) * b.pixels_out() / f.mmv;
+}
+
+}  // namespace
+
+Folding balance_latency(const DataflowGraph& graph, Folding folding, const BalanceSearch& search) {
+  // Every MVTU named, in order, so a move replaces one entry.
+  folding = folding_of(apply_folding(graph, folding));
+  const std::vector<int> mvtus = graph.mvtus();
+  BNNC_ASSERT(folding.layers.size() == mvtus.size(), "{} foldings for {} MVTUs",
+              folding.layers.size(), mvtus.size());
+  std::vector<std::vector<std::pair<std::int64_t, LayerFolding>>> levels;
+  for (std::size_t i = 0; i < mvtus.size(); ++i)
+    levels.push_back(levels_of(graph.blocks[mvtus[i]], folding.layers[i]));
+  // Input widths: whole pixels, or a divisor of one pixel's channels.
+  const Block& input = graph.blocks[0];
+  const auto total = static_cast<int>(input.elements_out());
+  std::vector<int> input_widths;
+  for (int d : divisors(total)) {
+    if (d % input.ofm_c == 0 || input.ofm_c % d == 0) input_widths.push_back(d);
+  }
+  const auto input_width = [&](const Folding& f) {
+    return f.input_elems > 0 ? f.input_elems : input.ofm_c;
+  };
+
+  struct Scored {
+    std::int64_t latency = std::numeric_limits<std::int64_t>::max();
+    std::int64_t cost = 0;
+  };
+  const auto score = [&](const Folding& f) -> std::optional<Scored> {
+    try {
+      if (!search.fits(f)) return std::nullopt;
+      return Scored{estimate_timeline(apply_folding(graph, f)).latency, search.cost(f)};
+    } catch (const Error&) {
+      return std::nullopt;  // a combination the folding rules refuse
+    }
+  };
+  std::optional<Scored> current = score(folding);
+  if (!current) return folding;
+
+  constexpr int kLevelsTried = 4;  // per layer and move: the next few cycle levels down
+  constexpr int kMaxMoves = 600;
+  for (int move = 0; move < kMaxMoves; ++move) {
+    std::vector<Folding> moves;
+    std::int64_t slowest = total / input_width(folding);
+    for (std::size_t i = 0; i < mvtus.size(); ++i) {
+      const std::int64_t now = cycles_of(graph.blocks[mvtus[i]], folding.layers[i]);
+      slowest = std::max(slowest, now);
+      const auto& lv = levels[i];
+      auto it = std::lower_bound(lv.begin(), lv.end(), now,
+                                 [](const auto& l, std::int64_t c) { return l.first < c; });
+      for (int n = 0; n < kLevelsTried && it != lv.begin(); ++n) {
+        --it;
+        Folding f = folding;
+        f.layers[i] = it->second;
+        moves.push_back(std::move(f));
+      }
+    }
+    {
+      auto it = std::upper_bound(input_widths.begin(), input_widths.end(), input_width(folding));
+      for (int n = 0; n < 3 && it != input_widths.end(); ++n, ++it) {
+        Folding f = folding;
+        f.input_elems = *it;
+        moves.push_back(std::move(f));
+      }
+    }
+    // The slowest layers together under a lower cap, each at its cheapest level under it.
+    for (const std::int64_t cap : {slowest * 7 / 8, slowest * 3 / 4, slowest / 2}) {
+      Folding f = folding;
+      bool possible = cap >= 1;
+      for (std::size_t i = 0; i < mvtus.size() && possible; ++i) {
+        if (cycles_of(graph.blocks[mvtus[i]], f.layers[i]) <= cap) continue;
+        const auto& lv = levels[i];
+        auto it = std::upper_bound(lv.begin(), lv.end(), cap,
+                                   [](std::int64_t c, const auto& l) { return c < l.first; });
+        if (it == lv.begin()) {
+          possible = false;
+        } else {
+          f.layers[i] = std::prev(it)->second;
+        }
+      }
+      if (total / input_width(f) > cap) {
+        auto it = std::find_if(input_widths.begin(), input_widths.end(),
+                               [&](int d) { return total / d <= cap; });
+        if (it == input_widths.end())
+          possible = false;
+        else
+          f.input_elems = *it;
+      }
+      if (possible) moves.push_back(std::move(f));
+    }
+
+    std::optional<Folding> chosen;
+    Scored chosen_score;
+    double chosen_ratio = 0;
+    for (Folding& f : moves) {
+      const std::optional<Scored> s = score(f);
+      if (!s || s->latency >= current->latency) continue;
+      const auto saved = static_cast<double>(current->latency - s->latency);
+      const std::int64_t extra = s->cost - current->cost;
+      // Faster and no dearer: always worth it; else the most saved per resource.
+      const double ratio = extra <= 0 ? saved * 1e12 : saved / static_cast<double>(extra);
+      if (!chosen || ratio > chosen_ratio) {
+        chosen = std::move(f);
+        chosen_score = *s;
+        chosen_ratio = ratio;
+      }
+    }
+    if (!chosen) break;
+    folding = std::move(*chosen);
+    current = chosen_score;
+  }
+  return folding;
+}
+
+}  // namespace bnnc

@@ -1,0 +1,30 @@
+// Per-layer balancing for the latency objective (docs/latency-search.md).
+//
+// A common cycle limit for every layer (choose_folding_for_limits) balances the pipeline, but
+// the latency of one frame is not its bottleneck: the first layer's rows set when everything
+// downstream can start, and each layer after the slowest adds the drain of its last rows. So
+// from a folding that fits, balance_latency makes greedy moves, each the one with the most
+// estimated latency saved per resource it costs (LUTs + price · BRAM18), among:
+//   - one layer faster: its next few cycle levels, each at its least parallelism (PE · SIMD ·
+//     MMV, MMV dividing the output width and PE the rows), or a wider input word;
+//   - the slowest layers together: every MVTU above a lower cap moved under it (the move that
+//     breaks a tie a one-layer move cannot);
+// until no move fits the budget or shortens the estimated latency. The estimate
+// (estimate_timeline) ranks the moves; the caller measures the results.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "fold/folding.h"
+
+namespace bnnc {
+
+struct BalanceSearch {
+  std::function<bool(const Folding&)> fits;          // within the budget and the part
+  std::function<std::int64_t(const Folding&)> cost;  // LUTs + price · block RAM
+};
+
+Folding balance_latency(const DataflowGraph& graph, Folding folding, const BalanceSearch& search);
+
+}  // namespace bnnc
