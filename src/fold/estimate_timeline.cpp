@@ -83,11 +83,25 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     int pad = 0;
     if (b.kind == BlockKind::Swu && graph.blocks[b.inputs[0]].kind == BlockKind::FmPadding) {
       pad = graph.blocks[b.inputs[0]].pad;
-      producer_end = t.blocks[graph.blocks[b.inputs[0]].inputs[0]].end;
+      producer_end =
+          std::max(t.blocks[b.inputs[0]].end, t.blocks[graph.blocks[b.inputs[0]].inputs[0]].end);
+    }
+    // Behind a padding, the rows it needs first are partly border, which the padding writes
+    // from nothing: what it waits for is the real rows and pixels of the padding's producer.
+    if (pad > 0) {
+      const Block& padding = graph.blocks[b.inputs[0]];
+      const BlockTiming& p = t.blocks[padding.inputs[0]];
+      const double real = std::max(0, (b.kernel - 1 - pad) * padding.ifm_w + b.kernel - pad);
+      const double fraction = std::min(1.0, real / static_cast<double>(padding.pixels_in()));
+      timing.start = std::max(t.blocks[b.inputs[0]].start,
+                              p.start + static_cast<std::int64_t>(
+                                            fraction * static_cast<double>(p.end - p.start))) +
+                     1;
     }
     // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
     // consumer's), so the part a block needs first arrives that fraction of the way through.
     for (int input : b.inputs) {
+      if (pad > 0) break;  // above
       const BlockTiming& p = t.blocks[input];
       const auto needed =
           static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(p.end - p.start));
