@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/divisors.h"
@@ -56,15 +57,15 @@ std::int64_t cycles_of(const Block& b, const LayerFolding& f) {
 
 }  // namespace
 
-Folding balance_latency(const DataflowGraph& graph, Folding folding, const BalanceSearch& search) {
+Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search) {
   // Every MVTU named, in order, so a move replaces one entry.
-  folding = folding_of(apply_folding(graph, folding));
+  const Folding named = folding_of(apply_folding(graph, start));
   const std::vector<int> mvtus = graph.mvtus();
-  BNNC_ASSERT(folding.layers.size() == mvtus.size(), "{} foldings for {} MVTUs",
-              folding.layers.size(), mvtus.size());
+  BNNC_ASSERT(named.layers.size() == mvtus.size(), "{} foldings for {} MVTUs", named.layers.size(),
+              mvtus.size());
   std::vector<std::vector<std::pair<std::int64_t, LayerFolding>>> levels;
   for (std::size_t i = 0; i < mvtus.size(); ++i)
-    levels.push_back(levels_of(graph.blocks[mvtus[i]], folding.layers[i]));
+    levels.push_back(levels_of(graph.blocks[mvtus[i]], named.layers[i]));
   // Input widths: whole pixels, or a divisor of one pixel's channels.
   const Block& input = graph.blocks[0];
   const auto total = static_cast<int>(input.elements_out());
@@ -88,82 +89,117 @@ Folding balance_latency(const DataflowGraph& graph, Folding folding, const Balan
       return std::nullopt;  // a combination the folding rules refuse
     }
   };
-  std::optional<Scored> current = score(folding);
-  if (!current) return folding;
+  const std::optional<Scored> first = score(named);
+  if (!first) return named;
 
   constexpr int kLevelsTried = 4;  // per layer and move: the next few cycle levels down
-  constexpr int kMaxMoves = 600;
-  for (int move = 0; move < kMaxMoves; ++move) {
-    std::vector<Folding> moves;
-    std::int64_t slowest = total / input_width(folding);
-    for (std::size_t i = 0; i < mvtus.size(); ++i) {
-      const std::int64_t now = cycles_of(graph.blocks[mvtus[i]], folding.layers[i]);
-      slowest = std::max(slowest, now);
-      const auto& lv = levels[i];
-      auto it = std::lower_bound(lv.begin(), lv.end(), now,
-                                 [](const auto& l, std::int64_t c) { return l.first < c; });
-      for (int n = 0; n < kLevelsTried && it != lv.begin(); ++n) {
-        --it;
-        Folding f = folding;
-        f.layers[i] = it->second;
-        moves.push_back(std::move(f));
-      }
-    }
-    {
-      auto it = std::upper_bound(input_widths.begin(), input_widths.end(), input_width(folding));
-      for (int n = 0; n < 3 && it != input_widths.end(); ++n, ++it) {
-        Folding f = folding;
-        f.input_elems = *it;
-        moves.push_back(std::move(f));
-      }
-    }
-    // The slowest layers together under a lower cap, each at its cheapest level under it.
-    for (const std::int64_t cap : {slowest * 7 / 8, slowest * 3 / 4, slowest / 2}) {
-      Folding f = folding;
-      bool possible = cap >= 1;
-      for (std::size_t i = 0; i < mvtus.size() && possible; ++i) {
-        if (cycles_of(graph.blocks[mvtus[i]], f.layers[i]) <= cap) continue;
+  // Greedy descent from `folding` (which fits): the move with the most latency saved per
+  // resource, until none fits or saves.
+  const auto descend = [&](Folding from, Scored current) {
+    Folding folding = std::move(from);
+    for (;;) {
+      std::vector<Folding> moves;
+      std::int64_t slowest = total / input_width(folding);
+      for (std::size_t i = 0; i < mvtus.size(); ++i) {
+        const std::int64_t now = cycles_of(graph.blocks[mvtus[i]], folding.layers[i]);
+        slowest = std::max(slowest, now);
         const auto& lv = levels[i];
-        auto it = std::upper_bound(lv.begin(), lv.end(), cap,
-                                   [](std::int64_t c, const auto& l) { return c < l.first; });
-        if (it == lv.begin()) {
-          possible = false;
-        } else {
-          f.layers[i] = std::prev(it)->second;
+        auto it = std::lower_bound(lv.begin(), lv.end(), now,
+                                   [](const auto& l, std::int64_t c) { return l.first < c; });
+        for (int n = 0; n < kLevelsTried && it != lv.begin(); ++n) {
+          --it;
+          Folding f = folding;
+          f.layers[i] = it->second;
+          moves.push_back(std::move(f));
         }
       }
-      if (total / input_width(f) > cap) {
-        auto it = std::find_if(input_widths.begin(), input_widths.end(),
-                               [&](int d) { return total / d <= cap; });
-        if (it == input_widths.end())
-          possible = false;
-        else
+      {
+        auto it = std::upper_bound(input_widths.begin(), input_widths.end(), input_width(folding));
+        for (int n = 0; n < 3 && it != input_widths.end(); ++n, ++it) {
+          Folding f = folding;
           f.input_elems = *it;
+          moves.push_back(std::move(f));
+        }
       }
-      if (possible) moves.push_back(std::move(f));
-    }
+      // The slowest layers together under a lower cap, each at its cheapest level under it.
+      for (const std::int64_t cap : {slowest * 7 / 8, slowest * 3 / 4, slowest / 2}) {
+        Folding f = folding;
+        bool possible = cap >= 1;
+        for (std::size_t i = 0; i < mvtus.size() && possible; ++i) {
+          if (cycles_of(graph.blocks[mvtus[i]], f.layers[i]) <= cap) continue;
+          const auto& lv = levels[i];
+          auto it = std::upper_bound(lv.begin(), lv.end(), cap,
+                                     [](std::int64_t c, const auto& l) { return c < l.first; });
+          if (it == lv.begin()) {
+            possible = false;
+          } else {
+            f.layers[i] = std::prev(it)->second;
+          }
+        }
+        if (total / input_width(f) > cap) {
+          auto it = std::find_if(input_widths.begin(), input_widths.end(),
+                                 [&](int d) { return total / d <= cap; });
+          if (it == input_widths.end()) {
+            possible = false;
+          } else {
+            f.input_elems = *it;
+          }
+        }
+        if (possible) moves.push_back(std::move(f));
+      }
 
-    std::optional<Folding> chosen;
-    Scored chosen_score;
-    double chosen_ratio = 0;
-    for (Folding& f : moves) {
-      const std::optional<Scored> s = score(f);
-      if (!s || s->latency >= current->latency) continue;
-      const auto saved = static_cast<double>(current->latency - s->latency);
-      const std::int64_t extra = s->cost - current->cost;
-      // Faster and no dearer: always worth it; else the most saved per resource.
-      const double ratio = extra <= 0 ? saved * 1e12 : saved / static_cast<double>(extra);
-      if (!chosen || ratio > chosen_ratio) {
-        chosen = std::move(f);
-        chosen_score = *s;
-        chosen_ratio = ratio;
+      std::optional<Folding> chosen;
+      Scored chosen_score;
+      double chosen_ratio = 0;
+      for (Folding& f : moves) {
+        const std::optional<Scored> s = score(f);
+        if (!s || s->latency >= current.latency) continue;
+        const auto saved = static_cast<double>(current.latency - s->latency);
+        const std::int64_t extra = s->cost - current.cost;
+        // Faster and no dearer: always worth it; else the most saved per resource.
+        const double ratio = extra <= 0 ? saved * 1e12 : saved / static_cast<double>(extra);
+        if (!chosen || ratio > chosen_ratio) {
+          chosen = std::move(f);
+          chosen_score = *s;
+          chosen_ratio = ratio;
+        }
+      }
+      if (!chosen) return std::pair{folding, current};
+      folding = std::move(*chosen);
+      current = chosen_score;
+    }
+  };
+  auto [best, best_score] = descend(named, *first);
+
+  // Out of a local optimum: the greedy spends resources in the order of their ratio, which may
+  // leave too little for a step that saves more overall. So slow one layer down by one or two
+  // levels, descend again from there, and keep the result when it is faster; until no layer's
+  // step helps (a bounded number of rounds).
+  constexpr int kRounds = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    bool improved = false;
+    for (std::size_t i = 0; i < mvtus.size(); ++i) {
+      const std::int64_t now = cycles_of(graph.blocks[mvtus[i]], best.layers[i]);
+      const auto& lv = levels[i];
+      auto it = std::upper_bound(lv.begin(), lv.end(), now,
+                                 [](std::int64_t c, const auto& l) { return c < l.first; });
+      for (int n = 0; n < 2 && it != lv.end(); ++n, ++it) {
+        Folding f = best;
+        f.layers[i] = it->second;
+        const std::optional<Scored> s = score(f);
+        if (!s) continue;
+        auto [g, g_score] = descend(f, *s);
+        if (g_score.latency < best_score.latency) {
+          best = std::move(g);
+          best_score = g_score;
+          improved = true;
+          break;
+        }
       }
     }
-    if (!chosen) break;
-    folding = std::move(*chosen);
-    current = chosen_score;
+    if (!improved) break;
   }
-  return folding;
+  return best;
 }
 
 }  // namespace bnnc

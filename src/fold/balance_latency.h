@@ -25,6 +25,6 @@ struct BalanceSearch {
   std::function<std::int64_t(const Folding&)> cost;  // LUTs + price · block RAM
 };
 
-Folding balance_latency(const DataflowGraph& graph, Folding folding, const BalanceSearch& search);
+Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search);
 
 }  // namespace bnnc

@@ -75,6 +75,11 @@ std::int64_t tail(const Block& b, int pad) {
 Timeline estimate_timeline(const DataflowGraph& graph) {
   Timeline t;
   t.blocks.resize(graph.blocks.size());
+  // When each block's first output leaves: its start, except for a dense layer, which must
+  // have read its whole input before the first group of rows is done (output-stationary) or
+  // emits everything after its last input word (input-stationary). Its consumers start from
+  // there, its output spread over [first output, end].
+  std::vector<std::int64_t> first_out(graph.blocks.size(), 0);
   for (std::size_t i = 0; i < graph.blocks.size(); ++i) {
     const Block& b = graph.blocks[i];
     BlockTiming& timing = t.blocks[i];
@@ -93,19 +98,21 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
       const BlockTiming& p = t.blocks[padding.inputs[0]];
       const double real = std::max(0, (b.kernel - 1 - pad) * padding.ifm_w + b.kernel - pad);
       const double fraction = std::min(1.0, real / static_cast<double>(padding.pixels_in()));
-      timing.start = std::max(t.blocks[b.inputs[0]].start,
-                              p.start + static_cast<std::int64_t>(
-                                            fraction * static_cast<double>(p.end - p.start))) +
-                     1;
+      const std::int64_t from = first_out[padding.inputs[0]];
+      timing.start =
+          std::max(first_out[b.inputs[0]],
+                   from + static_cast<std::int64_t>(fraction * static_cast<double>(p.end - from))) +
+          1;
     }
     // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
     // consumer's), so the part a block needs first arrives that fraction of the way through.
     for (int input : b.inputs) {
       if (pad > 0) break;  // above
       const BlockTiming& p = t.blocks[input];
+      const std::int64_t from = first_out[input];
       const auto needed =
-          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(p.end - p.start));
-      timing.start = std::max(timing.start, p.start + needed + 1);
+          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(p.end - from));
+      timing.start = std::max(timing.start, from + needed + 1);
       producer_end = std::max(producer_end, p.end);
     }
     // It cannot run faster than its own rate, nor finish before its last input arrived.
@@ -117,6 +124,12 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
                                  ? b.cycles - padded_groups
                                  : b.cycles - padded_groups * b.sf();
     timing.end = std::max(timing.start + own, producer_end + tail(b, pad));
+    first_out[i] = timing.start;
+    if (b.kind == BlockKind::Mvtu && !b.is_conv()) {
+      first_out[i] = b.dense_order == DenseOrder::Input
+                         ? std::max(timing.start, timing.end - real_groups(b))
+                         : std::max(timing.start + b.sf(), producer_end + 1);
+    }
   }
   t.latency = t.blocks.empty() ? 0 : t.blocks.back().end;
   return t;
