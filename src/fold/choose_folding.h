@@ -8,15 +8,14 @@
 // SWU and padding at its SIMD, the pool at the previous PE, and the width converter that a PE
 // ≠ SIMD boundary needs. Cost = LUTs + kLutsPerBram18 · BRAM18.
 //
-// choose_folding_for_latency: the folding with the lowest estimated latency (estimate_timeline)
-// whose estimate fits a budget. It starts from the smallest bottleneck that fits (a scan and a
-// binary search over the cheapest foldings for a cycle limit, at three BRAM prices: lowering the
-// bottleneck evens the layers out, each getting just enough parallelism to meet it — LP-BNN's load
-// balancing), then trades between the two phases of a frame: streaming layers overlap each other,
-// but the layers on a single pixel (the fully-connected tail) run one after the other, each adding
-// its whole time to the latency. So it relaxes the streaming limit and spends the LUTs that frees
-// on a tighter limit for the vector phase, keeping the best estimated latency. Last, it chooses
-// each dense layer's loop order (choose_dense_orders.h).
+// choose_folding_for_latency: the folding with the lowest latency found whose estimate fits a
+// budget (docs/latency-search.md). It starts from the smallest common bottleneck that fits (a scan
+// and a binary search over the cheapest foldings for a cycle limit, at three BRAM prices:
+// lowering the bottleneck evens the layers out — LP-BNN's load balancing), then trades between
+// the streaming phase and the vector phase (the fully-connected tail, whose layers run one after
+// the other). From those and from looser common limits, balance_latency makes per-layer moves
+// (MMV, PE, SIMD, the input width) by estimated latency saved per resource. The best few by
+// estimate are measured (latency_of); last, each dense layer's loop order (choose_dense_orders.h).
 #pragma once
 
 #include <cstdint>
