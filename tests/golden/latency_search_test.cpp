@@ -75,7 +75,7 @@ DataflowGraph generated(ReferenceNetwork network, int width_divisor) {
   return lower_to_dataflow(generate_network(options).graph);
 }
 
-// Label slow (about a minute each on 2 cores): registered by name in tests/CMakeLists.txt.
+// Label slow (17 s alone on 2 cores): registered by name in tests/CMakeLists.txt.
 TEST(LatencySearchSlow, DISABLED_AlexNetOnXcvu9pBeatsHandWrittenFoldings) {
   expect_search_beats_hand_written(generated(ReferenceNetwork::AlexNet, 8), "xcvu9p",
                                    {"alexnet8-latency-mmv28.json", "alexnet8-latency-mmv56.json"});
