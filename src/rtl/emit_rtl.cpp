@@ -107,7 +107,9 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
   const Block& label = graph.blocks.back();
   r.input_elems = input.out_elems;
   r.input_bits = input.in_bits;
-  r.frame_words = graph.ir.nodes[0].type.elements() / input.out_elems;
+  // Words of whole pixels may not divide the frame: its last word is zero-filled.
+  r.frame_pixels = graph.ir.nodes[0].type.elements();
+  r.frame_words = ceil_div(r.frame_pixels, std::int64_t{input.out_elems});
   r.classes = label.ifm_c;
   r.class_bits = uint_bits_for(label.ifm_c - 1);
   r.score_lanes = label.in_elems;

@@ -6,6 +6,7 @@
 
 #include "core/ceil_div.h"
 #include "fold/pad_element.h"
+#include "fold/stream_order.h"
 #include "rtl/rom_contents.h"
 
 namespace bnnc {
@@ -47,7 +48,16 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
   if (b.mmv > 1) return fmt::format("layer '{}': MMV > 1 has no RTL yet", b.name);
-  if (b.in_pixels > 1 || b.out_pixels > 1) {
+  // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
+  // channel from the word format), and a converter between whole-pixel words is an ordinary one;
+  // the blocks that regroup pixels into windows, borders or pool windows, or reorder channel
+  // groups, do not yet (docs/pixel-parallel.md, "In the RTL").
+  const bool pixel_words = b.in_pixels > 1 || b.out_pixels > 1;
+  const bool flat = input_order(b).flat() && output_order(b).flat();
+  const bool elementwise = b.kind == BlockKind::Input || b.kind == BlockKind::Thresholding ||
+                           b.kind == BlockKind::Duplicate || b.kind == BlockKind::AddStreams ||
+                           b.kind == BlockKind::LabelSelect;
+  if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc)) {
     return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
                        b.name, std::max(b.in_pixels, b.out_pixels));
   }
@@ -127,6 +137,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       const std::string file = stem + "_thresholds.mem";
       p = {{"CH", integer(b.ifm_c)},
            {"LANES", integer(b.in_elems)},
+           {"PIXELS", integer(b.in_pixels)},
            {"BITS", integer(b.in_bits)},
            {"IN_SIGNED", integer(is_signed(input_type(b, ir)) ? 1 : 0)},
            {"THRESHOLD_FILE", quoted(file)}};

@@ -161,8 +161,8 @@ TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
 }
 
 // Pixel-parallel streams (docs/pixel-parallel.md): --input-bits and MMV from a folding file
-// compile and simulate bit-exactly; the RTL they have none of yet is refused in one line; an
-// input word narrower than a pixel is refused.
+// compile and simulate bit-exactly; the blocks with no RTL yet (a padding on words of 4 pixels)
+// are refused in one line; an input word narrower than a pixel is refused.
 TEST_F(CliErrors, PixelParallelDesignsSimulateAndTheirRtlIsRefused) {
   Graph graph;
   int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
@@ -178,13 +178,14 @@ TEST_F(CliErrors, PixelParallelDesignsSimulateAndTheirRtlIsRefused) {
       test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
                      " --input-bits 64 --out " + quoted(dir_ / "hw"));
   EXPECT_EQ(compile.exit_code, 0) << compile.err;
-  EXPECT_NE(compile.err.find("layer 'in': words of 8 pixels have no RTL yet"), std::string::npos)
+  EXPECT_NE(compile.err.find("layer 'conv.pad': words of 4 pixels have no RTL yet"),
+            std::string::npos)
       << compile.err;
   const test::CommandResult simulate =
       test::run_bnnc("simulate " + quoted(dir_ / "hw") + " --data " + quoted(images_));
   EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
   expect_usage_error(test::run_bnnc("verify " + quoted(dir_ / "hw") + " --data " + quoted(images_)),
-                     {"no RTL: layer 'in': words of 8 pixels have no RTL yet"});
+                     {"no RTL: layer 'conv.pad': words of 4 pixels have no RTL yet"});
   expect_usage_error(
       test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --input-bits 4 --out " +
                      quoted(dir_ / "hw2")),

@@ -393,6 +393,49 @@ TEST(RtlBlocks, ThresholdingAndLabelSelect) {
     expect_block_output(block, input, expected, "thresholding");
     if (HasFatalFailure()) return;
   }
+  // Thresholding on words of 2 pixels × 3 of 6 channels (docs/pixel-parallel.md): word w holds
+  // channel group w mod 2 of two pixels, so lane l's channel is (w mod 2)·3 + l mod 3.
+  {
+    const int ch = 6, group = 3, pixels = 2, bits = 8;
+    ThresholdAttrs a;
+    std::uniform_int_distribution<std::int64_t> t(-20, 300);
+    for (int c = 0; c < ch; ++c) {
+      a.thresholds.push_back(t(rng));
+      a.negate.push_back(static_cast<std::uint8_t>(c % 4 == 1));
+    }
+    std::string rom;
+    for (int g = 0; g < ch / group; ++g) {
+      HexWord word(group * (bits + 3));
+      for (int l = 0; l < group; ++l) {
+        const auto c = static_cast<std::size_t>(g * group + l);
+        word.set(l * (bits + 3), bits + 2, clamp_threshold(a.thresholds[c], {0, 255}));
+        word.set(l * (bits + 3) + bits + 2, 1, a.negate[c]);
+      }
+      rom += word.to_hex() + "\n";
+    }
+    const int lanes = group * pixels;
+    BlockUnderTest block{"bnn_thresholding",
+                         {{"CH", integer(ch)},
+                          {"LANES", integer(lanes)},
+                          {"PIXELS", integer(pixels)},
+                          {"BITS", integer(bits)},
+                          {"IN_SIGNED", "0"},
+                          {"THRESHOLD_FILE", "\"thr.mem\""}},
+                         {{"thr.mem", rom}},
+                         lanes,
+                         bits,
+                         lanes,
+                         1};
+    const Values input = random_values(rng, 40 * lanes, bits);
+    Values expected;
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      const std::size_t w = i / static_cast<std::size_t>(lanes);
+      const std::size_t c = w % 2 * group + i % static_cast<std::size_t>(group);
+      expected.push_back((input[i] >= a.thresholds[c]) != (a.negate[c] != 0) ? 1 : 0);
+    }
+    expect_block_output(block, input, expected, "thresholding on pixel words");
+    if (HasFatalFailure()) return;
+  }
   // Label select: 10 signed scores, 4 lanes (the last word partial), a bias, many ties.
   {
     const int classes = 10, lanes = 4, bits = 6, score_bits = 8;
