@@ -47,16 +47,20 @@ int input_vector(const Block& b) {
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
-  if (b.mmv > 1) return fmt::format("layer '{}': MMV > 1 has no RTL yet", b.name);
+  // bnn_mvtu computes MMV windows per weight read, but not with zero padding's border count.
+  if (b.mmv > 1 && (b.zero_pad || b.dense_order == DenseOrder::Input))
+    return fmt::format("layer '{}': MMV > 1 with {} has no RTL yet", b.name,
+                       b.zero_pad ? "zero padding" : "the input-stationary order");
   // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
-  // channel from the word format), and a converter between whole-pixel words is an ordinary one;
+  // channel from the word format), the MVTU takes MMV windows a word, and a converter between
+  // whole-pixel words is an ordinary one;
   // the blocks that regroup pixels into windows, borders or pool windows, or reorder channel
   // groups, do not yet (docs/pixel-parallel.md, "In the RTL").
   const bool pixel_words = b.in_pixels > 1 || b.out_pixels > 1;
   const bool flat = input_order(b).flat() && output_order(b).flat();
   const bool elementwise = b.kind == BlockKind::Input || b.kind == BlockKind::Thresholding ||
                            b.kind == BlockKind::Duplicate || b.kind == BlockKind::AddStreams ||
-                           b.kind == BlockKind::LabelSelect;
+                           b.kind == BlockKind::LabelSelect || b.kind == BlockKind::Mvtu;
   if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc)) {
     return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
                        b.name, std::max(b.in_pixels, b.out_pixels));
@@ -215,6 +219,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
                            {"STRIDE", integer(b.stride)},
                            {"PAD", integer(b.pad)}});
       }
+      if (b.mmv > 1) p.insert(p.begin() + 1, {"MMV", integer(b.mmv)});
       r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
       if (b.threshold >= 0) {
         p.emplace_back("THRESHOLD_FILE", quoted(thresholds));

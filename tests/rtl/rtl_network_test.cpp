@@ -299,8 +299,8 @@ TEST(RtlNetworks, PoolBetweenAFastConvAndTheBottleneckMatchesTheSimulator) {
 // Input words of several whole pixels (--input-bits, docs/pixel-parallel.md "In the RTL"):
 // 12×12×3 pixels, 5 a word (the last word 4) through a standalone thresholding on those words,
 // or 4 a word through the 8-bit quantize table, then the converter to the conv's 3 channels a
-// word → conv 3×3/2 pad 1 (16) → pool 2×2 → dense 10 → label; and random networks with random
-// input widths. Under stalls, with the simulator's cycles per frame.
+// word → conv 3×3/2 pad 1 (16) → pool 2×2 → dense 10 → label; and a random network with a
+// random input width. Under stalls, with the simulator's cycles per frame.
 Graph whole_pixel_words(std::mt19937_64& rng, bool quantize) {
   Graph g;
   int x = g.add("input", InputAttrs{{12, 12, 3}, DType::uint(8)});
@@ -343,7 +343,7 @@ TEST(RtlNetworks, InputWordsOfSeveralPixelsUnderStalls) {
     EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
   }
   int verified = 0;
-  for (std::uint64_t seed = 2200; seed < 2240 && verified < 2; ++seed) {
+  for (std::uint64_t seed = 2200; seed < 2240 && verified < 1; ++seed) {
     test::RandomNetworkOptions options;
     options.images = 4;
     const test::RandomNetwork net = test::random_network(seed, options);
@@ -361,7 +361,7 @@ TEST(RtlNetworks, InputWordsOfSeveralPixelsUnderStalls) {
     EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
     ++verified;
   }
-  EXPECT_EQ(verified, 2);
+  EXPECT_EQ(verified, 1);
 }
 
 TEST(RtlNetworks, LfcW1A1BnnPynqFoldingOn20Images) {
