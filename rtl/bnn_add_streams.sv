@@ -5,11 +5,16 @@
 // (the IR's type of the add). One word a cycle: a word is taken from both inputs at once, so
 // either input waits for the other; the cycle simulator's AddStreamsEngine does the same.
 //
-// The bypass of a residual block may later carry values that select a per-channel offset
-// (out[.., c] = in0[.., c] + offsets[c·span + (v1 − in1_min)], AddAttrs' lookup table): that is
-// a ROM on input 1 (a bnn_rom with a channel-group counter advanced on `take`, as
-// bnn_thresholding keeps its `group`), addressed by the lane's channel and x1 − in1_min, whose
-// output replaces `b` in g_lane below — the handshake and the output stage stay as they are.
+// Input 1's value v1 is its element read as an integer, or, with IN1_BIPOLAR (a bit), 2b − 1:
+// ±1. Without a table (TABLE = 0) the sum is in0 + v1. With TABLE = 1 (AddAttrs' per-channel
+// lookup table, ir/op.h: thresholds selected by a residual block's shortcut value) it is
+// in0 + offsets[c·SPAN + (v1 − IN1_MIN)], c the element's channel. Lane l of word w carries
+// channel (w mod CH/LANES)·LANES + l (LANES divides CH; one pixel's channels a word or several
+// words, never several pixels). TABLE_FILE holds CH/LANES·SPAN words of LANES·OFF_BITS bits:
+// word g·SPAN + i, lane l at bits [l·OFF_BITS +: OFF_BITS] = offsets[(g·LANES + l)·SPAN + i],
+// two's complement. The table is read combinationally (a LUT ROM, one copy of its lanes per lane:
+// each lane reads its own slice), so the handshake, the output register and the cycles are those
+// of the table-free join. `base` = g·SPAN follows the words as bnn_thresholding's `group` does.
 `default_nettype none
 `include "bnn_defs.vh"
 
@@ -20,7 +25,14 @@ module bnn_add_streams #(
   parameter integer IN0_SIGNED = 0,    // 1: input 0's elements are two's complement
   parameter integer IN1_BITS = 8,      // bits per element of input 1
   parameter integer IN1_SIGNED = 0,    // 1: input 1's elements are two's complement
-  parameter integer OUT_BITS = 10      // bits per output element (two's complement)
+  parameter integer IN1_BIPOLAR = 0,   // 1: input 1 is bits, each adding 2b − 1 (±1)
+  parameter integer OUT_BITS = 10,     // bits per output element (two's complement)
+  parameter integer TABLE = 0,         // 1: input 1 selects a per-channel offset (TABLE_FILE)
+  parameter integer CH = 2,            // TABLE: channels of a pixel (LANES divides it)
+  parameter integer SPAN = 1,          // TABLE: entries per channel
+  parameter integer IN1_MIN = 0,       // TABLE: the v1 of entry 0
+  parameter integer OFF_BITS = 8,      // TABLE: bits per offset (two's complement)
+  parameter         TABLE_FILE = ""    // TABLE: CH/LANES·SPAN words of LANES·OFF_BITS bits
 ) (
   input  wire                      clk,
   input  wire                      rst,
@@ -34,11 +46,25 @@ module bnn_add_streams #(
   output wire                      m_axis_tvalid,
   input  wire                      m_axis_tready
 );
-  if (LANES < 1 || IN0_BITS < 1 || IN1_BITS < 1 || OUT_BITS < IN0_BITS || OUT_BITS < IN1_BITS)
+  localparam integer GROUPS = CH / LANES;
+  localparam integer DEPTH = GROUPS * SPAN;
+  localparam integer AW = DEPTH > 1 ? $clog2(DEPTH) : 1;
+  localparam integer TERM_BITS = TABLE != 0 ? OFF_BITS : (IN1_BIPOLAR != 0 ? 2 : IN1_BITS);
+
+  if (LANES < 1 || IN0_BITS < 1 || IN1_BITS < 1 || OUT_BITS < IN0_BITS || OUT_BITS < TERM_BITS ||
+      (IN1_BIPOLAR != 0 && IN1_BITS != 1))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: LANES %0d >= 1, OUT_BITS %0d must hold IN0_BITS %0d and IN1_BITS %0d",
-                      NAME, LANES, OUT_BITS, IN0_BITS, IN1_BITS))
+    `BNN_PARAM_ERROR(("%s: LANES %0d >= 1, OUT_BITS %0d must hold IN0_BITS %0d and input 1's term (%0d bits); IN1_BIPOLAR %0d needs IN1_BITS 1",
+                      NAME, LANES, OUT_BITS, IN0_BITS, TERM_BITS, IN1_BIPOLAR))
   end
+  if (TABLE != 0 && (CH < LANES || CH % LANES != 0 || SPAN < 1 || OFF_BITS < 1))
+  begin : g_illegal_table
+    `BNN_PARAM_ERROR(("%s: LANES %0d must divide CH %0d, SPAN %0d and OFF_BITS %0d >= 1", NAME,
+                      LANES, CH, SPAN, OFF_BITS))
+  end
+
+  // v1: the term itself without a table; with one, wide enough for v1 − IN1_MIN of any input.
+  localparam integer VW = TABLE == 0 ? OUT_BITS : (IN1_BITS > 32 ? IN1_BITS : 32) + 2;
 
   reg [LANES*OUT_BITS-1:0] out_data;
   reg out_valid;
@@ -47,12 +73,35 @@ module bnn_add_streams #(
   assign s_axis_tready = adv && s1_axis_tvalid;
   assign s1_axis_tready = adv && s_axis_tvalid;
 
+  // g·SPAN of the word being taken (the table's rows of its channel group).
+  reg [AW-1:0] base;
+  always @(posedge clk) begin
+    if (take) base <= 32'(base) == (GROUPS - 1) * SPAN ? '0 : base + AW'(SPAN);
+    if (rst) base <= '0;
+  end
+
   wire [LANES*OUT_BITS-1:0] sums;
   for (genvar l = 0; l < LANES; l = l + 1) begin : g_lane
     wire [IN0_BITS-1:0] x0 = s_axis_tdata[l*IN0_BITS+:IN0_BITS];
     wire [IN1_BITS-1:0] x1 = s1_axis_tdata[l*IN1_BITS+:IN1_BITS];
     wire [OUT_BITS-1:0] a = IN0_SIGNED != 0 ? OUT_BITS'($signed(x0)) : OUT_BITS'(x0);
-    wire [OUT_BITS-1:0] b = IN1_SIGNED != 0 ? OUT_BITS'($signed(x1)) : OUT_BITS'(x1);
+    wire [VW-1:0] v1 = IN1_BIPOLAR != 0 ? (x1[0] ? VW'(1) : {VW{1'b1}})
+                     : IN1_SIGNED != 0 ? VW'($signed(x1)) : VW'(x1);
+    wire [OUT_BITS-1:0] b;
+    if (TABLE != 0) begin : g_table
+      reg [LANES*OFF_BITS-1:0] rom[0:DEPTH-1];
+      initial begin
+        if (TABLE_FILE != "") $readmemh(TABLE_FILE, rom);
+      end
+      wire [AW-1:0] addr = base + AW'(v1 - VW'(IN1_MIN));
+      // Each lane's copy of the table is read only in its own lane's bits.
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire [LANES*OFF_BITS-1:0] row = rom[addr];
+      /* verilator lint_on UNUSEDSIGNAL */
+      assign b = OUT_BITS'($signed(row[l*OFF_BITS+:OFF_BITS]));
+    end else begin : g_value
+      assign b = OUT_BITS'(v1);
+    end
     assign sums[l*OUT_BITS+:OUT_BITS] = a + b;
   end
 

@@ -4,7 +4,10 @@
 #      (random stalls on both sides) and deer.bin, against the golden model;
 #   2. BNN-PYNQ LFC-W1A1 with BNN-PYNQ's folding: Verilator on all 10,000 MNIST test images;
 #   3. Yosys synth_xilinx of that CNV (per block and in total);
-#   4. the shipped TFC (models/tfc.bnnc) placed and routed on an iCE40 HX8K: Fmax and bitstream.
+#   4. the shipped TFC (models/tfc.bnnc) placed and routed on an iCE40 HX8K: Fmax and bitstream;
+#   5. CNV-W1A1 with BNN-PYNQ's folding and --early-exit on (rtl/bnn_mvtu_exit.sv): Verilator on
+#      all 761 images against the golden model, and its cycles per frame beside the simulator's
+#      (docs/similarity.md, "Early termination in the engines").
 # Pass step numbers to run only some (`scripts/rtl-benchmark.sh 1 4`).
 #
 # Environment: BNNC_BUILD_DIR (default build), BNNC_EXTERNAL_DATA (default ../shared/external),
@@ -20,7 +23,7 @@ build=${BNNC_BUILD_DIR:-build}
 out=${BNNC_BENCH_OUT:-$build/rtl-benchmark}
 external=${BNNC_EXTERNAL_DATA:-../shared/external}
 steps=("$@")
-[[ ${#steps[@]} -eq 0 ]] && steps=(1 2 3 4)
+[[ ${#steps[@]} -eq 0 ]] && steps=(1 2 3 4 5)
 runs() { [[ " ${steps[*]} " == *" $1 "* ]]; }
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -41,7 +44,7 @@ step() {
 
 cnv_params="$external/bnn-pynq/params/cifar10/cnvW1A1"
 lfc_params="$external/bnn-pynq/params/mnist/lfcW1A1"
-if runs 1 || runs 3; then
+if runs 1 || runs 3 || runs 5; then
   [[ -e $cnv_params ]] || { echo "rtl-benchmark: $cnv_params not found" >&2; exit 2; }
   "$bnnc" import "$cnv_params" --topology cnv --out "$out/cnv-w1a1.bnnc" >/dev/null
   "$bnnc" compile "$out/cnv-w1a1.bnnc" --folding foldings/cnv-w1a1-bnn-pynq.json --force \
@@ -68,5 +71,13 @@ fi
 if runs 4; then
   "$bnnc" compile models/tfc.bnnc --target-fps 100000 --force --out "$out/tfc" >/dev/null
   step tfc-synth-ice40 "$bnnc" synth "$out/tfc" --target ice40 --freq-mhz 100
+fi
+if runs 5; then
+  "$bnnc" compile "$out/cnv-w1a1.bnnc" --folding foldings/cnv-w1a1-bnn-pynq.json --early-exit on \
+    --force --out "$out/cnv-exit" >/dev/null
+  step cnv-exit-verify "$bnnc" verify "$out/cnv-exit" \
+    --data "$external/cifar10/test_batch_first761.bin" --limit 0 --timing-frames 761
+  step cnv-exit-simulate "$bnnc" simulate "$out/cnv-exit" \
+    --data "$external/cifar10/test_batch_first761.bin" --limit 0
 fi
 exit $status

@@ -2,35 +2,27 @@
 
 #include <vector>
 
+#include "core/divisors.h"
+
 namespace bnnc::test {
 
 namespace {
 
 int pick_divisor(int n, std::mt19937_64& rng) {
-  std::vector<int> divisors;
-  for (int d = 1; d <= n; ++d) {
-    if (n % d == 0) divisors.push_back(d);
-  }
-  return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
+  const std::vector<int> all = divisors(n);
+  return all[std::uniform_int_distribution<std::size_t>(0, all.size() - 1)(rng)];
 }
 
 }  // namespace
 
 Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
-  const auto pick_divisor = [&](int n) {
-    std::vector<int> divisors;
-    for (int d = 1; d <= n; ++d) {
-      if (n % d == 0) divisors.push_back(d);
-    }
-    return divisors[std::uniform_int_distribution<std::size_t>(0, divisors.size() - 1)(rng)];
-  };
   Folding f;
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[static_cast<std::size_t>(i)];
     // A braced list evaluates in order: PE is drawn before SIMD, whatever the compiler.
-    f.layers.push_back({b.name, pick_divisor(b.mh), pick_divisor(b.simd_channels())});
+    f.layers.push_back({b.name, pick_divisor(b.mh, rng), pick_divisor(b.simd_channels(), rng)});
   }
-  f.input_elems = pick_divisor(graph.blocks[0].ofm_c);
+  f.input_elems = pick_divisor(graph.blocks[0].ofm_c, rng);
   return f;
 }
 

@@ -50,4 +50,22 @@ Residual residual_network(std::uint64_t seed, int size, int stride, int channels
   return net;
 }
 
+void add_join_table(Residual& net, std::uint64_t seed) {
+  Graph& g = net.graph;
+  std::mt19937_64 rng(seed);
+  auto& join = g.nodes[static_cast<std::size_t>(g.find("add"))];
+  const TensorType& shortcut = g.nodes[static_cast<std::size_t>(join.inputs[1])].type;
+  const int channels = join.type.shape.back();
+  AddAttrs table;
+  table.in1_min = shortcut.dtype.is_bit() ? -1 : 0;
+  const std::int64_t span = shortcut.dtype.is_bit() ? 3 : value_range(shortcut.dtype).hi + 1;
+  for (std::int64_t k = 0; k < channels * span; ++k) {
+    table.offsets.push_back(static_cast<std::int64_t>(rng() % 9) - 4 - 9 * channels / 2);
+  }
+  join.as<AddAttrs>() = table;
+  auto& t = g.nodes[static_cast<std::size_t>(g.find("add.t"))].as<ThresholdAttrs>();
+  for (auto& v : t.thresholds) v = 0;
+  infer_types(g);
+}
+
 }  // namespace bnnc::test

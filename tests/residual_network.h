@@ -23,4 +23,9 @@ struct Residual {
 Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images = 6,
                           bool identity = false);
 
+// Gives the join ("add") a random table on its shortcut (ir/op.h AddAttrs, as the streamliner
+// writes for a residual block from PyTorch) and sets the threshold after it to 0: offsets around
+// −(the long branch's middle popcount), so that the join's bits vary.
+void add_join_table(Residual& net, std::uint64_t seed);
+
 }  // namespace bnnc::test

@@ -35,6 +35,8 @@ struct CompileOptions {
   std::string objective = "throughput";
   std::string budget;
   std::string device;
+  std::string early_exit = "off";
+  std::string reuse = "off";
   double target_fps = 0.0;
   double clock_mhz = 200.0;
   int input_bits = 0;
@@ -103,6 +105,15 @@ int run_compile(const CompileOptions& o) {
         "give exactly one of --target-fps F, --folding FILE or --objective latency --budget "
         "luts=L,brams=B");
   }
+  if (o.early_exit != "off" && o.early_exit != "on") {
+    fail("--early-exit: '{}' is not off or on", o.early_exit);
+  }
+  if (o.reuse != "off" && o.reuse != "input" && o.reuse != "weight" && o.reuse != "auto") {
+    fail("--reuse: '{}' is not off, input, weight or auto", o.reuse);
+  }
+  if (o.reuse != "off") {
+    fail("--reuse {}: similarity reuse is not built into the engines yet (only off)", o.reuse);
+  }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Device* device = o.device.empty() ? nullptr : &find_device(o.device);
   // Without a part, --budget is read for --objective latency only, as before --device.
@@ -120,6 +131,7 @@ int run_compile(const CompileOptions& o) {
   request.target_fps = o.target_fps;
   request.clock_mhz = o.clock_mhz;
   request.input_bits = o.input_bits;
+  request.early_exit = o.early_exit == "on";
   if (o.objective == "latency") {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
@@ -148,6 +160,7 @@ int run_compile(const CompileOptions& o) {
   const Timeline& timeline = design.timeline();
   std::string text = fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}\n", "block", "kind",
                                  "pe", "simd", "cycles", "LUTs", "BRAM18");
+  bool any_early_exit = false;
   for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
     const Block& b = folded.blocks[i];
     const bool mvtu = b.kind == BlockKind::Mvtu;
@@ -158,6 +171,13 @@ int run_compile(const CompileOptions& o) {
         mvtu ? std::to_string(b.pe) : "", mvtu ? std::to_string(b.simd) : "",
         format_count(b.cycles), format_count(estimate.blocks[i].luts), estimate.blocks[i].bram18,
         static_cast<int>(i) == estimate.bottleneck_block ? "  ← bottleneck" : "");
+    if (b.early_exit) {
+      text.insert(text.size() - 1, "  early exit");
+      any_early_exit = true;
+    }
+  }
+  if (any_early_exit) {
+    text += "early exit: the cycles above are its worst case (no output decided early)\n";
   }
   const std::string rtl_files = rtl ? fmt::format(" and rtl/ ({} Verilog files, {} memories)",
                                                   rtl->sources.size(), rtl->memories.size())
@@ -218,6 +238,11 @@ Command add_compile_command(CLI::App& bnnc) {
                   "Bits per input word: the most whole pixels that fit go in one word "
                   "(docs/pixel-parallel.md; default one pixel a word)")
       ->check(number_in(1, 1 << 20));
+  app->add_option("--early-exit", options->early_exit,
+                  "off (default) or on: MVTUs with binary input and thresholds stop a row group "
+                  "once every output is decided (data-dependent cycles)");
+  app->add_option("--reuse", options->reuse,
+                  "Similarity reuse: off (default); input, weight and auto are not built yet");
   app->add_flag("--force", options->force,
                 "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -54,6 +54,21 @@ int run_simulate(const SimulateOptions& o) {
   const Comparison c = compare_with_oracle(golden, sim.classifications(), data.labels);
   const Estimate& estimate = design.estimate;
   const bool match = c.match();
+  // Per MVTU, the cycles it spent on its vectors, per frame: NF·SF·pixels for the plain unit, what
+  // the data allowed for an early-exit one (its report cycles are the worst case).
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  std::string layer_text;
+  for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
+    const Block& b = design.folded.blocks[i];
+    if (b.kind != BlockKind::Mvtu || count == 0) continue;
+    const double per_frame = static_cast<double>(sim.work_cycles[i]) / count;
+    layers.push_back({{"name", b.name},
+                      {"early_exit", b.early_exit},
+                      {"cycles", b.cycles},
+                      {"work_cycles_per_frame", per_frame}});
+    layer_text += fmt::format("  {:<14} {:>10} {:>12.1f}{}\n", b.name, format_count(b.cycles),
+                              per_frame, b.early_exit ? "  early exit" : "");
+  }
   if (o.json) {
     nlohmann::ordered_json out = {{"match", match},
                                   {"images", count},
@@ -62,7 +77,8 @@ int run_simulate(const SimulateOptions& o) {
                                   {"bottleneck_cycles", estimate.bottleneck_cycles},
                                   {"latency_cycles", sim.latency_cycles()},
                                   {"total_cycles", sim.cycles},
-                                  {"fifo_bits", fifo_bits(design.folded, options.fifo_depths)}};
+                                  {"fifo_bits", fifo_bits(design.folded, options.fifo_depths)},
+                                  {"layers", layers}};
     out["accuracy"] =
         c.accuracy ? nlohmann::ordered_json(*c.accuracy) : nlohmann::ordered_json(nullptr);
     print_json(out);
@@ -78,6 +94,8 @@ int run_simulate(const SimulateOptions& o) {
                             c.first_mismatch),
         sim.cycles_per_frame(), estimate.bottleneck_cycles, sim.latency_cycles(),
         format_count(fifo_bits(design.folded, options.fifo_depths)));
+    text += fmt::format("  {:<14} {:>10} {:>12}\n", "matrix layer", "cycles", "used/frame") +
+            layer_text;
     if (c.accuracy) {
       text += fmt::format("accuracy          {}/{} = {:.2f}%\n", c.correct, count,
                           100.0 * c.correct / count);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -41,6 +42,22 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
       request.device);
 }
 
+// --early-exit on switches it on for every layer that can take it; off leaves the folding's own
+// choice (a folding file may name it per layer).
+Folding with_early_exit(const DataflowGraph& lowered, Folding folding, bool early_exit) {
+  if (!early_exit) return folding;
+  for (int i : lowered.mvtus()) {
+    const Block& b = lowered.blocks[static_cast<std::size_t>(i)];
+    if (!b.can_exit_early()) continue;
+    auto it = std::find_if(folding.layers.begin(), folding.layers.end(),
+                           [&](const LayerFolding& f) { return f.name == b.name; });
+    if (it == folding.layers.end())
+      it = folding.layers.insert(folding.layers.end(), LayerFolding{b.name});
+    if (it->mmv == 1 && it->dense_order == DenseOrder::Output) it->early_exit = true;
+  }
+  return folding;
+}
+
 // What the refusal of a design that does not fit the part names as its origin.
 std::string request_name(const FoldingRequest& request) {
   if (!request.folding_file.empty()) return fmt::format("--folding {}", request.folding_file);
@@ -61,7 +78,7 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   // 2. Fold: pe/simd per block, from the file or a search whose cost model needs the blocks'
   //    shapes; the latency search already runs the cycle simulator on each candidate.
   // 3. Apply it: the block cycles everything below depends on.
-  Folding folding = choose_folding(lowered, request);
+  Folding folding = with_early_exit(lowered, choose_folding(lowered, request), request.early_exit);
   if (request.input_bits > 0) folding.input_bits = request.input_bits;
   d.folded = apply_folding(lowered, folding);
   d.folding = folding_of(d.folded);

@@ -86,6 +86,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       layer["mw"] = b.mw_padded;
       if (b.zero_pad) layer["zero_pad"] = true;  // leaves the border's synapses out
       if (!b.is_conv()) layer["dense_order"] = dense_order_name(b.dense_order);
+      layer["early_exit"] = b.early_exit;
     }
     layer["in_elems"] = b.in_elems;
     layer["out_elems"] = b.out_elems;

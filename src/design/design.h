@@ -32,6 +32,9 @@ struct FoldingRequest {
   Budget device_budget;
   // Bits per input word (--input-bits, docs/pixel-parallel.md); 0 = the folding's own.
   int input_bits = 0;
+  // --early-exit on: every MVTU that can (Block::can_exit_early) gets the early-exit variant, on
+  // top of whatever folding the other fields choose (the folding search counts its worst case).
+  bool early_exit = false;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;

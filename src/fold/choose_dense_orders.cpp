@@ -5,19 +5,12 @@
 #include <optional>
 #include <vector>
 
+#include "core/divisors.h"
 #include "fold/estimate_timeline.h"
 
 namespace bnnc {
 
 namespace {
-
-std::vector<int> divisors(int n) {
-  std::vector<int> result;
-  for (int d = 1; d <= n; ++d) {
-    if (n % d == 0) result.push_back(d);
-  }
-  return result;
-}
 
 struct Candidate {
   Folding folding;

@@ -4,20 +4,13 @@
 #include <limits>
 #include <optional>
 
+#include "core/divisors.h"
 #include "fold/choose_dense_orders.h"
 #include "fold/estimate_timeline.h"
 
 namespace bnnc {
 
 namespace {
-
-std::vector<int> divisors(int n) {
-  std::vector<int> result;
-  for (int d = 1; d <= n; ++d) {
-    if (n % d == 0) result.push_back(d);
-  }
-  return result;
-}
 
 // Foldings of one MVTU without padding (padding only wastes cycles when searching).
 std::vector<LayerFolding> candidates(const Block& b, bool allow_mmv) {

@@ -76,7 +76,15 @@ struct Block {
   int in_elems = 1, out_elems = 1;  // elements per stream word in and out
   int acc_bits = 0;                 // MVTU accumulator width
 
-  std::int64_t cycles = 0;  // per frame, set by apply_folding
+  std::int64_t cycles = 0;  // per frame, set by apply_folding; with early_exit, the worst case
+
+  // MVTU: stop a PE-row group's synapse loop once every row's output is decided (early
+  // termination, sim/early_exit.h); its cycles per vector then depend on the data.
+  bool early_exit = false;
+
+  // AddStreams with a table on its second input (ir/op.h AddAttrs): entries per channel and the
+  // signed width of an offset; 0 without one.
+  int table_span = 0, table_bits = 0;
 
   // Pixels side by side in one word in and out (fold/stream_order.h): an MVTU's MMV, the SWU's
   // MMV windows, the input's whole pixels; 1 = one pixel's channel group (or a run of a vector).
@@ -92,6 +100,12 @@ struct Block {
   // The channels SIMD must divide without padding: a convolution's input channels (the SWU emits
   // one channel group of a pixel at a time), a dense layer's columns.
   int simd_channels() const { return is_conv() ? mw / (kernel * kernel) : mw; }
+  // Whether the early-exit MVTU can compute it: binary input and one fused threshold per row (an
+  // output that is a popcount or a sum of pixels is never decided before its last synapse), no zero
+  // padding (its border synapses would need their own count of what remains).
+  bool can_exit_early() const {
+    return kind == BlockKind::Mvtu && threshold >= 0 && in_bits == 1 && out_bits == 1 && !zero_pad;
+  }
 
   std::int64_t nf() const { return mh_padded / pe; }
   std::int64_t sf() const { return mw_padded / simd; }

@@ -208,6 +208,15 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
     case BlockKind::AddStreams:  // an adder per lane
       r.luts = 20 + b.in_elems * b.out_bits;
       r.ffs = out_word;
+      if (b.table_span > 0) {
+        // Each lane reads its channels' rows of the table, C/lanes·span offsets, from a LUT ROM
+        // (64 entries a LUT6 per bit, MUXF7/F8 up to 256, a LUT per bit for each 256 beyond),
+        // at base + v1 − in1_min (an adder of the address's bits); C·span offsets in all.
+        const std::int64_t depth = static_cast<std::int64_t>(b.ifm_c / b.in_elems) * b.table_span;
+        const std::int64_t rom = b.table_bits * (ceil_div(depth, 64) + ceil_div(depth, 256) - 1);
+        r.luts += b.in_elems * (rom + bits_for(depth));
+        r.ffs += bits_for(depth);
+      }
       break;
     case BlockKind::GlobalSumPool:  // an adder per lane, a sum per channel (C/lanes words)
       r.luts = 20 + b.in_elems * b.out_bits + bits_for(b.pixels_in());

@@ -45,6 +45,18 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (f.dense_order == DenseOrder::Input && conv) {
     reject(b, "dense_order \"input\" applies to dense layers, not to a convolution");
   }
+  if (f.early_exit && !b.can_exit_early()) {
+    reject(b,
+           "early exit needs a binary-input layer ending in thresholds without zero padding "
+           "(this one: {}-bit input, {}, {})",
+           b.in_bits, b.threshold >= 0 ? "thresholds" : "no thresholds",
+           b.zero_pad ? "zero-padded" : "not zero-padded");
+  }
+  if (f.early_exit && f.mmv > 1) reject(b, "early exit with MMV {} > 1 is not built", f.mmv);
+  if (f.early_exit && f.dense_order == DenseOrder::Input) {
+    reject(b, "early exit in the input-stationary order is not built");
+  }
+  b.early_exit = f.early_exit;
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
   b.dense_order = f.dense_order;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
@@ -104,7 +116,7 @@ Folding folding_of(const DataflowGraph& graph) {
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
     folding.layers.push_back(
-        {b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order});
+        {b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order, b.early_exit});
   }
   return folding;
 }

@@ -18,6 +18,7 @@ struct LayerFolding {
   int rows = 0;  // padded MH; 0 = the smallest multiple of PE ≥ MH
   int cols = 0;  // padded MW; 0 = the smallest multiple of SIMD ≥ MW
   DenseOrder dense_order = DenseOrder::Output;  // a dense layer's loop order (input: not a conv)
+  bool early_exit = false;                      // the early-exit MVTU variant (Block::early_exit)
 };
 
 struct Folding {

@@ -59,6 +59,7 @@ std::string folding_json(const Folding& folding) {
     layer["rows"] = f.rows;
     layer["cols"] = f.cols;
     if (f.dense_order != DenseOrder::Output) layer["dense_order"] = dense_order_name(f.dense_order);
+    if (f.early_exit) layer["early_exit"] = true;
     layers.push_back(layer);
   }
   json["layers"] = layers;
@@ -134,10 +135,10 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         const std::string name = entry["name"].get<std::string>();
         for (const auto& [key, value] : entry.items()) {
           if (key != "name" && key != "pe" && key != "simd" && key != "mmv" && key != "rows" &&
-              key != "cols" && key != "dense_order") {
+              key != "cols" && key != "dense_order" && key != "early_exit") {
             fail(
                 "{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols, "
-                "dense_order)",
+                "dense_order, early_exit)",
                 path, name, key);
           }
         }
@@ -148,10 +149,13 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         if (index < 0 || graph.blocks[index].kind != BlockKind::Mvtu) {
           fail("{}: layer '{}' is not a matrix layer of this network", path, name);
         }
+        if (entry.contains("early_exit") && !entry["early_exit"].is_boolean()) {
+          fail("{}: layer '{}': \"early_exit\" must be true or false", path, name);
+        }
         folding.layers.push_back({name, number(entry, "pe", 1, name),
                                   number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
                                   number(entry, "rows", 0, name), number(entry, "cols", 0, name),
-                                  dense_order(entry, name)});
+                                  dense_order(entry, name), entry.value("early_exit", false)});
       }
       return folding;
     }

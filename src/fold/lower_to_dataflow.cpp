@@ -1,5 +1,6 @@
 #include "fold/lower_to_dataflow.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -200,6 +201,11 @@ class Lowering {
     Block& b =
         add(node.name, BlockKind::AddStreams, i, out_.ir.nodes[node.inputs[0]].type, node.type);
     b.inputs.push_back(producer_.at(node.inputs[1]));
+    if (const auto& offsets = node.as<AddAttrs>().offsets; !offsets.empty()) {
+      const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+      b.table_span = static_cast<int>(std::ssize(offsets) / b.ifm_c);
+      b.table_bits = int_bits_for(*lo, *hi);
+    }
     publish(i, last_);
   }
 

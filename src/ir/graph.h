@@ -45,6 +45,13 @@ struct Node {
     BNNC_ASSERT(std::holds_alternative<T>(attrs), "node '{}' is a {}", name, op_name(op()));
     return std::get<T>(attrs);
   }
+  // The binary weights of a dense or conv node (asserts it is one).
+  const BinaryMatrix& weights() const {
+    return op() == Op::Dense ? as<DenseAttrs>().weights : as<Conv2dAttrs>().weights;
+  }
+  BinaryMatrix& weights() {
+    return op() == Op::Dense ? as<DenseAttrs>().weights : as<Conv2dAttrs>().weights;
+  }
 };
 
 struct Graph {

@@ -209,8 +209,7 @@ Graph fold_residual_join(const Graph& graph, int add, const std::vector<int>& st
     Node copy = node;
     for (int& input : copy.inputs) input = index_map[input];
     if (i == long_branch.producer && negatable) {
-      BinaryMatrix& weights =
-          copy.op() == Op::Dense ? copy.as<DenseAttrs>().weights : copy.as<Conv2dAttrs>().weights;
+      BinaryMatrix& weights = copy.weights();
       for (int c = 0; c < channels; ++c) {
         if (negate_rows[c] != 0) weights.negate_row(c);
       }

@@ -187,8 +187,7 @@ Graph fold_one(const Graph& graph, int sign) {
     Node copy = node;
     for (int& input : copy.inputs) input = index_map[input];
     if (i == chain.producer && negatable) {
-      BinaryMatrix& weights =
-          copy.op() == Op::Dense ? copy.as<DenseAttrs>().weights : copy.as<Conv2dAttrs>().weights;
+      BinaryMatrix& weights = copy.weights();
       for (int c = 0; c < channels; ++c) {
         if (negate_rows[c] != 0) weights.negate_row(c);
       }

@@ -43,8 +43,7 @@ std::optional<IntegerDomain> integer_domain(const Graph& graph, int index) {
     case Op::Conv2d: {
       const auto in = input_domain();
       if (!in) return std::nullopt;
-      const BinaryMatrix& w =
-          node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
+      const BinaryMatrix& w = node.weights();
       if (node.op() == Op::Conv2d && node.as<Conv2dAttrs>().zero_padded()) {
         return IntegerDomain{1.0, 0.0, -w.cols(), w.cols()};
       }

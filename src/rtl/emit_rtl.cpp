@@ -28,6 +28,8 @@ constexpr const char* kBlockSources[] = {"bnn_defs.vh",
                                          "bnn_add_streams.sv",
                                          "bnn_global_sum_pool.sv",
                                          "bnn_label_select.sv"};
+// The variants of the MVTU, written only into designs whose blocks use them.
+constexpr const char* kVariantSources[] = {"bnn_mvtu_is.sv", "bnn_mvtu_exit.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {
@@ -135,15 +137,6 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
     write_file(dir / name, rtl_source(name));
     design.sources.emplace_back(name);
   }
-  // The input-stationary MVTU only where a dense layer runs in that order.
-  for (const Block& b : graph.blocks) {
-    if (b.kind == BlockKind::Mvtu && b.dense_order == DenseOrder::Input) {
-      write_file(dir / "bnn_mvtu_is.sv", rtl_source("bnn_mvtu_is.sv"));
-      design.sources.emplace_back("bnn_mvtu_is.sv");
-      break;
-    }
-  }
-
   const RtlInterface& io = design.interface;
   const int n = static_cast<int>(graph.blocks.size());
   const std::vector<std::vector<int>> readers = graph.consumers();
@@ -155,6 +148,15 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
     while (!used.insert(id).second) id += "_";
     described.push_back(describe_rtl_block(graph, i, id));
     ids.push_back(std::move(id));
+  }
+  for (const std::string name : kVariantSources) {
+    const std::string module = name.substr(0, name.find('.'));
+    if (std::none_of(described.begin(), described.end(),
+                     [&](const RtlBlock& r) { return r.module == module; })) {
+      continue;
+    }
+    write_file(dir / name, rtl_source(name));
+    design.sources.push_back(name);
   }
   // The stream block i writes for its k-th reader: a Duplicate shares its data among per-reader
   // valids and readies; every other block writes one stream (the input block is s_axis itself).

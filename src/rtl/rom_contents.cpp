@@ -12,9 +12,7 @@ const Node& input_node(const Block& b, const Graph& ir) {
   return ir.nodes[ir.nodes[b.layer].inputs[0]];
 }
 
-const BinaryMatrix& weights_of(const Node& node) {
-  return node.op() == Op::Dense ? node.as<DenseAttrs>().weights : node.as<Conv2dAttrs>().weights;
-}
+const BinaryMatrix& weights_of(const Node& node) { return node.weights(); }
 
 // Words of lanes {negate, T}: thresholds of channel (word · lanes + lane), t_bits per T.
 std::string threshold_words(std::int64_t words, int lanes, int t_bits, ValueRange range,
@@ -130,6 +128,25 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
     HexWord word(b.out_bits);
     word.set(0, b.out_bits, value);
     text += word.to_hex() + "\n";
+  }
+  return text;
+}
+
+std::string add_table_rom(const Block& b, const Graph& ir) {
+  const auto& a = ir.nodes[b.layer].as<AddAttrs>();
+  const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
+  const int lanes = b.in_elems;
+  const int bits = b.table_bits;
+  std::string text;
+  for (int g = 0; g < b.ifm_c / lanes; ++g) {
+    for (std::int64_t i = 0; i < span; ++i) {
+      HexWord word(lanes * bits);
+      for (int l = 0; l < lanes; ++l) {
+        const std::int64_t c = g * lanes + l;
+        word.set(l * bits, bits, a.offsets[static_cast<std::size_t>(c * span + i)]);
+      }
+      text += word.to_hex() + "\n";
+    }
   }
   return text;
 }

@@ -94,6 +94,20 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
           return fmt::format("layer '{}': the RTL {} takes bits or integers, not {}", b.name,
                              block_kind_name(b.kind), to_string(ir.nodes[input].type.dtype));
       }
+      if (b.kind == BlockKind::AddStreams && !ir.nodes[b.layer].as<AddAttrs>().offsets.empty()) {
+        // bnn_add_streams finds a lane's channel from a channel-group counter.
+        const auto& a = ir.nodes[b.layer].as<AddAttrs>();
+        if (b.ifm_c % b.in_elems != 0) {
+          return fmt::format(
+              "layer '{}': the RTL join's table needs words of whole channel "
+              "groups ({} elements a word, {} channels)",
+              b.name, b.in_elems, b.ifm_c);
+        }
+        if (a.in1_min <= -(std::int64_t{1} << 30) || a.in1_min >= (std::int64_t{1} << 30)) {
+          return fmt::format("layer '{}': the RTL join's table starts at {}, outside ±2^30", b.name,
+                             a.in1_min);
+        }
+      }
       break;
     case BlockKind::Duplicate:
     case BlockKind::FmPadding:
@@ -190,6 +204,26 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
     case BlockKind::Mvtu: {
       const bool input_stationary = b.dense_order == DenseOrder::Input;
       r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
+      if (b.early_exit) {
+        // bnn_mvtu_exit: binary input and thresholds only (Block::can_exit_early), the same
+        // weight and threshold memories.
+        r.module = "bnn_mvtu_exit";
+        const std::string weights = stem + "_weights.mem";
+        const std::string thresholds = stem + "_thresholds.mem";
+        p = {{"PE", integer(b.pe)},
+             {"SIMD", integer(b.simd)},
+             {"MH", integer(b.mh)},
+             {"MW", integer(b.mw)},
+             {"NF", integer(b.nf())},
+             {"SF", integer(b.sf())},
+             {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
+             {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
+             {"WEIGHT_FILE", quoted(weights)},
+             {"THRESHOLD_FILE", quoted(thresholds)}};
+        r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
+        r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
+        break;
+      }
       const DType in = input_type(b, ir);
       const DType acc = ir.nodes[b.layer].type.dtype;
       const std::string weights = stem + "_weights.mem";
@@ -276,7 +310,19 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"IN0_SIGNED", integer(is_signed(in0) ? 1 : 0)},
            {"IN1_BITS", integer(element_bits(in1))},
            {"IN1_SIGNED", integer(is_signed(in1) ? 1 : 0)},
+           {"IN1_BIPOLAR", integer(in1.is_bit() ? 1 : 0)},
            {"OUT_BITS", integer(b.out_bits)}};
+      const auto& a = node.as<AddAttrs>();
+      if (!a.offsets.empty()) {
+        const std::string file = stem + "_table.mem";
+        p.insert(p.end(), {{"TABLE", "1"},
+                           {"CH", integer(b.ifm_c)},
+                           {"SPAN", integer(std::ssize(a.offsets) / b.ifm_c)},
+                           {"IN1_MIN", integer(a.in1_min)},
+                           {"OFF_BITS", integer(b.table_bits)},
+                           {"TABLE_FILE", quoted(file)}});
+        r.memories.emplace_back(file, add_table_rom(b, ir));
+      }
       break;
     }
     case BlockKind::GlobalSumPool: {

@@ -409,6 +409,15 @@ void CpuEngine::classify(const std::uint8_t* images, int n, Classification* resu
   if (failure) std::rethrow_exception(failure);
 }
 
+CpuEngine::Share CpuEngine::share_of(const Step& step, int members, int n) const {
+  if (members == 1) return Share::Alone;
+  if (splits(step)) return Share::Panels;
+  const auto* layer = std::get_if<BinaryLayerStep>(&step);
+  const bool in_place =
+      !std::holds_alternative<FixedLayerStep>(step) && (layer == nullptr || layer->direct);
+  return in_place && n >= members ? Share::Frames : Share::Alone;
+}
+
 void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification* results,
                               Team& team, Workspace& ws) const {
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
@@ -417,27 +426,16 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   // every barrier: the team then runs it alone (team.h).
   const Team::Pace pace = n == 1 ? Team::Pace::Short : Team::Pace::Long;
   const int members = team.claim_members(pace);
-  // How the members share each step: a layer's rows (panels), the tile's frames (steps that
-  // read and write frame by frame in place, when there is a frame for every member), or member
-  // 0 alone. A member must not read what another is still writing, so a barrier goes between
-  // two steps unless both share by the same frames or both run on member 0.
-  enum class Share { Alone, Panels, Frames };
-  auto share_of = [&](const Step& step) {
-    if (members == 1) return Share::Alone;
-    if (splits(step)) return Share::Panels;
-    const auto* layer = std::get_if<BinaryLayerStep>(&step);
-    const bool in_place =
-        !std::holds_alternative<FixedLayerStep>(step) && (layer == nullptr || layer->direct);
-    return in_place && n >= members ? Share::Frames : Share::Alone;
-  };
+  // A member must not read what another is still writing, so a barrier goes between two steps
+  // unless both share by the same frames or both run on member 0 (run_shared).
   // The steps member 0 would run alone before the first shared step and after the last (LFC's
   // binarize, and its fc3 and label) run outside the shared part: the team's start and end are
   // then the waits that order them, which saves two barriers (~0.17 µs each across cores here)
   // per call.
   const std::size_t steps = plan_.steps.size();
   std::size_t first = 0, last = steps;
-  while (first < steps && share_of(plan_.steps[first]) == Share::Alone) ++first;
-  while (last > first && share_of(plan_.steps[last - 1]) == Share::Alone) --last;
+  while (first < steps && share_of(plan_.steps[first], members, n) == Share::Alone) ++first;
+  while (last > first && share_of(plan_.steps[last - 1], members, n) == Share::Alone) --last;
   // On one frame every member runs those first steps itself, into its own copy of their output:
   // they take less time (LFC's binarize, ~0.03 µs) than a helper would wait for the caller's
   // output to cross from its core (~0.15 µs here), and the team starts before them.
@@ -451,48 +449,67 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
     replicate = plan_.buffers[header(plan_.steps[s]).out].frame_bytes <= kMaxReplicatedBytes;
   }
   if (replicate) prepare_members(ws, first, members);
-  auto prologue = [&](int thread) {
-    Workspace& own = thread == 0 ? ws : ws.members[static_cast<std::size_t>(thread - 1)];
-    own.input = ws.input;
+  if (!replicate) {
     for (std::size_t s = 0; s < first; ++s)
-      run_step(plan_.steps[s], 0, n, own, results, 0, 1, nullptr);
-  };
-  if (!replicate) prologue(0);
-  // What a member reads after a wait: the step's input, of which the other members wrote part.
-  auto input_of = [&](const Step& step, const Workspace& seen) {
-    const int in = header(step).in;
-    return Watch{seen.buffers[in], plan_.buffers[in].frame_bytes * n};
-  };
+      run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
+  }
   if (first < last) {
-    team.run(
-        [&](int thread) {
-          if (replicate) prologue(thread);
-          Workspace& own =
-              replicate && thread > 0 ? ws.members[static_cast<std::size_t>(thread - 1)] : ws;
-          for (std::size_t s = first; s < last; ++s) {
-            const Step& step = plan_.steps[s];
-            const Share now = share_of(step);
-            if (s > first) {
-              const Share before = share_of(plan_.steps[s - 1]);
-              if (now == Share::Panels || now != before) team.barrier(thread, input_of(step, own));
-            }
-            if (now == Share::Panels) {
-              // Member 1 learns of the job one line transfer after member 0 (~0.15 µs, some
-              // 20 of fc0's panels): on one frame member 0 takes more of the first layer.
-              const int lead = replicate && s == first ? kLeadPanels : 0;
-              run_step(step, 0, n, own, results, thread, members, &team, lead);
-            } else if (now == Share::Frames) {
-              const auto [begin, end] = share(n, thread, members);
-              run_step(step, begin, end - begin, own, results, 0, 1, nullptr);
-            } else if (thread == 0) {
-              run_step(step, 0, n, own, results, 0, 1, nullptr);
-            }
-          }
-        },
-        last < steps ? input_of(plan_.steps[last], ws) : Watch{}, pace);
+    BNNC_ASSERT(n < (1 << 20) && members < (1 << 11) && last < (1u << 16),
+                "a team job of {} frames, {} members, {} steps", n, members, last);
+    SharedSteps job{&ws,
+                    results,
+                    &team,
+                    ws.input,
+                    static_cast<std::uint32_t>(n) & 0xfffffu,
+                    static_cast<std::uint32_t>(members) & 0x7ffu,
+                    replicate ? 1u : 0u,
+                    static_cast<std::uint16_t>(first),
+                    static_cast<std::uint16_t>(last)};
+    const int in = header(plan_.steps[last < steps ? last : 0]).in;
+    const Watch end =
+        last < steps ? Watch{ws.buffers[in], plan_.buffers[in].frame_bytes * n} : Watch{};
+    const auto shared = [this, job](int thread) { run_shared(job, thread); };
+    static_assert(Team::kCarriesInline<decltype(shared)>);
+    team.run(shared, end, pace);
   }
   for (std::size_t s = last; s < steps; ++s)
     run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
+}
+
+void CpuEngine::run_shared(const SharedSteps& job, int thread) const {
+  const int n = static_cast<int>(job.n);
+  const int members = static_cast<int>(job.members);
+  Workspace& own =
+      job.replicate && thread > 0 ? job.ws->members[static_cast<std::size_t>(thread - 1)] : *job.ws;
+  if (job.replicate) {
+    own.input = job.input;
+    for (std::size_t s = 0; s < job.first; ++s)
+      run_step(plan_.steps[s], 0, n, own, job.results, 0, 1, nullptr);
+  }
+  // What a member reads after a wait: the step's input, of which the other members wrote part.
+  auto input_of = [&](const Step& step) {
+    const int in = header(step).in;
+    return Watch{own.buffers[in], plan_.buffers[in].frame_bytes * n};
+  };
+  for (std::size_t s = job.first; s < job.last; ++s) {
+    const Step& step = plan_.steps[s];
+    const Share now = share_of(step, members, n);
+    if (s > job.first) {
+      const Share before = share_of(plan_.steps[s - 1], members, n);
+      if (now == Share::Panels || now != before) job.team->barrier(thread, input_of(step));
+    }
+    if (now == Share::Panels) {
+      // Member 1 learns of the job one line transfer after member 0 (~0.15 µs, some 20 of
+      // fc0's panels): on one frame member 0 takes more of the first layer.
+      const int lead = job.replicate && s == job.first ? kLeadPanels : 0;
+      run_step(step, 0, n, own, job.results, thread, members, job.team, lead);
+    } else if (now == Share::Frames) {
+      const auto [begin, end] = share(n, thread, members);
+      run_step(step, begin, end - begin, own, job.results, 0, 1, nullptr);
+    } else if (thread == 0) {
+      run_step(step, 0, n, own, job.results, 0, 1, nullptr);
+    }
+  }
 }
 
 void CpuEngine::prepare_members(Workspace& ws, std::size_t first, int members) const {

@@ -21,14 +21,16 @@ namespace bnnc::runtime {
 
 // The buffers of one thread's frames (a tile of up to `tile` frames).
 struct Workspace {
-  std::vector<std::uint8_t> storage;
   std::vector<std::uint8_t*> buffers;  // one per plan buffer, 64-byte aligned
   std::uint8_t* padded = nullptr;      // a conv's padded input image (bits or bytes)
-  // The call's images, when the steps read them in place (else copied into the input buffer).
-  const std::uint8_t* input = nullptr;
   // For classify_team on one frame: member t ≥ 1 sees members[t - 1], the same buffers except
   // its own copies of what the steps before the first shared layer write (it runs them too).
   std::vector<Workspace> members;
+  std::vector<std::uint8_t> storage;
+  // The call's images, when the steps read them in place (else copied into the input buffer).
+  // Written by every call, so in a cache line of its own: a team member reading the fields
+  // above then finds them in its own cache, not on the caller's core.
+  alignas(64) const std::uint8_t* input = nullptr;
 };
 
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).
@@ -77,6 +79,26 @@ class CpuEngine {
   void prepare_members(Workspace& ws, std::size_t first, int members) const;
   // The buffer whose bytes `buffer` is (itself unless a reshape's alias); −1 stays −1.
   int root_buffer(int buffer) const;
+
+  // How classify_team's members share a step: a layer's rows (panels), the tile's frames (steps
+  // that read and write frame by frame in place, when there is a frame for every member), or
+  // member 0 alone.
+  enum class Share { Alone, Panels, Frames };
+  Share share_of(const Step& step, int members, int n) const;
+  // Everything classify_team's shared steps [first, last) need, by value: small enough that
+  // Team::run carries the job in its start line, so a helper reads nothing from the caller's
+  // stack (team.h).
+  struct SharedSteps {
+    Workspace* ws;
+    Classification* results;
+    Team* team;
+    const std::uint8_t* input;  // the call's images in place, or null (ws->input)
+    std::uint32_t n : 20;
+    std::uint32_t members : 11;
+    std::uint32_t replicate : 1;  // every member runs steps [0, first) into its own buffers
+    std::uint16_t first, last;
+  };
+  void run_shared(const SharedSteps& job, int thread) const;
 
   CpuPlan plan_;
   const KernelTable* kernels_;

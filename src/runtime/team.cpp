@@ -117,13 +117,12 @@ void Team::wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t t
   } while (counter.load(std::memory_order_acquire) < target);
 }
 
-void Team::run_job(void (*entry)(void*, int), void* job, Watch watch, Pace pace) {
+void Team::run_job(void (*entry)(const void*, int), const void* job, Watch watch, Pace pace) {
   if (size_ == 1) {
     entry(job, 0);
     return;
   }
   start_.invoke = entry;
-  start_.job = job;
   const std::uint64_t generation = start_.generation.load(std::memory_order_relaxed) + 1;
   start_.generation.store(generation, std::memory_order_release);
   // A helper that has slept a while (between two batch calls) is woken at once; the fenced

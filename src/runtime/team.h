@@ -14,7 +14,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -51,23 +53,55 @@ class Team {
     return 1;
   }
   // Runs job(t) for t in [0, size) (t = 0 on the calling thread) and returns when all are done.
-  // The job is called through a plain pointer to it (no std::function, whose captures would be
-  // one more allocation and one more cache line for a helper to fetch from the caller's core).
-  // `watch` (see Watch) is what the caller reads after the job.
+  // The job is called through a plain pointer (no std::function, whose captures would be one
+  // more allocation and one more cache line for a helper to fetch from the caller's core). A
+  // trivially copyable job of at most kInlineJobBytes travels inside the start line itself, so
+  // that a helper learns of the job and has all of it in one line transfer; a batch-1 job that
+  // captures values rather than references to the caller's stack then reads nothing the caller
+  // has just written (measured here: start+end of an empty job 0.38–0.39 µs, against 0.48–0.50
+  // µs when it reads its captures from the caller's stack). `watch` (see Watch) is what the
+  // caller reads after the job.
+  static constexpr std::size_t kInlineJobBytes = 48;
+  template <typename Job>
+  static constexpr bool kCarriesInline = std::is_trivially_copyable_v<Job> &&
+                                         sizeof(Job) <= kInlineJobBytes &&
+                                         alignof(Job) <= alignof(std::uint64_t);
   template <typename Job>
   void run(Job&& job, Watch watch = {}, Pace pace = Pace::Long) {
-    run_job(&invoke<std::remove_reference_t<Job>>, &job, watch, pace);
+    using J = std::remove_cvref_t<Job>;
+    if constexpr (kCarriesInline<J>) {
+      std::memcpy(start_.job, std::addressof(job), sizeof(J));
+      run_job(&invoke<J>, std::addressof(job), watch, pace);
+    } else {
+      const J* pointed = std::addressof(job);
+      std::memcpy(start_.job, &pointed, sizeof pointed);
+      run_job(&invoke_pointed<J>, pointed, watch, pace);
+    }
   }
   // Inside a job, called by member t: waits until every member of the team has reached it.
   // `watch` is what member t reads next (the other members' output).
   void barrier(int t, Watch watch = {});
 
  private:
+  // `job` is the caller's job for member 0 and, for a helper, the start line's copy of it
+  // (invoke) or of a pointer to it (invoke_pointed).
   template <typename Job>
-  static void invoke(void* job, int t) {
-    (*static_cast<Job*>(job))(t);
+  static void invoke(const void* job, int t) {
+    (*std::launder(static_cast<Job*>(const_cast<void*>(job))))(t);
   }
-  void run_job(void (*entry)(void*, int), void* job, Watch watch, Pace pace);
+  template <typename Job>
+  static void invoke_pointed(const void* job, int t) {
+    Job* pointed = nullptr;
+    if (t == 0) {
+      pointed = static_cast<Job*>(const_cast<void*>(job));
+    } else {
+      std::memcpy(&pointed, job, sizeof pointed);
+    }
+    (*pointed)(t);
+  }
+  // Starts the job whose copy (invoke) or pointer (invoke_pointed) run() put in start_.job, runs
+  // it as member 0 on `job` and waits for the helpers.
+  void run_job(void (*entry)(const void*, int), const void* job, Watch watch, Pace pace);
   void stop_helpers();
   void helper(int t);
   void wait_until(const std::atomic<std::uint64_t>& counter, std::uint64_t target, int t,
@@ -88,9 +122,10 @@ class Team {
   // the job with it (one line transfer from the caller's core, ~145 ns here, not two).
   struct alignas(64) Start {
     std::atomic<std::uint64_t> generation{0};
-    void (*invoke)(void*, int) = nullptr;
-    void* job = nullptr;
+    void (*invoke)(const void*, int) = nullptr;
+    alignas(std::uint64_t) unsigned char job[kInlineJobBytes] = {};
   };
+  static_assert(sizeof(Start) == 64);
   Start start_;
   // Helpers that are (about to be) asleep on the generation, and whether the caller has checked
   // for them in the current job (see wake_sleepers), in a line of their own: it is written by a

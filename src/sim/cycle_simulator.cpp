@@ -13,6 +13,7 @@
 #include "fold/pad_element.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
+#include "sim/early_exit_mvtu.h"
 #include "sim/input_stationary_mvtu.h"
 
 namespace bnnc {
@@ -35,6 +36,9 @@ class Engine {
   Engine(const Block& block, const Graph& ir) : b_(block), ir_(ir) {}
   virtual ~Engine() = default;
   virtual bool step(std::int64_t cycle) = 0;
+  // An MVTU's cycles spent on its vectors so far (SimulationResult::work_cycles); 0 for the
+  // blocks that do not count them.
+  virtual std::int64_t work_cycles() const { return 0; }
   Fifo* in = nullptr;       // the FIFO in front of its (first) input
   Fifo* in2 = nullptr;      // AddStreams: the FIFO in front of its second input
   Fifo* out = nullptr;      // the FIFO in front of its consumer (none for the label-select)
@@ -76,25 +80,27 @@ class InputEngine : public Engine {
 
 class ThresholdingEngine : public Engine {
  public:
-  using Engine::Engine;
+  ThresholdingEngine(const Block& block, const Graph& ir)
+      : Engine(block, ir), order_(input_order(block)), words_(words_in(block)) {}
   bool step(std::int64_t) override {
     if (in->empty() || out->full()) return false;
     const auto& a = ir_.nodes[b_.layer].as<ThresholdAttrs>();
     Word word = std::move(in->words.front());
     in->words.pop_front();
-    const StreamOrder order = input_order(b_);
     for (std::size_t k = 0; k < word.size(); ++k) {
       const auto c =
-          static_cast<std::size_t>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
+          static_cast<std::size_t>(element_index(order_, word_, static_cast<int>(k)) % b_.ifm_c);
       const bool negate = !a.negate.empty() && a.negate[c] != 0;
       word[k] = ((word[k] >= a.thresholds[c]) != negate) ? 1 : 0;
     }
-    word_ = (word_ + 1) % words_in(b_);
+    word_ = (word_ + 1) % words_;
     out->words.push_back(std::move(word));
     return true;
   }
 
  private:
+  StreamOrder order_;
+  std::int64_t words_;     // per frame
   std::int64_t word_ = 0;  // of the frame
 };
 
@@ -285,8 +291,7 @@ class MvtuEngine : public Engine {
  public:
   MvtuEngine(const Block& block, const Graph& ir) : Engine(block, ir) {
     const Node& node = ir.nodes[block.layer];
-    weights_ =
-        node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
+    weights_ = &node.weights();
     bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
     if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
     words_needed_ = ceil_div(block.mw, block.simd);
@@ -297,6 +302,7 @@ class MvtuEngine : public Engine {
     }
   }
 
+  std::int64_t work_cycles() const override { return work_cycles_; }
   bool step(std::int64_t) override {
     if (!pending_.empty()) {
       if (out->full()) return false;
@@ -314,6 +320,7 @@ class MvtuEngine : public Engine {
       in->words.pop_front();
     }
     ++t_;
+    ++work_cycles_;
     if (t_ % sf == 0) {
       const std::int64_t nf = t_ / sf - 1;
       Word word;
@@ -395,6 +402,7 @@ class MvtuEngine : public Engine {
   std::vector<Lane> lanes_;
   Word pending_;
   std::int64_t pixel_ = 0;  // the output pixel of the first window being computed
+  std::int64_t work_cycles_ = 0;
 };
 
 // A block whose words carry several pixels (docs/pixel-parallel.md): SWU, padding, max-pool or
@@ -408,9 +416,6 @@ class PixelGroupEngine : public Engine {
       : Engine(block, ir), in_order_(input_order(block)), out_order_(output_order(block)) {
     if (b_.kind == BlockKind::StreamingMaxPool) {
       min_channels_ = &ir.nodes[b_.layer].as<MaxPoolAttrs>().min_channels;
-    }
-    if (b_.kind == BlockKind::FmPadding) {
-      pad_value_ = ir.nodes[b_.layer].as<Conv2dAttrs>().pad_value;
     }
     in_words_ = words_in(b_);
     const std::int64_t out_words = words_out(b_);
@@ -508,14 +513,15 @@ class PixelGroupEngine : public Engine {
       });
       return *v;
     }
-    std::int64_t v = pad_value_;  // a padding's border reads nothing
+    // A padding's border reads nothing.
+    std::int64_t v =
+        b_.kind == BlockKind::FmPadding ? pad_element(b_, ir_, static_cast<int>(e % b_.ofm_c)) : 0;
     for_each_source(e, [&](std::int64_t s) { v = buffer[static_cast<std::size_t>(s)]; });
     return v;
   }
 
   StreamOrder in_order_, out_order_;
   const std::vector<std::uint8_t>* min_channels_ = nullptr;
-  std::int64_t pad_value_ = 0;
   std::int64_t in_words_ = 0, slack_ = 0;
   std::vector<std::int64_t> need_;     // per output word of a frame: input words of it read first
   std::int64_t read_ = 0;              // input words read, over all frames
@@ -532,6 +538,22 @@ class InputStationaryMvtuEngine : public Engine {
 
  private:
   InputStationaryMvtu mvtu_;
+};
+
+// The early-exit MVTU: sim/early_exit_mvtu.h models it, this puts it between two FIFOs.
+class MvtuExitEngine : public Engine {
+ public:
+  MvtuExitEngine(const Block& block, const Graph& ir) : Engine(block, ir), unit_(block, ir) {}
+  bool step(std::int64_t) override {
+    EarlyExitMvtu::Cycle c = unit_.step(in->empty() ? nullptr : &in->words.front(), !out->full());
+    if (c.read) in->words.pop_front();
+    if (c.sent) out->words.push_back(std::move(*c.sent));
+    return c.busy;
+  }
+  std::int64_t work_cycles() const override { return unit_.work_cycles(); }
+
+ private:
+  EarlyExitMvtu unit_;
 };
 
 class DwcEngine : public Engine {
@@ -584,7 +606,9 @@ class AddStreamsEngine : public Engine {
  public:
   AddStreamsEngine(const Block& block, const Graph& ir)
       : Engine(block, ir),
-        in1_bit_(ir.nodes[ir.nodes[block.layer].inputs[1]].type.dtype.is_bit()) {}
+        in1_bit_(ir.nodes[ir.nodes[block.layer].inputs[1]].type.dtype.is_bit()),
+        order_(input_order(block)),
+        words_(words_in(block)) {}
   bool step(std::int64_t) override {
     if (in->empty() || in2->empty() || out->full()) return false;
     Word word = std::move(in->words.front());
@@ -592,12 +616,11 @@ class AddStreamsEngine : public Engine {
     BNNC_ASSERT(word.size() == other.size(), "layer '{}': words of {} and {} elements", b_.name,
                 word.size(), other.size());
     const auto& a = ir_.nodes[b_.layer].as<AddAttrs>();
-    const StreamOrder order = input_order(b_);
     for (std::size_t k = 0; k < word.size(); ++k) {
-      const auto c = static_cast<int>(element_index(order, word_, static_cast<int>(k)) % b_.ifm_c);
+      const auto c = static_cast<int>(element_index(order_, word_, static_cast<int>(k)) % b_.ifm_c);
       word[k] += add_term(a, b_.ifm_c, c, other[k], in1_bit_);
     }
-    word_ = (word_ + 1) % words_in(b_);
+    word_ = (word_ + 1) % words_;
     in->words.pop_front();
     in2->words.pop_front();
     out->words.push_back(std::move(word));
@@ -606,6 +629,8 @@ class AddStreamsEngine : public Engine {
 
  private:
   bool in1_bit_;
+  StreamOrder order_;
+  std::int64_t words_;     // per frame
   std::int64_t word_ = 0;  // of the frame
 };
 
@@ -735,7 +760,9 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
         engines.push_back(std::make_unique<PoolEngine>(b, graph.ir));
         break;
       case BlockKind::Mvtu:
-        if (b.dense_order == DenseOrder::Input) {
+        if (b.early_exit) {
+          engines.push_back(std::make_unique<MvtuExitEngine>(b, graph.ir));
+        } else if (b.dense_order == DenseOrder::Input) {
           engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
         } else {
           engines.push_back(std::make_unique<MvtuEngine>(b, graph.ir));
@@ -810,6 +837,8 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   result.cycles = cycle;
+  result.work_cycles.assign(blocks.size(), 0);
+  for (std::size_t i = 0; i < blocks.size(); ++i) result.work_cycles[i] = engines[i]->work_cycles();
   return result;
 }
 

@@ -32,6 +32,12 @@ struct SimulationResult {
   // run: with one frame, that frame's measured timeline.
   std::vector<std::int64_t> first_busy_cycle, last_busy_cycle;
 
+  // Per block, an MVTU's cycles spent on its vectors over the run: NF·SF per vector for the plain
+  // one; for an early-exit one its issue slots used (EarlyExitMvtu::work_cycles), which depend on
+  // the data (0 for the other blocks). Counted as they happen: a padding block that runs ahead
+  // into the border of a frame that never comes makes a few vectors more than frames × pixels.
+  std::vector<std::int64_t> work_cycles;
+
   std::int64_t latency_cycles() const;  // of the first frame
   double cycles_per_frame() const;      // steady state, between the first and last
   // Per frame, the class and its scores: what compare_with_oracle takes.

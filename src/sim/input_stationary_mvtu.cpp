@@ -11,8 +11,7 @@ InputStationaryMvtu::InputStationaryMvtu(const Block& block, const Graph& ir) : 
               "layer '{}': the input-stationary order is for dense layers", block.name);
   const Node& node = ir.nodes[block.layer];
   // (A 1×1 convolution on a 1×1 image is a dense layer too.)
-  weights_ =
-      node.op() == Op::Dense ? &node.as<DenseAttrs>().weights : &node.as<Conv2dAttrs>().weights;
+  weights_ = &node.weights();
   bits_ = ir.nodes[node.inputs[0]].type.dtype.is_bit();
   if (block.threshold >= 0) threshold_ = &ir.nodes[block.threshold].as<ThresholdAttrs>();
   in_words_ = ceil_div(block.mw, block.simd);

@@ -116,20 +116,8 @@ TEST(ResidualDataflow, PixelParallelWordsThroughForkAndJoin) {
 TEST(ResidualDataflow, JoinTablesInTheSimulatorAndCpuEngineEqualGolden) {
   for (const bool identity : {false, true}) {
     Residual net = residual_network(identity ? 21 : 22, 8, 1, 4, 6, identity);
-    Graph& g = net.graph;
-    std::mt19937_64 rng(identity ? 5 : 6);
-    auto& join = g.nodes[static_cast<std::size_t>(g.find("add"))];
-    const TensorType& shortcut = g.nodes[static_cast<std::size_t>(join.inputs[1])].type;
-    AddAttrs table;
-    table.in1_min = shortcut.dtype.is_bit() ? -1 : 0;
-    const std::int64_t span = shortcut.dtype.is_bit() ? 3 : value_range(shortcut.dtype).hi + 1;
-    for (std::int64_t k = 0; k < 4 * span; ++k) {
-      table.offsets.push_back(static_cast<std::int64_t>(rng() % 9) - 4 - 18);
-    }
-    join.as<AddAttrs>() = table;
-    auto& t = g.nodes[static_cast<std::size_t>(g.find("add.t"))].as<ThresholdAttrs>();
-    for (auto& v : t.thresholds) v = 0;
-    infer_types(g);
+    test::add_join_table(net, identity ? 5 : 6);
+    const Graph& g = net.graph;
     const Design design = design_for(net, {8, 1, 4, 0});
     SimulationOptions options;
     options.fifo_depths = design.fifo_depths;

@@ -53,17 +53,19 @@ for net in resnet_pm1 resnet_zero resnet_mean; do
     done
   done
 done
-# The pad-free networks (default exports; resnet_pm1: residual fork and join with the table) through
-# the dataflow compiler and the cycle simulator, and
+# The default exports through the dataflow compiler and the cycle simulator (the resnets: residual
+# forks and joins with their tables, zero padding, padded max-pools, global average pools), and
 # in Verilator the default exports that carry the new forms: `where` (first layer on pixel/255,
-# fused batch-norms, the four comparison binarizers with ties) and `conv` (fused batch-norms,
-# pools before batch-norms with γ < 0: AND). Verilator builds take ~8 s a design, hence two.
-for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1; do
+# fused batch-norms, the four comparison binarizers with ties), `conv` (fused batch-norms,
+# pools before batch-norms with γ < 0: AND) and `resnet_pm1` (an identity join whose table the
+# ±1 shortcut indexes, a projection join indexed by popcounts; docs/residual.md, "In the RTL").
+# Verilator builds take ~6-14 s a design, hence three.
+for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1 resnet_zero resnet_mean; do
   "$bnnc" compile "$dir/$export.onnx" --target-fps 2000 --out "$dir/$export.design" > /dev/null
   check "$export (simulate)" "$("$bnnc" simulate "$dir/$export.design" --data "$dir/images.npy" \
     --limit 16 --json)" '"match":true,'
 done
-for export in where conv; do
+for export in where conv resnet_pm1; do
   check "$export (verify)" "$("$bnnc" verify "$dir/$export.design" --data "$dir/images.npy" \
     --limit 4 --timing-frames 2 --json)" '"match":true,'
 done

@@ -32,48 +32,13 @@ using Frames = std::vector<std::span<const std::uint8_t>>;
 using test::half_thresholds;
 using test::random_matrix;
 
-struct Verified {
-  RtlRunResult stalled, timing;
-  SimulationResult sim;
-};
+using Verified = test::VerifiedDesign;
 
-// Saves `design` (its RTL with its FIFO depths), builds and runs it twice (stall 0.3 and no
-// stall), checks every frame of both runs against the golden model, and simulates it for the
-// cycle comparison.
 void verify(const Design& design, const Frames& frames, const std::string& what, Verified& v,
             int timing_frames = 8) {
-  const std::filesystem::path dir = test::temp_dir("rtl-net");
-  const std::optional<RtlDesign> rtl = save_design(design, dir);
-  ASSERT_TRUE(rtl.has_value()) << what << ": " << design.rtl_unsupported.value_or("");
-  VerilatorBuildRequest request;
-  request.top = rtl->top;
-  for (const std::string& f : rtl->sources) {
-    if (f.ends_with(".sv")) request.sources.push_back(dir / "rtl" / f);
-  }
-  request.observe = true;
-  const VerilatorBuild build = build_verilator(request);
   RtlRunOptions options;
-  options.stall = 0.3;
   options.seed = 5;
-  v.stalled = run_rtl_design(build.executable, dir / "rtl", rtl->interface, frames, options);
-  options.stall = 0;
-  const Frames timed(frames.begin(),
-                     frames.begin() + std::min<std::ptrdiff_t>(timing_frames, std::ssize(frames)));
-  v.timing = run_rtl_design(build.executable, dir / "rtl", rtl->interface, timed, options);
-  std::vector<Classification> golden;
-  for (const auto& frame : frames) golden.push_back(run_golden(design.folded.ir, frame));
-  for (const RtlRunResult* run : {&v.stalled, &v.timing}) {
-    EXPECT_TRUE(run->deadlock.empty()) << what << ": " << run->deadlock;
-    const std::size_t count = run == &v.stalled ? frames.size() : timed.size();
-    ASSERT_EQ(run->labels.size(), count) << what;
-    ASSERT_EQ(run->scores.size(), count) << what;
-    const Comparison compared = compare_with_oracle(
-        std::span<const Classification>(golden).first(count), run->classifications(), {});
-    ASSERT_EQ(compared.mismatches, 0) << what << ", first at frame " << compared.first_mismatch;
-  }
-  SimulationOptions sim_options;
-  sim_options.fifo_depths = design.fifo_depths;
-  v.sim = simulate_dataflow(design.folded, timed, sim_options);
+  test::verify_design(design, frames, what, v, timing_frames, options);
 }
 
 TEST(RtlNetworks, RandomNetworksWithRandomFoldingsUnderStalls) {

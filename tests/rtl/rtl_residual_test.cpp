@@ -5,6 +5,8 @@
 // reports it (the deadlock the sizing prevents).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "design/compile_design.h"
 #include "design/save_design.h"
 #include "fold/find_reconvergence.h"
@@ -68,36 +70,77 @@ TEST(RtlResidual, StrideOneAndTwoUnderStallsEqualGoldenAndTheSimulatorsCycles) {
     const test::Residual net = test::residual_network(7 + c.size, c.size, c.stride, c.channels, 5);
     const Design design = compile(net, c.max_cycles);
     ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
-    const Built built = build(design);
-    if (HasFailure()) return;
     const Frames frames(net.images.begin(), net.images.end());
-    std::vector<Classification> golden;
-    for (const auto& image : net.images) golden.push_back(run_golden(net.graph, image));
-    for (const double stall : {0.3, 0.0}) {
-      RtlRunOptions options;
-      options.stall = stall;
-      options.seed = 11;
-      options.max_idle = 100'000;
-      const RtlRunResult run =
-          run_rtl_design(built.executable, built.rtl_dir, built.rtl.interface, frames, options);
-      EXPECT_TRUE(run.deadlock.empty()) << what << ": " << run.deadlock;
-      ASSERT_EQ(run.labels.size(), frames.size()) << what;
-      const Comparison compared = compare_with_oracle(golden, run.classifications(), {});
-      EXPECT_EQ(compared.mismatches, 0)
-          << what << ", stall " << stall << ", first at frame " << compared.first_mismatch;
-      if (stall > 0) continue;
-      SimulationOptions sim_options;
-      sim_options.fifo_depths = design.fifo_depths;
-      const SimulationResult sim = simulate_dataflow(design.folded, frames, sim_options);
-      EXPECT_EQ(run.cycles_per_frame(), sim.cycles_per_frame()) << what;
-    }
+    test::VerifiedDesign v;
+    RtlRunOptions options;
+    options.seed = 11;
+    test::verify_design(design, frames, what, v, 8, options);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
     // As a user runs it: bnnc verify on the design folder (the same build, from the cache).
-    const std::filesystem::path npy = built.dir / "images.npy";
+    const std::filesystem::path npy = v.dir / "images.npy";
     std::vector<std::uint8_t> pixels;
     for (const auto& image : net.images) pixels.insert(pixels.end(), image.begin(), image.end());
     save_npy_uint8(npy.string(), {std::ssize(net.images), c.size, c.size, 4}, pixels);
     const test::CommandResult cli =
-        test::run_bnnc("verify " + built.dir.string() + " --data " + npy.string() + " --json");
+        test::run_bnnc("verify " + v.dir.string() + " --data " + npy.string() + " --json");
+    EXPECT_EQ(cli.exit_code, 0) << what << ": " << cli.err << cli.out;
+    EXPECT_NE(cli.out.find("\"match\":true"), std::string::npos) << what << ": " << cli.out;
+  }
+}
+
+// The join's table (ir/op.h AddAttrs; bnn_add_streams TABLE = 1) on an identity shortcut of bits
+// (each lane's 2b − 1 indexes its channel's row) and on a projection's popcounts, and an
+// identity shortcut without a table (a bit adds ±1, not 0/1). The long branch's PE makes the
+// join's words two channel groups, so the RTL's group counter and the width converter on input
+// 1 are exercised. Under stalls, every class and score equals the golden model's; the cycles
+// per frame equal the simulator's; `bnnc verify` on the saved folder (model format 4) matches.
+TEST(RtlResidual, JoinTablesOnIdentityAndProjectionShortcutsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  struct Case {
+    bool identity, table;
+    int channels, long_pe, short_pe;
+  };
+  for (const Case& c :
+       {Case{true, true, 4, 2, 0}, Case{false, true, 8, 4, 2}, Case{true, false, 4, 2, 0}}) {
+    const std::string what = fmt::format("{} shortcut, {}", c.identity ? "identity" : "projection",
+                                         c.table ? "with a table" : "without a table");
+    test::Residual net =
+        test::residual_network(c.identity ? 31 : 32, 6, 1, c.channels, 5, c.identity);
+    if (c.table) test::add_join_table(net, c.identity ? 7 : 8);
+    const DataflowGraph lowered = lower_to_dataflow(net.graph);
+    Folding folding = folding_of(lowered);
+    for (LayerFolding& f : folding.layers) {
+      if (f.name == "a2") f.pe = c.long_pe;
+      if (f.name == "b1") f.pe = c.short_pe;
+    }
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    const Block& join =
+        design.folded
+            .blocks[static_cast<std::size_t>(find_reconvergent_paths(design.folded).at(0).join)];
+    EXPECT_EQ(join.in_elems * 2, join.ifm_c) << what;
+    const Frames frames(net.images.begin(), net.images.end());
+    std::set<std::int64_t> join_bits;
+    for (const auto& image : net.images) {
+      const auto layers = run_golden_layers(net.graph, image);
+      for (std::int64_t b : layers[static_cast<std::size_t>(net.graph.find("add.t"))].values)
+        join_bits.insert(b);
+    }
+    EXPECT_EQ(join_bits.size(), 2U) << what << ": the join's bits vary";
+    test::VerifiedDesign v;
+    RtlRunOptions options;
+    options.seed = 12;
+    test::verify_design(design, frames, what, v, 8, options);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    if (!c.table) continue;
+    const std::filesystem::path npy = v.dir / "images.npy";
+    std::vector<std::uint8_t> pixels;
+    for (const auto& image : net.images) pixels.insert(pixels.end(), image.begin(), image.end());
+    save_npy_uint8(npy.string(), {std::ssize(net.images), 6, 6, 4}, pixels);
+    const test::CommandResult cli =
+        test::run_bnnc("verify " + v.dir.string() + " --data " + npy.string() + " --json");
     EXPECT_EQ(cli.exit_code, 0) << what << ": " << cli.err << cli.out;
     EXPECT_NE(cli.out.find("\"match\":true"), std::string::npos) << what << ": " << cli.out;
   }

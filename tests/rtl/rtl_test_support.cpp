@@ -3,10 +3,13 @@
 #include <fstream>
 
 #include "core/ceil_div.h"
+#include "design/save_design.h"
 #include "rtl/rtl_sources.h"
 #include "rtl/run_command.h"
 #include "rtl/run_testbench.h"
 #include "rtl/verilator_build.h"
+#include "sim/compare_with_oracle.h"
+#include "sim/golden_model.h"
 #include "test_support.h"
 
 namespace bnnc::test {
@@ -30,7 +33,8 @@ std::vector<std::int64_t> to_words(const std::vector<std::int64_t>& elements, in
 
 std::vector<std::int64_t> run_block(const BlockUnderTest& block,
                                     const std::vector<std::int64_t>& input,
-                                    std::int64_t expected_words, double stall, std::uint64_t seed) {
+                                    std::int64_t expected_words, double stall, std::uint64_t seed,
+                                    std::vector<std::int64_t>* output_cycles) {
   // The embedded sources, written once per process; memories per block.
   static const std::filesystem::path sources = [] {
     const std::filesystem::path dir = temp_dir("rtl-sources");
@@ -62,6 +66,7 @@ std::vector<std::int64_t> run_block(const BlockUnderTest& block,
   EXPECT_EQ(static_cast<std::int64_t>(result.outputs.size()), expected_words) << block.module;
   std::vector<std::int64_t> lanes;
   for (const TimedWord& word : result.outputs) {
+    if (output_cycles != nullptr) output_cycles->push_back(word.cycle);
     for (std::int64_t v :
          unpack_lanes(word.hex, block.out_elems, block.out_bits, block.out_signed)) {
       lanes.push_back(v);
@@ -82,6 +87,42 @@ void expect_block_output(const BlockUnderTest& block, const std::vector<std::int
     const std::vector<std::int64_t> got = run_block(block, input, words, run.stall, run.seed);
     ASSERT_EQ(got, expected) << what << " (stall " << run.stall << ", seed " << run.seed << ")";
   }
+}
+
+void verify_design(const Design& design, std::span<const std::span<const std::uint8_t>> frames,
+                   const std::string& what, VerifiedDesign& v, int timing_frames,
+                   RtlRunOptions options) {
+  v.dir = temp_dir("rtl-net");
+  const std::optional<RtlDesign> rtl = save_design(design, v.dir);
+  ASSERT_TRUE(rtl.has_value()) << what << ": " << design.rtl_unsupported.value_or("");
+  VerilatorBuildRequest request;
+  request.top = rtl->top;
+  for (const std::string& f : rtl->sources) {
+    if (f.ends_with(".sv")) request.sources.push_back(v.dir / "rtl" / f);
+  }
+  request.observe = true;
+  const VerilatorBuild build = build_verilator(request);
+  std::vector<std::span<const std::uint8_t>> all(frames.begin(), frames.end());
+  options.stall = 0.3;
+  v.stalled = run_rtl_design(build.executable, v.dir / "rtl", rtl->interface, all, options);
+  options.stall = 0;
+  const std::vector<std::span<const std::uint8_t>> timed(
+      all.begin(), all.begin() + std::min<std::ptrdiff_t>(timing_frames, std::ssize(all)));
+  v.timing = run_rtl_design(build.executable, v.dir / "rtl", rtl->interface, timed, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : all) golden.push_back(run_golden(design.folded.ir, frame));
+  for (const RtlRunResult* run : {&v.stalled, &v.timing}) {
+    EXPECT_TRUE(run->deadlock.empty()) << what << ": " << run->deadlock;
+    const std::size_t count = run == &v.stalled ? all.size() : timed.size();
+    ASSERT_EQ(run->labels.size(), count) << what;
+    ASSERT_EQ(run->scores.size(), count) << what;
+    const Comparison compared = compare_with_oracle(
+        std::span<const Classification>(golden).first(count), run->classifications(), {});
+    ASSERT_EQ(compared.mismatches, 0) << what << ", first at frame " << compared.first_mismatch;
+  }
+  SimulationOptions sim_options;
+  sim_options.fifo_depths = design.fifo_depths;
+  v.sim = simulate_dataflow(design.folded, timed, sim_options);
 }
 
 }  // namespace bnnc::test

@@ -7,9 +7,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "design/design.h"
+#include "rtl/run_rtl_design.h"
+#include "sim/cycle_simulator.h"
 
 namespace bnnc::test {
 
@@ -37,13 +42,31 @@ struct BlockUnderTest {
 
 // Builds the block (cached) and streams `input` (flat lanes, in_elems per word) through it with
 // stall probability `stall` on both sides; returns the output lanes, flat. Fails the test on a
-// deadlock or when the count of output words differs from expected_words.
+// deadlock or when the count of output words differs from expected_words. With output_cycles,
+// also the cycle each output word came out.
 std::vector<std::int64_t> run_block(const BlockUnderTest& block,
                                     const std::vector<std::int64_t>& input,
-                                    std::int64_t expected_words, double stall, std::uint64_t seed);
+                                    std::int64_t expected_words, double stall, std::uint64_t seed,
+                                    std::vector<std::int64_t>* output_cycles = nullptr);
 
 // run_block at stall 0 and at stall 0.4 with two seeds, each compared with `expected`.
 void expect_block_output(const BlockUnderTest& block, const std::vector<std::int64_t>& input,
                          const std::vector<std::int64_t>& expected, const std::string& what);
+
+// What verify_design saw: the run under stalls (every frame), the run without (the first
+// timing_frames), the cycle simulator on those, and the design folder it saved.
+struct VerifiedDesign {
+  std::filesystem::path dir;
+  RtlRunResult stalled, timing;
+  SimulationResult sim;
+};
+
+// Saves `design` (its RTL with its FIFO depths) in a temporary folder, builds it in Verilator
+// and runs it twice, with random stalls on both sides (0.3, `options.seed`) and without, checks
+// every frame of both runs against the golden model, and simulates the unstalled frames for the
+// caller's cycle comparison.
+void verify_design(const Design& design, std::span<const std::span<const std::uint8_t>> frames,
+                   const std::string& what, VerifiedDesign& v, int timing_frames = 8,
+                   RtlRunOptions options = {});
 
 }  // namespace bnnc::test

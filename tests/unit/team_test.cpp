@@ -68,6 +68,29 @@ TEST(Team, JobWithoutBarrierWakesSleepingHelper) {
   }
 }
 
+// A small job that captures values travels in the team's start line (each helper runs its own
+// copy of it); a larger one is reached through a pointer. Both must give every member the job's
+// values, changing from job to job.
+TEST(Team, JobsCarriedInlineAndByPointerSeeTheirValues) {
+  Team team(2);
+  std::vector<std::uint64_t> seen(16, 0);
+  std::uint64_t* out = seen.data();
+  for (std::uint64_t job = 1; job <= 2000; ++job) {
+    const auto small = [out, job](int t) { out[static_cast<std::size_t>(t) * 8] = job * 3; };
+    static_assert(Team::kCarriesInline<decltype(small)>);
+    team.run(small);
+    ASSERT_EQ(seen[0], job * 3);
+    ASSERT_EQ(seen[8], job * 3) << "job " << job;
+    std::uint64_t big[12];
+    for (std::uint64_t i = 0; i < 12; ++i) big[i] = job + i;
+    const auto large = [out, big](int t) { out[static_cast<std::size_t>(t) * 8] = big[11] * 5; };
+    static_assert(!Team::kCarriesInline<decltype(large)>);
+    team.run(large);
+    ASSERT_EQ(seen[0], (job + 11) * 5);
+    ASSERT_EQ(seen[8], (job + 11) * 5) << "job " << job;
+  }
+}
+
 // Issue 12: a member that lost its core held up every barrier of a batch-1 loop (2-thread
 // latency 10–15× the 1-thread figure under load). A short job with such a wait makes the next
 // short jobs run on the caller alone, for a stretch that doubles while the team stays crowded;
