@@ -6,7 +6,9 @@
 
 #include "core/ceil_div.h"
 #include "fold/pad_element.h"
+#include "fold/pixel_group.h"
 #include "fold/stream_order.h"
+#include "rtl/pixel_group_buffer.h"
 #include "rtl/rom_contents.h"
 
 namespace bnnc {
@@ -33,14 +35,15 @@ std::string bit_literal(const std::vector<std::uint8_t>& flags, int bits) {
 
 }  // namespace
 
+// With MMV its words carry whole channel groups of several pixels instead, as the other blocks'.
 int output_vector(const Block& b) {
-  if (b.kind == BlockKind::Mvtu) return b.ofm_c;
+  if (b.kind == BlockKind::Mvtu && b.out_pixels == 1) return b.ofm_c;
   return static_cast<int>(b.elements_out());
 }
 
 // An MVTU reads vectors of MW elements (a dense layer's input, a convolution's K·K·C windows).
 int input_vector(const Block& b) {
-  if (b.kind == BlockKind::Mvtu) return b.ifm_c;
+  if (b.kind == BlockKind::Mvtu && b.in_pixels == 1) return b.ifm_c;
   return static_cast<int>(b.elements_in());
 }
 
@@ -52,16 +55,19 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
     return fmt::format("layer '{}': MMV > 1 with {} has no RTL yet", b.name,
                        b.zero_pad ? "zero padding" : "the input-stationary order");
   // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
-  // channel from the word format), the MVTU takes MMV windows a word, and a converter between
-  // whole-pixel words is an ordinary one;
-  // the blocks that regroup pixels into windows, borders or pool windows, or reorder channel
-  // groups, do not yet (docs/pixel-parallel.md, "In the RTL").
+  // channel from the word format), the MVTU takes MMV windows a word, a converter between
+  // whole-pixel words is an ordinary one, and the blocks that regroup pixels are bnn_pixel_group;
+  // only the global sum pool is left (docs/pixel-parallel.md, "In the RTL").
   const bool pixel_words = b.in_pixels > 1 || b.out_pixels > 1;
   const bool flat = input_order(b).flat() && output_order(b).flat();
   const bool elementwise = b.kind == BlockKind::Input || b.kind == BlockKind::Thresholding ||
                            b.kind == BlockKind::Duplicate || b.kind == BlockKind::AddStreams ||
                            b.kind == BlockKind::LabelSelect || b.kind == BlockKind::Mvtu;
-  if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc)) {
+  if (is_pixel_group(b) && std::max(b.elements_in(), b.elements_out()) * b.stride >= (1 << 30)) {
+    return fmt::format("layer '{}': {} elements a frame are beyond bnn_pixel_group's 32-bit counts",
+                       b.name, std::max(b.elements_in(), b.elements_out()));
+  }
+  if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc) && !is_pixel_group(b)) {
     return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
                        b.name, std::max(b.in_pixels, b.out_pixels));
   }
@@ -131,6 +137,46 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   return std::nullopt;
 }
 
+namespace {
+
+// bnn_pixel_group: the block kind, both feature maps, both word formats, its slack and buffer.
+void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
+  r.module = "bnn_pixel_group";
+  const int kind = b.kind == BlockKind::FmPadding          ? 1
+                   : b.kind == BlockKind::Swu              ? 2
+                   : b.kind == BlockKind::StreamingMaxPool ? 3
+                                                           : 0;
+  r.params = {{"KIND", integer(kind)},
+              {"IFM_H", integer(b.ifm_h)},
+              {"IFM_W", integer(b.ifm_w)},
+              {"IFM_C", integer(b.ifm_c)},
+              {"OFM_H", integer(b.ofm_h)},
+              {"OFM_W", integer(b.ofm_w)},
+              {"OFM_C", integer(b.ofm_c)},
+              {"K", integer(b.kernel)},
+              {"STRIDE", integer(b.stride)},
+              {"PAD", integer(b.pad)},
+              {"IN_PIXELS", integer(b.in_pixels)},
+              {"IN_ELEMS", integer(b.in_elems)},
+              {"OUT_PIXELS", integer(b.out_pixels)},
+              {"OUT_ELEMS", integer(b.out_elems)},
+              {"BITS", integer(b.in_bits)},
+              {"SLACK", integer(pixel_group_slack(b))},
+              {"BUF", integer(pixel_group_buffer(b))}};
+  if (b.kind == BlockKind::FmPadding) {
+    HexWord values(b.ofm_c * b.in_bits);
+    for (int c = 0; c < b.ofm_c; ++c) values.set(c * b.in_bits, b.in_bits, pad_element(b, ir, c));
+    r.params.emplace_back("PAD_VALUES",
+                          fmt::format("{}'h{}", b.ofm_c * b.in_bits, values.to_hex()));
+  }
+  if (b.kind == BlockKind::StreamingMaxPool) {
+    const auto& min_channels = ir.nodes[b.layer].as<MaxPoolAttrs>().min_channels;
+    r.params.emplace_back("MIN_CHANNELS", bit_literal(min_channels, b.ofm_c));
+  }
+}
+
+}  // namespace
+
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
@@ -138,6 +184,10 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
   r.in_width = b.in_word_bits();
   r.out_width = b.out_word_bits();
   auto& p = r.params;
+  if (is_pixel_group(b)) {
+    describe_pixel_group(b, ir, r);
+    return r;
+  }
   switch (b.kind) {
     case BlockKind::Input:
       if (ir.nodes[b.layer].op() == Op::Quantize) {
