@@ -75,19 +75,21 @@ module bnn_pixel_group #(
 
   // The HWC index of slot `slot` of word `word` of a frame (fold/stream_order.cpp).
   function automatic integer in_element(input integer word, input integer slot);
-    if (IN_FLAT) return word * IN_ELEMS + slot;
-    return ((word / IN_GROUPS) * IN_PIXELS + slot / IN_G) * IFM_C + (word % IN_GROUPS) * IN_G +
-           slot % IN_G;
+    if (IN_FLAT) in_element = word * IN_ELEMS + slot;
+    else
+      in_element = ((word / IN_GROUPS) * IN_PIXELS + slot / IN_G) * IFM_C +
+                   (word % IN_GROUPS) * IN_G + slot % IN_G;
   endfunction
   function automatic integer out_element(input integer word, input integer slot);
-    if (OUT_FLAT) return word * OUT_ELEMS + slot;
-    return ((word / OUT_GROUPS) * OUT_PIXELS + slot / OUT_G) * OFM_C +
-           (word % OUT_GROUPS) * OUT_G + slot % OUT_G;
+    if (OUT_FLAT) out_element = word * OUT_ELEMS + slot;
+    else
+      out_element = ((word / OUT_GROUPS) * OUT_PIXELS + slot / OUT_G) * OFM_C +
+                    (word % OUT_GROUPS) * OUT_G + slot % OUT_G;
   endfunction
   // The input word of a frame that carries element e.
   function automatic integer in_word(input integer e);
-    if (IN_FLAT) return e / IN_ELEMS;
-    return (e / IFM_C) / IN_PIXELS * IN_GROUPS + (e % IFM_C) / IN_G;
+    if (IN_FLAT) in_word = e / IN_ELEMS;
+    else in_word = (e / IFM_C) / IN_PIXELS * IN_GROUPS + (e % IFM_C) / IN_G;
   endfunction
 
   reg [BITS-1:0] buffer[0:BUF-1];
@@ -101,64 +103,62 @@ module bnn_pixel_group #(
 
   // Per lane: its value and the input words of the frame it needs read first.
   wire [OUT_ELEMS*BITS-1:0] word_data;
-  wire [31:0] lane_need[OUT_ELEMS];
-  for (genvar k = 0; k < OUT_ELEMS; ++k) begin : g_lane
-    logic [BITS-1:0] v;
-    integer need_k;
-    always_comb begin
-      integer e, pixel, ch, y, x, src, tap;
+  wire [OUT_ELEMS*32-1:0] lane_need;
+  for (genvar k = 0; k < OUT_ELEMS; k = k + 1) begin : g_lane
+    reg [BITS-1:0] v;
+    integer need_k, e, pixel, ch, y, x, src, tap, t;
+    always @* begin
       e = out_element(out_word, k);
       pixel = e / OFM_C;
       ch = e % OFM_C;
       y = pixel / OFM_W;
       x = pixel % OFM_W;
       src = 0;
+      tap = 0;
       v = '0;
       need_k = 0;
       if (e < ELEMS_OUT) begin
-        case (KIND)
-          1: begin
-            if (y >= PAD && y < OFM_H - PAD && x >= PAD && x < OFM_W - PAD) begin
-              src = ((y - PAD) * IFM_W + x - PAD) * IFM_C + ch;
-              v = buffer[rd_base+AW'(src)];
-              need_k = in_word(src) + 1;
-            end else begin
-              v = PAD_VALUES[ch*BITS+:BITS];
-            end
-          end
-          2: begin
-            tap = ch / IFM_C;
-            src = ((y * STRIDE + tap / K) * IFM_W + x * STRIDE + tap % K) * IFM_C + ch % IFM_C;
+        if (KIND == 1) begin
+          if (y >= PAD && y < OFM_H - PAD && x >= PAD && x < OFM_W - PAD) begin
+            src = ((y - PAD) * IFM_W + x - PAD) * IFM_C + ch;
             v = buffer[rd_base+AW'(src)];
             need_k = in_word(src) + 1;
+          end else begin
+            v = PAD_VALUES[ch*BITS+:BITS];
           end
-          3: begin
-            v = MIN_CHANNELS[ch] ? '1 : '0;
-            for (int t = 0; t < TAPS; ++t) begin
-              src = ((y * STRIDE + t / K) * IFM_W + x * STRIDE + t % K) * IFM_C + ch;
-              if (MIN_CHANNELS[ch]) v = v & buffer[rd_base+AW'(src)];
-              else v = v | buffer[rd_base+AW'(src)];
-            end
-            // The last tap is the window's last pixel: no element of the channel comes later.
-            need_k = in_word(src) + 1;
+        end else if (KIND == 2) begin
+          tap = ch / IFM_C;
+          src = ((y * STRIDE + tap / K) * IFM_W + x * STRIDE + tap % K) * IFM_C + ch % IFM_C;
+          v = buffer[rd_base+AW'(src)];
+          need_k = in_word(src) + 1;
+        end else if (KIND == 3) begin
+          v = MIN_CHANNELS[ch] ? '1 : '0;
+          for (t = 0; t < TAPS; t = t + 1) begin
+            src = ((y * STRIDE + t / K) * IFM_W + x * STRIDE + t % K) * IFM_C + ch;
+            if (MIN_CHANNELS[ch]) v = v & buffer[rd_base+AW'(src)];
+            else v = v | buffer[rd_base+AW'(src)];
           end
-          default: begin
-            v = buffer[rd_base+AW'(e)];
-            need_k = in_word(e) + 1;
-          end
-        endcase
+          // The last tap is the window's last pixel: no element of the channel comes later.
+          need_k = in_word(src) + 1;
+        end else begin
+          v = buffer[rd_base+AW'(e)];
+          need_k = in_word(e) + 1;
+        end
       end
     end
     assign word_data[k*BITS+:BITS] = v;
-    assign lane_need[k] = 32'(need_k);
+    assign lane_need[k*32+:32] = 32'(need_k);
   end
 
-  integer need;
-  always_comb begin
+  integer need, n;
+  always @* begin
     need = 0;
-    for (int k = 0; k < OUT_ELEMS; ++k) if (integer'(lane_need[k]) > need) need = lane_need[k];
+    for (n = 0; n < OUT_ELEMS; n = n + 1) begin
+      if ($signed(lane_need[n*32+:32]) > need) need = $signed(lane_need[n*32+:32]);
+    end
   end
 
+  integer w;
   wire adv = !out_valid || m_axis_tready;
   wire send = adv && rd_words >= need;
   assign s_axis_tready = rd_words < need + SLACK;
@@ -168,9 +168,9 @@ module bnn_pixel_group #(
 
   always @(posedge clk) begin
     if (take) begin
-      for (int k = 0; k < IN_ELEMS; ++k) begin
-        if (in_element(wr_word, k) < ELEMS_IN)
-          buffer[wr_base+AW'(in_element(wr_word, k))] <= s_axis_tdata[k*BITS+:BITS];
+      for (w = 0; w < IN_ELEMS; w = w + 1) begin
+        if (in_element(wr_word, w) < ELEMS_IN)
+          buffer[wr_base+AW'(in_element(wr_word, w))] <= s_axis_tdata[w*BITS+:BITS];
       end
     end
     if (send) out_data <= word_data;

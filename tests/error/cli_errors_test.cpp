@@ -161,10 +161,8 @@ TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
 }
 
 // Pixel-parallel streams (docs/pixel-parallel.md): --input-bits and MMV from a folding file
-// compile and simulate bit-exactly; the blocks with no RTL yet (a padding on words of 4 pixels)
-// are refused in one line; an input word narrower than a pixel is refused.
-// MMV on a value-padded conv has RTL (bnn_pixel_group); on a zero-padded one it simulates, but
-// its RTL is refused in one line.
+// compile; MMV on a value-padded conv has RTL (bnn_pixel_group), on a zero-padded one it
+// simulates but its RTL is refused in one line; an input word narrower than a pixel is refused.
 TEST_F(CliErrors, PixelParallelDesignsWithZeroPaddingSimulateAndTheirRtlIsRefused) {
   for (const PadMode mode : {PadMode::Value, PadMode::Zero}) {
     Graph graph;
