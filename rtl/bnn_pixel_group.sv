@@ -158,7 +158,6 @@ module bnn_pixel_group #(
     end
   end
 
-  integer w;
   wire adv = !out_valid || m_axis_tready;
   wire send = adv && rd_words >= need;
   assign s_axis_tready = rd_words < need + SLACK;
@@ -166,13 +165,16 @@ module bnn_pixel_group #(
   wire last_out = out_word == OUT_WORDS - 1;
   wire last_in = wr_word == IN_WORDS - 1;
 
-  always @(posedge clk) begin
-    if (take) begin
-      for (w = 0; w < IN_ELEMS; w = w + 1) begin
-        if (in_element(wr_word, w) < ELEMS_IN)
-          buffer[wr_base+AW'(in_element(wr_word, w))] <= s_axis_tdata[w*BITS+:BITS];
-      end
+  // One write port per input lane (a generate loop: Verilator does not unroll a loop of delayed
+  // array writes of more than a few lanes).
+  for (genvar w = 0; w < IN_ELEMS; w = w + 1) begin : g_write
+    always @(posedge clk) begin
+      if (take && in_element(wr_word, w) < ELEMS_IN)
+        buffer[wr_base+AW'(in_element(wr_word, w))] <= s_axis_tdata[w*BITS+:BITS];
     end
+  end
+
+  always @(posedge clk) begin
     if (send) out_data <= word_data;
   end
 
