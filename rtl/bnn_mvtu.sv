@@ -33,6 +33,11 @@
 // says whether the word is on the border: no mask travels with the stream and no table is stored.
 // The thresholds are then in units of y (y ≥ T), one per row as without padding.
 //
+// With MMV > 1 (docs/pixel-parallel.md) a word carries MMV windows side by side, SIMD synapses
+// of each (window m at lanes [m·SIMD +: SIMD]), and every weight word read serves all of them: the
+// datapath is MMV copies of the PE lanes, and an output word holds MMV pixels' PE results
+// (pixel m at lanes [m·PE +: PE]). The schedule is the one above, per MMV vectors.
+//
 // Pipeline: issue (counters, input word) → weight ROM (registered) → ROM output register →
 // partial sums → accumulate and compare → output register. The pipeline stalls only when a
 // group's result is due while the output register still holds an unsent word.
@@ -42,6 +47,7 @@
 module bnn_mvtu #(
   parameter NAME = "bnn_mvtu",  // instance path in error messages (bnn_top gives each its own)
   parameter integer PE = 2,          // rows computed in parallel
+  parameter integer MMV = 1,         // windows (output pixels) per word sharing each weight read
   parameter integer SIMD = 4,        // synapses per PE and cycle
   parameter integer MH = 4,          // real rows (output elements per vector)
   parameter integer NF = 2,          // neuron fold: padded rows / PE
@@ -65,14 +71,15 @@ module bnn_mvtu #(
 ) (
   input  wire                                        clk,
   input  wire                                        rst,
-  input  wire [SIMD*IN_BITS-1:0]                     s_axis_tdata,
+  input  wire [MMV*SIMD*IN_BITS-1:0]                 s_axis_tdata,
   input  wire                                        s_axis_tvalid,
   output wire                                        s_axis_tready,
-  output wire [PE*(THRESHOLDS != 0 ? 1 : ACC_BITS)-1:0] m_axis_tdata,
+  output wire [MMV*PE*(THRESHOLDS != 0 ? 1 : ACC_BITS)-1:0] m_axis_tdata,
   output wire                                        m_axis_tvalid,
   input  wire                                        m_axis_tready
 );
-  localparam integer IN_WIDTH = SIMD * IN_BITS;
+  localparam integer IN_WIDTH = MMV * SIMD * IN_BITS;
+  localparam integer LANES = MMV * PE;  // accumulators
   localparam integer OUT_BITS = THRESHOLDS != 0 ? 1 : ACC_BITS;
   localparam integer T_BITS = ACC_BITS + 2;
   localparam integer T_LANE = T_BITS + 1;
@@ -85,11 +92,11 @@ module bnn_mvtu #(
   // A word's partial sum: a popcount of SIMD bits, or SIMD terms of ±x.
   localparam integer SUM_BITS = IN_BITS == 1 ? $clog2(SIMD + 1) : IN_BITS + $clog2(SIMD + 1) + 1;
 
-  if (PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
+  if (MMV < 1 || PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
-      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)))
+      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) || (MMV > 1 && ZERO_PAD != 0))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD)", NAME,
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, ZERO_PAD only with MMV 1)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD))
   end
   if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || SF % (K * K) != 0 ||
@@ -138,10 +145,10 @@ module bnn_mvtu #(
   );
 
   reg [IN_WIDTH-1:0] x1, x2;
-  reg [PE*SUM_BITS-1:0] sum3;
-  reg [PE*ACC_BITS-1:0] acc;
-  reg [PE*OUT_BITS-1:0] out_data;
-  wire [PE*SUM_BITS-1:0] sum2;
+  reg [LANES*SUM_BITS-1:0] sum3;
+  reg [LANES*ACC_BITS-1:0] acc;
+  reg [LANES*OUT_BITS-1:0] out_data;
+  wire [LANES*SUM_BITS-1:0] sum2;
   wire border0;  // the word being issued lies on the border (ZERO_PAD)
 
   if (ZERO_PAD != 0) begin : g_zero_pad
@@ -185,8 +192,8 @@ module bnn_mvtu #(
   end else begin : g_no_zero_pad
     assign border0 = 1'b0;
   end
-  wire [PE*ACC_BITS-1:0] acc_next;
-  wire [PE*OUT_BITS-1:0] out_next;
+  wire [LANES*ACC_BITS-1:0] acc_next;
+  wire [LANES*OUT_BITS-1:0] out_next;
   // The thresholds of the group in the accumulate stage (unused without THRESHOLDS).
   /* verilator lint_off UNUSEDSIGNAL */
   wire [PE*T_LANE-1:0] t3;
@@ -211,30 +218,32 @@ module bnn_mvtu #(
     assign t3 = {PE * T_LANE{1'b0}};
   end
 
-  for (genvar p = 0; p < PE; p = p + 1) begin : g_pe
+  for (genvar q = 0; q < LANES; q = q + 1) begin : g_pe
+    localparam integer p = q % PE;  // the lane's PE; q / PE its window
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
+    wire [SIMD*IN_BITS-1:0] xq = x2[q/PE*SIMD*IN_BITS+:SIMD*IN_BITS];
     if (IN_BITS == 1) begin : g_binary
-      assign sum2[p*SUM_BITS+:SUM_BITS] = SUM_BITS'($countones(~(x2 ^ w)));
+      assign sum2[q*SUM_BITS+:SUM_BITS] = SUM_BITS'($countones(~(xq ^ w)));
     end else begin : g_integer
       reg signed [SUM_BITS-1:0] s;
       always @* begin
         s = {SUM_BITS{1'b0}};
         for (int i = 0; i < SIMD; i = i + 1) begin
           if (IN_SIGNED != 0) begin
-            s = w[i] ? s + SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]))
-                     : s - SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]));
+            s = w[i] ? s + SUM_BITS'($signed(xq[i*IN_BITS+:IN_BITS]))
+                     : s - SUM_BITS'($signed(xq[i*IN_BITS+:IN_BITS]));
           end else begin
-            s = w[i] ? s + SUM_BITS'(x2[i*IN_BITS+:IN_BITS])
-                     : s - SUM_BITS'(x2[i*IN_BITS+:IN_BITS]);
+            s = w[i] ? s + SUM_BITS'(xq[i*IN_BITS+:IN_BITS])
+                     : s - SUM_BITS'(xq[i*IN_BITS+:IN_BITS]);
           end
         end
       end
-      assign sum2[p*SUM_BITS+:SUM_BITS] = s;
+      assign sum2[q*SUM_BITS+:SUM_BITS] = s;
     end
 
     // The partial sum in accumulator width: the true value fits the accumulator, so truncating a
     // wider sum is exact and a narrower one extends by its own signedness.
-    wire [SUM_BITS-1:0] part = sum3[p*SUM_BITS+:SUM_BITS];
+    wire [SUM_BITS-1:0] part = sum3[q*SUM_BITS+:SUM_BITS];
     wire [ACC_BITS-1:0] part_acc;
     if (ZERO_PAD != 0) begin : g_dot
       // 2·matches − SIMD in accumulator width: modulo 2^ACC_BITS, exact as y fits.
@@ -246,8 +255,8 @@ module bnn_mvtu #(
     end else begin : g_sign_extend
       assign part_acc = {{(ACC_BITS - SUM_BITS) {part[SUM_BITS-1]}}, part};
     end
-    wire [ACC_BITS-1:0] a = first3 ? part_acc : acc[p*ACC_BITS+:ACC_BITS] + part_acc;
-    assign acc_next[p*ACC_BITS+:ACC_BITS] = a;
+    wire [ACC_BITS-1:0] a = first3 ? part_acc : acc[q*ACC_BITS+:ACC_BITS] + part_acc;
+    assign acc_next[q*ACC_BITS+:ACC_BITS] = a;
 
     wire real_lane = !lastg3 || p < LAST_LANES;
     if (THRESHOLDS != 0) begin : g_threshold_out
@@ -255,9 +264,9 @@ module bnn_mvtu #(
       wire [T_BITS-1:0] t = t3[p*T_LANE+:T_BITS];
       wire negate = t3[p*T_LANE+T_BITS];
       wire fires = $signed(a_ext) >= $signed(t);
-      assign out_next[p] = real_lane && (fires ^ negate);
+      assign out_next[q] = real_lane && (fires ^ negate);
     end else begin : g_acc_out
-      assign out_next[p*OUT_BITS+:OUT_BITS] = real_lane ? a : {OUT_BITS{1'b0}};
+      assign out_next[q*OUT_BITS+:OUT_BITS] = real_lane ? a : {OUT_BITS{1'b0}};
     end
   end
 

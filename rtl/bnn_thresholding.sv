@@ -1,7 +1,9 @@
 // Thresholding of integer elements not preceded by a matrix layer (LFC's binarisation of raw
 // pixels): element c of a vector of CH channels becomes the bit (x ≥ T[c]) xor negate[c].
-// LANES elements a word; word g of THRESHOLD_FILE (CH/LANES words) holds, for lane l, at bits
-// [l·(BITS+3) +: BITS+3] = {negate, T as a signed BITS+2-bit value} of channel g·LANES + l. The
+// A word holds PIXELS pixels side by side, each with the same group of G = LANES/PIXELS
+// consecutive channels (docs/pixel-parallel.md); successive words step through the CH/G groups.
+// Word g of THRESHOLD_FILE (CH/G words) holds, for lane j of a pixel, at bits
+// [j·(BITS+3) +: BITS+3] = {negate, T as a signed BITS+2-bit value} of channel g·G + j. The
 // generator clamps T into the input's range + 1, so the comparison is exact. One word a cycle.
 `default_nettype none
 `include "bnn_defs.vh"
@@ -9,10 +11,11 @@
 module bnn_thresholding #(
   parameter NAME = "bnn_thresholding",  // instance path in error messages (bnn_top gives each its own)
   parameter integer CH = 4,          // channels of a vector (the threshold index repeats)
-  parameter integer LANES = 2,       // elements per word (divides CH)
+  parameter integer LANES = 2,       // elements per word (PIXELS · a divisor of CH)
+  parameter integer PIXELS = 1,      // pixels per word, each with LANES/PIXELS channels
   parameter integer BITS = 8,        // bits per input element
   parameter integer IN_SIGNED = 0,   // 1: input elements are two's complement
-  parameter         THRESHOLD_FILE = ""  // CH/LANES words of LANES·(BITS+3) bits
+  parameter         THRESHOLD_FILE = ""  // CH/G words of G·(BITS+3) bits, G = LANES/PIXELS
 ) (
   input  wire                  clk,
   input  wire                  rst,
@@ -23,16 +26,18 @@ module bnn_thresholding #(
   output wire                  m_axis_tvalid,
   input  wire                  m_axis_tready
 );
-  localparam integer GROUPS = CH / LANES;
+  localparam integer G = LANES / PIXELS;
+  localparam integer GROUPS = CH / G;
   localparam integer T_BITS = BITS + 2;
   localparam integer T_LANE = T_BITS + 1;
   localparam integer GW = GROUPS > 1 ? $clog2(GROUPS) : 1;
 
-  if (LANES < 1 || BITS < 1 || CH % LANES != 0) begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: LANES %0d must divide CH %0d", NAME, LANES, CH))
+  if (LANES < 1 || BITS < 1 || PIXELS < 1 || LANES % PIXELS != 0 || CH % G != 0) begin : g_illegal
+    `BNN_PARAM_ERROR(("%s: LANES %0d must be PIXELS %0d times a divisor of CH %0d", NAME, LANES,
+                      PIXELS, CH))
   end
 
-  reg [LANES*T_LANE-1:0] thresholds[0:GROUPS-1];
+  reg [G*T_LANE-1:0] thresholds[0:GROUPS-1];
   initial begin
     if (THRESHOLD_FILE != "") $readmemh(THRESHOLD_FILE, thresholds);
   end
@@ -43,14 +48,15 @@ module bnn_thresholding #(
   wire adv = !out_valid || m_axis_tready;
   assign s_axis_tready = adv;
   wire take = adv && s_axis_tvalid;
-  wire [LANES*T_LANE-1:0] t = thresholds[group];
+  wire [G*T_LANE-1:0] t = thresholds[group];
   wire [LANES-1:0] bits;
 
   for (genvar l = 0; l < LANES; l = l + 1) begin : g_lane
     wire [BITS-1:0] x = s_axis_tdata[l*BITS+:BITS];
     wire [T_BITS-1:0] x_ext = IN_SIGNED != 0 ? T_BITS'($signed(x)) : T_BITS'(x);
-    wire fires = $signed(x_ext) >= $signed(t[l*T_LANE+:T_BITS]);
-    assign bits[l] = fires ^ t[l*T_LANE+T_BITS];
+    localparam integer J = l % G;  // the lane's channel within the group
+    wire fires = $signed(x_ext) >= $signed(t[J*T_LANE+:T_BITS]);
+    assign bits[l] = fires ^ t[J*T_LANE+T_BITS];
   end
 
   always @(posedge clk) begin

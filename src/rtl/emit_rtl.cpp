@@ -28,8 +28,10 @@ constexpr const char* kBlockSources[] = {"bnn_defs.vh",
                                          "bnn_add_streams.sv",
                                          "bnn_global_sum_pool.sv",
                                          "bnn_label_select.sv"};
-// The variants of the MVTU, written only into designs whose blocks use them.
-constexpr const char* kVariantSources[] = {"bnn_mvtu_is.sv", "bnn_mvtu_exit.sv"};
+// The variants of the MVTU and the blocks on words of several pixels, written only into designs
+// whose blocks use them.
+constexpr const char* kVariantSources[] = {"bnn_mvtu_is.sv", "bnn_mvtu_exit.sv",
+                                           "bnn_pixel_group.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {
@@ -109,7 +111,9 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
   const Block& label = graph.blocks.back();
   r.input_elems = input.out_elems;
   r.input_bits = input.in_bits;
-  r.frame_words = graph.ir.nodes[0].type.elements() / input.out_elems;
+  // Words of whole pixels may not divide the frame: its last word is zero-filled.
+  r.frame_pixels = graph.ir.nodes[0].type.elements();
+  r.frame_words = ceil_div(r.frame_pixels, std::int64_t{input.out_elems});
   r.classes = label.ifm_c;
   r.class_bits = uint_bits_for(label.ifm_c - 1);
   r.score_lanes = label.in_elems;

@@ -115,7 +115,9 @@ std::string mvtu_threshold_rom(const Block& b, const Graph& ir) {
 
 std::string thresholding_rom(const Block& b, const Graph& ir) {
   const DType in = input_node(b, ir).type.dtype;
-  return threshold_words(b.ifm_c / b.in_elems, b.in_elems, b.in_bits + 2, value_range(in),
+  // One word per channel group: a word's pixels share it (docs/pixel-parallel.md).
+  const int group = b.in_elems / b.in_pixels;
+  return threshold_words(b.ifm_c / group, group, b.in_bits + 2, value_range(in),
                          ir.nodes[b.layer].as<ThresholdAttrs>(), b.ifm_c);
 }
 

@@ -6,6 +6,9 @@
 
 #include "core/ceil_div.h"
 #include "fold/pad_element.h"
+#include "fold/pixel_group.h"
+#include "fold/stream_order.h"
+#include "rtl/pixel_group_buffer.h"
 #include "rtl/rom_contents.h"
 
 namespace bnnc {
@@ -32,22 +35,39 @@ std::string bit_literal(const std::vector<std::uint8_t>& flags, int bits) {
 
 }  // namespace
 
+// With MMV its words carry whole channel groups of several pixels instead, as the other blocks'.
 int output_vector(const Block& b) {
-  if (b.kind == BlockKind::Mvtu) return b.ofm_c;
+  if (b.kind == BlockKind::Mvtu && b.out_pixels == 1) return b.ofm_c;
   return static_cast<int>(b.elements_out());
 }
 
 // An MVTU reads vectors of MW elements (a dense layer's input, a convolution's K·K·C windows).
 int input_vector(const Block& b) {
-  if (b.kind == BlockKind::Mvtu) return b.ifm_c;
+  if (b.kind == BlockKind::Mvtu && b.in_pixels == 1) return b.ifm_c;
   return static_cast<int>(b.elements_in());
 }
 
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
-  if (b.mmv > 1) return fmt::format("layer '{}': MMV > 1 has no RTL yet", b.name);
-  if (b.in_pixels > 1 || b.out_pixels > 1) {
+  // bnn_mvtu computes MMV windows per weight read, but not with zero padding's border count.
+  if (b.mmv > 1 && (b.zero_pad || b.dense_order == DenseOrder::Input))
+    return fmt::format("layer '{}': MMV > 1 with {} has no RTL yet", b.name,
+                       b.zero_pad ? "zero padding" : "the input-stationary order");
+  // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
+  // channel from the word format), the MVTU takes MMV windows a word, a converter between
+  // whole-pixel words is an ordinary one, and the blocks that regroup pixels are bnn_pixel_group;
+  // only the global sum pool is left (docs/pixel-parallel.md, "In the RTL").
+  const bool pixel_words = b.in_pixels > 1 || b.out_pixels > 1;
+  const bool flat = input_order(b).flat() && output_order(b).flat();
+  const bool elementwise = b.kind == BlockKind::Input || b.kind == BlockKind::Thresholding ||
+                           b.kind == BlockKind::Duplicate || b.kind == BlockKind::AddStreams ||
+                           b.kind == BlockKind::LabelSelect || b.kind == BlockKind::Mvtu;
+  if (is_pixel_group(b) && std::max(b.elements_in(), b.elements_out()) * b.stride >= (1 << 30)) {
+    return fmt::format("layer '{}': {} elements a frame are beyond bnn_pixel_group's 32-bit counts",
+                       b.name, std::max(b.elements_in(), b.elements_out()));
+  }
+  if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc) && !is_pixel_group(b)) {
     return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
                        b.name, std::max(b.in_pixels, b.out_pixels));
   }
@@ -117,6 +137,46 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   return std::nullopt;
 }
 
+namespace {
+
+// bnn_pixel_group: the block kind, both feature maps, both word formats, its slack and buffer.
+void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
+  r.module = "bnn_pixel_group";
+  const int kind = b.kind == BlockKind::FmPadding          ? 1
+                   : b.kind == BlockKind::Swu              ? 2
+                   : b.kind == BlockKind::StreamingMaxPool ? 3
+                                                           : 0;
+  r.params = {{"KIND", integer(kind)},
+              {"IFM_H", integer(b.ifm_h)},
+              {"IFM_W", integer(b.ifm_w)},
+              {"IFM_C", integer(b.ifm_c)},
+              {"OFM_H", integer(b.ofm_h)},
+              {"OFM_W", integer(b.ofm_w)},
+              {"OFM_C", integer(b.ofm_c)},
+              {"K", integer(b.kernel)},
+              {"STRIDE", integer(b.stride)},
+              {"PAD", integer(b.pad)},
+              {"IN_PIXELS", integer(b.in_pixels)},
+              {"IN_ELEMS", integer(b.in_elems)},
+              {"OUT_PIXELS", integer(b.out_pixels)},
+              {"OUT_ELEMS", integer(b.out_elems)},
+              {"BITS", integer(b.in_bits)},
+              {"SLACK", integer(pixel_group_slack(b))},
+              {"BUF", integer(pixel_group_buffer(b))}};
+  if (b.kind == BlockKind::FmPadding) {
+    HexWord values(b.ofm_c * b.in_bits);
+    for (int c = 0; c < b.ofm_c; ++c) values.set(c * b.in_bits, b.in_bits, pad_element(b, ir, c));
+    r.params.emplace_back("PAD_VALUES",
+                          fmt::format("{}'h{}", b.ofm_c * b.in_bits, values.to_hex()));
+  }
+  if (b.kind == BlockKind::StreamingMaxPool) {
+    const auto& min_channels = ir.nodes[b.layer].as<MaxPoolAttrs>().min_channels;
+    r.params.emplace_back("MIN_CHANNELS", bit_literal(min_channels, b.ofm_c));
+  }
+}
+
+}  // namespace
+
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
@@ -124,6 +184,10 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
   r.in_width = b.in_word_bits();
   r.out_width = b.out_word_bits();
   auto& p = r.params;
+  if (is_pixel_group(b)) {
+    describe_pixel_group(b, ir, r);
+    return r;
+  }
   switch (b.kind) {
     case BlockKind::Input:
       if (ir.nodes[b.layer].op() == Op::Quantize) {
@@ -141,6 +205,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
       const std::string file = stem + "_thresholds.mem";
       p = {{"CH", integer(b.ifm_c)},
            {"LANES", integer(b.in_elems)},
+           {"PIXELS", integer(b.in_pixels)},
            {"BITS", integer(b.in_bits)},
            {"IN_SIGNED", integer(is_signed(input_type(b, ir)) ? 1 : 0)},
            {"THRESHOLD_FILE", quoted(file)}};
@@ -238,6 +303,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
                            {"STRIDE", integer(b.stride)},
                            {"PAD", integer(b.pad)}});
       }
+      if (b.mmv > 1) p.insert(p.begin() + 1, {"MMV", integer(b.mmv)});
       r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
       if (b.threshold >= 0) {
         p.emplace_back("THRESHOLD_FILE", quoted(thresholds));

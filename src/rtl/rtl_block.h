@@ -28,7 +28,8 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
 
 // The elements of one vector as the block's stream carries it: its words are ⌈vector/word⌉
 // with the last one zero-filled. An MVTU writes vectors of MH (= ofm_c) elements and reads
-// vectors of MW (its ifm_c); every other block's words tile its whole frame.
+// vectors of MW (its ifm_c), unless its words carry several pixels (MMV); every other block's
+// words tile its whole frame.
 int output_vector(const Block& block);
 int input_vector(const Block& block);
 

@@ -21,11 +21,17 @@ void write_rtl_manifest(const RtlDesign& design, const DataflowGraph& graph,
                          {"module", inst.module}});
   }
   manifest["instances"] = instances;
-  manifest["interface"] = {{"input_elems", io.input_elems}, {"input_bits", io.input_bits},
-                           {"frame_words", io.frame_words}, {"class_bits", io.class_bits},
-                           {"classes", io.classes},         {"score_lanes", io.score_lanes},
-                           {"score_bits", io.score_bits},   {"score_signed", io.score_signed},
-                           {"score_words", io.score_words}, {"bias", io.bias}};
+  manifest["interface"] = {{"input_elems", io.input_elems},
+                           {"input_bits", io.input_bits},
+                           {"frame_words", io.frame_words},
+                           {"frame_pixels", io.frame_pixels},
+                           {"class_bits", io.class_bits},
+                           {"classes", io.classes},
+                           {"score_lanes", io.score_lanes},
+                           {"score_bits", io.score_bits},
+                           {"score_signed", io.score_signed},
+                           {"score_words", io.score_words},
+                           {"bias", io.bias}};
   const std::filesystem::path path = dir / "rtl.json";
   std::ofstream out(path, std::ios::binary);
   out << manifest.dump(2) << "\n";
@@ -52,6 +58,7 @@ RtlDesign read_rtl_manifest(const std::filesystem::path& dir) {
     r.input_elems = io.at("input_elems").get<int>();
     r.input_bits = io.at("input_bits").get<int>();
     r.frame_words = io.at("frame_words").get<std::int64_t>();
+    r.frame_pixels = io.value("frame_pixels", r.frame_words * r.input_elems);
     r.class_bits = io.at("class_bits").get<int>();
     r.classes = io.at("classes").get<int>();
     r.score_lanes = io.at("score_lanes").get<int>();

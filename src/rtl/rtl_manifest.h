@@ -14,10 +14,11 @@ namespace bnnc {
 
 // What a testbench needs to know of a design's ports.
 struct RtlInterface {
-  int input_elems = 1;           // pixels per input word
-  int input_bits = 8;            // bits per pixel
-  std::int64_t frame_words = 0;  // input words per frame
-  int class_bits = 1;            // width of m_axis_tdata
+  int input_elems = 1;            // pixels per input word
+  int input_bits = 8;             // bits per pixel
+  std::int64_t frame_words = 0;   // input words per frame
+  std::int64_t frame_pixels = 0;  // pixel values per frame (the last word zero-filled beyond)
+  int class_bits = 1;             // width of m_axis_tdata
   int classes = 0;
   int score_lanes = 1;  // scores per obs word
   int score_bits = 1;   // bits per score in an obs word

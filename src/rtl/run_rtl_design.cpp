@@ -31,11 +31,13 @@ RtlRunResult run_rtl_design(const std::filesystem::path& executable,
                             const RtlRunOptions& options) {
   std::vector<std::int64_t> pixels;
   for (const auto& frame : frames) {
-    if (static_cast<std::int64_t>(frame.size()) != io.frame_words * io.input_elems) {
-      fail("a frame of {} pixels does not fit the design's {} words of {} pixels", frame.size(),
-           io.frame_words, io.input_elems);
+    if (static_cast<std::int64_t>(frame.size()) != io.frame_pixels) {
+      fail("a frame of {} pixels does not fit the design's {} pixels in {} words of {}",
+           frame.size(), io.frame_pixels, io.frame_words, io.input_elems);
     }
     pixels.insert(pixels.end(), frame.begin(), frame.end());
+    pixels.resize(static_cast<std::size_t>((std::ssize(pixels) + io.input_elems - 1) /
+                                           io.input_elems * io.input_elems));
   }
   TestbenchOptions tb;
   tb.seed = options.seed;

@@ -11,6 +11,7 @@
 #include "core/bits.h"
 #include "core/ceil_div.h"
 #include "fold/pad_element.h"
+#include "fold/pixel_group.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
 #include "sim/early_exit_mvtu.h"
@@ -424,19 +425,13 @@ class PixelGroupEngine : public Engine {
       for (int k = 0; k < b_.out_elems; ++k) {
         const std::int64_t e = element_index(out_order_, j, k);
         if (e >= b_.elements_out()) break;
-        for_each_source(e, [&](std::int64_t source) {
+        for_each_source(b_, e, [&](std::int64_t source) {
           auto& need = need_[static_cast<std::size_t>(j)];
           need = std::max(need, word_of_element(in_order_, source) + 1);
         });
       }
     }
-    const std::int64_t row = static_cast<std::int64_t>(b_.ifm_w) * b_.ifm_c;
-    const bool window = b_.kind == BlockKind::Swu || b_.kind == BlockKind::StreamingMaxPool;
-    const std::int64_t ahead =
-        window ? b_.stride * row
-               : 2 * std::max<std::int64_t>({std::int64_t{b_.in_pixels} * b_.ifm_c,
-                                             std::int64_t{b_.out_pixels} * b_.ofm_c, b_.out_elems});
-    slack_ = ceil_div(ahead, b_.in_elems) + 1;
+    slack_ = pixel_group_slack(b_);
   }
 
   bool step(std::int64_t) override {
@@ -474,40 +469,12 @@ class PixelGroupEngine : public Engine {
   }
 
  private:
-  // Calls f with the input element (pixel·C + channel) of every value output element e reads.
-  template <typename F>
-  void for_each_source(std::int64_t e, F f) const {
-    const auto at = [&](std::int64_t y, std::int64_t x, std::int64_t c) {
-      f((y * b_.ifm_w + x) * b_.ifm_c + c);
-    };
-    const std::int64_t pixel = e / b_.ofm_c, channel = e % b_.ofm_c;
-    const std::int64_t y = pixel / b_.ofm_w, x = pixel % b_.ofm_w;
-    switch (b_.kind) {
-      case BlockKind::Swu: {  // window tap (ky, kx, c) of output pixel (y, x)
-        const std::int64_t c = channel % b_.ifm_c, tap = channel / b_.ifm_c;
-        at(y * b_.stride + tap / b_.kernel, x * b_.stride + tap % b_.kernel, c);
-        break;
-      }
-      case BlockKind::FmPadding:
-        if (y >= b_.pad && y < b_.ofm_h - b_.pad && x >= b_.pad && x < b_.ofm_w - b_.pad) {
-          at(y - b_.pad, x - b_.pad, channel);
-        }
-        break;
-      case BlockKind::StreamingMaxPool:
-        for (int ky = 0; ky < b_.kernel; ++ky) {
-          for (int kx = 0; kx < b_.kernel; ++kx)
-            at(y * b_.stride + ky, x * b_.stride + kx, channel);
-        }
-        break;
-      default: f(e); break;  // a width converter: the same element
-    }
-  }
   std::int64_t value(const std::vector<std::int64_t>& buffer, std::int64_t e) const {
     if (b_.kind == BlockKind::StreamingMaxPool) {
       const auto c = static_cast<std::size_t>(e % b_.ofm_c);
       const bool take_min = !min_channels_->empty() && (*min_channels_)[c] != 0;
       std::optional<std::int64_t> v;
-      for_each_source(e, [&](std::int64_t s) {
+      for_each_source(b_, e, [&](std::int64_t s) {
         const std::int64_t w = buffer[static_cast<std::size_t>(s)];
         v = !v ? w : take_min ? std::min(*v, w) : std::max(*v, w);
       });
@@ -516,7 +483,7 @@ class PixelGroupEngine : public Engine {
     // A padding's border reads nothing.
     std::int64_t v =
         b_.kind == BlockKind::FmPadding ? pad_element(b_, ir_, static_cast<int>(e % b_.ofm_c)) : 0;
-    for_each_source(e, [&](std::int64_t s) { v = buffer[static_cast<std::size_t>(s)]; });
+    for_each_source(b_, e, [&](std::int64_t s) { v = buffer[static_cast<std::size_t>(s)]; });
     return v;
   }
 
@@ -736,11 +703,7 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
     }
   }
   for (const Block& b : blocks) {
-    const bool pixel_groups = b.in_pixels > 1 || b.out_pixels > 1;
-    const bool reorders = !input_order(b).flat() || !output_order(b).flat();
-    if ((pixel_groups && (b.kind == BlockKind::Swu || b.kind == BlockKind::FmPadding ||
-                          b.kind == BlockKind::StreamingMaxPool)) ||
-        (reorders && b.kind == BlockKind::Dwc)) {
+    if (is_pixel_group(b)) {
       engines.push_back(std::make_unique<PixelGroupEngine>(b, graph.ir));
       continue;
     }

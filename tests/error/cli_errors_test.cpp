@@ -161,33 +161,40 @@ TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
 }
 
 // Pixel-parallel streams (docs/pixel-parallel.md): --input-bits and MMV from a folding file
-// compile and simulate bit-exactly; the RTL they have none of yet is refused in one line; an
-// input word narrower than a pixel is refused.
-TEST_F(CliErrors, PixelParallelDesignsSimulateAndTheirRtlIsRefused) {
-  Graph graph;
-  int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
-  x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
-  x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0}, {x});
-  x = graph.add("flat", ReshapeAttrs{{32}}, {x});
-  graph.add("class", LabelSelectAttrs{}, {x});
-  infer_types(graph);
-  const std::filesystem::path model = dir_ / "mmv.bnnc";
-  save_model(graph, model.string());
-  std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "mmv": 4}]})";
-  const test::CommandResult compile =
-      test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
-                     " --input-bits 64 --out " + quoted(dir_ / "hw"));
-  EXPECT_EQ(compile.exit_code, 0) << compile.err;
-  EXPECT_NE(compile.err.find("layer 'in': words of 8 pixels have no RTL yet"), std::string::npos)
-      << compile.err;
-  const test::CommandResult simulate =
-      test::run_bnnc("simulate " + quoted(dir_ / "hw") + " --data " + quoted(images_));
-  EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
-  expect_usage_error(test::run_bnnc("verify " + quoted(dir_ / "hw") + " --data " + quoted(images_)),
-                     {"no RTL: layer 'in': words of 8 pixels have no RTL yet"});
+// compile; MMV on a value-padded conv has RTL (bnn_pixel_group), on a zero-padded one it
+// simulates but its RTL is refused in one line; an input word narrower than a pixel is refused.
+TEST_F(CliErrors, PixelParallelDesignsWithZeroPaddingSimulateAndTheirRtlIsRefused) {
+  for (const PadMode mode : {PadMode::Value, PadMode::Zero}) {
+    Graph graph;
+    int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+    x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
+    x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, mode}, {x});
+    x = graph.add("flat", ReshapeAttrs{{32}}, {x});
+    graph.add("class", LabelSelectAttrs{}, {x});
+    infer_types(graph);
+    const std::filesystem::path model = dir_ / "mmv.bnnc";
+    save_model(graph, model.string());
+    std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "mmv": 4}]})";
+    const std::filesystem::path out = dir_ / (mode == PadMode::Zero ? "hw_zero" : "hw");
+    const test::CommandResult compile =
+        test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
+                       " --input-bits 64 --out " + quoted(out));
+    EXPECT_EQ(compile.exit_code, 0) << compile.err;
+    const std::string refusal = "layer 'conv': MMV > 1 with zero padding has no RTL yet";
+    if (mode == PadMode::Value) {
+      EXPECT_TRUE(std::filesystem::exists(out / "rtl" / "bnn_pixel_group.sv")) << compile.err;
+      continue;
+    }
+    EXPECT_NE(compile.err.find(refusal), std::string::npos) << compile.err;
+    const test::CommandResult simulate =
+        test::run_bnnc("simulate " + quoted(out) + " --data " + quoted(images_));
+    EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+    expect_usage_error(test::run_bnnc("verify " + quoted(out) + " --data " + quoted(images_)),
+                       {"no RTL: " + refusal});
+  }
   expect_usage_error(
-      test::run_bnnc("compile " + quoted(model) + " --target-fps 1000 --input-bits 4 --out " +
-                     quoted(dir_ / "hw2")),
+      test::run_bnnc("compile " + quoted(dir_ / "mmv.bnnc") +
+                     " --target-fps 1000 --input-bits 4 --out " + quoted(dir_ / "hw2")),
       {"input 'in': --input-bits 4 is narrower than one pixel of 8 bits"});
 }
 

@@ -334,6 +334,109 @@ TEST(RtlBlocks, MvtuSweep) {
   }
 }
 
+// A convolution's MVTU with MMV windows a word (docs/pixel-parallel.md): the windows its SWU
+// would send (MMV consecutive output pixels, SIMD synapses of one tap each), against the golden
+// model's conv outputs in the output format (MMV pixels × PE channels a word).
+struct MmvCase {
+  int h, w, c, k, stride, mh, pe, simd, mmv;
+  bool quantize, threshold;
+};
+
+void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
+  Graph g;
+  g.name = "mmv";
+  int x = g.add("in", InputAttrs{{t.h, t.w, t.c}, t.quantize ? DType::uint(8) : DType::bit()});
+  if (t.quantize) {
+    QuantizeAttrs q;
+    for (int p = 0; p < 256; ++p) q.table.push_back(static_cast<std::int32_t>(p) - 128);
+    x = g.add("quant", q, {x});
+  }
+  const int mw = t.k * t.k * t.c;
+  BinaryMatrix weights(t.mh, mw);
+  for (int r = 0; r < t.mh; ++r) {
+    for (int col = 0; col < mw; ++col) weights.set(r, col, chance());
+  }
+  const int conv = g.add("conv", Conv2dAttrs{weights, t.k, t.stride, 0, 0}, {x});
+  x = conv;
+  infer_types(g);
+  if (t.threshold) {
+    const ValueRange acc = value_range(g.nodes[conv].type.dtype);
+    ThresholdAttrs a;
+    std::uniform_int_distribution<std::int64_t> value(acc.lo / 4, acc.hi / 4);
+    for (int r = 0; r < t.mh; ++r) {
+      a.thresholds.push_back(t.quantize ? value(rng) : value(rng) % (mw + 1));
+      a.negate.push_back(chance() ? 1 : 0);
+    }
+    x = g.add("thr", a, {x});
+  }
+  const int oh = (t.h - t.k) / t.stride + 1, ow = (t.w - t.k) / t.stride + 1;
+  x = g.add("flat", ReshapeAttrs{{oh * ow * t.mh}}, {x});
+  // A label select needs scores: after thresholds, a small dense layer gives them.
+  if (t.threshold) x = g.add("scores", DenseAttrs{BinaryMatrix(2, oh * ow * t.mh)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  Folding folding;
+  folding.layers.push_back({"conv", t.pe, t.simd, t.mmv});
+  const DataflowGraph design = apply_folding(lower_to_dataflow(g), folding);
+  const int index = design.find("conv");
+  const Block& b = design.blocks[static_cast<std::size_t>(index)];
+  ASSERT_EQ(b.mmv, t.mmv);
+  ASSERT_FALSE(rtl_block_unsupported(design, index).has_value());
+  const RtlBlock rtl = describe_rtl_block(design, index, "conv");
+  BlockUnderTest block{
+      rtl.module, rtl.params,   rtl.memories, t.mmv * t.simd,
+      b.in_bits,  t.mmv * t.pe, b.out_bits,   !t.threshold && is_signed(g.nodes[conv].type.dtype)};
+  Values input, expected;
+  std::uniform_int_distribution<int> pixel(0, t.quantize ? 255 : 1);
+  for (int frame = 0; frame < 3; ++frame) {
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(t.h * t.w * t.c));
+    for (auto& p : image) p = static_cast<std::uint8_t>(pixel(rng));
+    const std::vector<GoldenTensor> layers = run_golden_layers(g, image);
+    const Values& in = layers[static_cast<std::size_t>(g.nodes[conv].inputs[0])].values;
+    const Values& out = layers[static_cast<std::size_t>(t.threshold ? conv + 1 : conv)].values;
+    for (int first = 0; first < oh * ow; first += t.mmv) {
+      // Window column (ky, kx, c) of output pixel o (DESIGN.md §2's im2col order).
+      const auto window = [&](int o, int col) {
+        const int ky = col / (t.k * t.c), kx = col / t.c % t.k, ch = col % t.c;
+        const int y = o / ow * t.stride + ky, xx = o % ow * t.stride + kx;
+        return in[static_cast<std::size_t>((y * t.w + xx) * t.c + ch)];
+      };
+      for (int sf = 0; sf < mw / t.simd; ++sf) {
+        for (int m = 0; m < t.mmv; ++m) {
+          for (int i = 0; i < t.simd; ++i) input.push_back(window(first + m, sf * t.simd + i));
+        }
+      }
+      for (int nf = 0; nf < t.mh / t.pe; ++nf) {
+        for (int m = 0; m < t.mmv; ++m) {
+          for (int p = 0; p < t.pe; ++p) {
+            expected.push_back(out[static_cast<std::size_t>((first + m) * t.mh + nf * t.pe + p)]);
+          }
+        }
+      }
+    }
+  }
+  expect_block_output(
+      block, input, expected,
+      fmt::format("MMV {} PE {} SIMD {} {}x{}x{} K {} stride {}{}", t.mmv, t.pe, t.simd, t.h, t.w,
+                  t.c, t.k, t.stride, t.quantize ? " fixed-point" : ""));
+}
+
+TEST(RtlBlocks, MvtuWithMmvWindowsAWord) {
+  BNNC_REQUIRE_VERILATOR();
+  const MmvCase cases[] = {
+      {6, 6, 4, 3, 1, 8, 2, 4, 2, false, true},   // binary, NF 4, SF 9, 2 windows a word
+      {7, 7, 3, 3, 2, 4, 4, 3, 3, true, true},    // fixed-point RGB-like, stride 2, NF 1
+      {5, 8, 8, 1, 1, 6, 3, 8, 4, false, false},  // raw accumulators out, 1×1, SF 1
+  };
+  std::uint64_t seed = 60;
+  for (const MmvCase& t : cases) {
+    check_mmv_mvtu(t, seed++);
+    if (HasFatalFailure()) return;
+  }
+}
+
 // The input-stationary order of a dense layer (bnn_mvtu_is, docs/dense-order.md): padded rows
 // and columns (a pass that reads nothing), fixed-point input with raw signed accumulators out,
 // NF = 1 (the accumulators are registers).
@@ -391,6 +494,49 @@ TEST(RtlBlocks, ThresholdingAndLabelSelect) {
       expected.push_back((input[i] >= a.thresholds[c]) != (a.negate[c] != 0) ? 1 : 0);
     }
     expect_block_output(block, input, expected, "thresholding");
+    if (HasFatalFailure()) return;
+  }
+  // Thresholding on words of 2 pixels × 3 of 6 channels (docs/pixel-parallel.md): word w holds
+  // channel group w mod 2 of two pixels, so lane l's channel is (w mod 2)·3 + l mod 3.
+  {
+    const int ch = 6, group = 3, pixels = 2, bits = 8;
+    ThresholdAttrs a;
+    std::uniform_int_distribution<std::int64_t> t(-20, 300);
+    for (int c = 0; c < ch; ++c) {
+      a.thresholds.push_back(t(rng));
+      a.negate.push_back(static_cast<std::uint8_t>(c % 4 == 1));
+    }
+    std::string rom;
+    for (int g = 0; g < ch / group; ++g) {
+      HexWord word(group * (bits + 3));
+      for (int l = 0; l < group; ++l) {
+        const auto c = static_cast<std::size_t>(g * group + l);
+        word.set(l * (bits + 3), bits + 2, clamp_threshold(a.thresholds[c], {0, 255}));
+        word.set(l * (bits + 3) + bits + 2, 1, a.negate[c]);
+      }
+      rom += word.to_hex() + "\n";
+    }
+    const int lanes = group * pixels;
+    BlockUnderTest block{"bnn_thresholding",
+                         {{"CH", integer(ch)},
+                          {"LANES", integer(lanes)},
+                          {"PIXELS", integer(pixels)},
+                          {"BITS", integer(bits)},
+                          {"IN_SIGNED", "0"},
+                          {"THRESHOLD_FILE", "\"thr.mem\""}},
+                         {{"thr.mem", rom}},
+                         lanes,
+                         bits,
+                         lanes,
+                         1};
+    const Values input = random_values(rng, 40 * lanes, bits);
+    Values expected;
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      const std::size_t w = i / static_cast<std::size_t>(lanes);
+      const std::size_t c = w % 2 * group + i % static_cast<std::size_t>(group);
+      expected.push_back((input[i] >= a.thresholds[c]) != (a.negate[c] != 0) ? 1 : 0);
+    }
+    expect_block_output(block, input, expected, "thresholding on pixel words");
     if (HasFatalFailure()) return;
   }
   // Label select: 10 signed scores, 4 lanes (the last word partial), a bias, many ties.

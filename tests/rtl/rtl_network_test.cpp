@@ -261,6 +261,74 @@ TEST(RtlNetworks, PoolBetweenAFastConvAndTheBottleneckMatchesTheSimulator) {
   }
 }
 
+// Input words of several whole pixels (--input-bits, docs/pixel-parallel.md "In the RTL"):
+// 12×12×3 pixels, 5 a word (the last word 4) through a standalone thresholding on those words,
+// or 4 a word through the 8-bit quantize table, then the converter to the conv's 3 channels a
+// word → conv 3×3/2 pad 1 (16) → pool 2×2 → dense 10 → label; and a random network with a
+// random input width. Under stalls, with the simulator's cycles per frame.
+Graph whole_pixel_words(std::mt19937_64& rng, bool quantize) {
+  Graph g;
+  int x = g.add("input", InputAttrs{{12, 12, 3}, DType::uint(8)});
+  if (quantize) {
+    std::vector<std::int32_t> table;
+    for (int p = 0; p < 256; ++p) table.push_back(p / 2 - 64);
+    x = g.add("quantize", QuantizeAttrs{table, DType::fixed(8, 7)}, {x});
+  } else {
+    x = g.add("binarize", ThresholdAttrs{{100, 128, 150}, 1, {0, 1, 0}}, {x});
+  }
+  x = g.add("conv0", Conv2dAttrs{random_matrix(16, 27, rng), 3, 2, 1, 0}, {x});
+  x = g.add("thr0", half_thresholds(16, quantize ? 0 : 27), {x});
+  x = g.add("pool0", MaxPoolAttrs{2, 2, {}}, {x});
+  x = g.add("flatten", ReshapeAttrs{{3 * 3 * 16}}, {x});
+  x = g.add("fc1", DenseAttrs{random_matrix(10, 3 * 3 * 16, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return g;
+}
+
+TEST(RtlNetworks, InputWordsOfSeveralPixelsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261206);
+  std::vector<std::vector<std::uint8_t>> images(6, std::vector<std::uint8_t>(12 * 12 * 3));
+  for (auto& image : images) {
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng());
+  }
+  for (const bool quantize : {false, true}) {
+    const std::string what = quantize ? "quantized pixels, 4 a word" : "thresholded, 5 a word";
+    Folding folding;
+    folding.layers = {{"conv0", 4, 3}, {"fc1", 5, 16}};
+    folding.input_bits = quantize ? 96 : 120;
+    const Design design =
+        compile_design(whole_pixel_words(rng, quantize), FoldingRequest::given(folding));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    ASSERT_EQ(design.folded.blocks[0].out_pixels, quantize ? 4 : 5) << what;
+    Verified v;
+    verify(design, Frames(images.begin(), images.end()), what, v);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+  }
+  int verified = 0;
+  for (std::uint64_t seed = 2200; seed < 2240 && verified < 1; ++seed) {
+    test::RandomNetworkOptions options;
+    options.images = 4;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    Folding folding = test::random_pixel_folding(lowered, rng);
+    for (LayerFolding& layer : folding.layers) layer.mmv = 1;
+    const Design design = compile_design(streamlined, FoldingRequest::given(folding));
+    if (design.folded.blocks[0].out_pixels < 2) continue;  // one pixel a word: tested above
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    Verified v;
+    verify(design, Frames(net.images.begin(), net.images.end()), what, v);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    ++verified;
+  }
+  EXPECT_EQ(verified, 1);
+}
+
 TEST(RtlNetworks, LfcW1A1BnnPynqFoldingOn20Images) {
   BNNC_REQUIRE_VERILATOR();
   BNNC_REQUIRE_EXTERNAL(folder, "bnn-pynq/params/mnist/lfcW1A1");
