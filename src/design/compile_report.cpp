@@ -87,6 +87,8 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       if (b.zero_pad) layer["zero_pad"] = true;  // leaves the border's synapses out
       if (!b.is_conv()) layer["dense_order"] = dense_order_name(b.dense_order);
       layer["early_exit"] = b.early_exit;
+      layer["weight_reuse"] = b.weight_reuse;
+      if (b.weight_reuse) layer["reuse_vector_cycles"] = b.reuse_vector_cycles;
     }
     layer["in_elems"] = b.in_elems;
     layer["out_elems"] = b.out_elems;
