@@ -88,6 +88,9 @@ struct Block {
   bool weight_reuse = false;
   std::int64_t reuse_vector_cycles = 0;
   int reuse_groups = 0;  // the schedule's groups per vector
+  // Per vector: synapses computed (Σ |D|, against MH·MW plain) and the cycles full compaction
+  // across lanes would take (WeightReuseSchedule::ideal_cycles), for the reports.
+  std::int64_t reuse_synapses = 0, reuse_ideal_cycles = 0;
 
   // AddStreams with a table on its second input (ir/op.h AddAttrs): entries per channel and the
   // signed width of an offset; 0 without one.

@@ -147,6 +147,8 @@ DataflowGraph apply_folding(const DataflowGraph& graph, const Folding& folding) 
         weight_reuse_schedule(out.ir.nodes[b.layer].weights(), b.pe, b.simd);
     b.reuse_vector_cycles = s.vector_cycles;
     b.reuse_groups = static_cast<int>(s.groups.size());
+    b.reuse_synapses = s.positions;
+    b.reuse_ideal_cycles = s.ideal_cycles;
     b.cycles = b.reuse_vector_cycles * b.pixels_out();
   }
   return out;
