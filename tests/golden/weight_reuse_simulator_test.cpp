@@ -5,6 +5,9 @@
 // `--reuse auto` never choosing a design the estimate finds slower or less area-efficient.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
 #include <random>
 
 #include "design/compile_design.h"
@@ -15,6 +18,7 @@
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
+#include "test_support.h"
 
 namespace bnnc {
 namespace {
@@ -84,6 +88,40 @@ TEST(WeightReuseSimulator, RandomNetworksWithRandomFoldings) {
   }
   EXPECT_GE(reuse_layers, 40) << "the seeds no longer give weight-reuse layers";
   EXPECT_GE(faster, 10) << "too few layers where the schedule is shorter than NF·SF";
+}
+
+// The way users call it: compile the shipped SFC with --reuse auto; the report names the layers it
+// chose (those with PE 1 over 256 rows at this target), with fewer cycles than the plain unit;
+// simulate matches the golden model and each reuse layer spends exactly its static cycles.
+TEST(WeightReuseSimulator, CompileAutoAndSimulateFromTheCommandLine) {
+  const std::string images = "/usr/share/datasets/fashion-mnist";
+  if (!std::filesystem::exists(images + "/t10k-images-idx3-ubyte.gz")) {
+    GTEST_SKIP() << images << " not found (Debian package dataset-fashion-mnist)";
+  }
+  const std::filesystem::path dir = test::temp_dir("weight-reuse-cli") / "sfc";
+  const test::CommandResult compile = test::run_bnnc(
+      "compile " + std::string(BNNC_SOURCE_DIR) +
+      "/models/sfc.bnnc --target-fps 10000 --reuse auto --json --out '" + dir.string() + "'");
+  ASSERT_EQ(compile.exit_code, 0) << compile.err;
+  const auto report = nlohmann::json::parse(compile.out);
+  int reused = 0;
+  for (const auto& layer : report["layers"]) {
+    if (layer["kind"] != "MVTU" || !layer["weight_reuse"].get<bool>()) continue;
+    ++reused;
+    EXPECT_LT(layer["reuse_vector_cycles"].get<int>(), layer["plain_vector_cycles"].get<int>());
+    EXPECT_LT(layer["reuse_synapses"].get<int>(), layer["plain_synapses"].get<int>());
+  }
+  EXPECT_GE(reused, 1) << "auto chose no layer of SFC";
+  const test::CommandResult sim =
+      test::run_bnnc("simulate '" + dir.string() + "' --data " + images + " --limit 20 --json");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  const auto out = nlohmann::json::parse(sim.out);
+  EXPECT_TRUE(out["match"].get<bool>());
+  for (const auto& layer : out["layers"]) {
+    if (!layer["weight_reuse"].get<bool>()) continue;
+    EXPECT_EQ(layer["work_cycles_per_frame"].get<double>(), layer["cycles"].get<double>())
+        << layer["name"];
+  }
 }
 
 }  // namespace
