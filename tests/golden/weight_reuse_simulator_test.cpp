@@ -33,7 +33,7 @@ SimulationResult simulate_design(const Design& design, const Frames& frames) {
 
 TEST(WeightReuseSimulator, RandomNetworksWithRandomFoldings) {
   std::mt19937_64 rng(20261203);
-  int reuse_layers = 0, faster = 0;
+  int reuse_layers = 0, faster = 0, auto_chose = 0;
   for (std::uint64_t seed = 1700; seed < 1740; ++seed) {
     test::RandomNetworkOptions options;
     options.allow_zero_pad = false;
@@ -85,9 +85,11 @@ TEST(WeightReuseSimulator, RandomNetworksWithRandomFoldings) {
     };
     EXPECT_LE(automatic.estimate.bottleneck_cycles, plain.estimate.bottleneck_cycles) << what;
     EXPECT_LE(score(automatic), score(plain)) << what;
+    for (const Block& b : automatic.folded.blocks) auto_chose += b.weight_reuse ? 1 : 0;
   }
   EXPECT_GE(reuse_layers, 40) << "the seeds no longer give weight-reuse layers";
   EXPECT_GE(faster, 10) << "too few layers where the schedule is shorter than NF·SF";
+  EXPECT_GE(auto_chose, 5) << "auto never chose weight reuse";
 }
 
 // The way users call it: compile the shipped SFC with --reuse auto; the report names the layers it
