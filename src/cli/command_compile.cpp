@@ -111,8 +111,8 @@ int run_compile(const CompileOptions& o) {
   if (o.reuse != "off" && o.reuse != "input" && o.reuse != "weight" && o.reuse != "auto") {
     fail("--reuse: '{}' is not off, input, weight or auto", o.reuse);
   }
-  if (o.reuse != "off") {
-    fail("--reuse {}: similarity reuse is not built into the engines yet (only off)", o.reuse);
+  if (o.reuse == "input") {
+    fail("--reuse input: input reuse is not built into the engines yet (off, weight or auto)");
   }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Device* device = o.device.empty() ? nullptr : &find_device(o.device);
@@ -132,6 +132,9 @@ int run_compile(const CompileOptions& o) {
   request.clock_mhz = o.clock_mhz;
   request.input_bits = o.input_bits;
   request.early_exit = o.early_exit == "on";
+  request.reuse = o.reuse == "weight" ? ReuseMode::Weight
+                  : o.reuse == "auto" ? ReuseMode::Auto
+                                      : ReuseMode::Off;
   if (o.objective == "latency") {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
@@ -175,6 +178,7 @@ int run_compile(const CompileOptions& o) {
       text.insert(text.size() - 1, "  early exit");
       any_early_exit = true;
     }
+    if (b.weight_reuse) text.insert(text.size() - 1, "  weight reuse");
   }
   if (any_early_exit) {
     text += "early exit: the cycles above are its worst case (no output decided early)\n";
@@ -241,8 +245,11 @@ Command add_compile_command(CLI::App& bnnc) {
   app->add_option("--early-exit", options->early_exit,
                   "off (default) or on: MVTUs with binary input and thresholds stop a row group "
                   "once every output is decided (data-dependent cycles)");
-  app->add_option("--reuse", options->reuse,
-                  "Similarity reuse: off (default); input, weight and auto are not built yet");
+  app->add_option(
+      "--reuse", options->reuse,
+      "Similarity reuse: off (default); weight (every binary layer computes each kernel from "
+      "its nearest computed kernel, docs/similarity.md) or auto (only where it is "
+      "faster and not less area-efficient); input is not built yet");
   app->add_flag("--force", options->force,
                 "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -64,10 +64,14 @@ int run_simulate(const SimulateOptions& o) {
     const double per_frame = static_cast<double>(sim.work_cycles[i]) / count;
     layers.push_back({{"name", b.name},
                       {"early_exit", b.early_exit},
+                      {"weight_reuse", b.weight_reuse},
                       {"cycles", b.cycles},
                       {"work_cycles_per_frame", per_frame}});
-    layer_text += fmt::format("  {:<14} {:>10} {:>12.1f}{}\n", b.name, format_count(b.cycles),
-                              per_frame, b.early_exit ? "  early exit" : "");
+    layer_text +=
+        fmt::format("  {:<14} {:>10} {:>12.1f}{}\n", b.name, format_count(b.cycles), per_frame,
+                    b.early_exit     ? "  early exit"
+                    : b.weight_reuse ? "  weight reuse"
+                                     : "");
   }
   if (o.json) {
     nlohmann::ordered_json out = {{"match", match},

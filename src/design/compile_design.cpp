@@ -79,6 +79,7 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    shapes; the latency search already runs the cycle simulator on each candidate.
   // 3. Apply it: the block cycles everything below depends on.
   Folding folding = with_early_exit(lowered, choose_folding(lowered, request), request.early_exit);
+  folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
   if (request.input_bits > 0) folding.input_bits = request.input_bits;
   d.folded = apply_folding(lowered, folding);
   d.folding = folding_of(d.folded);

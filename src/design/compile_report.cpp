@@ -87,6 +87,15 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       if (b.zero_pad) layer["zero_pad"] = true;  // leaves the border's synapses out
       if (!b.is_conv()) layer["dense_order"] = dense_order_name(b.dense_order);
       layer["early_exit"] = b.early_exit;
+      layer["weight_reuse"] = b.weight_reuse;
+      if (b.weight_reuse) {
+        layer["reuse_vector_cycles"] = b.reuse_vector_cycles;
+        layer["plain_vector_cycles"] = b.nf() * b.sf();
+        layer["reuse_ideal_vector_cycles"] = b.reuse_ideal_cycles;
+        layer["reuse_groups"] = b.reuse_groups;
+        layer["reuse_synapses"] = b.reuse_synapses;
+        layer["plain_synapses"] = static_cast<std::int64_t>(b.mh) * b.mw;
+      }
     }
     layer["in_elems"] = b.in_elems;
     layer["out_elems"] = b.out_elems;

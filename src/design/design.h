@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "fold/choose_folding.h"
+#include "fold/choose_weight_reuse.h"
 #include "fold/dataflow_graph.h"
 #include "fold/device.h"
 #include "fold/estimate_resources.h"
@@ -35,6 +36,9 @@ struct FoldingRequest {
   // --early-exit on: every MVTU that can (Block::can_exit_early) gets the early-exit variant, on
   // top of whatever folding the other fields choose (the folding search counts its worst case).
   bool early_exit = false;
+  // --reuse: the weight-reuse MVTU on every layer that can take it, or only where it pays
+  // (fold/choose_weight_reuse.h), after early exit has taken its layers.
+  ReuseMode reuse = ReuseMode::Off;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;

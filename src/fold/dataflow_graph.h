@@ -82,6 +82,16 @@ struct Block {
   // termination, sim/early_exit.h); its cycles per vector then depend on the data.
   bool early_exit = false;
 
+  // MVTU: the weight-reuse variant (fold/weight_reuse_schedule.h): each kernel from its parent in
+  // the kernels' spanning tree on the positions where they differ; cycles static, set with the
+  // schedule's per-vector cost by apply_folding (reuse_vector_cycles, 0 without).
+  bool weight_reuse = false;
+  std::int64_t reuse_vector_cycles = 0;
+  int reuse_groups = 0;  // the schedule's groups per vector
+  // Per vector: synapses computed (Σ |D|, against MH·MW plain) and the cycles full compaction
+  // across lanes would take (WeightReuseSchedule::ideal_cycles), for the reports.
+  std::int64_t reuse_synapses = 0, reuse_ideal_cycles = 0;
+
   // AddStreams with a table on its second input (ir/op.h AddAttrs): entries per channel and the
   // signed width of an offset; 0 without one.
   int table_span = 0, table_bits = 0;
@@ -105,6 +115,12 @@ struct Block {
   // padding (its border synapses would need their own count of what remains).
   bool can_exit_early() const {
     return kind == BlockKind::Mvtu && threshold >= 0 && in_bits == 1 && out_bits == 1 && !zero_pad;
+  }
+
+  // Whether the weight-reuse MVTU can compute it: binary input (the correction counts matches),
+  // at least two rows, no zero padding (the border would change D per window).
+  bool can_reuse_weights() const {
+    return kind == BlockKind::Mvtu && in_bits == 1 && mh >= 2 && !zero_pad;
   }
 
   std::int64_t nf() const { return mh_padded / pe; }

@@ -58,6 +58,9 @@ std::int64_t tail(const Block& b, int pad) {
       if (b.dense_order == DenseOrder::Input) {
         return (b.sf() - ceil_div(b.mw, b.simd)) * b.nf() + real_groups(b);
       }
+      // Weight reuse: the groups after the first (which read the vector), then the words of the
+      // finished vector leave one a cycle.
+      if (b.weight_reuse) return b.reuse_vector_cycles - b.sf() + real_groups(b);
       return (real_groups(b) - 1) * b.sf() + 1;
     case BlockKind::Swu:  // the windows that read the last real pixel
       return std::max<std::int64_t>(1, b.cycles * windows_after_last_pixel(b, pad) /
@@ -119,7 +122,7 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     // (An MVTU's groups of padded rows come last: the output-stationary order skips their SF
     // cycles, the input-stationary their cycles in the last pass.)
     const std::int64_t padded_groups = b.nf() - real_groups(b);
-    const std::int64_t own = b.kind != BlockKind::Mvtu ? b.cycles
+    const std::int64_t own = b.kind != BlockKind::Mvtu || b.weight_reuse ? b.cycles
                              : b.dense_order == DenseOrder::Input
                                  ? b.cycles - padded_groups
                                  : b.cycles - padded_groups * b.sf();

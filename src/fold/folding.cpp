@@ -4,6 +4,7 @@
 
 #include "core/ceil_div.h"
 #include "fold/stream_order.h"
+#include "fold/weight_reuse_schedule.h"
 
 namespace bnnc {
 
@@ -56,7 +57,21 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (f.early_exit && f.dense_order == DenseOrder::Input) {
     reject(b, "early exit in the input-stationary order is not built");
   }
+  if (f.weight_reuse && !b.can_reuse_weights()) {
+    reject(b,
+           "weight reuse needs a binary-input layer of at least two rows without zero padding "
+           "(this one: {}-bit input, {} rows, {})",
+           b.in_bits, b.mh, b.zero_pad ? "zero-padded" : "not zero-padded");
+  }
+  if (f.weight_reuse && f.mmv > 1) reject(b, "weight reuse with MMV {} > 1 is not built", f.mmv);
+  if (f.weight_reuse && f.dense_order == DenseOrder::Input) {
+    reject(b, "weight reuse in the input-stationary order is not built");
+  }
+  if (f.weight_reuse && f.early_exit) {
+    reject(b, "weight reuse and early exit on one layer are not built together");
+  }
   b.early_exit = f.early_exit;
+  b.weight_reuse = f.weight_reuse;
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
   b.dense_order = f.dense_order;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
@@ -115,8 +130,8 @@ Folding folding_of(const DataflowGraph& graph) {
   }
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
-    folding.layers.push_back(
-        {b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order, b.early_exit});
+    folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order,
+                              b.early_exit, b.weight_reuse});
   }
   return folding;
 }
@@ -125,6 +140,17 @@ DataflowGraph apply_folding(const DataflowGraph& graph, const Folding& folding) 
   DataflowGraph out;
   out.ir = graph.ir;
   out.blocks = fold_blocks(graph.blocks, folding);
+  // Weight reuse's cycles follow from the weights, which the bare blocks do not hold.
+  for (Block& b : out.blocks) {
+    if (!b.weight_reuse) continue;
+    const WeightReuseSchedule s =
+        weight_reuse_schedule(out.ir.nodes[b.layer].weights(), b.pe, b.simd);
+    b.reuse_vector_cycles = s.vector_cycles;
+    b.reuse_groups = static_cast<int>(s.groups.size());
+    b.reuse_synapses = s.positions;
+    b.reuse_ideal_cycles = s.ideal_cycles;
+    b.cycles = b.reuse_vector_cycles * b.pixels_out();
+  }
   return out;
 }
 

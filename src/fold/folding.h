@@ -19,6 +19,7 @@ struct LayerFolding {
   int cols = 0;  // padded MW; 0 = the smallest multiple of SIMD ≥ MW
   DenseOrder dense_order = DenseOrder::Output;  // a dense layer's loop order (input: not a conv)
   bool early_exit = false;                      // the early-exit MVTU variant (Block::early_exit)
+  bool weight_reuse = false;                    // the weight-reuse variant (Block::weight_reuse)
 };
 
 struct Folding {

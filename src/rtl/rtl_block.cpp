@@ -84,6 +84,9 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
         return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);
       break;
     case BlockKind::Mvtu:
+      if (b.weight_reuse) {
+        return fmt::format("layer '{}': the weight-reuse MVTU has no RTL yet", b.name);
+      }
       if (b.threshold >= 0 &&
           ir.nodes[b.threshold].as<ThresholdAttrs>().thresholds_per_channel != 1)
         return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);

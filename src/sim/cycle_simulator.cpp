@@ -16,6 +16,7 @@
 #include "ir/add_apply.h"
 #include "sim/early_exit_mvtu.h"
 #include "sim/input_stationary_mvtu.h"
+#include "sim/weight_reuse_mvtu.h"
 
 namespace bnnc {
 
@@ -523,6 +524,22 @@ class MvtuExitEngine : public Engine {
   EarlyExitMvtu unit_;
 };
 
+// The weight-reuse MVTU: sim/weight_reuse_mvtu.h models it, this puts it between two FIFOs.
+class MvtuReuseEngine : public Engine {
+ public:
+  MvtuReuseEngine(const Block& block, const Graph& ir) : Engine(block, ir), unit_(block, ir) {}
+  bool step(std::int64_t) override {
+    WeightReuseMvtu::Cycle c = unit_.step(in->empty() ? nullptr : &in->words.front(), !out->full());
+    if (c.read) in->words.pop_front();
+    if (c.sent) out->words.push_back(std::move(*c.sent));
+    return c.busy;
+  }
+  std::int64_t work_cycles() const override { return unit_.work_cycles(); }
+
+ private:
+  WeightReuseMvtu unit_;
+};
+
 class DwcEngine : public Engine {
  public:
   using Engine::Engine;
@@ -725,6 +742,8 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
       case BlockKind::Mvtu:
         if (b.early_exit) {
           engines.push_back(std::make_unique<MvtuExitEngine>(b, graph.ir));
+        } else if (b.weight_reuse) {
+          engines.push_back(std::make_unique<MvtuReuseEngine>(b, graph.ir));
         } else if (b.dense_order == DenseOrder::Input) {
           engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
         } else {

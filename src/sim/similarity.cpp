@@ -7,9 +7,9 @@
 #include "core/bits.h"
 #include "core/ceil_div.h"
 #include "core/error.h"
+#include "fold/kernel_similarity.h"
 #include "sim/early_exit.h"
 #include "sim/golden_model.h"
-#include "sim/kernel_similarity.h"
 
 namespace bnnc {
 

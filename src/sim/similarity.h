@@ -12,7 +12,7 @@
 //                  differ: ops K·|D|; reads K·|D| weight bits + N input bits (the whole window is
 //                  read to find D).
 //   weight reuse   kernel b from its tree parent on the d_b positions where they differ
-//                  (sim/kernel_similarity.h): ops N + Σ d_b; reads N + Σ d_b weight bits + N.
+//                  (fold/kernel_similarity.h): ops N + Σ d_b; reads N + Σ d_b weight bits + N.
 // Each figure comes in three granularities:
 //   bit        single synapses skipped;
 //   chunk      a SIMD-wide chunk is skipped only when every bit of it is (an engine that keeps

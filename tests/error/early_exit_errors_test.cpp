@@ -75,7 +75,7 @@ TEST(EarlyExitErrors, CompileFlags) {
   };
   expect_refused("--early-exit maybe", "--early-exit: 'maybe' is not off or on");
   expect_refused("--reuse sometimes", "--reuse: 'sometimes' is not off, input, weight or auto");
-  expect_refused("--reuse auto", "--reuse auto: similarity reuse is not built");
+  expect_refused("--reuse input", "--reuse input: input reuse is not built");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // bnnc similarity's figures on layers small enough to check by hand (sim/similarity.h,
-// sim/kernel_similarity.h, sim/early_exit.h), brute-force twins of the packed computations, and
+// fold/kernel_similarity.h, sim/early_exit.h), brute-force twins of the packed computations, and
 // the CLI's JSON.
 #include <gtest/gtest.h>
 
@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "fold/kernel_similarity.h"
 #include "io/model_file.h"
 #include "ir/infer_types.h"
 #include "random_network.h"
 #include "sim/early_exit.h"
 #include "sim/golden_model.h"
 #include "sim/interpret_graph.h"
-#include "sim/kernel_similarity.h"
 #include "sim/similarity.h"
 #include "test_support.h"
 

@@ -1,4 +1,4 @@
-#include "sim/kernel_similarity.h"
+#include "fold/kernel_similarity.h"
 
 #include <algorithm>
 #include <bit>

@@ -1,0 +1,89 @@
+// Weight-reuse requests bnnc cannot build: the layer, the rule and the values.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fold/folding.h"
+#include "fold/folding_file.h"
+#include "fold/lower_to_dataflow.h"
+#include "ir/infer_types.h"
+#include "rtl/emit_rtl.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+// uint8 [6,6,2] → conv 16×18 (integer input) → threshold → conv 8×144 → threshold → flatten →
+// dense 10×32 (no threshold) → labelselect.
+Graph two_convs() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{6, 6, 2}, DType::uint(8)});
+  const int c0 = g.add("conv0", Conv2dAttrs{BinaryMatrix(16, 18), 3, 1, 0, 0}, {in});
+  const int t0 = g.add("thr0", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {c0});
+  const int c1 = g.add("conv1", Conv2dAttrs{BinaryMatrix(8, 144), 3, 1, 0, 0}, {t0});
+  const int t1 = g.add("thr1", ThresholdAttrs{std::vector<std::int64_t>(8, 70), 1, {}}, {c1});
+  const int flat = g.add("flatten", ReshapeAttrs{{32}}, {t1});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 32)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
+
+std::string error_of(const DataflowGraph& g, LayerFolding layer) {
+  layer.weight_reuse = true;
+  Folding f;
+  f.layers = {layer};
+  try {
+    apply_folding(g, f);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(WeightReuseErrors, OnlyBinaryInputLayersInTheOutputStationaryOrder) {
+  const DataflowGraph g = lower_to_dataflow(two_convs());
+  EXPECT_EQ(error_of(g, {"conv1"}), "no error");
+  EXPECT_EQ(error_of(g, {"fc"}), "no error");  // popcount outputs reuse as well
+  EXPECT_THAT(error_of(g, {"conv0"}),
+              HasSubstr("layer 'conv0': weight reuse needs a binary-input layer of at least two "
+                        "rows without zero padding (this one: 8-bit input, 16 rows"));
+  LayerFolding exit{"conv1"};
+  exit.early_exit = true;
+  EXPECT_THAT(error_of(g, exit),
+              HasSubstr("layer 'conv1': weight reuse and early exit on one layer are not built"));
+  LayerFolding input{"fc"};
+  input.dense_order = DenseOrder::Input;
+  EXPECT_THAT(error_of(g, input),
+              HasSubstr("layer 'fc': weight reuse in the input-stationary order is not built"));
+}
+
+TEST(WeightReuseErrors, FoldingFileTakesABoolean) {
+  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const auto path = test::temp_dir("weight-reuse-errors") / "folding.json";
+  std::ofstream(path) << R"({"layers": [{"name": "conv1", "weight_reuse": 1}]})";
+  EXPECT_THAT(
+      [&] { read_folding_file(path.string(), g); },
+      ThrowsMessage<Error>(HasSubstr("layer 'conv1': \"weight_reuse\" must be true or false")));
+  std::ofstream(path) << R"({"layers": [{"name": "conv1", "weight_reuse": true}]})";
+  EXPECT_TRUE(read_folding_file(path.string(), g).layers.at(0).weight_reuse);
+}
+
+// The unit has no RTL yet: a design using it says so rather than emitting the plain MVTU.
+TEST(WeightReuseErrors, NoRtlYet) {
+  const DataflowGraph g = lower_to_dataflow(two_convs());
+  Folding f;
+  LayerFolding l{"conv1"};
+  l.weight_reuse = true;
+  f.layers = {l};
+  const auto reason = rtl_unsupported(apply_folding(g, f));
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_THAT(*reason, HasSubstr("layer 'conv1': the weight-reuse MVTU has no RTL yet"));
+}
+
+}  // namespace
+}  // namespace bnnc
