@@ -1,5 +1,6 @@
 // bnnc train --topology T --dataset fashion-mnist --epochs E --out MODEL [--data FOLDER]
 //            [--batch B] [--lr LR] [--seed S] [--threads T] [--resume CKPT] [--limit N]
+//            [--padding minus1|zero (resnet)]
 //            [--no-verify] [--json]: train a BNN, streamline it, save it, and check that the
 //            golden model classifies every test image as the trainer's own binarized
 //            evaluation does (exit 1 if not).
