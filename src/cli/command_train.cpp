@@ -1,5 +1,6 @@
 // bnnc train --topology T --dataset fashion-mnist --epochs E --out MODEL [--data FOLDER]
 //            [--batch B] [--lr LR] [--seed S] [--threads T] [--resume CKPT] [--limit N]
+//            [--padding minus1|zero (resnet)]
 //            [--no-verify] [--json]: train a BNN, streamline it, save it, and check that the
 //            golden model classifies every test image as the trainer's own binarized
 //            evaluation does (exit 1 if not).
@@ -123,7 +124,8 @@ int run_train(TrainCommandOptions& options) {
   if (options.dataset != "fashion-mnist") {
     fail("--dataset {}: unknown (data sets: fashion-mnist)", options.dataset);
   }
-  topology_spec(options.train.topology);  // an unknown topology fails before any data is read
+  // an unknown topology or padding fails before any data is read
+  topology_spec(options.train.topology, 1, options.train.padding);
   if (options.train.test_limit < 0) {
     fail("--test-limit {}: must be at least 1 (or 0 for all)", options.train.test_limit);
   }
@@ -227,6 +229,8 @@ Command add_train_command(CLI::App& bnnc) {
   options->train.data = "/usr/share/datasets/fashion-mnist";
   CLI::App* app = bnnc.add_subcommand("train", "Train a BNN on Fashion-MNIST; save a bnnc model");
   app->add_option("--topology", options->train.topology, topology_names())->required();
+  app->add_option("--padding", options->train.padding,
+                  "resnet: pad convs of ±1 activations by minus1 (default) or zero");
   app->add_option("--dataset", options->dataset, "Data set (fashion-mnist)");
   app->add_option("--data", options->train.data, "Folder of the data set's IDX files")
       ->capture_default_str();

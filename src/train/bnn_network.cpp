@@ -48,6 +48,14 @@ torch::Tensor flatten_hwc(const torch::Tensor& x) {
   return x.dim() == 4 ? x.permute({0, 2, 3, 1}).flatten(1) : x;
 }
 
+// A conv's border: by −1 (bit 0 on bits; raw −128 = −1.0 on the first layer's fixed-point
+// pixels) or, with zero_pad, by 0 (PyTorch's default, on ±1 activations only).
+torch::Tensor pad_input(const torch::Tensor& x, const LayerSpec& layer) {
+  if (layer.pad == 0) return x;
+  return F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad})
+                       .value(layer.zero_pad ? 0.0 : -1.0));
+}
+
 }  // namespace
 
 std::int32_t quantize_pixel(int pixel) {
@@ -72,10 +80,11 @@ BnnNetworkImpl::BnnNetworkImpl(TopologySpec spec) : spec_(std::move(spec)) {
   if (!spec_.image_input) input_bn_ = make_batchnorm(*this, "input_bn", spec_.layers[0].inputs);
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& layer = spec_.layers[i];
-    const int fan_in = layer.inputs * (layer.conv ? 9 : 1);
+    const int fan_in = layer.inputs * (layer.conv ? layer.kernel * layer.kernel : 1);
     const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    const torch::Tensor init = layer.conv ? torch::rand({layer.outputs, layer.inputs, 3, 3})
-                                          : torch::rand({layer.outputs, layer.inputs});
+    const torch::Tensor init =
+        layer.conv ? torch::rand({layer.outputs, layer.inputs, layer.kernel, layer.kernel})
+                   : torch::rand({layer.outputs, layer.inputs});
     weights_.push_back(register_parameter("w" + std::to_string(i), (init * 2 - 1) * bound));
     if (i + 1 < spec_.layers.size()) {
       bns_.push_back(make_batchnorm(*this, "bn" + std::to_string(i), layer.outputs));
@@ -100,22 +109,29 @@ torch::Tensor BnnNetworkImpl::forward(const torch::Tensor& input) {
   torch::Tensor x = input;
   if (!spec_.image_input) x = ste_sign(batchnorm(x, input_bn_));
   const std::size_t last = spec_.layers.size() - 1;
+  std::vector<torch::Tensor> outputs;  // of each layer: its signs, or a projection's batch-norm
   for (std::size_t i = 0; i <= last; ++i) {
     const LayerSpec& layer = spec_.layers[i];
+    if (layer.from >= 0) x = outputs[static_cast<std::size_t>(layer.from)];
     const torch::Tensor w = ste_weight(weights_[i]);
     if (layer.conv) {
-      if (layer.pad > 0)
-        x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
       // Channels-last operands put oneDNN on its fast path: 3.8x faster forward+backward for
       // CNV's 64C3 on 30x30 than the default layout (measured, libtorch 1.13.1 from Debian).
-      x = F::conv2d(x.contiguous(torch::MemoryFormat::ChannelsLast),
-                    w.contiguous(torch::MemoryFormat::ChannelsLast));
+      x = F::conv2d(pad_input(x, layer).contiguous(torch::MemoryFormat::ChannelsLast),
+                    w.contiguous(torch::MemoryFormat::ChannelsLast),
+                    F::Conv2dFuncOptions().stride(layer.stride));
       if (layer.pool) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
     } else {
+      // The mean keeps a pooled layer's scale in training; the exact evaluation uses the sum
+      // (a positive factor, which the argmax does not see).
+      if (layer.global_pool) x = x.mean({2, 3});
       x = flatten_hwc(x).matmul(w.t());
     }
     if (i == last) return x * log_scale_.exp();
-    x = ste_sign(batchnorm(x, bns_[i]));
+    x = batchnorm(x, bns_[i]);
+    if (layer.shortcut >= 0) x = x + outputs[static_cast<std::size_t>(layer.shortcut)];
+    if (!layer.projection) x = ste_sign(x);
+    outputs.push_back(x);
   }
   return x;
 }
@@ -131,18 +147,26 @@ BatchNormAttrs BnnNetworkImpl::batchnorm_attrs(int layer) const {
   return attrs;
 }
 
-// sign(batchnorm_apply(x)) element by element; x is [B, C] or [B, C, H, W].
-torch::Tensor BnnNetworkImpl::binary_sign_exact(const torch::Tensor& x, int layer) const {
+// sign(batchnorm_apply(x) [+ shortcut]) element by element (no sign for a projection); x and
+// the shortcut are [B, C] or [B, C, H, W]. The sum is one float32 addition, as the exported
+// graph's add computes it.
+torch::Tensor BnnNetworkImpl::binary_sign_exact(const torch::Tensor& x, int layer,
+                                                const torch::Tensor* shortcut,
+                                                bool projection) const {
   const BatchNormAttrs bn = batchnorm_attrs(layer);
   const torch::Tensor in = x.contiguous();
+  const torch::Tensor add = shortcut != nullptr ? shortcut->contiguous() : torch::Tensor();
   torch::Tensor out = torch::empty_like(in);
   const std::int64_t channels = in.size(1);
   const std::int64_t inner = in.numel() / (in.size(0) * channels);
   const float* src = in.data_ptr<float>();
+  const float* extra = shortcut != nullptr ? add.data_ptr<float>() : nullptr;
   float* dst = out.data_ptr<float>();
   for (std::int64_t i = 0; i < in.numel(); ++i) {
     const int c = static_cast<int>((i / inner) % channels);
-    dst[i] = sign_bit(batchnorm_apply(bn, c, src[i])) ? 1.0F : -1.0F;
+    float z = batchnorm_apply(bn, c, src[i]);
+    if (extra != nullptr) z = z + extra[i];
+    dst[i] = projection ? z : sign_bit(z) ? 1.0F : -1.0F;
   }
   return out;
 }
@@ -152,25 +176,33 @@ std::vector<int> BnnNetworkImpl::classify_exact(const torch::Tensor& input) {
   torch::Tensor x = input;
   if (!spec_.image_input) x = binary_sign_exact(x, -1);
   const std::size_t last = spec_.layers.size() - 1;
+  std::vector<torch::Tensor> outputs;
   for (std::size_t i = 0; i <= last; ++i) {
     const LayerSpec& layer = spec_.layers[i];
+    if (layer.from >= 0) x = outputs[static_cast<std::size_t>(layer.from)];
     const torch::Tensor w = sign_pm1(weights_[i]);
     if (layer.conv) {
       // im2col + one matrix product: a plain sum of exact terms (a fast convolution algorithm,
-      // e.g. Winograd, could round).
-      if (layer.pad > 0)
-        x = F::pad(x, F::PadFuncOptions({layer.pad, layer.pad, layer.pad, layer.pad}).value(-1.0));
-      const std::int64_t height = x.size(2) - 2;
-      const std::int64_t width = x.size(3) - 2;
-      const torch::Tensor columns = F::unfold(x, F::UnfoldFuncOptions({3, 3}));
+      // e.g. Winograd, could round). A zero border adds ±0: the sum over the valid synapses.
+      x = pad_input(x, layer);
+      const std::int64_t height = (x.size(2) - layer.kernel) / layer.stride + 1;
+      const std::int64_t width = (x.size(3) - layer.kernel) / layer.stride + 1;
+      const torch::Tensor columns =
+          F::unfold(x, F::UnfoldFuncOptions({layer.kernel, layer.kernel}).stride(layer.stride));
       x = w.view({layer.outputs, -1})
               .matmul(columns)
               .view({x.size(0), layer.outputs, height, width});
       if (layer.pool) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
     } else {
+      // The sum of ±1 over H·W: exact, as bnnc's globalsumpool.
+      if (layer.global_pool) x = x.sum({2, 3});
       x = flatten_hwc(x).matmul(w.t());
     }
-    if (i < last) x = binary_sign_exact(x, static_cast<int>(i));
+    if (i == last) break;
+    const torch::Tensor* shortcut =
+        layer.shortcut >= 0 ? &outputs[static_cast<std::size_t>(layer.shortcut)] : nullptr;
+    x = binary_sign_exact(x, static_cast<int>(i), shortcut, layer.projection);
+    outputs.push_back(x);
   }
   const torch::Tensor scores = x.contiguous();
   std::vector<int> labels(static_cast<std::size_t>(scores.size(0)));

@@ -7,7 +7,8 @@
 //                 sign could still flip back);
 //   activations:  a_b = sign(x) with sign(0) = +1, gradient 1 where |x| ≤ 1 and 0 elsewhere
 //                 (the derivative of hardtanh, the usual STE of Courbariaux et al.).
-// Each hidden layer is (conv|dense) → [2×2 max-pool] → batch-norm → sign; the last dense layer
+// Each hidden layer is (conv|dense) → [2×2 max-pool] → batch-norm → [+ shortcut] → sign (a
+// projection has no sign); the last dense layer
 // feeds the loss through one positive learned scalar exp(log_scale), which cannot change the
 // argmax and is dropped on export (the exported graph is dense → labelselect).
 #pragma once
@@ -50,7 +51,9 @@ class BnnNetworkImpl : public torch::nn::Module {
 
  private:
   torch::Tensor batchnorm(const torch::Tensor& x, const BatchNormParams& bn);
-  torch::Tensor binary_sign_exact(const torch::Tensor& x, int layer) const;
+  torch::Tensor binary_sign_exact(const torch::Tensor& x, int layer,
+                                  const torch::Tensor* shortcut = nullptr,
+                                  bool projection = false) const;
 
   TopologySpec spec_;
   BatchNormParams input_bn_;            // MLP only

@@ -54,21 +54,28 @@ Graph export_float_graph(const BnnNetworkImpl& network) {
   }
   bool flattened = !spec.image_input;
   const std::size_t last = spec.layers.size() - 1;
+  std::vector<int> outputs;  // each layer's output node: its sign, or a projection's batch-norm
   for (std::size_t i = 0; i <= last; ++i) {
     const LayerSpec& layer = spec.layers[i];
+    if (layer.from >= 0) x = outputs[static_cast<std::size_t>(layer.from)];
     const std::string name = (layer.conv ? "conv" : "fc") + std::to_string(i);
     const BinaryMatrix weights = binary_weights(network.latent_weights()[i], layer.conv);
     if (layer.conv) {
       // The first conv reads fixed<8,7> raws: its padding is raw −128 (= −1.0); later convs read
-      // bits: padding by bit 0 (= −1), FINN-R's 1-bit datapath.
+      // bits: padding by bit 0 (= −1), FINN-R's 1-bit datapath, or by 0 (PadMode::Zero).
       Conv2dAttrs conv{.weights = weights,
-                       .kernel = 3,
-                       .stride = 1,
+                       .kernel = layer.kernel,
+                       .stride = layer.stride,
                        .pad = layer.pad,
-                       .pad_value = i == 0 ? -128 : 0};
+                       .pad_value = i == 0 ? -128 : 0,
+                       .pad_mode = layer.zero_pad ? PadMode::Zero : PadMode::Value};
       x = graph.add(name, conv, {x});
       if (layer.pool) x = graph.add(name + "_pool", MaxPoolAttrs{}, {x});
     } else {
+      if (layer.global_pool) {
+        x = graph.add(name + "_globalpool", GlobalSumPoolAttrs{}, {x});
+        flattened = true;
+      }
       if (!flattened) {
         x = graph.add("flatten", ReshapeAttrs{.shape = {layer.inputs}}, {x});
         flattened = true;
@@ -77,7 +84,12 @@ Graph export_float_graph(const BnnNetworkImpl& network) {
     }
     if (i == last) break;
     x = graph.add(name + "_bn", network.batchnorm_attrs(static_cast<int>(i)), {x});
-    x = graph.add(name + "_sign", SignAttrs{}, {x});
+    if (layer.shortcut >= 0) {
+      x = graph.add(name + "_add", AddAttrs{},
+                    {x, outputs[static_cast<std::size_t>(layer.shortcut)]});
+    }
+    if (!layer.projection) x = graph.add(name + "_sign", SignAttrs{}, {x});
+    outputs.push_back(x);
   }
   graph.add("labelselect", LabelSelectAttrs{}, {x});
   infer_types(graph);

@@ -8,6 +8,10 @@
 // padding: the first conv pads by first_pad pixels of raw −128 (= −1.0, the value of pixel 0),
 // which equals padding the image to 32×32 with black (2 pixels) and, for cnv-pad, its own 'same'
 // padding by −1 (1 more). docs/training.md says more.
+// resnet: a binarized ResNet on the 28×28 image itself (no 32×32 padding): a stem conv, an
+// identity block and two projection blocks, then a global sum pool and a dense layer. Its layers
+// are not a chain: a layer may read an earlier layer's output (`from`) and a block's last layer
+// adds a shortcut after its batch-norm (`shortcut`), as docs/training.md describes.
 #pragma once
 
 #include <string>
@@ -16,11 +20,20 @@
 namespace bnnc {
 
 struct LayerSpec {
-  bool conv = false;  // 3×3 binary conv (stride 1), else dense
+  bool conv = false;  // binary conv (kernel × kernel, stride), else dense
   int inputs = 0;     // input channels (conv) or synapses (dense)
   int outputs = 0;    // output channels or neurons
-  int pad = 0;        // conv border padding, by −1
+  int pad = 0;        // conv border padding, by −1 (or by 0 when zero_pad)
   bool pool = false;  // 2×2 max-pool after the conv, before its batch-norm
+  int kernel = 3;
+  int stride = 1;
+  bool zero_pad = false;  // pad with 0 (PyTorch's default), not −1; bit inputs only
+  int from = -1;          // reads layer `from`'s output (−1: the layer before, or the input)
+  // Adds layer `shortcut`'s output after this layer's batch-norm, before its sign: a ±1
+  // activation (identity shortcut) or a projection's batch-normed values.
+  int shortcut = -1;
+  bool projection = false;   // batch-norm without a sign: read only as a shortcut
+  bool global_pool = false;  // dense only: a global sum pool of its (HWC) input first
 };
 
 struct TopologySpec {
@@ -31,11 +44,13 @@ struct TopologySpec {
   int classes = 10;
 };
 
-// tfc, sfc, lfc, cnv or cnv-pad; width_divisor > 1 divides every hidden width (small networks
-// for tests). Throws bnnc::Error naming the topology when it is unknown.
-TopologySpec topology_spec(const std::string& name, int width_divisor = 1);
+// tfc, sfc, lfc, cnv, cnv-pad or resnet; width_divisor > 1 divides every hidden width (small
+// networks for tests); padding "minus1" or "zero" for resnet ("" means minus1; other topologies
+// take only ""). Throws bnnc::Error naming the topology or padding when it is unknown.
+TopologySpec topology_spec(const std::string& name, int width_divisor = 1,
+                           const std::string& padding = "");
 
-// "tfc, sfc, lfc, cnv, cnv-pad"
+// "tfc, sfc, lfc, cnv, cnv-pad, resnet"
 const char* topology_names();
 
 }  // namespace bnnc

@@ -84,6 +84,12 @@ void set_lr(torch::optim::Adam& optimizer, double lr) {
   }
 }
 
+// The topology as a checkpoint names it: resnet with zero padding is "resnet/zero" (the weights
+// would load into either padding, so the name keeps them apart).
+std::string checkpoint_topology(const TrainOptions& options) {
+  return options.padding == "zero" ? options.topology + "/zero" : options.topology;
+}
+
 // A checkpoint holds the model, the optimizer, the epochs done (and the batches done in the
 // next one, when training was interrupted inside it) and what must match on resume.
 void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim::Adam& optimizer,
@@ -96,7 +102,7 @@ void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim:
   archive.write("epochs_done", torch::tensor(static_cast<std::int64_t>(epochs_done)));
   archive.write("batches_done", torch::tensor(static_cast<std::int64_t>(batches_done)));
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
-  archive.write("topology", c10::IValue(options.topology));
+  archive.write("topology", c10::IValue(checkpoint_topology(options)));
   archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
   // libtorch writes by name: to a temporary beside the checkpoint, renamed over it once whole, so
   // that a kill or a full disk leaves the previous checkpoint (AtomicFile).
@@ -123,10 +129,10 @@ Resume load_checkpoint(const std::string& path, BnnNetwork& network, torch::opti
     torch::Tensor seed, width_divisor, epochs_done;
     archive.read("seed", seed);
     archive.read("width_divisor", width_divisor);
-    if (topology.toStringRef() != options.topology ||
+    if (topology.toStringRef() != checkpoint_topology(options) ||
         width_divisor.item<std::int64_t>() != options.width_divisor) {
       fail("{}: a checkpoint of topology {} (width divisor {}), not {} (width divisor {})", path,
-           topology.toStringRef(), width_divisor.item<std::int64_t>(), options.topology,
+           topology.toStringRef(), width_divisor.item<std::int64_t>(), checkpoint_topology(options),
            options.width_divisor);
     }
     if (seed.item<std::int64_t>() != static_cast<std::int64_t>(options.seed)) {
@@ -177,7 +183,7 @@ int count_correct(const std::vector<int>& predictions, const std::vector<int>& l
 TrainResult train_bnn(const TrainOptions& options,
                       const std::function<void(const TrainProgress&)>& progress) {
   check_options(options);
-  const TopologySpec spec = topology_spec(options.topology, options.width_divisor);
+  const TopologySpec spec = topology_spec(options.topology, options.width_divisor, options.padding);
   const Dataset train = load_split(options.data, "train", options.train_limit);
   const Dataset test = load_split(options.data, "t10k", options.test_limit);
 

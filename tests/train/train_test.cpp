@@ -16,6 +16,7 @@
 
 #include "io/load_mnist_split.h"
 #include "io/model_file.h"
+#include "ir/graph.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
 #include "train/train_bnn.h"
@@ -38,14 +39,14 @@ std::string file_bytes(const std::filesystem::path& path) {
 
 // Trains, saves and reloads the model, and compares the golden model's class with the
 // trainer's on every evaluated test image.
-void expect_golden_equals_trainer(TrainOptions options, const std::string& name) {
+TrainResult expect_golden_equals_trainer(TrainOptions options, const std::string& name) {
   options.data = kFashionMnist;
   const TrainResult result = train_bnn(options);
   const std::filesystem::path model = test::temp_dir("train_" + name) / "model.bnnc";
   save_model(result.graph, model.string());
   const Graph loaded = load_model(model.string());
   const Dataset test_set = load_mnist_split(kFashionMnist, "t10k");
-  ASSERT_GT(result.predictions.size(), 0U);
+  EXPECT_GT(result.predictions.size(), 0U);
   int mismatches = 0;
   for (std::size_t i = 0; i < result.predictions.size(); ++i) {
     const int golden = run_golden(loaded, test_set.image(static_cast<int>(i))).label;
@@ -57,6 +58,7 @@ void expect_golden_equals_trainer(TrainOptions options, const std::string& name)
     }
   }
   EXPECT_EQ(mismatches, 0) << name << " (seed " << options.seed << ")";
+  return result;
 }
 
 TrainOptions smoke_options(const std::string& topology, std::uint64_t seed, int train_limit,
@@ -85,6 +87,35 @@ TEST(Train, TinyCnvGoldenModelEqualsTrainer) {
 TEST(Train, TinyCnvPadGoldenModelEqualsTrainer) {
   REQUIRE_FASHION_MNIST();
   expect_golden_equals_trainer(smoke_options("cnv-pad", 5, 1000, 1000, 16), "cnv-pad");
+}
+
+// The residual topology: the exported graph keeps its joins (an identity and two projection
+// shortcuts, each an add with a table after streamlining) and its golden classes equal the
+// trainer's, with either padding.
+void expect_tiny_resnet(const std::string& padding, std::uint64_t seed) {
+  TrainOptions options = smoke_options("resnet", seed, 300, 300, 8);
+  options.padding = padding;
+  const TrainResult result = expect_golden_equals_trainer(options, "resnet_" + padding);
+  int adds = 0, zero_padded = 0;
+  for (const Node& node : result.graph.nodes) {
+    if (node.op() == Op::Add) {
+      ++adds;
+      EXPECT_FALSE(node.as<AddAttrs>().offsets.empty()) << node.name;
+    }
+    if (node.op() == Op::Conv2d) zero_padded += node.as<Conv2dAttrs>().zero_padded();
+  }
+  EXPECT_EQ(adds, 3);
+  EXPECT_EQ(zero_padded, padding == "zero" ? 6 : 0);
+}
+
+TEST(Train, TinyResNetGoldenModelEqualsTrainer) {
+  REQUIRE_FASHION_MNIST();
+  expect_tiny_resnet("minus1", 9);
+}
+
+TEST(Train, TinyResNetZeroPaddedGoldenModelEqualsTrainer) {
+  REQUIRE_FASHION_MNIST();
+  expect_tiny_resnet("zero", 4);
 }
 
 TEST(TrainCli, SameSeedAndThreadsGiveByteIdenticalModels) {
@@ -172,9 +203,23 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
   const test::CommandResult topology = test::run_bnnc(
       "train --topology vgg --dataset fashion-mnist --epochs 1 --out " + out.string());
   EXPECT_EQ(topology.exit_code, 2);
-  EXPECT_NE(topology.err.find("--topology vgg: unknown (topologies: tfc, sfc, lfc, cnv, cnv-pad)"),
+  EXPECT_NE(topology.err.find(
+                "--topology vgg: unknown (topologies: tfc, sfc, lfc, cnv, cnv-pad, resnet)"),
             std::string::npos)
       << topology.err;
+  const test::CommandResult padding = test::run_bnnc(
+      "train --topology resnet --padding reflect --dataset fashion-mnist --epochs 1 --out " +
+      out.string());
+  EXPECT_EQ(padding.exit_code, 2);
+  EXPECT_NE(padding.err.find("--padding reflect: unknown (minus1 or zero)"), std::string::npos)
+      << padding.err;
+  const test::CommandResult padding_cnv = test::run_bnnc(
+      "train --topology cnv --padding zero --dataset fashion-mnist --epochs 1 --out " +
+      out.string());
+  EXPECT_EQ(padding_cnv.exit_code, 2);
+  EXPECT_NE(padding_cnv.err.find("--padding zero: only the resnet topology takes it"),
+            std::string::npos)
+      << padding_cnv.err;
   const test::CommandResult missing = test::run_bnnc(
       "train --topology tfc --dataset fashion-mnist --epochs 1 --data /nonexistent/fashion-mnist "
       "--out " +
@@ -202,7 +247,8 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
                              "file or directory)"),
             std::string::npos)
       << nowhere.err;
-  for (const auto* result : {&topology, &missing, &epochs, &dataset, &nowhere}) {
+  for (const auto* result :
+       {&topology, &padding, &padding_cnv, &missing, &epochs, &dataset, &nowhere}) {
     EXPECT_EQ(std::count(result->err.begin(), result->err.end(), '\n'), 1) << result->err;
   }
 }
