@@ -94,7 +94,16 @@ std::vector<Reconvergence> find_reconvergent_paths(const DataflowGraph& graph) {
         while (made < pixels && fork_pixels_needed(graph, mine, made) <= m) ++made;
         worst = std::max(worst, made - n);
       }
-      r.depth[s] = worst * words_per_pixel + 2;
+      // That bound only keeps the design from deadlocking. At full rate the join also waits for
+      // the other branch's MVTUs: each is computing one pixel (NF·SF cycles) and holds the next
+      // whole vector in its input FIFO (size_fifos), while the fork, at the bottleneck's rate,
+      // writes about one pixel to this branch in each such pixel time. Without these 2 pixels
+      // per MVTU the PyTorch resnet_pm1 and resnet_mean (tests/interop) ran at 56 % and 65 % of
+      // their bottleneck, where every word of slack decides the rate, and the RTL's registers
+      // and the simulator's model gave different cycles per frame (docs/residual.md).
+      std::int64_t in_flight = 0;
+      for (int b : other) in_flight += graph.blocks[b].kind == BlockKind::Mvtu ? 2 : 0;
+      r.depth[s] = (worst + in_flight) * words_per_pixel + 2;
     }
     result.push_back(r);
   }

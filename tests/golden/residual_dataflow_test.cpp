@@ -59,9 +59,10 @@ TEST(ResidualDataflow, LoweringForksAndJoinsAndTheBypassGetsTheDeepFifo) {
   EXPECT_GT(r.branch[0].size(), r.branch[1].size());
   // The long branch needs about two image rows (2 convs × (8 + 2 pixels), 8 words a pixel at
   // PE = 1) before its first output: the bypass holds them. The long branch's own FIFO needs
-  // only its last pixel (the bypass's last output waits for all the fork's pixels too).
+  // its last pixel (the bypass's last output waits for all the fork's pixels too), and for full
+  // rate the 2 pixels the bypass's MVTU has in flight (find_reconvergence.cpp).
   EXPECT_GT(r.depth[1], 8 * 8 * 2);
-  EXPECT_EQ(r.depth[0], 8 + 2);
+  EXPECT_EQ(r.depth[0], (1 + 2) * 8 + 2);
   EXPECT_EQ(design.fifo_depths[r.join][1], r.depth[1]);
 }
 
