@@ -188,6 +188,11 @@ TrainResult train_bnn(const TrainOptions& options,
   const Dataset test = load_split(options.data, "t10k", options.test_limit);
 
   at::set_num_threads(options.threads);
+  // libtorch's native convolutions, not oneDNN's: Debian's oneDNN 2.6.3 corrupts the heap in its
+  // AVX2 convolution backward on the resnet topology's convs (a double free on an AMD Zen 3
+  // without AVX-512, reproducible; its AVX and AVX-512 kernels are fine). One code path on every
+  // machine, too (docs/training.md, "oneDNN").
+  at::globalContext().setUserEnabledMkldnn(false);
   torch::manual_seed(options.seed);
   BnnNetwork network(spec);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.lr));
