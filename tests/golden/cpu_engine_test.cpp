@@ -279,6 +279,150 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
   }
 }
 
+// Long rows, where a variant sums in narrow counters and must widen them in time (the AVX2
+// binary kernel's byte counters every 31 words, its fixed-point int16 sums every 64 groups),
+// contiguous rows over a team member's panel range, and the largest sums: all inputs 255 and all
+// weights +1 (or all input bits mismatching).
+TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 5);
+  for (int k : {30, 31, 32, 62, 63, 64, 65, 100}) {
+    for (int m : {1, 2, 5}) {
+      for (bool extreme : {false, true}) {
+        const int rows = 37, panels = (rows + 7) / 8;
+        std::vector<std::uint64_t> a(static_cast<std::size_t>(m) * k);
+        std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8);
+        for (auto& v : a) v = extreme ? ~std::uint64_t{0} : rng();
+        for (auto& v : w) v = extreme ? 0 : rng();
+        std::vector<std::int64_t> dmax(panels * 8);
+        for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 2)) - 1;
+        std::vector<std::uint8_t> neg(panels);
+        for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+        runtime::BinaryGemmArgs g;
+        g.a = a.data();
+        g.lda = k;
+        g.m = m;
+        g.k = k;
+        g.panels = w.data();
+        g.rows = rows;
+        g.cols = 64 * k;
+        g.dmax = dmax.data();
+        g.neg = neg.data();
+        g.ldo = panels;
+        g.ldc = rows;
+        for (auto [begin, end] : {std::pair{0, panels}, std::pair{1, panels}, std::pair{2, 3}}) {
+          g.panel_begin = begin;
+          g.panel_end = end;
+          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
+          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
+          g.out_counts = nullptr;
+          g.out_bits = want_bits.data();
+          runtime::binary_gemm_ref(g);
+          g.out_bits = nullptr;
+          g.out_counts = want_counts.data();
+          runtime::binary_gemm_ref(g);
+          for (Isa isa : supported_isas()) {
+            std::fill(got_bits.begin(), got_bits.end(), 0);
+            std::fill(got_counts.begin(), got_counts.end(), 0);
+            g.out_counts = nullptr;
+            g.out_bits = got_bits.data();
+            run_binary_gemm(isa, g);
+            g.out_bits = nullptr;
+            g.out_counts = got_counts.data();
+            run_binary_gemm(isa, g);
+            const std::string where =
+                fmt::format("binary {} k={} m={} extreme={} panels [{}, {})",
+                            runtime::isa_name(isa), k, m, extreme, begin, end);
+            EXPECT_EQ(got_bits, want_bits) << where;
+            EXPECT_EQ(got_counts, want_counts) << where;
+          }
+        }
+        // The fixed-point kernel on k groups of 4 bytes per row, 2 panels of 16 rows.
+        const int fixed_rows = 20, fixed_panels = 2;
+        std::vector<std::uint8_t> fa(static_cast<std::size_t>(m) * k * 4);
+        for (auto& v : fa) v = extreme ? 255 : static_cast<std::uint8_t>(rng());
+        std::vector<std::int8_t> fw(static_cast<std::size_t>(fixed_panels) * k * 64);
+        for (auto& v : fw) v = extreme || (rng() & 1) != 0 ? 1 : -1;
+        std::vector<std::int32_t> amin(fixed_panels * 16), correction(fixed_panels * 16);
+        for (auto& v : amin) v = static_cast<std::int32_t>(rng() % (2048 * k)) - 1024 * k;
+        if (extreme) amin[0] = 1020 * k;  // exactly the largest sum: fires
+        for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
+        std::vector<std::uint16_t> fneg(fixed_panels);
+        for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
+        runtime::FixedGemmArgs f;
+        f.a = fa.data();
+        f.lda = static_cast<std::size_t>(k) * 4;
+        f.m = m;
+        f.k4 = k;
+        f.panels = fw.data();
+        f.panel_end = fixed_panels;
+        f.rows = fixed_rows;
+        f.amin = amin.data();
+        f.neg = fneg.data();
+        f.ldo = fixed_panels * 2;
+        f.correction = correction.data();
+        f.ldc = fixed_rows;
+        std::vector<std::uint8_t> want_fbits(m * fixed_panels * 2), got_fbits(want_fbits.size());
+        std::vector<std::int32_t> want_sums(m * fixed_rows), got_sums(m * fixed_rows);
+        f.out_bits = want_fbits.data();
+        runtime::fixed_gemm_ref(f);
+        f.out_bits = nullptr;
+        f.out_counts = want_sums.data();
+        runtime::fixed_gemm_ref(f);
+        if (extreme) {
+          ASSERT_EQ(want_sums[0], 1020 * k - correction[0]);
+        }
+        for (Isa isa : supported_isas()) {
+          f.out_counts = nullptr;
+          f.out_bits = got_fbits.data();
+          runtime::kernels_for(isa).fixed_gemm(f);
+          f.out_bits = nullptr;
+          f.out_counts = got_sums.data();
+          runtime::kernels_for(isa).fixed_gemm(f);
+          const std::string where =
+              fmt::format("fixed {} k4={} m={} extreme={}", runtime::isa_name(isa), k, m, extreme);
+          EXPECT_EQ(got_fbits, want_fbits) << where;
+          EXPECT_EQ(got_sums, want_sums) << where;
+        }
+      }
+    }
+  }
+}
+
+// The LFC input layer's binarization, every variant against the reference: channel counts at
+// word boundaries, thresholds on both sides of each byte, `never` and negated channels.
+TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 6);
+  for (int n : {1, 31, 32, 33, 63, 64, 65, 784}) {
+    const int words = (n + 63) / 64;
+    // Room past n: a variant must not read channels past n as if they were real.
+    std::vector<std::uint8_t> src(static_cast<std::size_t>(words) * 64);
+    std::vector<std::uint8_t> t8(src.size());
+    for (auto& v : src) v = static_cast<std::uint8_t>(rng());
+    for (std::size_t c = 0; c < t8.size(); ++c) {
+      t8[c] = rng() % 4 == 0 ? src[c] : static_cast<std::uint8_t>(rng());
+    }
+    std::vector<std::uint64_t> never(words), neg(words);
+    for (auto& v : never) v = rng() & rng() & rng();
+    const std::uint64_t tail = n % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (n % 64)) - 1;
+    for (int wi = 0; wi < words; ++wi) neg[wi] = rng() & (wi == words - 1 ? tail : ~0ULL);
+    std::vector<std::uint64_t> want(words), got(words);
+    runtime::ThresholdBytesArgs t;
+    t.src = src.data();
+    t.n = n;
+    t.t8 = t8.data();
+    t.never = never.data();
+    t.neg = neg.data();
+    t.dst = want.data();
+    runtime::threshold_bytes_ref(t);
+    for (Isa isa : supported_isas()) {
+      std::fill(got.begin(), got.end(), 0);
+      t.dst = got.data();
+      runtime::kernels_for(isa).threshold_bytes(t);
+      EXPECT_EQ(got, want) << runtime::isa_name(isa) << " n=" << n;
+    }
+  }
+}
+
 // Every variant, batch-parallel on 2 threads and as a team of 2 on one image at a time, gives
 // the golden model's label and scores on every image.
 void expect_engine_equals_golden(const Graph& graph, const std::vector<std::uint8_t>& images,
