@@ -178,6 +178,12 @@ int count_correct(const std::vector<int>& predictions, const std::vector<int>& l
   return correct;
 }
 
+// oneDNN's avx512_core: AVX-512 F, BW, VL and DQ.
+bool onednn_has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+
 }  // namespace
 
 TrainResult train_bnn(const TrainOptions& options,
@@ -188,11 +194,11 @@ TrainResult train_bnn(const TrainOptions& options,
   const Dataset test = load_split(options.data, "t10k", options.test_limit);
 
   at::set_num_threads(options.threads);
-  // libtorch's native convolutions, not oneDNN's: Debian's oneDNN 2.6.3 corrupts the heap in its
-  // AVX2 convolution backward on the resnet topology's convs (a double free on an AMD Zen 3
-  // without AVX-512, reproducible; its AVX and AVX-512 kernels are fine). One code path on every
-  // machine, too (docs/training.md, "oneDNN").
-  at::globalContext().setUserEnabledMkldnn(false);
+  // Where oneDNN would run its AVX2 kernels, libtorch's native convolutions instead: Debian's
+  // oneDNN 2.6.3 corrupts the heap in its AVX2 convolution backward on the resnet topology's
+  // convs (a double free on an AMD Zen 3, reproducible; its AVX and AVX-512 kernels are fine).
+  // docs/training.md, "oneDNN on machines without AVX-512".
+  if (!onednn_has_avx512()) at::globalContext().setUserEnabledMkldnn(false);
   torch::manual_seed(options.seed);
   BnnNetwork network(spec);
   torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.lr));
