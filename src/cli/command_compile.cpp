@@ -130,7 +130,8 @@ int run_compile(const CompileOptions& o) {
   request.folding_file = o.folding;
   request.target_fps = o.target_fps;
   request.clock_mhz = o.clock_mhz;
-  request.input_bits = o.input_bits;
+  // With --objective latency, --input-bits caps the word the search chooses (below).
+  if (o.objective != "latency") request.input_bits = o.input_bits;
   request.early_exit = o.early_exit == "on";
   request.reuse = o.reuse == "weight" ? ReuseMode::Weight
                   : o.reuse == "auto" ? ReuseMode::Auto
@@ -138,6 +139,7 @@ int run_compile(const CompileOptions& o) {
   if (o.objective == "latency") {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
+    request.latency_budget->input_bits = o.input_bits;
   }
   Design design = compile_design(graph, request);
   design.model = o.model;
@@ -240,7 +242,8 @@ Command add_compile_command(CLI::App& bnnc) {
       ->check(number_in(0, 100000, true));
   app->add_option("--input-bits", options->input_bits,
                   "Bits per input word: the most whole pixels that fit go in one word "
-                  "(docs/pixel-parallel.md; default one pixel a word)")
+                  "(docs/pixel-parallel.md; default one pixel a word); with --objective latency, "
+                  "the widest word the search may choose (default 512)")
       ->check(number_in(1, 1 << 20));
   app->add_option("--early-exit", options->early_exit,
                   "off (default) or on: MVTUs with binary input and thresholds stop a row group "

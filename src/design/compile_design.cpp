@@ -22,6 +22,8 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
                    (request.target_fps > 0 ? 1 : 0) + (request.latency_budget ? 1 : 0);
   BNNC_ASSERT(ways == 1, "a folding request names {} ways to fold, not one", ways);
   BNNC_ASSERT(request.clock_mhz > 0, "clock {} MHz", request.clock_mhz);
+  BNNC_ASSERT(request.input_bits == 0 || !request.latency_budget,
+              "the latency search takes its input width cap in the budget, not input_bits");
   if (request.folding) return *request.folding;
   if (!request.folding_file.empty()) return read_folding_file(request.folding_file, lowered);
   if (request.target_fps > 0) {

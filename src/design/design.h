@@ -31,7 +31,8 @@ struct FoldingRequest {
   const Device* device = nullptr;
   // With a part: what the design may use of it — its caps, or tighter (--budget).
   Budget device_budget;
-  // Bits per input word (--input-bits, docs/pixel-parallel.md); 0 = the folding's own.
+  // Bits per input word (--input-bits, docs/pixel-parallel.md); 0 = the folding's own. Not with
+  // a latency budget: there the width is the search's, at most Budget::input_bits.
   int input_bits = 0;
   // --early-exit on: every MVTU that can (Block::can_exit_early) gets the early-exit variant, on
   // top of whatever folding the other fields choose (the folding search counts its worst case).

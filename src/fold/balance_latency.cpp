@@ -66,12 +66,15 @@ Folding balance_latency(const DataflowGraph& graph, Folding start, const Balance
   std::vector<std::vector<std::pair<std::int64_t, LayerFolding>>> levels;
   for (std::size_t i = 0; i < mvtus.size(); ++i)
     levels.push_back(levels_of(graph.blocks[mvtus[i]], named.layers[i]));
-  // Input widths: whole pixels, or a divisor of one pixel's channels.
+  // Input widths: whole pixels, or a divisor of one pixel's channels; at most the cap.
   const Block& input = graph.blocks[0];
   const auto total = static_cast<int>(input.elements_out());
   std::vector<int> input_widths;
   for (int d : divisors(total)) {
-    if (d % input.ofm_c == 0 || input.ofm_c % d == 0) input_widths.push_back(d);
+    if ((d % input.ofm_c == 0 || input.ofm_c % d == 0) &&
+        (search.max_input_elems == 0 || d <= search.max_input_elems)) {
+      input_widths.push_back(d);
+    }
   }
   const auto input_width = [&](const Folding& f) {
     return f.input_elems > 0 ? f.input_elems : input.ofm_c;

@@ -6,7 +6,8 @@
 // from a folding that fits, balance_latency makes greedy moves, each the one with the most
 // estimated latency saved per resource it costs (LUTs + price · BRAM18), among:
 //   - one layer faster: its next few cycle levels, each at its least parallelism (PE · SIMD ·
-//     MMV, MMV dividing the output width and PE the rows), or a wider input word;
+//     MMV, MMV dividing the output width and PE the rows), or a wider input word (whole pixels,
+//     up to max_input_elems);
 //   - the slowest layers together: every MVTU above a lower cap moved under it (the move that
 //     breaks a tie a one-layer move cannot);
 // until no move fits the budget or shortens the estimated latency. The estimate
@@ -23,6 +24,7 @@ namespace bnnc {
 struct BalanceSearch {
   std::function<bool(const Folding&)> fits;          // within the budget and the part
   std::function<std::int64_t(const Folding&)> cost;  // LUTs + price · block RAM
+  int max_input_elems = 0;                           // the widest input word; 0 = any
 };
 
 Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search);

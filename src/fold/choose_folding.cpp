@@ -1,8 +1,11 @@
 #include "fold/choose_folding.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <string>
 
 #include "core/divisors.h"
 #include "fold/balance_latency.h"
@@ -106,13 +109,17 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
   std::vector<std::vector<LayerFolding>> options(mvtus.size() + 1);
   std::vector<int> input_widths;
   for (int d : divisors(total)) {
-    if (total / d <= max_cycles && (d % input.ofm_c == 0 || input.ofm_c % d == 0)) {
+    if (total / d <= max_cycles && (d % input.ofm_c == 0 || input.ofm_c % d == 0) &&
+        (limits.max_input_elems == 0 || d <= limits.max_input_elems)) {
       input_widths.push_back(d);
     }
   }
   if (input_widths.empty()) {
-    fail("layer '{}': the input cannot stream {} elements in {} cycles", input.name, total,
-         max_cycles);
+    fail("layer '{}': the input cannot stream {} elements in {} cycles{}", input.name, total,
+         max_cycles,
+         limits.max_input_elems > 0
+             ? fmt::format(" at most {} elements a word", limits.max_input_elems)
+             : std::string());
   }
   for (int d : input_widths) options[0].push_back({"", 0, 0, 1, 0, d});
   for (std::size_t k = 0; k < mvtus.size(); ++k)
@@ -200,8 +207,23 @@ std::vector<std::int64_t> limit_grid(std::int64_t slowest) {
 
 }  // namespace
 
+int max_input_elems(const Block& input, int input_bits) {
+  const bool pixels = input.pixels_out() > 1;
+  // A vector input (one pixel) is cut into elements, an image into whole pixels.
+  const int unit = pixels ? input.ofm_c : 1;
+  const int unit_bits = unit * input.in_bits;
+  if (input_bits > 0 && input_bits < unit_bits) {
+    fail("input '{}': --input-bits {} is narrower than one {} of {} bits", input.name, input_bits,
+         pixels ? "pixel" : "element", unit_bits);
+  }
+  const int bits = input_bits > 0 ? input_bits : kDefaultMaxInputBits;
+  return std::max(1, bits / unit_bits) * unit;
+}
+
 Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,
                                    const LatencyOf& latency_of, const Device* device) {
+  // The input word: whole pixels up to the budget's width, which the cost model does not price.
+  const int input_cap = max_input_elems(graph.blocks[0], budget.input_bits);
   // The estimates run on the blocks alone: copying the network's weights for each of the
   // thousands of candidates would cost more than estimating them.
   DataflowGraph shell;
@@ -233,7 +255,8 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   const std::int64_t prices[] = {kLutsPerBram18 / 10, kLutsPerBram18, kLutsPerBram18 * 10};
   const auto fitting = [&](std::int64_t stream, std::int64_t vector) -> std::optional<Folding> {
     for (std::int64_t price : prices) {
-      std::optional<Folding> candidate = try_limits(shell, {stream, vector, price, true, device});
+      std::optional<Folding> candidate =
+          try_limits(shell, {stream, vector, price, true, device, input_cap});
       if (candidate && fits(*candidate)) return candidate;
     }
     return std::nullopt;
@@ -316,7 +339,7 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   };
   std::vector<Ranked> ranked;
   for (const Folding& start : starts) {
-    Folding balanced = balance_latency(shell, start, {fits, cost});
+    Folding balanced = balance_latency(shell, start, {fits, cost, input_cap});
     const std::int64_t e = estimated(balanced);
     ranked.push_back({std::move(balanced), e});
   }

@@ -29,6 +29,11 @@ namespace bnnc {
 
 inline constexpr std::int64_t kLutsPerBram18 = 300;
 
+// The widest input word the latency search takes when --input-bits is not given: 21 RGB pixels
+// of 8 bits (one pixel, when a pixel is wider). The cost model does not count a word's width, so
+// without a cap the search widens it for any saving (1,344-bit words for AlexNet).
+inline constexpr int kDefaultMaxInputBits = 512;
+
 // Throws bnnc::Error naming the layer that cannot reach max_cycles even fully unfolded.
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles);
 
@@ -47,6 +52,8 @@ struct CycleLimits {
   bool allow_mmv = false;
   // The part the memories are placed on (estimate_block); none: as Yosys maps them.
   const Device* device = nullptr;
+  // The most elements an input word may carry; 0 = any.
+  int max_input_elems = 0;
   std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
 };
 
@@ -58,6 +65,10 @@ struct Budget {
   std::int64_t luts = 0;    // 0 = unlimited
   std::int64_t bram18 = 0;  // 0 = unlimited
   std::int64_t urams = 0;   // 0 = unlimited (checked only for a part that has URAM)
+  // The widest input word the latency search may choose, in bits (--input-bits): whole pixels
+  // up to it (docs/latency-search.md, "The input word"). 0 = kDefaultMaxInputBits, or one pixel
+  // when a pixel is wider; a width given narrower than one pixel is refused.
+  int input_bits = 0;
 };
 
 // The same for a part (`device`): memories are placed on it and, of the cheapest foldings at three
@@ -71,6 +82,11 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
 // src/sim/measure_timeline.h, comes after fold/ in the data's path) or nothing for a design it
 // cannot measure (which the search then skips). Without one, the search uses estimate_timeline.
 using LatencyOf = std::function<std::optional<std::int64_t>(const DataflowGraph&)>;
+
+// The most elements a word of at most `input_bits` bits (Budget::input_bits, 0 = the default)
+// carries on the input block `input`: whole pixels, or for a one-pixel (vector) input whole
+// elements. Throws bnnc::Error naming --input-bits when a given width is narrower than one pixel.
+int max_input_elems(const Block& input, int input_bits);
 
 // Throws bnnc::Error when no folding fits the budget (and, for a part, the part's caps).
 Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& budget,

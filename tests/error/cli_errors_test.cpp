@@ -198,6 +198,19 @@ TEST_F(CliErrors, PixelParallelDesignsWithZeroPaddingSimulateAndTheirRtlIsRefuse
       {"input 'in': --input-bits 4 is narrower than one pixel of 8 bits"});
 }
 
+// With --objective latency, --input-bits caps the input word the search chooses
+// (docs/latency-search.md, "The input word"): a cap narrower than one pixel is refused, one pixel
+// is accepted.
+TEST_F(CliErrors, LatencySearchInputBitsNarrowerThanAPixel) {
+  const std::string compile =
+      "compile " + quoted(model_) + " --objective latency --budget luts=100000 --input-bits ";
+  expect_usage_error(test::run_bnnc(compile + "7 --out " + quoted(dir_ / "narrow")),
+                     {"input 'in': --input-bits 7 is narrower than one pixel of 8 bits"});
+  const test::CommandResult one_pixel =
+      test::run_bnnc(compile + "8 --out " + quoted(dir_ / "one_pixel"));
+  EXPECT_EQ(one_pixel.exit_code, 0) << one_pixel.err;
+}
+
 TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {
   const std::vector<std::uint8_t> good = read_bytes(model_);
   ASSERT_GT(good.size(), 8U);
