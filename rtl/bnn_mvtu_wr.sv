@@ -16,11 +16,14 @@
 // register (bnn_rom, LATENCY 1): the group's first/last/full flags, and per PE lane its row, the
 // parent's row, the complement flag and c, and per SIMD lane an enable, the position in the
 // column and the kernel's weight bit there. A group's last cycle writes its P values into the P
-// memory (MH words); the vector's last cycle also copies every row's P into the output buffer,
-// which sends ⌈MH/PE⌉ words in row order, one a cycle (thresholded: (P ≥ T) xor negate, T read
-// from THRESHOLD_FILE by the word's index). That last cycle waits while the buffer still holds a
-// word not taken this cycle. src/sim/weight_reuse_mvtu.h models this register by register and the
-// cycle simulator runs it, so the two count the same cycles.
+// memory; the finished vector's ⌈MH/PE⌉ output words leave in row order, one a cycle
+// (thresholded: (P ≥ T) xor negate, T read from THRESHOLD_FILE by the word's index), and the next
+// vector's last cycle waits while one of them is still unsent after this cycle. With PE = 1 the P
+// memory is two banks of a LUTRAM (one write, two asynchronous reads: the parent and the output
+// word), vector v writing bank v mod 2 while the other is sent; with PE > 1 (PE writes a cycle)
+// it is registers, copied into an output buffer of registers by the vector's last cycle.
+// src/sim/weight_reuse_mvtu.h models this register by register and the cycle simulator runs it,
+// so the two count the same cycles.
 `default_nettype none
 `include "bnn_defs.vh"
 
@@ -96,7 +99,8 @@ module bnn_mvtu_wr #(
   wire group_last = s[2];
 
   reg [SIMD-1:0] ibuf[0:IN_WORDS-1];
-  wire [MH*ACC_BITS-1:0] pmem;  // the P memory, row r at r·ACC_BITS (registers, g_row)
+  wire [PE*ACC_BITS-1:0] from_p;  // each PE lane's parent's P
+  wire [RW*PE-1:0] parents;
   reg [AW*PE-1:0] acc;
   wire [AW*PE-1:0] a_next;
   wire [PE-1:0] writes;
@@ -118,7 +122,8 @@ module bnn_mvtu_wr #(
       assign match[j] = x == sl[1];
     end
     wire [SUM_BITS-1:0] m = SUM_BITS'($countones(en & match));
-    wire signed [31:0] from = $signed(32'(pmem[32'(parent)*ACC_BITS+:ACC_BITS]));
+    assign parents[p*RW+:RW] = parent;
+    wire signed [31:0] from = $signed(32'(from_p[p*ACC_BITS+:ACC_BITS]));
     wire signed [31:0] base = full ? 32'sd0 : (negated ? -from : from) + 32'(c);
     wire signed [31:0] start = first ? base : 32'($signed(acc[p*AW+:AW]));
     // The partial P stays in [−MW, 2·MW]: AW signed bits hold it.
@@ -128,33 +133,56 @@ module bnn_mvtu_wr #(
     assign rows[p*RW+:RW] = row;
   end
 
-  // Per row: its P, its P after this cycle's writes, and its copy in the output buffer, which the
-  // vector's last cycle writes.
-  wire [OUT_GROUPS*PE*ACC_BITS-1:0] obuf;
-  for (genvar r = 0; r < OUT_GROUPS * PE; r = r + 1) begin : g_row
-    if (r < MH) begin : g_real
-      reg [ACC_BITS-1:0] p_reg, o_reg, p_next;
-      always @(*) begin
-        p_next = p_reg;
-        for (integer p = 0; p < PE; p = p + 1) begin
-          if (writes[p] && 32'(rows[p*RW+:RW]) == r) p_next = a_next[p*AW+:ACC_BITS];
+  // The P memory and the output buffer; pv: the P of the rows of the output word being sent.
+  wire [PE*ACC_BITS-1:0] pv;
+  if (PE == 1) begin : g_ram
+    // One write a cycle: a memory of two banks (LUTRAM, two asynchronous read ports). Vector v
+    // writes bank v mod 2 while the outputs of vector v − 1 are read from the other; the last
+    // cycle of vector v + 1 waits until they are sent, so v + 2 never overwrites a P not sent.
+    reg bank, obank;
+    reg [ACC_BITS-1:0] mem[0:2*(1<<RW)-1];
+    always @(posedge clk) begin
+      if (writes[0]) mem[{bank, rows}] <= a_next[ACC_BITS-1:0];
+      if (adv && last) begin
+        bank <= !bank;
+        obank <= bank;
+      end
+      if (rst) bank <= 1'b0;
+    end
+    assign from_p = mem[{bank, parents}];
+    assign pv = mem[{obank, RW'(oword)}];
+  end else begin : g_regs
+    // Several writes a cycle: registers. Per row its P, its P after this cycle's writes, and its
+    // copy in the output buffer, which the vector's last cycle writes.
+    wire [MH*ACC_BITS-1:0] pmem;
+    wire [OUT_GROUPS*PE*ACC_BITS-1:0] obuf;
+    for (genvar r = 0; r < OUT_GROUPS * PE; r = r + 1) begin : g_row
+      if (r < MH) begin : g_real
+        reg [ACC_BITS-1:0] p_reg, o_reg, p_next;
+        always @(*) begin
+          p_next = p_reg;
+          for (integer p = 0; p < PE; p = p + 1) begin
+            if (writes[p] && 32'(rows[p*RW+:RW]) == r) p_next = a_next[p*AW+:ACC_BITS];
+          end
         end
+        always @(posedge clk) begin
+          p_reg <= p_next;
+          if (adv && last) o_reg <= p_next;
+        end
+        assign pmem[r*ACC_BITS+:ACC_BITS] = p_reg;
+        assign obuf[r*ACC_BITS+:ACC_BITS] = o_reg;
+      end else begin : g_padded
+        assign obuf[r*ACC_BITS+:ACC_BITS] = {ACC_BITS{1'b0}};
       end
-      always @(posedge clk) begin
-        p_reg <= p_next;
-        if (adv && last) o_reg <= p_next;
-      end
-      assign pmem[r*ACC_BITS+:ACC_BITS] = p_reg;
-      assign obuf[r*ACC_BITS+:ACC_BITS] = o_reg;
-    end else begin : g_padded
-      assign obuf[r*ACC_BITS+:ACC_BITS] = {ACC_BITS{1'b0}};
+    end
+    for (genvar p = 0; p < PE; p = p + 1) begin : g_lane
+      assign from_p[p*ACC_BITS+:ACC_BITS] = pmem[32'(parents[p*RW+:RW])*ACC_BITS+:ACC_BITS];
+      assign pv[p*ACC_BITS+:ACC_BITS] = obuf[(32'(oword)*PE+p)*ACC_BITS+:ACC_BITS];
     end
   end
 
-  wire [PE*ACC_BITS-1:0] pv;
   wire [PE-1:0] real_lane;
   for (genvar p = 0; p < PE; p = p + 1) begin : g_out
-    assign pv[p*ACC_BITS+:ACC_BITS] = obuf[(32'(oword)*PE+p)*ACC_BITS+:ACC_BITS];
     assign real_lane[p] = 32'(oword) * PE + p < MH;
   end
   if (THRESHOLDS != 0) begin : g_threshold

@@ -27,6 +27,7 @@ TEST(RtlWeightReuse, RandomNetworksUnderStallsAtTheSimulatorsRate) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261204);
   int verified = 0;
+  int ram_layers = 0, register_layers = 0;  // bnn_mvtu_wr's two P memories: PE 1 and PE > 1
   for (std::uint64_t seed = 3100; seed < 3140 && verified < 2; ++seed) {
     test::RandomNetworkOptions options;
     options.images = 6;
@@ -50,9 +51,14 @@ TEST(RtlWeightReuse, RandomNetworksUnderStallsAtTheSimulatorsRate) {
     if (HasFatalFailure()) return;
     EXPECT_TRUE(std::filesystem::exists(v.dir / "rtl" / "bnn_mvtu_wr.sv")) << what;
     EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    for (const Block& b : design.folded.blocks) {
+      if (b.weight_reuse) ++(b.pe == 1 ? ram_layers : register_layers);
+    }
     ++verified;
   }
   EXPECT_EQ(verified, 2);
+  EXPECT_GT(ram_layers, 0);
+  EXPECT_GT(register_layers, 0);
 }
 
 }  // namespace
