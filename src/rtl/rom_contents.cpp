@@ -1,8 +1,10 @@
 #include "rtl/rom_contents.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "core/ceil_div.h"
+#include "fold/weight_reuse_schedule.h"
 
 namespace bnnc {
 
@@ -104,6 +106,65 @@ std::string mvtu_weight_rom(const Block& b, const Graph& ir) {
       text += word.to_hex() + "\n";
     }
   }
+  return text;
+}
+
+std::string weight_reuse_rom(const Block& b, const Graph& ir) {
+  const BinaryMatrix& weights = weights_of(ir.nodes[b.layer]);
+  const WeightReuseSchedule schedule = weight_reuse_schedule(weights, b.pe, b.simd);
+  const int in_words = static_cast<int>(ceil_div(b.mw, b.simd));
+  const auto log2_bits = [](int n) {
+    return n > 1 ? std::bit_width(static_cast<unsigned>(n - 1)) : 1;
+  };
+  const int rw = log2_bits(b.mh), sfw = log2_bits(in_words);
+  const int ow = ir.nodes[b.layer].type.dtype.bits + 2;
+  const int slane = 2 + sfw, plane = 2 + 2 * rw + ow + b.simd * slane;
+  std::string text;
+  for (std::size_t g = 0; g < schedule.groups.size(); ++g) {
+    const std::vector<int>& group = schedule.groups[g];
+    const int cycles = schedule.group_cycles[g];
+    // Lane j's positions of D in column j, per PE lane.
+    std::vector<std::vector<std::vector<int>>> lanes(group.size());
+    for (std::size_t p = 0; p < group.size(); ++p) {
+      const ReuseKernel& k = schedule.kernels[static_cast<std::size_t>(group[p])];
+      lanes[p].resize(static_cast<std::size_t>(b.simd));
+      for (int col = 0; col < b.mw; ++col) {
+        if ((k.mask[static_cast<std::size_t>(col / 64)] >> (col % 64)) & 1U)
+          lanes[p][static_cast<std::size_t>(col % b.simd)].push_back(col / b.simd);
+      }
+    }
+    for (int cycle = 0; cycle < cycles; ++cycle) {
+      HexWord word(3 + b.pe * plane);
+      word.set(0, 1, g == 0 ? 1 : 0);
+      word.set(1, 1, cycle == 0 ? 1 : 0);
+      word.set(2, 1, cycle + 1 == cycles ? 1 : 0);
+      for (std::size_t p = 0; p < group.size(); ++p) {
+        const int row = group[p];
+        const ReuseKernel& k = schedule.kernels[static_cast<std::size_t>(row)];
+        const int at = 3 + static_cast<int>(p) * plane;
+        word.set(at, 1, 1);
+        word.set(at + 1, 1, k.negated ? 1 : 0);
+        word.set(at + 2, rw, row);
+        word.set(at + 2 + rw, rw, std::max(k.parent, 0));
+        word.set(at + 2 + 2 * rw, ow, k.offset);
+        for (int j = 0; j < b.simd; ++j) {
+          const std::vector<int>& positions = lanes[p][static_cast<std::size_t>(j)];
+          const int lane = at + 2 + 2 * rw + ow + j * slane;
+          if (cycle < std::ssize(positions)) {
+            const int position = positions[static_cast<std::size_t>(cycle)];
+            BNNC_ASSERT(g > 0 || position == cycle, "layer '{}': group 0 out of order", b.name);
+            word.set(lane, 1, 1);
+            word.set(lane + 1, 1, weights.get(row, position * b.simd + j) ? 1 : 0);
+            word.set(lane + 2, sfw, position);
+          }
+        }
+      }
+      text += word.to_hex() + "\n";
+    }
+  }
+  BNNC_ASSERT(std::ssize(text) > 0 && schedule.vector_cycles == b.reuse_vector_cycles,
+              "layer '{}': schedule of {} cycles, block says {}", b.name, schedule.vector_cycles,
+              b.reuse_vector_cycles);
   return text;
 }
 

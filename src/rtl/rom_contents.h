@@ -30,6 +30,15 @@ class HexWord {
 // nothing), 0 for integer input.
 std::string mvtu_weight_rom(const Block& mvtu, const Graph& ir);
 
+// Weight-reuse MVTU schedule (rtl/bnn_mvtu_wr.sv): one word per cycle of the vector
+// (fold/weight_reuse_schedule.h), bit 0 full (group 0: computed in full from the input word), 1
+// the group's first cycle, 2 its last, then PE lanes of {active, negated, row (RW bits), parent
+// (RW), c (ACC_BITS+2, signed), SIMD × {enable, weight bit, position (SFW bits)}}, RW =
+// max(1, ⌈log2 MH⌉), SFW = max(1, ⌈log2 IN_WORDS⌉). In full, position is the cycle and the
+// enable masks the columns past MW; otherwise lane j's k-th cycle walks the k-th position of D in
+// column j.
+std::string weight_reuse_rom(const Block& mvtu, const Graph& ir);
+
 // MVTU thresholds: NF words of PE lanes {negate, T (ACC_BITS+2 bits)}, T clamped into
 // [lo, hi + 1] of the accumulator type; padded rows never fire.
 std::string mvtu_threshold_rom(const Block& mvtu, const Graph& ir);

@@ -84,9 +84,6 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
         return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);
       break;
     case BlockKind::Mvtu:
-      if (b.weight_reuse) {
-        return fmt::format("layer '{}': the weight-reuse MVTU has no RTL yet", b.name);
-      }
       if (b.threshold >= 0 &&
           ir.nodes[b.threshold].as<ThresholdAttrs>().thresholds_per_channel != 1)
         return fmt::format("layer '{}': multi-bit activations have no RTL yet", b.name);
@@ -257,6 +254,29 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
     case BlockKind::Mvtu: {
       const bool input_stationary = b.dense_order == DenseOrder::Input;
       r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
+      if (b.weight_reuse) {
+        // bnn_mvtu_wr: binary input (Block::can_reuse_weights), its schedule in place of the
+        // weights, bnn_mvtu's thresholds.
+        r.module = "bnn_mvtu_wr";
+        const std::string schedule = stem + "_schedule.mem";
+        const std::string thresholds = stem + "_thresholds.mem";
+        p = {{"PE", integer(b.pe)},
+             {"SIMD", integer(b.simd)},
+             {"MH", integer(b.mh)},
+             {"MW", integer(b.mw)},
+             {"NF", integer(b.nf())},
+             {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
+             {"VC", integer(b.reuse_vector_cycles)},
+             {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
+             {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
+             {"SCHEDULE_FILE", quoted(schedule)}};
+        r.memories.emplace_back(schedule, weight_reuse_rom(b, ir));
+        if (b.threshold >= 0) {
+          p.emplace_back("THRESHOLD_FILE", quoted(thresholds));
+          r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
+        }
+        break;
+      }
       if (b.early_exit) {
         // bnn_mvtu_exit: binary input and thresholds only (Block::can_exit_early), the same
         // weight and threshold memories.

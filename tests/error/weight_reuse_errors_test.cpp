@@ -9,6 +9,7 @@
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
 #include "rtl/emit_rtl.h"
+#include "rtl/rtl_block.h"
 #include "test_support.h"
 
 namespace bnnc {
@@ -73,16 +74,25 @@ TEST(WeightReuseErrors, FoldingFileTakesABoolean) {
   EXPECT_TRUE(read_folding_file(path.string(), g).layers.at(0).weight_reuse);
 }
 
-// The unit has no RTL yet: a design using it says so rather than emitting the plain MVTU.
-TEST(WeightReuseErrors, NoRtlYet) {
+// A design using the unit emits rtl/bnn_mvtu_wr.sv for it, not the plain MVTU.
+TEST(WeightReuseErrors, EmitsTheReuseUnit) {
   const DataflowGraph g = lower_to_dataflow(two_convs());
   Folding f;
   LayerFolding l{"conv1"};
   l.weight_reuse = true;
   f.layers = {l};
-  const auto reason = rtl_unsupported(apply_folding(g, f));
-  ASSERT_TRUE(reason.has_value());
-  EXPECT_THAT(*reason, HasSubstr("layer 'conv1': the weight-reuse MVTU has no RTL yet"));
+  const DataflowGraph folded = apply_folding(g, f);
+  EXPECT_EQ(rtl_unsupported(folded), std::nullopt);
+  int reuse = 0;
+  for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
+    if (!folded.blocks[i].weight_reuse) continue;
+    ++reuse;
+    const RtlBlock r = describe_rtl_block(folded, static_cast<int>(i), "conv1");
+    EXPECT_EQ(r.module, "bnn_mvtu_wr");
+    ASSERT_EQ(r.memories.size(), 2U);
+    EXPECT_EQ(r.memories[0].first, "conv1_schedule.mem");
+  }
+  EXPECT_EQ(reuse, 1);
 }
 
 }  // namespace
