@@ -19,7 +19,7 @@
 namespace bnnc {
 namespace {
 
-using Int128 = __int128;
+__extension__ typedef __int128 Int128;  // GCC's, for the exact reference only
 
 // v·2^kScale as an exact integer (v a double whose lowest bit is at least 2^−kScale).
 constexpr int kScale = 70;
@@ -82,7 +82,8 @@ TEST(ExactLabelBias, OrdersAndTiesEveryPairAsExactRealScores) {
         const double ta = t[static_cast<std::size_t>(a)], tb = t[static_cast<std::size_t>(b)];
         // x_b at the score nearest x_a + (t_a − t_b)/u, and its neighbours, plus a random one.
         const std::int64_t xa = score(rng);
-        const auto nearest = static_cast<std::int64_t>(std::floor(xa + (ta - tb) / u));
+        const auto nearest =
+            static_cast<std::int64_t>(std::floor(static_cast<double>(xa) + (ta - tb) / u));
         for (std::int64_t xb : {nearest - 1, nearest, nearest + 1, score(rng)}) {
           if (xb < lo || xb > hi) continue;
           const int real = compare_real(xa, ta, xb, tb, u);
