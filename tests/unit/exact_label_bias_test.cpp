@@ -22,13 +22,12 @@ namespace {
 __extension__ typedef __int128 Int128;  // GCC's, for the exact reference only
 
 // v·2^kScale as an exact integer (v a double whose lowest bit is at least 2^−kScale).
-constexpr int kScale = 70;
+constexpr int kScale = 100;
 Int128 scaled(double v) {
   int exponent = 0;
   const double mantissa = std::frexp(v, &exponent);  // v = mantissa·2^exponent, |mantissa| < 1
   const auto m = static_cast<std::int64_t>(std::ldexp(mantissa, 53));
   const int shift = exponent - 53 + kScale;
-  EXPECT_GE(shift, 0) << v;
   if (shift >= 0) return static_cast<Int128>(m) * (static_cast<Int128>(1) << shift);
   EXPECT_EQ(m % (std::int64_t{1} << -shift), 0) << v;
   return static_cast<Int128>(m >> -shift);
