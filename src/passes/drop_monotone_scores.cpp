@@ -37,7 +37,7 @@ float apply(const Node& node, float x) {
   return batchnorm_apply(node.as<BatchNormAttrs>(), 0, x);
 }
 
-// x·2^e of two doubles, or nothing when the product is not exact.
+// a·b for doubles, or nothing when the product is not exact.
 std::optional<double> exact_product(double a, double b) {
   const double p = a * b;
   if (!std::isfinite(p) || std::fma(a, b, -p) != 0.0) return std::nullopt;
