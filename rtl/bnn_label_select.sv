@@ -1,5 +1,5 @@
-// LabelSelect: the class of a frame is the index of the largest of CLASSES scores (+ bias[c]),
-// ties to the lowest index (DESIGN.md §2). Scores arrive LANES a word (⌈CLASSES/LANES⌉ words per
+// LabelSelect: the class of a frame is the index of the largest of CLASSES scores, each compared
+// as score·2^SHIFT + bias[c] (ir/op.h LabelSelectAttrs), ties to the lowest index (DESIGN.md §2). Scores arrive LANES a word (⌈CLASSES/LANES⌉ words per
 // frame, lanes past CLASSES ignored); word g of BIAS_FILE holds lane l's bias at bits
 // [l·SCORE_BITS +: SCORE_BITS] (two's complement). Each word is reduced by a tree of comparisons
 // (a right operand wins only when strictly larger, so ties keep the lower index) and then against
@@ -13,7 +13,8 @@ module bnn_label_select #(
   parameter integer LANES = 2,       // scores per word
   parameter integer BITS = 8,        // bits per score
   parameter integer IN_SIGNED = 0,   // 1: scores are two's complement
-  parameter integer SCORE_BITS = 10, // signed width of score + bias
+  parameter integer SHIFT = 0,       // each score is shifted left by SHIFT bits before its bias
+  parameter integer SCORE_BITS = 10, // signed width of score·2^SHIFT + bias
   parameter integer CLASS_BITS = 4,  // bits of the class index output
   parameter         BIAS_FILE = ""   // ⌈CLASSES/LANES⌉ words of LANES·SCORE_BITS bits; "" = no bias
 ) (
@@ -31,10 +32,11 @@ module bnn_label_select #(
   // Tree of LANES leaves, padded to a power of two (padding leaves never win).
   localparam integer LEAVES = 1 << $clog2(LANES);
 
-  if (LANES < 1 || BITS < 1 || CLASSES < 1 || SCORE_BITS < BITS + (IN_SIGNED != 0 ? 0 : 1) ||
+  if (LANES < 1 || BITS < 1 || CLASSES < 1 || SHIFT < 0 ||
+      SCORE_BITS < BITS + SHIFT + (IN_SIGNED != 0 ? 0 : 1) ||
       (1 << CLASS_BITS) < CLASSES) begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: CLASSES %0d LANES %0d BITS %0d SCORE_BITS %0d CLASS_BITS %0d (SCORE_BITS must hold a score, CLASS_BITS a class)", NAME,
-                      CLASSES, LANES, BITS, SCORE_BITS, CLASS_BITS))
+    `BNN_PARAM_ERROR(("%s: CLASSES %0d LANES %0d BITS %0d SHIFT %0d SCORE_BITS %0d CLASS_BITS %0d (SCORE_BITS must hold a shifted score, CLASS_BITS a class)", NAME,
+                      CLASSES, LANES, BITS, SHIFT, SCORE_BITS, CLASS_BITS))
   end
 
   reg [LANES*SCORE_BITS-1:0] bias[0:WORDS-1];
@@ -65,7 +67,7 @@ module bnn_label_select #(
       wire [BITS-1:0] x = s_axis_tdata[l*BITS+:BITS];
       wire signed [SCORE_BITS-1:0] x_ext =
           IN_SIGNED != 0 ? SCORE_BITS'($signed(x)) : SCORE_BITS'(x);
-      assign tree_score[NODE] = x_ext + $signed(word_bias[l*SCORE_BITS+:SCORE_BITS]);
+      assign tree_score[NODE] = (x_ext <<< SHIFT) + $signed(word_bias[l*SCORE_BITS+:SCORE_BITS]);
       assign tree_class[NODE] = CLASS_BITS'(32'(group) * LANES + l);
       assign tree_real[NODE] = 32'(group) * LANES + l < CLASSES;
     end else begin : g_padding

@@ -222,6 +222,7 @@ Json node_to_json(const Node& node, ArrayWriter& arrays) {
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();
       if (!a.bias.empty()) j["bias"] = arrays.add_integers(a.bias);
+      if (a.shift > 0) j["shift"] = a.shift;  // version 5
       break;
     }
     case Op::Count: BNNC_ASSERT(false, "Op::Count is not an op");
@@ -629,7 +630,12 @@ OpAttrs read_attrs(Op op, ObjectReader& j) {
       return a;
     }
     case Op::GlobalSumPool: return GlobalSumPoolAttrs{};
-    case Op::LabelSelect: return LabelSelectAttrs{read_optional_integers<std::int64_t>(j, "bias")};
+    case Op::LabelSelect: {
+      // Version 5 adds the optional shift (absent: 0).
+      LabelSelectAttrs a{read_optional_integers<std::int64_t>(j, "bias")};
+      if (j.source().version >= 5 && j.has("shift")) a.shift = j.int32("shift", 0, kMaxLabelShift);
+      return a;
+    }
     case Op::Count: break;
   }
   BNNC_ASSERT(false, "read_op returned Op::Count");
@@ -669,6 +675,9 @@ Json parse_header(const std::string& path, std::span<const std::uint8_t> text) {
 }  // namespace
 
 std::uint32_t model_format_version_for(const Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    if (node.op() == Op::LabelSelect && node.as<LabelSelectAttrs>().shift > 0) return 5;
+  }
   for (const Node& node : graph.nodes) {
     if (node.op() == Op::Add && !node.as<AddAttrs>().offsets.empty()) return 4;
   }

@@ -12,7 +12,10 @@ namespace bnnc {
 // The newest format version this bnnc reads and writes (it reads every version from 1 up).
 //   1: the first.
 //   2: conv2d's optional `pad_mode` ("zero": ir/op.h PadMode::Zero).
-inline constexpr std::uint32_t kModelFormatVersion = 4;
+//   3: globalsumpool, maxpool's `pad`.
+//   4: add's `offsets` and `in1_min` (a residual join's table).
+//   5: labelselect's `shift` (real-valued class offsets, docs/residual.md).
+inline constexpr std::uint32_t kModelFormatVersion = 5;
 
 // The oldest version that holds every attribute of the graph: what save_model writes, so that a
 // graph an older bnnc can run stays readable by it (a graph without zero padding: version 1).

@@ -407,6 +407,8 @@ class Exporter {
     if (in->meaning != Meaning::Dot && in->meaning != Meaning::Integer) {
       reject(node, "scores that are not a layer's dot products");
     }
+    // Only a global average pool's dense layer gets a shift, and export refuses that pool.
+    if (a.shift > 0) reject(node, "a label-select with real-valued class offsets (shift > 0)");
     std::string scores = in->name;
     if (!a.bias.empty()) {
       // argmax(P + b) = argmax(2P − N + 2b): an integer shift per class (exact in float);

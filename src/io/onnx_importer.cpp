@@ -296,6 +296,23 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& where) {
   return onnx_import::Importer(model, where).run();
 }
 
+ImportedName split_imported_name(const std::string& name) {
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return {name, ""};
+  const std::string step = name.substr(dot + 1);
+  const auto numbered = [&](std::string_view prefix) {
+    return step.size() > prefix.size() && step.starts_with(prefix) &&
+           std::all_of(step.begin() + static_cast<std::ptrdiff_t>(prefix.size()), step.end(),
+                       [](char ch) { return ch >= '0' && ch <= '9'; });
+  };
+  static constexpr std::array<std::string_view, 6> kSteps = {"alpha",  "bias",  "mean",
+                                                             "negate", "scale", "threshold"};
+  const bool known = std::find(kSteps.begin(), kSteps.end(), step) != kSteps.end() ||
+                     numbered("pixel_step") || numbered("real");
+  if (!known) return {name, ""};
+  return {name.substr(0, dot), step};
+}
+
 Graph import_onnx(const std::string& path) {
   const onnx::ModelProto model = read_onnx_model(path);
   return onnx_import::Importer(model, path).run();

@@ -38,4 +38,14 @@ Graph import_onnx(const std::string& path);
 // The same from bytes in memory (`where` names them in errors): the fuzz target's entry.
 Graph import_onnx_bytes(std::string_view bytes, const std::string& where);
 
+// The importer splits some ONNX nodes into a bnnc layer and float steps named
+// '<node>.<step>' (a Gemm's '.pixel_step0', '.scale', '.bias'; a pool's '.mean'; ...). For such a
+// name, the ONNX node's name and the step ("/fc/Gemm.scale" → {"/fc/Gemm", "scale"}); for any
+// other name, {name, ""}. Errors after import name the node the user wrote.
+struct ImportedName {
+  std::string node;
+  std::string step;
+};
+ImportedName split_imported_name(const std::string& name);
+
 }  // namespace bnnc

@@ -262,6 +262,9 @@ TensorType infer_node(const Node& node, const std::vector<const TensorType*>& in
       if (x->shape.size() != 1) reject(node, "input must be a vector of scores");
       if (x->dtype.is_bit()) reject(node, "input must be scores (integers), not bits");
       check_per_channel(node, "bias", a.bias.size(), x->shape[0], true);
+      if (a.shift < 0 || a.shift > kMaxLabelShift) {
+        reject(node, "shift {} is outside 0..{}", a.shift, kMaxLabelShift);
+      }
       return {DType::uint(uint_bits_for(x->shape[0] - 1)), {1}};
     }
     case Op::Count: break;

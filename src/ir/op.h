@@ -154,12 +154,18 @@ struct AddAttrs {
 // reads as integer input (binary weights on integers, like a first layer's pixels).
 struct GlobalSumPoolAttrs {};
 
-// The class: argmax over a vector of scores (+ bias[c] when given), ties to the lowest index.
-// A BNN-PYNQ LFC ends in thresholds: its importer sets bias = −T so that the class is the
-// largest margin P − T (DESIGN.md §2).
+// The class: argmax over a vector of integer scores x[c], each compared as
+//   score[c] = x[c] · 2^shift + bias[c]          (label_select_apply.h)
+// ties to the lowest index. A BNN-PYNQ LFC ends in thresholds: its importer sets bias = −T so
+// that the class is the largest margin P − T (DESIGN.md §2). A dense layer with a float bias
+// after a global average pool (torchvision's ResNet fc) compares x[c] + o[c] with real offsets
+// o[c]; exact_label_bias writes them as integer parts and the rank of their fractional parts in
+// the low `shift` bits, which keeps every order and every tie (docs/residual.md).
 struct LabelSelectAttrs {
   std::vector<std::int64_t> bias;  // empty, or one per class
+  int shift = 0;                   // 0..kMaxLabelShift
 };
+inline constexpr int kMaxLabelShift = 24;
 
 using OpAttrs = std::variant<InputAttrs, QuantizeAttrs, DenseAttrs, Conv2dAttrs, BatchNormAttrs,
                              AffineAttrs, SignAttrs, ThresholdAttrs, MaxPoolAttrs, ReshapeAttrs,

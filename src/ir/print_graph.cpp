@@ -93,7 +93,9 @@ std::string attributes_text(const Node& node) {
     case Op::GlobalSumPool: return "";
     case Op::LabelSelect: {
       const auto& a = node.as<LabelSelectAttrs>();
-      return a.bias.empty() ? "" : "bias=" + array_text(a.bias);
+      std::string text = a.bias.empty() ? "" : "bias=" + array_text(a.bias);
+      if (a.shift > 0) text += (text.empty() ? "" : " ") + fmt::format("shift={}", a.shift);
+      return text;
     }
     case Op::Count: break;
   }

@@ -6,6 +6,7 @@
 #include "ir/affine_apply.h"
 #include "ir/batchnorm_apply.h"
 #include "ir/infer_types.h"
+#include "passes/exact_label_bias.h"
 #include "passes/integer_domain.h"
 
 namespace bnnc {
@@ -36,33 +37,53 @@ float apply(const Node& node, float x) {
   return batchnorm_apply(node.as<BatchNormAttrs>(), 0, x);
 }
 
-// A per-class integer shift k_c on integer scores real = s·x + o (s > 0, s, o, k_c integers, all
-// sums below 2^24 so float adds them exactly): argmax(s·x_c + o + k_c) = argmax(x_c + k_c/s)
-// when s divides every k_c, which is the label-select's bias. Returns false when it does not
-// apply.
-bool shift_to_bias(const Graph& graph, int producer, const Node& step,
-                   std::vector<std::int64_t>& bias) {
-  if (step.op() != Op::Affine || step.as<AffineAttrs>().kind != AffineKind::Add) return false;
-  const std::optional<IntegerDomain> domain = integer_domain(graph, producer);
-  constexpr double kExact = 1 << 24;
-  if (!domain || !(domain->scale > 0) || domain->scale != std::floor(domain->scale) ||
-      domain->offset != std::floor(domain->offset)) {
-    return false;
+// a·b for doubles, or nothing when the product is not exact.
+std::optional<double> exact_product(double a, double b) {
+  const double p = a * b;
+  if (!std::isfinite(p) || std::fma(a, b, -p) != 0.0) return std::nullopt;
+  return p;
+}
+
+// The dense layer with a bias after a global average pool (torchvision's ResNet fc): positive
+// scalar Mul/Div steps (÷ H·W, the weight scale s) and then one per-class Add b_c, on integer
+// scores real = scale·x + offset. For every class the real score is
+//   ((scale·x_c + offset)·Πm/Πd) + b_c,
+// and, dividing by the common positive factor scale·Πm/Πd and dropping the common term, the
+// argmax and its ties are those of x_c + t_c/u with t_c = b_c·Πd and u = scale·Πm, in exact real
+// arithmetic: exact_label_bias writes that as an integer bias and shift. (The float graph rounds
+// each step; where that rounding merges or splits two scores the classes may differ: only at
+// scores within a few units in the last place of each other, docs/residual.md.)
+std::optional<LabelBias> real_offsets(const Graph& graph, const std::vector<int>& chain,
+                                      const IntegerDomain& domain) {
+  const Node& last = graph.nodes[chain.back()];
+  if (last.op() != Op::Affine || last.as<AffineAttrs>().kind != AffineKind::Add ||
+      !(domain.scale > 0)) {
+    return std::nullopt;
   }
-  const double lo = domain->real(domain->lo), hi = domain->real(domain->hi);
-  const int channels = graph.nodes[producer].type.channels();
-  const auto& a = step.as<AffineAttrs>();
-  bias.assign(static_cast<std::size_t>(channels), 0);
-  for (int c = 0; c < channels; ++c) {
-    const double k = affine_constant(a, c);
-    const double shift = k / domain->scale;
-    if (shift != std::floor(shift) || std::fabs(lo + k) >= kExact || std::fabs(hi + k) >= kExact ||
-        std::fabs(lo) >= kExact || std::fabs(hi) >= kExact) {
-      return false;
+  double divisor = 1.0;
+  std::optional<double> u = domain.scale;
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    const Node& step = graph.nodes[chain[i]];
+    if (step.op() != Op::Affine) return std::nullopt;
+    const auto& a = step.as<AffineAttrs>();
+    if (a.constant.size() != 1 || !(a.constant[0] > 0) || !std::isfinite(a.constant[0])) {
+      return std::nullopt;
     }
-    bias[c] = static_cast<std::int64_t>(shift);
+    if (a.kind == AffineKind::Add) return std::nullopt;
+    std::optional<double> next = a.kind == AffineKind::Mul ? exact_product(*u, a.constant[0])
+                                                           : exact_product(divisor, a.constant[0]);
+    if (!next) return std::nullopt;
+    (a.kind == AffineKind::Mul ? *u : divisor) = *next;
   }
-  return true;
+  const auto& add = last.as<AffineAttrs>();
+  const int channels = graph.nodes[chain.back()].type.channels();
+  std::vector<double> t;
+  for (int c = 0; c < channels; ++c) {
+    const std::optional<double> tc = exact_product(affine_constant(add, c), divisor);
+    if (!tc) return std::nullopt;
+    t.push_back(*tc);
+  }
+  return exact_label_bias(t, *u, domain.lo, domain.hi);
 }
 
 }  // namespace
@@ -79,23 +100,26 @@ Graph drop_monotone_scores(const Graph& graph) {
   }
   if (chain.empty()) return graph;
   std::reverse(chain.begin(), chain.end());
-  const int channels = graph.nodes[producer].type.channels();
-  std::vector<std::int64_t> bias;
-  const bool shift = chain.size() == 1 && graph.nodes[label].as<LabelSelectAttrs>().bias.empty() &&
-                     !same_for_all_channels(graph.nodes[chain[0]], channels) &&
-                     shift_to_bias(graph, producer, graph.nodes[chain[0]], bias);
-  for (int step : chain) {
-    if (!shift && !same_for_all_channels(graph.nodes[step], channels)) return graph;
-  }
   const std::optional<IntegerDomain> domain = integer_domain(graph, producer);
-  if (!domain || domain->hi - domain->lo > kMaxEnumerated) return graph;
+  if (!domain) return graph;
+  const int channels = graph.nodes[producer].type.channels();
+  // First the same function for every class, strictly increasing at every integer (the float
+  // values themselves, so no rounding can merge two scores); else real per-class offsets.
+  bool monotone = domain->hi - domain->lo <= kMaxEnumerated;
+  for (int step : chain) monotone = monotone && same_for_all_channels(graph.nodes[step], channels);
   float previous = 0.0F;
-  for (std::int64_t x = domain->lo; x <= domain->hi && !shift; ++x) {
+  for (std::int64_t x = domain->lo; x <= domain->hi && monotone; ++x) {
     float value = domain->real(x);
     for (int step : chain) value = apply(graph.nodes[step], value);
-    if (x > domain->lo && !(value > previous)) return graph;
+    if (x > domain->lo && !(value > previous)) monotone = false;
     previous = value;
   }
+  const LabelSelectAttrs& select = graph.nodes[label].as<LabelSelectAttrs>();
+  std::optional<LabelBias> offsets;
+  if (!monotone && select.bias.empty() && select.shift == 0) {
+    offsets = real_offsets(graph, chain, *domain);
+  }
+  if (!monotone && !offsets) return graph;
 
   Graph out;
   out.name = graph.name;
@@ -107,7 +131,11 @@ Graph drop_monotone_scores(const Graph& graph) {
     for (int& input : copy.inputs) input = index_map[input];
     if (i == label) {
       copy.inputs[0] = index_map[producer];
-      if (shift) copy.as<LabelSelectAttrs>().bias = bias;
+      if (offsets) {
+        auto& a = copy.as<LabelSelectAttrs>();
+        a.bias = offsets->bias;
+        a.shift = offsets->shift;
+      }
     }
     out.nodes.push_back(std::move(copy));
     index_map[i] = out.output();

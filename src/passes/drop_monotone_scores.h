@@ -13,8 +13,9 @@ namespace bnnc {
 // and f(x_a) = f(x_b) ⇔ x_a = x_b, so the order and the ties of the scores are the same. Float
 // rounding could merge two neighbouring integers into one value (a new tie) or a negative scale
 // could reverse the order, so f is evaluated at every integer of the domain rather than trusted.
-// One more exact case: a single per-class shift by integers on integer scores (a bnnc export's
-// label-select bias) becomes the label-select's bias again.
+// Otherwise, positive scalar scales and then one per-class Add (a bnnc export's label-select
+// bias; the fc with a bias after a global average pool) become the label-select's integer bias
+// and shift, which compare x_c + b_c/scale exactly (exact_label_bias.h).
 // A chain that fails this is left in place (the streamliner then names it as what blocks).
 Graph drop_monotone_scores(const Graph& graph);
 

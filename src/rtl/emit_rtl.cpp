@@ -122,6 +122,7 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
   r.score_signed = is_signed(graph.ir.nodes[select.inputs[0]].type.dtype);
   r.score_words = ceil_div(label.ifm_c, label.in_elems);
   r.bias = select.as<LabelSelectAttrs>().bias;
+  r.label_shift = select.as<LabelSelectAttrs>().shift;
   return r;
 }
 

@@ -214,10 +214,11 @@ std::string add_table_rom(const Block& b, const Graph& ir) {
 
 int label_score_bits(const Block& b, const Graph& ir) {
   const ValueRange in = value_range(input_node(b, ir).type.dtype);
-  const auto& bias = ir.nodes[b.layer].as<LabelSelectAttrs>().bias;
+  const auto& select = ir.nodes[b.layer].as<LabelSelectAttrs>();
   std::int64_t lo = 0, hi = 0;
-  for (std::int64_t v : bias) lo = std::min(lo, v), hi = std::max(hi, v);
-  return int_bits_for(in.lo + lo, in.hi + hi);
+  for (std::int64_t v : select.bias) lo = std::min(lo, v), hi = std::max(hi, v);
+  const std::int64_t scale = std::int64_t{1} << select.shift;
+  return int_bits_for(in.lo * scale + lo, in.hi * scale + hi);
 }
 
 std::string label_bias_rom(const Block& b, const Graph& ir, int score_bits) {

@@ -342,6 +342,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"LANES", integer(b.in_elems)},
            {"BITS", integer(b.in_bits)},
            {"IN_SIGNED", integer(is_signed(input_type(b, ir)) ? 1 : 0)},
+           {"SHIFT", integer(ir.nodes[b.layer].as<LabelSelectAttrs>().shift)},
            {"SCORE_BITS", integer(score_bits)},
            {"CLASS_BITS", integer(uint_bits_for(b.ifm_c - 1))},
            {"BIAS_FILE", quoted(file)}};

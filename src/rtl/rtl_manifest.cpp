@@ -31,7 +31,8 @@ void write_rtl_manifest(const RtlDesign& design, const DataflowGraph& graph,
                            {"score_bits", io.score_bits},
                            {"score_signed", io.score_signed},
                            {"score_words", io.score_words},
-                           {"bias", io.bias}};
+                           {"bias", io.bias},
+                           {"label_shift", io.label_shift}};
   const std::filesystem::path path = dir / "rtl.json";
   std::ofstream out(path, std::ios::binary);
   out << manifest.dump(2) << "\n";
@@ -66,6 +67,10 @@ RtlDesign read_rtl_manifest(const std::filesystem::path& dir) {
     r.score_signed = io.at("score_signed").get<bool>();
     r.score_words = io.at("score_words").get<int>();
     r.bias = io.at("bias").get<std::vector<std::int64_t>>();
+    r.label_shift = io.value("label_shift", 0);  // absent in folders of older bnnc versions
+    if (r.label_shift < 0 || r.label_shift > kMaxLabelShift) {
+      fail("{}: label_shift {} is outside 0..{}", path.string(), r.label_shift, kMaxLabelShift);
+    }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: not a bnnc RTL manifest ({})", path.string(), e.what());
   }

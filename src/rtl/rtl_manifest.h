@@ -25,6 +25,7 @@ struct RtlInterface {
   bool score_signed = false;
   int score_words = 0;             // obs words per frame
   std::vector<std::int64_t> bias;  // added to the observed scores (the label select's bias)
+  int label_shift = 0;             // the observed scores are shifted left first (ir/op.h)
 };
 
 struct RtlInstance {

@@ -64,7 +64,11 @@ RtlRunResult run_rtl_design(const std::filesystem::path& executable,
     }
     if (static_cast<int>(scores.size()) == io.score_words * io.score_lanes) {
       scores.resize(static_cast<std::size_t>(io.classes));
-      for (std::size_t c = 0; c < io.bias.size() && c < scores.size(); ++c) scores[c] += io.bias[c];
+      // The golden model's scores: x · 2^shift + bias (ir/label_select_apply.h).
+      for (std::size_t c = 0; c < scores.size(); ++c) {
+        scores[c] =
+            scores[c] * (std::int64_t{1} << io.label_shift) + (c < io.bias.size() ? io.bias[c] : 0);
+      }
       result.scores.push_back(std::move(scores));
       scores.clear();
     }

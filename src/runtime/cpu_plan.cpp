@@ -406,7 +406,7 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
           fail("layer '{}': the CPU engine selects labels from integer scores only", node.name);
         }
         auto step = with_header<LabelStep>(head);
-        step.bias = node.as<LabelSelectAttrs>().bias;
+        step.select = node.as<LabelSelectAttrs>();
         add_step(std::move(step), i);
         continue;
       }

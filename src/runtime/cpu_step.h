@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "ir/op.h"
 #include "runtime/kernels.h"
 #include "runtime/zero_pad_correction.h"
 
@@ -108,9 +109,10 @@ struct AddStep : StepHeader {
 // bits (2·ones − H·W), of the values on int32; the output is int32.
 struct GlobalSumPoolStep : StepHeader {};
 
-// The class: the highest score plus bias, ties to the lowest index.
+// The class: the highest score · 2^shift + bias (ir/label_select_apply.h), ties to the lowest
+// index.
 struct LabelStep : StepHeader {
-  std::vector<std::int64_t> bias;
+  LabelSelectAttrs select;
 };
 
 using Step = std::variant<QuantizeStep, ThresholdStep, RepackStep, BinaryLayerStep, FixedLayerStep,

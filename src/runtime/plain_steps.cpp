@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ir/add_apply.h"
+#include "ir/label_select_apply.h"
 
 namespace bnnc::runtime {
 
@@ -227,7 +228,7 @@ void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t
   result.scores.resize(static_cast<std::size_t>(in.c));
   int best = 0;
   for (int c = 0; c < in.c; ++c) {
-    result.scores[c] = scores[c] + (step.bias.empty() ? 0 : step.bias[c]);
+    result.scores[c] = label_score(step.select, c, scores[c]);
     if (result.scores[c] > result.scores[best]) best = c;  // ties to the lowest index
   }
   result.label = best;

@@ -14,6 +14,7 @@
 #include "fold/pixel_group.h"
 #include "fold/stream_order.h"
 #include "ir/add_apply.h"
+#include "ir/label_select_apply.h"
 #include "sim/early_exit_mvtu.h"
 #include "sim/input_stationary_mvtu.h"
 #include "sim/weight_reuse_mvtu.h"
@@ -659,8 +660,10 @@ class LabelSelectEngine : public Engine {
     for (std::int64_t x : in->words.front()) scores_.push_back(x);
     in->words.pop_front();
     if (static_cast<int>(scores_.size()) == b_.ifm_c) {
-      const auto& bias = ir_.nodes[b_.layer].as<LabelSelectAttrs>().bias;
-      for (std::size_t c = 0; c < bias.size(); ++c) scores_[c] += bias[c];
+      const auto& select = ir_.nodes[b_.layer].as<LabelSelectAttrs>();
+      for (int c = 0; c < b_.ifm_c; ++c) {
+        scores_[c] = label_score(select, c, scores_[c]);
+      }
       int best = 0;
       for (int c = 1; c < b_.ifm_c; ++c) {
         if (scores_[c] > scores_[best]) best = c;

@@ -114,11 +114,12 @@ Values run_node(const Node& node, const std::vector<const FloatTensor*>& in) {
       return Values(sums.begin(), sums.end());
     }
     case Op::LabelSelect: {
-      const auto& bias = node.as<LabelSelectAttrs>().bias;
+      const auto& select = node.as<LabelSelectAttrs>();
       int best = 0;
       const auto score = [&](int k) {
-        return static_cast<double>(x->values[k]) +
-               (bias.empty() ? 0.0 : static_cast<double>(bias[k]));
+        return static_cast<double>(x->values[k]) *
+                   static_cast<double>(std::int64_t{1} << select.shift) +
+               (select.bias.empty() ? 0.0 : static_cast<double>(select.bias[k]));
       };
       for (int c = 1; c < static_cast<int>(x->values.size()); ++c) {
         if (score(c) > score(best)) best = c;

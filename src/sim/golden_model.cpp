@@ -4,6 +4,7 @@
 
 #include "core/bits.h"
 #include "ir/add_apply.h"
+#include "ir/label_select_apply.h"
 #include "sim/interpret_graph.h"
 
 namespace bnnc {
@@ -144,11 +145,11 @@ Values run_node(const Node& node, const std::vector<const GoldenTensor*>& in) {
     }
     case Op::GlobalSumPool: return run_global_sum_pool(*in[0]);
     case Op::LabelSelect: {
-      const auto& bias = node.as<LabelSelectAttrs>().bias;
+      const auto& select = node.as<LabelSelectAttrs>();
       const Values& scores = in[0]->values;
       int best = 0;
       for (int c = 1; c < static_cast<int>(scores.size()); ++c) {
-        const auto score = [&](int k) { return scores[k] + (bias.empty() ? 0 : bias[k]); };
+        const auto score = [&](int k) { return label_score(select, k, scores[k]); };
         if (score(c) > score(best)) best = c;  // strict: ties go to the lowest index
       }
       return {best};

@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "ir/graph.h"
+#include "ir/label_select_apply.h"
 
 namespace bnnc {
 
@@ -55,9 +57,22 @@ Result classify_layers(const Graph& graph, const std::vector<Tensor>& layers) {
   Result result;
   result.label = static_cast<int>(layers.back().values[0]);
   result.scores = layers[static_cast<std::size_t>(last.inputs[0])].values;
-  const auto& bias = last.as<LabelSelectAttrs>().bias;
+  const auto& select = last.as<LabelSelectAttrs>();
   using Score = typename decltype(result.scores)::value_type;
-  for (std::size_t c = 0; c < bias.size(); ++c) result.scores[c] += static_cast<Score>(bias[c]);
+  if constexpr (std::is_integral_v<Score>) {
+    for (std::size_t c = 0; c < result.scores.size(); ++c) {
+      result.scores[c] =
+          static_cast<Score>(label_score(select, static_cast<int>(c), result.scores[c]));
+    }
+  } else {
+    // The float reference: scores are reals; the same formula in double.
+    for (std::size_t c = 0; c < result.scores.size(); ++c) {
+      result.scores[c] =
+          static_cast<Score>(static_cast<double>(result.scores[c]) *
+                                 static_cast<double>(std::int64_t{1} << select.shift) +
+                             (select.bias.empty() ? 0.0 : static_cast<double>(select.bias[c])));
+    }
+  }
   return result;
 }
 

@@ -123,7 +123,7 @@ TEST_F(ModelFileErrors, NewerVersionIsRefused) {
   bytes[8] = 7;
   write_bytes(bad_, bytes);
   EXPECT_EQ(load_error(bad_), bad_.string() +
-                                  ": model format version 7 is newer than this bnnc reads (4); "
+                                  ": model format version 7 is newer than this bnnc reads (5); "
                                   "use a newer bnnc");
   bytes[8] = 0;
   bytes[11] = 0x80;  // 2^31: still newer, not negative

@@ -45,7 +45,9 @@ for net in mlp conv conv_zero_pad where mlp_normalize conv_pad_pm1; do
 done
 # Residual networks (docs/residual.md): identity and projection blocks, padded max-pools, global
 # average pools, default export and training=PRESERVE. (`bnnc export` writes no residual adds yet.)
-for net in resnet_pm1 resnet_zero resnet_mean; do
+# resnet_fc_bias: torchvision's classifier, Linear(24, 10) with a bias after the 4x4 average pool
+# (the label-select's real-valued class offsets), with exact ties between classes.
+for net in resnet_pm1 resnet_zero resnet_mean resnet_fc_bias; do
   for model in "$net.onnx" "$net.preserve.onnx"; do
     for engine in golden cpu; do
       check "$model ($engine)" "$("$bnnc" eval "$dir/$model" --data "$dir/images.npy" \
@@ -58,10 +60,12 @@ done
 # in Verilator the default exports that carry the new forms: `where` (first layer on pixel/255,
 # fused batch-norms, the four comparison binarizers with ties), `conv` (fused batch-norms,
 # pools before batch-norms with γ < 0: AND) and `resnet_pm1` (an identity join whose table the
-# ±1 shortcut indexes, a projection join indexed by popcounts; docs/residual.md, "In the RTL").
-# Verilator builds take ~6-14 s a design, hence three.
+# ±1 shortcut indexes, a projection join indexed by popcounts; docs/residual.md, "In the RTL")
+# and `resnet_fc_bias` (the label-select's shift and real-valued offsets). Verilator builds take
+# ~6-14 s a design, hence four.
 declare -A sim_cycles
-for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1 resnet_zero resnet_mean; do
+for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1 resnet_zero resnet_mean \
+  resnet_fc_bias; do
   "$bnnc" compile "$dir/$export.onnx" --target-fps 2000 --out "$dir/$export.design" > /dev/null
   result=$("$bnnc" simulate "$dir/$export.design" --data "$dir/images.npy" --limit 16 --json)
   check "$export (simulate)" "$result" '"match":true,'
@@ -69,7 +73,7 @@ for export in mlp conv where mlp_normalize conv_pad_pm1 resnet_pm1 resnet_zero r
 done
 # The RTL's unstalled cycles per frame must be the simulator's (for resnet_pm1 they differed,
 # 105,120 against 100,388, while its bypass FIFOs kept it below its bottleneck; docs/residual.md).
-for export in where conv resnet_pm1; do
+for export in where conv resnet_pm1 resnet_fc_bias; do
   result=$("$bnnc" verify "$dir/$export.design" --data "$dir/images.npy" --limit 4 \
     --timing-frames 2 --json)
   check "$export (verify)" "$result" '"match":true,'
@@ -81,6 +85,14 @@ if result=$("$bnnc" eval "$dir/sign_tie.onnx" --data "$dir/images.npy" 2>&1); th
   status=1
 elif ! grep -q "ONNX's Sign (torch.sign) gives 0 there" <<< "$result"; then
   echo "sign_tie.onnx: unexpected error: $result" >&2
+  status=1
+fi
+# Per-output weight scales on the Linear with a bias after the pool: refused (exit 2), naming the
+# ONNX node rather than bnnc's split of it.
+code=0
+result=$("$bnnc" eval "$dir/fc_scales.onnx" --data "$dir/images.npy" 2>&1) || code=$?
+if [[ $code != 2 ]] || ! grep -q "layer '/[0-9]*/Gemm' (its pixel_step0 step, affine)" <<< "$result"; then
+  echo "fc_scales.onnx: expected exit 2 naming the Gemm, got $code: $result" >&2
   status=1
 fi
 exit $status

@@ -1,6 +1,6 @@
 """ResNet-18 as PyTorch writes it (7x7/2 stem on pixel/255 with its batch-norm, a padded 3x3/2
 max-pool, basic blocks with identity and projection shortcuts, zero padding, AdaptiveAvgPool2d(1),
-Linear 512 -> 1000), binarized with torch.where(x >= 0, 1., -1.) and ±1 weights, random
+Linear 512 -> 1000 with a bias), binarized with torch.where(x >= 0, 1., -1.) and ±1 weights, random
 batch-norms; exported the default way. Writes resnet18.onnx, images.npy (uint8 NCHW 224x224) and
 PyTorch's classes, for pytorch_resnet18.sh. Usage: pytorch_resnet18.py OUT_DIR [IMAGES]"""
 import sys
@@ -22,7 +22,8 @@ def main(out, count):
     for cout, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
         layers += [Block(cin, cout, stride, act, 0), Block(cout, cout, 1, act, 0)]
         cin = cout
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000, bias=False)]
+    # torchvision's fc: Linear(512, 1000) with PyTorch's default bias (docs/residual.md).
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000)]
     model = nn.Sequential(*layers)
     binarize_weights(model)
     random_batchnorms(model, gen)

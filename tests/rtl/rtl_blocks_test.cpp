@@ -9,6 +9,7 @@
 #include "fold/folding.h"
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
+#include "ir/label_select_apply.h"
 #include "rtl/rom_contents.h"
 #include "rtl/rtl_block.h"
 #include "rtl_test_support.h"
@@ -539,10 +540,14 @@ TEST(RtlBlocks, ThresholdingAndLabelSelect) {
     expect_block_output(block, input, expected, "thresholding on pixel words");
     if (HasFatalFailure()) return;
   }
-  // Label select: 10 signed scores, 4 lanes (the last word partial), a bias, many ties.
-  {
-    const int classes = 10, lanes = 4, bits = 6, score_bits = 8;
-    const std::vector<std::int64_t> bias = {0, 3, -3, 0, 1, -1, 2, 0, -2, 3};
+  // Label select: 10 signed scores, 4 lanes (the last word partial), a bias, many ties; then with
+  // a shift of 2 (real-valued class offsets: ir/op.h), the bias's low bits ranking fractions.
+  for (const int shift : {0, 2}) {
+    const int classes = 10, lanes = 4, bits = 6, score_bits = 8 + shift;
+    const std::vector<std::int64_t> bias =
+        shift == 0 ? std::vector<std::int64_t>{0, 3, -3, 0, 1, -1, 2, 0, -2, 3}
+                   : std::vector<std::int64_t>{0, 13, -11, 2, 5, -3, 9, 1, -7, 13};
+    const LabelSelectAttrs select{bias, shift};
     std::string rom;
     for (int g = 0; g < 3; ++g) {
       HexWord word(lanes * score_bits);
@@ -557,6 +562,7 @@ TEST(RtlBlocks, ThresholdingAndLabelSelect) {
                           {"LANES", integer(lanes)},
                           {"BITS", integer(bits)},
                           {"IN_SIGNED", "1"},
+                          {"SHIFT", integer(shift)},
                           {"SCORE_BITS", integer(score_bits)},
                           {"CLASS_BITS", "4"},
                           {"BIAS_FILE", "\"bias.mem\""}},
@@ -572,13 +578,15 @@ TEST(RtlBlocks, ThresholdingAndLabelSelect) {
       for (auto& s : scores) s = score(rng);
       int best = 0;
       for (int c = 1; c < classes; ++c) {
-        if (scores[c] + bias[c] > scores[best] + bias[best]) best = c;
+        if (label_score(select, c, scores[c]) > label_score(select, best, scores[best])) best = c;
       }
       expected.push_back(best);
       const Values words = test::to_words(scores, lanes, classes);
       for (std::int64_t v : words) input.push_back(v & ((1 << bits) - 1));
     }
-    expect_block_output(block, input, expected, "label select");
+    expect_block_output(block, input, expected,
+                        shift == 0 ? "label select" : "label select, shift 2");
+    if (HasFatalFailure()) return;
   }
 }
 

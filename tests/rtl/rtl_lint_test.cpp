@@ -106,6 +106,7 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
       {"bnn_thresholding", {"-GCH=5"}},
       {"bnn_dwc", {"-GIN_ELEMS=0"}},
       {"bnn_label_select", {"-GCLASS_BITS=3"}},
+      {"bnn_label_select", {"-GSHIFT=3"}},  // SCORE_BITS 10 < BITS 8 + SHIFT 3 + 1
       {"bnn_quantize", {"-GIN_BITS=17"}},
   };
   for (const auto& [top, params] : cases) {

@@ -400,6 +400,42 @@ TEST(ModelFile, ResidualJoinTableIsVersion4) {
   EXPECT_EQ(model_format_version_for(plain_only), 1U);
 }
 
+// Version 5: a label-select's shift (real-valued class offsets, docs/residual.md); a version-4
+// file may not hold it, and without a shift the graph stays in its older version.
+TEST(ModelFile, LabelSelectShiftIsVersion5) {
+  Graph g = version3_graph();
+  auto& select = g.nodes.back().as<LabelSelectAttrs>();
+  select.bias = {-7, 12};
+  select.shift = 3;
+  infer_types(g);
+  EXPECT_EQ(model_format_version_for(g), 5U);
+  const std::filesystem::path dir = test::temp_dir("model_file_v5");
+  const std::string path = (dir / "m.bnnc").string();
+  save_model(g, path);
+  std::vector<std::uint8_t> bytes = file_bytes(path);
+  EXPECT_EQ(le(bytes, 8, 4), 5U);
+  const Graph loaded = load_model(path);
+  EXPECT_EQ(print_graph(loaded), print_graph(g));
+  EXPECT_EQ(loaded.nodes.back().as<LabelSelectAttrs>().shift, 3);
+  EXPECT_NE(print_graph(g).find("bias=[-7,12] shift=3"), std::string::npos) << print_graph(g);
+  bytes[8] = 4;
+  const std::string old = (dir / "v4.bnnc").string();
+  std::ofstream(old, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  try {
+    load_model(old);
+    ADD_FAILURE() << "a version-4 file with a label shift loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("unknown key 'shift' (not part of model format version 4)"),
+        std::string::npos)
+        << e.what();
+  }
+  g.nodes.back().as<LabelSelectAttrs>().shift = 0;
+  EXPECT_EQ(model_format_version_for(g), 3U);
+}
+
 // The shipped models were written by a bnnc that knew only version 1: they must keep loading.
 TEST(ModelFile, Version1FilesStillLoad) {
   for (const char* name : {"tfc", "cnv"}) {
