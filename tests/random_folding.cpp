@@ -43,6 +43,18 @@ Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
   return f;
 }
 
+Folding random_taps_folding(const DataflowGraph& graph, std::mt19937_64& rng) {
+  Folding f = random_pixel_folding(graph, rng);
+  for (LayerFolding& layer : f.layers) {
+    const Block& b = graph.blocks[static_cast<std::size_t>(graph.find(layer.name))];
+    if (!b.is_conv() || b.kernel == 1 || rng() % 3 == 0) continue;
+    int taps = 1;
+    while (taps == 1) taps = pick_divisor(b.kernel * b.kernel, rng);
+    layer.simd = taps * b.simd_channels();
+  }
+  return f;
+}
+
 int random_dense_orders(Folding& folding, const DataflowGraph& graph, std::mt19937_64& rng) {
   int input = 0;
   for (LayerFolding& f : folding.layers) {

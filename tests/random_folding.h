@@ -16,6 +16,10 @@ Folding random_folding(const DataflowGraph& graph, std::mt19937_64& rng);
 // (0 = one pixel a word).
 Folding random_pixel_folding(const DataflowGraph& graph, std::mt19937_64& rng);
 
+// random_pixel_folding with SIMD over kernel taps (docs/pixel-parallel.md): each convolution
+// takes, two times in three, SIMD = t·C for a random t > 1 dividing K² (when K > 1).
+Folding random_taps_folding(const DataflowGraph& graph, std::mt19937_64& rng);
+
 // Sets every dense layer of `folding` (the MVTUs of `graph` that are not convolutions) to a
 // random loop order, input- or output-stationary (docs/dense-order.md); returns how many run
 // input-stationary.

@@ -15,6 +15,10 @@ namespace bnnc {
 
 namespace {
 
+// Convs on fewer input channels than this are offered SIMD over kernel taps (deeper ones have
+// channels enough for their SIMD).
+constexpr int kTapsBelowChannels = 16;
+
 // One MVTU's foldings, one per cycle count: the least parallel (PE · SIMD · MMV; then the least
 // MMV and SIMD, whose line buffers and converters cost most) that takes exactly those cycles.
 // Ascending in cycles.
@@ -26,8 +30,16 @@ std::vector<std::pair<std::int64_t, LayerFolding>> levels_of(const Block& b,
   };
   std::map<std::int64_t, Pick> best;
   const std::vector<int> mmvs = b.is_conv() ? divisors(b.ofm_w) : std::vector<int>{1};
+  std::vector<int> simds = divisors(b.simd_channels());
+  // A conv on few channels (an image's) may also take several kernel taps a cycle: SIMD = t·C
+  // for t dividing K² (docs/pixel-parallel.md, "SIMD over kernel taps").
+  if (b.is_conv() && b.simd_channels() < kTapsBelowChannels) {
+    for (int t : divisors(b.kernel * b.kernel)) {
+      if (t > 1) simds.push_back(t * b.simd_channels());
+    }
+  }
   for (int pe : divisors(b.mh)) {
-    for (int simd : divisors(b.simd_channels())) {
+    for (int simd : simds) {
       for (int mmv : mmvs) {
         const std::int64_t cycles =
             static_cast<std::int64_t>(b.mh / pe) * (b.mw / simd) * b.pixels_out() / mmv;

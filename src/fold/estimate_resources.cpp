@@ -109,12 +109,17 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.ffs = 20 + in_word;
       break;
     case BlockKind::Swu: {
-      // Address counters, and a line buffer of K + 1 image rows.
+      // Address counters, and a line buffer of K + 1 image rows. With SIMD over kernel taps
+      // (t = SIMD / C taps a word) the buffer is read at t taps a cycle: t banks of a t-th of
+      // the depth (the same bits, more BRAMs when shallow) and a t-to-1 multiplexer per output
+      // bit (a LUT6 takes 4 inputs of a wider one, so ⌈(t − 1) / 3⌉ LUTs a bit).
+      const std::int64_t taps = std::max(1, b.out_elems / b.out_pixels / b.ifm_c);
       const std::int64_t words =
           static_cast<std::int64_t>(b.kernel + 1) * b.ifm_w * b.ifm_c / b.in_elems;
-      r.luts = 60 + ceil_div(3 * out_word, 2);
+      r.luts = 60 + ceil_div(3 * out_word, 2) + out_word * ceil_div(taps - 1, 3);
       r.ffs = 40 + out_word;
-      r += estimate_memory(words, in_word);
+      const Resources bank = estimate_memory(ceil_div(words, taps), in_word);
+      for (std::int64_t t = 0; t < taps; ++t) r += bank;
       break;
     }
     case BlockKind::Mvtu: {

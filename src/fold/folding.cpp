@@ -30,11 +30,13 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
     reject(b, "a convolution's columns cannot be padded: SIMD {} must divide K·K·C = {}", f.simd,
            b.mw);
   }
-  if (conv && b.simd_channels() % f.simd != 0) {
+  // SIMD over kernel taps (docs/pixel-parallel.md): a multiple of the channels dividing K·K·C
+  // makes the SWU emit SIMD / C consecutive taps of a window a word.
+  if (conv && b.simd_channels() % f.simd != 0 && f.simd % b.simd_channels() != 0) {
     reject(b,
-           "SIMD {} must divide the input channels {} (the SWU emits one channel group at a "
-           "time)",
-           f.simd, b.simd_channels());
+           "SIMD {} must divide the input channels {} or be a multiple of them dividing "
+           "K·K·C = {} (several kernel taps a cycle)",
+           f.simd, b.simd_channels(), b.mw);
   }
   if (f.mmv > 1 && (!conv || b.ofm_w % f.mmv != 0)) {
     reject(b, "MMV {} must divide the output width {} of a convolution", f.mmv, b.ofm_w);
@@ -176,8 +178,19 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
     // K² window taps, so it keeps up with its MVTU.
     b.out_pixels = next.in_pixels;
     b.out_elems = next.in_elems;
-    const int group = next.in_elems / next.in_pixels;
-    b.in_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_in(), next.in_pixels));
+    int group = next.in_elems / next.in_pixels;
+    std::int64_t in_pixels = next.in_pixels;
+    if (b.kind == BlockKind::Swu && group > b.ifm_c) {
+      // SIMD over kernel taps: t = SIMD / C taps a word, so fewer words a window. The SWU reads
+      // whole pixels, enough a word that its S input rows per output row come in no more words
+      // than the row's windows go out in: P ≥ S·W_in·t·MMV / (W_out·K²).
+      const std::int64_t taps = group / b.ifm_c;
+      in_pixels = std::max<std::int64_t>(
+          next.in_pixels, ceil_div(std::int64_t{b.stride} * b.ifm_w * taps * next.in_pixels,
+                                   std::int64_t{b.ofm_w} * b.kernel * b.kernel));
+      group = b.ifm_c;
+    }
+    b.in_pixels = static_cast<int>(std::min(b.pixels_in(), in_pixels));
     b.in_elems = b.in_pixels * group;
   }
   // The padding in front of a max-pool (the lowering puts it right before its pool).

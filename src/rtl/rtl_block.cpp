@@ -54,6 +54,10 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
   if (b.mmv > 1 && (b.zero_pad || b.dense_order == DenseOrder::Input))
     return fmt::format("layer '{}': MMV > 1 with {} has no RTL yet", b.name,
                        b.zero_pad ? "zero padding" : "the input-stationary order");
+  // bnn_mvtu's border count takes whole taps a word.
+  if (b.kind == BlockKind::Mvtu && b.is_conv() && b.zero_pad && b.simd > b.simd_channels())
+    return fmt::format("layer '{}': SIMD {} over kernel taps with zero padding has no RTL yet",
+                       b.name, b.simd);
   // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
   // channel from the word format), the MVTU takes MMV windows a word, a converter between
   // whole-pixel words is an ordinary one, and the blocks that regroup pixels are bnn_pixel_group;

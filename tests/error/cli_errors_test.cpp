@@ -211,6 +211,41 @@ TEST_F(CliErrors, LatencySearchInputBitsNarrowerThanAPixel) {
   EXPECT_EQ(one_pixel.exit_code, 0) << one_pixel.err;
 }
 
+// SIMD over kernel taps (docs/pixel-parallel.md): SIMD 3 = three taps of one channel. A
+// value-padded conv gets RTL (bnn_pixel_group), a zero-padded one simulates and its RTL is
+// refused in one line.
+TEST_F(CliErrors, SimdOverTapsWithZeroPaddingSimulatesAndItsRtlIsRefused) {
+  for (const PadMode mode : {PadMode::Value, PadMode::Zero}) {
+    Graph graph;
+    int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+    x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
+    x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, mode}, {x});
+    x = graph.add("flat", ReshapeAttrs{{32}}, {x});
+    graph.add("class", LabelSelectAttrs{}, {x});
+    infer_types(graph);
+    const std::filesystem::path model = dir_ / "taps.bnnc";
+    save_model(graph, model.string());
+    std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "simd": 3}]})";
+    const std::filesystem::path out = dir_ / (mode == PadMode::Zero ? "hw_zero" : "hw");
+    const test::CommandResult compile =
+        test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
+                       " --out " + quoted(out));
+    EXPECT_EQ(compile.exit_code, 0) << compile.err;
+    const std::string refusal =
+        "layer 'conv': SIMD 3 over kernel taps with zero padding has no RTL yet";
+    if (mode == PadMode::Value) {
+      EXPECT_TRUE(std::filesystem::exists(out / "rtl" / "bnn_pixel_group.sv")) << compile.err;
+      continue;
+    }
+    EXPECT_NE(compile.err.find(refusal), std::string::npos) << compile.err;
+    const test::CommandResult simulate =
+        test::run_bnnc("simulate " + quoted(out) + " --data " + quoted(images_));
+    EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+    expect_usage_error(test::run_bnnc("verify " + quoted(out) + " --data " + quoted(images_)),
+                       {"no RTL: " + refusal});
+  }
+}
+
 TEST_F(CliErrors, CorruptAndTruncatedModelFiles) {
   const std::vector<std::uint8_t> good = read_bytes(model_);
   ASSERT_GT(good.size(), 8U);

@@ -47,6 +47,24 @@ TEST(FoldErrors, ConvSimdMustDivideTheChannels) {
                                              "channels 8")));
 }
 
+// SIMD over kernel taps: a multiple of the channels that divides K·K·C (24 = 3 taps of 8).
+TEST(FoldErrors, ConvSimdOverTapsMustBeAMultipleOfTheChannelsDividingTheWindow) {
+  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  Folding f;
+  f.layers = {{"conv", 1, 12, 1, 0, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv': SIMD 12 must divide the input "
+                                             "channels 8 or be a multiple of them dividing "
+                                             "K·K·C = 72")));
+  f.layers = {{"conv", 1, 16, 1, 0, 0}};
+  EXPECT_THAT([&] { apply_folding(g, f); },
+              ThrowsMessage<Error>(HasSubstr("layer 'conv': a convolution's columns cannot be "
+                                             "padded: SIMD 16 must divide K·K·C = 72")));
+  f.layers = {{"conv", 1, 24, 1, 0, 0}};
+  const DataflowGraph folded = apply_folding(g, f);
+  EXPECT_EQ(folded.blocks[static_cast<std::size_t>(folded.find("conv"))].simd, 24);
+}
+
 TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
   const DataflowGraph g = lower_to_dataflow(small_cnn());
   Folding f;

@@ -182,5 +182,77 @@ TEST(PixelParallel, EstimatedLatencyFollowsTheSimulatedOneWithMmv) {
   }
 }
 
+// SIMD over kernel taps (SIMD = t·C, t dividing K²): the SWU writes t taps of a window a word.
+// Random t on the stems' convs (11×11/4, 7×7/2, 3×3, 3×3/2, with and without MMV and padding)
+// and on random networks (zero padding included).
+TEST(PixelParallel, SimdOverKernelTapsOnStemsAndRandomNetworks) {
+  std::mt19937_64 rng(20261205);
+  int tap_layers = 0, with_mmv = 0;
+  const auto count = [&](const Folding& folding, const DataflowGraph& lowered) {
+    for (const LayerFolding& f : folding.layers) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+      if (b.is_conv() && f.simd > b.simd_channels()) {
+        ++tap_layers;
+        with_mmv += f.mmv > 1 ? 1 : 0;
+      }
+    }
+  };
+  for (int k = 0; k < 8; ++k) {
+    const test::RandomNetwork net = k % 2 == 0 ? alexnet_stem(200 + k) : resnet_stem(200 + k);
+    const DataflowGraph lowered = lower_to_dataflow(net.graph);
+    const Folding folding = test::random_taps_folding(lowered, rng);
+    count(folding, lowered);
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    expect_matches_golden(design, net.images, fmt::format("stem {}, {}", k, folding_json(folding)));
+    if (HasFailure()) return;
+  }
+  for (std::uint64_t seed = 6000; seed < 6040; ++seed) {
+    test::RandomNetworkOptions options;
+    options.always_pad = seed % 2 == 0;
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    const Folding folding = test::random_taps_folding(lowered, rng);
+    count(folding, lowered);
+    const Design design = compile_design(streamlined, FoldingRequest::given(folding));
+    expect_matches_golden(design, net.images,
+                          fmt::format("seed {}, {}", seed, folding_json(folding)));
+    if (HasFailure()) return;
+  }
+  EXPECT_GE(tap_layers, 30);  // else the draws no longer test taps
+  EXPECT_GE(with_mmv, 10);
+}
+
+// A 3-channel 11×11/4 first conv at PE = rows, MMV 2: SIMD 3 → 33 (a kernel row a cycle) → 363
+// (the whole window) divides its cycles by 11 and 121, and the measured latency follows; the
+// analytic one stays within 5 % of it.
+TEST(PixelParallel, SimdOverTapsSpeedsUpAThreeChannelFirstConv) {
+  const test::RandomNetwork net =
+      stem_network(13, 91, {{16, 11, 4, 2}, {0, 2, 2, 0}, {24, 3, 1, 1}});
+  const DataflowGraph lowered = lower_to_dataflow(net.graph);
+  std::vector<std::int64_t> latency;
+  for (int simd : {3, 33, 363}) {
+    Folding folding;
+    for (int i : lowered.mvtus()) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(i)];
+      const bool first = b.name == "conv0";
+      folding.layers.push_back({b.name, b.mh, first ? simd : b.simd_channels(), first ? 2 : 1});
+    }
+    folding.input_bits = 512;
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    const SimulationResult sim =
+        expect_matches_golden(design, net.images, fmt::format("conv0 SIMD {}", simd));
+    latency.push_back(sim.latency_cycles());
+    ASSERT_TRUE(design.timeline_simulated.has_value());
+    const auto simulated = static_cast<double>(design.timeline_simulated->latency);
+    EXPECT_NEAR(static_cast<double>(design.timeline_estimate.latency), simulated, 0.05 * simulated)
+        << "conv0 SIMD " << simd;
+  }
+  // conv0: 22×22 pixels × 121 taps / MMV 2 = 29,282 cycles at SIMD 3.
+  EXPECT_GT(latency[0], 29282);
+  EXPECT_LT(latency[1], latency[0] / 5);
+  EXPECT_LT(latency[2], latency[1]);
+}
+
 }  // namespace
 }  // namespace bnnc

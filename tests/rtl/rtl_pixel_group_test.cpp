@@ -108,5 +108,45 @@ TEST(RtlPixelGroups, PaddedStrideOneAndTwoConvsWithMmvTwoAndFour) {
   }
 }
 
+// SIMD over kernel taps (docs/pixel-parallel.md): the SWU is bnn_pixel_group writing t taps of a
+// window a word (with and without MMV); a random network whose convs take random taps.
+TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261205);
+  int verified = 0;
+  for (std::uint64_t seed = 3700; seed < 3900 && verified < 1; ++seed) {
+    test::RandomNetworkOptions options;
+    options.images = 3;
+    options.allow_zero_pad = false;  // SIMD over taps with zero padding has no RTL
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    const Folding folding = test::random_taps_folding(lowered, rng);
+    int taps = 0;
+    for (const LayerFolding& f : folding.layers) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+      taps += b.is_conv() && f.simd > b.simd_channels() ? 1 : 0;
+    }
+    if (taps < 2) continue;
+    const Design design = compile_design(streamlined, FoldingRequest::given(folding));
+    // Few, narrow pixel-group blocks keep the Verilator build short.
+    int lanes = 0;
+    for (const Block& b : design.folded.blocks)
+      lanes += is_pixel_group(b) ? std::max(b.in_elems, b.out_elems) : 0;
+    if (lanes > 40) continue;
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    const std::string what = "taps, random network seed " + std::to_string(seed);
+    std::printf("%s\n", what.c_str());
+    RtlRunOptions run;
+    run.seed = 11;
+    test::VerifiedDesign v;
+    test::verify_design(design, Frames(net.images.begin(), net.images.end()), what, v, 3, run);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    ++verified;
+  }
+  EXPECT_EQ(verified, 1);
+}
+
 }  // namespace
 }  // namespace bnnc
