@@ -4,24 +4,14 @@
 // the frames come out at exactly the cycle simulator's rate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
-#include "design/compile_design.h"
-#include "fold/lower_to_dataflow.h"
-#include "passes/streamline.h"
-#include "random_folding.h"
-#include "random_network.h"
-#include "rtl/run_rtl_design.h"
-#include "rtl/verilator_build.h"
 #include "rtl_test_support.h"
-#include "sim/cycle_simulator.h"
-#include "test_support.h"
 
 namespace bnnc {
 namespace {
-
-using Frames = std::vector<std::span<const std::uint8_t>>;
 
 TEST(RtlWeightReuse, RandomNetworksUnderStallsAtTheSimulatorsRate) {
   BNNC_REQUIRE_VERILATOR();
@@ -29,29 +19,15 @@ TEST(RtlWeightReuse, RandomNetworksUnderStallsAtTheSimulatorsRate) {
   int verified = 0;
   int ram_layers = 0, register_layers = 0;  // bnn_mvtu_wr's two P memories: PE 1 and PE > 1
   for (std::uint64_t seed = 3100; seed < 3140 && verified < 2; ++seed) {
-    test::RandomNetworkOptions options;
-    options.images = 6;
-    options.allow_zero_pad = false;
-    const test::RandomNetwork net = test::random_network(seed, options);
-    const Graph streamlined = streamline(net.graph);
-    FoldingRequest request =
-        FoldingRequest::given(test::random_folding(lower_to_dataflow(streamlined), rng));
-    request.reuse = ReuseMode::Weight;
-    const Design design = compile_design(streamlined, request, FrameTiming::EstimateOnly);
-    int reuse_layers = 0;
-    for (const Block& b : design.folded.blocks) reuse_layers += b.weight_reuse ? 1 : 0;
-    if (reuse_layers < 2 || design.rtl_unsupported) continue;
-    const std::string what = "random network seed " + std::to_string(seed);
-
-    const Frames frames(net.images.begin(), net.images.end());
+    const test::RandomDesign d =
+        test::random_design(seed, rng, [](FoldingRequest& r) { r.reuse = ReuseMode::Weight; });
+    const auto reuse_layers = std::ranges::count_if(d.design.folded.blocks, &Block::weight_reuse);
+    if (reuse_layers < 2 || d.design.rtl_unsupported) continue;
     test::VerifiedDesign v;
-    RtlRunOptions run_options;
-    run_options.seed = 7;
-    test::verify_design(design, frames, what, v, 8, run_options);
+    test::verify_at_simulator_rate(d, 7, v);
     if (HasFatalFailure()) return;
-    EXPECT_TRUE(std::filesystem::exists(v.dir / "rtl" / "bnn_mvtu_wr.sv")) << what;
-    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
-    for (const Block& b : design.folded.blocks) {
+    EXPECT_TRUE(std::filesystem::exists(v.dir / "rtl" / "bnn_mvtu_wr.sv")) << d.what;
+    for (const Block& b : d.design.folded.blocks) {
       if (b.weight_reuse) ++(b.pe == 1 ? ram_layers : register_layers);
     }
     ++verified;
