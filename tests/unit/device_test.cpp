@@ -78,7 +78,7 @@ TEST(Device, OverflowNamesTheResourceAndBothNumbers) {
 }
 
 // LFC at 128 cycles per frame keeps all its weights in LUTs (cheaper than BRAM one by one):
-// 130,606 LUTs, over a Pynq-Z1's cap, while its BRAM is empty. On the part, estimate_graph moves
+// 101,602 LUTs, over a Pynq-Z1's cap, while its BRAM is empty. On the part, estimate_graph moves
 // weight ROMs into the BRAM until it is full.
 TEST(Device, OverfullLutsMoveWeightsIntoFreeBram) {
   const DataflowGraph lowered =
