@@ -52,7 +52,10 @@ std::vector<std::int64_t> run_block(const BlockUnderTest& block,
   VerilatorBuildRequest request;
   request.top = block.module;
   request.sources.push_back(sources / (block.module + ".sv"));
-  if (block.module.starts_with("bnn_mvtu")) request.sources.push_back(sources / "bnn_rom.sv");
+  if (block.module.starts_with("bnn_mvtu")) {
+    request.sources.push_back(sources / "bnn_rom.sv");
+    request.sources.push_back(sources / "bnn_popcount.sv");
+  }
   request.params = block.params;
   const VerilatorBuild build = build_verilator(request);
 
