@@ -153,21 +153,33 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         r.ffs = 40 + 2 * in_word + b.pe * (sum_bits + 2 * b.acc_bits + 1);
         r.lutram_luts = acc_luts;
       }
+      if (b.early_exit) {
+        // Early exit (rtl/bnn_mvtu_exit.sv): per row the bounds compare, the input buffer's own
+        // read port and the squash. Yosys measured +13–29 % of the plain unit's LUTs per layer on
+        // CNV-W1A1, +19 % over its seven early-exit layers (docs/similarity.md): 19 % of the
+        // unit's logic here, its memories unchanged.
+        r.luts += ceil_div(r.luts * 19, 100);
+      }
       if (b.weight_reuse) {
-        // Weight reuse (fold/weight_reuse_schedule.h; a model: the unit has no RTL yet). Each
-        // (PE, SIMD lane) reads its own position of its column: a RAM64M read port per 64 words
-        // (half again for the mux past 64). P memory: per PE a copy of the G words of PE
-        // results (its parent's group) and a PE:1 choice of the lane; the correction adder
-        // (±P_parent + c + 2m) per PE; the finished vector's outputs in registers, leaving
+        // Weight reuse (fold/weight_reuse_schedule.h, rtl/bnn_mvtu_wr.sv). Each
+        // (PE, SIMD lane) reads its own position of its column. P memory: per PE a copy of the G
+        // words of PE results (its parent's group) and a PE:1 choice of the lane; the correction
+        // adder (±P_parent + c + 2m) per PE; the finished vector's outputs in registers, leaving
         // through an NF:1 multiplexer. The schedule replaces the weight ROM: per cycle and PE,
         // SIMD positions (address, weight, valid), per group and PE the parent, sign and c.
+        //
+        // Calibrated on Yosys (synth_xilinx, CNV-W1A1's fc6 and fc7 at PE 1, SIMD 4 and 8, SF 64:
+        // 977 and 1,422 LUTs where this model first gave 592 and 763, docs/similarity.md): per
+        // (PE, SIMD) lane SF + 5 LUTs — its column held and read at any position (LUTRAM copies
+        // per read port and the SF:1 choice) and its share of the schedule word's decode — and
+        // 170 for the cycle counter, the group flags and the control. Both points within 1 %;
+        // other SF and PE are extrapolated.
         const std::int64_t pe = b.pe, groups = std::max(1, b.reuse_groups);
-        const std::int64_t ports = pe * b.simd * ceil_div(b.sf(), 64);
-        const std::int64_t column_luts = b.sf() > 64 ? ceil_div(3 * ports, 2) : ports;
+        const std::int64_t column_luts = pe * b.simd * (b.sf() + 5);
         const std::int64_t p_luts =
             pe * lutram_luts(groups, pe * b.acc_bits) + pe * b.acc_bits * ceil_div(pe, 4);
         const std::int64_t out_luts = b.out_word_bits() * ceil_div(b.nf(), 4);
-        r.luts = 60 + column_luts + p_luts + out_luts + pe * (per_pe + 2 * b.acc_bits);
+        r.luts = 170 + column_luts + p_luts + out_luts + pe * (per_pe + 2 * b.acc_bits);
         r.ffs += static_cast<std::int64_t>(b.mh) * b.out_bits + pe * b.acc_bits;
         r.lutram_luts = column_luts + pe * lutram_luts(groups, pe * b.acc_bits);
         r += estimate_rom(b.reuse_vector_cycles, pe * b.simd * (bits_for(b.sf() - 1) + 2), device);
