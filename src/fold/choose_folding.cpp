@@ -222,7 +222,6 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
         *same = p;
       }
     }
-    const std::size_t mvtu_index = static_cast<std::size_t>(to_block - from_block);
     for (std::size_t c = 0; c < options[stage].size(); ++c) {
       const LayerFolding& current = options[stage][c];
       const bool variant = current.weight_reuse || current.early_exit;
@@ -231,16 +230,21 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
         std::vector<Block> folded =
             fold_blocks(chain, folding_of_pair(stage, options[stage - 1][p], current));
         if (variant) {
+          // fold_blocks may have put width converters before it: found by name.
+          Block& mvtu = *std::find_if(folded.begin(), folded.end(), [&](const Block& b) {
+            return b.kind == BlockKind::Mvtu && b.name == current.name;
+          });
           if (!expected) {
-            expected = folded[mvtu_index];
+            expected = mvtu;
             if (!limits.variants->expect(*expected)) break;
           }
-          folded[mvtu_index] = *expected;
+          mvtu = *expected;
         }
         if (stage == 1 && folded[0].cycles > max_cycles) continue;
         const std::int64_t cost = segment_cost(folded, limits);
         if (cost < 0) continue;
         const std::int64_t total_cost = steps[stage - 1][p].cost + cost;
+
         if (total_cost < steps[stage][c].cost) steps[stage][c] = {total_cost, static_cast<int>(p)};
       }
     }
