@@ -308,14 +308,16 @@ Command add_compile_command(CLI::App& bnnc) {
       "Similarity reuse: off (default); weight (every binary layer computes each kernel from "
       "its nearest computed kernel, docs/similarity.md) or auto (only where it is "
       "faster and not less area-efficient); input is not built yet");
-  app->add_option("--calibration-data", options->calibration_data,
-                  "Images (as simulate --data) on which each layer's variants are simulated: "
-                  "with --target-fps and --early-exit on or --reuse auto, the folding search "
-                  "picks per layer the cheapest of plain, early exit and weight reuse at their "
-                  "measured mean cycles");
+  CLI::Option* calibration_data =
+      app->add_option("--calibration-data", options->calibration_data,
+                      "Images (as simulate --data) on which each layer's variants are simulated: "
+                      "with --target-fps and --early-exit on or --reuse auto, the folding search "
+                      "picks per layer the cheapest of plain, early exit and weight reuse at their "
+                      "measured mean cycles");
   app->add_option("--calibration-limit", options->calibration_limit,
                   "Images of --calibration-data to simulate (default 16)")
-      ->check(number_in(1, 1 << 20));
+      ->check(number_in(1, 1 << 20))
+      ->needs(calibration_data);
   app->add_flag("--force", options->force,
                 "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -106,6 +106,7 @@ TEST(EarlyExitErrors, CalibrationDataThatCannotBeUsed) {
   expect_refused("--early-exit on --calibration-data " + idx,
                  "--calibration-data " + idx + ": images are [28,28,1] but the model takes");
   expect_refused("--calibration-data " + idx + " --calibration-limit 0", "--calibration-limit");
+  expect_refused("--calibration-limit 4", "--calibration-limit");
 }
 
 }  // namespace
