@@ -168,23 +168,28 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         // through an NF:1 multiplexer. The schedule replaces the weight ROM: per cycle and PE,
         // SIMD positions (address, weight, valid), per group and PE the parent, sign and c.
         //
-        // Calibrated on Yosys (synth_xilinx, CNV-W1A1's fc6 and fc7 at PE 1, SIMD 4 and 8, SF 64:
-        // 977 and 1,422 LUTs where this model first gave 592 and 763, docs/similarity.md): per
-        // (PE, SIMD) lane SF + 5 LUTs — its column held and read at any position (LUTRAM copies
-        // per read port and the SF:1 choice) and its share of the schedule word's decode — and
-        // 170 for the cycle counter, the group flags and the control. Both points within 1 %;
-        // other SF and PE are extrapolated.
+        // The LUTs, ROMs included, are fitted to Yosys (synth_xilinx; docs/similarity.md,
+        // "Calibration"), not derived from those parts: with PE 1, 1.74 per (SIMD lane × SF word)
+        // and 1.1 per row, less 40 — within 4 % of CNV-W1A1's fc6 and fc7 (977 and 1,422 LUTs) and
+        // sfc's fc1, fc2 and fc3 (659, 668 and 415); with PE > 1 the P memory and the output buffer
+        // are registers, written PE at a time and read through MH:1 choices: 3.4 more per (row ×
+        // accumulator bit × PE), fitted to the one such unit measured (sfc's fc0 at PE 2,
+        // SIMD 49: 20,476 LUTs).
         const std::int64_t pe = b.pe, groups = std::max(1, b.reuse_groups);
-        const std::int64_t column_luts = pe * b.simd * (b.sf() + 5);
-        const std::int64_t p_luts =
-            pe * lutram_luts(groups, pe * b.acc_bits) + pe * b.acc_bits * ceil_div(pe, 4);
-        const std::int64_t out_luts = b.out_word_bits() * ceil_div(b.nf(), 4);
-        r.luts = 170 + column_luts + p_luts + out_luts + pe * (per_pe + 2 * b.acc_bits);
+        Resources roms =
+            estimate_rom(b.reuse_vector_cycles, pe * b.simd * (bits_for(b.sf() - 1) + 2), device);
+        roms +=
+            estimate_rom(groups, pe * (bits_for(groups) + bits_for(pe) + b.acc_bits + 1), device);
+        if (b.threshold >= 0) roms += estimate_rom(b.nf(), pe * (b.acc_bits + 3), device);
+        // The fit is of the unit's LUTs with its ROMs, so theirs are counted in it.
+        const double lane_words = static_cast<double>(pe) * b.simd * static_cast<double>(b.sf());
+        std::int64_t luts = std::llround(1.74 * lane_words + 1.1 * b.mh) - 40;
+        if (pe > 1) luts += std::llround(3.4 * b.mh * b.acc_bits * static_cast<double>(pe));
+        r.luts = std::max<std::int64_t>(luts - roms.luts, 100);
+        const std::int64_t column_luts = pe * b.simd * ceil_div(b.sf(), 64);
         r.ffs += static_cast<std::int64_t>(b.mh) * b.out_bits + pe * b.acc_bits;
         r.lutram_luts = column_luts + pe * lutram_luts(groups, pe * b.acc_bits);
-        r += estimate_rom(b.reuse_vector_cycles, pe * b.simd * (bits_for(b.sf() - 1) + 2), device);
-        r += estimate_rom(groups, pe * (bits_for(groups) + bits_for(pe) + b.acc_bits + 1), device);
-        if (b.threshold >= 0) r += estimate_rom(b.nf(), pe * (b.acc_bits + 3), device);
+        r += roms;
         break;
       }
       if (on_dsps) r.dsps = synapses;
