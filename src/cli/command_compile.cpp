@@ -3,6 +3,7 @@
 // it, estimate it (on part D, docs/devices.md), and write DIR/{folding.json, report.json,
 // report.html, model.bnnc} and the RTL in DIR/rtl.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <cmath>
@@ -20,6 +21,7 @@
 #include "design/compile_design.h"
 #include "design/compile_report.h"
 #include "design/save_design.h"
+#include "io/dataset.h"
 
 namespace bnnc::cli {
 
@@ -37,6 +39,8 @@ struct CompileOptions {
   std::string device;
   std::string early_exit = "off";
   std::string reuse = "off";
+  std::string calibration_data;
+  int calibration_limit = 16;
   double target_fps = 0.0;
   double clock_mhz = 200.0;
   int input_bits = 0;
@@ -136,6 +140,30 @@ int run_compile(const CompileOptions& o) {
   request.reuse = o.reuse == "weight" ? ReuseMode::Weight
                   : o.reuse == "auto" ? ReuseMode::Auto
                                       : ReuseMode::Off;
+  if (!o.calibration_data.empty()) {
+    const Dataset data = [&] {
+      try {
+        return load_dataset(o.calibration_data);
+      } catch (const Error& e) {
+        fail("--calibration-data: {}", e.what());
+      }
+    }();
+    const std::int64_t input_size = graph.nodes[0].type.elements();
+    if (static_cast<std::int64_t>(data.image_size()) != input_size) {
+      fail("--calibration-data {}: images are [{},{},{}] but the model takes {}",
+           o.calibration_data, data.height, data.width, data.channels,
+           to_string(graph.nodes[0].type.shape));
+    }
+    if (data.count == 0) fail("--calibration-data {}: no images", o.calibration_data);
+    const int count = std::min(o.calibration_limit, data.count);
+    for (int i = 0; i < count; ++i) {
+      const auto image = data.image(i);
+      request.calibration_frames.emplace_back(image.begin(), image.end());
+    }
+    request.progress = [](const std::string& what) {
+      std::fprintf(stderr, "bnnc: %s\n", what.c_str());
+    };
+  }
   if (o.objective == "latency") {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
@@ -184,6 +212,33 @@ int run_compile(const CompileOptions& o) {
   }
   if (any_early_exit) {
     text += "early exit: the cycles above are its worst case (no output decided early)\n";
+  }
+  if (design.calibration) {
+    const Calibration& c = *design.calibration;
+    text += fmt::format(
+        "calibration on {} images (cycles per frame at the reference folding: plain, early "
+        "exit, weight reuse measured):\n",
+        c.images);
+    for (const LayerCalibration& l : c.layers) {
+      const auto cell = [](double v) {
+        return v < 0 ? std::string("–") : fmt::format("{:.1f}", v);
+      };
+      text += fmt::format("  {:<14} pe {:>3} simd {:>3} {:>12.0f} {:>12} {:>12}\n", l.name, l.pe,
+                          l.simd, l.plain, cell(l.early_exit), cell(l.weight_reuse));
+    }
+    text += fmt::format("expected bottleneck {} cycles (early exit at its measured mean)\n",
+                        design.expected_bottleneck_cycles);
+    if (const auto& v = design.variant_search) {
+      text += fmt::format(
+          "search with the variants: {} LUTs, {} BRAM18, expected bottleneck {} cycles; early "
+          "exit [{}], weight reuse [{}]: {}\n",
+          format_count(v->luts), v->bram18, v->expected_bottleneck_cycles,
+          fmt::join(v->early_exit, " "), fmt::join(v->weight_reuse, " "),
+          v->kept ? "kept"
+          : v->early_exit.empty() && v->weight_reuse.empty()
+              ? "the plain unit everywhere"
+              : "not kept (not cheaper, or less area-efficient than the plain units' folding)");
+    }
   }
   const std::string rtl_files = rtl ? fmt::format(" and rtl/ ({} Verilog files, {} memories)",
                                                   rtl->sources.size(), rtl->memories.size())
@@ -253,6 +308,16 @@ Command add_compile_command(CLI::App& bnnc) {
       "Similarity reuse: off (default); weight (every binary layer computes each kernel from "
       "its nearest computed kernel, docs/similarity.md) or auto (only where it is "
       "faster and not less area-efficient); input is not built yet");
+  CLI::Option* calibration_data =
+      app->add_option("--calibration-data", options->calibration_data,
+                      "Images (as simulate --data) on which each layer's variants are simulated: "
+                      "with --target-fps and --early-exit on or --reuse auto, the folding search "
+                      "picks per layer the cheapest of plain, early exit and weight reuse at their "
+                      "measured mean cycles");
+  app->add_option("--calibration-limit", options->calibration_limit,
+                  "Images of --calibration-data to simulate (default 16)")
+      ->check(number_in(1, 1 << 20))
+      ->needs(calibration_data);
   app->add_flag("--force", options->force,
                 "Replace files in --out that bnnc did not write (otherwise an error names them)");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -17,6 +17,15 @@ namespace bnnc {
 
 namespace {
 
+// The cycles per frame --target-fps allows.
+std::int64_t max_cycles_of(const FoldingRequest& request) {
+  // Both are finite and positive (the CLI checks its flags), so the quotient is too; a cycle
+  // count past any folding's reach is capped before the cast (below 1, the search says so).
+  const double cycles = std::floor(request.clock_mhz * 1e6 / request.target_fps);
+  return cycles >= 1e18 ? std::int64_t{1'000'000'000'000'000'000}
+                        : static_cast<std::int64_t>(cycles);
+}
+
 Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& request) {
   const int ways = (request.folding ? 1 : 0) + (request.folding_file.empty() ? 0 : 1) +
                    (request.target_fps > 0 ? 1 : 0) + (request.latency_budget ? 1 : 0);
@@ -27,12 +36,8 @@ Folding choose_folding(const DataflowGraph& lowered, const FoldingRequest& reque
   if (request.folding) return *request.folding;
   if (!request.folding_file.empty()) return read_folding_file(request.folding_file, lowered);
   if (request.target_fps > 0) {
-    // Both are finite and positive (the CLI checks its flags), so the quotient is too; a cycle
-    // count past any folding's reach is capped before the cast (below 1, the search says so).
-    const double cycles = std::floor(request.clock_mhz * 1e6 / request.target_fps);
-    const std::int64_t max_cycles = cycles >= 1e18 ? std::int64_t{1'000'000'000'000'000'000}
-                                                   : static_cast<std::int64_t>(cycles);
-    return choose_folding_for_cycles(lowered, max_cycles, request.device, request.device_budget);
+    return choose_folding_for_cycles(lowered, max_cycles_of(request), request.device,
+                                     request.device_budget);
   }
   // Each candidate's latency is measured on one simulated frame (milliseconds for CNV).
   return choose_folding_for_latency(
@@ -60,6 +65,46 @@ Folding with_early_exit(const DataflowGraph& lowered, Folding folding, bool earl
   return folding;
 }
 
+// The latency objective with calibration images: from the latency search's folding, weight reuse
+// on the layers the calibration measured faster, one at a time, most cycles saved first, each
+// kept only when the estimated latency falls and the design still fits the budget (and the
+// part). Early exit is not tried: the analytic timeline counts its worst case.
+Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
+                               const Calibration& calibration, const Budget& budget,
+                               const Device* device) {
+  const auto fits = [&](const Estimate& e) {
+    return (budget.luts == 0 || e.total.luts <= budget.luts) &&
+           (budget.bram18 == 0 || e.total.bram18 <= budget.bram18) &&
+           (budget.urams == 0 || e.total.urams <= budget.urams) &&
+           (!device || !device_overflow(usage_of(e.total), *device));
+  };
+  std::vector<const LayerCalibration*> faster;
+  for (const LayerCalibration& l : calibration.layers) {
+    if (l.weight_reuse >= 0 && l.weight_reuse < l.plain) faster.push_back(&l);
+  }
+  std::stable_sort(faster.begin(), faster.end(), [](const auto* a, const auto* b) {
+    return a->plain - a->weight_reuse > b->plain - b->weight_reuse;
+  });
+  std::int64_t latency = estimate_timeline(apply_folding(lowered, folding)).latency;
+  for (const LayerCalibration* l : faster) {
+    Folding trial = folding;
+    auto it = std::find_if(trial.layers.begin(), trial.layers.end(),
+                           [&](const LayerFolding& f) { return f.name == l->name; });
+    if (it == trial.layers.end() || it->mmv != 1 || it->dense_order != DenseOrder::Output ||
+        it->early_exit) {
+      continue;
+    }
+    it->weight_reuse = true;
+    const DataflowGraph folded = apply_folding(lowered, trial);
+    const std::int64_t trial_latency = estimate_timeline(folded).latency;
+    if (trial_latency < latency && fits(estimate_graph(folded, device))) {
+      folding = std::move(trial);
+      latency = trial_latency;
+    }
+  }
+  return folding;
+}
+
 // What the refusal of a design that does not fit the part names as its origin.
 std::string request_name(const FoldingRequest& request) {
   if (!request.folding_file.empty()) return fmt::format("--folding {}", request.folding_file);
@@ -80,8 +125,53 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   // 2. Fold: pe/simd per block, from the file or a search whose cost model needs the blocks'
   //    shapes; the latency search already runs the cycle simulator on each candidate.
   // 3. Apply it: the block cycles everything below depends on.
-  Folding folding = with_early_exit(lowered, choose_folding(lowered, request), request.early_exit);
-  folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
+  Folding folding = choose_folding(lowered, request);
+  // With calibration images: the variants' means measured at that folding and, for a target
+  // frame rate, the search again with the variants at those means (design/calibrate_variants.h);
+  // for the latency objective with --reuse auto, reuse where it shortens the estimated latency
+  // within the budget. A folding file, or the latency objective with --early-exit on, keeps the
+  // switches' meaning without calibration.
+  bool variants_searched = false;
+  if (!request.calibration_frames.empty()) {
+    d.calibration =
+        calibrate_variants(lowered, folding, request.calibration_frames, request.early_exit,
+                           request.reuse != ReuseMode::Off, request.progress);
+    if (request.latency_budget && request.reuse == ReuseMode::Auto) {
+      folding = with_reuse_for_latency(lowered, std::move(folding), *d.calibration,
+                                       *request.latency_budget, request.device);
+      variants_searched = true;
+    } else if (request.target_fps > 0 && (request.early_exit || request.reuse == ReuseMode::Auto)) {
+      const MvtuVariants variants = variants_from(lowered, *d.calibration, request.early_exit,
+                                                  request.reuse == ReuseMode::Auto);
+      std::optional<Folding> found;
+      folding = choose_folding_for_cycles(lowered, max_cycles_of(request), request.device,
+                                          request.device_budget, &variants, &found);
+      variants_searched = true;
+      if (found) {
+        const DataflowGraph folded = apply_folding(lowered, *found);
+        const Estimate e = estimate_graph(folded, request.device);
+        Design::VariantSearch v{
+            e.total.luts, e.total.bram18, expected_bottleneck(folded, &variants), {}, {}, false};
+        for (const LayerFolding& f : found->layers) {
+          if (f.early_exit) v.early_exit.push_back(f.name);
+          if (f.weight_reuse) v.weight_reuse.push_back(f.name);
+        }
+        v.kept = std::any_of(folding.layers.begin(), folding.layers.end(),
+                             [](const LayerFolding& f) { return f.early_exit || f.weight_reuse; });
+        d.variant_search = std::move(v);
+      }
+    }
+  }
+  if (!variants_searched) {
+    folding = with_early_exit(lowered, std::move(folding), request.early_exit);
+    folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
+  } else if (request.reuse == ReuseMode::Weight ||
+             (request.reuse == ReuseMode::Auto && request.target_fps > 0)) {
+    // weight: every layer left that can take it; auto: on the folding found, where it makes the
+    // design faster and no less area-efficient (fold/choose_weight_reuse.h) — the search above
+    // minimised the cost at the rate, this step raises frames/s per LUT from there.
+    folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
+  }
   if (request.input_bits > 0) folding.input_bits = request.input_bits;
   d.folded = apply_folding(lowered, folding);
   d.folding = folding_of(d.folded);
@@ -93,6 +183,10 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    design that does not fit it (the searches look for one that does; a folding file or a
   //    target out of the part's reach gets here).
   d.estimate = estimate_graph(d.folded, d.device);
+  if (d.calibration) {
+    const MvtuVariants variants = variants_from(lowered, *d.calibration, true, true);
+    d.expected_bottleneck_cycles = expected_bottleneck(d.folded, &variants);
+  }
   if (d.device) {
     if (const std::optional<std::string> overflow =
             device_overflow(usage_of(d.estimate.total), *d.device)) {

@@ -137,6 +137,30 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       {"luts", s.estimate.total.luts},
       {"ffs", s.estimate.total.ffs},
       {"brams", s.estimate.total.bram18}};
+  if (s.calibration) {
+    // The variants' measured means (--calibration-data) and the bottleneck at the expected
+    // cycles (an early-exit layer's, not its worst case).
+    nlohmann::ordered_json calibrated = nlohmann::ordered_json::array();
+    for (const LayerCalibration& l : s.calibration->layers) {
+      nlohmann::ordered_json layer = {
+          {"name", l.name}, {"pe", l.pe}, {"simd", l.simd}, {"plain_cycles_per_frame", l.plain}};
+      if (l.early_exit >= 0) layer["early_exit_cycles_per_frame"] = l.early_exit;
+      if (l.weight_reuse >= 0) layer["weight_reuse_cycles_per_frame"] = l.weight_reuse;
+      calibrated.push_back(layer);
+    }
+    report["calibration"] = {{"images", s.calibration->images},
+                             {"expected_bottleneck_cycles", s.expected_bottleneck_cycles},
+                             {"layers", calibrated}};
+    if (const auto& v = s.variant_search) {
+      report["calibration"]["variant_search"] = {
+          {"luts", v->luts},
+          {"brams", v->bram18},
+          {"expected_bottleneck_cycles", v->expected_bottleneck_cycles},
+          {"early_exit", v->early_exit},
+          {"weight_reuse", v->weight_reuse},
+          {"kept", v->kept}};
+    }
+  }
   if (s.device) {
     const DeviceCaps caps = device_caps(*s.device);
     report["urams"] = s.estimate.total.urams;

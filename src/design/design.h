@@ -4,10 +4,13 @@
 // such a folder back for the commands that run it (simulate, verify, synth).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "design/calibrate_variants.h"
 #include "fold/choose_folding.h"
 #include "fold/choose_weight_reuse.h"
 #include "fold/dataflow_graph.h"
@@ -40,6 +43,14 @@ struct FoldingRequest {
   // --reuse: the weight-reuse MVTU on every layer that can take it, or only where it pays
   // (fold/choose_weight_reuse.h), after early exit has taken its layers.
   ReuseMode reuse = ReuseMode::Off;
+  // --calibration-data: images on which each variant's mean cycles per layer are measured
+  // (design/calibrate_variants.h). With --target-fps and --early-exit on or --reuse auto, the
+  // folding search then chooses per layer among the plain unit and those variants at their
+  // measured means, rather than switching early exit on everywhere and choosing reuse on the
+  // plain unit's folding. Empty: no calibration (the behaviour described above).
+  CalibrationFrames calibration_frames;
+  // Told what the calibration is simulating (a few seconds per run on CNV).
+  std::function<void(const std::string&)> progress;
 
   static FoldingRequest given(Folding f) {
     FoldingRequest r;
@@ -66,6 +77,19 @@ struct Design {
   // and after load_design, which does not measure.
   std::optional<Timeline> timeline_simulated;
   std::optional<std::string> rtl_unsupported;  // why there is no RTL; nullopt when there is
+  // The variants' measured means (--calibration-data); none without.
+  std::optional<Calibration> calibration;
+  // With a calibration: the bottleneck at the expected cycles (an early-exit layer's measured
+  // fraction of its worst case; estimate.bottleneck_cycles counts the worst case).
+  std::int64_t expected_bottleneck_cycles = 0;
+  // What the search with the variants found (--target-fps with calibration), kept or not: its
+  // estimate, expected bottleneck and the layers it gave a variant.
+  struct VariantSearch {
+    std::int64_t luts = 0, bram18 = 0, expected_bottleneck_cycles = 0;
+    std::vector<std::string> early_exit, weight_reuse;  // layer names
+    bool kept = false;
+  };
+  std::optional<VariantSearch> variant_search;
 
   // The request's part; none (and after load_design): memories estimated as Yosys maps them.
   const Device* device = nullptr;

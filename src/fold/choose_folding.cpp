@@ -16,14 +16,26 @@ namespace bnnc {
 
 namespace {
 
-// Foldings of one MVTU without padding (padding only wastes cycles when searching).
-std::vector<LayerFolding> candidates(const Block& b, bool allow_mmv) {
+// Foldings of one MVTU without padding (padding only wastes cycles when searching), and at each
+// PE and SIMD the variants `limits` allows (MMV 1, the output-stationary order).
+std::vector<LayerFolding> candidates(const Block& b, const CycleLimits& limits) {
   std::vector<LayerFolding> result;
   const int channels = b.simd_channels();
+  const MvtuVariants* v = limits.variants;
   for (int pe : divisors(b.mh)) {
     for (int simd : divisors(channels)) {
       result.push_back({b.name, pe, simd, 1, 0, 0});
-      if (allow_mmv && b.is_conv() && pe == b.mh && simd == channels) {
+      if (v && v->weight_reuse && b.can_reuse_weights()) {
+        LayerFolding f{b.name, pe, simd, 1, 0, 0};
+        f.weight_reuse = true;
+        result.push_back(f);
+      }
+      if (v && v->early_exit && b.can_exit_early()) {
+        LayerFolding f{b.name, pe, simd, 1, 0, 0};
+        f.early_exit = true;
+        result.push_back(f);
+      }
+      if (limits.allow_mmv && b.is_conv() && pe == b.mh && simd == channels) {
         for (int mmv : divisors(b.ofm_w)) {
           if (mmv > 1) result.push_back({b.name, pe, simd, mmv, 0, 0});
         }
@@ -71,30 +83,77 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
   return choose_folding_for_cycles(graph, max_cycles, nullptr);
 }
 
-Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
-                                  const Device* device, const Budget& budget) {
-  // MMV only when the target cannot be met without it (see CycleLimits::allow_mmv).
-  const auto cheapest = [&](std::int64_t price) {
-    try {
-      return choose_folding_for_limits(graph, {max_cycles, max_cycles, price, false, device});
-    } catch (const Error&) {
-      return choose_folding_for_limits(graph, {max_cycles, max_cycles, price, true, device});
+std::int64_t expected_bottleneck(const DataflowGraph& folded, const MvtuVariants* variants) {
+  std::int64_t bottleneck = 0;
+  for (const Block& b : folded.blocks) {
+    std::int64_t cycles = b.cycles;
+    if (variants && (b.early_exit || b.weight_reuse)) {
+      Block expected = b;
+      if (variants->expect(expected)) cycles = expected.cycles;
     }
-  };
-  const Folding folding = cheapest(kLutsPerBram18);
-  if (!device) return folding;
+    bottleneck = std::max(bottleneck, cycles);
+  }
+  return bottleneck;
+}
+
+Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
+                                  const Device* device, const Budget& budget,
+                                  const MvtuVariants* variants,
+                                  std::optional<Folding>* with_variants) {
   const auto fits = [&](const Folding& f) {
     const Resources total = estimate_graph(apply_folding(graph, f), device).total;
     return !device_overflow(usage_of(total), *device) &&
            (budget.luts == 0 || total.luts <= budget.luts) &&
            (budget.bram18 == 0 || total.bram18 <= budget.bram18);
   };
-  if (fits(folding)) return folding;
-  for (std::int64_t price : {kLutsPerBram18 / 10, kLutsPerBram18 * 10}) {
-    Folding other = cheapest(price);
-    if (fits(other)) return other;
+  const auto search = [&](const MvtuVariants* allowed) {
+    // MMV only when the target cannot be met without it (see CycleLimits::allow_mmv).
+    const auto cheapest = [&](std::int64_t price) {
+      try {
+        return choose_folding_for_limits(
+            graph, {max_cycles, max_cycles, price, false, device, 0, allowed});
+      } catch (const Error&) {
+        return choose_folding_for_limits(graph,
+                                         {max_cycles, max_cycles, price, true, device, 0, allowed});
+      }
+    };
+    const Folding folding = cheapest(kLutsPerBram18);
+    if (!device || fits(folding)) return folding;
+    for (std::int64_t price : {kLutsPerBram18 / 10, kLutsPerBram18 * 10}) {
+      Folding other = cheapest(price);
+      if (fits(other)) return other;
+    }
+    return folding;
+  };
+  const Folding plain = search(nullptr);
+  if (!variants || (!variants->weight_reuse && !variants->early_exit)) return plain;
+  Folding chosen;
+  try {
+    chosen = search(variants);
+  } catch (const Error&) {
+    return plain;
   }
-  return folding;
+  if (with_variants) *with_variants = chosen;
+  // Keep the variants only where they pay, by the estimate: cheaper, no worse in frames/s per LUT
+  // (bottleneck × LUTs at the expected cycles), within the limit and, for a part, fitting it.
+  const auto score = [&](const Folding& f, std::int64_t* cost, std::int64_t* bottleneck) {
+    const DataflowGraph folded = apply_folding(graph, f);
+    const Resources r = estimate_graph(folded, device).total;
+    *cost = r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
+    *bottleneck = expected_bottleneck(folded, variants);
+    return static_cast<double>(*bottleneck) * static_cast<double>(r.luts);
+  };
+  std::int64_t plain_cost = 0, plain_cycles = 0, cost = 0, cycles = 0;
+  const double plain_area_time = score(plain, &plain_cost, &plain_cycles);
+  const double area_time = score(chosen, &cost, &cycles);
+  const bool any =
+      std::any_of(chosen.layers.begin(), chosen.layers.end(),
+                  [](const LayerFolding& f) { return f.weight_reuse || f.early_exit; });
+  if (!any || cost >= plain_cost || area_time > plain_area_time || cycles > max_cycles ||
+      (device && !fits(chosen))) {
+    return plain;
+  }
+  return chosen;
 }
 
 Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits& limits) {
@@ -123,7 +182,7 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
   }
   for (int d : input_widths) options[0].push_back({"", 0, 0, 1, 0, d});
   for (std::size_t k = 0; k < mvtus.size(); ++k)
-    options[k + 1] = candidates(graph.blocks[mvtus[k]], limits.allow_mmv);
+    options[k + 1] = candidates(graph.blocks[mvtus[k]], limits);
 
   const auto folding_of_pair = [&](std::size_t stage, const LayerFolding& prev,
                                    const LayerFolding& cur) {
@@ -147,15 +206,45 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
         stage + 1 == options.size() ? static_cast<int>(graph.blocks.size()) - 1 : to_block;
     const std::vector<Block> chain = segment(graph, from_block, end_block);
     steps[stage].assign(options[stage].size(), Step{});
+    // The previous stage's variants at one PE, SIMD and MMV fold this segment alike: only the
+    // cheapest of them can be on the best path through this stage.
+    std::vector<std::size_t> previous;
+    for (std::size_t p = 0; p < options[stage - 1].size(); ++p) {
+      if (steps[stage - 1][p].cost == std::numeric_limits<std::int64_t>::max()) continue;
+      const LayerFolding& f = options[stage - 1][p];
+      auto same = std::find_if(previous.begin(), previous.end(), [&](std::size_t q) {
+        const LayerFolding& g = options[stage - 1][q];
+        return g.pe == f.pe && g.simd == f.simd && g.mmv == f.mmv && g.cols == f.cols;
+      });
+      if (same == previous.end()) {
+        previous.push_back(p);
+      } else if (steps[stage - 1][p].cost < steps[stage - 1][*same].cost) {
+        *same = p;
+      }
+    }
     for (std::size_t c = 0; c < options[stage].size(); ++c) {
-      for (std::size_t p = 0; p < options[stage - 1].size(); ++p) {
-        if (steps[stage - 1][p].cost == std::numeric_limits<std::int64_t>::max()) continue;
-        const std::vector<Block> folded =
-            fold_blocks(chain, folding_of_pair(stage, options[stage - 1][p], options[stage][c]));
+      const LayerFolding& current = options[stage][c];
+      const bool variant = current.weight_reuse || current.early_exit;
+      std::optional<Block> expected;  // the variant block at its expected cycles
+      for (std::size_t p : previous) {
+        std::vector<Block> folded =
+            fold_blocks(chain, folding_of_pair(stage, options[stage - 1][p], current));
+        if (variant) {
+          // fold_blocks may have put width converters before it: found by name.
+          Block& mvtu = *std::find_if(folded.begin(), folded.end(), [&](const Block& b) {
+            return b.kind == BlockKind::Mvtu && b.name == current.name;
+          });
+          if (!expected) {
+            expected = mvtu;
+            if (!limits.variants->expect(*expected)) break;
+          }
+          mvtu = *expected;
+        }
         if (stage == 1 && folded[0].cycles > max_cycles) continue;
         const std::int64_t cost = segment_cost(folded, limits);
         if (cost < 0) continue;
         const std::int64_t total_cost = steps[stage - 1][p].cost + cost;
+
         if (total_cost < steps[stage][c].cost) steps[stage][c] = {total_cost, static_cast<int>(p)};
       }
     }

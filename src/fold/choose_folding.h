@@ -41,6 +41,21 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
 // width converters between dense layers, the label-select).
 bool is_vector_block(const Block& b);
 
+// The MVTU variants the search may choose besides the plain unit (bnnc compile
+// --calibration-data, design/calibrate_variants.h). `expect` takes a block folded at some PE and
+// SIMD with weight_reuse or early_exit set and sets its expected cycles per frame (a reuse block
+// also its schedule's fields, which the estimate reads); it returns false when the variant does
+// not apply there or is not faster than the plain unit at that folding.
+struct MvtuVariants {
+  bool weight_reuse = false;
+  bool early_exit = false;
+  std::function<bool(Block&)> expect;
+};
+
+// The bottleneck of a folded design in expected cycles: a variant block's from `variants` (an
+// early-exit block's own cycles are its worst case), every other block's own.
+std::int64_t expected_bottleneck(const DataflowGraph& folded, const MvtuVariants* variants);
+
 // Cycle limits per phase: `vector` for vector-phase blocks, `stream` for every other block.
 struct CycleLimits {
   std::int64_t stream = 0;
@@ -54,6 +69,8 @@ struct CycleLimits {
   const Device* device = nullptr;
   // The most elements an input word may carry; 0 = any.
   int max_input_elems = 0;
+  // Variants to try per MVTU besides the plain unit; none: the plain unit only.
+  const MvtuVariants* variants = nullptr;
   std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
 };
 
@@ -75,8 +92,17 @@ struct Budget {
 // BRAM prices (as the latency search tries them), the first that fits the part and `budget`
 // (tighter than the part where nonzero) is returned — else the one at the default price, which
 // compile_design then refuses naming the resource.
+//
+// With `variants`, the search also tries them per layer at their expected cycles (a layer that
+// reuses weights or exits early may meet the limit with fewer PEs), and keeps that folding only
+// when it costs less than the plain unit's and its estimated frames/s per LUT (expected
+// bottleneck × LUTs) is no worse; otherwise it returns the plain unit's. `with_variants`, when
+// given, receives the search's folding with the variants whether it was kept or not (none when
+// that search found no folding).
 Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_cycles,
-                                  const Device* device, const Budget& budget = {});
+                                  const Device* device, const Budget& budget = {},
+                                  const MvtuVariants* variants = nullptr,
+                                  std::optional<Folding>* with_variants = nullptr);
 
 // The latency of a folded design, in cycles: the caller's measurement (the cycle simulator,
 // src/sim/measure_timeline.h, comes after fold/ in the data's path) or nothing for a design it

@@ -156,26 +156,43 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         r.ffs = 40 + 2 * in_word + b.pe * (sum_bits + 2 * b.acc_bits + 1);
         r.lutram_luts = acc_luts;
       }
+      if (b.early_exit) {
+        // Early exit (rtl/bnn_mvtu_exit.sv): per row the bounds compare, the input buffer's own
+        // read port and the squash. Yosys measured +13–29 % of the plain unit's LUTs per layer on
+        // CNV-W1A1, +19 % over its seven early-exit layers (docs/similarity.md): 19 % of the
+        // unit's logic here, its memories unchanged.
+        r.luts += ceil_div(r.luts * 19, 100);
+      }
       if (b.weight_reuse) {
-        // Weight reuse (fold/weight_reuse_schedule.h; a model: the unit has no RTL yet). Each
-        // (PE, SIMD lane) reads its own position of its column: a RAM64M read port per 64 words
-        // (half again for the mux past 64). P memory: per PE a copy of the G words of PE
-        // results (its parent's group) and a PE:1 choice of the lane; the correction adder
-        // (±P_parent + c + 2m) per PE; the finished vector's outputs in registers, leaving
+        // Weight reuse (fold/weight_reuse_schedule.h, rtl/bnn_mvtu_wr.sv). Each
+        // (PE, SIMD lane) reads its own position of its column. P memory: per PE a copy of the G
+        // words of PE results (its parent's group) and a PE:1 choice of the lane; the correction
+        // adder (±P_parent + c + 2m) per PE; the finished vector's outputs in registers, leaving
         // through an NF:1 multiplexer. The schedule replaces the weight ROM: per cycle and PE,
         // SIMD positions (address, weight, valid), per group and PE the parent, sign and c.
+        //
+        // The LUTs, ROMs included, are fitted to Yosys (synth_xilinx; docs/similarity.md,
+        // "Calibration"), not derived from those parts: with PE 1, 1.74 per (SIMD lane × SF word)
+        // and 1.1 per row, less 40 — within 4 % of CNV-W1A1's fc6 and fc7 (977 and 1,422 LUTs) and
+        // sfc's fc1, fc2 and fc3 (659, 668 and 415); with PE > 1 the P memory and the output buffer
+        // are registers, written PE at a time and read through MH:1 choices: 3.4 more per (row ×
+        // accumulator bit × PE), fitted to the one such unit measured (sfc's fc0 at PE 2,
+        // SIMD 49: 20,476 LUTs).
         const std::int64_t pe = b.pe, groups = std::max(1, b.reuse_groups);
-        const std::int64_t ports = pe * b.simd * ceil_div(b.sf(), 64);
-        const std::int64_t column_luts = b.sf() > 64 ? ceil_div(3 * ports, 2) : ports;
-        const std::int64_t p_luts =
-            pe * lutram_luts(groups, pe * b.acc_bits) + pe * b.acc_bits * ceil_div(pe, 4);
-        const std::int64_t out_luts = b.out_word_bits() * ceil_div(b.nf(), 4);
-        r.luts = 60 + column_luts + p_luts + out_luts + pe * (per_pe + 2 * b.acc_bits);
+        Resources roms =
+            estimate_rom(b.reuse_vector_cycles, pe * b.simd * (bits_for(b.sf() - 1) + 2), device);
+        roms +=
+            estimate_rom(groups, pe * (bits_for(groups) + bits_for(pe) + b.acc_bits + 1), device);
+        if (b.threshold >= 0) roms += estimate_rom(b.nf(), pe * (b.acc_bits + 3), device);
+        // The fit is of the unit's LUTs with its ROMs, so theirs are counted in it.
+        const double lane_words = static_cast<double>(pe) * b.simd * static_cast<double>(b.sf());
+        std::int64_t luts = std::llround(1.74 * lane_words + 1.1 * b.mh) - 40;
+        if (pe > 1) luts += std::llround(3.4 * b.mh * b.acc_bits * static_cast<double>(pe));
+        r.luts = std::max<std::int64_t>(luts - roms.luts, 100);
+        const std::int64_t column_luts = pe * b.simd * ceil_div(b.sf(), 64);
         r.ffs += static_cast<std::int64_t>(b.mh) * b.out_bits + pe * b.acc_bits;
         r.lutram_luts = column_luts + pe * lutram_luts(groups, pe * b.acc_bits);
-        r += estimate_rom(b.reuse_vector_cycles, pe * b.simd * (bits_for(b.sf() - 1) + 2), device);
-        r += estimate_rom(groups, pe * (bits_for(groups) + bits_for(pe) + b.acc_bits + 1), device);
-        if (b.threshold >= 0) r += estimate_rom(b.nf(), pe * (b.acc_bits + 3), device);
+        r += roms;
         break;
       }
       if (on_dsps) r.dsps = synapses;

@@ -48,12 +48,16 @@ ReuseKernel reuse_kernel(const BinaryMatrix& w, int b, const KernelPartner& pare
 }  // namespace
 
 WeightReuseSchedule weight_reuse_schedule(const BinaryMatrix& weights, int pe, int simd) {
+  return weight_reuse_schedule(weights, kernel_similarity(weights), pe, simd);
+}
+
+WeightReuseSchedule weight_reuse_schedule(const BinaryMatrix& weights, const KernelSimilarity& tree,
+                                          int pe, int simd) {
   const int rows = weights.rows();
   const int sf = static_cast<int>(ceil_div(weights.cols(), simd));
   WeightReuseSchedule s;
   s.plain_cycles = ceil_div(rows, pe) * static_cast<std::int64_t>(sf);
   if (rows == 0) return s;
-  const KernelSimilarity tree = kernel_similarity(weights);
 
   // Breadth-first order and depth of every kernel (the root is Prim's first, kernel 0).
   std::vector<std::vector<int>> children(static_cast<std::size_t>(rows));

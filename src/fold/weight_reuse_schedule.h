@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fold/kernel_similarity.h"
 #include "ir/binary_matrix.h"
 
 namespace bnnc {
@@ -55,5 +56,10 @@ struct WeightReuseSchedule {
 // PE and SIMD of the folding; SIMD lanes past the last column hold nothing (a dense layer's padded
 // columns never differ).
 WeightReuseSchedule weight_reuse_schedule(const BinaryMatrix& weights, int pe, int simd);
+
+// The same from the weights' spanning tree (kernel_similarity(weights)), which does not depend on
+// the folding: what the folding search computes once per layer.
+WeightReuseSchedule weight_reuse_schedule(const BinaryMatrix& weights, const KernelSimilarity& tree,
+                                          int pe, int simd);
 
 }  // namespace bnnc

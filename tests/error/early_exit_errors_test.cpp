@@ -3,11 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "fold/folding.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
+#include "io/model_file.h"
 #include "ir/infer_types.h"
 #include "test_support.h"
 
@@ -76,6 +78,35 @@ TEST(EarlyExitErrors, CompileFlags) {
   expect_refused("--early-exit maybe", "--early-exit: 'maybe' is not off or on");
   expect_refused("--reuse sometimes", "--reuse: 'sometimes' is not off, input, weight or auto");
   expect_refused("--reuse input", "--reuse input: input reuse is not built");
+}
+
+// --calibration-data that cannot be read, or holds images of the wrong shape: one line naming the
+// file, exit code 2, before any folding.
+TEST(EarlyExitErrors, CalibrationDataThatCannotBeUsed) {
+  const auto dir = test::temp_dir("calibration-errors");
+  const std::string model = (dir / "m.bnnc").string();
+  save_model(two_convs(), model);
+  const auto expect_refused = [&](const std::string& flags, const std::string& message) {
+    const test::CommandResult r = test::run_bnnc("compile " + model + " --target-fps 10 --out " +
+                                                 (dir / "d").string() + " " + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags;
+    EXPECT_THAT(r.err, HasSubstr(message)) << flags;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  };
+  const std::string missing = (dir / "missing.bin").string();
+  expect_refused("--early-exit on --calibration-data " + missing, missing);
+  // A 28×28 IDX image is not the model's 6×6×2 input.
+  const std::string idx = (dir / "images.idx").string();
+  {
+    std::ofstream out(idx, std::ios::binary);
+    const unsigned char header[] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28};
+    out.write(reinterpret_cast<const char*>(header), sizeof header);
+    out << std::string(28 * 28, '\0');
+  }
+  expect_refused("--early-exit on --calibration-data " + idx,
+                 "--calibration-data " + idx + ": images are [28,28,1] but the model takes");
+  expect_refused("--calibration-data " + idx + " --calibration-limit 0", "--calibration-limit");
+  expect_refused("--calibration-limit 4", "--calibration-limit");
 }
 
 }  // namespace

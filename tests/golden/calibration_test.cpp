@@ -1,0 +1,182 @@
+// bnnc compile --calibration-data (design/calibrate_variants.h): the variants' mean cycles
+// measured on images by the cycle simulator, and the folding search choosing per layer among the
+// plain unit and the variants at those means. The choice must follow the measurement (early exit
+// where the calibration images decide the outputs early, not where they do not; weight reuse where
+// the kernels are close, not where they are random), never be slower or less area-efficient than
+// the plain search's by the estimate, and the chosen design must equal the golden model.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "design/compile_design.h"
+#include "fold/lower_to_dataflow.h"
+#include "fold/weight_reuse_schedule.h"
+#include "ir/infer_types.h"
+#include "random_network.h"
+#include "sim/compare_with_oracle.h"
+#include "sim/cycle_simulator.h"
+#include "sim/golden_model.h"
+#include "test_support.h"
+
+namespace bnnc {
+namespace {
+
+// bit[in] → fc rows×in → thresholds → scores 4×rows → label. Every fc row r holds row(r, ·).
+template <typename Row>
+Graph dense_network(int rows, int in, Row row, std::int64_t threshold, std::mt19937_64& rng) {
+  Graph g;
+  g.name = "calibration";
+  int x = g.add("in", InputAttrs{{in}, DType::bit()});
+  BinaryMatrix w(rows, in);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < in; ++c) w.set(r, c, row(r, c));
+  }
+  x = g.add("fc", DenseAttrs{w}, {x});
+  ThresholdAttrs t;
+  for (int r = 0; r < rows; ++r) {
+    t.thresholds.push_back(threshold);
+    t.negate.push_back(0);
+  }
+  x = g.add("thr", t, {x});
+  BinaryMatrix scores(4, rows);
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < rows; ++c) scores.set(r, c, (rng() & 1U) != 0);
+  }
+  x = g.add("scores", DenseAttrs{scores}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return g;
+}
+
+struct Compiled {
+  Design plain, chosen;
+};
+
+// The plain search at `fps` and the search with the variants at their means on `images`.
+Compiled compile_both(const Graph& g, double fps, const CalibrationFrames& images, bool early_exit,
+                      ReuseMode reuse) {
+  FoldingRequest request;
+  request.target_fps = fps;
+  Compiled c{compile_design(g, request, FrameTiming::EstimateOnly), {}};
+  request.early_exit = early_exit;
+  request.reuse = reuse;
+  request.calibration_frames = images;
+  c.chosen = compile_design(g, request, FrameTiming::EstimateOnly);
+  return c;
+}
+
+const Block& fc_of(const Design& d) { return d.folded.blocks[d.folded.find("fc")]; }
+
+std::int64_t cost_of(const Design& d) {
+  return d.estimate.total.luts + kLutsPerBram18 * d.estimate.total.bram18;
+}
+
+// Golden = simulator on the chosen design; it meets the rate at the measured means and is never
+// less area-efficient than the plain search's by the estimate (bottleneck × LUTs).
+void expect_sound(const Compiled& c, const CalibrationFrames& images, double fps,
+                  const std::string& what) {
+  SimulationOptions options;
+  options.fifo_depths = c.chosen.fifo_depths;
+  const std::vector<std::span<const std::uint8_t>> frames(images.begin(), images.end());
+  const SimulationResult sim = simulate_dataflow(c.chosen.folded, frames, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(c.chosen.graph, frame));
+  EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0) << what;
+  const double max_cycles = 200e6 / fps;
+  EXPECT_LE(static_cast<double>(c.chosen.expected_bottleneck_cycles), max_cycles) << what;
+  // The simulated cycles per frame of every matrix layer meet the rate too (an early-exit one's
+  // were expected from the fraction measured at another folding).
+  for (std::size_t i = 0; i < c.chosen.folded.blocks.size(); ++i) {
+    if (c.chosen.folded.blocks[i].kind != BlockKind::Mvtu) continue;
+    EXPECT_LE(static_cast<double>(sim.work_cycles[i]) / static_cast<double>(frames.size()),
+              max_cycles)
+        << what << ", " << c.chosen.folded.blocks[i].name;
+  }
+  EXPECT_LE(static_cast<double>(c.chosen.expected_bottleneck_cycles) *
+                static_cast<double>(c.chosen.estimate.total.luts),
+            static_cast<double>(c.plain.estimate.bottleneck_cycles) *
+                static_cast<double>(c.plain.estimate.total.luts))
+      << what;
+}
+
+// The same network and thresholds; only the calibration images differ. Every row holds the
+// alternating pattern w = 0101…, its threshold a 16th of the synapses. An image equal to w matches
+// on every synapse, so each row is decided after a 16th of them; an image equal to NOT w but on
+// its last 16th matches only there and ends exactly at the threshold: decided at the last chunk.
+TEST(Calibration, EarlyExitWhereTheImagesDecideEarlyOnly) {
+  constexpr int kIn = 512, kRows = 256;
+  std::mt19937_64 rng(16);
+  const Graph g = dense_network(
+      kRows, kIn, [](int, int c) { return c % 2 == 1; }, kIn / 16, rng);
+  CalibrationFrames early(8, std::vector<std::uint8_t>(kIn)), late = early;
+  for (int c = 0; c < kIn; ++c) {
+    const std::uint8_t w = c % 2 == 1 ? 1 : 0;
+    for (auto& image : early) image[static_cast<std::size_t>(c)] = w;
+    for (auto& image : late) image[static_cast<std::size_t>(c)] = c < kIn - kIn / 16 ? 1 - w : w;
+  }
+  const double fps = 200e6 / 2048;  // 2,048 cycles a frame: fc needs 64 PE·SIMD lanes plain
+  const Compiled pays = compile_both(g, fps, early, true, ReuseMode::Off);
+  const Compiled not_pays = compile_both(g, fps, late, true, ReuseMode::Off);
+  ASSERT_TRUE(pays.chosen.calibration && not_pays.chosen.calibration);
+  const LayerCalibration* measured = pays.chosen.calibration->find("fc");
+  ASSERT_NE(measured, nullptr);
+  EXPECT_LE(measured->early_exit, 0.3 * measured->plain);
+  const LayerCalibration* unmeasured = not_pays.chosen.calibration->find("fc");
+  ASSERT_NE(unmeasured, nullptr);
+  EXPECT_GE(unmeasured->early_exit, 0.95 * unmeasured->plain);
+
+  EXPECT_TRUE(fc_of(pays.chosen).early_exit);
+  EXPECT_LT(fc_of(pays.chosen).pe * fc_of(pays.chosen).simd,
+            fc_of(pays.plain).pe * fc_of(pays.plain).simd);
+  EXPECT_LT(cost_of(pays.chosen), cost_of(pays.plain));
+  EXPECT_FALSE(fc_of(not_pays.chosen).early_exit);
+  EXPECT_EQ(fc_of(not_pays.chosen).pe, fc_of(not_pays.plain).pe);
+  EXPECT_EQ(fc_of(not_pays.chosen).simd, fc_of(not_pays.plain).simd);
+  expect_sound(pays, early, fps, "early images");
+  expect_sound(not_pays, late, fps, "late images");
+}
+
+// Weight reuse: rows that are near copies of one row (one bit flipped each), whose schedule
+// replaces a large weight memory, against random rows, which reuse cannot speed up.
+TEST(Calibration, WeightReuseWhereTheKernelsAreCloseOnly) {
+  constexpr int kIn = 1024, kRows = 256;
+  std::mt19937_64 rng(17);
+  std::vector<int> flips;
+  for (int r = 0; r < kRows; ++r) flips.push_back(static_cast<int>(rng() % kIn));
+  const Graph close = dense_network(
+      kRows, kIn,
+      [&](int r, int c) { return (c % 3 == 0) != (c == flips[static_cast<std::size_t>(r)]); },
+      kIn / 2, rng);
+  const BinaryMatrix random_rows = test::random_matrix(kRows, kIn, rng);
+  const Graph apart = dense_network(
+      kRows, kIn, [&](int r, int c) { return random_rows.get(r, c); }, kIn / 2, rng);
+  CalibrationFrames images(8, std::vector<std::uint8_t>(kIn));
+  for (auto& image : images) {
+    for (auto& v : image) v = static_cast<std::uint8_t>(rng() & 1U);
+  }
+  const double fps = 200e6 / 4096;  // 4,096 cycles a frame: fc needs 64 lanes plain
+  const Compiled pays = compile_both(close, fps, images, false, ReuseMode::Auto);
+  const Compiled not_pays = compile_both(apart, fps, images, false, ReuseMode::Auto);
+  const LayerCalibration* measured = pays.chosen.calibration->find("fc");
+  ASSERT_NE(measured, nullptr);
+  EXPECT_LT(measured->weight_reuse, 0.5 * measured->plain);
+  // The measured mean of a reuse layer is its static schedule at the reference folding.
+  const BinaryMatrix& weights =
+      pays.chosen.folded.ir.nodes[static_cast<std::size_t>(fc_of(pays.chosen).layer)].weights();
+  EXPECT_EQ(measured->weight_reuse,
+            static_cast<double>(
+                weight_reuse_schedule(weights, measured->pe, measured->simd).vector_cycles));
+  ASSERT_TRUE(pays.chosen.variant_search.has_value());
+  EXPECT_TRUE(pays.chosen.variant_search->kept);
+  EXPECT_TRUE(fc_of(pays.chosen).weight_reuse);
+  EXPECT_LT(fc_of(pays.chosen).pe * fc_of(pays.chosen).simd,
+            fc_of(pays.plain).pe * fc_of(pays.plain).simd);
+  EXPECT_FALSE(fc_of(not_pays.chosen).weight_reuse);
+  EXPECT_EQ(fc_of(not_pays.chosen).pe, fc_of(not_pays.plain).pe);
+  EXPECT_EQ(fc_of(not_pays.chosen).simd, fc_of(not_pays.plain).simd);
+  expect_sound(pays, images, fps, "close kernels");
+  expect_sound(not_pays, images, fps, "random kernels");
+}
+
+}  // namespace
+}  // namespace bnnc
