@@ -36,7 +36,7 @@ module bnn_pixel_group #(
   parameter integer OUT_ELEMS = 1,
   parameter integer BITS = 1,
   parameter integer SLACK = 2,   // input words read beyond those the current output word needs
-  parameter integer BUF = 16,    // elements kept, a power of two
+  parameter integer SLOTS = 16,  // input words kept, a power of two
   parameter [OFM_C*BITS-1:0] PAD_VALUES = '0,  // padding: channel c's border value
   parameter [OFM_C-1:0] MIN_CHANNELS = '0      // max-pool on bits: channel c takes AND, not OR
 ) (
@@ -49,6 +49,22 @@ module bnn_pixel_group #(
   output wire                      m_axis_tvalid,
   input  wire                      m_axis_tready
 );
+  function automatic integer gcd(input integer a, input integer b);
+    integer x, y, t;
+    x = a;
+    y = b;
+    while (y != 0) begin
+      t = x % y;
+      x = y;
+      y = t;
+    end
+    gcd = x;
+  endfunction
+  // Floor division (a window's origin may lie before the frame: a padding's border).
+  function automatic integer fdiv(input integer a, input integer b);
+    fdiv = a >= 0 ? a / b : -((-a + b - 1) / b);
+  endfunction
+
   localparam integer IN_G = IN_ELEMS / IN_PIXELS;
   localparam integer OUT_G = OUT_ELEMS / OUT_PIXELS;
   // A word format is "grouped" when its channel group divides the channels (up to P pixels with
@@ -69,13 +85,14 @@ module bnn_pixel_group #(
   localparam integer OUT_WORDS =
       OUT_RUN ? (ELEMS_OUT + OUT_ELEMS - 1) / OUT_ELEMS : OUT_PGROUPS * OUT_GROUPS;
   localparam integer TAPS = KIND == 3 ? K * K : 1;
-  localparam integer AW = BUF > 1 ? $clog2(BUF) : 1;
-  localparam integer FRAME_STEP = ELEMS_IN % BUF;  // a frame's step through the buffer
+  localparam integer AW = SLOTS > 1 ? $clog2(SLOTS) : 1;
+  localparam integer FRAME_STEP = IN_WORDS % SLOTS;  // a frame's step through the slots
   // Signed width of the element and pixel counts (a window reaches K rows past its origin, a
   // padding's border as far before it, a read count SLACK words past a frame).
-  localparam integer SPAN = 2 * (ELEMS_IN + ELEMS_OUT + (K + PAD + 1) * (IFM_W + PAD + 1) * IFM_C +
-                                 (SLACK + 2) * IN_ELEMS + OUT_ELEMS + 4);
-  localparam integer EW = $clog2(SPAN) + 2;
+  localparam integer SPAN = 2 * (PIXELS_IN + PIXELS_OUT + (K + PAD + 1) * (IFM_W + PAD + 1) +
+                                 (SLACK + 2) * IN_PIXELS + IN_WORDS + SLACK + OFM_C + OUT_ELEMS + 4);
+  localparam integer EW = $clog2(SPAN) + 2;  // pixel, word and channel counts
+  localparam integer WW = $clog2(IN_WORDS + OUT_WORDS + OUT_GROUPS + IN_GROUPS + K + 2) + 1;
   localparam integer CW = $clog2(OFM_C + OUT_ELEMS + 1) + 1;  // channels, lanes
   localparam integer YW = $clog2(OFM_H + OFM_W + OUT_PIXELS + 1) + 1;  // output coordinates
   // Output pixel (y, x) reads from input pixel (y·SX − PO, x·SX − PO) on (its window's origin).
@@ -85,15 +102,24 @@ module bnn_pixel_group #(
   localparam integer SETS = TAPWORDS ? OUT_G / IFM_C : 1;  // tap counters: the taps of a word
   localparam integer DX = OUT_PIXELS % OFM_W, DY = OUT_PIXELS / OFM_W;  // a pixel group's step
   localparam integer LAST_LANES = ELEMS_OUT - (OUT_WORDS - 1) * OUT_ELEMS;  // run words
-  localparam integer IN_LAST_PIXELS = PIXELS_IN - (IN_PGROUPS - 1) * IN_PIXELS;
-  localparam integer IN_LAST_LANES = ELEMS_IN - (IN_WORDS - 1) * IN_ELEMS;
+  // The storage: one bank per input lane, SLOTS words deep. Read r (an output lane, or a pool
+  // lane's tap) takes input pixel p, channel c from bank (p mod P)·G + c mod G at slot
+  // (p / P)·GROUPS + c / G past its frame's first; it can only ever reach NCAND banks: any of
+  // the P pixel positions, and the channel positions c0 + its offset takes (c0 a multiple of the
+  // output group, or 0 with SIMD over taps), or every bank for a converter's runs.
+  localparam integer NREADS = OUT_ELEMS * TAPS;
+  localparam integer CG = TAPWORDS ? IN_G : gcd(IN_G, OUT_G);  // channel positions' spacing
+  localparam integer NCR = IN_G / CG;
+  localparam integer NCAND = OUT_RUN ? IN_ELEMS : IN_PIXELS * NCR;
+  localparam integer PW = $clog2(IN_ELEMS + 1) + 1;  // a bank's index
+  localparam integer RW = $clog2(2 * IN_PIXELS + 1) + 1;  // a pixel position in a word
 
-  if (KIND < 0 || KIND > 3 || BUF < 1 || (BUF & (BUF - 1)) != 0 || IN_ELEMS % IN_PIXELS != 0 ||
+  if (KIND < 0 || KIND > 3 || SLOTS < 1 || (SLOTS & (SLOTS - 1)) != 0 || IN_RUN || IN_ELEMS % IN_PIXELS != 0 ||
       OUT_ELEMS % OUT_PIXELS != 0 || (KIND == 3 && BITS != 1) || (IN_RUN && IN_PIXELS != 1) ||
       (OUT_RUN && (OUT_PIXELS != 1 || KIND != 0 || IN_RUN)) ||
       (KIND != 2 && IFM_C != OFM_C) || (TAPWORDS && OUT_G % IFM_C != 0)) begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal KIND %0d BUF %0d words %0d/%0d -> %0d/%0d BITS %0d", NAME, KIND,
-                      BUF, IN_ELEMS, IN_PIXELS, OUT_ELEMS, OUT_PIXELS, BITS))
+    `BNN_PARAM_ERROR(("%s: illegal KIND %0d SLOTS %0d words %0d/%0d -> %0d/%0d BITS %0d", NAME,
+                      KIND, SLOTS, IN_ELEMS, IN_PIXELS, OUT_ELEMS, OUT_PIXELS, BITS))
   end
 
   // Element (pixel p, channel c; index e) of the frame is among the words counted by (qp, rg,
@@ -109,13 +135,11 @@ module bnn_pixel_group #(
     pool_tap = t / K * IFM_W + t % K;
   endfunction
 
-  reg [BITS-1:0] buffer[0:BUF-1];
   reg signed [EW-1:0] rd_words;          // input words read of the frame being written out (may pass a frame)
-  integer wr_word;           // the next input word's index in its frame
-  reg [AW-1:0] wr_base;      // the writing frame's element 0 in the buffer
-  reg [AW-1:0] wr_addr;      // the next input word's lane 0 in the buffer
-  reg [AW-1:0] rd_base;      // the reading frame's element 0
-  integer out_word;          // the output word being composed
+  reg [WW-1:0] wr_word;         // the next input word's index in its frame
+  reg [AW-1:0] wr_slot;      // the next input word's slot
+  reg [AW-1:0] rd_base;      // the slot of the reading frame's first word
+  reg [WW-1:0] out_word;        // the output word being composed
   reg [OUT_ELEMS*BITS-1:0] out_data;
   reg out_valid;
 
@@ -124,8 +148,8 @@ module bnn_pixel_group #(
   wire send = adv && all_in;
   assign s_axis_tready = any_read ? !all_lag : rd_words < EW'(SLACK);
   wire take = s_axis_tvalid && s_axis_tready;
-  wire last_out = out_word == OUT_WORDS - 1;
-  wire last_in = wr_word == IN_WORDS - 1;
+  wire last_out = out_word == WW'(OUT_WORDS - 1);
+  wire last_in = wr_word == WW'(IN_WORDS - 1);
   wire frame_done = send && last_out;
 
   // Where the reads stand, as n = rd_words (set 0: what the current word needs) and n − SLACK
@@ -136,18 +160,18 @@ module bnn_pixel_group #(
     localparam integer N0 = s == 0 ? 0 : -SLACK;  // the count this set starts from
     localparam integer Q0 = N0 >= 0 ? N0 / IN_GROUPS : -((-N0 + IN_GROUPS - 1) / IN_GROUPS);
     localparam integer R0 = N0 - Q0 * IN_GROUPS;
-    integer r;  // words of the next pixel group read
+    reg [WW-1:0] r;  // words of the next pixel group read
     reg signed [EW-1:0] qp, rg, ne;
     always @(posedge clk) begin
       if (take) begin
         ne <= ne + EW'(IN_ELEMS) - (frame_done ? EW'(IN_WORDS * IN_ELEMS) : '0);
-        if (r == IN_GROUPS - 1) begin
-          r <= 0;
+        if (r == WW'(IN_GROUPS - 1)) begin
+          r <= '0;
           rg <= '0;
           qp <= qp + EW'(IN_PIXELS) -
                 (frame_done ? EW'(IN_PGROUPS * IN_PIXELS) : '0);
         end else begin
-          r <= r + 1;
+          r <= r + WW'(1);
           rg <= rg + EW'(IN_G);
           if (frame_done) qp <= qp - EW'(IN_PGROUPS * IN_PIXELS);
         end
@@ -156,7 +180,7 @@ module bnn_pixel_group #(
         qp <= qp - EW'(IN_PGROUPS * IN_PIXELS);
       end
       if (rst) begin
-        r <= R0;
+        r <= WW'(R0);
         rg <= EW'(R0 * IN_G);
         qp <= EW'(Q0 * IN_PIXELS);
         ne <= EW'(N0 * IN_ELEMS);
@@ -177,22 +201,97 @@ module bnn_pixel_group #(
     covered_by = covered(part(qp_all, s), part(rg_all, s), part(ne_all, s), p, c, e);
   endfunction
 
+  // A pixel index as (its pixel group's first word, its position in the group): q = (p / P)·
+  // GROUPS, r = p mod P. Adding a constant d ≥ 0 or another such pair carries at most once.
+  function automatic logic [EW+RW-1:0] dm_add(input logic signed [EW-1:0] q, input logic [RW-1:0] r,
+                                              input integer d);
+    logic signed [EW-1:0] q2;
+    logic [RW-1:0] r2;
+    q2 = q + EW'(d / IN_PIXELS * IN_GROUPS);
+    r2 = r + RW'(d % IN_PIXELS);
+    if (r2 >= RW'(IN_PIXELS)) begin
+      r2 = r2 - RW'(IN_PIXELS);
+      q2 = q2 + EW'(IN_GROUPS);
+    end
+    dm_add = {q2, r2};
+  endfunction
+  function automatic logic [EW+RW-1:0] dm_sum(input logic [EW+RW-1:0] a, input logic [EW+RW-1:0] b);
+    logic signed [EW-1:0] q2;
+    logic [RW-1:0] r2;
+    q2 = $signed(a[RW+:EW]) + $signed(b[RW+:EW]);
+    r2 = a[RW-1:0] + b[RW-1:0];
+    if (r2 >= RW'(IN_PIXELS)) begin
+      r2 = r2 - RW'(IN_PIXELS);
+      q2 = q2 + EW'(IN_GROUPS);
+    end
+    dm_sum = {q2, r2};
+  endfunction
+  function automatic logic [EW+RW-1:0] dm_of(input integer p);
+    dm_of = {EW'(fdiv(p, IN_PIXELS) * IN_GROUPS), RW'(p - fdiv(p, IN_PIXELS) * IN_PIXELS)};
+  endfunction
+
+  // Read r's channel offset in its group (lane l of its pixel; its channel with SIMD over taps).
+  function automatic integer coff_of(input integer r);
+    integer l;
+    l = r / TAPS % OUT_G;
+    coff_of = TAPWORDS ? l % IFM_C : l;
+  endfunction
+  // The bank of read r's candidate j, and the candidate of read r in bank w (−1: none).
+  function automatic integer bank_of(input integer r, input integer j);
+    if (OUT_RUN) bank_of = j;
+    else bank_of = j / NCR * IN_G + coff_of(r) % CG + j % NCR * CG;
+  endfunction
+  function automatic integer cand_of(input integer r, input integer w);
+    if (OUT_RUN) cand_of = w;
+    else if (w % IN_G % CG != coff_of(r) % CG) cand_of = -1;
+    else cand_of = w / IN_G * NCR + w % IN_G / CG;
+  endfunction
+
+  // Per read: its slot and bank; per read and candidate, the candidate bank's word at the slot.
+  wire [NREADS*AW-1:0] slot_all;
+  wire [NREADS*PW-1:0] bank_all;
+  wire [NREADS*NCAND*BITS-1:0] cand;
+  // Read r's value: its candidate in its bank.
+  function automatic logic [BITS-1:0] read_value(input integer r);
+    read_value = '0;
+    for (integer j = 0; j < NCAND; j = j + 1) begin
+      if (bank_all[r*PW+:PW] == PW'(bank_of(r, j))) read_value = cand[(r*NCAND+j)*BITS+:BITS];
+    end
+  endfunction
+
   if (!OUT_RUN) begin : g_grouped
     // The output word's channel group: og, its first channel c0 in the input (the SWU's taps go
     // through c0, then the next tap), and per tap counter s (one per tap of a word with SIMD
     // over taps, else one) the tap's pixel offset ky·IFM_W + kx and element offset.
-    integer og;
-    reg [CW-1:0] c0;
-    wire [SETS*EW-1:0] toff_all, toffe_all;
-    wire group_end = og == OUT_GROUPS - 1;
+    reg [WW-1:0] og;
+    reg [CW-1:0] c0, c0r;  // c0, and c0 mod G of the input
+    reg signed [EW-1:0] c0q;  // c0 / G of the input
+    wire signed [EW-1:0] toff_last;  // the last tap counter's (the word's last tap)
+    wire [SETS*(EW+RW)-1:0] tdm_all;
+    wire group_end = og == WW'(OUT_GROUPS - 1);
     always @(posedge clk) begin
       if (send) begin
-        og <= group_end ? 0 : og + 1;
-        c0 <= group_end || TAPWORDS || c0 + CW'(OUT_G) == CW'(IFM_C) ? '0 : c0 + CW'(OUT_G);
+        og <= group_end ? '0 : og + WW'(1);
+        if (group_end || TAPWORDS || c0 + CW'(OUT_G) == CW'(IFM_C)) begin
+          c0 <= '0;
+          c0r <= '0;
+          c0q <= '0;
+        end else begin
+          c0 <= c0 + CW'(OUT_G);
+          if (c0r + CW'(OUT_G % IN_G) >= CW'(IN_G)) begin
+            c0r <= c0r + CW'(OUT_G % IN_G) - CW'(IN_G);
+            c0q <= c0q + EW'(OUT_G / IN_G + 1);
+          end else begin
+            c0r <= c0r + CW'(OUT_G % IN_G);
+            c0q <= c0q + EW'(OUT_G / IN_G);
+          end
+        end
       end
       if (rst) begin
-        og <= 0;
+        og <= '0;
         c0 <= '0;
+        c0r <= '0;
+        c0q <= '0;
       end
     end
     for (genvar s = 0; s < SETS; s = s + 1) begin : g_tap
@@ -200,32 +299,35 @@ module bnn_pixel_group #(
       localparam integer A = TAPWORDS ? SETS : 1;
       localparam integer T0 = TAPWORDS ? s : 0;
       wire step = TAPWORDS || c0 + CW'(OUT_G) == CW'(IFM_C);
-      integer kx;
-      reg signed [EW-1:0] toff, toffe;
-      assign toff_all[s*EW+:EW] = toff;
-      assign toffe_all[s*EW+:EW] = toffe;
+      reg [WW-1:0] kx;
+      reg signed [EW-1:0] toff;
+      reg [EW+RW-1:0] tdm;  // toff as (word, pixel position)
+      if (s == SETS - 1) begin : g_last
+        assign toff_last = toff;
+      end
+      assign tdm_all[s*(EW+RW)+:EW+RW] = tdm;
       always @(posedge clk) begin
         if (send) begin
           if (group_end) begin
-            kx <= T0 % K;
+            kx <= WW'(T0 % K);
             toff <= EW'(T0 / K * IFM_W + T0 % K);
-            toffe <= EW'((T0 / K * IFM_W + T0 % K) * IFM_C);
+            tdm <= dm_of(T0 / K * IFM_W + T0 % K);
           end else if (step) begin
-            if (kx + A % K >= K) begin
-              kx <= kx + A % K - K;
+            if (kx + WW'(A % K) >= WW'(K)) begin
+              kx <= kx + WW'(A % K) - WW'(K);
               toff <= toff + EW'(A / K * IFM_W + A % K + IFM_W - K);
-              toffe <= toffe + EW'((A / K * IFM_W + A % K + IFM_W - K) * IFM_C);
+              tdm <= dm_add(tdm[RW+:EW], tdm[RW-1:0], A / K * IFM_W + A % K + IFM_W - K);
             end else begin
-              kx <= kx + A % K;
+              kx <= kx + WW'(A % K);
               toff <= toff + EW'(A / K * IFM_W + A % K);
-              toffe <= toffe + EW'((A / K * IFM_W + A % K) * IFM_C);
+              tdm <= dm_add(tdm[RW+:EW], tdm[RW-1:0], A / K * IFM_W + A % K);
             end
           end
         end
         if (rst) begin
-          kx <= T0 % K;
+          kx <= WW'(T0 % K);
           toff <= EW'(T0 / K * IFM_W + T0 % K);
-          toffe <= EW'((T0 / K * IFM_W + T0 % K) * IFM_C);
+          tdm <= dm_of(T0 / K * IFM_W + T0 % K);
         end
       end
     end
@@ -239,31 +341,32 @@ module bnn_pixel_group #(
       localparam integer Y0 = i / OFM_W, X0 = i % OFM_W;
       localparam integer PS0 = (Y0 * SX - PO) * IFM_W + X0 * SX - PO;
       reg [YW-1:0] y, x;
-      reg signed [EW-1:0] ps, es;
+      reg signed [EW-1:0] ps;
+      reg [EW+RW-1:0] pdm;  // ps as (word, pixel position)
       always @(posedge clk) begin
         if (send && group_end) begin
           if (last_out) begin
             y <= YW'(Y0);
             x <= YW'(X0);
             ps <= EW'(PS0);
-            es <= EW'(PS0 * IFM_C);
+            pdm <= dm_of(PS0);
           end else if (x + YW'(DX) >= YW'(OFM_W)) begin
             y <= y + YW'(DY + 1);
             x <= x + YW'(DX) - YW'(OFM_W);
             ps <= ps + EW'((DY + 1) * SX * IFM_W + DX * SX - OFM_W * SX);
-            es <= es + EW'(((DY + 1) * SX * IFM_W + DX * SX - OFM_W * SX) * IFM_C);
+            pdm <= dm_add(pdm[RW+:EW], pdm[RW-1:0], (DY + 1) * SX * IFM_W + DX * SX - OFM_W * SX);
           end else begin
             y <= y + YW'(DY);
             x <= x + YW'(DX);
             ps <= ps + EW'(DY * SX * IFM_W + DX * SX);
-            es <= es + EW'((DY * SX * IFM_W + DX * SX) * IFM_C);
+            pdm <= dm_add(pdm[RW+:EW], pdm[RW-1:0], DY * SX * IFM_W + DX * SX);
           end
         end
         if (rst) begin
           y <= YW'(Y0);
           x <= YW'(X0);
           ps <= EW'(PS0);
-          es <= EW'(PS0 * IFM_C);
+          pdm <= dm_of(PS0);
         end
       end
       wire valid = y < YW'(OFM_H);
@@ -272,19 +375,38 @@ module bnn_pixel_group #(
       assign reads[i] = valid && inner;
       // The lane pixel's last element read (its last tap, the group's last channel) decides
       // whether all its lanes' inputs are in: the input words' order is monotone in both.
-      wire signed [EW-1:0] lp = ps + EW'(toff_all[(SETS-1)*EW+:EW]) + EW'(LAST_TAP);
+      wire signed [EW-1:0] lp = ps + toff_last + EW'(LAST_TAP);
       wire signed [EW-1:0] lc = TAPWORDS ? EW'(IFM_C - 1) : $signed(EW'(c0)) + EW'(OUT_G - 1);
-      wire signed [EW-1:0] le = es + EW'(toffe_all[(SETS-1)*EW+:EW]) + EW'(LAST_TAP * IFM_C) + lc;
+      wire signed [EW-1:0] le = '0;  // (run input words have no RTL)
       assign in_ok[i] = !reads[i] || covered_by(0, lp,
                                              lc, le);
       assign lag_ok[i] = !reads[i] || covered_by(1, lp,
                                               lc, le);
-      wire [AW-1:0] base = rd_base + AW'(es);
       for (genvar l = 0; l < OUT_G; l = l + 1) begin : g_lane
         localparam integer S = TAPWORDS ? l / IFM_C : 0;
         localparam integer COFF = TAPWORDS ? l % IFM_C : l;
         wire [CW-1:0] ch = c0 + CW'(COFF);  // the lane's channel (KIND 1, 3)
-        wire [AW-1:0] addr = base + AW'(toffe_all[S*EW+:EW]) + AW'(c0) + AW'(COFF);
+        // The channel's word in a pixel group and position in the word's channel group.
+        wire [AW-1:0] cq;
+        wire [PW-1:0] cr;
+        if (TAPWORDS || OUT_G % IN_G == 0) begin : g_fixed
+          assign cq = AW'(c0q) + AW'(COFF / IN_G);
+          assign cr = PW'(COFF % IN_G);
+        end else if (IN_G % OUT_G == 0) begin : g_within
+          assign cq = AW'(c0q);
+          assign cr = PW'(c0r) + PW'(COFF);
+        end else begin : g_any
+          wire [CW-1:0] sum = c0r + CW'(COFF);
+          assign cq = AW'(c0q) + AW'(sum / CW'(IN_G));
+          assign cr = PW'(sum % CW'(IN_G));
+        end
+        wire [EW+RW-1:0] origin = dm_sum(pdm, tdm_all[S*(EW+RW)+:EW+RW]);
+        for (genvar t = 0; t < TAPS; t = t + 1) begin : g_read
+          localparam integer R = (i * OUT_G + l) * TAPS + t;
+          wire [EW+RW-1:0] at = dm_add(origin[RW+:EW], origin[RW-1:0], pool_tap(t));
+          assign slot_all[R*AW+:AW] = rd_base + AW'(at[RW+:EW]) + cq;
+          assign bank_all[R*PW+:PW] = PW'(at[RW-1:0]) * PW'(IN_G) + cr;
+        end
         reg [BITS-1:0] v;
         /* verilator lint_off UNUSEDSIGNAL */
         integer c;  // the channel as an index
@@ -295,13 +417,13 @@ module bnn_pixel_group #(
           if (KIND == 3) begin
             v = MIN_CHANNELS[c] ? '1 : '0;
             for (integer t = 0; t < TAPS; t = t + 1) begin
-              if (MIN_CHANNELS[c]) v = v & buffer[addr+AW'(pool_tap(t)*IFM_C)];
-              else v = v | buffer[addr+AW'(pool_tap(t)*IFM_C)];
+              if (MIN_CHANNELS[c]) v = v & read_value((i * OUT_G + l) * TAPS + t);
+              else v = v | read_value((i * OUT_G + l) * TAPS + t);
             end
           end else if (KIND == 1 && !inner) begin
             v = PAD_VALUES[c*BITS+:BITS];
           end else begin
-            v = buffer[addr];
+            v = read_value(i * OUT_G + l);
           end
           if (!valid) v = '0;
         end
@@ -315,18 +437,26 @@ module bnn_pixel_group #(
     // A converter writing runs of OUT_ELEMS consecutive elements from grouped words: element
     // ee of lane 0, and (pl, cl) of the word's last element. Its input word is the latest of
     // the word's but for the previous pixel's channel C − 1 when that is in the word too.
-    reg signed [EW-1:0] ee, pl;
-    reg [CW-1:0] cl;
+    reg signed [EW-1:0] pl;
+    reg [CW-1:0] cl, eec;  // lane 0's channel
+    reg [EW+RW-1:0] edm;   // lane 0's pixel as (word, pixel position)
     localparam integer LAST0 = (OUT_ELEMS < ELEMS_OUT ? OUT_ELEMS : ELEMS_OUT) - 1;
-    wire next_last = out_word == OUT_WORDS - 2;
+    wire next_last = OUT_WORDS >= 2 && out_word == WW'(OUT_WORDS - 2);
     always @(posedge clk) begin
       if (send) begin
         if (last_out) begin
-          ee <= '0;
+          eec <= '0;
+          edm <= '0;
           pl <= EW'(LAST0 / OFM_C);
           cl <= CW'(LAST0 % OFM_C);
         end else begin
-          ee <= ee + EW'(OUT_ELEMS);
+          if (eec + CW'(OUT_ELEMS % OFM_C) >= CW'(OFM_C)) begin
+            eec <= eec + CW'(OUT_ELEMS % OFM_C) - CW'(OFM_C);
+            edm <= dm_add(edm[RW+:EW], edm[RW-1:0], OUT_ELEMS / OFM_C + 1);
+          end else begin
+            eec <= eec + CW'(OUT_ELEMS % OFM_C);
+            edm <= dm_add(edm[RW+:EW], edm[RW-1:0], OUT_ELEMS / OFM_C);
+          end
           if (next_last) begin
             pl <= EW'(PIXELS_OUT - 1);
             cl <= CW'(OFM_C - 1);
@@ -340,7 +470,8 @@ module bnn_pixel_group #(
         end
       end
       if (rst) begin
-        ee <= '0;
+        eec <= '0;
+        edm <= '0;
         pl <= EW'(LAST0 / OFM_C);
         cl <= CW'(LAST0 % OFM_C);
       end
@@ -355,46 +486,40 @@ module bnn_pixel_group #(
                      (!prev || covered_by(1, pl - 1,
                                        EW'(IFM_C - 1), '0));
     assign any_read = 1'b1;
-    wire [AW-1:0] base = rd_base + AW'(ee);
     for (genvar k = 0; k < OUT_ELEMS; k = k + 1) begin : g_lane
-      assign word_data[k*BITS+:BITS] =
-          CW'(k) < lanes ? buffer[base+AW'(k)] : {BITS{1'b0}};
+      // Lane k: element ee + k, pixel and channel from lane 0's by constant steps.
+      wire carry = eec + CW'(k % OFM_C) >= CW'(OFM_C);
+      wire [CW-1:0] c = carry ? eec + CW'(k % OFM_C) - CW'(OFM_C) : eec + CW'(k % OFM_C);
+      wire [EW+RW-1:0] at0 = dm_add(edm[RW+:EW], edm[RW-1:0], k / OFM_C);
+      wire [EW+RW-1:0] at = carry ? dm_add(at0[RW+:EW], at0[RW-1:0], 1) : at0;
+      wire [CW-1:0] cq = c / CW'(IN_G), cr = c % CW'(IN_G);
+      assign slot_all[k*AW+:AW] = rd_base + AW'(at[RW+:EW]) + AW'(cq);
+      assign bank_all[k*PW+:PW] = PW'(at[RW-1:0]) * PW'(IN_G) + PW'(cr);
+      assign word_data[k*BITS+:BITS] = CW'(k) < lanes ? read_value(k) : {BITS{1'b0}};
     end
   end
 
-  // The input side: lane w of the next word goes to wr_addr plus its offset in the frame's
-  // element order (pixel w / G of the group, channel w mod G of the channel group).
-  wire in_last_group = IN_RUN ? last_in : wr_word >= (IN_PGROUPS - 1) * IN_GROUPS;
-  for (genvar w = 0; w < IN_ELEMS; w = w + 1) begin : g_write
-    localparam integer OFF = IN_RUN ? w : w / IN_G * IFM_C + w % IN_G;
-    localparam bit PARTIAL = IN_RUN ? w >= IN_LAST_LANES : w / IN_G >= IN_LAST_PIXELS;
+  // The input side: lane w of every word goes to bank w, at the word's slot (words are read in
+  // order, so slot = words read mod SLOTS), where the reads candidate to it find it.
+  for (genvar w = 0; w < IN_ELEMS; w = w + 1) begin : g_bank
+    reg [BITS-1:0] mem[0:SLOTS-1];
     always @(posedge clk) begin
-      if (take && !(PARTIAL && in_last_group)) buffer[wr_addr+AW'(OFF)] <= s_axis_tdata[w*BITS+:BITS];
+      if (take) mem[wr_slot] <= s_axis_tdata[w*BITS+:BITS];
     end
-  end
-  integer wg;  // the next input word's channel group
-  always @(posedge clk) begin
-    if (take) begin
-      wr_word <= last_in ? 0 : wr_word + 1;
-      if (last_in) begin
-        wr_base <= wr_base + AW'(FRAME_STEP);
-        wr_addr <= wr_base + AW'(FRAME_STEP);
-        wg <= 0;
-      end else if (IN_RUN) begin
-        wr_addr <= wr_addr + AW'(IN_ELEMS);
-      end else if (wg == IN_GROUPS - 1) begin
-        wg <= 0;
-        wr_addr <= wr_addr + AW'(IN_PIXELS * IFM_C - (IN_GROUPS - 1) * IN_G);
-      end else begin
-        wg <= wg + 1;
-        wr_addr <= wr_addr + AW'(IN_G);
+    for (genvar r = 0; r < NREADS; r = r + 1) begin : g_port
+      if (cand_of(r, w) >= 0) begin : g_read
+        assign cand[(r*NCAND+cand_of(r, w))*BITS+:BITS] = mem[slot_all[r*AW+:AW]];
       end
     end
+  end
+  always @(posedge clk) begin
+    if (take) begin
+      wr_word <= last_in ? '0 : wr_word + WW'(1);
+      wr_slot <= wr_slot + AW'(1);
+    end
     if (rst) begin
-      wr_word <= 0;
-      wr_base <= '0;
-      wr_addr <= '0;
-      wg <= 0;
+      wr_word <= '0;
+      wr_slot <= '0;
     end
   end
 
@@ -405,14 +530,14 @@ module bnn_pixel_group #(
   always @(posedge clk) begin
     rd_words <= rd_words + (take ? EW'(1) : '0) - (frame_done ? EW'(IN_WORDS) : '0);
     if (send) begin
-      out_word <= last_out ? 0 : out_word + 1;
+      out_word <= last_out ? '0 : out_word + WW'(1);
       if (last_out) rd_base <= rd_base + AW'(FRAME_STEP);
     end
     if (adv) out_valid <= send;
     if (rst) begin
       rd_words <= '0;
       rd_base <= '0;
-      out_word <= 0;
+      out_word <= '0;
       out_valid <= 1'b0;
     end
   end
