@@ -4,17 +4,22 @@
 // (a window's MMV pixels come from S·MMV input columns, a padded word's pixels from two input
 // words), so it is built as the cycle simulator's PixelGroupEngine models it:
 //
-//   - every input word read goes, element by element, into a circular buffer of BUF elements
-//     (a power of two), element e of frame f at (f·IFM elements + e) mod BUF;
+//   - every input word read goes into SLOTS word slots (a power of two; the frame's words in
+//     order, so word w of frame f in slot (f·IN_WORDS + w) mod SLOTS), lane w into bank w: one
+//     distributed RAM per input lane, one write a word;
 //   - output word j is written (one a cycle) once the input words it reads have been read: NEED,
 //     the last of them + 1, follows from its lanes' sources;
 //   - an input word is read (one a cycle) while fewer than NEED + SLACK of the frame's words are
 //     in (the window's S input rows, or two pixel groups).
 //
-// bnnc computes BUF as the most elements that span from the oldest one still needed to the newest
-// one read under that rule (src/rtl/pixel_group_buffer.cpp), so a write never clobbers an element
-// a later word reads. Each lane's source is computed from the output word's index with constant
-// divisions: this block is written for exactness against the simulator, not for size.
+// bnnc computes SLOTS as the most words that span from the oldest one still read to the newest
+// one read under that rule (src/rtl/pixel_group_buffer.cpp), so a write never lands on a word a
+// later output word reads. Nothing is divided at run time: counters that step with the output
+// words give each output pixel's source origin (as its input pixel group's first word and its
+// position in the group), each tap's offset and each lane's channel; NEED and the read-ahead
+// compare the last element of each output pixel with counts of the words read. A lane reads
+// only the banks it can ever reach — any pixel position of an input word, but one channel
+// position (or one per output group in an input group) — and keeps the one its source is in.
 `default_nettype none
 `include "bnn_defs.vh"
 
@@ -236,15 +241,11 @@ module bnn_pixel_group #(
     l = r / TAPS % OUT_G;
     coff_of = TAPWORDS ? l % IFM_C : l;
   endfunction
-  // The bank of read r's candidate j, and the candidate of read r in bank w (−1: none).
+  // The bank of read r's candidate j: pixel position j / NCR, channel position coff mod CG +
+  // (j mod NCR)·CG (g_bank wires each bank to the reads that reach it the same way).
   function automatic integer bank_of(input integer r, input integer j);
     if (OUT_RUN) bank_of = j;
     else bank_of = j / NCR * IN_G + coff_of(r) % CG + j % NCR * CG;
-  endfunction
-  function automatic integer cand_of(input integer r, input integer w);
-    if (OUT_RUN) cand_of = w;
-    else if (w % IN_G % CG != coff_of(r) % CG) cand_of = -1;
-    else cand_of = w / IN_G * NCR + w % IN_G / CG;
   endfunction
 
   // Per read: its slot and bank; per read and candidate, the candidate bank's word at the slot.
@@ -506,9 +507,28 @@ module bnn_pixel_group #(
     always @(posedge clk) begin
       if (take) mem[wr_slot] <= s_axis_tdata[w*BITS+:BITS];
     end
-    for (genvar r = 0; r < NREADS; r = r + 1) begin : g_port
-      if (cand_of(r, w) >= 0) begin : g_read
-        assign cand[(r*NCAND+cand_of(r, w))*BITS+:BITS] = mem[slot_all[r*AW+:AW]];
+    // The reads that reach this bank (enumerated, not searched: a search over every read takes
+    // Yosys minutes on 256 lanes): a converter's every read; else lane l of every pixel and
+    // tap whose channel offset is this bank's channel position modulo CG (bank_of).
+    if (OUT_RUN) begin : g_all
+      for (genvar r = 0; r < NREADS; r = r + 1) begin : g_port
+        assign cand[(r*NCAND+w)*BITS+:BITS] = mem[slot_all[r*AW+:AW]];
+      end
+    end else begin : g_some
+      localparam integer CR0 = w % IN_G % CG;
+      localparam integer J = w / IN_G * NCR + w % IN_G / CG;
+      // Lanes l = base + m·step: with SIMD over taps, channel CR0 + m·CG of each tap tl.
+      localparam integer LSETS = TAPWORDS ? SETS : 1;
+      localparam integer LSPAN = TAPWORDS ? IFM_C : OUT_G;
+      for (genvar tl = 0; tl < LSETS; tl = tl + 1) begin : g_set
+        for (genvar m = 0; CR0 + m * CG < LSPAN; m = m + 1) begin : g_lane
+          for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+            for (genvar t = 0; t < TAPS; t = t + 1) begin : g_tap
+              localparam integer R = (i * OUT_G + tl * LSPAN + CR0 + m * CG) * TAPS + t;
+              assign cand[(R*NCAND+J)*BITS+:BITS] = mem[slot_all[R*AW+:AW]];
+            end
+          end
+        end
       end
     end
   end

@@ -95,10 +95,13 @@ namespace {
 // docs/pixel-parallel.md, "In the RTL"): one distributed-RAM bank per input lane, `slots` input
 // words deep, and every read (an output lane, each of a pool lane's K² taps) reads each bank it
 // can reach — any of the P_in pixel positions, the channel positions its lane takes — and keeps
-// one. Measured with Yosys (synth_xilinx -family xc7 -flatten on the module alone): a bank bit
-// takes one RAM64M (4 LUTs; RAM32M, 2 bits, up to 32 words) per 64 words and 3 reads; the
-// counters, the slot adders and the candidate choice about 2.5·AW LUTs a read plus 12·EW per
-// output pixel; the word register and counters 1 FF an output bit plus 6·EW per output pixel.
+// one. Fitted to Yosys 0.23 (synth_xilinx -family xc7 -flatten on the module alone) on four
+// instances, LUTs within 8 % and FFs within 14 % on each (docs/pixel-parallel.md, "What it
+// costs"): a bank bit takes one
+// RAM32M (4 LUTs, 2 bits, up to 32 words) or RAM64M (4 LUTs, 1 bit, 64 words) per 3 reads;
+// past 64 words each read bit of a candidate bank a LUT more per 64 words (the depth's mux);
+// the counters and compares about 21·EW LUTs and 5·EW FFs per output pixel (EW: the width of a
+// pixel count), the slot adders AW/3 LUTs a read; the word register an FF an output bit.
 Resources estimate_pixel_group(const Block& b) {
   const std::int64_t in_g = b.in_elems / b.in_pixels, out_g = b.out_elems / b.out_pixels;
   const bool window = b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool;
@@ -125,11 +128,12 @@ Resources estimate_pixel_group(const Block& b) {
   const std::int64_t aw = bits_for(slots - 1);
   const std::int64_t ew =
       bits_for(2 * (b.pixels_in() + b.pixels_out() + pixel_group_slack(b) * b.in_pixels)) + 2;
-  const std::int64_t mux = reads * b.in_bits * ceil_div(candidates - 1, 3);
+  const std::int64_t depth_mux =
+      slots > 64 ? reads * candidates * b.in_bits * ceil_div(slots, 64) : 0;
   Resources r;
   r.lutram_luts = ram_luts;
-  r.luts = 60 + ram_luts + mux + ceil_div(5 * reads * aw, 2) + 12 * ew * b.out_pixels;
-  r.ffs = 40 + b.out_word_bits() + 6 * ew * b.out_pixels + 8 * ew;
+  r.luts = 60 + ram_luts + depth_mux + 21 * ew * b.out_pixels + ceil_div(reads * aw, 3);
+  r.ffs = 40 + b.out_word_bits() + 5 * ew * b.out_pixels + 8 * ew;
   return r;
 }
 
