@@ -154,11 +154,10 @@ TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
 }
 
 // bnn_pixel_group on its own (no network around it), under stalls on both sides: a window of
-// MMV 2 and SIMD over kernel taps on 8-bit pixels, a padding whose output group is half the
-// input's (3 pixels a word from 2), and a converter from channel groups to runs across pixels
-// (the three ways a lane finds its bank). The reference is the sources rule (fold/pixel_group.h)
-// on random frames: each output element from the element it reads. (MMV windows, pools and
-// strides: the network tests above.)
+// MMV 2 and SIMD over kernel taps on 8-bit pixels, and a converter from channel groups to runs
+// across pixels (its own counters and bank choice). The reference is the sources rule
+// (fold/pixel_group.h) on random frames: each output element from the element it reads.
+// (Paddings, pools, strides and MMV windows of one tap: the network tests above.)
 TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
   BNNC_REQUIRE_VERILATOR();
   struct Case {
@@ -167,7 +166,6 @@ TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
   };
   const Case cases[] = {
       {BlockKind::Swu, 6, 6, 3, 3, 1, 0, 2, 6, 2, 18, 8},
-      {BlockKind::FmPadding, 5, 5, 4, 1, 1, 1, 2, 8, 3, 6, 8},
       {BlockKind::Dwc, 4, 4, 6, 1, 1, 0, 2, 6, 1, 4, 1},
   };
   std::mt19937_64 rng(20261206);
