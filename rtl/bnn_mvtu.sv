@@ -223,7 +223,15 @@ module bnn_mvtu #(
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
     wire [SIMD*IN_BITS-1:0] xq = x2[q/PE*SIMD*IN_BITS+:SIMD*IN_BITS];
     if (IN_BITS == 1) begin : g_binary
-      assign sum2[q*SUM_BITS+:SUM_BITS] = SUM_BITS'($countones(~(xq ^ w)));
+      // popcount(XNOR(xq, w)), SUM_BITS = $clog2(SIMD + 1) bits (rtl/bnn_popcount.sv)
+      bnn_popcount #(
+`ifndef BNN_NO_INSTANCE_NAMES
+        .NAME({NAME, ".g_pe.u_popcount"}),
+`endif
+        .WIDTH(SIMD), .MODE(1)
+      ) u_popcount (
+        .a(xq), .b(w), .count(sum2[q*SUM_BITS+:SUM_BITS])
+      );
     end else begin : g_integer
       reg signed [SUM_BITS-1:0] s;
       always @* begin

@@ -127,7 +127,15 @@ module bnn_mvtu_exit #(
 
   for (genvar p = 0; p < PE; p = p + 1) begin : g_pe
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
-    wire [SUM_BITS-1:0] sum2 = SUM_BITS'($countones(~(x2 ^ w)));
+    wire [SUM_BITS-1:0] sum2;  // popcount(XNOR(x2, w)) (rtl/bnn_popcount.sv)
+    bnn_popcount #(
+`ifndef BNN_NO_INSTANCE_NAMES
+      .NAME({NAME, ".g_pe.u_popcount"}),
+`endif
+      .WIDTH(SIMD), .MODE(1)
+    ) u_popcount (
+      .a(x2), .b(w), .count(sum2)
+    );
     always @(posedge clk) begin
       if (adv) sum3[p*SUM_BITS+:SUM_BITS] <= sum2;
     end

@@ -146,7 +146,15 @@ module bnn_mvtu_is #(
   for (genvar p = 0; p < PE; p = p + 1) begin : g_pe
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
     if (IN_BITS == 1) begin : g_binary
-      assign sum2[p*SUM_BITS+:SUM_BITS] = SUM_BITS'($countones(~(x2 ^ w)));
+      // popcount(XNOR(x2, w)), SUM_BITS = $clog2(SIMD + 1) bits (rtl/bnn_popcount.sv)
+      bnn_popcount #(
+`ifndef BNN_NO_INSTANCE_NAMES
+        .NAME({NAME, ".g_pe.u_popcount"}),
+`endif
+        .WIDTH(SIMD), .MODE(1)
+      ) u_popcount (
+        .a(x2), .b(w), .count(sum2[p*SUM_BITS+:SUM_BITS])
+      );
     end else begin : g_integer
       reg signed [SUM_BITS-1:0] s;
       always @* begin

@@ -121,7 +121,16 @@ module bnn_mvtu_wr #(
       assign en[j] = sl[0];
       assign match[j] = x == sl[1];
     end
-    wire [SUM_BITS-1:0] m = SUM_BITS'($countones(en & match));
+    wire [SUM_BITS-1:0] m;  // popcount(en & match) (rtl/bnn_popcount.sv)
+    wire [SIMD-1:0] counted = en & match;
+    bnn_popcount #(
+`ifndef BNN_NO_INSTANCE_NAMES
+      .NAME({NAME, ".g_pe.u_popcount"}),
+`endif
+      .WIDTH(SIMD), .MODE(0)
+    ) u_popcount (
+      .a(counted), .b(counted), .count(m)
+    );
     assign parents[p*RW+:RW] = parent;
     wire signed [31:0] from = $signed(32'(from_p[p*ACC_BITS+:ACC_BITS]));
     wire signed [31:0] base = full ? 32'sd0 : (negated ? -from : from) + 32'(c);

@@ -176,18 +176,21 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       break;
     }
     case BlockKind::Mvtu: {
-      // Per PE: SIMD XNORs and a popcount tree — measured 0.42·SIMD·log2(SIMD) + 1 LUTs (about
-      // 65 for SIMD 32, 160 for 64); an integer input needs an adder per synapse (2.6 LUTs a bit) —
-      // then the accumulator and the threshold comparator, 2 LUTs per accumulator bit. Control
-      // and the input buffer of SF words are shared. Weights: one ROM of NF·SF words of PE·SIMD
-      // bits; thresholds: one of NF words of PE·(acc + 3) bits.
+      // Per PE: the XNORs and popcount of SIMD synapses, rtl/bnn_popcount.sv — measured with
+      // Yosys 0.23 synth_xilinx on the module alone (docs/rtl.md, "Popcount"): 10, 19, 45, 91,
+      // 183, 415 LUTs at SIMD 8, 16, 32, 64, 128, 256, about SIMD·(1.1 + 0.06·log2(SIMD)) (the
+      // adders joining the counters grow with the width); an integer input needs an adder per
+      // synapse (2.6 LUTs a bit) — then the accumulator and the threshold comparator, 2 LUTs per
+      // accumulator bit. Control and the input buffer of SF words are shared. Weights: one ROM
+      // of NF·SF words of PE·SIMD bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
       const std::int64_t synapses = static_cast<std::int64_t>(b.mmv) * b.pe * b.simd;
       const bool on_dsps = device && device->dsps > 0 && b.in_bits > 1 && synapses <= dsps_free;
       const std::int64_t synapse_luts =
-          on_dsps          ? 0
-          : b.in_bits == 1 ? static_cast<std::int64_t>(0.42 * simd * std::log2(simd)) + 1
-                           : ceil_div(26 * b.simd * b.in_bits, 10);
+          on_dsps ? 0
+          : b.in_bits == 1
+              ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
+              : ceil_div(26 * b.simd * b.in_bits, 10);
       const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));

@@ -187,6 +187,88 @@ void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
   }
 }
 
+// The folding every MVTU variant takes, in their declaration order: PE, SIMD, MH; MW where the
+// module counts real columns itself (`real_columns`: bnn_mvtu_wr, bnn_mvtu_exit); NF; SF where it
+// walks the padded columns (`synapse_fold`: all but bnn_mvtu_wr, whose schedule sets its
+// cycles); IN_WORDS.
+std::vector<std::pair<std::string, std::string>> mvtu_folding(const Block& b, bool real_columns,
+                                                              bool synapse_fold) {
+  std::vector<std::pair<std::string, std::string>> p = {
+      {"PE", integer(b.pe)}, {"SIMD", integer(b.simd)}, {"MH", integer(b.mh)}};
+  if (real_columns) p.emplace_back("MW", integer(b.mw));
+  p.emplace_back("NF", integer(b.nf()));
+  if (synapse_fold) p.emplace_back("SF", integer(b.sf()));
+  p.emplace_back("IN_WORDS", integer(ceil_div(b.mw, b.simd)));
+  return p;
+}
+
+// One of the block's memories, and the parameter that names its file.
+void add_memory(RtlBlock& r, const std::string& param, const std::string& file,
+                std::string contents) {
+  r.params.emplace_back(param, quoted(file));
+  r.memories.emplace_back(file, std::move(contents));
+}
+
+// Every MVTU variant reads bnn_mvtu's threshold memory, when the layer ends in thresholds.
+void add_mvtu_thresholds(const Block& b, const Graph& ir, const std::string& stem, RtlBlock& r) {
+  if (b.threshold >= 0)
+    add_memory(r, "THRESHOLD_FILE", stem + "_thresholds.mem", mvtu_threshold_rom(b, ir));
+}
+
+// An MVTU block: bnn_mvtu_wr with weight reuse, bnn_mvtu_exit with early exit, otherwise bnn_mvtu
+// (bnn_mvtu_is in the input-stationary order).
+void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, RtlBlock& r) {
+  auto& p = r.params;
+  if (b.weight_reuse) {
+    // bnn_mvtu_wr: binary input (Block::can_reuse_weights), its schedule in place of the
+    // weights, bnn_mvtu's thresholds.
+    r.module = "bnn_mvtu_wr";
+    p = mvtu_folding(b, true, false);
+    p.insert(p.end(), {{"VC", integer(b.reuse_vector_cycles)},
+                       {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
+                       {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)}});
+    add_memory(r, "SCHEDULE_FILE", stem + "_schedule.mem", weight_reuse_rom(b, ir));
+    add_mvtu_thresholds(b, ir, stem, r);
+    return;
+  }
+  if (b.early_exit) {
+    // bnn_mvtu_exit: binary input and thresholds only (Block::can_exit_early), the same
+    // weight and threshold memories.
+    BNNC_ASSERT(b.threshold >= 0, "layer '{}': an early exit without thresholds", b.name);
+    r.module = "bnn_mvtu_exit";
+    p = mvtu_folding(b, true, true);
+    p.emplace_back("ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits));
+    add_memory(r, "WEIGHT_FILE", stem + "_weights.mem", mvtu_weight_rom(b, ir));
+    add_mvtu_thresholds(b, ir, stem, r);
+    return;
+  }
+  const bool input_stationary = b.dense_order == DenseOrder::Input;
+  BNNC_ASSERT(!(input_stationary && b.zero_pad), "layer '{}': an input-stationary conv", b.name);
+  r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
+  const DType in = input_type(b, ir);
+  const DType acc = ir.nodes[b.layer].type.dtype;
+  p = mvtu_folding(b, false, true);
+  if (b.mmv > 1) p.insert(p.begin() + 1, {"MMV", integer(b.mmv)});
+  p.insert(p.end(), {{"IN_BITS", integer(b.in_bits)},
+                     {"IN_SIGNED", integer(is_signed(in) ? 1 : 0)},
+                     {"ACC_BITS", integer(acc.bits)},
+                     {"ACC_SIGNED", integer(is_signed(acc) ? 1 : 0)},
+                     {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)}});
+  add_memory(r, "WEIGHT_FILE", stem + "_weights.mem", mvtu_weight_rom(b, ir));
+  if (b.zero_pad) {
+    // bnn_mvtu leaves out the border's words from its own pixel counter.
+    p.insert(p.end(), {{"ZERO_PAD", "1"},
+                       {"IMG_H", integer(b.image_h)},
+                       {"IMG_W", integer(b.image_w)},
+                       {"OFM_H", integer(b.ofm_h)},
+                       {"OFM_W", integer(b.ofm_w)},
+                       {"K", integer(b.kernel)},
+                       {"STRIDE", integer(b.stride)},
+                       {"PAD", integer(b.pad)}});
+  }
+  add_mvtu_thresholds(b, ir, stem, r);
+}
+
 }  // namespace
 
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem) {
@@ -263,89 +345,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"MIN_CHANNELS", bit_literal(min_channels, b.ifm_c)}};
       break;
     }
-    case BlockKind::Mvtu: {
-      const bool input_stationary = b.dense_order == DenseOrder::Input;
-      r.module = input_stationary ? "bnn_mvtu_is" : "bnn_mvtu";
-      if (b.weight_reuse) {
-        // bnn_mvtu_wr: binary input (Block::can_reuse_weights), its schedule in place of the
-        // weights, bnn_mvtu's thresholds.
-        r.module = "bnn_mvtu_wr";
-        const std::string schedule = stem + "_schedule.mem";
-        const std::string thresholds = stem + "_thresholds.mem";
-        p = {{"PE", integer(b.pe)},
-             {"SIMD", integer(b.simd)},
-             {"MH", integer(b.mh)},
-             {"MW", integer(b.mw)},
-             {"NF", integer(b.nf())},
-             {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
-             {"VC", integer(b.reuse_vector_cycles)},
-             {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
-             {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
-             {"SCHEDULE_FILE", quoted(schedule)}};
-        r.memories.emplace_back(schedule, weight_reuse_rom(b, ir));
-        if (b.threshold >= 0) {
-          p.emplace_back("THRESHOLD_FILE", quoted(thresholds));
-          r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
-        }
-        break;
-      }
-      if (b.early_exit) {
-        // bnn_mvtu_exit: binary input and thresholds only (Block::can_exit_early), the same
-        // weight and threshold memories.
-        r.module = "bnn_mvtu_exit";
-        const std::string weights = stem + "_weights.mem";
-        const std::string thresholds = stem + "_thresholds.mem";
-        p = {{"PE", integer(b.pe)},
-             {"SIMD", integer(b.simd)},
-             {"MH", integer(b.mh)},
-             {"MW", integer(b.mw)},
-             {"NF", integer(b.nf())},
-             {"SF", integer(b.sf())},
-             {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
-             {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
-             {"WEIGHT_FILE", quoted(weights)},
-             {"THRESHOLD_FILE", quoted(thresholds)}};
-        r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
-        r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
-        break;
-      }
-      const DType in = input_type(b, ir);
-      const DType acc = ir.nodes[b.layer].type.dtype;
-      const std::string weights = stem + "_weights.mem";
-      const std::string thresholds = stem + "_thresholds.mem";
-      p = {{"PE", integer(b.pe)},
-           {"SIMD", integer(b.simd)},
-           {"MH", integer(b.mh)},
-           {"NF", integer(b.nf())},
-           {"SF", integer(b.sf())},
-           {"IN_WORDS", integer(ceil_div(b.mw, b.simd))},
-           {"IN_BITS", integer(b.in_bits)},
-           {"IN_SIGNED", integer(is_signed(in) ? 1 : 0)},
-           {"ACC_BITS", integer(acc.bits)},
-           {"ACC_SIGNED", integer(is_signed(acc) ? 1 : 0)},
-           {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)},
-           {"WEIGHT_FILE", quoted(weights)}};
-      BNNC_ASSERT(!(input_stationary && b.zero_pad), "layer '{}': an input-stationary conv",
-                  b.name);
-      if (b.zero_pad) {
-        // bnn_mvtu leaves out the border's words from its own pixel counter.
-        p.insert(p.end(), {{"ZERO_PAD", "1"},
-                           {"IMG_H", integer(b.image_h)},
-                           {"IMG_W", integer(b.image_w)},
-                           {"OFM_H", integer(b.ofm_h)},
-                           {"OFM_W", integer(b.ofm_w)},
-                           {"K", integer(b.kernel)},
-                           {"STRIDE", integer(b.stride)},
-                           {"PAD", integer(b.pad)}});
-      }
-      if (b.mmv > 1) p.insert(p.begin() + 1, {"MMV", integer(b.mmv)});
-      r.memories.emplace_back(weights, mvtu_weight_rom(b, ir));
-      if (b.threshold >= 0) {
-        p.emplace_back("THRESHOLD_FILE", quoted(thresholds));
-        r.memories.emplace_back(thresholds, mvtu_threshold_rom(b, ir));
-      }
-      break;
-    }
+    case BlockKind::Mvtu: describe_mvtu(b, ir, stem, r); break;
     case BlockKind::LabelSelect: {
       r.module = "bnn_label_select";
       const int score_bits = label_score_bits(b, ir);

@@ -53,6 +53,68 @@ void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
   kernels.binary_gemm(g);
 }
 
+// Which outputs a GEMM kernel is asked for: its fused threshold bits, its sums, or both (one call
+// each).
+enum class Written { Bits, Counts, Both };
+
+// What a GEMM kernel wrote: its fused threshold bits (m·ldo bytes) and its sums (m·ldc), each
+// left zero unless asked for.
+struct GemmOutputs {
+  std::vector<std::uint8_t> bits;
+  std::vector<std::int32_t> counts;
+};
+
+// Runs `kernel` on `args` into zeroed outputs, once for each output written.
+template <typename Args, typename Kernel>
+GemmOutputs run_gemm(Args args, const Kernel& kernel, Written written) {
+  GemmOutputs out{std::vector<std::uint8_t>(static_cast<std::size_t>(args.m) * args.ldo),
+                  std::vector<std::int32_t>(static_cast<std::size_t>(args.m) * args.ldc)};
+  if (written != Written::Counts) {
+    args.out_bits = out.bits.data();
+    args.out_counts = nullptr;
+    kernel(args);
+  }
+  if (written != Written::Bits) {
+    args.out_bits = nullptr;
+    args.out_counts = out.counts.data();
+    kernel(args);
+  }
+  return out;
+}
+
+// `args` through the reference and through every supported variant (`variant(isa, args)`), for
+// the outputs asked for: each variant must write what the reference wrote. Returns the
+// reference's outputs.
+template <typename Args, typename Reference, typename Variant>
+GemmOutputs expect_variants_equal_reference(const Args& args, const Reference& reference,
+                                            const Variant& variant, Written written,
+                                            const std::string& where) {
+  const GemmOutputs want = run_gemm(args, reference, written);
+  for (Isa isa : supported_isas()) {
+    const GemmOutputs got = run_gemm(
+        args, [&](const Args& a) { variant(isa, a); }, written);
+    const std::string at = fmt::format("{} {}", runtime::isa_name(isa), where);
+    EXPECT_EQ(got.bits, want.bits) << at;
+    EXPECT_EQ(got.counts, want.counts) << at;
+  }
+  return want;
+}
+
+GemmOutputs expect_binary_variants_equal_reference(const runtime::BinaryGemmArgs& g,
+                                                   Written written, const std::string& where) {
+  return expect_variants_equal_reference(g, runtime::binary_gemm_ref, run_binary_gemm, written,
+                                         "binary " + where);
+}
+
+GemmOutputs expect_fixed_variants_equal_reference(const runtime::FixedGemmArgs& f, Written written,
+                                                  const std::string& where) {
+  const auto variant = [](Isa isa, const runtime::FixedGemmArgs& a) {
+    runtime::kernels_for(isa).fixed_gemm(a);
+  };
+  return expect_variants_equal_reference(f, runtime::fixed_gemm_ref, variant, written,
+                                         "fixed " + where);
+}
+
 TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
   std::mt19937_64 rng(base_seed());
   for (int cols : kWordBoundaryBits) {
@@ -89,22 +151,9 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
           g.neg = neg.data();
           g.ldo = panels;
           g.ldc = rows;
-          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
-          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
-          g.out_bits = fused ? want_bits.data() : nullptr;
-          g.out_counts = fused ? nullptr : want_counts.data();
-          runtime::binary_gemm_ref(g);
-          for (Isa isa : supported_isas()) {
-            std::fill(got_bits.begin(), got_bits.end(), 0);
-            std::fill(got_counts.begin(), got_counts.end(), 0);
-            g.out_bits = fused ? got_bits.data() : nullptr;
-            g.out_counts = fused ? nullptr : got_counts.data();
-            run_binary_gemm(isa, g);
-            const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
-                                                  runtime::isa_name(isa), cols, rows, m, fused);
-            EXPECT_EQ(got_bits, want_bits) << where;
-            EXPECT_EQ(got_counts, want_counts) << where;
-          }
+          expect_binary_variants_equal_reference(
+              g, fused ? Written::Bits : Written::Counts,
+              fmt::format("cols={} rows={} m={} fused={}", cols, rows, m, fused));
         }
       }
     }
@@ -148,22 +197,9 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
           g.ldo = panels * 2;
           g.correction = correction.data();
           g.ldc = rows;
-          std::vector<std::uint8_t> want_bits(m * panels * 2), got_bits(m * panels * 2);
-          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
-          g.out_bits = fused ? want_bits.data() : nullptr;
-          g.out_counts = fused ? nullptr : want_counts.data();
-          runtime::fixed_gemm_ref(g);
-          for (Isa isa : supported_isas()) {
-            std::fill(got_bits.begin(), got_bits.end(), 0);
-            std::fill(got_counts.begin(), got_counts.end(), 0);
-            g.out_bits = fused ? got_bits.data() : nullptr;
-            g.out_counts = fused ? nullptr : got_counts.data();
-            runtime::kernels_for(isa).fixed_gemm(g);
-            const std::string where = fmt::format("{} cols={} rows={} m={} fused={}",
-                                                  runtime::isa_name(isa), cols, rows, m, fused);
-            EXPECT_EQ(got_bits, want_bits) << where;
-            EXPECT_EQ(got_counts, want_counts) << where;
-          }
+          expect_fixed_variants_equal_reference(
+              g, fused ? Written::Bits : Written::Counts,
+              fmt::format("cols={} rows={} m={} fused={}", cols, rows, m, fused));
         }
       }
     }
@@ -204,34 +240,15 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         g.neg = neg.data();
         g.ldo = panels;
         g.ldc = rows;
-        std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
         // All panels, and the shares of a team's members (odd bounds included).
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
                                   std::pair{1, std::min(panels, 3)}, std::pair{1, panels}}) {
           if (begin >= end) continue;
           g.panel_begin = begin;
           g.panel_end = end;
-          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
-          std::fill(want_counts.begin(), want_counts.end(), 0);
-          g.out_counts = nullptr;
-          g.out_bits = want_bits.data();
-          runtime::binary_gemm_ref(g);
-          g.out_bits = nullptr;
-          g.out_counts = want_counts.data();
-          runtime::binary_gemm_ref(g);
-          for (Isa isa : supported_isas()) {
-            std::fill(got_counts.begin(), got_counts.end(), 0);
-            g.out_counts = nullptr;
-            g.out_bits = got_bits.data();
-            run_binary_gemm(isa, g);
-            g.out_bits = nullptr;
-            g.out_counts = got_counts.data();
-            run_binary_gemm(isa, g);
-            const std::string where = fmt::format("binary {} k={} m={} rows={} panels [{}, {})",
-                                                  runtime::isa_name(isa), k, m, rows, begin, end);
-            EXPECT_EQ(got_bits, want_bits) << where;
-            EXPECT_EQ(got_counts, want_counts) << where;
-          }
+          expect_binary_variants_equal_reference(
+              g, Written::Both,
+              fmt::format("k={} m={} rows={} panels [{}, {})", k, m, rows, begin, end));
         }
         // The same offsets as bytes for the fixed-point kernel (groups of 4 bytes).
         const int fixed_panels = (rows + 15) / 16;
@@ -256,24 +273,8 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         f.ldo = fixed_panels * 2;
         f.correction = correction.data();
         f.ldc = rows;
-        std::vector<std::uint8_t> want_fbits(m * fixed_panels * 2), got_fbits(want_fbits.size());
-        f.out_bits = want_fbits.data();
-        runtime::fixed_gemm_ref(f);
-        f.out_bits = nullptr;
-        f.out_counts = want_counts.data();
-        runtime::fixed_gemm_ref(f);
-        for (Isa isa : supported_isas()) {
-          f.out_counts = nullptr;
-          f.out_bits = got_fbits.data();
-          runtime::kernels_for(isa).fixed_gemm(f);
-          f.out_bits = nullptr;
-          f.out_counts = got_counts.data();
-          runtime::kernels_for(isa).fixed_gemm(f);
-          const std::string where =
-              fmt::format("fixed {} k4={} m={} rows={}", runtime::isa_name(isa), k, m, rows);
-          EXPECT_EQ(got_fbits, want_fbits) << where;
-          EXPECT_EQ(got_counts, want_counts) << where;
-        }
+        expect_fixed_variants_equal_reference(f, Written::Both,
+                                              fmt::format("k4={} m={} rows={}", k, m, rows));
       }
     }
   }
@@ -312,29 +313,9 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{1, panels}, std::pair{2, 3}}) {
           g.panel_begin = begin;
           g.panel_end = end;
-          std::vector<std::uint8_t> want_bits(m * panels), got_bits(m * panels);
-          std::vector<std::int32_t> want_counts(m * rows), got_counts(m * rows);
-          g.out_counts = nullptr;
-          g.out_bits = want_bits.data();
-          runtime::binary_gemm_ref(g);
-          g.out_bits = nullptr;
-          g.out_counts = want_counts.data();
-          runtime::binary_gemm_ref(g);
-          for (Isa isa : supported_isas()) {
-            std::fill(got_bits.begin(), got_bits.end(), 0);
-            std::fill(got_counts.begin(), got_counts.end(), 0);
-            g.out_counts = nullptr;
-            g.out_bits = got_bits.data();
-            run_binary_gemm(isa, g);
-            g.out_bits = nullptr;
-            g.out_counts = got_counts.data();
-            run_binary_gemm(isa, g);
-            const std::string where =
-                fmt::format("binary {} k={} m={} extreme={} panels [{}, {})",
-                            runtime::isa_name(isa), k, m, extreme, begin, end);
-            EXPECT_EQ(got_bits, want_bits) << where;
-            EXPECT_EQ(got_counts, want_counts) << where;
-          }
+          expect_binary_variants_equal_reference(
+              g, Written::Both,
+              fmt::format("k={} m={} extreme={} panels [{}, {})", k, m, extreme, begin, end));
         }
         // The fixed-point kernel on k groups of 4 bytes per row, 2 panels of 16 rows.
         const int fixed_rows = 20, fixed_panels = 2;
@@ -361,27 +342,10 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
         f.ldo = fixed_panels * 2;
         f.correction = correction.data();
         f.ldc = fixed_rows;
-        std::vector<std::uint8_t> want_fbits(m * fixed_panels * 2), got_fbits(want_fbits.size());
-        std::vector<std::int32_t> want_sums(m * fixed_rows), got_sums(m * fixed_rows);
-        f.out_bits = want_fbits.data();
-        runtime::fixed_gemm_ref(f);
-        f.out_bits = nullptr;
-        f.out_counts = want_sums.data();
-        runtime::fixed_gemm_ref(f);
+        const GemmOutputs want = expect_fixed_variants_equal_reference(
+            f, Written::Both, fmt::format("k4={} m={} extreme={}", k, m, extreme));
         if (extreme) {
-          ASSERT_EQ(want_sums[0], 1020 * k - correction[0]);
-        }
-        for (Isa isa : supported_isas()) {
-          f.out_counts = nullptr;
-          f.out_bits = got_fbits.data();
-          runtime::kernels_for(isa).fixed_gemm(f);
-          f.out_bits = nullptr;
-          f.out_counts = got_sums.data();
-          runtime::kernels_for(isa).fixed_gemm(f);
-          const std::string where =
-              fmt::format("fixed {} k4={} m={} extreme={}", runtime::isa_name(isa), k, m, extreme);
-          EXPECT_EQ(got_fbits, want_fbits) << where;
-          EXPECT_EQ(got_sums, want_sums) << where;
+          ASSERT_EQ(want.counts[0], 1020 * k - correction[0]);
         }
       }
     }

@@ -4,53 +4,26 @@
 // frames come out at the cycle simulator's rate, now data-dependent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
-#include "design/compile_design.h"
-#include "design/save_design.h"
-#include "fold/lower_to_dataflow.h"
-#include "passes/streamline.h"
-#include "random_folding.h"
-#include "random_network.h"
-#include "rtl/run_rtl_design.h"
-#include "rtl/verilator_build.h"
 #include "rtl_test_support.h"
-#include "sim/compare_with_oracle.h"
-#include "sim/cycle_simulator.h"
-#include "sim/golden_model.h"
-#include "test_support.h"
 
 namespace bnnc {
 namespace {
-
-using Frames = std::vector<std::span<const std::uint8_t>>;
 
 TEST(RtlEarlyExit, RandomNetworksUnderStallsAtTheSimulatorsRate) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261217);
   int verified = 0;
   for (std::uint64_t seed = 2100; seed < 2140 && verified < 2; ++seed) {
-    test::RandomNetworkOptions options;
-    options.images = 6;
-    options.allow_zero_pad = false;
-    const test::RandomNetwork net = test::random_network(seed, options);
-    const Graph streamlined = streamline(net.graph);
-    FoldingRequest request =
-        FoldingRequest::given(test::random_folding(lower_to_dataflow(streamlined), rng));
-    request.early_exit = true;
-    const Design design = compile_design(streamlined, request, FrameTiming::EstimateOnly);
-    int exit_layers = 0;
-    for (const Block& b : design.folded.blocks) exit_layers += b.early_exit ? 1 : 0;
-    if (exit_layers < 2 || design.rtl_unsupported) continue;
-    const std::string what = "random network seed " + std::to_string(seed);
-
-    const Frames frames(net.images.begin(), net.images.end());
+    const test::RandomDesign d =
+        test::random_design(seed, rng, [](FoldingRequest& r) { r.early_exit = true; });
+    const auto exit_layers = std::ranges::count_if(d.design.folded.blocks, &Block::early_exit);
+    if (exit_layers < 2 || d.design.rtl_unsupported) continue;
     test::VerifiedDesign v;
-    RtlRunOptions run_options;
-    run_options.seed = 5;
-    test::verify_design(design, frames, what, v, 8, run_options);
+    test::verify_at_simulator_rate(d, 5, v);
     if (HasFatalFailure()) return;
-    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
     ++verified;
   }
   EXPECT_EQ(verified, 2);

@@ -3,7 +3,11 @@
 #include <fstream>
 
 #include "core/ceil_div.h"
+#include "design/compile_design.h"
 #include "design/save_design.h"
+#include "fold/lower_to_dataflow.h"
+#include "passes/streamline.h"
+#include "random_folding.h"
 #include "rtl/rtl_sources.h"
 #include "rtl/run_command.h"
 #include "rtl/run_testbench.h"
@@ -48,7 +52,10 @@ std::vector<std::int64_t> run_block(const BlockUnderTest& block,
   VerilatorBuildRequest request;
   request.top = block.module;
   request.sources.push_back(sources / (block.module + ".sv"));
-  if (block.module.starts_with("bnn_mvtu")) request.sources.push_back(sources / "bnn_rom.sv");
+  if (block.module.starts_with("bnn_mvtu")) {
+    request.sources.push_back(sources / "bnn_rom.sv");
+    request.sources.push_back(sources / "bnn_popcount.sv");
+  }
   request.params = block.params;
   const VerilatorBuild build = build_verilator(request);
 
@@ -123,6 +130,29 @@ void verify_design(const Design& design, std::span<const std::span<const std::ui
   SimulationOptions sim_options;
   sim_options.fifo_depths = design.fifo_depths;
   v.sim = simulate_dataflow(design.folded, timed, sim_options);
+}
+
+RandomDesign random_design(std::uint64_t seed, std::mt19937_64& rng,
+                           const std::function<void(FoldingRequest&)>& configure) {
+  RandomNetworkOptions options;
+  options.images = 6;
+  options.allow_zero_pad = false;
+  RandomNetwork net = random_network(seed, options);
+  const Graph streamlined = streamline(net.graph);
+  FoldingRequest request =
+      FoldingRequest::given(random_folding(lower_to_dataflow(streamlined), rng));
+  configure(request);
+  Design design = compile_design(streamlined, request, FrameTiming::EstimateOnly);
+  return {std::move(net), std::move(design), "random network seed " + std::to_string(seed)};
+}
+
+void verify_at_simulator_rate(const RandomDesign& d, std::uint64_t run_seed, VerifiedDesign& v) {
+  const std::vector<std::span<const std::uint8_t>> frames(d.net.images.begin(), d.net.images.end());
+  RtlRunOptions options;
+  options.seed = run_seed;
+  verify_design(d.design, frames, d.what, v, 8, options);
+  if (::testing::Test::HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << d.what;
 }
 
 }  // namespace bnnc::test

@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <random>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "design/design.h"
+#include "random_network.h"
 #include "rtl/run_rtl_design.h"
 #include "sim/cycle_simulator.h"
 
@@ -68,5 +71,20 @@ struct VerifiedDesign {
 void verify_design(const Design& design, std::span<const std::span<const std::uint8_t>> frames,
                    const std::string& what, VerifiedDesign& v, int timing_frames = 8,
                    RtlRunOptions options = {});
+
+// A random network drawn from `seed` (6 images, no zero padding), streamlined and compiled with
+// a random folding from `rng` after `configure` set the request's options (weight reuse, early
+// exit): the designs of the tests of one MVTU variant in whole networks.
+struct RandomDesign {
+  RandomNetwork net;
+  Design design;
+  std::string what;  // "random network seed S", for failure messages
+};
+RandomDesign random_design(std::uint64_t seed, std::mt19937_64& rng,
+                           const std::function<void(FoldingRequest&)>& configure);
+
+// verify_design on every image of `d`'s network (RtlRunOptions::seed `run_seed`), and the frames
+// without stalls come out at exactly the cycle simulator's rate.
+void verify_at_simulator_rate(const RandomDesign& d, std::uint64_t run_seed, VerifiedDesign& v);
 
 }  // namespace bnnc::test
