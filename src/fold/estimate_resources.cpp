@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <numeric>
 
 #include "core/ceil_div.h"
+#include "fold/pixel_group.h"
 #include "fold/size_fifos.h"
 
 namespace bnnc {
@@ -87,8 +89,59 @@ std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
   return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
 }
 
+namespace {
+
+// bnn_pixel_group (a padding, SWU, max-pool or reordering converter on words of several pixels;
+// docs/pixel-parallel.md, "In the RTL"): one distributed-RAM bank per input lane, `slots` input
+// words deep, and every read (an output lane, each of a pool lane's K² taps) reads each bank it
+// can reach — any of the P_in pixel positions, the channel positions its lane takes — and keeps
+// one. Fitted to Yosys 0.23 (synth_xilinx -family xc7 -flatten on the module alone) on four
+// instances, LUTs within 8 % and FFs within 14 % on each (docs/pixel-parallel.md, "What it
+// costs"): a bank bit takes one
+// RAM32M (4 LUTs, 2 bits, up to 32 words) or RAM64M (4 LUTs, 1 bit, 64 words) per 3 reads;
+// past 64 words each read bit of a candidate bank a LUT more per 64 words (the depth's mux);
+// the counters and compares about 21·EW LUTs and 5·EW FFs per output pixel (EW: the width of a
+// pixel count), the slot adders AW/3 LUTs a read; the word register an FF an output bit.
+Resources estimate_pixel_group(const Block& b) {
+  const std::int64_t in_g = b.in_elems / b.in_pixels, out_g = b.out_elems / b.out_pixels;
+  const bool window = b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool;
+  const bool taps = b.kind == BlockKind::Swu && out_g > b.ifm_c;
+  const bool out_run = b.ofm_c % out_g != 0;
+  const std::int64_t reads =
+      b.out_elems * (b.kind == BlockKind::StreamingMaxPool ? std::int64_t{b.kernel} * b.kernel : 1);
+  const std::int64_t spacing = taps ? in_g : std::gcd(in_g, out_g);
+  const std::int64_t candidates = out_run ? b.in_elems : b.in_pixels * (in_g / spacing);
+  // The words from the oldest one still read to the newest: a window's K − 1 rows and a word,
+  // or two pixel groups, plus the read-ahead (src/rtl/pixel_group_buffer.cpp walks them).
+  const std::int64_t row = static_cast<std::int64_t>(b.ifm_w) * b.ifm_c;
+  const std::int64_t behind =
+      window
+          ? ceil_div((b.kernel - 1) * row, b.in_elems) + 1
+          : ceil_div(2 * std::max<std::int64_t>(b.in_pixels, b.out_pixels) * b.ifm_c, b.in_elems);
+  const std::int64_t slots = static_cast<std::int64_t>(std::bit_ceil(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(2, behind + pixel_group_slack(b)))));
+  const std::int64_t banks = b.in_elems;
+  const std::int64_t reads_per_bank = ceil_div(reads * candidates, banks);
+  const std::int64_t ram_luts =
+      slots <= 32 ? banks * ceil_div(b.in_bits, 2) * ceil_div(reads_per_bank, 3) * 4
+                  : banks * b.in_bits * ceil_div(slots, 64) * ceil_div(reads_per_bank, 3) * 4;
+  const std::int64_t aw = bits_for(slots - 1);
+  const std::int64_t ew =
+      bits_for(2 * (b.pixels_in() + b.pixels_out() + pixel_group_slack(b) * b.in_pixels)) + 2;
+  const std::int64_t depth_mux =
+      slots > 64 ? reads * candidates * b.in_bits * ceil_div(slots, 64) : 0;
+  Resources r;
+  r.lutram_luts = ram_luts;
+  r.luts = 60 + ram_luts + depth_mux + 21 * ew * b.out_pixels + ceil_div(reads * aw, 3);
+  r.ffs = 40 + b.out_word_bits() + 5 * ew * b.out_pixels + 8 * ew;
+  return r;
+}
+
+}  // namespace
+
 Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free,
                          std::optional<MemoryKind> weights_in) {
+  if (is_pixel_group(b)) return estimate_pixel_group(b);
   Resources r;
   const std::int64_t in_word = b.in_word_bits(), out_word = b.out_word_bits();
   switch (b.kind) {

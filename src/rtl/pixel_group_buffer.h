@@ -1,4 +1,4 @@
-// The elements bnn_pixel_group keeps (its BUF parameter).
+// The input words bnn_pixel_group keeps (its SLOTS parameter).
 #pragma once
 
 #include <cstdint>
@@ -7,11 +7,11 @@
 
 namespace bnnc {
 
-// The least power of two of elements a pixel-group block (fold/pixel_group.h) must keep so that
-// no input element it writes lands on one a later output word still reads: over every output
-// word, from the oldest element it or a later word of its frame reads to the newest element the
+// The least power of two of input words a pixel-group block (fold/pixel_group.h) must keep so
+// that no input word it writes lands on one a later output word still reads: over every output
+// word, from the oldest input word it or a later word of its frame reads to the newest word the
 // block may have read by then (the words that word needs, plus its slack). Steady state is
 // reached by the second frame, so two frames are walked.
-std::int64_t pixel_group_buffer(const Block& b);
+std::int64_t pixel_group_slots(const Block& b);
 
 }  // namespace bnnc

@@ -71,6 +71,14 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
     return fmt::format("layer '{}': {} elements a frame are beyond bnn_pixel_group's 32-bit counts",
                        b.name, std::max(b.elements_in(), b.elements_out()));
   }
+  // bnn_pixel_group's banks take whole channel groups: one-pixel input words whose width does
+  // not divide the channels (runs across pixels) are not among them.
+  if (is_pixel_group(b) && b.ifm_c % (b.in_elems / b.in_pixels) != 0) {
+    return fmt::format(
+        "layer '{}': bnn_pixel_group on input words of {} elements across {} "
+        "channels has no RTL yet",
+        b.name, b.in_elems, b.ifm_c);
+  }
   if (pixel_words && !elementwise && !(flat && b.kind == BlockKind::Dwc) && !is_pixel_group(b)) {
     return fmt::format("layer '{}': words of {} pixels have no RTL yet (docs/pixel-parallel.md)",
                        b.name, std::max(b.in_pixels, b.out_pixels));
@@ -166,7 +174,7 @@ void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
               {"OUT_ELEMS", integer(b.out_elems)},
               {"BITS", integer(b.in_bits)},
               {"SLACK", integer(pixel_group_slack(b))},
-              {"BUF", integer(pixel_group_buffer(b))}};
+              {"SLOTS", integer(pixel_group_slots(b))}};
   if (b.kind == BlockKind::FmPadding) {
     HexWord values(b.ofm_c * b.in_bits);
     for (int c = 0; c < b.ofm_c; ++c) values.set(c * b.in_bits, b.in_bits, pad_element(b, ir, c));

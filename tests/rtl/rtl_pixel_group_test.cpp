@@ -12,15 +12,20 @@
 #include "design/compile_design.h"
 #include "fold/lower_to_dataflow.h"
 #include "fold/pixel_group.h"
+#include "fold/stream_order.h"
 #include "passes/streamline.h"
 #include "random_folding.h"
 #include "random_network.h"
+#include "rtl/pixel_group_buffer.h"
 #include "rtl_test_support.h"
 
 namespace bnnc {
 namespace {
 
 using Frames = std::vector<std::span<const std::uint8_t>>;
+using test::BlockUnderTest;
+
+std::string integer(std::int64_t v) { return std::to_string(v); }
 
 // The kinds of pixel-group blocks in a design ("FmPadding", "Swu", ...).
 std::set<std::string> pixel_groups(const Design& design) {
@@ -146,6 +151,127 @@ TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
     ++verified;
   }
   EXPECT_EQ(verified, 1);
+}
+
+// bnn_pixel_group on its own (no network around it), under stalls on both sides: a window of
+// MMV 2 and SIMD over kernel taps on 8-bit pixels, and a converter from channel groups to runs
+// across pixels (its own counters and bank choice). The reference is the sources rule
+// (fold/pixel_group.h) on random frames: each output element from the element it reads.
+// (Paddings, pools, strides and MMV windows of one tap: the network tests above.)
+TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
+  BNNC_REQUIRE_VERILATOR();
+  struct Case {
+    BlockKind kind;
+    int h, w, c, k, stride, pad, in_pixels, in_elems, out_pixels, out_elems, bits;
+  };
+  const Case cases[] = {
+      {BlockKind::Swu, 6, 6, 3, 3, 1, 0, 2, 6, 2, 18, 8},
+      {BlockKind::Dwc, 4, 4, 6, 1, 1, 0, 2, 6, 1, 4, 1},
+  };
+  std::mt19937_64 rng(20261206);
+  for (const Case& t : cases) {
+    Block b;
+    b.kind = t.kind;
+    b.ifm_h = t.h;
+    b.ifm_w = t.w;
+    b.ifm_c = t.c;
+    b.kernel = t.k;
+    b.stride = t.stride;
+    b.pad = t.pad;
+    b.ofm_h = t.kind == BlockKind::FmPadding ? t.h + 2 * t.pad
+              : t.kind == BlockKind::Dwc     ? t.h
+                                             : (t.h - t.k) / t.stride + 1;
+    b.ofm_w = t.kind == BlockKind::FmPadding ? t.w + 2 * t.pad
+              : t.kind == BlockKind::Dwc     ? t.w
+                                             : (t.w - t.k) / t.stride + 1;
+    b.ofm_c = t.kind == BlockKind::Swu ? t.k * t.k * t.c : t.c;
+    b.in_pixels = t.in_pixels;
+    b.in_elems = t.in_elems;
+    b.out_pixels = t.out_pixels;
+    b.out_elems = t.out_elems;
+    b.in_bits = b.out_bits = t.bits;
+    ASSERT_TRUE(is_pixel_group(b)) << block_kind_name(t.kind);
+    const int kind = t.kind == BlockKind::FmPadding          ? 1
+                     : t.kind == BlockKind::Swu              ? 2
+                     : t.kind == BlockKind::StreamingMaxPool ? 3
+                                                             : 0;
+    // Random border values per channel, and every other channel of the pool takes the minimum.
+    std::vector<std::int64_t> pad_values(static_cast<std::size_t>(b.ofm_c));
+    std::string pad_hex, min_channels;
+    for (int c = b.ofm_c; c-- > 0;) {
+      pad_values[static_cast<std::size_t>(c)] =
+          static_cast<std::int64_t>(rng() & ((std::uint64_t{1} << t.bits) - 1));
+      min_channels += c % 2 == 1 ? '1' : '0';
+    }
+    for (int c = b.ofm_c; c-- > 0;) {
+      pad_hex += fmt::format("{:0{}b}", pad_values[static_cast<std::size_t>(c)], t.bits);
+    }
+    BlockUnderTest block{"bnn_pixel_group",
+                         {{"KIND", integer(kind)},
+                          {"IFM_H", integer(b.ifm_h)},
+                          {"IFM_W", integer(b.ifm_w)},
+                          {"IFM_C", integer(b.ifm_c)},
+                          {"OFM_H", integer(b.ofm_h)},
+                          {"OFM_W", integer(b.ofm_w)},
+                          {"OFM_C", integer(b.ofm_c)},
+                          {"K", integer(b.kernel)},
+                          {"STRIDE", integer(b.stride)},
+                          {"PAD", integer(b.pad)},
+                          {"IN_PIXELS", integer(b.in_pixels)},
+                          {"IN_ELEMS", integer(b.in_elems)},
+                          {"OUT_PIXELS", integer(b.out_pixels)},
+                          {"OUT_ELEMS", integer(b.out_elems)},
+                          {"BITS", integer(b.in_bits)},
+                          {"SLACK", integer(pixel_group_slack(b))},
+                          {"SLOTS", integer(pixel_group_slots(b))},
+                          {"PAD_VALUES", fmt::format("{}'b{}", b.ofm_c * t.bits, pad_hex)},
+                          {"MIN_CHANNELS", fmt::format("{}'b{}", b.ofm_c, min_channels)}},
+                         {},
+                         b.in_elems,
+                         t.bits,
+                         b.out_elems,
+                         t.bits};
+    const StreamOrder in = input_order(b), out = output_order(b);
+    std::vector<std::int64_t> input, expected;
+    for (int frame = 0; frame < 3; ++frame) {
+      std::vector<std::int64_t> image(static_cast<std::size_t>(b.elements_in()));
+      for (std::int64_t& v : image) {
+        v = static_cast<std::int64_t>(rng() & ((std::uint64_t{1} << t.bits) - 1));
+      }
+      for (std::int64_t w = 0; w < words_in(b); ++w) {
+        for (int k = 0; k < b.in_elems; ++k) {
+          const std::int64_t e = element_index(in, w, k);
+          input.push_back(e < b.elements_in() ? image[static_cast<std::size_t>(e)] : 0);
+        }
+      }
+      for (std::int64_t j = 0; j < words_out(b); ++j) {
+        for (int k = 0; k < b.out_elems; ++k) {
+          const std::int64_t e = element_index(out, j, k);
+          if (e >= b.elements_out()) {
+            expected.push_back(0);
+            continue;
+          }
+          const int channel = static_cast<int>(e % b.ofm_c);
+          const bool take_min = t.kind == BlockKind::StreamingMaxPool && channel % 2 == 1;
+          std::int64_t v = t.kind == BlockKind::FmPadding
+                               ? pad_values[static_cast<std::size_t>(channel)]
+                               : (take_min ? 1 : 0);
+          for_each_source(b, e, [&](std::int64_t s) {
+            const std::int64_t x = image[static_cast<std::size_t>(s)];
+            v = t.kind != BlockKind::StreamingMaxPool ? x
+                : take_min                            ? std::min(v, x)
+                                                      : std::max(v, x);
+          });
+          expected.push_back(v);
+        }
+      }
+    }
+    test::expect_block_output(
+        block, input, expected,
+        fmt::format("bnn_pixel_group {} {}x{}x{} words {}/{} -> {}/{}", block_kind_name(t.kind),
+                    t.h, t.w, t.c, t.in_elems, t.in_pixels, t.out_elems, t.out_pixels));
+    if (HasFatalFailure()) return;
+  }
 }
 
 }  // namespace
