@@ -22,6 +22,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/cpu_early_exit_flag.h"
 #include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "core/error.h"
@@ -46,6 +47,7 @@ struct BenchOptions {
   int threads = 0;  // 0: one per hardware thread
   double seconds = 0.5;
   int repeats = 5;
+  std::string early_exit = "off";
   bool json = false;
 };
 
@@ -145,7 +147,9 @@ int run_bench(const BenchOptions& options) {
   if (!(options.seconds > 0)) fail("--seconds {}: must be positive", options.seconds);
   if (options.repeats < 1) fail("--repeats {}: must be at least 1", options.repeats);
   const Graph graph = load_network(options.model);
-  const runtime::CpuEngine engine(graph);
+  runtime::CpuEngineOptions engine_options;
+  engine_options.early_exit = cpu_early_exit(options.early_exit);
+  const runtime::CpuEngine engine(graph, runtime::select_isa(), engine_options);
   const runtime::KernelTable& kernels = runtime::kernels_for(engine.isa());
   const int threads = options.threads > 0
                           ? options.threads
@@ -276,6 +280,7 @@ int run_bench(const BenchOptions& options) {
     object["peak_gbmacs_one_core"] = peak_one_core / 1e9;
     if (tile_peak_one_core > 0) object["tile_peak_gbmacs_one_core"] = tile_peak_one_core / 1e9;
     object["isa"] = runtime::isa_name(engine.isa());
+    object["early_exit_layers"] = engine.early_exit_layers();
     object["batch"] = options.batch;
     object["threads"] = threads;
     object["macs_per_frame"] = engine.macs_per_frame();
@@ -344,6 +349,10 @@ Command add_bench_command(CLI::App& bnnc) {
       ->check(number_in(0, 3600, true));
   app->add_option("--repeats", options->repeats, "Timed runs (the median is reported)")
       ->check(integer_in(1, 1000));
+  app->add_option("--early-exit", options->early_exit,
+                  std::string(kCpuEarlyExitHelp) +
+                      "; the images here are random, so time "
+                      "real data with bnnc eval or bnnc_early_exit_benchmarks");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   app->footer("Example: bnnc bench lfc-w1a1.bnnc --batch 1024 --threads 2 --json");
   return {app, [options] { return run_bench(*options); }};

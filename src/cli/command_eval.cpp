@@ -17,6 +17,7 @@
 
 #include "cli/cli_output.h"
 #include "cli/commands.h"
+#include "cli/cpu_early_exit_flag.h"
 #include "cli/flag_checks.h"
 #include "cli/load_network.h"
 #include "cli/progress_line.h"
@@ -36,8 +37,9 @@ struct EvalOptions {
   std::string data;
   std::string labels;
   std::string engine = "golden";
-  int limit = 0;    // 0: every image
-  int threads = 0;  // 0: one per hardware thread
+  std::string early_exit = "off";  // the CPU engine's
+  int limit = 0;                   // 0: every image
+  int threads = 0;                 // 0: one per hardware thread
   bool predictions = false;
   bool json = false;
 };
@@ -220,6 +222,10 @@ int run_eval(const EvalOptions& options) {
   if (options.engine != "golden" && options.engine != "cpu") {
     fail("--engine {}: unknown engine (engines: golden, cpu)", options.engine);
   }
+  const runtime::EarlyExit early_exit = cpu_early_exit(options.early_exit);
+  if (early_exit != runtime::EarlyExit::Off && options.engine != "cpu") {
+    fail("--early-exit {}: only the cpu engine has it (add --engine cpu)", options.early_exit);
+  }
   if (options.limit < 0)
     fail("--limit {}: must be at least 1 (or 0 for every image)", options.limit);
   if (options.threads < 0) {
@@ -241,7 +247,11 @@ int run_eval(const EvalOptions& options) {
   int threads = options.threads;
   if (threads == 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::unique_ptr<runtime::CpuEngine> engine;
-  if (options.engine == "cpu") engine = std::make_unique<runtime::CpuEngine>(graph);
+  if (options.engine == "cpu") {
+    runtime::CpuEngineOptions engine_options;
+    engine_options.early_exit = early_exit;
+    engine = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), engine_options);
+  }
   const EvalRun run = classify(graph, engine.get(), data, count, threads);
 
   if (options.json) {
@@ -267,6 +277,7 @@ Command add_eval_command(CLI::App& bnnc) {
       ->check(integer_in(0, INT32_MAX));
   app->add_option("--engine", options->engine,
                   "Engine to run: golden (the oracle) or cpu (bit-packed, AVX-512 when present)");
+  app->add_option("--early-exit", options->early_exit, kCpuEarlyExitHelp);
   app->add_option("--threads", options->threads, "Worker threads (0: one per hardware thread)")
       ->check(integer_in(0, kMaxThreads));
   app->add_flag("--predictions", options->predictions,

@@ -143,7 +143,12 @@ void run(const LabelStep& step, const Frames& f, const StepContext& c) {
   for (int i = 0; i < f.n; ++i) label_frame(step, f.in, f.src + i * f.in_stride, c.results[i]);
 }
 
+// Whether a fused binary layer runs with early termination. Auto: on no layer — measured
+// slower than the plain kernel on every layer of LFC and CNV (docs/similarity.md, "CPU engine").
+bool early_exit_pays(const BinaryLayerStep&, EarlyExit mode) { return mode == EarlyExit::On; }
+
 void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
+  auto* const gemm = step.early_exit ? c.kernels.binary_gemm_early_exit : c.kernels.binary_gemm;
   BinaryGemmArgs g;
   g.k = step.words_per_row;
   g.panels = step.panels.data();
@@ -168,7 +173,7 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     g.ldo = pixels(out) > 1 ? out.words_per_pixel * 8 : out.frame_bytes;
     g.out_counts = step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst);
     g.ldc = pixels(out) > 1 ? static_cast<std::size_t>(out.c) : out.frame_bytes / 4;
-    c.kernels.binary_gemm(g);
+    gemm(g);
     return;
   }
   // A padded image is written by member 0 and read by all; without padding the windows are
@@ -190,7 +195,7 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     g.out_counts =
         step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes);
     g.ldc = static_cast<std::size_t>(out.c);
-    c.kernels.binary_gemm(g);
+    gemm(g);
     if (step.zero_padded && step.fused) {
       zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm);
     } else if (step.zero_padded) {
@@ -233,11 +238,14 @@ void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
 
 CpuEngine::CpuEngine(const Graph& graph) : CpuEngine(graph, select_isa()) {}
 
-CpuEngine::CpuEngine(const Graph& graph, Isa isa)
+CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
     : plan_(compile_cpu_plan(graph)), kernels_(&kernels_for(isa)) {
   bool per_frame = false;
   for (Step& step : plan_.steps) {
     auto* layer = std::get_if<BinaryLayerStep>(&step);
+    if (layer != nullptr && layer->fused && kernels_->binary_gemm_early_exit != nullptr) {
+      layer->early_exit = early_exit_pays(*layer, options.early_exit);
+    }
     if (layer != nullptr && kernels_->prepare_binary != nullptr) {
       kernels_->prepare_binary(layer->panels.data(), layer->panel_count, layer->words_per_row,
                                layer->prepared);
@@ -282,6 +290,15 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa)
                           std::holds_alternative<FixedLayerStep>(step);
     if (reads_input && !bytewise) input_in_place_ = false;
   }
+}
+
+int CpuEngine::early_exit_layers() const {
+  int count = 0;
+  for (const Step& step : plan_.steps) {
+    const auto* layer = std::get_if<BinaryLayerStep>(&step);
+    count += layer != nullptr && layer->early_exit ? 1 : 0;
+  }
+  return count;
 }
 
 ComputeUnit CpuEngine::unit_of(std::size_t step, int frames) const {

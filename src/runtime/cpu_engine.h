@@ -33,13 +33,24 @@ struct Workspace {
   alignas(64) const std::uint8_t* input = nullptr;
 };
 
+// Early termination in the binary layers with a fused threshold (docs/similarity.md, "CPU
+// engine"): Off, On (every such layer, where the variant has the kernel), or Auto (the layers
+// where it was measured faster: none so far, see the docs).
+enum class EarlyExit { Off, On, Auto };
+
+struct CpuEngineOptions {
+  EarlyExit early_exit = EarlyExit::Off;
+};
+
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).
 enum class ComputeUnit { Vector, Tiles };
 
 class CpuEngine {
  public:
   explicit CpuEngine(const Graph& graph);
-  CpuEngine(const Graph& graph, Isa isa);
+  CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options = {});
+  // The binary layers that run with early termination.
+  int early_exit_layers() const;
 
   Isa isa() const { return kernels_->isa; }
   const CpuPlan& plan() const { return plan_; }

@@ -72,6 +72,8 @@ struct BinaryLayerStep : LayerStep {
   // max_mismatches then holds the interior thresholds.
   bool zero_padded = false;
   ZeroPadCorrection zero_pad;
+  // Run with the variant's early-exit kernel (set by the engine, CpuEngineOptions).
+  bool early_exit = false;
 };
 
 // A dense or conv layer on fixed-point input, binary weights (fixed_gemm).

@@ -139,11 +139,19 @@ struct KernelTable {
   int tile_min_rows = 0;
   int tile_min_panels = 0;
   double (*tile_peak_probe)(std::int64_t iterations) = nullptr;
+  // binary_gemm with early termination (docs/similarity.md, "CPU engine"): the same outputs,
+  // each panel's rows stopping once their fused thresholds are decided. Null when the variant
+  // has none (the engine then runs binary_gemm; the AVX-512 and AMX variants, not measured).
+  void (*binary_gemm_early_exit)(const BinaryGemmArgs&) = nullptr;
 };
+// The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
+// a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,
+// an illegal instruction on a CPU without AVX-512.
 
 // The reference twins: plain loops, the meaning every variant must match bit for bit. They are
 // also the portable variant.
 void binary_gemm_ref(const BinaryGemmArgs& args);
+void binary_gemm_early_exit_ref(const BinaryGemmArgs& args);
 void fixed_gemm_ref(const FixedGemmArgs& args);
 void threshold_bytes_ref(const ThresholdBytesArgs& args);
 double peak_probe_ref(std::int64_t iterations);

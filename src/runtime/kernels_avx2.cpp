@@ -29,6 +29,9 @@ namespace {
 constexpr int kNr = 4;
 // Words summed in bytes before VPSADBW: each adds at most 8 to a byte.
 constexpr int kChunkWords = 31;
+// Early termination: words between two checks of the rows' bounds (256 bits).
+constexpr int kExitWords = 4;
+static_assert(kExitWords <= kChunkWords, "a chunk's counts must fit the byte accumulators");
 
 // Row i's first word (or byte).
 template <typename T, typename Args>
@@ -63,15 +66,22 @@ const T* row_start(const Args& g, int i) {
 // The mismatch counts D of one input row against NR panels: d[8·j + lane] for layer row
 // 8·(p0 + j) + lane. Not inlined, so that d stays in memory: with it in registers too, the
 // 8 byte accumulators of the K loop would no longer fit the 16 registers.
-template <int NR, bool kCols>
+//
+// kExit (early termination, docs/similarity.md "CPU engine"): the words go in chunks of
+// kExitWords, and after each the NR panels' rows stop together once every one is decided: D
+// only grows, so a row never fires once D > dmax and always does once D + 64·(words left) ≤
+// dmax (padding bits never mismatch). d then holds a partial D that decides the same bit.
+template <int NR, bool kCols, bool kExit>
 [[gnu::noinline]] void mismatch_counts(const BinaryGemmArgs& g, const std::uint64_t* a,
-                                       const std::uint64_t* w, std::int64_t* d) {
+                                       const std::uint64_t* w, std::int64_t* d,
+                                       const std::int64_t* dmax) {
   const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
   const __m256i table = nibble_table();
   const __m256i low = _mm256_set1_epi8(0x0F);
   const __m256i zero = _mm256_setzero_si256();
-  for (int k0 = 0; k0 < g.k; k0 += kChunkWords) {
-    const int k1 = std::min(g.k, k0 + kChunkWords);
+  constexpr int kStep = kExit ? kExitWords : kChunkWords;
+  for (int k0 = 0; k0 < g.k; k0 += kStep) {
+    const int k1 = std::min(g.k, k0 + kStep);
     __m256i acc[NR][2];
 #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) acc[j][0] = acc[j][1] = zero;
@@ -87,28 +97,39 @@ template <int NR, bool kCols>
       }
     }
     // VPSADBW: each 64-bit lane's 8 byte counts summed, the lane's layer row's share of D.
+    [[maybe_unused]] const __m256i rest = _mm256_set1_epi64x(std::int64_t{64} * (g.k - k1));
+    __m256i open = zero;  // rows not yet decided
 #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) {
 #pragma GCC unroll 2
       for (int h = 0; h < 2; ++h) {
         auto* lanes = reinterpret_cast<__m256i*>(d + 8 * j + 4 * h);
         const __m256i sums = _mm256_sad_epu8(acc[j][h], zero);
-        _mm256_storeu_si256(lanes,
-                            k0 == 0 ? sums : _mm256_add_epi64(_mm256_loadu_si256(lanes), sums));
+        const __m256i total = k0 == 0 ? sums : _mm256_add_epi64(_mm256_loadu_si256(lanes), sums);
+        _mm256_storeu_si256(lanes, total);
+        if constexpr (kExit) {
+          const __m256i limit =
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dmax + 8 * j + 4 * h));
+          const __m256i over = _mm256_cmpgt_epi64(total, limit);
+          const __m256i reach = _mm256_cmpgt_epi64(_mm256_add_epi64(total, rest), limit);
+          open = _mm256_or_si256(open, _mm256_andnot_si256(over, reach));
+        }
       }
     }
+    if (kExit && _mm256_testz_si256(open, open)) break;
   }
 }
 
 // One input row × NR panels (p0 .. p0 + NR − 1) of output row i: the mismatch counts, then the
 // fused threshold or the counts. The weights of NR panels (NR·K·64 bytes) are read once per
 // input row, in order.
-template <int NR, bool kCols>
+template <int NR, bool kCols, bool kExit>
 [[gnu::always_inline]] inline void binary_row_panels(const BinaryGemmArgs& g,
                                                      const std::uint64_t* a, int i, int p0) {
   const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
   alignas(32) std::int64_t dm[NR * 8];
-  mismatch_counts<NR, kCols>(g, a, w, dm);
+  mismatch_counts<NR, kCols, kExit>(g, a, w, dm,
+                                    kExit ? g.dmax + static_cast<std::ptrdiff_t>(p0) * 8 : nullptr);
   __m256i d[NR][2];  // rows 0–3, rows 4–7 of each panel
 #pragma GCC unroll 8
   for (int j = 0; j < NR; ++j) {
@@ -151,17 +172,17 @@ template <int NR, bool kCols>
 
 // Panels outermost: a block of kNr panels (kNr·K·64 bytes) stays in L1 while every input row
 // streams past it; with one input row (batch 1) the panels stream past in order.
-template <bool kCols>
+template <bool kCols, bool kExit>
 void binary_gemm_blocks(const BinaryGemmArgs& g) {
   for (int p0 = g.panel_begin; p0 < g.panel_end; p0 += kNr) {
     const int nr = std::min(kNr, g.panel_end - p0);
     for (int i = 0; i < g.m; ++i) {
       const std::uint64_t* a = row_start<std::uint64_t>(g, i);
       switch (nr) {
-        case 4: binary_row_panels<4, kCols>(g, a, i, p0); break;
-        case 3: binary_row_panels<3, kCols>(g, a, i, p0); break;
-        case 2: binary_row_panels<2, kCols>(g, a, i, p0); break;
-        default: binary_row_panels<1, kCols>(g, a, i, p0); break;
+        case 4: binary_row_panels<4, kCols, kExit>(g, a, i, p0); break;
+        case 3: binary_row_panels<3, kCols, kExit>(g, a, i, p0); break;
+        case 2: binary_row_panels<2, kCols, kExit>(g, a, i, p0); break;
+        default: binary_row_panels<1, kCols, kExit>(g, a, i, p0); break;
       }
     }
   }
@@ -173,9 +194,21 @@ void binary_gemm_blocks(const BinaryGemmArgs& g) {
 void binary_gemm_avx2(const BinaryGemmArgs& args) {
   const BinaryGemmArgs g = args;
   if (g.col_offsets != nullptr) {
-    binary_gemm_blocks<true>(g);
+    binary_gemm_blocks<true, false>(g);
   } else {
-    binary_gemm_blocks<false>(g);
+    binary_gemm_blocks<false, false>(g);
+  }
+}
+
+// With early termination on a fused threshold; counts run in full.
+void binary_gemm_early_exit_avx2(const BinaryGemmArgs& args) {
+  const BinaryGemmArgs g = args;
+  if (g.out_bits == nullptr) {
+    binary_gemm_avx2(g);
+  } else if (g.col_offsets != nullptr) {
+    binary_gemm_blocks<true, true>(g);
+  } else {
+    binary_gemm_blocks<false, true>(g);
   }
 }
 
@@ -345,8 +378,16 @@ double peak_probe_avx2(std::int64_t iterations) {
 }  // namespace
 
 KernelTable kernels_avx2() {
-  return {Isa::Avx2,       binary_gemm_avx2, fixed_gemm_avx2, threshold_bytes_avx2,
-          peak_probe_avx2, nullptr};
+  return {Isa::Avx2,
+          binary_gemm_avx2,
+          fixed_gemm_avx2,
+          threshold_bytes_avx2,
+          peak_probe_avx2,
+          nullptr,
+          0,
+          0,
+          nullptr,
+          binary_gemm_early_exit_avx2};
 }
 
 }  // namespace bnnc::runtime

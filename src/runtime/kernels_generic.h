@@ -42,6 +42,48 @@ void binary_gemm_generic(const BinaryGemmArgs& g) {
   }
 }
 
+// Early termination (O3BNN; the rule of sim/early_exit.h): a fused threshold fires when
+// D ≤ dmax, and D only grows, so after k words a row is decided once D > dmax (never fires) or
+// D + 64·(K − k) ≤ dmax (fires whatever the remaining words hold: they have at most 64 synapses
+// each, padding bits never mismatch). A panel's 8 rows stop together, checked every
+// kExitWords words, once all 8 are decided. Counts (no threshold) run in full.
+constexpr int kExitWords = 4;
+
+void binary_gemm_early_exit_generic(const BinaryGemmArgs& g) {
+  if (g.out_bits == nullptr) {
+    binary_gemm_generic(g);
+    return;
+  }
+  for (int i = 0; i < g.m; ++i) {
+    const std::uint64_t* a =
+        g.a + (g.row_offsets != nullptr ? g.row_offsets[i] : static_cast<std::size_t>(i) * g.lda);
+    for (int p = g.panel_begin; p < g.panel_end; ++p) {
+      const std::uint64_t* w = g.panels + static_cast<std::size_t>(p) * g.k * 8;
+      const std::int64_t* dmax = g.dmax + static_cast<std::ptrdiff_t>(p) * 8;
+      std::int64_t d[8] = {};
+      for (int k0 = 0; k0 < g.k; k0 += kExitWords) {
+        const int k1 = std::min(g.k, k0 + kExitWords);
+        for (int k = k0; k < k1; ++k) {
+          const std::uint64_t x = a[g.col_offsets != nullptr ? g.col_offsets[k] : k];
+          for (int lane = 0; lane < 8; ++lane) d[lane] += std::popcount(x ^ w[k * 8 + lane]);
+        }
+        const std::int64_t rest = std::int64_t{64} * (g.k - k1);
+        bool open = false;
+        for (int lane = 0; lane < 8; ++lane) {
+          open |= d[lane] <= dmax[lane] && d[lane] + rest > dmax[lane];
+        }
+        if (!open) break;
+      }
+      unsigned byte = 0;
+      for (int lane = 0; lane < 8; ++lane) {
+        byte |= static_cast<unsigned>(d[lane] <= dmax[lane]) << lane;
+      }
+      g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
+          static_cast<std::uint8_t>(byte ^ g.neg[p]);
+    }
+  }
+}
+
 void fixed_gemm_generic(const FixedGemmArgs& g) {
   for (int i = 0; i < g.m; ++i) {
     const std::uint8_t* a =

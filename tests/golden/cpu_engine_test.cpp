@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <utility>
@@ -354,6 +355,99 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
 
 // The LFC input layer's binarization, every variant against the reference: channel counts at
 // word boundaries, thresholds on both sides of each byte, `never` and negated channels.
+// Early termination (kernels.h binary_gemm_early_exit): every variant that has it, and its
+// reference twin, write the plain reference's bits. The weights are the input with a few bits
+// flipped (or complemented), and the thresholds near 0, near N, or at random, so that rows are
+// decided after the first chunk, in the middle, or never; with and without window offsets, over
+// team panel ranges; counts (no threshold) run in full.
+TEST(CpuKernels, EarlyExitVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 7);
+  std::vector<std::pair<std::string, void (*)(const runtime::BinaryGemmArgs&)>> kernels = {
+      {"reference", runtime::binary_gemm_early_exit_ref}};
+  for (Isa isa : supported_isas()) {
+    if (runtime::kernels_for(isa).binary_gemm_early_exit != nullptr) {
+      kernels.emplace_back(runtime::isa_name(isa),
+                           runtime::kernels_for(isa).binary_gemm_early_exit);
+    }
+  }
+  ASSERT_GE(kernels.size(), 2U);  // the reference and the portable variant at least
+  int checked = 0;
+  for (int k : {1, 3, 4, 5, 9, 16, 18, 36, 40}) {
+    for (int m : {1, 3, 9}) {
+      for (int rows : {8, 33, 72}) {
+        for (bool offsets : {false, true}) {
+          const int panels = (rows + 7) / 8;
+          const int image_words = offsets ? 160 : m * k;
+          std::vector<std::uint64_t> image(image_words);
+          for (auto& v : image) v = rng();
+          std::vector<std::int32_t> row_offsets(m), col_offsets(k);
+          for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % 100);
+          for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % 60);
+          auto word = [&](int i, int j) {
+            return offsets ? image[row_offsets[i] + col_offsets[j]]
+                           : image[static_cast<std::size_t>(i) * k + j];
+          };
+          // Row r: input row r % m, each bit flipped with probability 1/16, complemented for odd
+          // r; its threshold in one of four regimes.
+          std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8, 0);
+          std::vector<std::int64_t> dmax(panels * 8, -1);
+          const int cols = 64 * k;
+          for (int r = 0; r < rows; ++r) {
+            for (int j = 0; j < k; ++j) {
+              const std::uint64_t flips = rng() & rng() & rng() & rng();
+              std::uint64_t v = word(r % m, j) ^ flips;
+              if (r % 2 == 1) v = ~v;
+              w[((r / 8) * k + j) * 8 + r % 8] = v;
+            }
+            switch (rng() % 4) {
+              case 0: dmax[r] = static_cast<std::int64_t>(rng() % (cols / 8 + 1)); break;
+              case 1: dmax[r] = cols - static_cast<std::int64_t>(rng() % (cols / 8 + 1)); break;
+              case 2: dmax[r] = static_cast<std::int64_t>(rng() % (cols + 2)) - 1; break;
+              default: dmax[r] = cols / 2; break;
+            }
+          }
+          std::vector<std::uint8_t> neg(panels);
+          for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+          runtime::BinaryGemmArgs g;
+          g.a = image.data();
+          g.lda = k;
+          if (offsets) {
+            g.row_offsets = row_offsets.data();
+            g.col_offsets = col_offsets.data();
+          }
+          g.m = m;
+          g.k = k;
+          g.panels = w.data();
+          g.rows = rows;
+          g.cols = cols;
+          g.dmax = dmax.data();
+          g.neg = neg.data();
+          g.ldo = panels;
+          g.ldc = rows;
+          for (auto [begin, end] : {std::pair{0, panels}, std::pair{1, panels}}) {
+            if (begin >= end) continue;
+            g.panel_begin = begin;
+            g.panel_end = end;
+            for (Written written : {Written::Bits, Written::Counts}) {
+              const GemmOutputs want = run_gemm(g, runtime::binary_gemm_ref, written);
+              for (const auto& [name, kernel] : kernels) {
+                const GemmOutputs got = run_gemm(g, kernel, written);
+                const std::string at =
+                    fmt::format("{} k={} m={} rows={} offsets={} panels [{}, {})", name, k, m, rows,
+                                offsets, begin, end);
+                ASSERT_EQ(got.bits, want.bits) << at;
+                ASSERT_EQ(got.counts, want.counts) << at;
+                ++checked;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500);
+}
+
 TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
   std::mt19937_64 rng(base_seed() + 6);
   for (int n : {1, 31, 32, 33, 63, 64, 65, 784}) {
@@ -391,14 +485,15 @@ TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
 // the golden model's label and scores on every image.
 void expect_engine_equals_golden(const Graph& graph, const std::vector<std::uint8_t>& images,
                                  int count, const std::string& what,
-                                 std::vector<Isa> isas = supported_isas()) {
+                                 std::vector<Isa> isas = supported_isas(),
+                                 runtime::CpuEngineOptions options = {}) {
   std::vector<Classification> want(count);
   const std::size_t size = static_cast<std::size_t>(graph.nodes[0].type.elements());
   for (int i = 0; i < count; ++i) {
     want[i] = run_golden(graph, {images.data() + i * size, size});
   }
   for (Isa isa : isas) {
-    const runtime::CpuEngine engine(graph, isa);
+    const runtime::CpuEngine engine(graph, isa, options);
     std::vector<Classification> got(count);
     engine.classify(images.data(), count, got.data(), 2);
     runtime::Team team(2);
@@ -577,6 +672,41 @@ TEST(CpuEngine, RandomStreamlinedNetworksEqualGolden) {
     for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
     expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()),
                                 fmt::format("seed {}\n{}", seed, print_graph(graph)));
+  }
+}
+
+// The engine with early termination on every fused binary layer, every variant: the golden
+// model's labels and scores on random networks (zero-padded convs and padded pools included) and
+// on the shipped Fashion-MNIST LFC and CNV (real images, where rows do stop early).
+TEST(CpuEngine, EarlyExitEqualsGolden) {
+  runtime::CpuEngineOptions options;
+  options.early_exit = runtime::EarlyExit::On;
+  int early_layers = 0;
+  for (int n = 0; n < 30; ++n) {
+    const std::uint64_t seed = base_seed() + 500 + n;
+    test::RandomNetworkOptions net_options;
+    net_options.images = 6;
+    net_options.allow_padded_pool = n % 2 == 0;
+    const test::RandomNetwork net = test::random_network(seed, net_options);
+    const Graph graph = streamline(net.graph);
+    early_layers += runtime::CpuEngine(graph, runtime::Isa::Portable, options).early_exit_layers();
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()),
+                                fmt::format("early exit, seed {}\n{}", seed, print_graph(graph)),
+                                supported_isas(), options);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(early_layers, 10);
+  const std::filesystem::path data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << data << " missing";
+  const Dataset images = load_dataset(data.string());
+  for (const char* model : {"lfc", "cnv"}) {
+    const Graph graph = load_model(std::string(BNNC_SOURCE_DIR) + "/models/" + model + ".bnnc");
+    EXPECT_GT(runtime::CpuEngine(graph, runtime::Isa::Portable, options).early_exit_layers(), 0);
+    expect_engine_equals_golden(graph, images.pixels, std::string(model) == "lfc" ? 64 : 16,
+                                fmt::format("early exit, models/{}.bnnc", model), supported_isas(),
+                                options);
   }
 }
 

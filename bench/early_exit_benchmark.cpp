@@ -1,0 +1,140 @@
+// Early termination in the CPU engine against the plain kernels, side by side in one run
+// (docs/similarity.md, "CPU engine"): whole networks on real images, one thread, batch 16 and
+// batch 1, with early exit off and on every fused binary layer; and each binary layer's time per
+// frame both ways (counters in µs, from classify_timed). Early exit depends on the data, so the
+// images are the data sets', never random:
+//   lfc, cnv      models/lfc.bnnc, models/cnv.bnnc on Fashion-MNIST's test images
+//                 (BNNC_FASHION_MNIST, default /usr/share/datasets/fashion-mnist)
+//   pynq_lfc      BNN-PYNQ's LFC-W1A1 on MNIST's test images     (BNNC_EXTERNAL_DATA)
+//   pynq_cnv      BNN-PYNQ's CNV-W1A1 on the 761 CIFAR-10 images (BNNC_EXTERNAL_DATA)
+// Interleave the repetitions on a loaded machine:
+//   bnnc_early_exit_benchmarks --benchmark_repetitions=5 --benchmark_enable_random_interleaving
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bench_networks.h"
+#include "io/bnn_pynq_importer.h"
+#include "io/dataset.h"
+#include "io/model_file.h"
+#include "runtime/cpu_engine.h"
+
+namespace bnnc::bench {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
+struct Network {
+  std::unique_ptr<runtime::CpuEngine> engines[2];  // early exit off, on
+  Dataset data;
+};
+
+const Network& network(const std::string& name) {
+  static std::map<std::string, Network> networks;
+  auto it = networks.find(name);
+  if (it != networks.end()) return it->second;
+  const std::string external = env_or("BNNC_EXTERNAL_DATA", BNNC_EXTERNAL_DATA_DEFAULT);
+  const std::string fashion = env_or("BNNC_FASHION_MNIST", "/usr/share/datasets/fashion-mnist");
+  Graph graph;
+  Network net;
+  if (name == "lfc" || name == "cnv") {
+    graph = load_model(std::string(BNNC_SOURCE_DIR) + "/models/" + name + ".bnnc");
+    net.data = load_dataset(fashion + "/t10k-images-idx3-ubyte.gz");
+  } else if (name == "pynq_lfc") {
+    graph = load_bench_network("lfc");
+    net.data = load_dataset(external + "/mnist/t10k-images-idx3-ubyte.gz");
+  } else {
+    graph = load_bench_network("cnv");
+    net.data = load_dataset(external + "/cifar10/test_batch_first761.bin");
+  }
+  for (int on = 0; on < 2; ++on) {
+    runtime::CpuEngineOptions options;
+    options.early_exit = on != 0 ? runtime::EarlyExit::On : runtime::EarlyExit::Off;
+    net.engines[on] = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), options);
+  }
+  return networks.emplace(name, std::move(net)).first->second;
+}
+
+// Frames per second over calls of `batch` consecutive images, cycling through the data set.
+void whole_network(benchmark::State& state, const std::string& name, bool early_exit) {
+  const Network& net = network(name);
+  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
+  const int batch = static_cast<int>(state.range(0));
+  const int calls = std::min(net.data.count, 768) / batch;
+  const std::size_t size = engine.input_size();
+  std::vector<Classification> results(static_cast<std::size_t>(batch));
+  runtime::Team team(1);
+  std::vector<runtime::Workspace> workspaces;
+  int call = 0;
+  for (auto _ : state) {
+    const std::uint8_t* images =
+        net.data.pixels.data() + static_cast<std::size_t>(call) * batch * size;
+    engine.classify(images, batch, results.data(), team, workspaces);
+    call = (call + 1) % calls;
+  }
+  state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
+                                             benchmark::Counter::kIsRate);
+  state.counters["early_exit_layers"] = engine.early_exit_layers();
+  state.SetLabel(runtime::isa_name(engine.isa()));
+}
+
+// Each fused binary layer's time per frame (µs), batches of 16 images on one thread.
+void layers(benchmark::State& state, const std::string& name, bool early_exit) {
+  const Network& net = network(name);
+  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
+  constexpr int kBatch = 16;
+  const int batch = std::min(kBatch, engine.tile());
+  const int calls = std::min(net.data.count, 768) / batch;
+  const std::size_t size = engine.input_size();
+  std::vector<Classification> results(static_cast<std::size_t>(batch));
+  runtime::Workspace ws = engine.make_workspace();
+  std::vector<double> seconds(engine.plan().steps.size(), 0.0);
+  int call = 0;
+  for (auto _ : state) {
+    engine.classify_timed(net.data.pixels.data() + static_cast<std::size_t>(call) * batch * size,
+                          batch, results.data(), ws, seconds);
+    call = (call + 1) % calls;
+  }
+  const double frames = static_cast<double>(state.iterations()) * batch;
+  for (std::size_t s = 0; s < seconds.size(); ++s) {
+    const auto* layer = std::get_if<runtime::BinaryLayerStep>(&engine.plan().steps[s]);
+    if (layer != nullptr && layer->fused) state.counters[layer->name] = seconds[s] / frames * 1e6;
+  }
+}
+
+void register_all() {
+  for (const char* name : {"lfc", "cnv", "pynq_lfc", "pynq_cnv"}) {
+    for (bool on : {false, true}) {
+      const std::string mode = on ? "early_exit" : "plain";
+      benchmark::RegisterBenchmark((std::string("network/") + name + "/" + mode).c_str(),
+                                   whole_network, name, on)
+          ->ArgName("batch")
+          ->Arg(16)
+          ->Arg(1)
+          ->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark((std::string("layers/") + name + "/" + mode).c_str(), layers,
+                                   name, on)
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bnnc::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  bnnc::bench::register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
