@@ -33,6 +33,7 @@ std::string env_or(const char* name, const std::string& fallback) {
 }
 
 struct Network {
+  Graph graph;
   std::unique_ptr<runtime::CpuEngine> engines[2];  // early exit off, on
   Dataset data;
 };
@@ -60,6 +61,7 @@ const Network& network(const std::string& name) {
     options.early_exit = on != 0 ? runtime::EarlyExit::On : runtime::EarlyExit::Off;
     net.engines[on] = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), options);
   }
+  net.graph = std::move(graph);
   return networks.emplace(name, std::move(net)).first->second;
 }
 
@@ -110,6 +112,32 @@ void layers(benchmark::State& state, const std::string& name, bool early_exit) {
   }
 }
 
+// The whole network at batch 16 with early exit on one layer only: against network/NAME/plain,
+// that layer's effect in CPU time (classify_timed's per-step clock is wall time, which the other
+// sessions on a loaded machine inflate).
+void one_layer(benchmark::State& state, const std::string& name, const std::string& layer) {
+  const Network& net = network(name);
+  runtime::CpuEngineOptions options;
+  options.early_exit = runtime::EarlyExit::On;
+  options.early_exit_layer = layer;
+  const runtime::CpuEngine engine(net.graph, runtime::select_isa(), options);
+  const int batch = 16;
+  const int calls = std::min(net.data.count, 768) / batch;
+  const std::size_t size = engine.input_size();
+  std::vector<Classification> results(static_cast<std::size_t>(batch));
+  runtime::Team team(1);
+  std::vector<runtime::Workspace> workspaces;
+  int call = 0;
+  for (auto _ : state) {
+    const std::uint8_t* images =
+        net.data.pixels.data() + static_cast<std::size_t>(call) * batch * size;
+    engine.classify(images, batch, results.data(), team, workspaces);
+    call = (call + 1) % calls;
+  }
+  state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
+                                             benchmark::Counter::kIsRate);
+}
+
 void register_all() {
   for (const char* name : {"lfc", "cnv", "pynq_lfc", "pynq_cnv"}) {
     for (bool on : {false, true}) {
@@ -122,6 +150,14 @@ void register_all() {
           ->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark((std::string("layers/") + name + "/" + mode).c_str(), layers,
                                    name, on)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (const runtime::Step& step : network(name).engines[0]->plan().steps) {
+      const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step);
+      if (layer == nullptr || !layer->fused) continue;
+      benchmark::RegisterBenchmark(
+          (std::string("one_layer/") + name + "/" + layer->name + "/batch:16").c_str(), one_layer,
+          name, layer->name)
           ->Unit(benchmark::kMicrosecond);
     }
   }

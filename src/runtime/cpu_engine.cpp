@@ -145,7 +145,10 @@ void run(const LabelStep& step, const Frames& f, const StepContext& c) {
 
 // Whether a fused binary layer runs with early termination. Auto: on no layer — measured
 // slower than the plain kernel on every layer of LFC and CNV (docs/similarity.md, "CPU engine").
-bool early_exit_pays(const BinaryLayerStep&, EarlyExit mode) { return mode == EarlyExit::On; }
+bool early_exit_pays(const BinaryLayerStep& layer, const CpuEngineOptions& options) {
+  return options.early_exit == EarlyExit::On &&
+         (options.early_exit_layer.empty() || options.early_exit_layer == layer.name);
+}
 
 void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
   auto* const gemm = step.early_exit ? c.kernels.binary_gemm_early_exit : c.kernels.binary_gemm;
@@ -244,7 +247,7 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
   for (Step& step : plan_.steps) {
     auto* layer = std::get_if<BinaryLayerStep>(&step);
     if (layer != nullptr && layer->fused && kernels_->binary_gemm_early_exit != nullptr) {
-      layer->early_exit = early_exit_pays(*layer, options.early_exit);
+      layer->early_exit = early_exit_pays(*layer, options);
     }
     if (layer != nullptr && kernels_->prepare_binary != nullptr) {
       kernels_->prepare_binary(layer->panels.data(), layer->panel_count, layer->words_per_row,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ir/classification.h"
@@ -40,6 +41,8 @@ enum class EarlyExit { Off, On, Auto };
 
 struct CpuEngineOptions {
   EarlyExit early_exit = EarlyExit::Off;
+  // With On: only the layer of this name, when not empty (to time one layer's effect).
+  std::string early_exit_layer;
 };
 
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).
