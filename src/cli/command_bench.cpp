@@ -146,9 +146,9 @@ int run_bench(const BenchOptions& options) {
   }
   if (!(options.seconds > 0)) fail("--seconds {}: must be positive", options.seconds);
   if (options.repeats < 1) fail("--repeats {}: must be at least 1", options.repeats);
-  const Graph graph = load_network(options.model);
   runtime::CpuEngineOptions engine_options;
   engine_options.early_exit = cpu_early_exit(options.early_exit);
+  const Graph graph = load_network(options.model);
   const runtime::CpuEngine engine(graph, runtime::select_isa(), engine_options);
   const runtime::KernelTable& kernels = runtime::kernels_for(engine.isa());
   const int threads = options.threads > 0

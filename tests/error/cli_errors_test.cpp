@@ -307,6 +307,11 @@ TEST_F(CliErrors, EvalFlagValues) {
   EXPECT_EQ(fpga.err, "bnnc: error: --engine fpga: unknown engine (engines: golden, cpu)\n");
   expect_usage_error(test::run_bnnc(eval + " --threads -2"), {"--threads: '-2'"});
   expect_usage_error(test::run_bnnc(eval + " --limit -1"), {"--limit: '-1'"});
+  const test::CommandResult early = test::run_bnnc(eval + " --engine cpu --early-exit yes");
+  expect_usage_error(early);
+  EXPECT_EQ(early.err, "bnnc: error: --early-exit: 'yes' is not off, on or auto\n");
+  expect_usage_error(test::run_bnnc(eval + " --early-exit on"),
+                     {"--early-exit on", "--engine cpu"});
 }
 
 TEST_F(CliErrors, BenchFlagValues) {
@@ -314,6 +319,7 @@ TEST_F(CliErrors, BenchFlagValues) {
   expect_usage_error(test::run_bnnc(bench + " --batch 0"), {"--batch: '0'"});
   expect_usage_error(test::run_bnnc(bench + " --threads -1"), {"--threads: '-1'"});
   expect_usage_error(test::run_bnnc(bench + " --seconds 0"), {"--seconds: '0'"});
+  expect_usage_error(test::run_bnnc(bench + " --early-exit 1"), {"--early-exit: '1'"});
   expect_usage_error(test::run_bnnc("bench " + quoted(dir_ / "missing.bnnc")), {"missing.bnnc"});
 }
 
