@@ -123,8 +123,8 @@ Resources estimate_pixel_group(const Block& b) {
   // A sliding window whose output pixel groups stay in a row (rtl/bnn_pixel_group.sv, LINEAR)
   // reads its MMV windows as runs: per output channel lane, each of the NL layers of P banks
   // the run spans once, then per output lane bit a P-to-1 choice (a LUT6 per 4 inputs) and its
-  // position; one set of counters. The 3 LUTs a lane bit beyond the choice are fitted to Yosys
-  // on two instances (docs/pixel-parallel.md, "What it costs": −6 % and −4 %).
+  // position; one set of counters. The 2 LUTs a lane bit beyond the choice are fitted to Yosys
+  // on three instances (docs/pixel-parallel.md, "What it costs": −8.4 %, −7.8 %, −4.7 %).
   const bool linear = b.kind == BlockKind::Swu && !out_run && b.ofm_w % b.out_pixels == 0 &&
                       (taps || out_g % in_g == 0 || in_g % out_g == 0);
   const std::int64_t layers =
@@ -133,7 +133,7 @@ Resources estimate_pixel_group(const Block& b) {
       linear ? out_g * layers * b.in_pixels * (in_g / spacing) : reads * candidates;
   const std::int64_t counted_pixels = linear ? 1 : b.out_pixels;
   const std::int64_t lane_mux =
-      linear ? b.out_elems * b.in_bits * (ceil_div(b.in_pixels - 1, 3) + 3) : 0;
+      linear ? b.out_elems * b.in_bits * (ceil_div(b.in_pixels - 1, 3) + 2) : 0;
   const std::int64_t banks = b.in_elems;
   const std::int64_t reads_per_bank = ceil_div(ports, banks);
   const std::int64_t ram_luts =
