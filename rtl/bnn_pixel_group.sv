@@ -118,6 +118,19 @@ module bnn_pixel_group #(
   localparam integer NCAND = OUT_RUN ? IN_ELEMS : IN_PIXELS * NCR;
   localparam integer PW = $clog2(IN_ELEMS + 1) + 1;  // a bank's index
   localparam integer RW = $clog2(2 * IN_PIXELS + 1) + 1;  // a pixel position in a word
+  // A sliding window whose output pixel groups never cross a row (OFM_W a multiple of MMV) reads
+  // its MMV windows' pixels at one tap as one run: output pixel i at tap t reads input pixel
+  // b + i·S, b = pixel 0's origin + the tap's offset. Stored as above (pixel p in bank p mod P),
+  // the run's pixels b … b + (MMV − 1)·S sit in NL "layers" of P banks: layer m, position pos
+  // holds pixel b + m·P + ((pos − b) mod P), in the word of b plus m, plus one when pos < b mod P.
+  // So each bank is read once per layer and output channel lane (its slot the same for every
+  // output pixel), and output pixel i takes layer i·S / P at position (b + i·S) mod P: the
+  // reads no longer grow with MMV (reads × P → channel lanes × NL × P), nor the counters (one
+  // origin, not one per output pixel). The same words, read and written on the same cycles.
+  localparam bit LINEAR = KIND == 2 && !OUT_RUN && OFM_W % OUT_PIXELS == 0 &&
+                          (TAPWORDS || OUT_G % IN_G == 0 || IN_G % OUT_G == 0);
+  localparam integer NL = (OUT_PIXELS - 1) * SX / IN_PIXELS + 1;  // layers
+  localparam integer LPORTS = LINEAR ? OUT_G * NL * IN_PIXELS : 1;  // (lane, layer, position)
 
   if (KIND < 0 || KIND > 3 || SLOTS < 1 || (SLOTS & (SLOTS - 1)) != 0 || IN_RUN || IN_ELEMS % IN_PIXELS != 0 ||
       OUT_ELEMS % OUT_PIXELS != 0 || (KIND == 3 && BITS != 1) || (IN_RUN && IN_PIXELS != 1) ||
@@ -248,10 +261,15 @@ module bnn_pixel_group #(
     else bank_of = j / NCR * IN_G + coff_of(r) % CG + j % NCR * CG;
   endfunction
 
-  // Per read: its slot and bank; per read and candidate, the candidate bank's word at the slot.
+  // Per read: its slot and bank; per read and candidate, the candidate bank's word at the slot
+  // (a sliding window with LINEAR: per lane, layer and position its slot and candidates).
+  /* verilator lint_off UNUSEDSIGNAL */
   wire [NREADS*AW-1:0] slot_all;
   wire [NREADS*PW-1:0] bank_all;
   wire [NREADS*NCAND*BITS-1:0] cand;
+  wire [LPORTS*AW-1:0] laddr;
+  wire [LPORTS*NCR*BITS-1:0] lcand;
+  /* verilator lint_on UNUSEDSIGNAL */
   // Read r's value: its candidate in its bank.
   function automatic logic [BITS-1:0] read_value(input integer r);
     read_value = '0;
@@ -335,22 +353,18 @@ module bnn_pixel_group #(
 
     localparam integer LAST_TAP = KIND == 3 ? pool_tap(K * K - 1) : 0;
 
-    wire [OUT_PIXELS-1:0] in_ok, lag_ok, reads;
-    for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
-      // Output pixel (y, x) of this lane pixel and its source origin: pixel index ps, element
-      // index es (both in the frame; a padding's border lanes point outside it).
-      localparam integer Y0 = i / OFM_W, X0 = i % OFM_W;
-      localparam integer PS0 = (Y0 * SX - PO) * IFM_W + X0 * SX - PO;
+    if (LINEAR) begin : g_linear
+      // Output pixel 0's (y, x) and origin; pixel i's is i·S pixels on, in the same row.
       reg [YW-1:0] y, x;
       reg signed [EW-1:0] ps;
       reg [EW+RW-1:0] pdm;  // ps as (word, pixel position)
       always @(posedge clk) begin
         if (send && group_end) begin
           if (last_out) begin
-            y <= YW'(Y0);
-            x <= YW'(X0);
-            ps <= EW'(PS0);
-            pdm <= dm_of(PS0);
+            y <= '0;
+            x <= '0;
+            ps <= '0;
+            pdm <= '0;
           end else if (x + YW'(DX) >= YW'(OFM_W)) begin
             y <= y + YW'(DY + 1);
             x <= x + YW'(DX) - YW'(OFM_W);
@@ -364,76 +378,166 @@ module bnn_pixel_group #(
           end
         end
         if (rst) begin
-          y <= YW'(Y0);
-          x <= YW'(X0);
-          ps <= EW'(PS0);
-          pdm <= dm_of(PS0);
+          y <= '0;
+          x <= '0;
+          ps <= '0;
+          pdm <= '0;
         end
       end
       wire valid = y < YW'(OFM_H);
-      wire inner = KIND != 1 || (y >= YW'(PAD) && y < YW'(OFM_H - PAD) && x >= YW'(PAD) &&
-                                 x < YW'(OFM_W - PAD));
-      assign reads[i] = valid && inner;
-      // The lane pixel's last element read (its last tap, the group's last channel) decides
-      // whether all its lanes' inputs are in: the input words' order is monotone in both.
-      wire signed [EW-1:0] lp = ps + toff_last + EW'(LAST_TAP);
+      // The last output pixel's last element decides (the input words' order is monotone).
+      wire signed [EW-1:0] lp = ps + EW'((OUT_PIXELS - 1) * SX) + toff_last;
       wire signed [EW-1:0] lc = TAPWORDS ? EW'(IFM_C - 1) : $signed(EW'(c0)) + EW'(OUT_G - 1);
-      wire signed [EW-1:0] le = '0;  // (run input words have no RTL)
-      assign in_ok[i] = !reads[i] || covered_by(0, lp,
-                                             lc, le);
-      assign lag_ok[i] = !reads[i] || covered_by(1, lp,
-                                              lc, le);
+      assign all_in = !valid || covered_by(0, lp, lc, '0);
+      assign all_lag = !valid || covered_by(1, lp, lc, '0);
+      assign any_read = valid;
+      assign slot_all = '0;
+      assign bank_all = '0;
+      assign cand = '0;
       for (genvar l = 0; l < OUT_G; l = l + 1) begin : g_lane
         localparam integer S = TAPWORDS ? l / IFM_C : 0;
         localparam integer COFF = TAPWORDS ? l % IFM_C : l;
-        wire [CW-1:0] ch = c0 + CW'(COFF);  // the lane's channel (KIND 1, 3)
-        // The channel's word in a pixel group and position in the word's channel group.
         wire [AW-1:0] cq;
-        wire [PW-1:0] cr;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [PW-1:0] cr;  // (only with several candidates)
+        /* verilator lint_on UNUSEDSIGNAL */
         if (TAPWORDS || OUT_G % IN_G == 0) begin : g_fixed
           assign cq = AW'(c0q) + AW'(COFF / IN_G);
           assign cr = PW'(COFF % IN_G);
-        end else if (IN_G % OUT_G == 0) begin : g_within
+        end else begin : g_within
           assign cq = AW'(c0q);
           assign cr = PW'(c0r) + PW'(COFF);
-        end else begin : g_any
-          wire [CW-1:0] sum = c0r + CW'(COFF);
-          assign cq = AW'(c0q) + AW'(sum / CW'(IN_G));
-          assign cr = PW'(sum % CW'(IN_G));
         end
+        // The run's start b for this lane's tap: (its word, its position rb).
         wire [EW+RW-1:0] origin = dm_sum(pdm, tdm_all[S*(EW+RW)+:EW+RW]);
-        for (genvar t = 0; t < TAPS; t = t + 1) begin : g_read
-          localparam integer R = (i * OUT_G + l) * TAPS + t;
-          wire [EW+RW-1:0] at = dm_add(origin[RW+:EW], origin[RW-1:0], pool_tap(t));
-          assign slot_all[R*AW+:AW] = rd_base + AW'(at[RW+:EW]) + cq;
-          assign bank_all[R*PW+:PW] = PW'(at[RW-1:0]) * PW'(IN_G) + cr;
-        end
-        reg [BITS-1:0] v;
-        /* verilator lint_off UNUSEDSIGNAL */
-        integer c;  // the channel as an index
-        /* verilator lint_on UNUSEDSIGNAL */
-        always @* begin
-          c = 32'(ch);
-          v = '0;
-          if (KIND == 3) begin
-            v = MIN_CHANNELS[c] ? '1 : '0;
-            for (integer t = 0; t < TAPS; t = t + 1) begin
-              if (MIN_CHANNELS[c]) v = v & read_value((i * OUT_G + l) * TAPS + t);
-              else v = v | read_value((i * OUT_G + l) * TAPS + t);
+        wire [RW-1:0] rb = origin[RW-1:0];
+        wire [AW-1:0] base = rd_base + AW'(origin[RW+:EW]) + cq;
+        wire [NL*IN_PIXELS*BITS-1:0] pv;  // per (layer, position): the lane's channel there
+        for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
+          for (genvar pos = 0; pos < IN_PIXELS; pos = pos + 1) begin : g_pos
+            localparam integer X = (l * NL + m) * IN_PIXELS + pos;
+            assign laddr[X*AW+:AW] = base + AW'(m * IN_GROUPS) +
+                                     (RW'(pos) < rb ? AW'(IN_GROUPS) : AW'(0));
+            wire [NCR*BITS-1:0] c = lcand[X*NCR*BITS+:NCR*BITS];
+            if (NCR == 1) begin : g_one
+              assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c;
+            end else begin : g_pick
+              wire [PW-1:0] jc = cr / PW'(CG);
+              assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c[32'(jc)*BITS+:BITS];
             end
-          end else if (KIND == 1 && !inner) begin
-            v = PAD_VALUES[c*BITS+:BITS];
-          end else begin
-            v = read_value(i * OUT_G + l);
           end
-          if (!valid) v = '0;
         end
-        assign word_data[(i*OUT_G+l)*BITS+:BITS] = v;
+        for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+          localparam integer LM = i * SX / IN_PIXELS, OFF = i * SX % IN_PIXELS;
+          wire [RW-1:0] sum = rb + RW'(OFF);
+          wire [RW-1:0] pos = sum >= RW'(IN_PIXELS) ? sum - RW'(IN_PIXELS) : sum;
+          wire [IN_PIXELS*BITS-1:0] run = pv[LM*IN_PIXELS*BITS+:IN_PIXELS*BITS];
+          assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? run[32'(pos)*BITS+:BITS] : '0;
+        end
       end
+    end else begin : g_pixels
+      wire [OUT_PIXELS-1:0] in_ok, lag_ok, reads;
+      for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+        // Output pixel (y, x) of this lane pixel and its source origin: pixel index ps, element
+        // index es (both in the frame; a padding's border lanes point outside it).
+        localparam integer Y0 = i / OFM_W, X0 = i % OFM_W;
+        localparam integer PS0 = (Y0 * SX - PO) * IFM_W + X0 * SX - PO;
+        reg [YW-1:0] y, x;
+        reg signed [EW-1:0] ps;
+        reg [EW+RW-1:0] pdm;  // ps as (word, pixel position)
+        always @(posedge clk) begin
+          if (send && group_end) begin
+            if (last_out) begin
+              y <= YW'(Y0);
+              x <= YW'(X0);
+              ps <= EW'(PS0);
+              pdm <= dm_of(PS0);
+            end else if (x + YW'(DX) >= YW'(OFM_W)) begin
+              y <= y + YW'(DY + 1);
+              x <= x + YW'(DX) - YW'(OFM_W);
+              ps <= ps + EW'((DY + 1) * SX * IFM_W + DX * SX - OFM_W * SX);
+              pdm <= dm_add(pdm[RW+:EW], pdm[RW-1:0], (DY + 1) * SX * IFM_W + DX * SX - OFM_W * SX);
+            end else begin
+              y <= y + YW'(DY);
+              x <= x + YW'(DX);
+              ps <= ps + EW'(DY * SX * IFM_W + DX * SX);
+              pdm <= dm_add(pdm[RW+:EW], pdm[RW-1:0], DY * SX * IFM_W + DX * SX);
+            end
+          end
+          if (rst) begin
+            y <= YW'(Y0);
+            x <= YW'(X0);
+            ps <= EW'(PS0);
+            pdm <= dm_of(PS0);
+          end
+        end
+        wire valid = y < YW'(OFM_H);
+        wire inner = KIND != 1 || (y >= YW'(PAD) && y < YW'(OFM_H - PAD) && x >= YW'(PAD) &&
+                                   x < YW'(OFM_W - PAD));
+        assign reads[i] = valid && inner;
+        // The lane pixel's last element read (its last tap, the group's last channel) decides
+        // whether all its lanes' inputs are in: the input words' order is monotone in both.
+        wire signed [EW-1:0] lp = ps + toff_last + EW'(LAST_TAP);
+        wire signed [EW-1:0] lc = TAPWORDS ? EW'(IFM_C - 1) : $signed(EW'(c0)) + EW'(OUT_G - 1);
+        wire signed [EW-1:0] le = '0;  // (run input words have no RTL)
+        assign in_ok[i] = !reads[i] || covered_by(0, lp,
+                                               lc, le);
+        assign lag_ok[i] = !reads[i] || covered_by(1, lp,
+                                                lc, le);
+        for (genvar l = 0; l < OUT_G; l = l + 1) begin : g_lane
+          localparam integer S = TAPWORDS ? l / IFM_C : 0;
+          localparam integer COFF = TAPWORDS ? l % IFM_C : l;
+          wire [CW-1:0] ch = c0 + CW'(COFF);  // the lane's channel (KIND 1, 3)
+          // The channel's word in a pixel group and position in the word's channel group.
+          wire [AW-1:0] cq;
+          wire [PW-1:0] cr;
+          if (TAPWORDS || OUT_G % IN_G == 0) begin : g_fixed
+            assign cq = AW'(c0q) + AW'(COFF / IN_G);
+            assign cr = PW'(COFF % IN_G);
+          end else if (IN_G % OUT_G == 0) begin : g_within
+            assign cq = AW'(c0q);
+            assign cr = PW'(c0r) + PW'(COFF);
+          end else begin : g_any
+            wire [CW-1:0] sum = c0r + CW'(COFF);
+            assign cq = AW'(c0q) + AW'(sum / CW'(IN_G));
+            assign cr = PW'(sum % CW'(IN_G));
+          end
+          wire [EW+RW-1:0] origin = dm_sum(pdm, tdm_all[S*(EW+RW)+:EW+RW]);
+          for (genvar t = 0; t < TAPS; t = t + 1) begin : g_read
+            localparam integer R = (i * OUT_G + l) * TAPS + t;
+            wire [EW+RW-1:0] at = dm_add(origin[RW+:EW], origin[RW-1:0], pool_tap(t));
+            assign slot_all[R*AW+:AW] = rd_base + AW'(at[RW+:EW]) + cq;
+            assign bank_all[R*PW+:PW] = PW'(at[RW-1:0]) * PW'(IN_G) + cr;
+          end
+          reg [BITS-1:0] v;
+          /* verilator lint_off UNUSEDSIGNAL */
+          integer c;  // the channel as an index
+          /* verilator lint_on UNUSEDSIGNAL */
+          always @* begin
+            c = 32'(ch);
+            v = '0;
+            if (KIND == 3) begin
+              v = MIN_CHANNELS[c] ? '1 : '0;
+              for (integer t = 0; t < TAPS; t = t + 1) begin
+                if (MIN_CHANNELS[c]) v = v & read_value((i * OUT_G + l) * TAPS + t);
+                else v = v | read_value((i * OUT_G + l) * TAPS + t);
+              end
+            end else if (KIND == 1 && !inner) begin
+              v = PAD_VALUES[c*BITS+:BITS];
+            end else begin
+              v = read_value(i * OUT_G + l);
+            end
+            if (!valid) v = '0;
+          end
+          assign word_data[(i*OUT_G+l)*BITS+:BITS] = v;
+        end
+      end
+      assign all_in = &in_ok;
+      assign all_lag = &lag_ok;
+      assign any_read = |reads;
+      assign laddr = '0;
+      assign lcand = '0;
     end
-    assign all_in = &in_ok;
-    assign all_lag = &lag_ok;
-    assign any_read = |reads;
   end else begin : g_run
     // A converter writing runs of OUT_ELEMS consecutive elements from grouped words: element
     // ee of lane 0, and (pl, cl) of the word's last element. Its input word is the latest of
@@ -487,6 +591,8 @@ module bnn_pixel_group #(
                      (!prev || covered_by(1, pl - 1,
                                        EW'(IFM_C - 1), '0));
     assign any_read = 1'b1;
+    assign laddr = '0;
+    assign lcand = '0;
     for (genvar k = 0; k < OUT_ELEMS; k = k + 1) begin : g_lane
       // Lane k: element ee + k, pixel and channel from lane 0's by constant steps.
       wire carry = eec + CW'(k % OFM_C) >= CW'(OFM_C);
@@ -513,6 +619,20 @@ module bnn_pixel_group #(
     if (OUT_RUN) begin : g_all
       for (genvar r = 0; r < NREADS; r = r + 1) begin : g_port
         assign cand[(r*NCAND+w)*BITS+:BITS] = mem[slot_all[r*AW+:AW]];
+      end
+    end else if (LINEAR) begin : g_linear
+      // Per layer, lane l of every tap set whose channel offset is this bank's channel
+      // position modulo CG, at this bank's pixel position.
+      localparam integer POS = w / IN_G, CR0 = w % IN_G % CG, JC = w % IN_G / CG;
+      localparam integer LSETS = TAPWORDS ? SETS : 1;
+      localparam integer LSPAN = TAPWORDS ? IFM_C : OUT_G;
+      for (genvar tl = 0; tl < LSETS; tl = tl + 1) begin : g_set
+        for (genvar m2 = 0; CR0 + m2 * CG < LSPAN; m2 = m2 + 1) begin : g_lane
+          for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
+            localparam integer X = ((tl * LSPAN + CR0 + m2 * CG) * NL + m) * IN_PIXELS + POS;
+            assign lcand[(X*NCR+JC)*BITS+:BITS] = mem[laddr[X*AW+:AW]];
+          end
+        end
       end
     end else begin : g_some
       localparam integer CR0 = w % IN_G % CG;

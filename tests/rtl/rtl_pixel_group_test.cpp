@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <random>
 #include <set>
+#include <span>
 
 #include "design/compile_design.h"
 #include "fold/lower_to_dataflow.h"
@@ -158,18 +159,18 @@ TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
 // across pixels (its own counters and bank choice). The reference is the sources rule
 // (fold/pixel_group.h) on random frames: each output element from the element it reads.
 // (Paddings, pools, strides and MMV windows of one tap: the network tests above.)
-TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
-  BNNC_REQUIRE_VERILATOR();
-  struct Case {
-    BlockKind kind;
-    int h, w, c, k, stride, pad, in_pixels, in_elems, out_pixels, out_elems, bits;
-  };
-  const Case cases[] = {
-      {BlockKind::Swu, 6, 6, 3, 3, 1, 0, 2, 6, 2, 18, 8},
-      {BlockKind::Dwc, 4, 4, 6, 1, 1, 0, 2, 6, 1, 4, 1},
-  };
-  std::mt19937_64 rng(20261206);
-  for (const Case& t : cases) {
+// One bnn_pixel_group instance (a block of kind `kind` on an h × w × c map).
+struct AloneCase {
+  BlockKind kind;
+  int h, w, c, k, stride, pad, in_pixels, in_elems, out_pixels, out_elems, bits;
+};
+
+// Runs each case's block on its own under stalls on both sides, 3 random frames, against the
+// sources rule of src/fold/pixel_group.h.
+void expect_blocks_alone_match_the_sources_rule(std::span<const AloneCase> cases,
+                                                std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (const AloneCase& t : cases) {
     Block b;
     b.kind = t.kind;
     b.ifm_h = t.h;
@@ -268,10 +269,34 @@ TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
     }
     test::expect_block_output(
         block, input, expected,
-        fmt::format("bnn_pixel_group {} {}x{}x{} words {}/{} -> {}/{}", block_kind_name(t.kind),
-                    t.h, t.w, t.c, t.in_elems, t.in_pixels, t.out_elems, t.out_pixels));
-    if (HasFatalFailure()) return;
+        fmt::format("bnn_pixel_group {} {}x{}x{} K {} S {} words {}/{} -> {}/{}",
+                    block_kind_name(t.kind), t.h, t.w, t.c, t.k, t.stride, t.in_elems, t.in_pixels,
+                    t.out_elems, t.out_pixels));
+    if (::testing::Test::HasFatalFailure()) return;
   }
+}
+
+TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
+  BNNC_REQUIRE_VERILATOR();
+  const AloneCase cases[] = {
+      {BlockKind::Swu, 6, 6, 3, 3, 1, 0, 2, 6, 2, 18, 8},
+      {BlockKind::Dwc, 4, 4, 6, 1, 1, 0, 2, 6, 1, 4, 1},
+  };
+  expect_blocks_alone_match_the_sources_rule(cases, 20261206);
+}
+
+// Sliding windows whose output pixel groups stay within a row read their MMV windows as runs
+// of pixels (bnn_pixel_group's LINEAR datapath): stride 2 over words of 3 pixels that cross rows
+// (3 layers of banks), output channel groups narrower than the input's (a channel choice per
+// bank) and wider (two input words a pixel). SIMD over taps at MMV 2 is the case above.
+TEST(RtlPixelGroups, SlidingWindowRunsMatchTheSourcesRule) {
+  BNNC_REQUIRE_VERILATOR();
+  const AloneCase cases[] = {
+      {BlockKind::Swu, 11, 11, 2, 3, 2, 0, 3, 6, 5, 10, 1},
+      {BlockKind::Swu, 6, 6, 8, 3, 1, 0, 2, 8, 4, 8, 1},
+      {BlockKind::Swu, 6, 6, 4, 3, 1, 0, 4, 8, 2, 8, 1},
+  };
+  expect_blocks_alone_match_the_sources_rule(cases, 20261204);
 }
 
 }  // namespace
