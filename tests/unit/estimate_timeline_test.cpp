@@ -29,8 +29,8 @@ Graph two_convs() {
 // An SWU emits its windows only as fast as the MVTU behind it takes them. conv1's SWU writes a
 // window in 9 cycles (SIMD 32 of 288 synapses) but its MVTU takes 144 (NF 16 × SF 9), and conv0
 // before it is slower still (288 cycles a pixel), so conv1 waits for conv0's last pixel: the 8
-// windows that read it (the last row and two) then take 8 · 144 cycles, not 8 · 9. Counted at
-// the SWU's pace the estimate was 10,592 cycles against 11,550 simulated (−8.3 %); now 11,672.
+// windows that read it (the last row and two) then take about 8 · 144 cycles, not 8 · 9. Counted
+// at the SWU's pace the estimate was 10,592 cycles against 11,550 simulated (−8.3 %); now 11,537.
 TEST(EstimateTimeline, LastWindowsLeaveAtTheMvtusPace) {
   const DataflowGraph lowered = lower_to_dataflow(two_convs());
   Folding folding;
