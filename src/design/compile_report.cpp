@@ -114,6 +114,10 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
     layer["fifo_brams"] = s.estimate.fifos[i].bram18;
     layer["start_cycle"] = s.timeline().blocks[i].start;
     layer["end_cycle"] = s.timeline().blocks[i].end;
+    if (s.timeline_simulated) {  // the estimate beside the measurement, to see where they part
+      layer["estimate_start_cycle"] = s.timeline_estimate.blocks[i].start;
+      layer["estimate_end_cycle"] = s.timeline_estimate.blocks[i].end;
+    }
     layers.push_back(layer);
   }
   nlohmann::ordered_json reconvergent = nlohmann::ordered_json::array();

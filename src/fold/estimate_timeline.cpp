@@ -48,9 +48,25 @@ std::int64_t windows_after_last_pixel(const Block& swu, int pad) {
   return static_cast<std::int64_t>(swu.ofm_h - oy - 1) * swu.ofm_w + (swu.ofm_w - ox);
 }
 
+// The cycles per frame at which an SWU's windows can leave: its own, or its consumers' when
+// one is slower. An SWU emits its windows only as fast as the MVTU behind it takes them, so
+// the windows still to come when its last input pixel arrives (windows_after_last_pixel) leave
+// at that MVTU's pace, not at the SWU's (AlexNet's conv3.swu at 2,646 cycles a frame feeds an
+// MVTU at 7,938: its last 16 windows take about 621 cycles, not 216).
+std::int64_t window_pace(const DataflowGraph& graph, std::size_t swu) {
+  std::int64_t pace = graph.blocks[swu].cycles;
+  for (const Block& c : graph.blocks) {
+    if (std::find(c.inputs.begin(), c.inputs.end(), static_cast<int>(swu)) != c.inputs.end()) {
+      pace = std::max(pace, c.cycles);
+    }
+  }
+  return pace;
+}
+
 // Cycles a block still works after its last input arrived: one output pixel's worth (an MVTU
 // reads a vector during the first of its NF groups of SF cycles, then computes the others).
-std::int64_t tail(const Block& b, int pad) {
+// `pace`: the cycles per frame its output can leave at (window_pace for an SWU).
+std::int64_t tail(const Block& b, int pad, std::int64_t pace) {
   switch (b.kind) {
     case BlockKind::Mvtu:
       // Input-stationary: the pass of the last word over all NF groups, the words past MW that
@@ -62,9 +78,13 @@ std::int64_t tail(const Block& b, int pad) {
       // finished vector leave one a cycle.
       if (b.weight_reuse) return b.reuse_vector_cycles - b.sf() + real_groups(b);
       return (real_groups(b) - 1) * b.sf() + 1;
-    case BlockKind::Swu:  // the windows that read the last real pixel
-      return std::max<std::int64_t>(1, b.cycles * windows_after_last_pixel(b, pad) /
-                                           std::max<std::int64_t>(1, b.pixels_out()));
+    case BlockKind::Swu: {  // the windows that read the last real pixel
+      // All but the last wait for the MVTU to take the one before (its pace); the last leaves
+      // at the SWU's own, and the MVTU's tail counts the rest of its work on it.
+      const std::int64_t n = windows_after_last_pixel(b, pad);
+      return std::max<std::int64_t>(
+          1, (pace * (n - 1) + b.cycles) / std::max<std::int64_t>(1, b.pixels_out()));
+    }
     case BlockKind::StreamingMaxPool:  // the last output pixel
       return std::max(1, b.ofm_c / std::max(1, b.out_elems));
     case BlockKind::Dwc:  // the words one input word becomes
@@ -126,7 +146,9 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
                              : b.dense_order == DenseOrder::Input
                                  ? b.cycles - padded_groups
                                  : b.cycles - padded_groups * b.sf();
-    timing.end = std::max(timing.start + own, producer_end + tail(b, pad));
+    timing.end = std::max(
+        timing.start + own,
+        producer_end + tail(b, pad, b.kind == BlockKind::Swu ? window_pace(graph, i) : b.cycles));
     first_out[i] = timing.start;
     if (b.kind == BlockKind::Mvtu && !b.is_conv()) {
       first_out[i] = b.dense_order == DenseOrder::Input
