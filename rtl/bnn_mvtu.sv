@@ -66,6 +66,7 @@ module bnn_mvtu #(
   parameter integer K = 1,           // ZERO_PAD: kernel size (SF = K·K·channel groups)
   parameter integer STRIDE = 1,      // ZERO_PAD: stride
   parameter integer PAD = 0,         // ZERO_PAD: border pixels on each side
+  parameter integer TAPS = 1,        // ZERO_PAD: kernel taps a word (SIMD over taps: SIMD/TAPS channels)
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
   parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
 ) (
@@ -94,16 +95,18 @@ module bnn_mvtu #(
 
   if (MMV < 1 || PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
-      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) || (MMV > 1 && ZERO_PAD != 0))
+      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, ZERO_PAD only with MMV 1)", NAME,
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD))
   end
-  if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || SF % (K * K) != 0 ||
-                        IN_WORDS != SF || OFM_H < 1 || OFM_W < 1 || IMG_H < 1 || IMG_W < 1))
+  if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || (TAPS == 1 && SF % (K * K) != 0) ||
+                        IN_WORDS != SF || OFM_H < 1 || OFM_W < 1 || IMG_H < 1 || IMG_W < 1 ||
+                        OFM_W % MMV != 0 || TAPS < 1 || SIMD % TAPS != 0 ||
+                        (TAPS > 1 && SF * TAPS != K * K)))
   begin : g_illegal_zero_pad
-    `BNN_PARAM_ERROR(("%s: ZERO_PAD needs binary input, PAD >= 1, K*K %0d dividing SF %0d = IN_WORDS %0d", NAME,
-                      K * K, SF, IN_WORDS))
+    `BNN_PARAM_ERROR(("%s: ZERO_PAD needs binary input, PAD >= 1, K*K %0d dividing SF %0d = IN_WORDS %0d, MMV %0d dividing OFM_W %0d, TAPS %0d dividing SIMD %0d and (TAPS > 1) SF*TAPS = K*K", NAME,
+                      K * K, SF, IN_WORDS, MMV, OFM_W, TAPS, SIMD))
   end
 
   // Issue: the (nf, sf) step entering the pipeline this cycle.
@@ -116,9 +119,9 @@ module bnn_mvtu #(
 
   reg v1, v2, v3;  // pipeline stage valid
   reg first1, first2, first3, emit1, emit2, emit3, lastg1, lastg2, lastg3;
-  // ZERO_PAD: the word's synapses lie on the border (constant 0 without)
+  // ZERO_PAD: tap i of window m in the word lies on the border (bit m·TAPS + i; 0 without)
   /* verilator lint_off UNUSEDSIGNAL */
-  reg border1, border2, border3;
+  reg [MMV*TAPS-1:0] border1, border2, border3;
   /* verilator lint_on UNUSEDSIGNAL */
   reg out_valid;
   wire stall = v3 && emit3 && out_valid && !m_axis_tready;
@@ -149,13 +152,17 @@ module bnn_mvtu #(
   reg [LANES*ACC_BITS-1:0] acc;
   reg [LANES*OUT_BITS-1:0] out_data;
   wire [LANES*SUM_BITS-1:0] sum2;
-  wire border0;  // the word being issued lies on the border (ZERO_PAD)
+  wire [MMV*TAPS-1:0] border0;  // the word being issued: tap i of window m on the border
 
   if (ZERO_PAD != 0) begin : g_zero_pad
     // The window's origin in the padded image (oy·STRIDE, ox·STRIDE) and the issued word's tap
     // (ky, kx) and channel group: the word covers padded-image pixel (oy·STRIDE + ky,
-    // ox·STRIDE + kx), which is on the border unless it lies in [PAD, IMG + PAD) both ways.
-    localparam integer CG = SF / (K * K);
+    // ox·STRIDE + kx), which is on the border unless it lies in [PAD, IMG + PAD) both ways. With
+    // MMV windows a word (MMV divides OFM_W, so they share the row), window m's origin is
+    // (oy·STRIDE, (ox + m)·STRIDE): the same row test, a column test per window. With SIMD over
+    // kernel taps (TAPS > 1, one channel group) the word holds taps (ky, kx) … TAPS − 1 taps on
+    // in (ky, kx) order, SIMD/TAPS synapses each; each has its own test.
+    localparam integer CG = TAPS > 1 ? 1 : SF / (K * K);
     localparam integer YW = $clog2(IMG_H + 2 * PAD + K + 1);
     localparam integer XW = $clog2(IMG_W + 2 * PAD + K + 1);
     localparam integer KW = $clog2(K + 1);
@@ -164,21 +171,34 @@ module bnn_mvtu #(
     reg [XW-1:0] wx;
     reg [KW-1:0] ky, kx;
     reg [GW-1:0] group;
-    wire [31:0] py = 32'(wy) + 32'(ky);
-    wire [31:0] px = 32'(wx) + 32'(kx);
-    assign border0 = py < PAD || py >= IMG_H + PAD || px < PAD || px >= IMG_W + PAD;
+    for (genvar i = 0; i < TAPS; i = i + 1) begin : g_tap
+      // tap i of the word: (ky, kx) moved on by i taps, (i / K, i mod K) with a carry into ky
+      wire [31:0] kxi = 32'(kx) + 32'(i % K);
+      wire carry = kxi >= K;
+      wire [31:0] py = 32'(wy) + 32'(ky) + 32'(i / K) + 32'(carry);
+      wire [31:0] px = 32'(wx) + (carry ? kxi - K : kxi);
+      wire row_border = py < PAD || py >= IMG_H + PAD;
+      for (genvar m = 0; m < MMV; m = m + 1) begin : g_window
+        wire [31:0] pxm = px + 32'(m * STRIDE);
+        assign border0[m*TAPS+i] = row_border || pxm < PAD || pxm >= IMG_W + PAD;
+      end
+    end
     wire last_group = 32'(group) == CG - 1;
     wire last_kx = 32'(kx) == K - 1;
-    wire last_wx = 32'(wx) == (OFM_W - 1) * STRIDE;
+    wire last_wx = 32'(wx) == (OFM_W - MMV) * STRIDE;
     wire last_wy = 32'(wy) == (OFM_H - 1) * STRIDE;
     always @(posedge clk) begin
       if (issue) begin
         if (last_sf) begin
           {group, kx, ky} <= '0;
           if (last_nf) begin
-            wx <= last_wx ? '0 : XW'(32'(wx) + STRIDE);
+            wx <= last_wx ? '0 : XW'(32'(wx) + MMV * STRIDE);
             if (last_wx) wy <= last_wy ? '0 : YW'(32'(wy) + STRIDE);
           end
+        end else if (TAPS > 1) begin
+          // the next word's first tap: TAPS taps on
+          kx <= KW'(32'(kx) + TAPS % K >= K ? 32'(kx) + TAPS % K - K : 32'(kx) + TAPS % K);
+          ky <= KW'(32'(ky) + TAPS / K + (32'(kx) + TAPS % K >= K ? 1 : 0));
         end else if (last_group) begin
           group <= '0;
           kx <= last_kx ? '0 : kx + 1'b1;
@@ -190,7 +210,7 @@ module bnn_mvtu #(
       if (rst) {wy, wx, ky, kx, group} <= '0;
     end
   end else begin : g_no_zero_pad
-    assign border0 = 1'b0;
+    assign border0 = {MMV * TAPS{1'b0}};
   end
   wire [LANES*ACC_BITS-1:0] acc_next;
   wire [LANES*OUT_BITS-1:0] out_next;
@@ -218,11 +238,32 @@ module bnn_mvtu #(
     assign t3 = {PE * T_LANE{1'b0}};
   end
 
+  // ZERO_PAD with SIMD over taps: per window, the synapses of the word in stage 3 that lie inside
+  // the image (SIMD/TAPS a tap), for its partial sum 2·matches − inside.
+  localparam integer IW = $clog2(SIMD + 1);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [MMV*IW-1:0] inside3;
+  /* verilator lint_on UNUSEDSIGNAL */
+  for (genvar m = 0; m < MMV; m = m + 1) begin : g_inside
+    if (ZERO_PAD != 0 && TAPS > 1) begin : g_count
+      reg [IW-1:0] n;
+      always @* begin
+        n = IW'(SIMD);
+        for (int i = 0; i < TAPS; i = i + 1) begin
+          if (border3[m*TAPS+i]) n = n - IW'(SIMD / TAPS);
+        end
+      end
+      assign inside3[m*IW+:IW] = n;
+    end else begin : g_none
+      assign inside3[m*IW+:IW] = {IW{1'b0}};
+    end
+  end
+
   for (genvar q = 0; q < LANES; q = q + 1) begin : g_pe
     localparam integer p = q % PE;  // the lane's PE; q / PE its window
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
     wire [SIMD*IN_BITS-1:0] xq = x2[q/PE*SIMD*IN_BITS+:SIMD*IN_BITS];
-    if (IN_BITS == 1) begin : g_binary
+    if (IN_BITS == 1 && !(ZERO_PAD != 0 && TAPS > 1)) begin : g_binary
       // popcount(XNOR(xq, w)), SUM_BITS = $clog2(SIMD + 1) bits (rtl/bnn_popcount.sv)
       bnn_popcount #(
 `ifndef BNN_NO_INSTANCE_NAMES
@@ -231,6 +272,20 @@ module bnn_mvtu #(
         .WIDTH(SIMD), .MODE(1)
       ) u_popcount (
         .a(xq), .b(w), .count(sum2[q*SUM_BITS+:SUM_BITS])
+      );
+    end else if (IN_BITS == 1) begin : g_binary_taps
+      // SIMD over taps with zero padding: the matches of the word's taps inside the image only
+      wire [SIMD-1:0] in_image;
+      for (genvar j = 0; j < SIMD; j = j + 1) begin : g_bit
+        assign in_image[j] = !border2[q/PE*TAPS+j/(SIMD/TAPS)];
+      end
+      bnn_popcount #(
+`ifndef BNN_NO_INSTANCE_NAMES
+        .NAME({NAME, ".g_pe.u_popcount"}),
+`endif
+        .WIDTH(SIMD), .MODE(0)
+      ) u_popcount (
+        .a(~(xq ^ w) & in_image), .b({SIMD{1'b0}}), .count(sum2[q*SUM_BITS+:SUM_BITS])
       );
     end else begin : g_integer
       reg signed [SUM_BITS-1:0] s;
@@ -253,9 +308,12 @@ module bnn_mvtu #(
     // wider sum is exact and a narrower one extends by its own signedness.
     wire [SUM_BITS-1:0] part = sum3[q*SUM_BITS+:SUM_BITS];
     wire [ACC_BITS-1:0] part_acc;
-    if (ZERO_PAD != 0) begin : g_dot
+    if (ZERO_PAD != 0 && TAPS > 1) begin : g_dot_taps
+      // 2·matches − (synapses inside) in accumulator width, modulo 2^ACC_BITS as below.
+      assign part_acc = ACC_BITS'(32'(part) * 2 - 32'(inside3[q/PE*IW+:IW]));
+    end else if (ZERO_PAD != 0) begin : g_dot
       // 2·matches − SIMD in accumulator width: modulo 2^ACC_BITS, exact as y fits.
-      assign part_acc = border3 ? {ACC_BITS{1'b0}} : ACC_BITS'(32'(part) * 2 - SIMD);
+      assign part_acc = border3[q/PE] ? {ACC_BITS{1'b0}} : ACC_BITS'(32'(part) * 2 - SIMD);
     end else if (SUM_BITS >= ACC_BITS) begin : g_truncate
       assign part_acc = part[ACC_BITS-1:0];
     end else if (IN_BITS == 1) begin : g_zero_extend

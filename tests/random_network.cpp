@@ -191,30 +191,36 @@ RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& opt
 }
 
 RandomNetwork zero_padded_chain(std::uint64_t seed, int images) {
+  const ZeroPaddedLayer layers[] = {{63, 3, 1, 1}, {64, 5, 2, 2}, {65, 3, 2, 1}, {10, 5, 1, 2}};
+  return zero_padded_chain(seed, images, 7, 1, layers);
+}
+
+RandomNetwork zero_padded_chain(std::uint64_t seed, int images, int size, int channels,
+                                std::span<const ZeroPaddedLayer> layers) {
   std::mt19937_64 rng(seed);
   RandomNetwork net;
+  const std::size_t pixels = static_cast<std::size_t>(size) * size * channels;
   for (int i = 0; i < images; ++i) {
-    std::vector<std::uint8_t> image(7 * 7);
+    std::vector<std::uint8_t> image(pixels);
     for (auto& p : image) p = static_cast<std::uint8_t>(rng());
     net.images.push_back(std::move(image));
   }
   Graph& g = net.graph;
   g.name = "zero-padded-chain";
-  int x = g.add("input", InputAttrs{{7, 7, 1}, DType::uint(8)});
-  x = g.add("binarize", ThresholdAttrs{{128}, 1, {}}, {x});
-  struct Layer {
-    int rows, kernel, stride, pad;
-  };
-  const Layer layers[] = {{63, 3, 1, 1}, {64, 5, 2, 2}, {65, 3, 2, 1}, {10, 5, 1, 2}};
-  for (std::size_t l = 0; l < std::size(layers); ++l) {
-    const Layer& layer = layers[l];
+  int x = g.add("input", InputAttrs{{size, size, channels}, DType::uint(8)});
+  x = g.add(
+      "binarize",
+      ThresholdAttrs{std::vector<std::int64_t>(static_cast<std::size_t>(channels), 128), 1, {}},
+      {x});
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const ZeroPaddedLayer& layer = layers[l];
     infer_types(g);
-    const int channels = g.nodes[static_cast<std::size_t>(x)].type.shape[2];
-    Conv2dAttrs conv{random_matrix(layer.rows, layer.kernel * layer.kernel * channels, rng),
+    const int in_channels = g.nodes[static_cast<std::size_t>(x)].type.shape[2];
+    Conv2dAttrs conv{random_matrix(layer.rows, layer.kernel * layer.kernel * in_channels, rng),
                      layer.kernel, layer.stride, layer.pad, 0};
     conv.pad_mode = PadMode::Zero;
     x = g.add("conv" + std::to_string(l), conv, {x});
-    if (l + 1 == std::size(layers)) break;
+    if (l + 1 == layers.size()) break;
     infer_types(g);
     // Thresholds on values of y at the border (position 0, the top-left corner, and others).
     const GoldenTensor y =

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "ir/graph.h"
@@ -41,6 +42,14 @@ RandomNetwork random_network(std::uint64_t seed, const RandomNetworkOptions& opt
 // flatten → label. Every threshold is a value of y that `images` random images produce at a border
 // position of that layer (exact ties), and some rows have their comparison negated.
 RandomNetwork zero_padded_chain(std::uint64_t seed, int images);
+
+// The same kind of chain with given layers on a size × size × channels image (each channel
+// binarized at 128), e.g. kernels whose taps a word crosses a kernel row (SIMD over taps).
+struct ZeroPaddedLayer {
+  int rows, kernel, stride, pad;
+};
+RandomNetwork zero_padded_chain(std::uint64_t seed, int images, int size, int channels,
+                                std::span<const ZeroPaddedLayer> layers);
 
 // A rows × cols matrix of random bits, for hand-built test networks.
 BinaryMatrix random_matrix(int rows, int cols, std::mt19937_64& rng);

@@ -275,12 +275,27 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       if (b.zero_pad) {
         // Zero padding (docs/zero-padding.md), no memory: the window-origin counters (wy, wx),
         // the tap counters (ky, kx, channel group), two adders and four comparators on pixel
-        // coordinates, and per PE the choice between 2·matches − SIMD and 0 in accumulator width.
+        // coordinates, and per PE the choice between 2·matches − SIMD and 0 in accumulator width;
+        // with MMV windows a word, per further window a column adder and two comparators, and
+        // the choice per lane (MMV · PE).
         const std::int64_t coord = bits_for(std::max(b.image_h, b.image_w) + 2 * b.pad + b.kernel);
         const std::int64_t taps =
             2 * bits_for(b.kernel) +
             bits_for(b.sf() / (static_cast<std::int64_t>(b.kernel) * b.kernel));
-        r.luts += 2 * coord + taps + 2 * coord + 4 * ceil_div(coord, 2) + 10 + b.pe * b.acc_bits;
+        r.luts += 2 * coord + taps + 2 * coord + 4 * ceil_div(coord, 2) + 10 +
+                  (b.mmv - 1) * (coord + 2 * ceil_div(coord, 2)) +
+                  static_cast<std::int64_t>(b.mmv) * b.pe * b.acc_bits;
+        // SIMD over kernel taps: a test per tap (a carry, a row adder, two comparators) and per
+        // tap and window (a column adder, two comparators), the synapses inside per window, and
+        // per lane and synapse the mask before the popcount (not measured in Yosys yet).
+        const std::int64_t taps_a_word =
+            b.simd > b.simd_channels() ? b.simd / b.simd_channels() : 1;
+        if (taps_a_word > 1) {
+          const std::int64_t mmv = b.mmv;
+          r.luts += taps_a_word * (3 * coord + 2 * ceil_div(coord, 2)) +
+                    mmv * taps_a_word * (coord + 2 * ceil_div(coord, 2) + bits_for(b.simd)) +
+                    mmv * b.pe * b.simd;
+        }
         r.ffs += 2 * coord + taps + 3;
       }
       break;

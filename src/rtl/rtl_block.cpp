@@ -50,14 +50,11 @@ int input_vector(const Block& b) {
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
-  // bnn_mvtu computes MMV windows per weight read, but not with zero padding's border count.
-  if (b.mmv > 1 && (b.zero_pad || b.dense_order == DenseOrder::Input))
-    return fmt::format("layer '{}': MMV > 1 with {} has no RTL yet", b.name,
-                       b.zero_pad ? "zero padding" : "the input-stationary order");
-  // bnn_mvtu's border count takes whole taps a word.
-  if (b.kind == BlockKind::Mvtu && b.is_conv() && b.zero_pad && b.simd > b.simd_channels())
-    return fmt::format("layer '{}': SIMD {} over kernel taps with zero padding has no RTL yet",
-                       b.name, b.simd);
+  // bnn_mvtu computes MMV windows per weight read (with zero padding's border count per window),
+  // bnn_mvtu_is one vector at a time.
+  if (b.mmv > 1 && b.dense_order == DenseOrder::Input)
+    return fmt::format("layer '{}': MMV > 1 with the input-stationary order has no RTL yet",
+                       b.name);
   // Element-wise blocks take words of several pixels as they are (thresholding finds each lane's
   // channel from the word format), the MVTU takes MMV windows a word, a converter between
   // whole-pixel words is an ordinary one, and the blocks that regroup pixels are bnn_pixel_group;
@@ -265,6 +262,8 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, Rtl
                        {"K", integer(b.kernel)},
                        {"STRIDE", integer(b.stride)},
                        {"PAD", integer(b.pad)}});
+    // SIMD over kernel taps: a border test per tap of the word.
+    if (b.simd > b.simd_channels()) p.emplace_back("TAPS", integer(b.simd / b.simd_channels()));
   }
   add_mvtu_thresholds(b, ir, stem, r);
 }

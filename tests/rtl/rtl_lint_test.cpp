@@ -99,6 +99,11 @@ TEST(RtlLint, IllegalParametersStopElaboration) {
       {"bnn_mvtu_is", {"-GACC_SIGNED=1"}},  // binary accumulators are popcounts
       {"bnn_mvtu", {"-GZERO_PAD=1"}},       // a binary accumulator of y must be signed
       {"bnn_mvtu", {"-GZERO_PAD=1", "-GACC_SIGNED=1", "-GK=3", "-GPAD=1"}},  // SF 2 < K·K
+      // SIMD over taps with K = 2 (legal: TAPS 2, SF 2): TAPS 4 · SF 2 is not K·K; MMV 2 does not
+      // divide OFM_W 3
+      {"bnn_mvtu", {"-GZERO_PAD=1", "-GACC_SIGNED=1", "-GK=2", "-GPAD=1", "-GTAPS=4"}},
+      {"bnn_mvtu",
+       {"-GZERO_PAD=1", "-GACC_SIGNED=1", "-GK=2", "-GPAD=1", "-GTAPS=2", "-GMMV=2", "-GOFM_W=3"}},
       {"bnn_swu", {"-GCH=3", "-GSIMD=2"}},
       {"bnn_swu", {"-GK=5"}},
       {"bnn_maxpool", {"-GCH=3", "-GSIMD=2"}},

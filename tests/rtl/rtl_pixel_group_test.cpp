@@ -114,6 +114,131 @@ TEST(RtlPixelGroups, PaddedStrideOneAndTwoConvsWithMmvTwoAndFour) {
   }
 }
 
+// MMV with zero padding (docs/zero-padding.md, "MMV"): bnn_mvtu tests the border per window of
+// a word. The chain that puts the border at every word boundary (1, 63, 64, 65 channels, kernels
+// 3 and 5, strides 1 and 2, thresholds tied to border values), every conv at the largest MMV of
+// 2..4 dividing its output width, and a random network whose convs all pad by zeros, with random
+// MMV; both sides stall at random.
+TEST(RtlPixelGroups, ZeroPaddedConvsWithMmvUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261206);
+  const test::RandomNetwork chain = test::zero_padded_chain(7, 3);
+  const DataflowGraph lowered = lower_to_dataflow(chain.graph);
+  Folding folding = test::random_folding(lowered, rng);
+  int zero_padded_mmv = 0;
+  for (LayerFolding& f : folding.layers) {
+    const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+    if (!b.is_conv()) continue;
+    for (const int mmv : {4, 3, 2}) {
+      if (b.ofm_w % mmv != 0) continue;
+      f.mmv = mmv;
+      f.pe = b.mh;  // MMV needs PE to divide the rows unpadded
+      zero_padded_mmv += b.zero_pad ? 1 : 0;
+      break;
+    }
+  }
+  ASSERT_GE(zero_padded_mmv, 2);
+  const Design design = compile_design(chain.graph, FoldingRequest::given(folding));
+  ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+  RtlRunOptions run;
+  run.seed = 11;
+  test::VerifiedDesign v;
+  test::verify_design(design, Frames(chain.images.begin(), chain.images.end()),
+                      "zero-padded chain with MMV", v, 3, run);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+
+  test::RandomNetworkOptions options;
+  options.images = 3;
+  options.zero_pad_chance = 1.0;
+  options.always_pad = true;
+  for (std::uint64_t seed = 3000; seed < 3200; ++seed) {
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph random_lowered = lower_to_dataflow(streamlined);
+    const Folding random = test::random_pixel_folding(random_lowered, rng);
+    int with_mmv = 0;
+    for (const LayerFolding& f : random.layers) {
+      const Block& b = random_lowered.blocks[static_cast<std::size_t>(random_lowered.find(f.name))];
+      with_mmv += b.zero_pad && f.mmv > 1 ? 1 : 0;
+    }
+    if (with_mmv < 1) continue;
+    const Design random_design = compile_design(streamlined, FoldingRequest::given(random));
+    ASSERT_FALSE(random_design.rtl_unsupported.has_value()) << *random_design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    test::VerifiedDesign w;
+    test::verify_design(random_design, Frames(net.images.begin(), net.images.end()), what, w, 3,
+                        run);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(w.timing.cycles_per_frame(), w.sim.cycles_per_frame()) << what;
+    return;
+  }
+  FAIL() << "no seed in [3000, 3200) has a zero-padded conv at MMV > 1";
+}
+
+// SIMD over kernel taps with zero padding (docs/zero-padding.md): bnn_mvtu tests the border per
+// tap of a word. A chain on a 10×10×2 image: 3×3 pad 1 at 3 taps a word (a kernel row) and MMV 2;
+// 6×6 pad 2 at 4 taps a word (words that cross a kernel row) and MMV 3; 3×3/2 pad 1 at 9 taps
+// (the window); thresholds tied to border values, the last conv's signed sums into the label.
+// Then a random network whose convs all pad by zeros, with random taps. Both sides stall.
+TEST(RtlPixelGroups, ZeroPaddedConvsWithSimdOverTapsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261207);
+  const test::ZeroPaddedLayer layers[] = {{8, 3, 1, 1}, {6, 6, 1, 2}, {5, 3, 2, 1}};
+  const test::RandomNetwork chain = test::zero_padded_chain(5, 3, 10, 2, layers);
+  const DataflowGraph lowered = lower_to_dataflow(chain.graph);
+  Folding folding = test::random_folding(lowered, rng);
+  const int taps[] = {3, 4, 9}, mmvs[] = {2, 3, 1};
+  for (LayerFolding& f : folding.layers) {
+    const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+    if (!b.is_conv()) continue;
+    const std::size_t l = static_cast<std::size_t>(f.name.back() - '0');
+    f.simd = taps[l] * b.simd_channels();
+    f.mmv = mmvs[l];
+    f.pe = b.mh;
+  }
+  const Design design = compile_design(chain.graph, FoldingRequest::given(folding));
+  ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+  RtlRunOptions run;
+  run.seed = 13;
+  test::VerifiedDesign v;
+  test::verify_design(design, Frames(chain.images.begin(), chain.images.end()),
+                      "zero-padded chain with taps", v, 3, run);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+
+  test::RandomNetworkOptions options;
+  options.images = 3;
+  options.zero_pad_chance = 1.0;
+  options.always_pad = true;
+  for (std::uint64_t seed = 3700; seed < 3900; ++seed) {
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph random_lowered = lower_to_dataflow(streamlined);
+    const Folding random = test::random_taps_folding(random_lowered, rng);
+    int zero_padded_taps = 0;
+    for (const LayerFolding& f : random.layers) {
+      const Block& b = random_lowered.blocks[static_cast<std::size_t>(random_lowered.find(f.name))];
+      zero_padded_taps += b.zero_pad && f.simd > b.simd_channels() ? 1 : 0;
+    }
+    if (zero_padded_taps < 1) continue;
+    const Design random_design = compile_design(streamlined, FoldingRequest::given(random));
+    int lanes = 0;  // few, narrow pixel-group blocks keep the Verilator build short
+    for (const Block& b : random_design.folded.blocks)
+      lanes += is_pixel_group(b) ? std::max(b.in_elems, b.out_elems) : 0;
+    if (lanes > 40) continue;
+    ASSERT_FALSE(random_design.rtl_unsupported.has_value()) << *random_design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    test::VerifiedDesign w;
+    test::verify_design(random_design, Frames(net.images.begin(), net.images.end()), what, w, 3,
+                        run);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(w.timing.cycles_per_frame(), w.sim.cycles_per_frame()) << what;
+    return;
+  }
+  FAIL() << "no seed in [3700, 3900) has a small zero-padded network with taps";
+}
+
 // SIMD over kernel taps (docs/pixel-parallel.md): the SWU is bnn_pixel_group writing t taps of a
 // window a word (with and without MMV); a random network whose convs take random taps.
 TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
