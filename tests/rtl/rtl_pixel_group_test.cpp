@@ -428,4 +428,3 @@ TEST(RtlPixelGroups, SlidingWindowRunsMatchTheSourcesRule) {
 
 }  // namespace
 }  // namespace bnnc
-
