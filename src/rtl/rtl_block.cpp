@@ -47,6 +47,30 @@ int input_vector(const Block& b) {
   return static_cast<int>(b.elements_in());
 }
 
+std::vector<std::pair<std::string, std::string>> pixel_group_params(const Block& b) {
+  const int kind = b.kind == BlockKind::FmPadding          ? 1
+                   : b.kind == BlockKind::Swu              ? 2
+                   : b.kind == BlockKind::StreamingMaxPool ? 3
+                                                           : 0;
+  return {{"KIND", integer(kind)},
+          {"IFM_H", integer(b.ifm_h)},
+          {"IFM_W", integer(b.ifm_w)},
+          {"IFM_C", integer(b.ifm_c)},
+          {"OFM_H", integer(b.ofm_h)},
+          {"OFM_W", integer(b.ofm_w)},
+          {"OFM_C", integer(b.ofm_c)},
+          {"K", integer(b.kernel)},
+          {"STRIDE", integer(b.stride)},
+          {"PAD", integer(b.pad)},
+          {"IN_PIXELS", integer(b.in_pixels)},
+          {"IN_ELEMS", integer(b.in_elems)},
+          {"OUT_PIXELS", integer(b.out_pixels)},
+          {"OUT_ELEMS", integer(b.out_elems)},
+          {"BITS", integer(b.in_bits)},
+          {"SLACK", integer(pixel_group_slack(b))},
+          {"SLOTS", integer(pixel_group_slots(b))}};
+}
+
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
@@ -148,30 +172,11 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
 
 namespace {
 
-// bnn_pixel_group: the block kind, both feature maps, both word formats, its slack and buffer.
+// bnn_pixel_group: the block's shape (pixel_group_params), the values it pads with and the pool's
+// minimum channels.
 void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
   r.module = "bnn_pixel_group";
-  const int kind = b.kind == BlockKind::FmPadding          ? 1
-                   : b.kind == BlockKind::Swu              ? 2
-                   : b.kind == BlockKind::StreamingMaxPool ? 3
-                                                           : 0;
-  r.params = {{"KIND", integer(kind)},
-              {"IFM_H", integer(b.ifm_h)},
-              {"IFM_W", integer(b.ifm_w)},
-              {"IFM_C", integer(b.ifm_c)},
-              {"OFM_H", integer(b.ofm_h)},
-              {"OFM_W", integer(b.ofm_w)},
-              {"OFM_C", integer(b.ofm_c)},
-              {"K", integer(b.kernel)},
-              {"STRIDE", integer(b.stride)},
-              {"PAD", integer(b.pad)},
-              {"IN_PIXELS", integer(b.in_pixels)},
-              {"IN_ELEMS", integer(b.in_elems)},
-              {"OUT_PIXELS", integer(b.out_pixels)},
-              {"OUT_ELEMS", integer(b.out_elems)},
-              {"BITS", integer(b.in_bits)},
-              {"SLACK", integer(pixel_group_slack(b))},
-              {"SLOTS", integer(pixel_group_slots(b))}};
+  r.params = pixel_group_params(b);
   if (b.kind == BlockKind::FmPadding) {
     HexWord values(b.ofm_c * b.in_bits);
     for (int c = 0; c < b.ofm_c; ++c) values.set(c * b.in_bits, b.in_bits, pad_element(b, ir, c));

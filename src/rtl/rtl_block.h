@@ -23,6 +23,11 @@ struct RtlBlock {
 // `stem` names the block's memory files (stem + "_weights.mem", ...).
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem);
 
+// bnn_pixel_group's parameters for a pixel-group block (fold/pixel_group.h): its kind, both
+// feature maps, both word formats, its slack and buffer slots — all but the values it pads with
+// and the pool's minimum channels, which come from the network.
+std::vector<std::pair<std::string, std::string>> pixel_group_params(const Block& block);
+
 // Why block `index` has no RTL counterpart, or nullopt.
 std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int index);
 

@@ -18,6 +18,7 @@
 #include "random_folding.h"
 #include "random_network.h"
 #include "rtl/pixel_group_buffer.h"
+#include "rtl/rtl_block.h"
 #include "rtl_test_support.h"
 
 namespace bnnc {
@@ -25,8 +26,6 @@ namespace {
 
 using Frames = std::vector<std::span<const std::uint8_t>>;
 using test::BlockUnderTest;
-
-std::string integer(std::int64_t v) { return std::to_string(v); }
 
 // The kinds of pixel-group blocks in a design ("FmPadding", "Swu", ...).
 std::set<std::string> pixel_groups(const Design& design) {
@@ -319,10 +318,6 @@ void expect_blocks_alone_match_the_sources_rule(std::span<const AloneCase> cases
     b.out_elems = t.out_elems;
     b.in_bits = b.out_bits = t.bits;
     ASSERT_TRUE(is_pixel_group(b)) << block_kind_name(t.kind);
-    const int kind = t.kind == BlockKind::FmPadding          ? 1
-                     : t.kind == BlockKind::Swu              ? 2
-                     : t.kind == BlockKind::StreamingMaxPool ? 3
-                                                             : 0;
     // Random border values per channel, and every other channel of the pool takes the minimum.
     std::vector<std::int64_t> pad_values(static_cast<std::size_t>(b.ofm_c));
     std::string pad_hex, min_channels;
@@ -334,31 +329,10 @@ void expect_blocks_alone_match_the_sources_rule(std::span<const AloneCase> cases
     for (int c = b.ofm_c; c-- > 0;) {
       pad_hex += fmt::format("{:0{}b}", pad_values[static_cast<std::size_t>(c)], t.bits);
     }
-    BlockUnderTest block{"bnn_pixel_group",
-                         {{"KIND", integer(kind)},
-                          {"IFM_H", integer(b.ifm_h)},
-                          {"IFM_W", integer(b.ifm_w)},
-                          {"IFM_C", integer(b.ifm_c)},
-                          {"OFM_H", integer(b.ofm_h)},
-                          {"OFM_W", integer(b.ofm_w)},
-                          {"OFM_C", integer(b.ofm_c)},
-                          {"K", integer(b.kernel)},
-                          {"STRIDE", integer(b.stride)},
-                          {"PAD", integer(b.pad)},
-                          {"IN_PIXELS", integer(b.in_pixels)},
-                          {"IN_ELEMS", integer(b.in_elems)},
-                          {"OUT_PIXELS", integer(b.out_pixels)},
-                          {"OUT_ELEMS", integer(b.out_elems)},
-                          {"BITS", integer(b.in_bits)},
-                          {"SLACK", integer(pixel_group_slack(b))},
-                          {"SLOTS", integer(pixel_group_slots(b))},
-                          {"PAD_VALUES", fmt::format("{}'b{}", b.ofm_c * t.bits, pad_hex)},
-                          {"MIN_CHANNELS", fmt::format("{}'b{}", b.ofm_c, min_channels)}},
-                         {},
-                         b.in_elems,
-                         t.bits,
-                         b.out_elems,
-                         t.bits};
+    std::vector<std::pair<std::string, std::string>> params = pixel_group_params(b);
+    params.emplace_back("PAD_VALUES", fmt::format("{}'b{}", b.ofm_c * t.bits, pad_hex));
+    params.emplace_back("MIN_CHANNELS", fmt::format("{}'b{}", b.ofm_c, min_channels));
+    BlockUnderTest block{"bnn_pixel_group", params, {}, b.in_elems, t.bits, b.out_elems, t.bits};
     const StreamOrder in = input_order(b), out = output_order(b);
     std::vector<std::int64_t> input, expected;
     for (int frame = 0; frame < 3; ++frame) {
