@@ -113,6 +113,43 @@ TEST(RtlPixelGroups, PaddedStrideOneAndTwoConvsWithMmvTwoAndFour) {
   }
 }
 
+// The first network from seeds [first, last) whose convs all pad by zeros and whose folding (by
+// `fold`) gives `wanted` a zero-padded conv: verified under stalls, with the simulator's cycles.
+// Designs whose pixel-group blocks carry more than `max_lanes` elements a word are skipped.
+template <typename Fold, typename Wanted>
+void verify_first_zero_padded(std::uint64_t first, std::uint64_t last, std::mt19937_64& rng,
+                              Fold fold, Wanted wanted, int max_lanes, RtlRunOptions run) {
+  test::RandomNetworkOptions options;
+  options.images = 3;
+  options.zero_pad_chance = 1.0;
+  options.always_pad = true;
+  for (std::uint64_t seed = first; seed < last; ++seed) {
+    const test::RandomNetwork net = test::random_network(seed, options);
+    const Graph streamlined = streamline(net.graph);
+    const DataflowGraph lowered = lower_to_dataflow(streamlined);
+    const Folding folding = fold(lowered, rng);
+    int found = 0;
+    for (const LayerFolding& f : folding.layers) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+      found += b.zero_pad && wanted(b, f) ? 1 : 0;
+    }
+    if (found < 1) continue;
+    const Design design = compile_design(streamlined, FoldingRequest::given(folding));
+    int lanes = 0;
+    for (const Block& b : design.folded.blocks)
+      lanes += is_pixel_group(b) ? std::max(b.in_elems, b.out_elems) : 0;
+    if (lanes > max_lanes) continue;
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    const std::string what = "random network seed " + std::to_string(seed);
+    test::VerifiedDesign v;
+    test::verify_design(design, Frames(net.images.begin(), net.images.end()), what, v, 3, run);
+    if (::testing::Test::HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+    return;
+  }
+  FAIL() << "no seed in [" << first << ", " << last << ") has the zero-padded conv wanted";
+}
+
 // MMV with zero padding (docs/zero-padding.md, "MMV"): bnn_mvtu tests the border per window of
 // a word. The chain that puts the border at every word boundary (1, 63, 64, 65 channels, kernels
 // 3 and 5, strides 1 and 2, thresholds tied to border values), every conv at the largest MMV of
@@ -147,32 +184,9 @@ TEST(RtlPixelGroups, ZeroPaddedConvsWithMmvUnderStalls) {
   if (HasFatalFailure()) return;
   EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
 
-  test::RandomNetworkOptions options;
-  options.images = 3;
-  options.zero_pad_chance = 1.0;
-  options.always_pad = true;
-  for (std::uint64_t seed = 3000; seed < 3200; ++seed) {
-    const test::RandomNetwork net = test::random_network(seed, options);
-    const Graph streamlined = streamline(net.graph);
-    const DataflowGraph random_lowered = lower_to_dataflow(streamlined);
-    const Folding random = test::random_pixel_folding(random_lowered, rng);
-    int with_mmv = 0;
-    for (const LayerFolding& f : random.layers) {
-      const Block& b = random_lowered.blocks[static_cast<std::size_t>(random_lowered.find(f.name))];
-      with_mmv += b.zero_pad && f.mmv > 1 ? 1 : 0;
-    }
-    if (with_mmv < 1) continue;
-    const Design random_design = compile_design(streamlined, FoldingRequest::given(random));
-    ASSERT_FALSE(random_design.rtl_unsupported.has_value()) << *random_design.rtl_unsupported;
-    const std::string what = "random network seed " + std::to_string(seed);
-    test::VerifiedDesign w;
-    test::verify_design(random_design, Frames(net.images.begin(), net.images.end()), what, w, 3,
-                        run);
-    if (HasFatalFailure()) return;
-    EXPECT_EQ(w.timing.cycles_per_frame(), w.sim.cycles_per_frame()) << what;
-    return;
-  }
-  FAIL() << "no seed in [3000, 3200) has a zero-padded conv at MMV > 1";
+  verify_first_zero_padded(
+      3000, 3200, rng, test::random_pixel_folding,
+      [](const Block&, const LayerFolding& f) { return f.mmv > 1; }, 1 << 30, run);
 }
 
 // SIMD over kernel taps with zero padding (docs/zero-padding.md): bnn_mvtu tests the border per
@@ -208,36 +222,10 @@ TEST(RtlPixelGroups, ZeroPaddedConvsWithSimdOverTapsUnderStalls) {
   if (HasFatalFailure()) return;
   EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
 
-  test::RandomNetworkOptions options;
-  options.images = 3;
-  options.zero_pad_chance = 1.0;
-  options.always_pad = true;
-  for (std::uint64_t seed = 3700; seed < 3900; ++seed) {
-    const test::RandomNetwork net = test::random_network(seed, options);
-    const Graph streamlined = streamline(net.graph);
-    const DataflowGraph random_lowered = lower_to_dataflow(streamlined);
-    const Folding random = test::random_taps_folding(random_lowered, rng);
-    int zero_padded_taps = 0;
-    for (const LayerFolding& f : random.layers) {
-      const Block& b = random_lowered.blocks[static_cast<std::size_t>(random_lowered.find(f.name))];
-      zero_padded_taps += b.zero_pad && f.simd > b.simd_channels() ? 1 : 0;
-    }
-    if (zero_padded_taps < 1) continue;
-    const Design random_design = compile_design(streamlined, FoldingRequest::given(random));
-    int lanes = 0;  // few, narrow pixel-group blocks keep the Verilator build short
-    for (const Block& b : random_design.folded.blocks)
-      lanes += is_pixel_group(b) ? std::max(b.in_elems, b.out_elems) : 0;
-    if (lanes > 40) continue;
-    ASSERT_FALSE(random_design.rtl_unsupported.has_value()) << *random_design.rtl_unsupported;
-    const std::string what = "random network seed " + std::to_string(seed);
-    test::VerifiedDesign w;
-    test::verify_design(random_design, Frames(net.images.begin(), net.images.end()), what, w, 3,
-                        run);
-    if (HasFatalFailure()) return;
-    EXPECT_EQ(w.timing.cycles_per_frame(), w.sim.cycles_per_frame()) << what;
-    return;
-  }
-  FAIL() << "no seed in [3700, 3900) has a small zero-padded network with taps";
+  // Few, narrow pixel-group blocks keep the Verilator build short.
+  verify_first_zero_padded(
+      3700, 3900, rng, test::random_taps_folding,
+      [](const Block& b, const LayerFolding& f) { return f.simd > b.simd_channels(); }, 40, run);
 }
 
 // SIMD over kernel taps (docs/pixel-parallel.md): the SWU is bnn_pixel_group writing t taps of a
