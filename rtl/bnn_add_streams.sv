@@ -8,13 +8,15 @@
 // Input 1's value v1 is its element read as an integer, or, with IN1_BIPOLAR (a bit), 2b − 1:
 // ±1. Without a table (TABLE = 0) the sum is in0 + v1. With TABLE = 1 (AddAttrs' per-channel
 // lookup table, ir/op.h: thresholds selected by a residual block's shortcut value) it is
-// in0 + offsets[c·SPAN + (v1 − IN1_MIN)], c the element's channel. Lane l of word w carries
-// channel (w mod CH/LANES)·LANES + l (LANES divides CH; one pixel's channels a word or several
-// words, never several pixels). TABLE_FILE holds CH/LANES·SPAN words of LANES·OFF_BITS bits:
-// word g·SPAN + i, lane l at bits [l·OFF_BITS +: OFF_BITS] = offsets[(g·LANES + l)·SPAN + i],
-// two's complement. The table is read combinationally (a LUT ROM, one copy of its lanes per lane:
-// each lane reads its own slice), so the handshake, the output register and the cycles are those
-// of the table-free join. `base` = g·SPAN follows the words as bnn_thresholding's `group` does.
+// in0 + offsets[c·SPAN + (v1 − IN1_MIN)], c the element's channel. A word carries LANES / GROUP
+// pixels side by side, each with the same GROUP consecutive channels (docs/pixel-parallel.md;
+// GROUP = LANES: one pixel's channels a word or several words): lane l of word w carries channel
+// (w mod CH/GROUP)·GROUP + l mod GROUP (GROUP divides CH and LANES). TABLE_FILE holds
+// CH/GROUP·SPAN words of GROUP·OFF_BITS bits: word g·SPAN + i, slot k at bits
+// [k·OFF_BITS +: OFF_BITS] = offsets[(g·GROUP + k)·SPAN + i], two's complement. The table is read
+// combinationally (a LUT ROM, one copy per lane: each lane reads its own channel's slice), so the
+// handshake, the output register and the cycles are those of the table-free join. `base` = g·SPAN
+// follows the words as bnn_thresholding's `group` does.
 `default_nettype none
 `include "bnn_defs.vh"
 
@@ -28,11 +30,12 @@ module bnn_add_streams #(
   parameter integer IN1_BIPOLAR = 0,   // 1: input 1 is bits, each adding 2b − 1 (±1)
   parameter integer OUT_BITS = 10,     // bits per output element (two's complement)
   parameter integer TABLE = 0,         // 1: input 1 selects a per-channel offset (TABLE_FILE)
-  parameter integer CH = 2,            // TABLE: channels of a pixel (LANES divides it)
+  parameter integer CH = 2,            // TABLE: channels of a pixel (GROUP divides it)
+  parameter integer GROUP = LANES,     // TABLE: channels of one pixel in a word (divides LANES)
   parameter integer SPAN = 1,          // TABLE: entries per channel
   parameter integer IN1_MIN = 0,       // TABLE: the v1 of entry 0
   parameter integer OFF_BITS = 8,      // TABLE: bits per offset (two's complement)
-  parameter         TABLE_FILE = ""    // TABLE: CH/LANES·SPAN words of LANES·OFF_BITS bits
+  parameter         TABLE_FILE = ""    // TABLE: CH/GROUP·SPAN words of GROUP·OFF_BITS bits
 ) (
   input  wire                      clk,
   input  wire                      rst,
@@ -46,7 +49,7 @@ module bnn_add_streams #(
   output wire                      m_axis_tvalid,
   input  wire                      m_axis_tready
 );
-  localparam integer GROUPS = CH / LANES;
+  localparam integer GROUPS = CH / GROUP;
   localparam integer DEPTH = GROUPS * SPAN;
   localparam integer AW = DEPTH > 1 ? $clog2(DEPTH) : 1;
   localparam integer TERM_BITS = TABLE != 0 ? OFF_BITS : (IN1_BIPOLAR != 0 ? 2 : IN1_BITS);
@@ -57,10 +60,11 @@ module bnn_add_streams #(
     `BNN_PARAM_ERROR(("%s: LANES %0d >= 1, OUT_BITS %0d must hold IN0_BITS %0d and input 1's term (%0d bits); IN1_BIPOLAR %0d needs IN1_BITS 1",
                       NAME, LANES, OUT_BITS, IN0_BITS, TERM_BITS, IN1_BIPOLAR))
   end
-  if (TABLE != 0 && (CH < LANES || CH % LANES != 0 || SPAN < 1 || OFF_BITS < 1))
+  if (TABLE != 0 && (GROUP < 1 || CH % GROUP != 0 || LANES % GROUP != 0 || SPAN < 1 ||
+                     OFF_BITS < 1))
   begin : g_illegal_table
-    `BNN_PARAM_ERROR(("%s: LANES %0d must divide CH %0d, SPAN %0d and OFF_BITS %0d >= 1", NAME,
-                      LANES, CH, SPAN, OFF_BITS))
+    `BNN_PARAM_ERROR(("%s: GROUP %0d must divide CH %0d and LANES %0d, SPAN %0d and OFF_BITS %0d >= 1",
+                      NAME, GROUP, CH, LANES, SPAN, OFF_BITS))
   end
 
   // v1: the term itself without a table; with one, wide enough for v1 − IN1_MIN of any input.
@@ -89,16 +93,16 @@ module bnn_add_streams #(
                      : IN1_SIGNED != 0 ? VW'($signed(x1)) : VW'(x1);
     wire [OUT_BITS-1:0] b;
     if (TABLE != 0) begin : g_table
-      reg [LANES*OFF_BITS-1:0] rom[0:DEPTH-1];
+      reg [GROUP*OFF_BITS-1:0] rom[0:DEPTH-1];
       initial begin
         if (TABLE_FILE != "") $readmemh(TABLE_FILE, rom);
       end
       wire [AW-1:0] addr = base + AW'(v1 - VW'(IN1_MIN));
-      // Each lane's copy of the table is read only in its own lane's bits.
+      // Each lane's copy of the table is read only in its own channel's bits.
       /* verilator lint_off UNUSEDSIGNAL */
-      wire [LANES*OFF_BITS-1:0] row = rom[addr];
+      wire [GROUP*OFF_BITS-1:0] row = rom[addr];
       /* verilator lint_on UNUSEDSIGNAL */
-      assign b = OUT_BITS'($signed(row[l*OFF_BITS+:OFF_BITS]));
+      assign b = OUT_BITS'($signed(row[(l%GROUP)*OFF_BITS+:OFF_BITS]));
     end else begin : g_value
       assign b = OUT_BITS'(v1);
     end

@@ -339,10 +339,12 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       r.luts = 20 + b.in_elems * b.out_bits;
       r.ffs = out_word;
       if (b.table_span > 0) {
-        // Each lane reads its channels' rows of the table, C/lanes·span offsets, from a LUT ROM
-        // (64 entries a LUT6 per bit, MUXF7/F8 up to 256, a LUT per bit for each 256 beyond),
+        // Each lane reads its channel's rows of the table, C/G·span offsets (G: one pixel's
+        // channels in a word), from a LUT ROM (64 entries a LUT6 per bit, MUXF7/F8 up to 256, a
+        // LUT per bit for each 256 beyond),
         // at base + v1 − in1_min (an adder of the address's bits); C·span offsets in all.
-        const std::int64_t depth = static_cast<std::int64_t>(b.ifm_c / b.in_elems) * b.table_span;
+        const std::int64_t depth =
+            static_cast<std::int64_t>(b.ifm_c / (b.in_elems / b.in_pixels)) * b.table_span;
         const std::int64_t rom = b.table_bits * (ceil_div(depth, 64) + ceil_div(depth, 256) - 1);
         r.luts += b.in_elems * (rom + bits_for(depth));
         r.ffs += bits_for(depth);

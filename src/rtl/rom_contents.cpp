@@ -196,7 +196,7 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
 std::string add_table_rom(const Block& b, const Graph& ir) {
   const auto& a = ir.nodes[b.layer].as<AddAttrs>();
   const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
-  const int lanes = b.in_elems;
+  const int lanes = b.in_elems / b.in_pixels;  // one pixel's channels of a word
   const int bits = b.table_bits;
   std::string text;
   for (int g = 0; g < b.ifm_c / lanes; ++g) {

@@ -136,11 +136,11 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
       if (b.kind == BlockKind::AddStreams && !ir.nodes[b.layer].as<AddAttrs>().offsets.empty()) {
         // bnn_add_streams finds a lane's channel from a channel-group counter.
         const auto& a = ir.nodes[b.layer].as<AddAttrs>();
-        if (b.ifm_c % b.in_elems != 0) {
+        if (b.ifm_c % (b.in_elems / b.in_pixels) != 0) {
           return fmt::format(
               "layer '{}': the RTL join's table needs words of whole channel "
               "groups ({} elements a word, {} channels)",
-              b.name, b.in_elems, b.ifm_c);
+              b.name, b.in_elems / b.in_pixels, b.ifm_c);
         }
         if (a.in1_min <= -(std::int64_t{1} << 30) || a.in1_min >= (std::int64_t{1} << 30)) {
           return fmt::format("layer '{}': the RTL join's table starts at {}, outside ±2^30", b.name,
@@ -407,6 +407,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
         const std::string file = stem + "_table.mem";
         p.insert(p.end(), {{"TABLE", "1"},
                            {"CH", integer(b.ifm_c)},
+                           {"GROUP", integer(b.in_elems / b.in_pixels)},
                            {"SPAN", integer(std::ssize(a.offsets) / b.ifm_c)},
                            {"IN1_MIN", integer(a.in1_min)},
                            {"OFF_BITS", integer(b.table_bits)},

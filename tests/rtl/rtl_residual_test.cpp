@@ -176,6 +176,42 @@ TEST(RtlResidual, JoinTablesOnIdentityAndProjectionShortcutsUnderStalls) {
   }
 }
 
+// The join's table on words of several pixels (docs/residual.md, "In the RTL"): every conv at
+// MMV 2 or 3 with PE = rows, so the join takes words of 2–3 pixels, each with a whole channel
+// group or all the channels; lane l of a word finds its channel as l mod G. Identity and
+// projection shortcuts, under stalls: every class and score equals the golden model's and the
+// cycles per frame equal the simulator's.
+TEST(RtlResidual, JoinTablesOnPixelWordsUnderStalls) {
+  BNNC_REQUIRE_VERILATOR();
+  for (const bool identity : {true, false}) {
+    const std::string what = identity ? "identity shortcut" : "projection shortcut";
+    test::Residual net =
+        test::residual_network(identity ? 33 : 34, 6, 1, identity ? 4 : 8, 5, identity);
+    test::add_join_table(net, identity ? 9 : 10);
+    const DataflowGraph lowered = lower_to_dataflow(net.graph);
+    Folding folding = folding_of(lowered);
+    for (LayerFolding& f : folding.layers) {
+      const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
+      if (!b.is_conv()) continue;
+      f.pe = b.mh;
+      f.mmv = identity ? 2 : 3;
+    }
+    const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+    ASSERT_FALSE(design.rtl_unsupported.has_value()) << what << ": " << *design.rtl_unsupported;
+    const Block& join =
+        design.folded
+            .blocks[static_cast<std::size_t>(find_reconvergent_paths(design.folded).at(0).join)];
+    EXPECT_GT(join.in_pixels, 1) << what;
+    EXPECT_GT(join.table_span, 0) << what;
+    test::VerifiedDesign v;
+    RtlRunOptions options;
+    options.seed = 14;
+    test::verify_design(design, Frames(net.images.begin(), net.images.end()), what, v, 8, options);
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame()) << what;
+  }
+}
+
 // The design of residual_dataflow_test's deadlock case (PE = SIMD = 1: at higher foldings the
 // FIFO in front of each MVTU, a whole input vector, holds what the bypass lacks). The row FIFOs in
 // front of the long branch's window paths would hold a whole image this small and hide a missing
