@@ -44,13 +44,13 @@ struct TopologySpec {
   int classes = 10;
 };
 
-// tfc, sfc, lfc, cnv, cnv-pad or resnet; width_divisor > 1 divides every hidden width (small
-// networks for tests); padding "minus1" or "zero" for resnet ("" means minus1; other topologies
-// take only ""). Throws bnnc::Error naming the topology or padding when it is unknown.
+// tfc, sfc, lfc, cnv, cnv-pad, resnet or resnet-wide; width_divisor > 1 divides every hidden width
+// (small networks for tests); padding "minus1" or "zero" for resnet ("" means minus1; other
+// topologies take only ""). Throws bnnc::Error naming the topology or padding when it is unknown.
 TopologySpec topology_spec(const std::string& name, int width_divisor = 1,
                            const std::string& padding = "");
 
-// "tfc, sfc, lfc, cnv, cnv-pad, resnet"
+// "tfc, sfc, lfc, cnv, cnv-pad, resnet, resnet-wide"
 const char* topology_names();
 
 }  // namespace bnnc

@@ -19,7 +19,7 @@
 namespace bnnc {
 
 struct TrainOptions {
-  std::string topology;  // tfc, sfc, lfc, cnv, cnv-pad, resnet
+  std::string topology;  // tfc, sfc, lfc, cnv, cnv-pad, resnet, resnet-wide
   std::string padding;   // resnet: "minus1" (default when empty) or "zero"
   std::string data;      // a Fashion-MNIST folder (train-* and t10k-* IDX files)
   int epochs = 10;

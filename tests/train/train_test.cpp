@@ -19,6 +19,7 @@
 #include "ir/graph.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
+#include "train/topology_spec.h"
 #include "train/train_bnn.h"
 
 namespace bnnc {
@@ -92,10 +93,11 @@ TEST(Train, TinyCnvPadGoldenModelEqualsTrainer) {
 // The residual topology: the exported graph keeps its joins (an identity and two projection
 // shortcuts, each an add with a table after streamlining) and its golden classes equal the
 // trainer's, with either padding.
-void expect_tiny_resnet(const std::string& padding, std::uint64_t seed) {
-  TrainOptions options = smoke_options("resnet", seed, 300, 300, 8);
+void expect_tiny_resnet(const std::string& padding, std::uint64_t seed,
+                        const std::string& topology = "resnet") {
+  TrainOptions options = smoke_options(topology, seed, 300, 300, 8);
   options.padding = padding;
-  const TrainResult result = expect_golden_equals_trainer(options, "resnet_" + padding);
+  const TrainResult result = expect_golden_equals_trainer(options, topology + "_" + padding);
   int adds = 0, zero_padded = 0;
   for (const Node& node : result.graph.nodes) {
     if (node.op() == Op::Add) {
@@ -116,6 +118,29 @@ TEST(Train, TinyResNetGoldenModelEqualsTrainer) {
 TEST(Train, TinyResNetZeroPaddedGoldenModelEqualsTrainer) {
   REQUIRE_FASHION_MNIST();
   expect_tiny_resnet("zero", 4);
+}
+
+// resnet-wide: resnet's blocks at 40, 80 and 160 channels (58.0 M MACs, cnv's 58.4 M at most).
+TEST(Train, ResNetWideIsResNetAQuarterWider) {
+  const TopologySpec narrow = topology_spec("resnet"), wide = topology_spec("resnet-wide");
+  ASSERT_EQ(narrow.layers.size(), wide.layers.size());
+  std::int64_t narrow_weights = 0, wide_weights = 0;
+  for (std::size_t i = 0; i < wide.layers.size(); ++i) {
+    const LayerSpec &n = narrow.layers[i], &w = wide.layers[i];
+    EXPECT_EQ(w.outputs, i + 1 == wide.layers.size() ? 10 : n.outputs * 5 / 4) << i;
+    EXPECT_EQ(w.kernel, n.kernel) << i;
+    EXPECT_EQ(w.shortcut, n.shortcut) << i;
+    narrow_weights += std::int64_t{n.inputs} * n.outputs * (n.conv ? n.kernel * n.kernel : 1);
+    wide_weights += std::int64_t{w.inputs} * w.outputs * (w.conv ? w.kernel * w.kernel : 1);
+  }
+  EXPECT_EQ(narrow_weights, 306720);  // models/README.md
+  EXPECT_GT(wide_weights, narrow_weights * 3 / 2);
+  EXPECT_LT(wide_weights, narrow_weights * 8 / 5);
+}
+
+TEST(Train, TinyResNetWideGoldenModelEqualsTrainer) {
+  REQUIRE_FASHION_MNIST();
+  expect_tiny_resnet("minus1", 11, "resnet-wide");
 }
 
 TEST(TrainCli, SameSeedAndThreadsGiveByteIdenticalModels) {
@@ -203,9 +228,10 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
   const test::CommandResult topology = test::run_bnnc(
       "train --topology vgg --dataset fashion-mnist --epochs 1 --out " + out.string());
   EXPECT_EQ(topology.exit_code, 2);
-  EXPECT_NE(topology.err.find(
-                "--topology vgg: unknown (topologies: tfc, sfc, lfc, cnv, cnv-pad, resnet)"),
-            std::string::npos)
+  EXPECT_NE(
+      topology.err.find(
+          "--topology vgg: unknown (topologies: tfc, sfc, lfc, cnv, cnv-pad, resnet, resnet-wide)"),
+      std::string::npos)
       << topology.err;
   const test::CommandResult padding = test::run_bnnc(
       "train --topology resnet --padding reflect --dataset fashion-mnist --epochs 1 --out " +
@@ -217,7 +243,7 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
       "train --topology cnv --padding zero --dataset fashion-mnist --epochs 1 --out " +
       out.string());
   EXPECT_EQ(padding_cnv.exit_code, 2);
-  EXPECT_NE(padding_cnv.err.find("--padding zero: only the resnet topology takes it"),
+  EXPECT_NE(padding_cnv.err.find("--padding zero: only the resnet topologies take it"),
             std::string::npos)
       << padding_cnv.err;
   const test::CommandResult missing = test::run_bnnc(
