@@ -66,24 +66,27 @@ const Network& network(const std::string& name) {
 }
 
 // Frames per second over calls of `batch` consecutive images, cycling through the data set.
-void whole_network(benchmark::State& state, const std::string& name, bool early_exit) {
-  const Network& net = network(name);
-  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
-  const int batch = static_cast<int>(state.range(0));
-  const int calls = std::min(net.data.count, 768) / batch;
+void classify_batches(benchmark::State& state, const runtime::CpuEngine& engine,
+                      const Dataset& data, int batch) {
+  const int calls = std::min(data.count, 768) / batch;
   const std::size_t size = engine.input_size();
   std::vector<Classification> results(static_cast<std::size_t>(batch));
   runtime::Team team(1);
   std::vector<runtime::Workspace> workspaces;
   int call = 0;
   for (auto _ : state) {
-    const std::uint8_t* images =
-        net.data.pixels.data() + static_cast<std::size_t>(call) * batch * size;
+    const std::uint8_t* images = data.pixels.data() + static_cast<std::size_t>(call) * batch * size;
     engine.classify(images, batch, results.data(), team, workspaces);
     call = (call + 1) % calls;
   }
   state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
                                              benchmark::Counter::kIsRate);
+}
+
+void whole_network(benchmark::State& state, const std::string& name, bool early_exit) {
+  const Network& net = network(name);
+  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
+  classify_batches(state, engine, net.data, static_cast<int>(state.range(0)));
   state.counters["early_exit_layers"] = engine.early_exit_layers();
   state.SetLabel(runtime::isa_name(engine.isa()));
 }
@@ -121,21 +124,7 @@ void one_layer(benchmark::State& state, const std::string& name, const std::stri
   options.early_exit = runtime::EarlyExit::On;
   options.early_exit_layer = layer;
   const runtime::CpuEngine engine(net.graph, runtime::select_isa(), options);
-  const int batch = 16;
-  const int calls = std::min(net.data.count, 768) / batch;
-  const std::size_t size = engine.input_size();
-  std::vector<Classification> results(static_cast<std::size_t>(batch));
-  runtime::Team team(1);
-  std::vector<runtime::Workspace> workspaces;
-  int call = 0;
-  for (auto _ : state) {
-    const std::uint8_t* images =
-        net.data.pixels.data() + static_cast<std::size_t>(call) * batch * size;
-    engine.classify(images, batch, results.data(), team, workspaces);
-    call = (call + 1) % calls;
-  }
-  state.counters["fps"] = benchmark::Counter(static_cast<double>(state.iterations()) * batch,
-                                             benchmark::Counter::kIsRate);
+  classify_batches(state, engine, net.data, 16);
 }
 
 void register_all() {
