@@ -122,9 +122,14 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
       const double real = std::max(0, (b.kernel - 1 - pad) * padding.ifm_w + b.kernel - pad);
       const double fraction = std::min(1.0, real / static_cast<double>(padding.pixels_in()));
       const std::int64_t from = first_out[padding.inputs[0]];
+      // The padding writes a word a cycle at most, border words too: the rows it writes before
+      // the ones the window needs take it at least that fraction of its own cycles.
+      const std::int64_t own_pace =
+          first_out[b.inputs[0]] +
+          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(padding.cycles));
       timing.start =
-          std::max(first_out[b.inputs[0]],
-                   from + static_cast<std::int64_t>(fraction * static_cast<double>(p.end - from))) +
+          std::max({own_pace, first_out[b.inputs[0]],
+                    from + static_cast<std::int64_t>(fraction * static_cast<double>(p.end - from))}) +
           1;
     }
     // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
