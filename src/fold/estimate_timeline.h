@@ -7,8 +7,8 @@
 // its consumer's start in proportion — except its last row, which comes in the cycles it takes to
 // emit one row (behind a stride, a burst shorter than the rows' period), and a padding's border,
 // which costs a word a cycle like its other words; behind a window or pool that leaves input rows
-// unread, consumers count from its last output (docs/latency-search.md). The cycle simulator measures the real timeline
-// (src/sim/measure_timeline.h); `bnnc compile` reports both.
+// unread, consumers count from its last output (docs/latency-search.md). The cycle simulator
+// measures the real timeline (src/sim/measure_timeline.h); `bnnc compile` reports both.
 #pragma once
 
 #include <cstdint>
