@@ -48,6 +48,14 @@ std::int64_t windows_after_last_pixel(const Block& swu, int pad) {
   return static_cast<std::int64_t>(swu.ofm_h - oy - 1) * swu.ofm_w + (swu.ofm_w - ox);
 }
 
+// Windows of an SWU that read the last row of its input that is not a border its padding adds:
+// they can start only once that row starts arriving.
+std::int64_t windows_reading_last_row(const Block& swu, int pad) {
+  const int last = swu.ifm_h - pad - 1;
+  const int oy = std::max(0, (last - swu.kernel + 1 + swu.stride - 1) / swu.stride);
+  return static_cast<std::int64_t>(swu.ofm_h - oy) * swu.ofm_w;
+}
+
 // The cycles per frame at which an SWU's windows can leave: its own, or its consumers' when
 // one is slower. An SWU emits its windows only as fast as the MVTU behind it takes them, so
 // the windows still to come when its last input pixel arrives (windows_after_last_pixel) leave
@@ -103,6 +111,16 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
   // emits everything after its last input word (input-stationary). Its consumers start from
   // there, its output spread over [first output, end].
   std::vector<std::int64_t> first_out(graph.blocks.size(), 0);
+  // The cycles in which each block emits its last row of pixels. A block emits a row as fast as
+  // the rows it reads arrive, or at its own pace when slower; with stride S (a pool, a strided
+  // window) a row comes while the last of its S input rows arrives, so rows come in bursts
+  // shorter than their average period (AlexNet's pool1 emits each row in one of conv1's rows,
+  // 154 cycles, then waits one). Only streaming blocks' rows matter (below).
+  std::vector<std::int64_t> last_row(graph.blocks.size(), 0);
+  // When each block's last output leaves: its end, except for a window or pool that still reads
+  // input rows no window needs ((H − K) mod S of them), after its last output. Its consumers
+  // count from its last output.
+  std::vector<std::int64_t> last_out(graph.blocks.size(), 0);
   for (std::size_t i = 0; i < graph.blocks.size(); ++i) {
     const Block& b = graph.blocks[i];
     BlockTiming& timing = t.blocks[i];
@@ -111,32 +129,36 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     int pad = 0;
     if (b.kind == BlockKind::Swu && graph.blocks[b.inputs[0]].kind == BlockKind::FmPadding) {
       pad = graph.blocks[b.inputs[0]].pad;
-      producer_end =
-          std::max(t.blocks[b.inputs[0]].end, t.blocks[graph.blocks[b.inputs[0]].inputs[0]].end);
+      producer_end = std::max(last_out[b.inputs[0]], last_out[graph.blocks[b.inputs[0]].inputs[0]]);
     }
     // Behind a padding, the rows it needs first are partly border, which the padding writes
     // from nothing: what it waits for is the real rows and pixels of the padding's producer.
     if (pad > 0) {
       const Block& padding = graph.blocks[b.inputs[0]];
-      const BlockTiming& p = t.blocks[padding.inputs[0]];
+      const std::int64_t p_end = last_out[padding.inputs[0]];
       const double real = std::max(0, (b.kernel - 1 - pad) * padding.ifm_w + b.kernel - pad);
       const double fraction = std::min(1.0, real / static_cast<double>(padding.pixels_in()));
       const std::int64_t from = first_out[padding.inputs[0]];
+      // The padding writes a word a cycle at most, border words too: the rows it writes before
+      // the ones the window needs take it at least that fraction of its own cycles, counted from
+      // the frame's first cycle (it writes its top border before any input arrives).
+      const auto own_pace =
+          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(padding.cycles));
       timing.start =
-          std::max(first_out[b.inputs[0]],
-                   from + static_cast<std::int64_t>(fraction * static_cast<double>(p.end - from))) +
+          std::max(
+              {own_pace, first_out[b.inputs[0]],
+               from + static_cast<std::int64_t>(fraction * static_cast<double>(p_end - from))}) +
           1;
     }
-    // A producer emits its frame spread over [start, end] (at its own rate, or at a slower
+    // A producer emits its frame spread over [start, last output] (at its own rate, or at a slower
     // consumer's), so the part a block needs first arrives that fraction of the way through.
     for (int input : b.inputs) {
       if (pad > 0) break;  // above
-      const BlockTiming& p = t.blocks[input];
       const std::int64_t from = first_out[input];
-      const auto needed =
-          static_cast<std::int64_t>(needed_fraction(b) * static_cast<double>(p.end - from));
+      const auto needed = static_cast<std::int64_t>(needed_fraction(b) *
+                                                    static_cast<double>(last_out[input] - from));
       timing.start = std::max(timing.start, from + needed + 1);
-      producer_end = std::max(producer_end, p.end);
+      producer_end = std::max(producer_end, last_out[input]);
     }
     // It cannot run faster than its own rate, nor finish before its last input arrived.
     // (An MVTU's groups of padded rows come last: the output-stationary order skips their SF
@@ -146,9 +168,48 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
                              : b.dense_order == DenseOrder::Input
                                  ? b.cycles - padded_groups
                                  : b.cycles - padded_groups * b.sf();
-    timing.end = std::max(
-        timing.start + own,
-        producer_end + tail(b, pad, b.kind == BlockKind::Swu ? window_pace(graph, i) : b.cycles));
+    const std::int64_t pace = b.kind == BlockKind::Swu ? window_pace(graph, i) : b.cycles;
+    timing.end = std::max(timing.start + own, producer_end + tail(b, pad, pace));
+    last_row[i] = ceil_div(pace, std::max(1, b.ofm_h));
+    std::int64_t inherited = 0;
+    for (int input : b.inputs) inherited = std::max(inherited, last_row[input]);
+    if ((b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool) && b.ofm_h > 1) {
+      // A last row that needs no input row the one before it did not (it reads only the bottom
+      // border) follows that one at the block's own pace.
+      const Block& in = graph.blocks[b.inputs[0]];
+      const int last_real = b.ifm_h - 1 - (in.kind == BlockKind::FmPadding ? in.pad : 0);
+      const int oy = b.ofm_h - 1;
+      if (std::min(oy * b.stride + b.kernel - 1, last_real) <=
+          std::min((oy - 1) * b.stride + b.kernel - 1, last_real)) {
+        inherited = 0;
+      }
+    }
+    last_row[i] = std::max(last_row[i], inherited);
+    // The windows that read the producer's last real row start when that row starts arriving,
+    // at their pace: when its rows come in bursts, more windows are left at its end than those
+    // after its last pixel (AlexNet's conv2 behind pool1: 84 windows from 154 cycles before
+    // pool1's end, not 59 from its end). The first group of windows needs (MMV − 1)·S + K − pad
+    // pixels of that row.
+    if (b.kind == BlockKind::Swu) {
+      const int p = pad > 0 ? graph.blocks[b.inputs[0]].inputs[0] : b.inputs[0];
+      const int real_w = b.ifm_w - 2 * pad;
+      const double first = std::min(
+          1.0, ((b.out_pixels - 1) * b.stride + b.kernel - pad) / static_cast<double>(real_w));
+      const std::int64_t n = windows_reading_last_row(b, pad);
+      const std::int64_t row_start =
+          last_out[p] - last_row[p] +
+          static_cast<std::int64_t>(first * static_cast<double>(last_row[p]));
+      timing.end = std::max(timing.end, row_start + (pace * (n - 1) + b.cycles) /
+                                                        std::max<std::int64_t>(1, b.pixels_out()));
+    }
+    last_out[i] = timing.end;
+    if (b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool) {
+      // Unread rows of a padding's bottom border come from nothing.
+      const Block& in = graph.blocks[b.inputs[0]];
+      const int border = in.kind == BlockKind::FmPadding ? in.pad : 0;
+      const int unread = b.ifm_h - ((b.ofm_h - 1) * b.stride + b.kernel) - border;
+      last_out[i] -= std::max(0, unread) * last_row[b.inputs[0]];
+    }
     first_out[i] = timing.start;
     if (b.kind == BlockKind::Mvtu && !b.is_conv()) {
       first_out[i] = b.dense_order == DenseOrder::Input

@@ -4,8 +4,11 @@
 // an MVTU: one window; a dense layer: the whole vector), not when its producer has finished —
 // so the latency is far below the sum of the blocks' cycles (the LP-BNN effect, DESIGN.md §3).
 // A producer's output is taken as spread evenly over its busy span, so a slow producer delays
-// its consumer's start in proportion. The cycle simulator measures the real timeline
-// (src/sim/measure_timeline.h); `bnnc compile` reports both.
+// its consumer's start in proportion — except its last row, which comes in the cycles it takes to
+// emit one row (behind a stride, a burst shorter than the rows' period), and a padding's border,
+// which costs a word a cycle like its other words; behind a window or pool that leaves input rows
+// unread, consumers count from its last output (docs/latency-search.md). The cycle simulator
+// measures the real timeline (src/sim/measure_timeline.h); `bnnc compile` reports both.
 #pragma once
 
 #include <cstdint>
