@@ -220,13 +220,16 @@ module bnn_pixel_group #(
   endfunction
 
   // A pixel index as (its pixel group's first word, its position in the group): q = (p / P)·
-  // GROUPS, r = p mod P. Adding a constant d ≥ 0 or another such pair carries at most once.
+  // GROUPS, r = p mod P. Adding a constant d or another such pair carries at most once. d may be
+  // negative (a padding's step to the next row when its pixel groups are narrower than the
+  // border, 2·PAD): it is split by floor division, so d mod P is in [0, P) — truncating division
+  // gave r + (d mod P) < 0, which wrapped to a position past P and a word too far.
   function automatic logic [EW+RW-1:0] dm_add(input logic signed [EW-1:0] q, input logic [RW-1:0] r,
                                               input integer d);
     logic signed [EW-1:0] q2;
     logic [RW-1:0] r2;
-    q2 = q + EW'(d / IN_PIXELS * IN_GROUPS);
-    r2 = r + RW'(d % IN_PIXELS);
+    q2 = q + EW'(fdiv(d, IN_PIXELS) * IN_GROUPS);
+    r2 = r + RW'(d - fdiv(d, IN_PIXELS) * IN_PIXELS);
     if (r2 >= RW'(IN_PIXELS)) begin
       r2 = r2 - RW'(IN_PIXELS);
       q2 = q2 + EW'(IN_GROUPS);

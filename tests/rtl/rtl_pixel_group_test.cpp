@@ -191,7 +191,7 @@ TEST(RtlPixelGroups, ZeroPaddedConvsWithMmvUnderStalls) {
 
 // SIMD over kernel taps with zero padding (docs/zero-padding.md): bnn_mvtu tests the border per
 // tap of a word. A chain on a 10×10×2 image: 3×3 pad 1 at 3 taps a word (a kernel row) and MMV 2;
-// 6×6 pad 2 at 4 taps a word (words that cross a kernel row); 3×3/2 pad 1 at 9 taps
+// 6×6 pad 2 at 4 taps a word (words that cross a kernel row) and MMV 3; 3×3/2 pad 1 at 9 taps
 // (the window); thresholds tied to border values, the last conv's signed sums into the label.
 // Then a random network whose convs all pad by zeros, with random taps. Both sides stall.
 TEST(RtlPixelGroups, ZeroPaddedConvsWithSimdOverTapsUnderStalls) {
@@ -201,9 +201,10 @@ TEST(RtlPixelGroups, ZeroPaddedConvsWithSimdOverTapsUnderStalls) {
   const test::RandomNetwork chain = test::zero_padded_chain(5, 3, 10, 2, layers);
   const DataflowGraph lowered = lower_to_dataflow(chain.graph);
   Folding folding = test::random_folding(lowered, rng);
-  // conv1 stays at MMV 1: bnn_pixel_group's SWU for a 6×6 pad 2 window at MMV 3 on this 10×10
-  // image mismatches the golden model with −1 padding too (docs/pixel-parallel.md, open bugs).
-  const int taps[] = {3, 4, 9}, mmvs[] = {2, 1, 1};
+  // conv1 at MMV 3: its padding writes 3 pixels a word on a 14-wide row with a border of 4, so
+  // its step to the next row goes back one input pixel (bnn_pixel_group's dm_add with d < 0,
+  // wrong before 2026-12-05; PaddingNarrowerThanItsBorderMatchesTheSourcesRule).
+  const int taps[] = {3, 4, 9}, mmvs[] = {2, 3, 1};
   for (LayerFolding& f : folding.layers) {
     const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(f.name))];
     if (!b.is_conv()) continue;
@@ -372,6 +373,20 @@ TEST(RtlPixelGroups, BlockAloneMatchesTheSourcesRule) {
       {BlockKind::Dwc, 4, 4, 6, 1, 1, 0, 2, 6, 1, 4, 1},
   };
   expect_blocks_alone_match_the_sources_rule(cases, 20261206);
+}
+
+// A padding whose pixel groups are narrower than its border (P < 2·PAD): the step from a group
+// that ends a row to the next goes back in the input (P − 2·PAD pixels), which the block's
+// (word, position) counters once carried the wrong way — a 6×6 pad 2 conv at MMV 3 on a 10×10
+// image gave wrong classes while the cycle simulator was right. The 10×10×2 pad 2 at 3 pixels a
+// word is that conv's padding; 6×7×3 pad 3 at 4 pixels of 8 bits steps back two.
+TEST(RtlPixelGroups, PaddingNarrowerThanItsBorderMatchesTheSourcesRule) {
+  BNNC_REQUIRE_VERILATOR();
+  const AloneCase cases[] = {
+      {BlockKind::FmPadding, 10, 10, 2, 1, 1, 2, 3, 6, 3, 6, 1},
+      {BlockKind::FmPadding, 6, 7, 3, 1, 1, 3, 4, 12, 4, 12, 8},
+  };
+  expect_blocks_alone_match_the_sources_rule(cases, 20261205);
 }
 
 // Sliding windows whose output pixel groups stay within a row read their MMV windows as runs
