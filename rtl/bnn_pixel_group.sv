@@ -128,9 +128,15 @@ module bnn_pixel_group #(
   // output pixel), and output pixel i takes layer i·S / P at position (b + i·S) mod P: the
   // reads no longer grow with MMV (reads × P → channel lanes × NL × P), nor the counters (one
   // origin, not one per output pixel). The same words, read and written on the same cycles.
-  localparam bit LINEAR = KIND >= 1 && !OUT_RUN && OFM_W % OUT_PIXELS == 0 &&
+  // A padding's output group may also cross one row (MMV ≤ OFM_W): its pixels in the next row
+  // read 2·PAD pixels back (the two border columns between), so its run starts XPAD earlier
+  // and each output pixel takes one of two offsets in it.
+  localparam bit XROW = KIND == 1 && OFM_W % OUT_PIXELS != 0;
+  localparam integer XPAD = XROW ? 2 * PAD : 0;
+  localparam bit LINEAR = KIND >= 1 && !OUT_RUN &&
+                          (OFM_W % OUT_PIXELS == 0 || (KIND == 1 && OUT_PIXELS <= OFM_W)) &&
                           (TAPWORDS || OUT_G % IN_G == 0 || IN_G % OUT_G == 0);
-  localparam integer NL = (OUT_PIXELS - 1) * SX / IN_PIXELS + 1;  // layers
+  localparam integer NL = ((OUT_PIXELS - 1) * SX + XPAD) / IN_PIXELS + 1;  // layers
   // (lane, pool tap, layer, position)
   localparam integer LPORTS = LINEAR ? OUT_G * TAPS * NL * IN_PIXELS : 1;
 
@@ -356,9 +362,9 @@ module bnn_pixel_group #(
     localparam integer LAST_TAP = KIND == 3 ? pool_tap(K * K - 1) : 0;
 
     if (LINEAR) begin : g_linear
-      // Output pixel 0's (y, x) and origin (a padding's border pixel points before its input
-      // row); pixel i's is i·S pixels on, in the same row.
-      localparam integer PS0 = -PO * IFM_W - PO;
+      // Output pixel 0's (y, x) and origin less XPAD (a padding's border pixel points before
+      // its input row); pixel i's is i·S pixels on in the same row, i − 2·PAD in the next.
+      localparam integer PS0 = -PO * IFM_W - PO - XPAD;
       reg [YW-1:0] y, x;
       reg signed [EW-1:0] ps;
       reg [EW+RW-1:0] pdm;  // ps as (word, pixel position)
@@ -388,32 +394,44 @@ module bnn_pixel_group #(
           pdm <= dm_of(PS0);
         end
       end
-      wire valid = y < YW'(OFM_H);
-      // A padding's inner pixels of the group (whole rows are inner or border; the inner
-      // columns PAD … OFM_W − PAD − 1 are one run of them); every pixel of the others.
-      wire [OUT_PIXELS-1:0] inner;
-      for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_inner
-        if (KIND == 1) begin : g_pad
-          assign inner[i] = y >= YW'(PAD) && y < YW'(OFM_H - PAD) && x + YW'(i) >= YW'(PAD) &&
-                            x + YW'(i) < YW'(OFM_W - PAD);
-        end else begin : g_all
-          assign inner[i] = 1'b1;
-        end
-      end
-      // The last pixel read decides (the input words' order is monotone): pixel MMV − 1's last
-      // tap, or a padding's last inner pixel.
-      wire [YW-1:0] li;
-      if (KIND == 1) begin : g_last_pad
-        assign li = x + YW'(OUT_PIXELS - 1) > YW'(OFM_W - PAD - 1) ? YW'(OFM_W - PAD - 1) - x
-                                                                   : YW'(OUT_PIXELS - 1);
-      end else begin : g_last_all
-        assign li = YW'(OUT_PIXELS - 1);
-      end
-      wire signed [EW-1:0] lp = ps + EW'(li) * EW'(SX) + toff_last + EW'(LAST_TAP);
       wire signed [EW-1:0] lc = TAPWORDS ? EW'(IFM_C - 1) : $signed(EW'(c0)) + EW'(OUT_G - 1);
-      assign any_read = valid && |inner;
-      assign all_in = !any_read || covered_by(0, lp, lc, '0);
-      assign all_lag = !any_read || covered_by(1, lp, lc, '0);
+      // Per output pixel: in the next row (XROW), in the frame, and for a padding inner.
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire valid = y < YW'(OFM_H);  // (the group's first pixel; not a padding's)
+      wire [OUT_PIXELS-1:0] crossed, pvalid, inner;
+      /* verilator lint_on UNUSEDSIGNAL */
+      if (KIND == 1) begin : g_need_pad
+        // A padding reads only its inner pixels: each of them decides.
+        wire [OUT_PIXELS-1:0] in_ok, lag_ok;
+        for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+          wire [YW-1:0] yi = crossed[i] ? y + YW'(1) : y;
+          wire [YW-1:0] xi = crossed[i] ? x + YW'(i) - YW'(OFM_W) : x + YW'(i);
+          if (XROW) begin : g_row
+            assign crossed[i] = x + YW'(i) >= YW'(OFM_W);
+          end else begin : g_in_row
+            assign crossed[i] = 1'b0;
+          end
+          assign pvalid[i] = yi < YW'(OFM_H);
+          assign inner[i] = yi >= YW'(PAD) && yi < YW'(OFM_H - PAD) && xi >= YW'(PAD) &&
+                            xi < YW'(OFM_W - PAD);
+          wire signed [EW-1:0] lp =
+              ps + EW'(XPAD + i) - (crossed[i] ? EW'(XPAD) : '0) + toff_last;
+          assign in_ok[i] = !(pvalid[i] && inner[i]) || covered_by(0, lp, lc, '0);
+          assign lag_ok[i] = !(pvalid[i] && inner[i]) || covered_by(1, lp, lc, '0);
+        end
+        assign any_read = |(pvalid & inner);
+        assign all_in = &in_ok;
+        assign all_lag = &lag_ok;
+      end else begin : g_need
+        // The last output pixel's last element decides (the input words' order is monotone).
+        wire signed [EW-1:0] lp = ps + EW'((OUT_PIXELS - 1) * SX) + toff_last + EW'(LAST_TAP);
+        assign crossed = '0;
+        assign pvalid = {OUT_PIXELS{valid}};
+        assign inner = '1;
+        assign any_read = valid;
+        assign all_in = !valid || covered_by(0, lp, lc, '0);
+        assign all_lag = !valid || covered_by(1, lp, lc, '0);
+      end
       assign slot_all = '0;
       assign bank_all = '0;
       assign cand = '0;
@@ -456,11 +474,22 @@ module bnn_pixel_group #(
             end
           end
           for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
-            localparam integer LM = i * SX / IN_PIXELS, OFF = i * SX % IN_PIXELS;
+            // Pixel i is the run's pixel i·S + XPAD, or i in the next row.
+            localparam integer D = i * SX + XPAD;
+            localparam integer LM = D / IN_PIXELS, OFF = D % IN_PIXELS;
             wire [RW-1:0] sum = rb + RW'(OFF);
             wire [RW-1:0] pos = sum >= RW'(IN_PIXELS) ? sum - RW'(IN_PIXELS) : sum;
             wire [IN_PIXELS*BITS-1:0] run = pv[LM*IN_PIXELS*BITS+:IN_PIXELS*BITS];
-            assign tv[(t*OUT_PIXELS+i)*BITS+:BITS] = run[32'(pos)*BITS+:BITS];
+            if (XROW) begin : g_row
+              localparam integer LM2 = i / IN_PIXELS, OFF2 = i % IN_PIXELS;
+              wire [RW-1:0] sum2 = rb + RW'(OFF2);
+              wire [RW-1:0] pos2 = sum2 >= RW'(IN_PIXELS) ? sum2 - RW'(IN_PIXELS) : sum2;
+              wire [IN_PIXELS*BITS-1:0] run2 = pv[LM2*IN_PIXELS*BITS+:IN_PIXELS*BITS];
+              assign tv[(t*OUT_PIXELS+i)*BITS+:BITS] =
+                  crossed[i] ? run2[32'(pos2)*BITS+:BITS] : run[32'(pos)*BITS+:BITS];
+            end else begin : g_in_row
+              assign tv[(t*OUT_PIXELS+i)*BITS+:BITS] = run[32'(pos)*BITS+:BITS];
+            end
           end
         end
         // The lane's channel decides a pool's AND (min) or OR and a padding's border value.
@@ -488,7 +517,7 @@ module bnn_pixel_group #(
             assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? v : '0;
           end else if (KIND == 1) begin : g_pad
             assign word_data[(i*OUT_G+l)*BITS+:BITS] =
-                !valid ? '0 : inner[i] ? tv[i*BITS+:BITS] : padv;
+                !pvalid[i] ? '0 : inner[i] ? tv[i*BITS+:BITS] : padv;
           end else begin : g_window
             assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? tv[i*BITS+:BITS] : '0;
           end
