@@ -118,19 +118,27 @@ module bnn_pixel_group #(
   localparam integer NCAND = OUT_RUN ? IN_ELEMS : IN_PIXELS * NCR;
   localparam integer PW = $clog2(IN_ELEMS + 1) + 1;  // a bank's index
   localparam integer RW = $clog2(2 * IN_PIXELS + 1) + 1;  // a pixel position in a word
-  // A sliding window whose output pixel groups never cross a row (OFM_W a multiple of MMV) reads
-  // its MMV windows' pixels at one tap as one run: output pixel i at tap t reads input pixel
-  // b + i·S, b = pixel 0's origin + the tap's offset. Stored as above (pixel p in bank p mod P),
+  // A sliding window, max-pool or padding whose output pixel groups never cross a row (OFM_W a
+  // multiple of MMV) reads its MMV pixels' sources at one tap as one run: output pixel i at tap
+  // t reads input pixel b + i·S, b = pixel 0's origin + the tap's offset (a pool: one run per
+  // pool tap; a padding: S = 1, its border lanes take the pad value instead). Stored as above (pixel p in bank p mod P),
   // the run's pixels b … b + (MMV − 1)·S sit in NL "layers" of P banks: layer m, position pos
   // holds pixel b + m·P + ((pos − b) mod P), in the word of b plus m, plus one when pos < b mod P.
   // So each bank is read once per layer and output channel lane (its slot the same for every
   // output pixel), and output pixel i takes layer i·S / P at position (b + i·S) mod P: the
   // reads no longer grow with MMV (reads × P → channel lanes × NL × P), nor the counters (one
   // origin, not one per output pixel). The same words, read and written on the same cycles.
-  localparam bit LINEAR = KIND == 2 && !OUT_RUN && OFM_W % OUT_PIXELS == 0 &&
+  // A padding's output group may also cross one row (MMV ≤ OFM_W): its pixels in the next row
+  // read 2·PAD pixels back (the two border columns between), so its run starts XPAD earlier
+  // and each output pixel takes one of two offsets in it.
+  localparam bit XROW = KIND == 1 && OFM_W % OUT_PIXELS != 0;
+  localparam integer XPAD = XROW ? 2 * PAD : 0;
+  localparam bit LINEAR = KIND >= 1 && !OUT_RUN &&
+                          (OFM_W % OUT_PIXELS == 0 || (KIND == 1 && OUT_PIXELS <= OFM_W)) &&
                           (TAPWORDS || OUT_G % IN_G == 0 || IN_G % OUT_G == 0);
-  localparam integer NL = (OUT_PIXELS - 1) * SX / IN_PIXELS + 1;  // layers
-  localparam integer LPORTS = LINEAR ? OUT_G * NL * IN_PIXELS : 1;  // (lane, layer, position)
+  localparam integer NL = ((OUT_PIXELS - 1) * SX + XPAD) / IN_PIXELS + 1;  // layers
+  // (lane, pool tap, layer, position)
+  localparam integer LPORTS = LINEAR ? OUT_G * TAPS * NL * IN_PIXELS : 1;
 
   if (KIND < 0 || KIND > 3 || SLOTS < 1 || (SLOTS & (SLOTS - 1)) != 0 || IN_RUN || IN_ELEMS % IN_PIXELS != 0 ||
       OUT_ELEMS % OUT_PIXELS != 0 || (KIND == 3 && BITS != 1) || (IN_RUN && IN_PIXELS != 1) ||
@@ -357,7 +365,9 @@ module bnn_pixel_group #(
     localparam integer LAST_TAP = KIND == 3 ? pool_tap(K * K - 1) : 0;
 
     if (LINEAR) begin : g_linear
-      // Output pixel 0's (y, x) and origin; pixel i's is i·S pixels on, in the same row.
+      // Output pixel 0's (y, x) and origin less XPAD (a padding's border pixel points before
+      // its input row); pixel i's is i·S pixels on in the same row, i − 2·PAD in the next.
+      localparam integer PS0 = -PO * IFM_W - PO - XPAD;
       reg [YW-1:0] y, x;
       reg signed [EW-1:0] ps;
       reg [EW+RW-1:0] pdm;  // ps as (word, pixel position)
@@ -366,8 +376,8 @@ module bnn_pixel_group #(
           if (last_out) begin
             y <= '0;
             x <= '0;
-            ps <= '0;
-            pdm <= '0;
+            ps <= EW'(PS0);
+            pdm <= dm_of(PS0);
           end else if (x + YW'(DX) >= YW'(OFM_W)) begin
             y <= y + YW'(DY + 1);
             x <= x + YW'(DX) - YW'(OFM_W);
@@ -383,17 +393,48 @@ module bnn_pixel_group #(
         if (rst) begin
           y <= '0;
           x <= '0;
-          ps <= '0;
-          pdm <= '0;
+          ps <= EW'(PS0);
+          pdm <= dm_of(PS0);
         end
       end
-      wire valid = y < YW'(OFM_H);
-      // The last output pixel's last element decides (the input words' order is monotone).
-      wire signed [EW-1:0] lp = ps + EW'((OUT_PIXELS - 1) * SX) + toff_last;
       wire signed [EW-1:0] lc = TAPWORDS ? EW'(IFM_C - 1) : $signed(EW'(c0)) + EW'(OUT_G - 1);
-      assign all_in = !valid || covered_by(0, lp, lc, '0);
-      assign all_lag = !valid || covered_by(1, lp, lc, '0);
-      assign any_read = valid;
+      // Per output pixel: in the next row (XROW), in the frame, and for a padding inner.
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire valid = y < YW'(OFM_H);  // (the group's first pixel; not a padding's)
+      wire [OUT_PIXELS-1:0] crossed, pvalid, inner;
+      /* verilator lint_on UNUSEDSIGNAL */
+      if (KIND == 1) begin : g_need_pad
+        // A padding reads only its inner pixels: each of them decides.
+        wire [OUT_PIXELS-1:0] in_ok, lag_ok;
+        for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+          wire [YW-1:0] yi = crossed[i] ? y + YW'(1) : y;
+          wire [YW-1:0] xi = crossed[i] ? x + YW'(i) - YW'(OFM_W) : x + YW'(i);
+          if (XROW) begin : g_row
+            assign crossed[i] = x + YW'(i) >= YW'(OFM_W);
+          end else begin : g_in_row
+            assign crossed[i] = 1'b0;
+          end
+          assign pvalid[i] = yi < YW'(OFM_H);
+          assign inner[i] = yi >= YW'(PAD) && yi < YW'(OFM_H - PAD) && xi >= YW'(PAD) &&
+                            xi < YW'(OFM_W - PAD);
+          wire signed [EW-1:0] lp =
+              ps + EW'(XPAD + i) - (crossed[i] ? EW'(XPAD) : '0) + toff_last;
+          assign in_ok[i] = !(pvalid[i] && inner[i]) || covered_by(0, lp, lc, '0);
+          assign lag_ok[i] = !(pvalid[i] && inner[i]) || covered_by(1, lp, lc, '0);
+        end
+        assign any_read = |(pvalid & inner);
+        assign all_in = &in_ok;
+        assign all_lag = &lag_ok;
+      end else begin : g_need
+        // The last output pixel's last element decides (the input words' order is monotone).
+        wire signed [EW-1:0] lp = ps + EW'((OUT_PIXELS - 1) * SX) + toff_last + EW'(LAST_TAP);
+        assign crossed = '0;
+        assign pvalid = {OUT_PIXELS{valid}};
+        assign inner = '1;
+        assign any_read = valid;
+        assign all_in = !valid || covered_by(0, lp, lc, '0);
+        assign all_lag = !valid || covered_by(1, lp, lc, '0);
+      end
       assign slot_all = '0;
       assign bank_all = '0;
       assign cand = '0;
@@ -411,31 +452,78 @@ module bnn_pixel_group #(
           assign cq = AW'(c0q);
           assign cr = PW'(c0r) + PW'(COFF);
         end
-        // The run's start b for this lane's tap: (its word, its position rb).
+        // The run's start for this lane's tap set (a window's; a pool's first tap).
         wire [EW+RW-1:0] origin = dm_sum(pdm, tdm_all[S*(EW+RW)+:EW+RW]);
-        wire [RW-1:0] rb = origin[RW-1:0];
-        wire [AW-1:0] base = rd_base + AW'(origin[RW+:EW]) + cq;
-        wire [NL*IN_PIXELS*BITS-1:0] pv;  // per (layer, position): the lane's channel there
-        for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
-          for (genvar pos = 0; pos < IN_PIXELS; pos = pos + 1) begin : g_pos
-            localparam integer X = (l * NL + m) * IN_PIXELS + pos;
-            assign laddr[X*AW+:AW] = base + AW'(m * IN_GROUPS) +
-                                     (RW'(pos) < rb ? AW'(IN_GROUPS) : AW'(0));
-            wire [NCR*BITS-1:0] c = lcand[X*NCR*BITS+:NCR*BITS];
-            if (NCR == 1) begin : g_one
-              assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c;
-            end else begin : g_pick
-              wire [PW-1:0] jc = cr / PW'(CG);
-              assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c[32'(jc)*BITS+:BITS];
+        wire [TAPS*OUT_PIXELS*BITS-1:0] tv;  // per pool tap and output pixel: its source
+        for (genvar t = 0; t < TAPS; t = t + 1) begin : g_tap
+          // This tap's run start b: (its word, its position rb).
+          wire [EW+RW-1:0] at = KIND == 3 ? dm_add(origin[RW+:EW], origin[RW-1:0], pool_tap(t))
+                                          : origin;
+          wire [RW-1:0] rb = at[RW-1:0];
+          wire [AW-1:0] base = rd_base + AW'(at[RW+:EW]) + cq;
+          wire [NL*IN_PIXELS*BITS-1:0] pv;  // per (layer, position): the lane's channel there
+          for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
+            for (genvar pos = 0; pos < IN_PIXELS; pos = pos + 1) begin : g_pos
+              localparam integer X = ((l * TAPS + t) * NL + m) * IN_PIXELS + pos;
+              assign laddr[X*AW+:AW] = base + AW'(m * IN_GROUPS) +
+                                       (RW'(pos) < rb ? AW'(IN_GROUPS) : AW'(0));
+              wire [NCR*BITS-1:0] c = lcand[X*NCR*BITS+:NCR*BITS];
+              if (NCR == 1) begin : g_one
+                assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c;
+              end else begin : g_pick
+                wire [PW-1:0] jc = cr / PW'(CG);
+                assign pv[(m*IN_PIXELS+pos)*BITS+:BITS] = c[32'(jc)*BITS+:BITS];
+              end
+            end
+          end
+          for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
+            // Pixel i is the run's pixel i·S + XPAD, or i in the next row.
+            localparam integer D = i * SX + XPAD;
+            localparam integer LM = D / IN_PIXELS, OFF = D % IN_PIXELS;
+            wire [RW-1:0] sum = rb + RW'(OFF);
+            wire [RW-1:0] pos = sum >= RW'(IN_PIXELS) ? sum - RW'(IN_PIXELS) : sum;
+            wire [IN_PIXELS*BITS-1:0] run = pv[LM*IN_PIXELS*BITS+:IN_PIXELS*BITS];
+            if (XROW) begin : g_row
+              localparam integer LM2 = i / IN_PIXELS, OFF2 = i % IN_PIXELS;
+              wire [RW-1:0] sum2 = rb + RW'(OFF2);
+              wire [RW-1:0] pos2 = sum2 >= RW'(IN_PIXELS) ? sum2 - RW'(IN_PIXELS) : sum2;
+              wire [IN_PIXELS*BITS-1:0] run2 = pv[LM2*IN_PIXELS*BITS+:IN_PIXELS*BITS];
+              assign tv[(t*OUT_PIXELS+i)*BITS+:BITS] =
+                  crossed[i] ? run2[32'(pos2)*BITS+:BITS] : run[32'(pos)*BITS+:BITS];
+            end else begin : g_in_row
+              assign tv[(t*OUT_PIXELS+i)*BITS+:BITS] = run[32'(pos)*BITS+:BITS];
             end
           end
         end
+        // The lane's channel decides a pool's AND (min) or OR and a padding's border value.
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [CW-1:0] ch = c0 + CW'(COFF);
+        reg mn;  // (KIND 3)
+        reg [BITS-1:0] padv;  // (KIND 1)
+        integer c;  // the channel as an index
+        /* verilator lint_on UNUSEDSIGNAL */
+        always @* begin
+          c = 32'(ch);
+          mn = KIND == 3 && MIN_CHANNELS[c];
+          padv = KIND == 1 ? PAD_VALUES[c*BITS+:BITS] : '0;
+        end
         for (genvar i = 0; i < OUT_PIXELS; i = i + 1) begin : g_pixel
-          localparam integer LM = i * SX / IN_PIXELS, OFF = i * SX % IN_PIXELS;
-          wire [RW-1:0] sum = rb + RW'(OFF);
-          wire [RW-1:0] pos = sum >= RW'(IN_PIXELS) ? sum - RW'(IN_PIXELS) : sum;
-          wire [IN_PIXELS*BITS-1:0] run = pv[LM*IN_PIXELS*BITS+:IN_PIXELS*BITS];
-          assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? run[32'(pos)*BITS+:BITS] : '0;
+          if (KIND == 3) begin : g_pool
+            reg [BITS-1:0] v;
+            always @* begin
+              v = mn ? '1 : '0;
+              for (integer t = 0; t < TAPS; t = t + 1) begin
+                if (mn) v = v & tv[(t*OUT_PIXELS+i)*BITS+:BITS];
+                else v = v | tv[(t*OUT_PIXELS+i)*BITS+:BITS];
+              end
+            end
+            assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? v : '0;
+          end else if (KIND == 1) begin : g_pad
+            assign word_data[(i*OUT_G+l)*BITS+:BITS] =
+                !pvalid[i] ? '0 : inner[i] ? tv[i*BITS+:BITS] : padv;
+          end else begin : g_window
+            assign word_data[(i*OUT_G+l)*BITS+:BITS] = valid ? tv[i*BITS+:BITS] : '0;
+          end
         end
       end
     end else begin : g_pixels
@@ -624,16 +712,19 @@ module bnn_pixel_group #(
         assign cand[(r*NCAND+w)*BITS+:BITS] = mem[slot_all[r*AW+:AW]];
       end
     end else if (LINEAR) begin : g_linear
-      // Per layer, lane l of every tap set whose channel offset is this bank's channel
-      // position modulo CG, at this bank's pixel position.
+      // Per pool tap and layer, lane l of every tap set whose channel offset is this bank's
+      // channel position modulo CG, at this bank's pixel position.
       localparam integer POS = w / IN_G, CR0 = w % IN_G % CG, JC = w % IN_G / CG;
       localparam integer LSETS = TAPWORDS ? SETS : 1;
       localparam integer LSPAN = TAPWORDS ? IFM_C : OUT_G;
       for (genvar tl = 0; tl < LSETS; tl = tl + 1) begin : g_set
         for (genvar m2 = 0; CR0 + m2 * CG < LSPAN; m2 = m2 + 1) begin : g_lane
-          for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
-            localparam integer X = ((tl * LSPAN + CR0 + m2 * CG) * NL + m) * IN_PIXELS + POS;
-            assign lcand[(X*NCR+JC)*BITS+:BITS] = mem[laddr[X*AW+:AW]];
+          for (genvar t = 0; t < TAPS; t = t + 1) begin : g_tap
+            for (genvar m = 0; m < NL; m = m + 1) begin : g_layer
+              localparam integer X =
+                  (((tl * LSPAN + CR0 + m2 * CG) * TAPS + t) * NL + m) * IN_PIXELS + POS;
+              assign lcand[(X*NCR+JC)*BITS+:BITS] = mem[laddr[X*AW+:AW]];
+            end
           end
         end
       end

@@ -403,5 +403,37 @@ TEST(RtlPixelGroups, SlidingWindowRunsMatchTheSourcesRule) {
   expect_blocks_alone_match_the_sources_rule(cases, 20261204);
 }
 
+// Max-pools and paddings whose output pixel groups stay within a row read runs too (a pool one
+// run per pool tap, a padding a run of stride 1 with its border lanes overridden): MMV 1, 2
+// and 3, several input pixels a word (words crossing rows), pool K 2 and 3 at stride 2, pad 1,
+// channel groups narrower and wider than the input's, an 8-bit padding; and a padding and a
+// pool whose output groups cross rows (a padding's crossing one row read one run with two
+// offsets a pixel; a pool's, and a padding's of more pixels than a row, the per-pixel reads). Not
+// here: pad 2 (5×5×2 at MMV 3 from 2-pixel words, 6×6×2 at MMV 2 from 3-pixel words) and a padding
+// writing one-pixel words from words of several pixels (6×6×4, 2 pixels in) differ from the sources
+// rule with the per-pixel reads too (docs/pixel-parallel.md, "Not yet").
+TEST(RtlPixelGroups, PoolAndPaddingRunsMatchTheSourcesRule) {
+  BNNC_REQUIRE_VERILATOR();
+  const AloneCase cases[] = {
+      {BlockKind::StreamingMaxPool, 8, 8, 4, 2, 2, 0, 2, 8, 2, 8, 1},
+      {BlockKind::StreamingMaxPool, 9, 9, 4, 3, 2, 0, 3, 12, 2, 4, 1},
+      {BlockKind::StreamingMaxPool, 11, 11, 2, 3, 2, 0, 3, 6, 1, 2, 1},
+      {BlockKind::StreamingMaxPool, 12, 12, 4, 2, 2, 0, 4, 8, 3, 12, 1},
+      {BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 2, 4, 1},
+      {BlockKind::FmPadding, 7, 7, 4, 1, 1, 1, 3, 12, 3, 6, 1},
+      {BlockKind::FmPadding, 4, 4, 2, 1, 1, 1, 2, 4, 3, 6, 8},
+      {BlockKind::FmPadding, 5, 5, 2, 1, 1, 1, 3, 6, 2, 4, 1},
+      {BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 3, 6, 1},
+      {BlockKind::FmPadding, 7, 7, 2, 1, 1, 1, 3, 6, 2, 4, 8},
+      {BlockKind::FmPadding, 2, 2, 2, 1, 1, 1, 2, 4, 5, 10, 1},
+      {BlockKind::StreamingMaxPool, 10, 10, 2, 2, 2, 0, 2, 4, 2, 4, 1},
+      {BlockKind::FmPadding, 5, 5, 2, 1, 1, 2, 2, 4, 3, 6, 8},
+      {BlockKind::FmPadding, 6, 6, 2, 1, 1, 2, 3, 6, 2, 4, 1},
+      {BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 1, 4, 1},
+      {BlockKind::FmPadding, 4, 4, 4, 1, 1, 1, 4, 16, 1, 4, 1},
+  };
+  expect_blocks_alone_match_the_sources_rule(cases, 20261205);
+}
+
 }  // namespace
 }  // namespace bnnc
