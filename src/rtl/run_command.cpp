@@ -1,6 +1,7 @@
 #include "rtl/run_command.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ std::filesystem::path require_program(const std::string& name, const std::string
 }
 
 int run_command(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                const std::filesystem::path& log) {
+                const std::filesystem::path& log, bool big_stack) {
   BNNC_ASSERT(!argv.empty(), "run_command without a program");
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -59,6 +60,11 @@ int run_command(const std::vector<std::string>& argv, const std::filesystem::pat
       }
     }
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+    struct rlimit stack {};
+    if (big_stack && ::getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != stack.rlim_max) {
+      stack.rlim_cur = stack.rlim_max;
+      ::setrlimit(RLIMIT_STACK, &stack);
+    }
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

@@ -16,8 +16,10 @@ std::filesystem::path require_program(const std::string& name, const std::string
 // Runs argv[0] (a path or a name looked up in PATH) with its arguments in folder `cwd` (empty:
 // the current one), stdout and stderr appended to `log` (empty: inherited), stdin from
 // /dev/null. Returns the exit code, or 128 + the signal that ended it; -1 when it could not start.
+// `big_stack`: the program's stack may grow up to the hard limit, not the soft one (8 MB by
+// default): a Verilated design of AlexNet/8's size overflows 8 MB in its evaluation functions.
 int run_command(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                const std::filesystem::path& log);
+                const std::filesystem::path& log, bool big_stack = false);
 
 // The first line the command prints on stdout ("Verilator 5.006 2022-12-01 rev ..."), or empty.
 std::string command_first_line(const std::vector<std::string>& argv);

@@ -70,7 +70,7 @@ TestbenchResult run_testbench(const std::filesystem::path& executable,
        "--stall-out", fmt::format("{}", options.stall_out), "--outputs",
        std::to_string(options.outputs), "--frame-words", std::to_string(options.frame_words),
        "--max-idle", std::to_string(options.max_idle)},
-      options.cwd, log);
+      options.cwd, log, /*big_stack=*/true);
   TestbenchResult result;
   if (status == 3) result.deadlock = tail_of_file(log, 1);
   if (status != 0 && status != 3) {
