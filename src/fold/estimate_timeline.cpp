@@ -40,20 +40,28 @@ std::int64_t real_groups(const Block& b) { return ceil_div(b.mh, b.pe); }
 // Windows of an SWU that read the last pixel of its input that is not a border its padding
 // adds (pad = 0: the last window only). Behind a padding they are still to come when the last
 // real pixel arrives: the padding writes the bottom border as fast as the SWU takes it.
+// The first output row (column) of a window block whose window reaches input row (column) `last`.
+int first_window_reaching(const Block& swu, int last) {
+  return std::max(0, (last - swu.kernel + 1 + swu.stride - 1) / swu.stride);
+}
+
 std::int64_t windows_after_last_pixel(const Block& swu, int pad) {
-  const auto first = [&](int last) {  // the first output row (column) whose window reaches `last`
-    return std::max(0, (last - swu.kernel + 1 + swu.stride - 1) / swu.stride);
-  };
-  const int oy = first(swu.ifm_h - pad - 1), ox = first(swu.ifm_w - pad - 1);
+  const int oy = first_window_reaching(swu, swu.ifm_h - pad - 1);
+  const int ox = first_window_reaching(swu, swu.ifm_w - pad - 1);
   return static_cast<std::int64_t>(swu.ofm_h - oy - 1) * swu.ofm_w + (swu.ofm_w - ox);
 }
 
 // Windows of an SWU that read the last row of its input that is not a border its padding adds:
 // they can start only once that row starts arriving.
 std::int64_t windows_reading_last_row(const Block& swu, int pad) {
-  const int last = swu.ifm_h - pad - 1;
-  const int oy = std::max(0, (last - swu.kernel + 1 + swu.stride - 1) / swu.stride);
+  const int oy = first_window_reaching(swu, swu.ifm_h - pad - 1);
   return static_cast<std::int64_t>(swu.ofm_h - oy) * swu.ofm_w;
+}
+
+// The border rows a window or pool block's input padding adds (0 without one).
+int input_border(const DataflowGraph& graph, const Block& b) {
+  const Block& in = graph.blocks[static_cast<std::size_t>(b.inputs[0])];
+  return in.kind == BlockKind::FmPadding ? in.pad : 0;
 }
 
 // The cycles per frame at which an SWU's windows can leave: its own, or its consumers' when
@@ -176,8 +184,7 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     if ((b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool) && b.ofm_h > 1) {
       // A last row that needs no input row the one before it did not (it reads only the bottom
       // border) follows that one at the block's own pace.
-      const Block& in = graph.blocks[b.inputs[0]];
-      const int last_real = b.ifm_h - 1 - (in.kind == BlockKind::FmPadding ? in.pad : 0);
+      const int last_real = b.ifm_h - 1 - input_border(graph, b);
       const int oy = b.ofm_h - 1;
       if (std::min(oy * b.stride + b.kernel - 1, last_real) <=
           std::min((oy - 1) * b.stride + b.kernel - 1, last_real)) {
@@ -205,9 +212,7 @@ Timeline estimate_timeline(const DataflowGraph& graph) {
     last_out[i] = timing.end;
     if (b.kind == BlockKind::Swu || b.kind == BlockKind::StreamingMaxPool) {
       // Unread rows of a padding's bottom border come from nothing.
-      const Block& in = graph.blocks[b.inputs[0]];
-      const int border = in.kind == BlockKind::FmPadding ? in.pad : 0;
-      const int unread = b.ifm_h - ((b.ofm_h - 1) * b.stride + b.kernel) - border;
+      const int unread = b.ifm_h - ((b.ofm_h - 1) * b.stride + b.kernel) - input_border(graph, b);
       last_out[i] -= std::max(0, unread) * last_row[b.inputs[0]];
     }
     first_out[i] = timing.start;
