@@ -121,8 +121,9 @@ module bnn_pixel_group #(
   // A sliding window, max-pool or padding whose output pixel groups never cross a row (OFM_W a
   // multiple of MMV) reads its MMV pixels' sources at one tap as one run: output pixel i at tap
   // t reads input pixel b + i·S, b = pixel 0's origin + the tap's offset (a pool: one run per
-  // pool tap; a padding: S = 1, its border lanes take the pad value instead). Stored as above (pixel p in bank p mod P),
-  // the run's pixels b … b + (MMV − 1)·S sit in NL "layers" of P banks: layer m, position pos
+  // pool tap; a padding: S = 1, its border lanes take the pad value instead). Stored as above
+  // (pixel p in bank p mod P), the run's pixels b … b + (MMV − 1)·S sit in NL "layers" of P
+  // banks: layer m, position pos
   // holds pixel b + m·P + ((pos − b) mod P), in the word of b plus m, plus one when pos < b mod P.
   // So each bank is read once per layer and output channel lane (its slot the same for every
   // output pixel), and output pixel i takes layer i·S / P at position (b + i·S) mod P: the
