@@ -120,35 +120,60 @@ Resources estimate_pixel_group(const Block& b) {
           : ceil_div(2 * std::max<std::int64_t>(b.in_pixels, b.out_pixels) * b.ifm_c, b.in_elems);
   const std::int64_t slots = static_cast<std::int64_t>(std::bit_ceil(
       static_cast<std::uint64_t>(std::max<std::int64_t>(2, behind + pixel_group_slack(b)))));
-  // A sliding window whose output pixel groups stay in a row (rtl/bnn_pixel_group.sv, LINEAR)
-  // reads its MMV windows as runs: per output channel lane, each of the NL layers of P banks
-  // the run spans once, then per output lane bit a P-to-1 choice (a LUT6 per 4 inputs) and its
-  // position; one set of counters. The 2 LUTs a lane bit beyond the choice are fitted to Yosys
-  // on three instances (docs/pixel-parallel.md, "What it costs": −8.4 %, −7.8 %, −4.7 %).
-  const bool linear = b.kind == BlockKind::Swu && !out_run && b.ofm_w % b.out_pixels == 0 &&
-                      (taps || out_g % in_g == 0 || in_g % out_g == 0);
+  // A sliding window, max-pool or padding whose output pixel groups stay in a row (a padding's
+  // may cross one: its run starts 2·PAD earlier; rtl/bnn_pixel_group.sv, LINEAR) reads its MMV
+  // pixels at each (pool) tap as runs: per output channel lane and tap, each of the NL layers of
+  // P banks the run spans once, then per output lane bit and tap a P-to-1 choice (a LUT6 per 4
+  // inputs) and its position; one set of counters. The 2 LUTs a lane bit beyond the choice are
+  // fitted to Yosys on three SWUs (docs/pixel-parallel.md, "What it costs": −8.4 %, −7.8 %,
+  // −4.7 %), the pools' and paddings' terms on four instances ("Max-pools and paddings read as
+  // runs").
+  const bool padding = b.kind == BlockKind::FmPadding;
+  const bool pool = b.kind == BlockKind::StreamingMaxPool;
+  const bool crosses_row = padding && b.ofm_w % b.out_pixels != 0;
+  const bool linear = !out_run &&
+                      (b.ofm_w % b.out_pixels == 0 || (padding && b.out_pixels <= b.ofm_w)) &&
+                      (taps || out_g % in_g == 0 || in_g % out_g == 0) && (window || padding);
+  const std::int64_t run_taps = pool ? std::int64_t{b.kernel} * b.kernel : 1;
+  const std::int64_t step = padding ? 1 : b.stride;
   const std::int64_t layers =
-      static_cast<std::int64_t>(b.out_pixels - 1) * b.stride / b.in_pixels + 1;
+      (static_cast<std::int64_t>(b.out_pixels - 1) * step + (crosses_row ? 2 * b.pad : 0)) /
+          b.in_pixels +
+      1;
   const std::int64_t ports =
-      linear ? out_g * layers * b.in_pixels * (in_g / spacing) : reads * candidates;
+      linear ? out_g * run_taps * layers * b.in_pixels * (in_g / spacing) : reads * candidates;
   const std::int64_t counted_pixels = linear ? 1 : b.out_pixels;
   const std::int64_t lane_mux =
-      linear ? b.out_elems * b.in_bits * (ceil_div(b.in_pixels - 1, 3) + 2) : 0;
+      linear ? b.out_elems * b.in_bits * run_taps * (ceil_div(b.in_pixels - 1, 3) + (pool ? 0 : 2))
+             : 0;
   const std::int64_t banks = b.in_elems;
   const std::int64_t reads_per_bank = ceil_div(ports, banks);
+  // Yosys keeps a run-reading max-pool's banks in flip-flops (both instances measured, 8 and 16
+  // slots): a slots-to-1 multiplexer per read bit (2 LUT6 and a MUXF7 at 8, about 5 LUTs at 16)
+  // instead of the RAM32M/RAM64M.
+  const bool ff_banks = linear && pool;
   const std::int64_t ram_luts =
-      slots <= 32 ? banks * ceil_div(b.in_bits, 2) * ceil_div(reads_per_bank, 3) * 4
-                  : banks * b.in_bits * ceil_div(slots, 64) * ceil_div(reads_per_bank, 3) * 4;
+      ff_banks      ? 0
+      : slots <= 32 ? banks * ceil_div(b.in_bits, 2) * ceil_div(reads_per_bank, 3) * 4
+                    : banks * b.in_bits * ceil_div(slots, 64) * ceil_div(reads_per_bank, 3) * 4;
+  const std::int64_t bank_mux = ff_banks ? ports * b.in_bits * ceil_div(5 * slots, 16) : 0;
   const std::int64_t aw = bits_for(slots - 1);
   const std::int64_t ew =
       bits_for(2 * (b.pixels_in() + b.pixels_out() + pixel_group_slack(b) * b.in_pixels)) + 2;
-  const std::int64_t depth_mux = slots > 64 ? ports * b.in_bits * ceil_div(slots, 64) : 0;
-  const std::int64_t addresses = linear ? out_g * layers * b.in_pixels : reads;
+  const std::int64_t depth_mux =
+      slots > 64 && !ff_banks ? ports * b.in_bits * ceil_div(slots, 64) : 0;
+  const std::int64_t addresses = linear ? out_g * run_taps * layers * b.in_pixels : reads;
+  // A run-reading padding checks each output pixel against the border and the words read (a
+  // pair of compares a pixel, no counters); one crossing a row picks one of two run positions
+  // per lane bit.
+  const std::int64_t pixel_checks = linear && padding ? 4 * ew * b.out_pixels : 0;
+  const std::int64_t row_choice = crosses_row ? 7 * b.out_elems * b.in_bits : 0;
   Resources r;
   r.lutram_luts = ram_luts;
-  r.luts =
-      60 + ram_luts + depth_mux + lane_mux + 21 * ew * counted_pixels + ceil_div(addresses * aw, 3);
-  r.ffs = 40 + b.out_word_bits() + 5 * ew * counted_pixels + 8 * ew;
+  r.luts = 60 + ram_luts + bank_mux + depth_mux + lane_mux + pixel_checks + row_choice +
+           21 * ew * counted_pixels + ceil_div(addresses * aw, 3);
+  r.ffs = 40 + b.out_word_bits() + 5 * ew * counted_pixels + 8 * ew +
+          (ff_banks ? banks * b.in_bits * slots : 0);
   return r;
 }
 
