@@ -26,25 +26,9 @@ build=${BNNC_BUILD_DIR:-build}
 out=${BNNC_ACCEPT_OUT:-$build/acceptance-latency}
 external=${BNNC_EXTERNAL_DATA:-../shared/external}
 cnv_images=${BNNC_ACCEPT_CNV_IMAGES:-0}
-steps=("$@")
-[[ ${#steps[@]} -eq 0 ]] && steps=(1 2)
-runs() { [[ " ${steps[*]} " == *" $1 "* ]]; }
-
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target bnnc >/dev/null
-bnnc="$build/src/bnnc"
-mkdir -p "$out"
-status=0
-# Runs a command with --json, shows it and its wall time, keeps its JSON in $out/NAME.json.
-step() {
-  local name=$1
-  shift
-  echo "== $*"
-  local start=$SECONDS
-  if "$@" --json >"$out/$name.json"; then :; else status=1; fi
-  echo "   $(cat "$out/$name.json")"
-  echo "   ($((SECONDS - start)) s)"
-}
+default_steps=(1 2)
+# shellcheck source=scripts/steps.sh
+source scripts/steps.sh "$@"
 # The integer value of a top-level JSON key (the commands print one object on one line).
 key() { grep -o "\"$2\":[0-9.]*" "$out/$1.json" | head -n 1 | cut -d: -f2; }
 # RTL against simulator: cycles per frame equal, latency at most 100 cycles longer, 0 mismatches.

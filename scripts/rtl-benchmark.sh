@@ -22,25 +22,9 @@ cd "$(dirname "$0")/.."
 build=${BNNC_BUILD_DIR:-build}
 out=${BNNC_BENCH_OUT:-$build/rtl-benchmark}
 external=${BNNC_EXTERNAL_DATA:-../shared/external}
-steps=("$@")
-[[ ${#steps[@]} -eq 0 ]] && steps=(1 2 3 4 5)
-runs() { [[ " ${steps[*]} " == *" $1 "* ]]; }
-
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target bnnc >/dev/null
-bnnc="$build/src/bnnc"
-mkdir -p "$out"
-status=0
-# Runs a command, shows it and its wall time, keeps its JSON in $out/NAME.json.
-step() {
-  local name=$1
-  shift
-  echo "== $*"
-  local start=$SECONDS
-  if "$@" --json >"$out/$name.json"; then :; else status=1; fi
-  echo "   $(cat "$out/$name.json")"
-  echo "   ($((SECONDS - start)) s)"
-}
+default_steps=(1 2 3 4 5)
+# shellcheck source=scripts/steps.sh
+source scripts/steps.sh "$@"
 
 cnv_params="$external/bnn-pynq/params/cifar10/cnvW1A1"
 lfc_params="$external/bnn-pynq/params/mnist/lfcW1A1"
