@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154  # build, out and default_steps come from the sourcing script
+# shellcheck shell=bash disable=SC2154,SC2034  # build, out, default_steps come from the sourcing script; bnnc, status are for it
 # Sourced by scripts/rtl-benchmark.sh and scripts/acceptance-latency.sh after they set `out` (the
 # folder for designs and results), `default_steps` and `build`: builds bnnc into $build, makes
 # $out, and gives them
