@@ -148,10 +148,10 @@ Resources estimate_pixel_group(const Block& b) {
              : 0;
   const std::int64_t banks = b.in_elems;
   const std::int64_t reads_per_bank = ceil_div(ports, banks);
-  // Yosys keeps a run-reading max-pool's banks in flip-flops (both instances measured, 8 and 16
-  // slots): a slots-to-1 multiplexer per read bit (2 LUT6 and a MUXF7 at 8, about 5 LUTs at 16)
-  // instead of the RAM32M/RAM64M.
-  const bool ff_banks = linear && pool;
+  // Yosys keeps a run-reading max-pool's banks in flip-flops up to 16 slots (measured at 8 and
+  // 16; at 32 and 64 the same pool takes RAM32M/RAM64M again): a slots-to-1 multiplexer per read
+  // bit (2 LUT6 and a MUXF7 at 8, about 5 LUTs at 16).
+  const bool ff_banks = linear && pool && slots <= 16;
   const std::int64_t ram_luts =
       ff_banks      ? 0
       : slots <= 32 ? banks * ceil_div(b.in_bits, 2) * ceil_div(reads_per_bank, 3) * 4

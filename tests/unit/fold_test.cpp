@@ -194,6 +194,7 @@ TEST(Fold, PixelGroupRunsEstimateIsNearYosys) {
       {pixel_group(BlockKind::FmPadding, 14, 14, 4, 1, 1, 1, 4, 16, 4, 16, 1), 554 + 64},
       {pixel_group(BlockKind::FmPadding, 12, 12, 4, 1, 1, 1, 4, 16, 4, 16, 1), 641 + 64},
       {pixel_group(BlockKind::StreamingMaxPool, 15, 15, 4, 3, 2, 0, 5, 20, 7, 28, 1), 4351},
+      {pixel_group(BlockKind::StreamingMaxPool, 32, 32, 4, 2, 2, 0, 2, 8, 2, 8, 1), 484 + 96},
   };
   for (const Case& t : cases) {
     const Resources r = estimate_block(t.block);
