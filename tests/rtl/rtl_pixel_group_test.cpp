@@ -442,7 +442,7 @@ TEST(RtlPixelGroups, PoolAndPaddingRunsMatchTheSourcesRule) {
 // on both sides (14- and 16-pixel rows), then a sliding window 3×3/2 at 3 taps a word and MMV
 // 7. The input's 25 words a frame are the bottleneck: the converter must take a word every
 // cycle. bnn_dwc counted its room before the word it sent that cycle, so it skipped most reads
-// on a send: 42 cycles a frame against the simulator's 25 (AlexNet/8: 5,131 against 3,136).
+// on a send: 40 cycles a frame against the simulator's 25 (AlexNet/8: 5,131 against 3,136).
 TEST(RtlPixelGroups, InputConverterWithNonDividingWidthsKeepsUpWithTheInput) {
   BNNC_REQUIRE_VERILATOR();
   std::mt19937_64 rng(20261205);
