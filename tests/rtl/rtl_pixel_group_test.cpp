@@ -14,6 +14,7 @@
 #include "fold/lower_to_dataflow.h"
 #include "fold/pixel_group.h"
 #include "fold/stream_order.h"
+#include "ir/infer_types.h"
 #include "passes/streamline.h"
 #include "random_folding.h"
 #include "random_network.h"
@@ -433,6 +434,61 @@ TEST(RtlPixelGroups, PoolAndPaddingRunsMatchTheSourcesRule) {
       {BlockKind::FmPadding, 4, 4, 4, 1, 1, 1, 4, 16, 1, 4, 1},
   };
   expect_blocks_alone_match_the_sources_rule(cases, 20261205);
+}
+
+// AlexNet/8's first conv in small (docs/latency-search.md): 8-bit pixels come in words of 8
+// whole pixels and go through a width converter into its padding's words of 11 (24 → 33
+// elements, chunks of 3: 8 in, 11 out, as AlexNet/8's 48 → 66), whose pixel groups cross rows
+// on both sides (14- and 16-pixel rows), then a sliding window 3×3/2 at 3 taps a word and MMV
+// 7. The input's 25 words a frame are the bottleneck: the converter must take a word every
+// cycle. bnn_dwc counted its room before the word it sent that cycle, so it skipped most reads
+// on a send: 40 cycles a frame against the simulator's 25 (AlexNet/8: 5,131 against 3,136).
+TEST(RtlPixelGroups, InputConverterWithNonDividingWidthsKeepsUpWithTheInput) {
+  BNNC_REQUIRE_VERILATOR();
+  std::mt19937_64 rng(20261205);
+  constexpr int kSize = 14, kChannels = 3, kRows = 2, kClasses = 10;
+  test::RandomNetwork net;
+  for (int i = 0; i < 4; ++i) {
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(kSize * kSize * kChannels));
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng());
+    net.images.push_back(std::move(image));
+  }
+  Graph& g = net.graph;
+  g.name = "alexnet-conv1-in-small";
+  int x = g.add("input", InputAttrs{{kSize, kSize, kChannels}, DType::uint(8)});
+  QuantizeAttrs q;
+  for (int p = 0; p < 256; ++p) q.table.push_back(p - 128);
+  x = g.add("quant", q, {x});
+  Conv2dAttrs conv{test::random_matrix(kRows, 9 * kChannels, rng), 3, 2, 1, 17};
+  x = g.add("conv1", conv, {x});
+  x = g.add("thr1",
+            ThresholdAttrs{std::vector<std::int64_t>(static_cast<std::size_t>(kRows), 0), 1, {}},
+            {x});
+  x = g.add("flatten", ReshapeAttrs{{7 * 7 * kRows}}, {x});
+  x = g.add("fc", DenseAttrs{test::random_matrix(kClasses, 7 * 7 * kRows, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+
+  Folding folding;
+  folding.input_elems = 8 * kChannels;
+  folding.layers = {{"conv1", kRows, 3 * kChannels, 7}, {"fc", kClasses, 7 * 7 * kRows, 1}};
+  const Design design = compile_design(g, FoldingRequest::given(folding));
+  ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+  const Block& input = design.folded.blocks[0];
+  const Block& dwc = design.folded.blocks[1];
+  ASSERT_EQ(dwc.kind, BlockKind::Dwc);
+  ASSERT_EQ(dwc.in_elems, 8 * kChannels);
+  ASSERT_EQ(dwc.out_elems, 11 * kChannels);
+  ASSERT_EQ(words_out(input), 25);
+
+  RtlRunOptions run;
+  run.seed = 17;
+  test::VerifiedDesign v;
+  test::verify_design(design, Frames(net.images.begin(), net.images.end()),
+                      "AlexNet/8's conv1 in small", v, 4, run);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.sim.cycles_per_frame(), 25.0);
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
 }
 
 }  // namespace
