@@ -126,8 +126,8 @@ Resources estimate_pixel_group(const Block& b) {
   // P banks the run spans once, then per output lane bit and tap a P-to-1 choice (a LUT6 per 4
   // inputs) and its position; one set of counters. The 2 LUTs a lane bit beyond the choice are
   // fitted to Yosys on three SWUs (docs/pixel-parallel.md, "What it costs": −8.4 %, −7.8 %,
-  // −4.7 %), the pools' and paddings' terms on four instances ("Max-pools and paddings read as
-  // runs").
+  // −4.7 %), the pools' and paddings' terms on four instances ("The estimate of run-reading
+  // pools and paddings").
   const bool padding = b.kind == BlockKind::FmPadding;
   const bool pool = b.kind == BlockKind::StreamingMaxPool;
   const bool crosses_row = padding && b.ofm_w % b.out_pixels != 0;
