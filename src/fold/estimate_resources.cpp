@@ -167,7 +167,7 @@ Resources estimate_pixel_group(const Block& b) {
   // pair of compares a pixel, no counters); one crossing a row picks one of two run positions
   // per lane bit.
   const std::int64_t pixel_checks = linear && padding ? 4 * ew * b.out_pixels : 0;
-  const std::int64_t row_choice = crosses_row ? 7 * b.out_elems * b.in_bits : 0;
+  const std::int64_t row_choice = linear && crosses_row ? 7 * b.out_elems * b.in_bits : 0;
   Resources r;
   r.lutram_luts = ram_luts;
   r.luts = 60 + ram_luts + bank_mux + depth_mux + lane_mux + pixel_checks + row_choice +

@@ -16,6 +16,7 @@
 #include "fold/stream_order.h"
 #include "ir/infer_types.h"
 #include "passes/streamline.h"
+#include "pixel_group_block.h"
 #include "random_folding.h"
 #include "random_network.h"
 #include "rtl/pixel_group_buffer.h"
@@ -276,10 +277,7 @@ TEST(RtlPixelGroups, SimdOverKernelTapsUnderStalls) {
 // (fold/pixel_group.h) on random frames: each output element from the element it reads.
 // (Paddings, pools, strides and MMV windows of one tap: the network tests above.)
 // One bnn_pixel_group instance (a block of kind `kind` on an h × w × c map).
-struct AloneCase {
-  BlockKind kind;
-  int h, w, c, k, stride, pad, in_pixels, in_elems, out_pixels, out_elems, bits;
-};
+using AloneCase = test::PixelGroupShape;
 
 // Runs each case's block on its own under stalls on both sides, 3 random frames, against the
 // sources rule of src/fold/pixel_group.h.
@@ -287,26 +285,7 @@ void expect_blocks_alone_match_the_sources_rule(std::span<const AloneCase> cases
                                                 std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (const AloneCase& t : cases) {
-    Block b;
-    b.kind = t.kind;
-    b.ifm_h = t.h;
-    b.ifm_w = t.w;
-    b.ifm_c = t.c;
-    b.kernel = t.k;
-    b.stride = t.stride;
-    b.pad = t.pad;
-    b.ofm_h = t.kind == BlockKind::FmPadding ? t.h + 2 * t.pad
-              : t.kind == BlockKind::Dwc     ? t.h
-                                             : (t.h - t.k) / t.stride + 1;
-    b.ofm_w = t.kind == BlockKind::FmPadding ? t.w + 2 * t.pad
-              : t.kind == BlockKind::Dwc     ? t.w
-                                             : (t.w - t.k) / t.stride + 1;
-    b.ofm_c = t.kind == BlockKind::Swu ? t.k * t.k * t.c : t.c;
-    b.in_pixels = t.in_pixels;
-    b.in_elems = t.in_elems;
-    b.out_pixels = t.out_pixels;
-    b.out_elems = t.out_elems;
-    b.in_bits = b.out_bits = t.bits;
+    const Block b = test::pixel_group_block(t);
     ASSERT_TRUE(is_pixel_group(b)) << block_kind_name(t.kind);
     // Random border values per channel, and every other channel of the pool takes the minimum.
     std::vector<std::int64_t> pad_values(static_cast<std::size_t>(b.ofm_c));

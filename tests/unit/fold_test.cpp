@@ -10,6 +10,7 @@
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "ir/infer_types.h"
+#include "pixel_group_block.h"
 #include "test_support.h"
 
 namespace bnnc {
@@ -152,49 +153,33 @@ TEST(Fold, MemoryEstimatePicksTheCheapestShape) {
   EXPECT_EQ(estimate_memory(16384, 1).bram18, 1);
 }
 
-// A bnn_pixel_group instance as bnnc writes it (the shapes of tests/rtl's block-alone cases).
-Block pixel_group(BlockKind kind, int h, int w, int c, int k, int stride, int pad, int in_pixels,
-                  int in_elems, int out_pixels, int out_elems, int bits) {
-  Block b;
-  b.kind = kind;
-  b.ifm_h = h;
-  b.ifm_w = w;
-  b.ifm_c = c;
-  b.kernel = k;
-  b.stride = stride;
-  b.pad = pad;
-  b.ofm_h = kind == BlockKind::FmPadding ? h + 2 * pad : (h - k) / stride + 1;
-  b.ofm_w = kind == BlockKind::FmPadding ? w + 2 * pad : (w - k) / stride + 1;
-  b.ofm_c = kind == BlockKind::Swu ? k * k * c : c;
-  b.in_pixels = in_pixels;
-  b.in_elems = in_elems;
-  b.out_pixels = out_pixels;
-  b.out_elems = out_elems;
-  b.in_bits = b.out_bits = bits;
-  return b;
-}
-
 // Yosys 0.23's LUTs (logic + LUTRAM) for bnn_pixel_group instances reading runs
-// (docs/pixel-parallel.md, "Sliding windows read as runs" and "Max-pools and paddings read as
-// runs"): the estimate the searches use stays within 15 % of each.
+// (docs/pixel-parallel.md, "Sliding windows read as runs" and "The estimate of run-reading pools
+// and paddings"): the estimate the searches use stays within 15 % of each.
 TEST(Fold, PixelGroupRunsEstimateIsNearYosys) {
   struct Case {
     Block block;
     std::int64_t yosys_luts;
   };
   const Case cases[] = {
-      {pixel_group(BlockKind::Swu, 8, 8, 4, 3, 1, 0, 2, 8, 2, 8, 1), 336 + 32},
-      {pixel_group(BlockKind::Swu, 10, 10, 4, 3, 1, 0, 4, 16, 4, 16, 1), 397 + 64},
-      {pixel_group(BlockKind::Swu, 10, 10, 3, 3, 1, 0, 4, 12, 4, 36, 8), 1284 + 192},
-      {pixel_group(BlockKind::StreamingMaxPool, 8, 8, 4, 2, 2, 0, 2, 8, 2, 8, 1), 796},
-      {pixel_group(BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 2, 4, 1), 369 + 32},
-      {pixel_group(BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 3, 6, 1), 465 + 32},
-      {pixel_group(BlockKind::StreamingMaxPool, 16, 16, 2, 2, 2, 0, 8, 16, 8, 16, 1), 910},
+      {test::pixel_group_block({BlockKind::Swu, 8, 8, 4, 3, 1, 0, 2, 8, 2, 8, 1}), 336 + 32},
+      {test::pixel_group_block({BlockKind::Swu, 10, 10, 4, 3, 1, 0, 4, 16, 4, 16, 1}), 397 + 64},
+      {test::pixel_group_block({BlockKind::Swu, 10, 10, 3, 3, 1, 0, 4, 12, 4, 36, 8}), 1284 + 192},
+      {test::pixel_group_block({BlockKind::StreamingMaxPool, 8, 8, 4, 2, 2, 0, 2, 8, 2, 8, 1}),
+       796},
+      {test::pixel_group_block({BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 2, 4, 1}), 369 + 32},
+      {test::pixel_group_block({BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 3, 6, 1}), 465 + 32},
+      {test::pixel_group_block({BlockKind::StreamingMaxPool, 16, 16, 2, 2, 2, 0, 8, 16, 8, 16, 1}),
+       910},
       // Not fitted to: checked after the fit.
-      {pixel_group(BlockKind::FmPadding, 14, 14, 4, 1, 1, 1, 4, 16, 4, 16, 1), 554 + 64},
-      {pixel_group(BlockKind::FmPadding, 12, 12, 4, 1, 1, 1, 4, 16, 4, 16, 1), 641 + 64},
-      {pixel_group(BlockKind::StreamingMaxPool, 15, 15, 4, 3, 2, 0, 5, 20, 7, 28, 1), 4351},
-      {pixel_group(BlockKind::StreamingMaxPool, 32, 32, 4, 2, 2, 0, 2, 8, 2, 8, 1), 484 + 96},
+      {test::pixel_group_block({BlockKind::FmPadding, 14, 14, 4, 1, 1, 1, 4, 16, 4, 16, 1}),
+       554 + 64},
+      {test::pixel_group_block({BlockKind::FmPadding, 12, 12, 4, 1, 1, 1, 4, 16, 4, 16, 1}),
+       641 + 64},
+      {test::pixel_group_block({BlockKind::StreamingMaxPool, 15, 15, 4, 3, 2, 0, 5, 20, 7, 28, 1}),
+       4351},
+      {test::pixel_group_block({BlockKind::StreamingMaxPool, 32, 32, 4, 2, 2, 0, 2, 8, 2, 8, 1}),
+       484 + 96},
   };
   for (const Case& t : cases) {
     const Resources r = estimate_block(t.block);
