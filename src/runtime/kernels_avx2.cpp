@@ -218,25 +218,27 @@ constexpr int kChunkGroups = 64;
 // Input rows per pass over a panel: 2·MR int16 accumulators + the panel's 2 weight registers.
 constexpr int kFixedMr = 4;
 
-// The int16 sums of groups [k0, k1) of 4 input rows against one panel (16 layer rows, 64 bytes
-// per group): acc[i][0] rows 0–7, acc[i][1] rows 8–15. Per group 2 weight loads, 4 broadcasts,
-// 8 VPMADDUBSW and 8 VPADDW; Zen 3 issues one VPMADDUBSW per cycle, so 8 cycles for 256 byte
-// MACs. In assembly because with the intrinsics GCC 12 kept the 8 accumulators on the stack (a
-// load and a store each per group, 2.3× slower on AlexNet's conv1).
+// Adds the sums Σ s·a over groups [k0, k1) (at most kChunkGroups) of 4 input rows against one
+// panel (16 layer rows, 64 bytes per group) into sums[i][0] (rows 0–7, int32) and sums[i][1]
+// (rows 8–15). Per group 2 weight loads, 4 broadcasts, 8 VPMADDUBSW and 8 VPADDW into int16;
+// Zen 3 issues one VPMADDUBSW per cycle, so 8 cycles for 256 byte MACs. In assembly because
+// with the intrinsics GCC 12 kept the 8 accumulators on the stack (a load and a store each per
+// group: AlexNet's conv1 took 2.2× as long).
 template <bool kCols>
-[[gnu::always_inline]] inline void int_sums_four_rows(const FixedGemmArgs& g,
-                                                      const std::uint8_t* const (&a)[kFixedMr],
-                                                      const std::int8_t* w, int k0, int k1,
-                                                      __m256i (&acc)[kFixedMr][2]) {
+[[gnu::always_inline]] inline void add_int_sums_four_rows(const FixedGemmArgs& g,
+                                                          const std::uint8_t* const (&a)[kFixedMr],
+                                                          const std::int8_t* w, int k0, int k1,
+                                                          __m256i (&sums_out)[kFixedMr][2]) {
   if (k1 <= k0) return;
   const std::int8_t* wk = w + static_cast<std::ptrdiff_t>(k0) * 64;
   const std::int8_t* const w_end = w + static_cast<std::ptrdiff_t>(k1) * 64;
+  const __m256i ones = _mm256_set1_epi16(1);
   // Group k's bytes lie at a[i] + off: col_offsets[k], or 4k without them.
   const std::int32_t* col = kCols ? g.col_offsets + k0 : nullptr;
   std::intptr_t off = kCols ? 0 : std::intptr_t{4} * k0;
-  // ymm0–7 the accumulators (loaded from acc and stored back), ymm8/9 the panel's group,
-  // ymm10 the broadcast input bytes, ymm11 a product.
-  __m256i* const sums = &acc[0][0];
+  // ymm0–7 the int16 accumulators, ymm8/9 the panel's group, ymm10 the broadcast input bytes,
+  // ymm11 a product.
+  __m256i* const sums = &sums_out[0][0];
 #define BNNC_FIXED_ROW(ai, lo, hi)          \
   "vpbroadcastd (%[" ai                     \
   "],%[off]), %%ymm10\n\t"                  \
@@ -251,32 +253,38 @@ template <bool kCols>
       BNNC_FIXED_ROW("a1", "ymm2", "ymm3") BNNC_FIXED_ROW("a2", "ymm4", "ymm5")          \
           BNNC_FIXED_ROW("a3", "ymm6", "ymm7") "add $64, %[wk]\n\t"                      \
                                                "cmp %[w_end], %[wk]\n\t"
-#define BNNC_FIXED_LOAD              \
-  "vmovdqu (%[sums]), %%ymm0\n\t"    \
-  "vmovdqu 32(%[sums]), %%ymm1\n\t"  \
-  "vmovdqu 64(%[sums]), %%ymm2\n\t"  \
-  "vmovdqu 96(%[sums]), %%ymm3\n\t"  \
-  "vmovdqu 128(%[sums]), %%ymm4\n\t" \
-  "vmovdqu 160(%[sums]), %%ymm5\n\t" \
-  "vmovdqu 192(%[sums]), %%ymm6\n\t" \
-  "vmovdqu 224(%[sums]), %%ymm7\n\t"
-#define BNNC_FIXED_STORE             \
-  "vmovdqu %%ymm0, (%[sums])\n\t"    \
-  "vmovdqu %%ymm1, 32(%[sums])\n\t"  \
-  "vmovdqu %%ymm2, 64(%[sums])\n\t"  \
-  "vmovdqu %%ymm3, 96(%[sums])\n\t"  \
-  "vmovdqu %%ymm4, 128(%[sums])\n\t" \
-  "vmovdqu %%ymm5, 160(%[sums])\n\t" \
-  "vmovdqu %%ymm6, 192(%[sums])\n\t" \
-  "vmovdqu %%ymm7, 224(%[sums])"
+// After the groups: each int16 pair summed into int32 (VPMADDWD by ones) and added to sums.
+#define BNNC_FIXED_ADD(r, at)             \
+  "vpmaddwd %[ones], %%" r ", %%" r       \
+  "\n\t"                                  \
+  "vpaddd " at "(%[sums]), %%" r ", %%" r \
+  "\n\t"                                  \
+  "vmovdqu %%" r ", " at "(%[sums])\n\t"
+#define BNNC_FIXED_ZERO              \
+  "vpxor %%xmm0, %%xmm0, %%xmm0\n\t" \
+  "vpxor %%xmm1, %%xmm1, %%xmm1\n\t" \
+  "vpxor %%xmm2, %%xmm2, %%xmm2\n\t" \
+  "vpxor %%xmm3, %%xmm3, %%xmm3\n\t" \
+  "vpxor %%xmm4, %%xmm4, %%xmm4\n\t" \
+  "vpxor %%xmm5, %%xmm5, %%xmm5\n\t" \
+  "vpxor %%xmm6, %%xmm6, %%xmm6\n\t" \
+  "vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
+#define BNNC_FIXED_STORE        \
+  BNNC_FIXED_ADD("ymm0", "0")   \
+  BNNC_FIXED_ADD("ymm1", "32")  \
+  BNNC_FIXED_ADD("ymm2", "64")  \
+  BNNC_FIXED_ADD("ymm3", "96")  \
+  BNNC_FIXED_ADD("ymm4", "128") \
+  BNNC_FIXED_ADD("ymm5", "160") \
+  BNNC_FIXED_ADD("ymm6", "192") BNNC_FIXED_ADD("ymm7", "224")
 #define BNNC_FIXED_INPUTS                                                             \
   [a0] "r"(a[0]), [a1] "r"(a[1]), [a2] "r"(a[2]), [a3] "r"(a[3]), [w_end] "r"(w_end), \
-      [sums] "r"(sums)
+      [sums] "r"(sums), [ones] "x"(ones)
 #define BNNC_FIXED_CLOBBERS                                                                       \
   "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
       "xmm10", "xmm11"
   if constexpr (kCols) {
-    asm volatile(BNNC_FIXED_LOAD
+    asm volatile(BNNC_FIXED_ZERO
                  "1:\n\t"
                  "movslq (%[col]), %[off]\n\t"
                  "add $4, %[col]\n\t" BNNC_FIXED_GROUP "jne 1b\n\t" BNNC_FIXED_STORE
@@ -284,7 +292,7 @@ template <bool kCols>
                  : BNNC_FIXED_INPUTS
                  : BNNC_FIXED_CLOBBERS);
   } else {
-    asm volatile(BNNC_FIXED_LOAD "1:\n\t" BNNC_FIXED_GROUP
+    asm volatile(BNNC_FIXED_ZERO "1:\n\t" BNNC_FIXED_GROUP
                                  "lea 4(%[off]), %[off]\n\t"
                                  "jne 1b\n\t" BNNC_FIXED_STORE
                  : [wk] "+r"(wk), [off] "+r"(off)
@@ -294,7 +302,8 @@ template <bool kCols>
 #undef BNNC_FIXED_CLOBBERS
 #undef BNNC_FIXED_INPUTS
 #undef BNNC_FIXED_STORE
-#undef BNNC_FIXED_LOAD
+#undef BNNC_FIXED_ADD
+#undef BNNC_FIXED_ZERO
 #undef BNNC_FIXED_GROUP
 #undef BNNC_FIXED_ROW
 }
@@ -312,24 +321,24 @@ template <int MR, bool kCols>
   for (int i = 0; i < MR; ++i) sum[i][0] = sum[i][1] = _mm256_setzero_si256();
   for (int k0 = 0; k0 < g.k4; k0 += kChunkGroups) {
     const int k1 = std::min(g.k4, k0 + kChunkGroups);
+    if constexpr (MR == kFixedMr) {
+      add_int_sums_four_rows<kCols>(g, a, w, k0, k1, sum);
+      continue;
+    }
     __m256i acc[MR][2];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-    if constexpr (MR == kFixedMr) {
-      int_sums_four_rows<kCols>(g, a, w, k0, k1, acc);
-    } else {
-      for (int k = k0; k < k1; ++k) {
-        const int col = kCols ? g.col_offsets[k] : 4 * k;
-        const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + k * 64));
-        const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + k * 64 + 32));
+    for (int k = k0; k < k1; ++k) {
+      const int col = kCols ? g.col_offsets[k] : 4 * k;
+      const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + k * 64));
+      const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + k * 64 + 32));
 #pragma GCC unroll 8
-        for (int i = 0; i < MR; ++i) {
-          std::int32_t four;
-          std::memcpy(&four, a[i] + col, 4);
-          const __m256i x = _mm256_set1_epi32(four);
-          acc[i][0] = _mm256_add_epi16(acc[i][0], _mm256_maddubs_epi16(x, w0));
-          acc[i][1] = _mm256_add_epi16(acc[i][1], _mm256_maddubs_epi16(x, w1));
-        }
+      for (int i = 0; i < MR; ++i) {
+        std::int32_t four;
+        std::memcpy(&four, a[i] + col, 4);
+        const __m256i x = _mm256_set1_epi32(four);
+        acc[i][0] = _mm256_add_epi16(acc[i][0], _mm256_maddubs_epi16(x, w0));
+        acc[i][1] = _mm256_add_epi16(acc[i][1], _mm256_maddubs_epi16(x, w1));
       }
     }
 #pragma GCC unroll 8
