@@ -746,6 +746,48 @@ void expect_external_equal(const std::string& params, BnnPynqTopology topology,
   expect_engine_equals_golden(graph, data.pixels, std::min(data.count, 300), "first 300");
 }
 
+// The dense layers behind convs on tiles of frames (CpuEngineOptions::dense_tail_weight_bytes 0
+// forces it on the small random networks): whole tiles, a partial tile, two threads, the team
+// call on one frame and the timed call, all equal to the golden model.
+TEST(CpuEngine, DenseTailOnTilesEqualsGolden) {
+  int tails = 0;
+  for (int n = 0; n < 40; ++n) {
+    const std::uint64_t seed = base_seed() + 400 + n;
+    test::RandomNetworkOptions net_options;
+    net_options.images = 19;
+    const test::RandomNetwork net = test::random_network(seed, net_options);
+    const Graph graph = streamline(net.graph);
+    runtime::CpuEngineOptions options;
+    options.dense_tail_weight_bytes = 0;
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    const int count = static_cast<int>(net.images.size());
+    const std::string what = fmt::format("seed {}\n{}", seed, print_graph(graph));
+    expect_engine_equals_golden(graph, images, count, what, supported_isas(), options);
+    if (HasFatalFailure()) return;
+    const runtime::CpuEngine engine(graph, runtime::select_isa(), options);
+    if (engine.dense_tail_begin() == 0) continue;
+    ++tails;
+    ASSERT_GT(engine.tile(), 1) << what;
+    std::vector<Classification> got(count);
+    engine.classify(images.data(), count, got.data(), 1);
+    runtime::Workspace ws = engine.make_workspace();
+    std::vector<Classification> timed(engine.tile());
+    std::vector<double> seconds;
+    const int tile = std::min(count, engine.tile());
+    engine.classify_timed(images.data(), tile, timed.data(), ws, seconds);
+    const std::size_t size = images.size() / count;
+    for (int i = 0; i < count; ++i) {
+      const Classification want = run_golden(graph, {images.data() + i * size, size});
+      ASSERT_EQ(got[i].scores, want.scores) << what << " one thread, image " << i;
+      if (i < tile) {
+        ASSERT_EQ(timed[i].scores, want.scores) << what << " timed, image " << i;
+      }
+    }
+  }
+  EXPECT_GE(tails, 10);
+}
+
 TEST(CpuEngine, BnnPynqLfcEveryMnistImage) {
   BNNC_REQUIRE_EXTERNAL(params, "bnn-pynq/params/mnist/lfcW1A1");
   BNNC_REQUIRE_EXTERNAL(data, "mnist/t10k-images-idx3-ubyte.gz");
