@@ -221,7 +221,8 @@ constexpr int kFixedMr = 4;
 // Adds the sums Σ s·a over groups [k0, k1) (at most kChunkGroups) of 4 input rows against one
 // panel (16 layer rows, 64 bytes per group) into sums[i][0] (rows 0–7, int32) and sums[i][1]
 // (rows 8–15). Per group 2 weight loads, 4 broadcasts, 8 VPMADDUBSW and 8 VPADDW into int16;
-// Zen 3 issues one VPMADDUBSW per cycle, so 8 cycles for 256 byte MACs. In assembly because
+// Zen 3 runs 2 VPMADDUBSW a cycle, ~1.6 with a VPADDW after each (docs/cpu-avx2.md), so about
+// 5 cycles for 256 byte MACs. In assembly because
 // with the intrinsics GCC 12 kept the 8 accumulators on the stack (a load and a store each per
 // group: AlexNet's conv1 took 2.2× as long).
 template <bool kCols>
