@@ -120,6 +120,47 @@ template <int NR, bool kCols, bool kExit>
   }
 }
 
+// A row of at most kChunkWords words against NR panels with a fused threshold: bit 8·j + lane
+// = D > dmax of layer row 8·(p0 + j) + lane (does not fire), straight from the byte sums, without
+// storing the counts and reading them back (that and the call are the fixed work per output
+// row, which costs most on short rows: 9 words at 64 input channels).
+template <int NR, bool kCols>
+[[gnu::noinline]] std::uint64_t short_row_over(const BinaryGemmArgs& g, const std::uint64_t* a,
+                                               const std::uint64_t* w, const std::int64_t* dmax) {
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  const __m256i table = nibble_table();
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i acc[NR][2];
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) acc[j][0] = acc[j][1] = zero;
+  for (int k = 0; k < g.k; ++k) {
+    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
+    const std::uint64_t* wk = w + static_cast<std::size_t>(k) * 8;
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        add_byte_counts(acc[j][h], x, wk + j * panel_stride + 4 * h, table, low);
+      }
+    }
+  }
+  std::uint64_t over = 0;
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const __m256i d = _mm256_sad_epu8(acc[j][h], zero);
+      const __m256i limit =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dmax + 8 * j + 4 * h));
+      over |= static_cast<std::uint64_t>(static_cast<unsigned>(
+                  _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, limit)))))
+              << (8 * j + 4 * h);
+    }
+  }
+  return over;
+}
+
 // One input row × NR panels (p0 .. p0 + NR − 1) of output row i: the mismatch counts, then the
 // fused threshold or the counts. The weights of NR panels (NR·K·64 bytes) are read once per
 // input row, in order.
@@ -127,6 +168,15 @@ template <int NR, bool kCols, bool kExit>
 [[gnu::always_inline]] inline void binary_row_panels(const BinaryGemmArgs& g,
                                                      const std::uint64_t* a, int i, int p0) {
   const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  if (!kExit && g.out_bits != nullptr && g.k <= kChunkWords) {
+    const std::uint64_t over =
+        short_row_over<NR, kCols>(g, a, w, g.dmax + static_cast<std::ptrdiff_t>(p0) * 8);
+    std::uint64_t neg = 0;
+    std::memcpy(&neg, g.neg + p0, NR);
+    const std::uint64_t bits = ~over ^ neg;  // its low NR bytes are the output
+    std::memcpy(g.out_bits + static_cast<std::size_t>(i) * g.ldo + p0, &bits, NR);
+    return;
+  }
   alignas(32) std::int64_t dm[NR * 8];
   mismatch_counts<NR, kCols, kExit>(g, a, w, dm,
                                     kExit ? g.dmax + static_cast<std::ptrdiff_t>(p0) * 8 : nullptr);
