@@ -29,6 +29,15 @@ constexpr int kDenseTile = 1024;
 // Weight bytes a core's L2 (2 MB on the machines measured) holds with room for the rest.
 constexpr std::size_t kL2Share = std::size_t{1} << 20;
 
+// Frames per tile of a network with convs whose dense layers at the end have more weights than
+// fit a core's L2 with the rest (CpuEngineOptions; AlexNet 9 MB, VGG-16 15 MB): the convs run frame
+// by frame, the dense tail on the whole tile, so that its weights are read once per tile instead of
+// once per frame (AlexNet's fc1 at 0.4–0.8 of the peak frame by frame on Zen 3, by how much of
+// its 6.4 MB the other work on the machine left in L3). 16 frames make a dense layer's weight
+// stream a few per cent of its compute; the tile's activations stay small (the convs' buffers hold
+// one frame).
+constexpr int kDenseTailTile = 16;
+
 std::size_t pixels(const BufferSpec& spec) { return static_cast<std::size_t>(spec.h) * spec.w; }
 
 // Layers worth splitting between a team's members: a split costs a barrier (a few hundred ns),
@@ -280,6 +289,7 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
     }
   }
   tile_ = per_frame ? 1 : kDenseTile;
+  if (per_frame) plan_dense_tail(options.dense_tail_weight_bytes);
   // The steps that read the input (uint8 pixels) read it in place, at the caller's stride, when
   // they all read it byte by byte: no copy of a tile's images (LFC: 200 KB per tile of 256, a
   // twentieth of the tile's time, and a member of a team then read the other's copy).
@@ -322,7 +332,8 @@ Workspace CpuEngine::make_workspace() const {
   for (std::size_t b = 0; b < plan_.buffers.size(); ++b) {
     if (plan_.buffers[b].alias_of >= 0) continue;
     offsets[b] = total;
-    total += plan_.buffers[b].frame_bytes * tile_;
+    total +=
+        plan_.buffers[b].frame_bytes * static_cast<std::size_t>(frames_of(static_cast<int>(b)));
   }
   const std::size_t padded_offset = total;
   total += (padded_bytes_ + 63) / 64 * 64;
@@ -341,7 +352,7 @@ Workspace CpuEngine::make_workspace() const {
 // Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
 // team and does its share of the layer's rows (the other steps run on member 0).
 void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
-                         int thread, int threads, Team* team, int lead) const {
+                         int thread, int threads, Team* team, int lead, bool head) const {
   const StepContext context{*kernels_, plan_, ws, results + first, thread, threads, team, lead};
   // One overload of run per kind: a kind without one does not compile.
   std::visit(
@@ -354,11 +365,15 @@ void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Clas
         // The network's input is read in place from the caller's images when the call gave them.
         const bool caller_input = ws.input != nullptr && root_buffer(kind.in) == plan_.input_buffer;
         const std::size_t in_stride = caller_input ? plan_.input_size : in.frame_bytes;
+        // A head step (plan_dense_tail) of frame `first` finds it at slot 0 of a buffer that holds
+        // one frame.
+        const int in_slot = head && frames_of(kind.in) == 1 && !caller_input ? 0 : first;
+        const int out_slot = head && frames_of(kind.out) == 1 ? 0 : first;
         const std::uint8_t* src =
-            (caller_input ? ws.input : ws.buffers[kind.in]) + first * in_stride;
+            (caller_input ? ws.input : ws.buffers[kind.in]) + in_slot * in_stride;
         run(kind,
-            Frames{in, out, src, in_stride, ws.buffers[kind.out] + first * out.frame_bytes, first,
-                   n},
+            Frames{in, out, src, in_stride, ws.buffers[kind.out] + out_slot * out.frame_bytes,
+                   first, n},
             context);
       },
       step);
@@ -396,7 +411,8 @@ void CpuEngine::classify(const std::uint8_t* images, int n, Classification* resu
   // A network whose weights would crowd each core's L2 (LFC's 3 MB of AMX bytes in 2 MB) runs
   // its tiles with the threads as one team, each member keeping its share of every layer's
   // rows: its part of the weights then stays in its own L2 from tile to tile.
-  if (threads > 1 && tile_ > 1 && weight_bytes_ > kL2Share * threads && n > tile_ / 2) {
+  if (threads > 1 && tile_ > 1 && tail_begin_ == 0 && weight_bytes_ > kL2Share * threads &&
+      n > tile_ / 2) {
     for (int begin = 0; begin < n; begin += tile_) {
       classify_team(images + static_cast<std::size_t>(begin) * plan_.input_size,
                     std::min(tile_, n - begin), results + begin, team, workspaces[0]);
@@ -418,8 +434,7 @@ void CpuEngine::classify(const std::uint8_t* images, int n, Classification* resu
         if (t >= tiles) break;
         const int begin = t * tile, count = std::min(tile, n - begin);
         load_inputs(images + static_cast<std::size_t>(begin) * plan_.input_size, count, ws);
-        for (const Step& step : plan_.steps)
-          run_step(step, 0, count, ws, results + begin, 0, 1, nullptr);
+        run_tile(count, ws, results + begin, nullptr);
       }
     } catch (...) {
       const std::lock_guard<std::mutex> lock(mutex);
@@ -440,7 +455,7 @@ CpuEngine::Share CpuEngine::share_of(const Step& step, int members, int n) const
 
 void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification* results,
                               Team& team, Workspace& ws) const {
-  BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
+  BNNC_ASSERT(n <= (tail_begin_ > 0 ? 1 : tile_), "{} frames for a team call", n);
   load_inputs(images, n, ws);
   // One frame is the batch-1 latency path, where a member that lost its core would hold up
   // every barrier: the team then runs it alone (team.h).
@@ -565,12 +580,63 @@ void CpuEngine::classify_timed(const std::uint8_t* images, int n, Classification
   BNNC_ASSERT(n <= tile_, "{} frames for a tile of {}", n, tile_);
   step_seconds.resize(plan_.steps.size(), 0.0);
   load_inputs(images, n, ws);
-  for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
+  run_tile(n, ws, results, &step_seconds);
+}
+
+void CpuEngine::run_tile(int n, Workspace& ws, Classification* results,
+                         std::vector<double>* step_seconds) const {
+  auto run_timed = [&](std::size_t s, int first, int count, bool head) {
+    if (step_seconds == nullptr) {
+      run_step(plan_.steps[s], first, count, ws, results, 0, 1, nullptr, 0, head);
+      return;
+    }
     const auto start = std::chrono::steady_clock::now();
-    run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
-    step_seconds[s] +=
+    run_step(plan_.steps[s], first, count, ws, results, 0, 1, nullptr, 0, head);
+    (*step_seconds)[s] +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (int f = 0; f < n && tail_begin_ > 0; ++f) {
+    for (std::size_t s = 0; s < tail_begin_; ++s) run_timed(s, f, 1, true);
   }
+  for (std::size_t s = tail_begin_; s < plan_.steps.size(); ++s) run_timed(s, 0, n, false);
+}
+
+void CpuEngine::plan_dense_tail(std::size_t min_weight_bytes) {
+  // The steps after the last one that runs frame by frame (a conv, a fixed-point layer, a 1×1
+  // conv on an image) take the tile's frames at once.
+  std::size_t begin = 0;
+  bool adds = false;
+  for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
+    const Step& step = plan_.steps[s];
+    adds |= std::holds_alternative<AddStep>(step);  // reads its second input at frame `first`
+    const auto* layer = std::get_if<BinaryLayerStep>(&step);
+    if (std::holds_alternative<FixedLayerStep>(step) ||
+        (layer != nullptr && (!layer->direct || pixels(plan_.buffers[layer->in]) > 1))) {
+      begin = s + 1;
+    }
+  }
+  std::size_t tail_weights = 0;
+  for (std::size_t s = begin; s < plan_.steps.size(); ++s) {
+    if (const auto* layer = std::get_if<BinaryLayerStep>(&plan_.steps[s])) {
+      tail_weights += layer->panels.size() * 8;
+    }
+  }
+  if (adds || begin == 0 || begin == plan_.steps.size() || tail_weights <= min_weight_bytes) return;
+  tail_begin_ = begin;
+  tile_ = kDenseTailTile;
+  // The buffers with a slot per frame: the input (the caller's images may be copied there) and
+  // whatever the tail reads or writes; the others hold the one frame the head is on.
+  tiled_.assign(plan_.buffers.size(), false);
+  tiled_[static_cast<std::size_t>(root_buffer(plan_.input_buffer))] = true;
+  for (std::size_t s = begin; s < plan_.steps.size(); ++s) {
+    tiled_[static_cast<std::size_t>(root_buffer(header(plan_.steps[s]).in))] = true;
+    tiled_[static_cast<std::size_t>(root_buffer(header(plan_.steps[s]).out))] = true;
+  }
+}
+
+int CpuEngine::frames_of(int buffer) const {
+  if (tail_begin_ == 0) return tile_;
+  return tiled_[static_cast<std::size_t>(root_buffer(buffer))] ? tile_ : 1;
 }
 
 }  // namespace bnnc::runtime

@@ -43,6 +43,9 @@ struct CpuEngineOptions {
   EarlyExit early_exit = EarlyExit::Off;
   // With On: only the layer of this name, when not empty (to time one layer's effect).
   std::string early_exit_layer;
+  // A network with convs runs its dense layers at the end on tiles of frames when they have more
+  // weight bytes than this (cpu_engine.cpp, plan_dense_tail; tests set 0 to force it).
+  std::size_t dense_tail_weight_bytes = std::size_t{1} << 20;
 };
 
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).
@@ -58,6 +61,9 @@ class CpuEngine {
   Isa isa() const { return kernels_->isa; }
   const CpuPlan& plan() const { return plan_; }
   int tile() const { return tile_; }
+  // The first step of the dense tail that runs on whole tiles behind frame-by-frame convs, or 0
+  // when every step runs on the whole tile.
+  std::size_t dense_tail_begin() const { return tail_begin_; }
   std::int64_t macs_per_frame() const { return plan_.macs_per_frame; }
 
   // Classifies n images (input_size() bytes each, one after another) on `threads` threads, each
@@ -85,8 +91,18 @@ class CpuEngine {
 
  private:
   // Runs one step on frames [first, first + n) of the workspace.
+  // head: a step before tail_begin_ on frame `first` alone (plan_dense_tail).
   void run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
-                int thread, int threads, Team* team, int lead = 0) const;
+                int thread, int threads, Team* team, int lead = 0, bool head = false) const;
+  // Every step on n ≤ tile() frames on this thread: the head frame by frame, then the tail on
+  // all n; with step_seconds, each step's time added into it.
+  void run_tile(int n, Workspace& ws, Classification* results,
+                std::vector<double>* step_seconds) const;
+  // A network with convs and large dense layers at the end: the steps from tail_begin_ on run on
+  // tiles of kDenseTailTile frames, the ones before frame by frame (cpu_engine.cpp).
+  void plan_dense_tail(std::size_t min_weight_bytes);
+  // Frames that buffer `buffer` holds in a workspace.
+  int frames_of(int buffer) const;
   // Gives the steps the call's images: in place (ws.input) or copied into the input buffer.
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
   // Gives ws one view per member t ≥ 1 with its own copies of what steps [0, first) write.
@@ -117,6 +133,8 @@ class CpuEngine {
   CpuPlan plan_;
   const KernelTable* kernels_;
   int tile_ = 1;
+  std::size_t tail_begin_ = 0;    // 0: every step runs on the whole tile
+  std::vector<bool> tiled_;       // per root buffer, with tail_begin_ > 0: holds tile_ frames
   std::size_t weight_bytes_ = 0;  // as the kernels read them
   std::size_t padded_bytes_ = 0;
   bool input_in_place_ = false;

@@ -120,6 +120,47 @@ template <int NR, bool kCols, bool kExit>
   }
 }
 
+// A row of at most kChunkWords words against NR panels with a fused threshold: bit 8·j + lane
+// = D > dmax of layer row 8·(p0 + j) + lane (does not fire), straight from the byte sums, without
+// storing the counts and reading them back (that and the call are the fixed work per output
+// row, which costs most on short rows: 9 words at 64 input channels).
+template <int NR, bool kCols>
+[[gnu::noinline]] std::uint64_t short_row_over(const BinaryGemmArgs& g, const std::uint64_t* a,
+                                               const std::uint64_t* w, const std::int64_t* dmax) {
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  const __m256i table = nibble_table();
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i acc[NR][2];
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) acc[j][0] = acc[j][1] = zero;
+  for (int k = 0; k < g.k; ++k) {
+    const __m256i x = _mm256_set1_epi64x(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
+    const std::uint64_t* wk = w + static_cast<std::size_t>(k) * 8;
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        add_byte_counts(acc[j][h], x, wk + j * panel_stride + 4 * h, table, low);
+      }
+    }
+  }
+  std::uint64_t over = 0;
+#pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const __m256i d = _mm256_sad_epu8(acc[j][h], zero);
+      const __m256i limit =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dmax + 8 * j + 4 * h));
+      over |= static_cast<std::uint64_t>(static_cast<unsigned>(
+                  _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, limit)))))
+              << (8 * j + 4 * h);
+    }
+  }
+  return over;
+}
+
 // One input row × NR panels (p0 .. p0 + NR − 1) of output row i: the mismatch counts, then the
 // fused threshold or the counts. The weights of NR panels (NR·K·64 bytes) are read once per
 // input row, in order.
@@ -127,6 +168,15 @@ template <int NR, bool kCols, bool kExit>
 [[gnu::always_inline]] inline void binary_row_panels(const BinaryGemmArgs& g,
                                                      const std::uint64_t* a, int i, int p0) {
   const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  if (!kExit && g.out_bits != nullptr && g.k <= kChunkWords) {
+    const std::uint64_t over =
+        short_row_over<NR, kCols>(g, a, w, g.dmax + static_cast<std::ptrdiff_t>(p0) * 8);
+    std::uint64_t neg = 0;
+    std::memcpy(&neg, g.neg + p0, NR);
+    const std::uint64_t bits = ~over ^ neg;  // its low NR bytes are the output
+    std::memcpy(g.out_bits + static_cast<std::size_t>(i) * g.ldo + p0, &bits, NR);
+    return;
+  }
   alignas(32) std::int64_t dm[NR * 8];
   mismatch_counts<NR, kCols, kExit>(g, a, w, dm,
                                     kExit ? g.dmax + static_cast<std::ptrdiff_t>(p0) * 8 : nullptr);
@@ -218,6 +268,97 @@ constexpr int kChunkGroups = 64;
 // Input rows per pass over a panel: 2·MR int16 accumulators + the panel's 2 weight registers.
 constexpr int kFixedMr = 4;
 
+// Adds the sums Σ s·a over groups [k0, k1) (at most kChunkGroups) of 4 input rows against one
+// panel (16 layer rows, 64 bytes per group) into sums[i][0] (rows 0–7, int32) and sums[i][1]
+// (rows 8–15). Per group 2 weight loads, 4 broadcasts, 8 VPMADDUBSW and 8 VPADDW into int16;
+// Zen 3 runs 2 VPMADDUBSW a cycle, ~1.6 with a VPADDW after each (docs/cpu-avx2.md), so about
+// 5 cycles for 256 byte MACs. In assembly because
+// with the intrinsics GCC 12 kept the 8 accumulators on the stack (a load and a store each per
+// group: AlexNet's conv1 took 2.2× as long).
+template <bool kCols>
+[[gnu::always_inline]] inline void add_int_sums_four_rows(const FixedGemmArgs& g,
+                                                          const std::uint8_t* const (&a)[kFixedMr],
+                                                          const std::int8_t* w, int k0, int k1,
+                                                          __m256i (&sums_out)[kFixedMr][2]) {
+  if (k1 <= k0) return;
+  const std::int8_t* wk = w + static_cast<std::ptrdiff_t>(k0) * 64;
+  const std::int8_t* const w_end = w + static_cast<std::ptrdiff_t>(k1) * 64;
+  const __m256i ones = _mm256_set1_epi16(1);
+  // Group k's bytes lie at a[i] + off: col_offsets[k], or 4k without them.
+  const std::int32_t* col = kCols ? g.col_offsets + k0 : nullptr;
+  std::intptr_t off = kCols ? 0 : std::intptr_t{4} * k0;
+  // ymm0–7 the int16 accumulators, ymm8/9 the panel's group, ymm10 the broadcast input bytes,
+  // ymm11 a product.
+  __m256i* const sums = &sums_out[0][0];
+#define BNNC_FIXED_ROW(ai, lo, hi)          \
+  "vpbroadcastd (%[" ai                     \
+  "],%[off]), %%ymm10\n\t"                  \
+  "vpmaddubsw %%ymm8, %%ymm10, %%ymm11\n\t" \
+  "vpaddw %%ymm11, %%" lo ", %%" lo         \
+  "\n\t"                                    \
+  "vpmaddubsw %%ymm9, %%ymm10, %%ymm10\n\t" \
+  "vpaddw %%ymm10, %%" hi ", %%" hi "\n\t"
+#define BNNC_FIXED_GROUP \
+  "vmovdqu (%[wk]), %%ymm8\n\t"                                                         \
+  "vmovdqu 32(%[wk]), %%ymm9\n\t" BNNC_FIXED_ROW("a0", "ymm0", "ymm1")                  \
+      BNNC_FIXED_ROW("a1", "ymm2", "ymm3") BNNC_FIXED_ROW("a2", "ymm4", "ymm5")          \
+          BNNC_FIXED_ROW("a3", "ymm6", "ymm7") "add $64, %[wk]\n\t"                      \
+                                               "cmp %[w_end], %[wk]\n\t"
+// After the groups: each int16 pair summed into int32 (VPMADDWD by ones) and added to sums.
+#define BNNC_FIXED_ADD(r, at)             \
+  "vpmaddwd %[ones], %%" r ", %%" r       \
+  "\n\t"                                  \
+  "vpaddd " at "(%[sums]), %%" r ", %%" r \
+  "\n\t"                                  \
+  "vmovdqu %%" r ", " at "(%[sums])\n\t"
+#define BNNC_FIXED_ZERO              \
+  "vpxor %%xmm0, %%xmm0, %%xmm0\n\t" \
+  "vpxor %%xmm1, %%xmm1, %%xmm1\n\t" \
+  "vpxor %%xmm2, %%xmm2, %%xmm2\n\t" \
+  "vpxor %%xmm3, %%xmm3, %%xmm3\n\t" \
+  "vpxor %%xmm4, %%xmm4, %%xmm4\n\t" \
+  "vpxor %%xmm5, %%xmm5, %%xmm5\n\t" \
+  "vpxor %%xmm6, %%xmm6, %%xmm6\n\t" \
+  "vpxor %%xmm7, %%xmm7, %%xmm7\n\t"
+#define BNNC_FIXED_STORE        \
+  BNNC_FIXED_ADD("ymm0", "0")   \
+  BNNC_FIXED_ADD("ymm1", "32")  \
+  BNNC_FIXED_ADD("ymm2", "64")  \
+  BNNC_FIXED_ADD("ymm3", "96")  \
+  BNNC_FIXED_ADD("ymm4", "128") \
+  BNNC_FIXED_ADD("ymm5", "160") \
+  BNNC_FIXED_ADD("ymm6", "192") BNNC_FIXED_ADD("ymm7", "224")
+#define BNNC_FIXED_INPUTS                                                             \
+  [a0] "r"(a[0]), [a1] "r"(a[1]), [a2] "r"(a[2]), [a3] "r"(a[3]), [w_end] "r"(w_end), \
+      [sums] "r"(sums), [ones] "x"(ones)
+#define BNNC_FIXED_CLOBBERS                                                                       \
+  "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+      "xmm10", "xmm11"
+  if constexpr (kCols) {
+    asm volatile(BNNC_FIXED_ZERO
+                 "1:\n\t"
+                 "movslq (%[col]), %[off]\n\t"
+                 "add $4, %[col]\n\t" BNNC_FIXED_GROUP "jne 1b\n\t" BNNC_FIXED_STORE
+                 : [wk] "+r"(wk), [off] "+r"(off), [col] "+r"(col)
+                 : BNNC_FIXED_INPUTS
+                 : BNNC_FIXED_CLOBBERS);
+  } else {
+    asm volatile(BNNC_FIXED_ZERO "1:\n\t" BNNC_FIXED_GROUP
+                                 "lea 4(%[off]), %[off]\n\t"
+                                 "jne 1b\n\t" BNNC_FIXED_STORE
+                 : [wk] "+r"(wk), [off] "+r"(off)
+                 : BNNC_FIXED_INPUTS
+                 : BNNC_FIXED_CLOBBERS);
+  }
+#undef BNNC_FIXED_CLOBBERS
+#undef BNNC_FIXED_INPUTS
+#undef BNNC_FIXED_STORE
+#undef BNNC_FIXED_ADD
+#undef BNNC_FIXED_ZERO
+#undef BNNC_FIXED_GROUP
+#undef BNNC_FIXED_ROW
+}
+
 // MR input rows × one panel of 16 layer rows.
 template <int MR, bool kCols>
 [[gnu::always_inline]] inline void fixed_rows_panel(const FixedGemmArgs& g, int i0, int p) {
@@ -231,6 +372,10 @@ template <int MR, bool kCols>
   for (int i = 0; i < MR; ++i) sum[i][0] = sum[i][1] = _mm256_setzero_si256();
   for (int k0 = 0; k0 < g.k4; k0 += kChunkGroups) {
     const int k1 = std::min(g.k4, k0 + kChunkGroups);
+    if constexpr (MR == kFixedMr) {
+      add_int_sums_four_rows<kCols>(g, a, w, k0, k1, sum);
+      continue;
+    }
     __m256i acc[MR][2];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();

@@ -360,6 +360,110 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
 // flipped (or complemented), and the thresholds near 0, near N, or at random, so that rows are
 // decided after the first chunk, in the middle, or never; with and without window offsets, over
 // team panel ranges; counts (no threshold) run in full.
+// The shapes of the reference networks' layers where the AVX2 kernels take their own paths
+// (docs/cpu-avx2.md): binary conv rows of 1–33 words through window offsets, around the 31 words
+// up to which a fused threshold is taken from the registers, with 1–5 panels (every remainder
+// of the 4-panel blocks) and both outputs; and first layers on 8-bit pixels read in place from
+// a padded image, window rows of kernel·C bytes in ⌈kernel·C/4⌉ groups (AlexNet 11×11/4,
+// ResNet 7×7/2, VGG 3×3 on 3 channels), across the 64-group int16 chunk, with every remainder of
+// the 4-row blocks.
+TEST(CpuKernels, ReferenceNetworkLayerShapesEqualReference) {
+  std::mt19937_64 rng(base_seed() + 7);
+  for (int k : {1, 8, 9, 18, 27, 30, 31, 32, 33}) {
+    for (int rows : {8, 16, 24, 32, 40}) {
+      const int m = 13, image_words = 300;
+      std::vector<std::uint64_t> image(image_words);
+      for (auto& v : image) v = rng();
+      std::vector<std::int32_t> row_offsets(m), col_offsets(k);
+      for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % 150);
+      for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % 150);
+      const int panels = (rows + 7) / 8;
+      std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8);
+      for (auto& v : w) v = rng();
+      std::vector<std::int64_t> dmax(panels * 8);
+      // Around half the synapses (the bits fire about half the time), and the extremes.
+      for (auto& d : dmax) d = 32 * k + static_cast<std::int64_t>(rng() % 17) - 8;
+      dmax[0] = -1;
+      dmax[1] = 64 * k;
+      std::vector<std::uint8_t> neg(panels);
+      for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+      runtime::BinaryGemmArgs g;
+      g.a = image.data();
+      g.row_offsets = row_offsets.data();
+      g.col_offsets = col_offsets.data();
+      g.m = m;
+      g.k = k;
+      g.panels = w.data();
+      g.panel_end = panels;
+      g.rows = rows;
+      g.cols = 64 * k;
+      g.dmax = dmax.data();
+      g.neg = neg.data();
+      g.ldo = panels;
+      g.ldc = rows;
+      expect_binary_variants_equal_reference(g, Written::Both,
+                                             fmt::format("k={} rows={}", k, rows));
+    }
+  }
+  struct FirstLayer {
+    int kernel, stride, size;
+  };
+  for (FirstLayer layer : {FirstLayer{11, 4, 40}, FirstLayer{7, 2, 30}, FirstLayer{3, 1, 20}}) {
+    constexpr int kChannels = 3;
+    const int out = (layer.size - layer.kernel) / layer.stride + 1;
+    const int row_bytes = layer.kernel * kChannels, groups_per_row = (row_bytes + 3) / 4;
+    const int k4 = layer.kernel * groups_per_row;
+    // The padded image, with 3 bytes to spare past its end (the last group of a window row reads
+    // up to 3 bytes past it, with weight 0).
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(layer.size) * layer.size * kChannels +
+                                    3);
+    for (auto& v : image) v = static_cast<std::uint8_t>(rng());
+    std::vector<std::int32_t> col_offsets(k4);
+    for (int ky = 0; ky < layer.kernel; ++ky) {
+      for (int gr = 0; gr < groups_per_row; ++gr) {
+        col_offsets[ky * groups_per_row + gr] = (ky * layer.size) * kChannels + 4 * gr;
+      }
+    }
+    for (int m : {1, 4, 5, 6, 7, 13}) {
+      std::vector<std::int32_t> row_offsets(m);
+      for (int i = 0; i < m; ++i) {
+        const int p = static_cast<int>(rng() % static_cast<std::uint64_t>(out * out));
+        row_offsets[i] =
+            ((p / out) * layer.stride * layer.size + (p % out) * layer.stride) * kChannels;
+      }
+      const int rows = 64, panels = 4;
+      std::vector<std::int8_t> w(static_cast<std::size_t>(panels) * k4 * 64, 0);
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < k4 * 4; ++c) {
+          if (c % 4 + 4 * ((c / 4) % groups_per_row) >= row_bytes) continue;  // past the row
+          w[(((r / 16) * k4 + c / 4) * 16 + r % 16) * 4 + c % 4] = (rng() & 1) ? 1 : -1;
+        }
+      }
+      std::vector<std::int32_t> amin(panels * 16), correction(panels * 16);
+      for (auto& v : amin) v = static_cast<std::int32_t>(rng() % 4001) - 2000;
+      for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
+      std::vector<std::uint16_t> fneg(panels);
+      for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
+      runtime::FixedGemmArgs f;
+      f.a = image.data();
+      f.row_offsets = row_offsets.data();
+      f.col_offsets = col_offsets.data();
+      f.m = m;
+      f.k4 = k4;
+      f.panels = w.data();
+      f.panel_end = panels;
+      f.rows = rows;
+      f.amin = amin.data();
+      f.neg = fneg.data();
+      f.ldo = panels * 2;
+      f.correction = correction.data();
+      f.ldc = rows;
+      expect_fixed_variants_equal_reference(
+          f, Written::Both, fmt::format("kernel={} k4={} m={}", layer.kernel, k4, m));
+    }
+  }
+}
+
 TEST(CpuKernels, EarlyExitVariantsEqualReference) {
   std::mt19937_64 rng(base_seed() + 7);
   std::vector<std::pair<std::string, void (*)(const runtime::BinaryGemmArgs&)>> kernels = {
@@ -744,6 +848,48 @@ void expect_external_equal(const std::string& params, BnnPynqTopology topology,
   expect_engine_equals_golden(graph, data.pixels, data.count, "all images",
                               {runtime::select_isa()});
   expect_engine_equals_golden(graph, data.pixels, std::min(data.count, 300), "first 300");
+}
+
+// The dense layers behind convs on tiles of frames (CpuEngineOptions::dense_tail_weight_bytes 0
+// forces it on the small random networks): whole tiles, a partial tile, two threads, the team
+// call on one frame and the timed call, all equal to the golden model.
+TEST(CpuEngine, DenseTailOnTilesEqualsGolden) {
+  int tails = 0;
+  for (int n = 0; n < 40; ++n) {
+    const std::uint64_t seed = base_seed() + 400 + n;
+    test::RandomNetworkOptions net_options;
+    net_options.images = 19;
+    const test::RandomNetwork net = test::random_network(seed, net_options);
+    const Graph graph = streamline(net.graph);
+    runtime::CpuEngineOptions options;
+    options.dense_tail_weight_bytes = 0;
+    std::vector<std::uint8_t> images;
+    for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    const int count = static_cast<int>(net.images.size());
+    const std::string what = fmt::format("seed {}\n{}", seed, print_graph(graph));
+    expect_engine_equals_golden(graph, images, count, what, supported_isas(), options);
+    if (HasFatalFailure()) return;
+    const runtime::CpuEngine engine(graph, runtime::select_isa(), options);
+    if (engine.dense_tail_begin() == 0) continue;
+    ++tails;
+    ASSERT_GT(engine.tile(), 1) << what;
+    std::vector<Classification> got(count);
+    engine.classify(images.data(), count, got.data(), 1);
+    runtime::Workspace ws = engine.make_workspace();
+    std::vector<Classification> timed(engine.tile());
+    std::vector<double> seconds;
+    const int tile = std::min(count, engine.tile());
+    engine.classify_timed(images.data(), tile, timed.data(), ws, seconds);
+    const std::size_t size = images.size() / count;
+    for (int i = 0; i < count; ++i) {
+      const Classification want = run_golden(graph, {images.data() + i * size, size});
+      ASSERT_EQ(got[i].scores, want.scores) << what << " one thread, image " << i;
+      if (i < tile) {
+        ASSERT_EQ(timed[i].scores, want.scores) << what << " timed, image " << i;
+      }
+    }
+  }
+  EXPECT_GE(tails, 10);
 }
 
 TEST(CpuEngine, BnnPynqLfcEveryMnistImage) {

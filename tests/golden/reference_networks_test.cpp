@@ -165,6 +165,32 @@ TEST(ReferenceNetworks, Width8GoldenEqualsCpuEngineAndLayersFire) {
   }
 }
 
+// AlexNet/8 with its dense layers on tiles of frames behind the frame-by-frame convs (forced: at
+// width/8 they hold 200 KB, below the size where the engine does it by itself) equals the
+// golden model on a partial tile, on one thread and two.
+TEST(ReferenceNetworks, Width8AlexNetDenseTailEqualsGolden) {
+  const Graph graph = generate(ReferenceNetwork::AlexNet, 8, 4).graph;
+  constexpr int kImages = 5;
+  const std::vector<std::uint8_t> images =
+      random_images(test_images_seed(2), kImages, graph.nodes[0].type.shape);
+  const std::size_t size = images.size() / kImages;
+  runtime::CpuEngineOptions options;
+  options.dense_tail_weight_bytes = 0;
+  const runtime::CpuEngine engine(graph, runtime::select_isa(), options);
+  ASSERT_GT(engine.dense_tail_begin(), 0u);
+  // The pool after conv5 and the three dense layers.
+  EXPECT_EQ(runtime::header(engine.plan().steps[engine.dense_tail_begin()]).name, "pool3");
+  for (int threads : {1, 2}) {
+    std::vector<Classification> got(kImages);
+    engine.classify(images.data(), kImages, got.data(), threads);
+    for (int i = 0; i < kImages; ++i) {
+      const Classification want = run_golden(graph, {images.data() + i * size, size});
+      EXPECT_EQ(got[i].label, want.label) << threads << " threads, image " << i;
+      EXPECT_EQ(got[i].scores, want.scores) << threads << " threads, image " << i;
+    }
+  }
+}
+
 // 3×3/2 pad 1 on negative integers: a pad that took part as 0 would win every border window.
 TEST(GoldenModel, PaddedMaxPoolPadNeverWins) {
   Graph g;
