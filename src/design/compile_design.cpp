@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/text_format.h"
+#include "fold/choose_input_reuse.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "rtl/emit_rtl.h"
@@ -133,9 +134,9 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   // switches' meaning without calibration.
   bool variants_searched = false;
   if (!request.calibration_frames.empty()) {
-    d.calibration =
-        calibrate_variants(lowered, folding, request.calibration_frames, request.early_exit,
-                           request.reuse != ReuseMode::Off, request.progress);
+    d.calibration = calibrate_variants(
+        lowered, folding, request.calibration_frames, request.early_exit,
+        request.reuse == ReuseMode::Weight || request.reuse == ReuseMode::Auto, request.progress);
     if (request.latency_budget && request.reuse == ReuseMode::Auto) {
       folding = with_reuse_for_latency(lowered, std::move(folding), *d.calibration,
                                        *request.latency_budget, request.device);
@@ -172,6 +173,8 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
     // minimised the cost at the rate, this step raises frames/s per LUT from there.
     folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
   }
+  // --reuse input: every layer left that can take it (fold/choose_input_reuse.h).
+  if (request.reuse == ReuseMode::Input) folding = with_input_reuse(lowered, std::move(folding));
   if (request.input_bits > 0) folding.input_bits = request.input_bits;
   d.folded = apply_folding(lowered, folding);
   d.folding = folding_of(d.folded);

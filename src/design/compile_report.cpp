@@ -88,6 +88,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       if (!b.is_conv()) layer["dense_order"] = dense_order_name(b.dense_order);
       layer["early_exit"] = b.early_exit;
       layer["weight_reuse"] = b.weight_reuse;
+      layer["input_reuse"] = b.input_reuse;
       if (b.weight_reuse) {
         layer["reuse_vector_cycles"] = b.reuse_vector_cycles;
         layer["plain_vector_cycles"] = b.nf() * b.sf();
