@@ -77,6 +77,9 @@ int run_simulate(const SimulateOptions& o) {
           n > 0 ? static_cast<double>(sim.reuse_c_sum[i]) / static_cast<double>(n) : 0.0;
       layer["reuse_vectors"] = n;
       layer["mean_reuse_c"] = mean_c;
+      // The mean share of a window's bits that differ from its left neighbour's, |D| / MW.
+      layer["mean_reuse_d_fraction"] =
+          n > 0 ? static_cast<double>(sim.reuse_d_sum[i]) / static_cast<double>(n) / b.mw : 0.0;
       layer["plain_vector_cycles"] = b.nf() * b.sf();
       reuse_text = fmt::format("  input reuse (mean c {:.2f} of SF {})", mean_c, b.sf());
     }

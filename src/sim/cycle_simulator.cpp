@@ -44,8 +44,9 @@ class Engine {
   // An MVTU's cycles spent on its vectors so far (SimulationResult::work_cycles); 0 for the
   // blocks that do not count them.
   virtual std::int64_t work_cycles() const { return 0; }
-  // An input-reuse MVTU's reuse vectors so far and the sum of their c (SimulationResult).
-  virtual std::pair<std::int64_t, std::int64_t> reuse_c() const { return {0, 0}; }
+  // An input-reuse MVTU's reuse vectors so far and the sums of their c and |D|
+  // (SimulationResult).
+  virtual std::tuple<std::int64_t, std::int64_t, std::int64_t> reuse_c() const { return {0, 0, 0}; }
   Fifo* in = nullptr;       // the FIFO in front of its (first) input
   Fifo* in2 = nullptr;      // AddStreams: the FIFO in front of its second input
   Fifo* out = nullptr;      // the FIFO in front of its consumer (none for the label-select)
@@ -556,8 +557,8 @@ class MvtuInputReuseEngine : public Engine {
     return c.busy;
   }
   std::int64_t work_cycles() const override { return unit_.work_cycles(); }
-  std::pair<std::int64_t, std::int64_t> reuse_c() const override {
-    return {unit_.reuse_vectors(), unit_.reuse_c_sum()};
+  std::tuple<std::int64_t, std::int64_t, std::int64_t> reuse_c() const override {
+    return {unit_.reuse_vectors(), unit_.reuse_c_sum(), unit_.reuse_d_sum()};
   }
 
  private:
@@ -851,8 +852,10 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
   for (std::size_t i = 0; i < blocks.size(); ++i) result.work_cycles[i] = engines[i]->work_cycles();
   result.reuse_vectors.assign(blocks.size(), 0);
   result.reuse_c_sum.assign(blocks.size(), 0);
+  result.reuse_d_sum.assign(blocks.size(), 0);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
-    std::tie(result.reuse_vectors[i], result.reuse_c_sum[i]) = engines[i]->reuse_c();
+    std::tie(result.reuse_vectors[i], result.reuse_c_sum[i], result.reuse_d_sum[i]) =
+        engines[i]->reuse_c();
   }
   return result;
 }

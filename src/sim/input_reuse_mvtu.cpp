@@ -142,6 +142,7 @@ InputReuseMvtu::Cycle InputReuseMvtu::step(const Word* input, bool output_ready)
   if (!first) {
     ++reuse_vectors_;
     reuse_c_sum_ += *std::max_element(n_.begin(), n_.end());
+    reuse_d_sum_ += d_count_;
   }
   ox_ = (ox_ + 1) % b_.ofm_w;
   return cycle;

@@ -58,6 +58,7 @@ class InputReuseMvtu {
   // number: the mean c the reports give.
   std::int64_t reuse_vectors() const { return reuse_vectors_; }
   std::int64_t reuse_c_sum() const { return reuse_c_sum_; }
+  std::int64_t reuse_d_sum() const { return reuse_d_sum_; }  // Σ |D| over the same vectors
 
   // The cycles one vector takes at full rate: SF + (NF − 1)·max(1, c), or NF·SF first in a row.
   static std::int64_t vector_cycles(const Block& block, bool first_in_row, std::int64_t c);
@@ -81,6 +82,7 @@ class InputReuseMvtu {
   bool out_valid_ = false;
   Word out_data_;
   std::int64_t work_cycles_ = 0, vectors_ = 0, reuse_vectors_ = 0, reuse_c_sum_ = 0;
+  std::int64_t reuse_d_sum_ = 0;
 };
 
 }  // namespace bnnc
