@@ -221,17 +221,19 @@ int run_compile(const CompileOptions& o) {
     const Calibration& c = *design.calibration;
     text += fmt::format(
         "calibration on {} images (cycles per frame at the reference folding: plain, early "
-        "exit, weight reuse measured):\n",
+        "exit, weight reuse, input reuse measured):\n",
         c.images);
     for (const LayerCalibration& l : c.layers) {
       const auto cell = [](double v) {
         return v < 0 ? std::string("–") : fmt::format("{:.1f}", v);
       };
-      text += fmt::format("  {:<14} pe {:>3} simd {:>3} {:>12.0f} {:>12} {:>12}\n", l.name, l.pe,
-                          l.simd, l.plain, cell(l.early_exit), cell(l.weight_reuse));
+      text += fmt::format("  {:<14} pe {:>3} simd {:>3} {:>12.0f} {:>12} {:>12} {:>12}\n", l.name,
+                          l.pe, l.simd, l.plain, cell(l.early_exit), cell(l.weight_reuse),
+                          cell(l.input_reuse));
     }
-    text += fmt::format("expected bottleneck {} cycles (early exit at its measured mean)\n",
-                        design.expected_bottleneck_cycles);
+    text += fmt::format(
+        "expected bottleneck {} cycles (early exit and input reuse at their measured means)\n",
+        design.expected_bottleneck_cycles);
     if (const auto& v = design.variant_search) {
       text += fmt::format(
           "search with the variants: {} LUTs, {} BRAM18, expected bottleneck {} cycles; early "
