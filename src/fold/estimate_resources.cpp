@@ -288,6 +288,25 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         r += roms;
         break;
       }
+      if (b.input_reuse) {
+        // Input reuse (sim/input_reuse_mvtu.h, rtl/bnn_mvtu_ir.sv): the plain unit's datapath and
+        // thresholds; the weights a logic ROM whatever their size (each SIMD lane reads its PE bits
+        // at its own address, asynchronously); and more logic for the per-lane position lists and
+        // counts, the SF:1 input-bit choice per lane, the lanes' gating and the P memory. Fitted
+        // to Yosys (synth_xilinx, the module alone; docs/similarity.md, "Input reuse in the
+        // engines"): CNV-W1A1's conv1 (PE 32, SIMD 32, NF 2, SF 18) 6,945 LUTs against the plain
+        // unit's 3,739 and conv2 (16, 32, 8, 18) 5,676 against 3,460 give 1.93 more LUTs per
+        // (PE, SIMD) lane and 2.13 per SIMD lane and SF word, over the plain unit with its weights
+        // in logic — two points of one SIMD, so other shapes are extrapolated.
+        const double lanes = static_cast<double>(b.pe) * b.simd;
+        const double lane_words = static_cast<double>(b.simd) * static_cast<double>(b.sf());
+        r.luts += std::llround(1.93 * lanes + 2.13 * lane_words);
+        r += estimate_rom_in(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd,
+                             MemoryKind::Lutram);
+        if (b.threshold >= 0)
+          r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
+        break;
+      }
       if (on_dsps) r.dsps = synapses;
       if (weights_in) {
         r +=
