@@ -115,9 +115,6 @@ int run_compile(const CompileOptions& o) {
   if (o.reuse != "off" && o.reuse != "input" && o.reuse != "weight" && o.reuse != "auto") {
     fail("--reuse: '{}' is not off, input, weight or auto", o.reuse);
   }
-  if (o.reuse == "input") {
-    fail("--reuse input: input reuse is not built into the engines yet (off, weight or auto)");
-  }
   if (o.clock_mhz <= 0) fail("--clock-mhz must be positive, not {}", o.clock_mhz);
   const Device* device = o.device.empty() ? nullptr : &find_device(o.device);
   // Without a part, --budget is read for --objective latency only, as before --device.
@@ -137,9 +134,10 @@ int run_compile(const CompileOptions& o) {
   // With --objective latency, --input-bits caps the word the search chooses (below).
   if (o.objective != "latency") request.input_bits = o.input_bits;
   request.early_exit = o.early_exit == "on";
-  request.reuse = o.reuse == "weight" ? ReuseMode::Weight
-                  : o.reuse == "auto" ? ReuseMode::Auto
-                                      : ReuseMode::Off;
+  request.reuse = o.reuse == "weight"  ? ReuseMode::Weight
+                  : o.reuse == "auto"  ? ReuseMode::Auto
+                  : o.reuse == "input" ? ReuseMode::Input
+                                       : ReuseMode::Off;
   if (!o.calibration_data.empty()) {
     const Dataset data = [&] {
       try {
@@ -193,7 +191,7 @@ int run_compile(const CompileOptions& o) {
   const Timeline& timeline = design.timeline();
   std::string text = fmt::format("{:<16} {:<16} {:>4} {:>5} {:>10} {:>8} {:>6}\n", "block", "kind",
                                  "pe", "simd", "cycles", "LUTs", "BRAM18");
-  bool any_early_exit = false;
+  bool any_data_dependent = false;
   for (std::size_t i = 0; i < folded.blocks.size(); ++i) {
     const Block& b = folded.blocks[i];
     const bool mvtu = b.kind == BlockKind::Mvtu;
@@ -206,28 +204,36 @@ int run_compile(const CompileOptions& o) {
         static_cast<int>(i) == estimate.bottleneck_block ? "  ← bottleneck" : "");
     if (b.early_exit) {
       text.insert(text.size() - 1, "  early exit");
-      any_early_exit = true;
+      any_data_dependent = true;
     }
     if (b.weight_reuse) text.insert(text.size() - 1, "  weight reuse");
+    if (b.input_reuse) {
+      text.insert(text.size() - 1, "  input reuse");
+      any_data_dependent = true;
+    }
   }
-  if (any_early_exit) {
-    text += "early exit: the cycles above are its worst case (no output decided early)\n";
+  if (any_data_dependent) {
+    text +=
+        "early exit, input reuse: the cycles above are their worst case (no output decided "
+        "early, every window computed in full)\n";
   }
   if (design.calibration) {
     const Calibration& c = *design.calibration;
     text += fmt::format(
         "calibration on {} images (cycles per frame at the reference folding: plain, early "
-        "exit, weight reuse measured):\n",
+        "exit, weight reuse, input reuse measured):\n",
         c.images);
     for (const LayerCalibration& l : c.layers) {
       const auto cell = [](double v) {
         return v < 0 ? std::string("–") : fmt::format("{:.1f}", v);
       };
-      text += fmt::format("  {:<14} pe {:>3} simd {:>3} {:>12.0f} {:>12} {:>12}\n", l.name, l.pe,
-                          l.simd, l.plain, cell(l.early_exit), cell(l.weight_reuse));
+      text += fmt::format("  {:<14} pe {:>3} simd {:>3} {:>12.0f} {:>12} {:>12} {:>12}\n", l.name,
+                          l.pe, l.simd, l.plain, cell(l.early_exit), cell(l.weight_reuse),
+                          cell(l.input_reuse));
     }
-    text += fmt::format("expected bottleneck {} cycles (early exit at its measured mean)\n",
-                        design.expected_bottleneck_cycles);
+    text += fmt::format(
+        "expected bottleneck {} cycles (early exit and input reuse at their measured means)\n",
+        design.expected_bottleneck_cycles);
     if (const auto& v = design.variant_search) {
       text += fmt::format(
           "search with the variants: {} LUTs, {} BRAM18, expected bottleneck {} cycles; early "
@@ -306,8 +312,9 @@ Command add_compile_command(CLI::App& bnnc) {
   app->add_option(
       "--reuse", options->reuse,
       "Similarity reuse: off (default); weight (every binary layer computes each kernel from "
-      "its nearest computed kernel, docs/similarity.md) or auto (only where it is "
-      "faster and not less area-efficient); input is not built yet");
+      "its nearest computed kernel, docs/similarity.md), input (every binary convolution computes "
+      "each window from the previous one of its row on the differing bits) or auto (weight "
+      "reuse only where it is faster and not less area-efficient)");
   CLI::Option* calibration_data =
       app->add_option("--calibration-data", options->calibration_data,
                       "Images (as simulate --data) on which each layer's variants are simulated: "

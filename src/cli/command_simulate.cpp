@@ -62,16 +62,33 @@ int run_simulate(const SimulateOptions& o) {
     const Block& b = design.folded.blocks[i];
     if (b.kind != BlockKind::Mvtu || count == 0) continue;
     const double per_frame = static_cast<double>(sim.work_cycles[i]) / count;
-    layers.push_back({{"name", b.name},
-                      {"early_exit", b.early_exit},
-                      {"weight_reuse", b.weight_reuse},
-                      {"cycles", b.cycles},
-                      {"work_cycles_per_frame", per_frame}});
+    nlohmann::ordered_json layer = {{"name", b.name},
+                                    {"early_exit", b.early_exit},
+                                    {"weight_reuse", b.weight_reuse},
+                                    {"input_reuse", b.input_reuse},
+                                    {"cycles", b.cycles},
+                                    {"work_cycles_per_frame", per_frame}};
+    std::string reuse_text;
+    if (b.input_reuse) {
+      // The mean c = max_j |D ∩ column j| of the vectors that reused their row's previous one:
+      // each of their groups after the first took max(1, c) cycles instead of SF.
+      const std::int64_t n = sim.reuse_vectors[i];
+      const double mean_c =
+          n > 0 ? static_cast<double>(sim.reuse_c_sum[i]) / static_cast<double>(n) : 0.0;
+      layer["reuse_vectors"] = n;
+      layer["mean_reuse_c"] = mean_c;
+      // The mean share of a window's bits that differ from its left neighbour's, |D| / MW.
+      layer["mean_reuse_d_fraction"] =
+          n > 0 ? static_cast<double>(sim.reuse_d_sum[i]) / static_cast<double>(n) / b.mw : 0.0;
+      layer["plain_vector_cycles"] = b.nf() * b.sf();
+      reuse_text = fmt::format("  input reuse (mean c {:.2f} of SF {})", mean_c, b.sf());
+    }
+    layers.push_back(std::move(layer));
     layer_text +=
         fmt::format("  {:<14} {:>10} {:>12.1f}{}\n", b.name, format_count(b.cycles), per_frame,
                     b.early_exit     ? "  early exit"
                     : b.weight_reuse ? "  weight reuse"
-                                     : "");
+                                     : reuse_text);
   }
   if (o.json) {
     nlohmann::ordered_json out = {{"match", match},

@@ -9,6 +9,8 @@
 #include <span>
 #include <tuple>
 
+#include "core/ceil_div.h"
+#include "fold/choose_input_reuse.h"
 #include "fold/choose_weight_reuse.h"
 #include "fold/kernel_similarity.h"
 #include "fold/size_fifos.h"
@@ -50,13 +52,14 @@ const LayerCalibration* Calibration::find(const std::string& name) const {
 
 Calibration calibrate_variants(const DataflowGraph& lowered, const Folding& reference,
                                const CalibrationFrames& frames, bool early_exit, bool weight_reuse,
+                               bool input_reuse,
                                const std::function<void(const std::string&)>& progress) {
   Calibration c;
   c.images = static_cast<int>(frames.size());
   const DataflowGraph plain = apply_folding(lowered, reference);
   for (int i : plain.mvtus()) {
     const Block& b = plain.blocks[static_cast<std::size_t>(i)];
-    if (!b.can_exit_early() && !b.can_reuse_weights()) continue;
+    if (!b.can_exit_early() && !b.can_reuse_weights() && !b.can_reuse_inputs()) continue;
     c.layers.push_back({b.name, b.pe, b.simd, static_cast<double>(b.cycles)});
   }
   if (frames.empty() || c.layers.empty()) return c;
@@ -97,6 +100,23 @@ Calibration calibrate_variants(const DataflowGraph& lowered, const Folding& refe
       }
     }
   }
+  if (input_reuse) {
+    Folding base = reference;
+    for (LayerFolding& f : base.layers) f.early_exit = f.weight_reuse = false;
+    const Folding reuse = with_input_reuse(lowered, base);
+    const bool any = std::any_of(reuse.layers.begin(), reuse.layers.end(),
+                                 [](const LayerFolding& f) { return f.input_reuse; });
+    if (any) {
+      if (progress)
+        progress(fmt::format("calibration: {} images, input reuse on every layer", frames.size()));
+      const DataflowGraph folded = apply_folding(lowered, reuse);
+      const std::map<std::string, double> cycles = measure(folded, frames);
+      for (LayerCalibration& l : c.layers) {
+        const Block& b = folded.blocks[static_cast<std::size_t>(folded.find(l.name))];
+        if (b.input_reuse) l.input_reuse = cycles.at(l.name);
+      }
+    }
+  }
   return c;
 }
 
@@ -120,7 +140,38 @@ MvtuVariants variants_from(const DataflowGraph& lowered, const Calibration& cali
   MvtuVariants v;
   v.early_exit = early_exit && !exit_fraction->empty();
   v.weight_reuse = weight_reuse;
-  v.expect = [&lowered, exit_fraction, cache](Block& b) {
+  // Per layer the reference SIMD and the mean max(1, c) of its reusing windows: a frame has
+  // OFM_H first-in-row windows of NF·SF cycles and OFM_H·(OFM_W − 1) of SF + (NF − 1)·c̄.
+  struct InputReuse {
+    int simd = 0;
+    double c = 0;
+  };
+  auto input_reuse = std::make_shared<std::map<std::string, InputReuse>>();
+  for (const LayerCalibration& l : calibration.layers) {
+    if (l.input_reuse < 0) continue;
+    const int i = lowered.find(l.name);
+    if (i < 0) continue;
+    Block b = lowered.blocks[static_cast<std::size_t>(i)];
+    const std::int64_t nf = ceil_div(b.mh, l.pe), sf = ceil_div(b.mw, l.simd);
+    const double first = static_cast<double>(b.ofm_h), rest = first * (b.ofm_w - 1);
+    if (nf < 2 || rest <= 0) continue;
+    const double c =
+        (l.input_reuse - first * static_cast<double>(nf * sf) - rest * static_cast<double>(sf)) /
+        (rest * static_cast<double>(nf - 1));
+    (*input_reuse)[l.name] = {l.simd, std::max(1.0, c)};
+  }
+  v.expect = [&lowered, exit_fraction, cache, input_reuse](Block& b) {
+    if (b.input_reuse) {
+      const auto it = input_reuse->find(b.name);
+      if (it == input_reuse->end() || it->second.simd != b.simd) return false;
+      const double first = b.ofm_h, rest = first * (b.ofm_w - 1);
+      const auto nf = static_cast<double>(b.nf()), sf = static_cast<double>(b.sf());
+      const auto expected = static_cast<std::int64_t>(
+          std::ceil(first * nf * sf + rest * (sf + (nf - 1) * it->second.c)));
+      if (expected >= b.cycles) return false;
+      b.cycles = expected;
+      return true;
+    }
     if (b.early_exit) {
       const auto it = exit_fraction->find(b.name);
       if (it == exit_fraction->end()) return false;

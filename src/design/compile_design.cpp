@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/text_format.h"
+#include "fold/choose_input_reuse.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
 #include "rtl/emit_rtl.h"
@@ -105,6 +106,59 @@ Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
   return folding;
 }
 
+// --reuse auto with calibration images: input reuse where it pays, as fold/choose_weight_reuse.h
+// chooses weight reuse. The candidates are the layers without early exit whose expected cycles
+// with input reuse (design/calibrate_variants.h: from the measured mean c at this SIMD) are below
+// what they have now (the plain unit's, or the weight-reuse schedule the step before chose, which
+// input reuse then replaces), taken slowest layer first; the first k for the k with the best
+// expected bottleneck × estimated LUTs, and none unless that design is expected faster than the
+// one without and no less area-efficient. Without calibration images input reuse is not
+// considered: its cycles depend on the data.
+Folding with_input_reuse_auto(const DataflowGraph& lowered, Folding folding,
+                              const Calibration& calibration, const Device* device) {
+  const MvtuVariants variants = variants_from(lowered, calibration, true, true);
+  const auto expected = [&](Block b) {  // a block's expected cycles (expect leaves a variant
+    if (b.early_exit || b.weight_reuse || b.input_reuse) variants.expect(b);  // that does not pay)
+    return b.cycles;
+  };
+  const auto score = [&](const Folding& f, std::int64_t* cycles) {
+    const DataflowGraph folded = apply_folding(lowered, f);
+    *cycles = expected_bottleneck(folded, &variants);
+    return static_cast<double>(*cycles) *
+           static_cast<double>(estimate_graph(folded, device).total.luts);
+  };
+  Folding cleared = folding;
+  for (LayerFolding& f : cleared.layers) f.weight_reuse = false;
+  const DataflowGraph all = apply_folding(lowered, with_input_reuse(lowered, cleared));
+  const DataflowGraph now = apply_folding(lowered, folding);
+  std::vector<std::pair<std::int64_t, std::string>> faster;  // cycles now, layer
+  for (int i : all.mvtus()) {
+    const Block& b = all.blocks[static_cast<std::size_t>(i)];
+    if (!b.input_reuse) continue;
+    const std::int64_t current = expected(now.blocks[static_cast<std::size_t>(now.find(b.name))]);
+    Block reuse = b;
+    if (variants.expect(reuse) && reuse.cycles < current) faster.emplace_back(current, b.name);
+  }
+  std::stable_sort(faster.begin(), faster.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::int64_t now_cycles = 0;
+  const double now_score = score(folding, &now_cycles);
+  Folding best = folding, trial = folding;
+  double best_score = now_score;
+  std::int64_t best_cycles = now_cycles;
+  for (const auto& [cycles_now, name] : faster) {
+    for (LayerFolding& f : trial.layers) {
+      if (f.name == name) f.input_reuse = true, f.weight_reuse = false;
+    }
+    std::int64_t cycles = 0;
+    const double s = score(trial, &cycles);
+    if (s < best_score || (s == best_score && cycles < best_cycles)) {
+      best = trial, best_score = s, best_cycles = cycles;
+    }
+  }
+  return best_cycles < now_cycles && best_score <= now_score ? best : folding;
+}
+
 // What the refusal of a design that does not fit the part names as its origin.
 std::string request_name(const FoldingRequest& request) {
   if (!request.folding_file.empty()) return fmt::format("--folding {}", request.folding_file);
@@ -135,7 +189,8 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   if (!request.calibration_frames.empty()) {
     d.calibration =
         calibrate_variants(lowered, folding, request.calibration_frames, request.early_exit,
-                           request.reuse != ReuseMode::Off, request.progress);
+                           request.reuse == ReuseMode::Weight || request.reuse == ReuseMode::Auto,
+                           request.reuse == ReuseMode::Auto, request.progress);
     if (request.latency_budget && request.reuse == ReuseMode::Auto) {
       folding = with_reuse_for_latency(lowered, std::move(folding), *d.calibration,
                                        *request.latency_budget, request.device);
@@ -171,6 +226,13 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
     // design faster and no less area-efficient (fold/choose_weight_reuse.h) — the search above
     // minimised the cost at the rate, this step raises frames/s per LUT from there.
     folding = with_weight_reuse(lowered, std::move(folding), request.reuse, request.device);
+  }
+  // --reuse input: every layer left that can take it (fold/choose_input_reuse.h); --reuse auto
+  // with calibration images (not for the latency objective): where the measured means make the
+  // design faster and no less area-efficient.
+  if (request.reuse == ReuseMode::Input) folding = with_input_reuse(lowered, std::move(folding));
+  if (request.reuse == ReuseMode::Auto && d.calibration && !request.latency_budget) {
+    folding = with_input_reuse_auto(lowered, std::move(folding), *d.calibration, request.device);
   }
   if (request.input_bits > 0) folding.input_bits = request.input_bits;
   d.folded = apply_folding(lowered, folding);

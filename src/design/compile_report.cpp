@@ -88,6 +88,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       if (!b.is_conv()) layer["dense_order"] = dense_order_name(b.dense_order);
       layer["early_exit"] = b.early_exit;
       layer["weight_reuse"] = b.weight_reuse;
+      layer["input_reuse"] = b.input_reuse;
       if (b.weight_reuse) {
         layer["reuse_vector_cycles"] = b.reuse_vector_cycles;
         layer["plain_vector_cycles"] = b.nf() * b.sf();
@@ -150,6 +151,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
           {"name", l.name}, {"pe", l.pe}, {"simd", l.simd}, {"plain_cycles_per_frame", l.plain}};
       if (l.early_exit >= 0) layer["early_exit_cycles_per_frame"] = l.early_exit;
       if (l.weight_reuse >= 0) layer["weight_reuse_cycles_per_frame"] = l.weight_reuse;
+      if (l.input_reuse >= 0) layer["input_reuse_cycles_per_frame"] = l.input_reuse;
       calibrated.push_back(layer);
     }
     report["calibration"] = {{"images", s.calibration->images},

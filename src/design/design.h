@@ -41,7 +41,8 @@ struct FoldingRequest {
   // top of whatever folding the other fields choose (the folding search counts its worst case).
   bool early_exit = false;
   // --reuse: the weight-reuse MVTU on every layer that can take it, or only where it pays
-  // (fold/choose_weight_reuse.h), after early exit has taken its layers.
+  // (fold/choose_weight_reuse.h), after early exit has taken its layers; or (Input) the
+  // input-reuse MVTU on every layer that can take it (fold/choose_input_reuse.h).
   ReuseMode reuse = ReuseMode::Off;
   // --calibration-data: images on which each variant's mean cycles per layer are measured
   // (design/calibrate_variants.h). With --target-fps and --early-exit on or --reuse auto, the

@@ -87,7 +87,7 @@ std::int64_t expected_bottleneck(const DataflowGraph& folded, const MvtuVariants
   std::int64_t bottleneck = 0;
   for (const Block& b : folded.blocks) {
     std::int64_t cycles = b.cycles;
-    if (variants && (b.early_exit || b.weight_reuse)) {
+    if (variants && (b.early_exit || b.weight_reuse || b.input_reuse)) {
       Block expected = b;
       if (variants->expect(expected)) cycles = expected.cycles;
     }

@@ -53,7 +53,7 @@ struct MvtuVariants {
 };
 
 // The bottleneck of a folded design in expected cycles: a variant block's from `variants` (an
-// early-exit block's own cycles are its worst case), every other block's own.
+// early-exit or input-reuse block's own cycles are its worst case), every other block's own.
 std::int64_t expected_bottleneck(const DataflowGraph& folded, const MvtuVariants* variants);
 
 // Cycle limits per phase: `vector` for vector-phase blocks, `stream` for every other block.

@@ -27,7 +27,7 @@ double area_time(const DataflowGraph& lowered, const Folding& folding, const Dev
 
 Folding with_weight_reuse(const DataflowGraph& lowered, Folding folding, ReuseMode mode,
                           const Device* device) {
-  if (mode == ReuseMode::Off) return folding;
+  if (mode == ReuseMode::Off || mode == ReuseMode::Input) return folding;
   // The layers that can take it, as the folding has them.
   const DataflowGraph plain = apply_folding(lowered, folding);
   Folding all = folding;

@@ -16,7 +16,8 @@
 
 namespace bnnc {
 
-enum class ReuseMode { Off, Weight, Auto };
+// Input: the input-reuse MVTU instead (fold/choose_input_reuse.h); no weight reuse.
+enum class ReuseMode { Off, Weight, Auto, Input };
 
 Folding with_weight_reuse(const DataflowGraph& lowered, Folding folding, ReuseMode mode,
                           const Device* device = nullptr);

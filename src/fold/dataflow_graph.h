@@ -92,6 +92,11 @@ struct Block {
   // across lanes would take (WeightReuseSchedule::ideal_cycles), for the reports.
   std::int64_t reuse_synapses = 0, reuse_ideal_cycles = 0;
 
+  // MVTU: the input-reuse variant (sim/input_reuse_mvtu.h): each window of an output row from the
+  // previous window's P on the positions where the two differ; its cycles depend on the data
+  // (`cycles` stays the plain worst case, NF·SF a vector, which the first window of a row takes).
+  bool input_reuse = false;
+
   // AddStreams with a table on its second input (ir/op.h AddAttrs): entries per channel and the
   // signed width of an offset; 0 without one.
   int table_span = 0, table_bits = 0;
@@ -121,6 +126,14 @@ struct Block {
   // at least two rows, no zero padding (the border would change D per window).
   bool can_reuse_weights() const {
     return kind == BlockKind::Mvtu && in_bits == 1 && mh >= 2 && !zero_pad;
+  }
+
+  // Whether the input-reuse MVTU can compute it: a convolution whose output rows have at least
+  // two windows (one without neighbours has nothing to reuse), binary input (the recurrence
+  // counts matches), no zero padding (the border would change the synapses per window). The
+  // folding must also give it MMV 1 (fold/folding.cpp).
+  bool can_reuse_inputs() const {
+    return kind == BlockKind::Mvtu && is_conv() && ofm_w >= 2 && in_bits == 1 && !zero_pad;
   }
 
   std::int64_t nf() const { return mh_padded / pe; }

@@ -288,6 +288,26 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         r += roms;
         break;
       }
+      if (b.input_reuse) {
+        // Input reuse (sim/input_reuse_mvtu.h, rtl/bnn_mvtu_ir.sv): the plain unit's datapath and
+        // thresholds; the weights a logic ROM whatever their size (each SIMD lane reads its PE bits
+        // at its own address, asynchronously); and more logic for the per-lane position lists and
+        // counts (written at a data-dependent index), the SF:1 input-bit choice per lane, the
+        // lanes' gating and the P memory. An empirical fit to Yosys (synth_xilinx, the module
+        // alone; docs/similarity.md, "Input reuse in the engines") on CNV-W1A1's conv1 (PE 32,
+        // SIMD 32, NF 2, SF 18: 6,945 LUTs, the plain unit 3,739) and conv2 (16, 32, 8, 18: 5,676
+        // against 3,460): over the plain unit with its weights in logic, 1.77 LUTs per (PE, SIMD)
+        // lane and 0.143 per SIMD lane and SF² (the lane's structures grow faster than SF: conv3,
+        // SF 36, measured 16,086 against the fit's 11,516 — the estimate is low there).
+        const double lanes = static_cast<double>(b.pe) * b.simd;
+        const double sf = static_cast<double>(b.sf());
+        r.luts += std::llround(1.77 * lanes + 0.143 * b.simd * sf * sf);
+        r += estimate_rom_in(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd,
+                             MemoryKind::Lutram);
+        if (b.threshold >= 0)
+          r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
+        break;
+      }
       if (on_dsps) r.dsps = synapses;
       if (weights_in) {
         r +=

@@ -72,8 +72,23 @@ void fold_mvtu(Block& b, const LayerFolding& f) {
   if (f.weight_reuse && f.early_exit) {
     reject(b, "weight reuse and early exit on one layer are not built together");
   }
+  if (f.input_reuse && !b.can_reuse_inputs()) {
+    reject(b,
+           "input reuse needs a binary-input convolution with output rows of at least two "
+           "windows and no zero padding (this one: {}-bit input, {}, {} windows a row, {})",
+           b.in_bits, b.is_conv() ? "a convolution" : "a dense layer", b.ofm_w,
+           b.zero_pad ? "zero-padded" : "not zero-padded");
+  }
+  if (f.input_reuse && f.mmv > 1) reject(b, "input reuse with MMV {} > 1 is not built", f.mmv);
+  if (f.input_reuse && f.early_exit) {
+    reject(b, "input reuse and early exit on one layer are not built together");
+  }
+  if (f.input_reuse && f.weight_reuse) {
+    reject(b, "input reuse and weight reuse on one layer are not built together");
+  }
   b.early_exit = f.early_exit;
   b.weight_reuse = f.weight_reuse;
+  b.input_reuse = f.input_reuse;
   b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
   b.dense_order = f.dense_order;
   b.mh_padded = static_cast<int>(rows), b.mw_padded = static_cast<int>(cols);
@@ -133,7 +148,7 @@ Folding folding_of(const DataflowGraph& graph) {
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
     folding.layers.push_back({b.name, b.pe, b.simd, b.mmv, b.mh_padded, b.mw_padded, b.dense_order,
-                              b.early_exit, b.weight_reuse});
+                              b.early_exit, b.weight_reuse, b.input_reuse});
   }
   return folding;
 }

@@ -20,6 +20,7 @@ struct LayerFolding {
   DenseOrder dense_order = DenseOrder::Output;  // a dense layer's loop order (input: not a conv)
   bool early_exit = false;                      // the early-exit MVTU variant (Block::early_exit)
   bool weight_reuse = false;                    // the weight-reuse variant (Block::weight_reuse)
+  bool input_reuse = false;                     // the input-reuse variant (Block::input_reuse)
 };
 
 struct Folding {

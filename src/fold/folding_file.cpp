@@ -61,6 +61,7 @@ std::string folding_json(const Folding& folding) {
     if (f.dense_order != DenseOrder::Output) layer["dense_order"] = dense_order_name(f.dense_order);
     if (f.early_exit) layer["early_exit"] = true;
     if (f.weight_reuse) layer["weight_reuse"] = true;
+    if (f.input_reuse) layer["input_reuse"] = true;
     layers.push_back(layer);
   }
   json["layers"] = layers;
@@ -137,10 +138,10 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         for (const auto& [key, value] : entry.items()) {
           if (key != "name" && key != "pe" && key != "simd" && key != "mmv" && key != "rows" &&
               key != "cols" && key != "dense_order" && key != "early_exit" &&
-              key != "weight_reuse") {
+              key != "weight_reuse" && key != "input_reuse") {
             fail(
                 "{}: layer '{}': unknown key \"{}\" (keys: name, pe, simd, mmv, rows, cols, "
-                "dense_order, early_exit, weight_reuse)",
+                "dense_order, early_exit, weight_reuse, input_reuse)",
                 path, name, key);
           }
         }
@@ -157,11 +158,15 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
         if (entry.contains("weight_reuse") && !entry["weight_reuse"].is_boolean()) {
           fail("{}: layer '{}': \"weight_reuse\" must be true or false", path, name);
         }
+        if (entry.contains("input_reuse") && !entry["input_reuse"].is_boolean()) {
+          fail("{}: layer '{}': \"input_reuse\" must be true or false", path, name);
+        }
         folding.layers.push_back({name, number(entry, "pe", 1, name),
                                   number(entry, "simd", 1, name), number(entry, "mmv", 1, name),
                                   number(entry, "rows", 0, name), number(entry, "cols", 0, name),
                                   dense_order(entry, name), entry.value("early_exit", false),
-                                  entry.value("weight_reuse", false)});
+                                  entry.value("weight_reuse", false),
+                                  entry.value("input_reuse", false)});
       }
       return folding;
     }

@@ -25,7 +25,7 @@ constexpr const char* kBlockSources[] = {"bnn_defs.vh",         "bnn_fifo.sv",
 // The variants of the MVTU and the blocks on words of several pixels, written only into designs
 // whose blocks use them.
 constexpr const char* kVariantSources[] = {"bnn_mvtu_is.sv", "bnn_mvtu_exit.sv", "bnn_mvtu_wr.sv",
-                                           "bnn_pixel_group.sv"};
+                                           "bnn_mvtu_ir.sv", "bnn_pixel_group.sv"};
 
 // A Verilog identifier from a block name ("conv1.swu.dwc" → "conv1_swu_dwc").
 std::string identifier(const std::string& name) {

@@ -190,9 +190,9 @@ void describe_pixel_group(const Block& b, const Graph& ir, RtlBlock& r) {
 }
 
 // The folding every MVTU variant takes, in their declaration order: PE, SIMD, MH; MW where the
-// module counts real columns itself (`real_columns`: bnn_mvtu_wr, bnn_mvtu_exit); NF; SF where it
-// walks the padded columns (`synapse_fold`: all but bnn_mvtu_wr, whose schedule sets its
-// cycles); IN_WORDS.
+// module counts real columns itself (`real_columns`: bnn_mvtu_wr, bnn_mvtu_exit, bnn_mvtu_ir); NF;
+// SF where it walks the padded columns (`synapse_fold`: all but bnn_mvtu_wr, whose schedule sets
+// its cycles); IN_WORDS.
 std::vector<std::pair<std::string, std::string>> mvtu_folding(const Block& b, bool real_columns,
                                                               bool synapse_fold) {
   std::vector<std::pair<std::string, std::string>> p = {
@@ -217,8 +217,8 @@ void add_mvtu_thresholds(const Block& b, const Graph& ir, const std::string& ste
     add_memory(r, "THRESHOLD_FILE", stem + "_thresholds.mem", mvtu_threshold_rom(b, ir));
 }
 
-// An MVTU block: bnn_mvtu_wr with weight reuse, bnn_mvtu_exit with early exit, otherwise bnn_mvtu
-// (bnn_mvtu_is in the input-stationary order).
+// An MVTU block: bnn_mvtu_wr with weight reuse, bnn_mvtu_ir with input reuse, bnn_mvtu_exit with
+// early exit, otherwise bnn_mvtu (bnn_mvtu_is in the input-stationary order).
 void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, RtlBlock& r) {
   auto& p = r.params;
   if (b.weight_reuse) {
@@ -230,6 +230,18 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, Rtl
                        {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
                        {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)}});
     add_memory(r, "SCHEDULE_FILE", stem + "_schedule.mem", weight_reuse_rom(b, ir));
+    add_mvtu_thresholds(b, ir, stem, r);
+    return;
+  }
+  if (b.input_reuse) {
+    // bnn_mvtu_ir: a binary convolution (Block::can_reuse_inputs) whose columns are never padded;
+    // bnn_mvtu's weight and threshold memories, the weights read by each SIMD lane on its own.
+    r.module = "bnn_mvtu_ir";
+    p = mvtu_folding(b, true, true);
+    p.insert(p.end(), {{"OFM_W", integer(b.ofm_w)},
+                       {"ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits)},
+                       {"THRESHOLDS", integer(b.threshold >= 0 ? 1 : 0)}});
+    add_memory(r, "WEIGHT_FILE", stem + "_weights.mem", mvtu_weight_rom(b, ir));
     add_mvtu_thresholds(b, ir, stem, r);
     return;
   }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "core/bits.h"
@@ -16,6 +17,7 @@
 #include "ir/add_apply.h"
 #include "ir/label_select_apply.h"
 #include "sim/early_exit_mvtu.h"
+#include "sim/input_reuse_mvtu.h"
 #include "sim/input_stationary_mvtu.h"
 #include "sim/weight_reuse_mvtu.h"
 
@@ -42,6 +44,9 @@ class Engine {
   // An MVTU's cycles spent on its vectors so far (SimulationResult::work_cycles); 0 for the
   // blocks that do not count them.
   virtual std::int64_t work_cycles() const { return 0; }
+  // An input-reuse MVTU's reuse vectors so far and the sums of their c and |D|
+  // (SimulationResult).
+  virtual std::tuple<std::int64_t, std::int64_t, std::int64_t> reuse_c() const { return {0, 0, 0}; }
   Fifo* in = nullptr;       // the FIFO in front of its (first) input
   Fifo* in2 = nullptr;      // AddStreams: the FIFO in front of its second input
   Fifo* out = nullptr;      // the FIFO in front of its consumer (none for the label-select)
@@ -541,6 +546,25 @@ class MvtuReuseEngine : public Engine {
   WeightReuseMvtu unit_;
 };
 
+// The input-reuse MVTU: sim/input_reuse_mvtu.h models it, this puts it between two FIFOs.
+class MvtuInputReuseEngine : public Engine {
+ public:
+  MvtuInputReuseEngine(const Block& block, const Graph& ir) : Engine(block, ir), unit_(block, ir) {}
+  bool step(std::int64_t) override {
+    InputReuseMvtu::Cycle c = unit_.step(in->empty() ? nullptr : &in->words.front(), !out->full());
+    if (c.read) in->words.pop_front();
+    if (c.sent) out->words.push_back(std::move(*c.sent));
+    return c.busy;
+  }
+  std::int64_t work_cycles() const override { return unit_.work_cycles(); }
+  std::tuple<std::int64_t, std::int64_t, std::int64_t> reuse_c() const override {
+    return {unit_.reuse_vectors(), unit_.reuse_c_sum(), unit_.reuse_d_sum()};
+  }
+
+ private:
+  InputReuseMvtu unit_;
+};
+
 class DwcEngine : public Engine {
  public:
   using Engine::Engine;
@@ -747,6 +771,8 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
           engines.push_back(std::make_unique<MvtuExitEngine>(b, graph.ir));
         } else if (b.weight_reuse) {
           engines.push_back(std::make_unique<MvtuReuseEngine>(b, graph.ir));
+        } else if (b.input_reuse) {
+          engines.push_back(std::make_unique<MvtuInputReuseEngine>(b, graph.ir));
         } else if (b.dense_order == DenseOrder::Input) {
           engines.push_back(std::make_unique<InputStationaryMvtuEngine>(b, graph.ir));
         } else {
@@ -824,6 +850,13 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
   result.cycles = cycle;
   result.work_cycles.assign(blocks.size(), 0);
   for (std::size_t i = 0; i < blocks.size(); ++i) result.work_cycles[i] = engines[i]->work_cycles();
+  result.reuse_vectors.assign(blocks.size(), 0);
+  result.reuse_c_sum.assign(blocks.size(), 0);
+  result.reuse_d_sum.assign(blocks.size(), 0);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    std::tie(result.reuse_vectors[i], result.reuse_c_sum[i], result.reuse_d_sum[i]) =
+        engines[i]->reuse_c();
+  }
   return result;
 }
 

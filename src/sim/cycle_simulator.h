@@ -37,6 +37,10 @@ struct SimulationResult {
   // the data (0 for the other blocks). Counted as they happen: a padding block that runs ahead
   // into the border of a frame that never comes makes a few vectors more than frames × pixels.
   std::vector<std::int64_t> work_cycles;
+  // Per block, an input-reuse MVTU's vectors that reused their row's previous one, and the sums
+  // of their c = max_j |D ∩ column j| and of their |D| (sim/input_reuse_mvtu.h); 0 for the
+  // other blocks.
+  std::vector<std::int64_t> reuse_vectors, reuse_c_sum, reuse_d_sum;
 
   std::int64_t latency_cycles() const;  // of the first frame
   double cycles_per_frame() const;      // steady state, between the first and last

@@ -77,7 +77,6 @@ TEST(EarlyExitErrors, CompileFlags) {
   };
   expect_refused("--early-exit maybe", "--early-exit: 'maybe' is not off or on");
   expect_refused("--reuse sometimes", "--reuse: 'sometimes' is not off, input, weight or auto");
-  expect_refused("--reuse input", "--reuse input: input reuse is not built");
 }
 
 // --calibration-data that cannot be read, or holds images of the wrong shape: one line naming the

@@ -178,5 +178,72 @@ TEST(Calibration, WeightReuseWhereTheKernelsAreCloseOnly) {
   expect_sound(not_pays, images, fps, "random kernels");
 }
 
+// --reuse auto with a folding file: input reuse where the calibration images make neighbouring
+// windows equal, not where they make them complements (the step before gives the layer weight
+// reuse, 3,296 cycles a frame; input reuse replaces it only where it is faster). bit[6,10,2] → conv
+// 3×3 (32 rows, PE 1, SIMD 2: NF 32, SF 9, the bottleneck at 9,216 cycles a frame) → thresholds →
+// flatten → dense → label. Frames of one colour: every window equals its neighbour (c = 0), 4 × 288
+// + 28 × 40 = 2,272 cycles a frame. Frames of vertical stripes one pixel wide: each window is the
+// complement of its neighbour (c = SF), no faster than the plain unit.
+TEST(Calibration, InputReuseWhereNeighbouringWindowsAreEqualOnly) {
+  std::mt19937_64 rng(23);
+  Graph g;
+  g.name = "calibration-conv";
+  int x = g.add("in", InputAttrs{{6, 10, 2}, DType::bit()});
+  x = g.add("conv", Conv2dAttrs{test::random_matrix(32, 18, rng), 3, 1, 0, 0}, {x});
+  x = g.add("thr", test::half_thresholds(32, 18), {x});
+  x = g.add("flatten", ReshapeAttrs{{4 * 8 * 32}}, {x});
+  x = g.add("scores", DenseAttrs{test::random_matrix(10, 4 * 8 * 32, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  Folding folding;
+  folding.layers.push_back({"conv", 1, 2});
+  folding.layers.push_back({"scores", 10, 64});
+  CalibrationFrames plain_colour, stripes;
+  for (int f = 0; f < 6; ++f) {
+    plain_colour.emplace_back(6 * 10 * 2, static_cast<std::uint8_t>(f % 2));
+    std::vector<std::uint8_t> image;
+    for (int y = 0; y < 6; ++y) {
+      for (int xx = 0; xx < 10; ++xx)
+        image.insert(image.end(), 2, static_cast<std::uint8_t>((xx + f) % 2));
+    }
+    stripes.push_back(std::move(image));
+  }
+  const auto compile = [&](const CalibrationFrames& images) {
+    FoldingRequest request = FoldingRequest::given(folding);
+    request.reuse = ReuseMode::Auto;
+    request.calibration_frames = images;
+    return compile_design(g, request, FrameTiming::EstimateOnly);
+  };
+  const auto conv_of = [](const Design& d) { return d.folded.blocks[d.folded.find("conv")]; };
+  const Design pays = compile(plain_colour);
+  const Design not_pays = compile(stripes);
+  const LayerCalibration* equal = pays.calibration->find("conv");
+  const LayerCalibration* complement = not_pays.calibration->find("conv");
+  ASSERT_NE(equal, nullptr);
+  ASSERT_NE(complement, nullptr);
+  EXPECT_EQ(equal->plain, 9216);
+  EXPECT_EQ(equal->input_reuse, 4 * 288 + 28 * 40);
+  EXPECT_EQ(complement->input_reuse, 9216);
+  EXPECT_TRUE(conv_of(pays).input_reuse);
+  EXPECT_EQ(pays.expected_bottleneck_cycles, 4 * 288 + 28 * 40);
+  EXPECT_LT(static_cast<double>(pays.expected_bottleneck_cycles) *
+                static_cast<double>(pays.estimate.total.luts),
+            9216.0 * static_cast<double>(not_pays.estimate.total.luts));
+  EXPECT_FALSE(conv_of(not_pays).input_reuse);
+  EXPECT_TRUE(conv_of(not_pays).weight_reuse);
+  EXPECT_EQ(not_pays.expected_bottleneck_cycles, conv_of(not_pays).cycles);
+  EXPECT_LT(pays.expected_bottleneck_cycles, not_pays.expected_bottleneck_cycles);
+  // Golden = simulator on the chosen design, at the measured cycles.
+  SimulationOptions options;
+  options.fifo_depths = pays.fifo_depths;
+  const std::vector<std::span<const std::uint8_t>> frames(plain_colour.begin(), plain_colour.end());
+  const SimulationResult sim = simulate_dataflow(pays.folded, frames, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(pays.graph, frame));
+  EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0);
+  EXPECT_EQ(sim.work_cycles[static_cast<std::size_t>(pays.folded.find("conv"))], 6 * 2272);
+}
+
 }  // namespace
 }  // namespace bnnc
