@@ -101,6 +101,56 @@ GemmOutputs expect_variants_equal_reference(const Args& args, const Reference& r
   return want;
 }
 
+// A binary GEMM's arguments: m input rows of k words (row i at a + i·k; tests with window offsets
+// set them afterwards), the panels `w` of `rows` layer rows of `cols` synapses, their limits and
+// negation flags; every panel, outputs packed.
+runtime::BinaryGemmArgs binary_args(const std::uint64_t* a, int m, int k,
+                                    const std::vector<std::uint64_t>& w, int rows, int cols,
+                                    const std::vector<std::int64_t>& dmax,
+                                    const std::vector<std::uint8_t>& neg) {
+  const int panels = (rows + 7) / 8;
+  runtime::BinaryGemmArgs g;
+  g.a = a;
+  g.lda = static_cast<std::size_t>(k);
+  g.m = m;
+  g.k = k;
+  g.panels = w.data();
+  g.panel_begin = 0;
+  g.panel_end = panels;
+  g.rows = rows;
+  g.cols = cols;
+  g.dmax = dmax.data();
+  g.neg = neg.data();
+  g.ldo = panels;
+  g.ldc = rows;
+  return g;
+}
+
+// A fixed-point GEMM's arguments: m input rows of k4 groups of 4 bytes (row i at a + i·lda;
+// window offsets set afterwards), the panels `w` of `rows` layer rows, their thresholds,
+// negation flags and corrections; every panel, outputs packed.
+runtime::FixedGemmArgs fixed_args(const std::uint8_t* a, std::size_t lda, int m, int k4,
+                                  const std::vector<std::int8_t>& w, int rows,
+                                  const std::vector<std::int32_t>& amin,
+                                  const std::vector<std::uint16_t>& neg,
+                                  const std::vector<std::int32_t>& correction) {
+  const int panels = (rows + 15) / 16;
+  runtime::FixedGemmArgs f;
+  f.a = a;
+  f.lda = lda;
+  f.m = m;
+  f.k4 = k4;
+  f.panels = w.data();
+  f.panel_end = panels;
+  f.rows = rows;
+  f.amin = amin.data();
+  f.neg = neg.data();
+  f.ldo = panels * 2;
+  f.correction = correction.data();
+  f.ldc = rows;
+  return f;
+}
+
 GemmOutputs expect_binary_variants_equal_reference(const runtime::BinaryGemmArgs& g,
                                                    Written written, const std::string& where) {
   return expect_variants_equal_reference(g, runtime::binary_gemm_ref, run_binary_gemm, written,
@@ -138,20 +188,7 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
           for (int r = 0; r < rows; ++r)
             dmax[r] = static_cast<std::int64_t>(rng() % (cols + 3)) - 1;
           for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-          runtime::BinaryGemmArgs g;
-          g.a = a.data();
-          g.lda = k;
-          g.m = m;
-          g.k = k;
-          g.panels = w.data();
-          g.panel_begin = 0;
-          g.panel_end = panels;
-          g.rows = rows;
-          g.cols = cols;
-          g.dmax = dmax.data();
-          g.neg = neg.data();
-          g.ldo = panels;
-          g.ldc = rows;
+          runtime::BinaryGemmArgs g = binary_args(a.data(), m, k, w, rows, cols, dmax, neg);
           expect_binary_variants_equal_reference(
               g, fused ? Written::Bits : Written::Counts,
               fmt::format("cols={} rows={} m={} fused={}", cols, rows, m, fused));
@@ -185,19 +222,8 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
             correction[r] = static_cast<std::int32_t>(rng() % 1000);
           }
           for (auto& flags : neg) flags = static_cast<std::uint16_t>(rng());
-          runtime::FixedGemmArgs g;
-          g.a = a.data();
-          g.lda = k4 * 4;
-          g.m = m;
-          g.k4 = k4;
-          g.panels = w.data();
-          g.panel_end = panels;
-          g.rows = rows;
-          g.amin = amin.data();
-          g.neg = neg.data();
-          g.ldo = panels * 2;
-          g.correction = correction.data();
-          g.ldc = rows;
+          runtime::FixedGemmArgs g =
+              fixed_args(a.data(), k4 * 4, m, k4, w, rows, amin, neg, correction);
           expect_fixed_variants_equal_reference(
               g, fused ? Written::Bits : Written::Counts,
               fmt::format("cols={} rows={} m={} fused={}", cols, rows, m, fused));
@@ -227,20 +253,9 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 1));
         std::vector<std::uint8_t> neg(panels);
         for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-        runtime::BinaryGemmArgs g;
-        g.a = image.data();
+        runtime::BinaryGemmArgs g = binary_args(image.data(), m, k, w, rows, 64 * k, dmax, neg);
         g.row_offsets = row_offsets.data();
         g.col_offsets = col_offsets.data();
-        g.m = m;
-        g.k = k;
-        g.panels = w.data();
-        g.panel_end = panels;
-        g.rows = rows;
-        g.cols = 64 * k;
-        g.dmax = dmax.data();
-        g.neg = neg.data();
-        g.ldo = panels;
-        g.ldc = rows;
         // All panels, and the shares of a team's members (odd bounds included).
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
                                   std::pair{1, std::min(panels, 3)}, std::pair{1, panels}}) {
@@ -260,20 +275,10 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
         std::vector<std::uint16_t> fneg(fixed_panels);
         for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
-        runtime::FixedGemmArgs f;
-        f.a = reinterpret_cast<const std::uint8_t*>(image.data());
+        runtime::FixedGemmArgs f = fixed_args(reinterpret_cast<const std::uint8_t*>(image.data()),
+                                              0, m, k, fw, rows, amin, fneg, correction);
         f.row_offsets = row_offsets.data();
         f.col_offsets = col_offsets.data();
-        f.m = m;
-        f.k4 = k;
-        f.panels = fw.data();
-        f.panel_end = fixed_panels;
-        f.rows = rows;
-        f.amin = amin.data();
-        f.neg = fneg.data();
-        f.ldo = fixed_panels * 2;
-        f.correction = correction.data();
-        f.ldc = rows;
         expect_fixed_variants_equal_reference(f, Written::Both,
                                               fmt::format("k4={} m={} rows={}", k, m, rows));
       }
@@ -299,18 +304,7 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
         for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 2)) - 1;
         std::vector<std::uint8_t> neg(panels);
         for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-        runtime::BinaryGemmArgs g;
-        g.a = a.data();
-        g.lda = k;
-        g.m = m;
-        g.k = k;
-        g.panels = w.data();
-        g.rows = rows;
-        g.cols = 64 * k;
-        g.dmax = dmax.data();
-        g.neg = neg.data();
-        g.ldo = panels;
-        g.ldc = rows;
+        runtime::BinaryGemmArgs g = binary_args(a.data(), m, k, w, rows, 64 * k, dmax, neg);
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{1, panels}, std::pair{2, 3}}) {
           g.panel_begin = begin;
           g.panel_end = end;
@@ -330,19 +324,8 @@ TEST(CpuKernels, LongRowsAndExtremeSumsEqualReference) {
         for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
         std::vector<std::uint16_t> fneg(fixed_panels);
         for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
-        runtime::FixedGemmArgs f;
-        f.a = fa.data();
-        f.lda = static_cast<std::size_t>(k) * 4;
-        f.m = m;
-        f.k4 = k;
-        f.panels = fw.data();
-        f.panel_end = fixed_panels;
-        f.rows = fixed_rows;
-        f.amin = amin.data();
-        f.neg = fneg.data();
-        f.ldo = fixed_panels * 2;
-        f.correction = correction.data();
-        f.ldc = fixed_rows;
+        runtime::FixedGemmArgs f = fixed_args(fa.data(), static_cast<std::size_t>(k) * 4, m, k, fw,
+                                              fixed_rows, amin, fneg, correction);
         const GemmOutputs want = expect_fixed_variants_equal_reference(
             f, Written::Both, fmt::format("k4={} m={} extreme={}", k, m, extreme));
         if (extreme) {
@@ -387,20 +370,9 @@ TEST(CpuKernels, ReferenceNetworkLayerShapesEqualReference) {
       dmax[1] = 64 * k;
       std::vector<std::uint8_t> neg(panels);
       for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-      runtime::BinaryGemmArgs g;
-      g.a = image.data();
+      runtime::BinaryGemmArgs g = binary_args(image.data(), m, k, w, rows, 64 * k, dmax, neg);
       g.row_offsets = row_offsets.data();
       g.col_offsets = col_offsets.data();
-      g.m = m;
-      g.k = k;
-      g.panels = w.data();
-      g.panel_end = panels;
-      g.rows = rows;
-      g.cols = 64 * k;
-      g.dmax = dmax.data();
-      g.neg = neg.data();
-      g.ldo = panels;
-      g.ldc = rows;
       expect_binary_variants_equal_reference(g, Written::Both,
                                              fmt::format("k={} rows={}", k, rows));
     }
@@ -444,20 +416,10 @@ TEST(CpuKernels, ReferenceNetworkLayerShapesEqualReference) {
       for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
       std::vector<std::uint16_t> fneg(panels);
       for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
-      runtime::FixedGemmArgs f;
-      f.a = image.data();
+      runtime::FixedGemmArgs f =
+          fixed_args(image.data(), 0, m, k4, w, rows, amin, fneg, correction);
       f.row_offsets = row_offsets.data();
       f.col_offsets = col_offsets.data();
-      f.m = m;
-      f.k4 = k4;
-      f.panels = w.data();
-      f.panel_end = panels;
-      f.rows = rows;
-      f.amin = amin.data();
-      f.neg = fneg.data();
-      f.ldo = panels * 2;
-      f.correction = correction.data();
-      f.ldc = rows;
       expect_fixed_variants_equal_reference(
           f, Written::Both, fmt::format("kernel={} k4={} m={}", layer.kernel, k4, m));
     }
