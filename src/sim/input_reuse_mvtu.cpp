@@ -79,8 +79,7 @@ void InputReuseMvtu::finish_group() {
 InputReuseMvtu::Cycle InputReuseMvtu::step(const Word* input, bool output_ready) {
   Cycle cycle;
   const bool first = ox_ == 0;
-  const int c = *std::max_element(n_.begin(), n_.end());
-  const int length = nf_ == 0 ? sf_count_ : std::max(1, c);
+  const int length = nf_ == 0 ? sf_count_ : std::max(1, c_);
   const bool last = t_ == length - 1;
   const bool need_in = nf_ == 0;  // SF = IN_WORDS: group 0 reads a word every cycle
   // A group's result is due in its last cycle; it waits while the output register is full.
@@ -133,6 +132,7 @@ InputReuseMvtu::Cycle InputReuseMvtu::step(const Word* input, bool output_ready)
   }
   finish_group();
   t_ = 0;
+  if (nf_ == 0) c_ = *std::max_element(n_.begin(), n_.end());
   if (nf_ + 1 < nf_count_) {
     ++nf_;
     return cycle;
@@ -141,7 +141,7 @@ InputReuseMvtu::Cycle InputReuseMvtu::step(const Word* input, bool output_ready)
   ++vectors_;
   if (!first) {
     ++reuse_vectors_;
-    reuse_c_sum_ += *std::max_element(n_.begin(), n_.end());
+    reuse_c_sum_ += c_;
     reuse_d_sum_ += d_count_;
   }
   ox_ = (ox_ + 1) % b_.ofm_w;

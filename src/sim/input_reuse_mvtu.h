@@ -75,10 +75,11 @@ class InputReuseMvtu {
   std::vector<std::vector<std::uint64_t>> ibuf_;  // per word s: the vector's (before: the last's)
   std::vector<std::vector<std::uint64_t>> mask_;  // per word s: D's bits in it
   std::vector<int> n_;                            // per SIMD lane: |D ∩ column j|
-  std::int64_t d_count_ = 0;                      // |D|
-  int ox_ = 0;                                    // output column of the vector
-  int nf_ = 0, t_ = 0;                            // group, cycle within it
-  std::vector<std::int64_t> p_;                   // the P memory, NF·PE (padded rows unused)
+  int c_ = 0;                    // max_j n_j, set when group 0 ends (the later groups' length)
+  std::int64_t d_count_ = 0;     // |D|
+  int ox_ = 0;                   // output column of the vector
+  int nf_ = 0, t_ = 0;           // group, cycle within it
+  std::vector<std::int64_t> p_;  // the P memory, NF·PE (padded rows unused)
   bool out_valid_ = false;
   Word out_data_;
   std::int64_t work_cycles_ = 0, vectors_ = 0, reuse_vectors_ = 0, reuse_c_sum_ = 0;

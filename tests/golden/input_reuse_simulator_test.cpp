@@ -24,27 +24,15 @@
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
 #include "sim/input_reuse_mvtu.h"
+#include "simulate_design.h"
 #include "test_support.h"
 
 namespace bnnc {
 namespace {
 
-using Frames = std::vector<std::span<const std::uint8_t>>;
-
-SimulationResult simulate_design(const Design& design, const Frames& frames) {
-  SimulationOptions options;
-  options.fifo_depths = design.fifo_depths;
-  return simulate_dataflow(design.folded, frames, options);
-}
-
-void expect_golden(const Design& design, const SimulationResult& sim, const Frames& frames,
-                   const std::string& what) {
-  ASSERT_EQ(sim.labels.size(), frames.size()) << what;
-  std::vector<Classification> golden;
-  for (const auto& frame : frames) golden.push_back(run_golden(design.folded.ir, frame));
-  const Comparison c = compare_with_oracle(golden, sim.classifications(), {});
-  ASSERT_EQ(c.mismatches, 0) << what << ", first at frame " << c.first_mismatch;
-}
+using test::expect_golden;
+using test::Frames;
+using test::simulate_design;
 
 // The same folding plain and with input reuse: both equal the golden model; per MVTU the cycles
 // spent on its vectors, plain and reusing.

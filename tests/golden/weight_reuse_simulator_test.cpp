@@ -18,18 +18,15 @@
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
+#include "simulate_design.h"
 #include "test_support.h"
 
 namespace bnnc {
 namespace {
 
-using Frames = std::vector<std::span<const std::uint8_t>>;
-
-SimulationResult simulate_design(const Design& design, const Frames& frames) {
-  SimulationOptions options;
-  options.fifo_depths = design.fifo_depths;
-  return simulate_dataflow(design.folded, frames, options);
-}
+using test::expect_golden;
+using test::Frames;
+using test::simulate_design;
 
 TEST(WeightReuseSimulator, RandomNetworksWithRandomFoldings) {
   std::mt19937_64 rng(20261203);
@@ -46,11 +43,8 @@ TEST(WeightReuseSimulator, RandomNetworksWithRandomFoldings) {
     const Design design = compile_design(streamlined, request, FrameTiming::EstimateOnly);
     const Frames frames(net.images.begin(), net.images.end());
     const SimulationResult sim = simulate_design(design, frames);
-    ASSERT_EQ(sim.labels.size(), frames.size()) << what;
-    std::vector<Classification> golden;
-    for (const auto& frame : frames) golden.push_back(run_golden(design.folded.ir, frame));
-    const Comparison c = compare_with_oracle(golden, sim.classifications(), {});
-    ASSERT_EQ(c.mismatches, 0) << what << ", first at frame " << c.first_mismatch;
+    expect_golden(design, sim, frames, what);
+    if (HasFatalFailure()) return;
 
     // Data-independent: the same number of other images takes exactly as many cycles.
     std::vector<std::vector<std::uint8_t>> flipped;
