@@ -326,11 +326,13 @@ module bnn_mvtu #(
 
     wire real_lane = !lastg3 || p < LAST_LANES;
     if (THRESHOLDS != 0) begin : g_threshold_out
-      wire [T_BITS-1:0] a_ext = ACC_SIGNED != 0 ? T_BITS'($signed(a)) : T_BITS'(a);
-      wire [T_BITS-1:0] t = t3[p*T_LANE+:T_BITS];
-      wire negate = t3[p*T_LANE+T_BITS];
-      wire fires = $signed(a_ext) >= $signed(t);
-      assign out_next[q] = real_lane && (fires ^ negate);
+      wire fires;
+      bnn_threshold_compare #(
+        .X_BITS(ACC_BITS), .X_SIGNED(ACC_SIGNED), .T_BITS(T_BITS)
+      ) u_compare (
+        .x(a), .t(t3[p*T_LANE+:T_BITS]), .fires(fires)
+      );
+      assign out_next[q] = real_lane && (fires ^ t3[p*T_LANE+T_BITS]);
     end else begin : g_acc_out
       assign out_next[q*OUT_BITS+:OUT_BITS] = real_lane ? a : {OUT_BITS{1'b0}};
     end

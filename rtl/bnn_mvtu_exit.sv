@@ -150,14 +150,18 @@ module bnn_mvtu_exit #(
     assign acc_next[p*ACC_BITS+:ACC_BITS] = a;
     // P ≤ MW < 2^ACC_BITS and T in [0, MW + 1] (the generator clamps it): 33 signed bits hold
     // every term.
+    wire fires;
+    bnn_threshold_compare #(
+      .X_BITS(ACC_BITS), .X_SIGNED(0), .T_BITS(T_BITS)
+    ) u_compare (
+      .x(a), .t(t3[p*T_LANE+:T_BITS]), .fires(fires)
+    );
     wire signed [32:0] p_now = $signed({1'b0, 32'(a)});
     wire signed [32:0] t = 33'($signed(t3[p*T_LANE+:T_BITS]));
-    wire negate = t3[p*T_LANE+T_BITS];
-    wire fires = p_now >= t;
     wire dead = p_now + $signed({1'b0, rem3}) < t;
     wire real_lane = 32'(nf3) * PE + p < MH;
     assign decided[p] = !real_lane || fires || dead;
-    assign out_next[p] = (!lastg3 || p < LAST_LANES) && (fires ^ negate);
+    assign out_next[p] = (!lastg3 || p < LAST_LANES) && (fires ^ t3[p*T_LANE+T_BITS]);
   end
 
   wire last_chunk3 = 32'(sf3) == SF - 1;

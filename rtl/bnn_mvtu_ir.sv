@@ -185,10 +185,13 @@ module bnn_mvtu_ir #(
     assign pnew[p*ACC_BITS+:ACC_BITS] = ACC_BITS'(pv);
     wire real_lane = 32'(g) * PE + p < MH;
     if (THRESHOLDS != 0) begin : g_threshold
-      wire signed [32:0] tv = 33'($signed(tw[p*T_LANE+:T_BITS]));
-      wire negate = tw[p*T_LANE+T_BITS];
-      wire fires = $signed({1'b0, pv}) >= tv;
-      assign out_next[p] = real_lane && (fires ^ negate);
+      wire fires;
+      bnn_threshold_compare #(
+        .X_BITS(ACC_BITS), .X_SIGNED(0), .T_BITS(T_BITS)
+      ) u_compare (
+        .x(pnew[p*ACC_BITS+:ACC_BITS]), .t(tw[p*T_LANE+:T_BITS]), .fires(fires)
+      );
+      assign out_next[p] = real_lane && (fires ^ tw[p*T_LANE+T_BITS]);
     end else begin : g_value
       assign out_next[p*OUT_BITS+:OUT_BITS] =
           real_lane ? pnew[p*ACC_BITS+:ACC_BITS] : {OUT_BITS{1'b0}};

@@ -201,10 +201,13 @@ module bnn_mvtu_wr #(
     end
     wire [PE*T_LANE-1:0] tw = tmem[NFW'(oword)];
     for (genvar p = 0; p < PE; p = p + 1) begin : g_lane
-      wire signed [32:0] tv = 33'($signed(tw[p*T_LANE+:T_BITS]));
-      wire negate = tw[p*T_LANE+T_BITS];
-      wire fires = $signed({1'b0, 32'(pv[p*ACC_BITS+:ACC_BITS])}) >= tv;
-      assign m_axis_tdata[p] = real_lane[p] && (fires ^ negate);
+      wire fires;
+      bnn_threshold_compare #(
+        .X_BITS(ACC_BITS), .X_SIGNED(0), .T_BITS(T_BITS)
+      ) u_compare (
+        .x(pv[p*ACC_BITS+:ACC_BITS]), .t(tw[p*T_LANE+:T_BITS]), .fires(fires)
+      );
+      assign m_axis_tdata[p] = real_lane[p] && (fires ^ tw[p*T_LANE+T_BITS]);
     end
   end else begin : g_value
     for (genvar p = 0; p < PE; p = p + 1) begin : g_lane

@@ -53,9 +53,13 @@ module bnn_thresholding #(
 
   for (genvar l = 0; l < LANES; l = l + 1) begin : g_lane
     wire [BITS-1:0] x = s_axis_tdata[l*BITS+:BITS];
-    wire [T_BITS-1:0] x_ext = IN_SIGNED != 0 ? T_BITS'($signed(x)) : T_BITS'(x);
     localparam integer J = l % G;  // the lane's channel within the group
-    wire fires = $signed(x_ext) >= $signed(t[J*T_LANE+:T_BITS]);
+    wire fires;
+    bnn_threshold_compare #(
+      .X_BITS(BITS), .X_SIGNED(IN_SIGNED), .T_BITS(T_BITS)
+    ) u_compare (
+      .x(x), .t(t[J*T_LANE+:T_BITS]), .fires(fires)
+    );
     assign bits[l] = fires ^ t[J*T_LANE+T_BITS];
   end
 

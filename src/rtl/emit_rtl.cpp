@@ -14,13 +14,21 @@ namespace bnnc {
 namespace {
 
 // The hand-written files every design uses, in an order every tool accepts.
-constexpr const char* kBlockSources[] = {"bnn_defs.vh",         "bnn_fifo.sv",
-                                         "bnn_rom.sv",          "bnn_quantize.sv",
-                                         "bnn_thresholding.sv", "bnn_fmpadding.sv",
-                                         "bnn_swu.sv",          "bnn_maxpool.sv",
-                                         "bnn_popcount.sv",     "bnn_mvtu.sv",
-                                         "bnn_dwc.sv",          "bnn_duplicate.sv",
-                                         "bnn_add_streams.sv",  "bnn_global_sum_pool.sv",
+constexpr const char* kBlockSources[] = {"bnn_defs.vh",
+                                         "bnn_fifo.sv",
+                                         "bnn_rom.sv",
+                                         "bnn_quantize.sv",
+                                         "bnn_threshold_compare.sv",
+                                         "bnn_thresholding.sv",
+                                         "bnn_fmpadding.sv",
+                                         "bnn_swu.sv",
+                                         "bnn_maxpool.sv",
+                                         "bnn_popcount.sv",
+                                         "bnn_mvtu.sv",
+                                         "bnn_dwc.sv",
+                                         "bnn_duplicate.sv",
+                                         "bnn_add_streams.sv",
+                                         "bnn_global_sum_pool.sv",
                                          "bnn_label_select.sv"};
 // The variants of the MVTU and the blocks on words of several pixels, written only into designs
 // whose blocks use them.

@@ -12,6 +12,7 @@
 #include "io/model_file.h"
 #include "ir/infer_types.h"
 #include "test_support.h"
+#include "variant_requests.h"
 
 namespace bnnc {
 namespace {
@@ -19,35 +20,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-// uint8 [6,6,2] → conv 16×18 (integer input) → threshold → conv 8×144 → threshold → flatten →
-// dense 10×128 (no threshold) → labelselect.
-Graph two_convs() {
-  Graph g;
-  const int in = g.add("in", InputAttrs{{6, 6, 2}, DType::uint(8)});
-  const int c0 = g.add("conv0", Conv2dAttrs{BinaryMatrix(16, 18), 3, 1, 0, 0}, {in});
-  const int t0 = g.add("thr0", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {c0});
-  const int c1 = g.add("conv1", Conv2dAttrs{BinaryMatrix(8, 144), 3, 1, 0, 0}, {t0});
-  const int t1 = g.add("thr1", ThresholdAttrs{std::vector<std::int64_t>(8, 70), 1, {}}, {c1});
-  const int flat = g.add("flatten", ReshapeAttrs{{32}}, {t1});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 32)}, {flat});
-  g.add("label", LabelSelectAttrs{}, {fc});
-  infer_types(g);
-  return g;
-}
-
 TEST(EarlyExitErrors, OnlyBinaryLayersEndingInThresholds) {
-  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const DataflowGraph g = lower_to_dataflow(test::two_convs());
   const auto error_of = [&](const std::string& layer) {
-    Folding f;
     LayerFolding l{layer};
     l.early_exit = true;
-    f.layers = {l};
-    try {
-      apply_folding(g, f);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::folding_error(g, l);
   };
   EXPECT_EQ(error_of("conv1"), "no error");
   EXPECT_THAT(error_of("conv0"), HasSubstr("layer 'conv0': early exit needs a binary-input layer "
@@ -58,7 +36,7 @@ TEST(EarlyExitErrors, OnlyBinaryLayersEndingInThresholds) {
 }
 
 TEST(EarlyExitErrors, FoldingFileTakesABoolean) {
-  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const DataflowGraph g = lower_to_dataflow(test::two_convs());
   const auto path = test::temp_dir("early-exit-errors") / "folding.json";
   std::ofstream(path) << R"({"layers": [{"name": "conv1", "early_exit": "yes"}]})";
   EXPECT_THAT(
@@ -84,7 +62,7 @@ TEST(EarlyExitErrors, CompileFlags) {
 TEST(EarlyExitErrors, CalibrationDataThatCannotBeUsed) {
   const auto dir = test::temp_dir("calibration-errors");
   const std::string model = (dir / "m.bnnc").string();
-  save_model(two_convs(), model);
+  save_model(test::two_convs(), model);
   const auto expect_refused = [&](const std::string& flags, const std::string& message) {
     const test::CommandResult r = test::run_bnnc("compile " + model + " --target-fps 10 --out " +
                                                  (dir / "d").string() + " " + flags);

@@ -11,6 +11,7 @@
 #include "io/model_file.h"
 #include "ir/infer_types.h"
 #include "test_support.h"
+#include "variant_requests.h"
 
 namespace bnnc {
 namespace {
@@ -38,14 +39,7 @@ Graph three_convs() {
 
 std::string error_of(const DataflowGraph& g, LayerFolding layer) {
   layer.input_reuse = true;
-  Folding f;
-  f.layers = {layer};
-  try {
-    apply_folding(g, f);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::folding_error(g, layer);
 }
 
 TEST(InputReuseErrors, OnlyBinaryConvolutionsWithNeighbours) {

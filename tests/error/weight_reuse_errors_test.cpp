@@ -11,6 +11,7 @@
 #include "rtl/emit_rtl.h"
 #include "rtl/rtl_block.h"
 #include "test_support.h"
+#include "variant_requests.h"
 
 namespace bnnc {
 namespace {
@@ -18,36 +19,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-// uint8 [6,6,2] → conv 16×18 (integer input) → threshold → conv 8×144 → threshold → flatten →
-// dense 10×32 (no threshold) → labelselect.
-Graph two_convs() {
-  Graph g;
-  const int in = g.add("in", InputAttrs{{6, 6, 2}, DType::uint(8)});
-  const int c0 = g.add("conv0", Conv2dAttrs{BinaryMatrix(16, 18), 3, 1, 0, 0}, {in});
-  const int t0 = g.add("thr0", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {c0});
-  const int c1 = g.add("conv1", Conv2dAttrs{BinaryMatrix(8, 144), 3, 1, 0, 0}, {t0});
-  const int t1 = g.add("thr1", ThresholdAttrs{std::vector<std::int64_t>(8, 70), 1, {}}, {c1});
-  const int flat = g.add("flatten", ReshapeAttrs{{32}}, {t1});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 32)}, {flat});
-  g.add("label", LabelSelectAttrs{}, {fc});
-  infer_types(g);
-  return g;
-}
-
 std::string error_of(const DataflowGraph& g, LayerFolding layer) {
   layer.weight_reuse = true;
-  Folding f;
-  f.layers = {layer};
-  try {
-    apply_folding(g, f);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::folding_error(g, layer);
 }
 
 TEST(WeightReuseErrors, OnlyBinaryInputLayersInTheOutputStationaryOrder) {
-  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const DataflowGraph g = lower_to_dataflow(test::two_convs());
   EXPECT_EQ(error_of(g, {"conv1"}), "no error");
   EXPECT_EQ(error_of(g, {"fc"}), "no error");  // popcount outputs reuse as well
   EXPECT_THAT(error_of(g, {"conv0"}),
@@ -64,7 +42,7 @@ TEST(WeightReuseErrors, OnlyBinaryInputLayersInTheOutputStationaryOrder) {
 }
 
 TEST(WeightReuseErrors, FoldingFileTakesABoolean) {
-  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const DataflowGraph g = lower_to_dataflow(test::two_convs());
   const auto path = test::temp_dir("weight-reuse-errors") / "folding.json";
   std::ofstream(path) << R"({"layers": [{"name": "conv1", "weight_reuse": 1}]})";
   EXPECT_THAT(
@@ -76,7 +54,7 @@ TEST(WeightReuseErrors, FoldingFileTakesABoolean) {
 
 // A design using the unit emits rtl/bnn_mvtu_wr.sv for it, not the plain MVTU.
 TEST(WeightReuseErrors, EmitsTheReuseUnit) {
-  const DataflowGraph g = lower_to_dataflow(two_convs());
+  const DataflowGraph g = lower_to_dataflow(test::two_convs());
   Folding f;
   LayerFolding l{"conv1"};
   l.weight_reuse = true;

@@ -56,6 +56,9 @@ std::vector<std::int64_t> run_block(const BlockUnderTest& block,
     request.sources.push_back(sources / "bnn_rom.sv");
     request.sources.push_back(sources / "bnn_popcount.sv");
   }
+  if (block.module.starts_with("bnn_mvtu") || block.module == "bnn_thresholding") {
+    request.sources.push_back(sources / "bnn_threshold_compare.sv");
+  }
   request.params = block.params;
   const VerilatorBuild build = build_verilator(request);
 
