@@ -237,11 +237,12 @@ int run_compile(const CompileOptions& o) {
     if (const auto& v = design.variant_search) {
       text += fmt::format(
           "search with the variants: {} LUTs, {} BRAM18, expected bottleneck {} cycles; early "
-          "exit [{}], weight reuse [{}]: {}\n",
+          "exit [{}], weight reuse [{}], input reuse [{}]: {}\n",
           format_count(v->luts), v->bram18, v->expected_bottleneck_cycles,
           fmt::join(v->early_exit, " "), fmt::join(v->weight_reuse, " "),
+          fmt::join(v->input_reuse, " "),
           v->kept ? "kept"
-          : v->early_exit.empty() && v->weight_reuse.empty()
+          : v->early_exit.empty() && v->weight_reuse.empty() && v->input_reuse.empty()
               ? "the plain unit everywhere"
               : "not kept (not cheaper, or less area-efficient than the plain units' folding)");
     }

@@ -10,12 +10,15 @@
 #include <tuple>
 
 #include "core/ceil_div.h"
+#include "core/divisors.h"
 #include "fold/choose_input_reuse.h"
 #include "fold/choose_weight_reuse.h"
 #include "fold/kernel_similarity.h"
 #include "fold/size_fifos.h"
 #include "fold/weight_reuse_schedule.h"
 #include "sim/cycle_simulator.h"
+#include "sim/golden_model.h"
+#include "sim/sum_input_reuse_c.h"
 
 namespace bnnc {
 
@@ -41,7 +44,50 @@ std::map<std::string, double> measure(const DataflowGraph& folded,
   return result;
 }
 
+// Per layer that can take input reuse, the mean max(1, c) over its reusing windows on `frames` at
+// every SIMD it can be folded at (sim/sum_input_reuse_c.h), from the golden model's activations.
+void measure_input_reuse_c(const DataflowGraph& lowered, const CalibrationFrames& frames,
+                           std::vector<LayerCalibration>& layers) {
+  struct Layer {
+    LayerCalibration* calibration;
+    const Block* block;
+    std::vector<int> simds;
+    std::vector<std::int64_t> sums;
+  };
+  std::vector<Layer> todo;
+  for (LayerCalibration& l : layers) {
+    const Block& b = lowered.blocks[static_cast<std::size_t>(lowered.find(l.name))];
+    if (!b.can_reuse_inputs()) continue;
+    const std::vector<int> simds = divisors(b.simd_channels());
+    todo.push_back({&l, &b, simds, std::vector<std::int64_t>(simds.size(), 0)});
+  }
+  if (todo.empty()) return;
+  for (const auto& frame : frames) {
+    const std::vector<GoldenTensor> values = run_golden_layers(lowered.ir, frame);
+    for (Layer& l : todo) {
+      const Node& node = lowered.ir.nodes[static_cast<std::size_t>(l.block->layer)];
+      const GoldenTensor& in = values[static_cast<std::size_t>(node.inputs[0])];
+      const std::vector<std::int64_t> sums =
+          sum_input_reuse_c(node.as<Conv2dAttrs>(), in, l.block->ofm_h, l.block->ofm_w, l.simds);
+      for (std::size_t k = 0; k < sums.size(); ++k) l.sums[k] += sums[k];
+    }
+  }
+  for (Layer& l : todo) {
+    const double windows = static_cast<double>(frames.size()) * l.block->ofm_h *
+                           static_cast<double>(l.block->ofm_w - 1);
+    for (std::size_t k = 0; k < l.simds.size(); ++k) {
+      l.calibration->input_reuse_c[l.simds[k]] = static_cast<double>(l.sums[k]) / windows;
+    }
+  }
+}
+
 }  // namespace
+
+double input_reuse_cycles(const Block& b, double mean_c) {
+  const double first = b.ofm_h, rest = first * (b.ofm_w - 1);
+  const auto nf = static_cast<double>(b.nf()), sf = static_cast<double>(b.sf());
+  return first * nf * sf + rest * (sf + (nf - 1) * mean_c);
+}
 
 const LayerCalibration* Calibration::find(const std::string& name) const {
   for (const LayerCalibration& l : layers) {
@@ -101,6 +147,12 @@ Calibration calibrate_variants(const DataflowGraph& lowered, const Folding& refe
     }
   }
   if (input_reuse) {
+    if (progress) {
+      progress(
+          fmt::format("calibration: {} images, input reuse's lanes at every SIMD (golden model)",
+                      frames.size()));
+    }
+    measure_input_reuse_c(lowered, frames, c.layers);
     Folding base = reference;
     for (LayerFolding& f : base.layers) f.early_exit = f.weight_reuse = false;
     const Folding reuse = with_input_reuse(lowered, base);
@@ -121,7 +173,7 @@ Calibration calibrate_variants(const DataflowGraph& lowered, const Folding& refe
 }
 
 MvtuVariants variants_from(const DataflowGraph& lowered, const Calibration& calibration,
-                           bool early_exit, bool weight_reuse) {
+                           bool early_exit, bool weight_reuse, bool input_reuse) {
   // Per layer the fraction of the plain unit's cycles early exit took at the reference folding.
   auto exit_fraction = std::make_shared<std::map<std::string, double>>();
   for (const LayerCalibration& l : calibration.layers) {
@@ -140,34 +192,19 @@ MvtuVariants variants_from(const DataflowGraph& lowered, const Calibration& cali
   MvtuVariants v;
   v.early_exit = early_exit && !exit_fraction->empty();
   v.weight_reuse = weight_reuse;
-  // Per layer the reference SIMD and the mean max(1, c) of its reusing windows: a frame has
-  // OFM_H first-in-row windows of NF·SF cycles and OFM_H·(OFM_W − 1) of SF + (NF − 1)·c̄.
-  struct InputReuse {
-    int simd = 0;
-    double c = 0;
-  };
-  auto input_reuse = std::make_shared<std::map<std::string, InputReuse>>();
+  // Per layer, per SIMD, the mean max(1, c) of its reusing windows.
+  auto input_c = std::make_shared<std::map<std::string, std::map<int, double>>>();
   for (const LayerCalibration& l : calibration.layers) {
-    if (l.input_reuse < 0) continue;
-    const int i = lowered.find(l.name);
-    if (i < 0) continue;
-    Block b = lowered.blocks[static_cast<std::size_t>(i)];
-    const std::int64_t nf = ceil_div(b.mh, l.pe), sf = ceil_div(b.mw, l.simd);
-    const double first = static_cast<double>(b.ofm_h), rest = first * (b.ofm_w - 1);
-    if (nf < 2 || rest <= 0) continue;
-    const double c =
-        (l.input_reuse - first * static_cast<double>(nf * sf) - rest * static_cast<double>(sf)) /
-        (rest * static_cast<double>(nf - 1));
-    (*input_reuse)[l.name] = {l.simd, std::max(1.0, c)};
+    if (!l.input_reuse_c.empty()) (*input_c)[l.name] = l.input_reuse_c;
   }
-  v.expect = [&lowered, exit_fraction, cache, input_reuse](Block& b) {
+  v.input_reuse = input_reuse && !input_c->empty();
+  v.expect = [&lowered, exit_fraction, cache, input_c](Block& b) {
     if (b.input_reuse) {
-      const auto it = input_reuse->find(b.name);
-      if (it == input_reuse->end() || it->second.simd != b.simd) return false;
-      const double first = b.ofm_h, rest = first * (b.ofm_w - 1);
-      const auto nf = static_cast<double>(b.nf()), sf = static_cast<double>(b.sf());
-      const auto expected = static_cast<std::int64_t>(
-          std::ceil(first * nf * sf + rest * (sf + (nf - 1) * it->second.c)));
+      const auto layer = input_c->find(b.name);
+      if (layer == input_c->end()) return false;
+      const auto c = layer->second.find(b.simd);
+      if (c == layer->second.end()) return false;
+      const auto expected = static_cast<std::int64_t>(std::ceil(input_reuse_cycles(b, c->second)));
       if (expected >= b.cycles) return false;
       b.cycles = expected;
       return true;

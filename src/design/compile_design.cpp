@@ -67,9 +67,14 @@ Folding with_early_exit(const DataflowGraph& lowered, Folding folding, bool earl
 }
 
 // The latency objective with calibration images: from the latency search's folding, weight reuse
-// on the layers the calibration measured faster, one at a time, most cycles saved first, each
-// kept only when the estimated latency falls and the design still fits the budget (and the
-// part). Early exit is not tried: the analytic timeline counts its worst case.
+// and input reuse on the layers the calibration measured faster (at this folding: the calibration's
+// reference), one layer and variant at a time, most cycles saved first, each kept only when the
+// estimated latency falls and the design still fits the budget (and the part). A layer both
+// variants make faster gets the one that saves more first; the other replaces it only if the
+// latency falls further. The estimated latency is the analytic timeline with every input-reuse
+// layer at its expected cycles (design/calibrate_variants.h; the timeline itself counts that
+// unit's worst case, every window in full). Early exit is not tried: the analytic timeline counts
+// its worst case, and the fraction is measured at another folding only by scaling.
 Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
                                const Calibration& calibration, const Budget& budget,
                                const Device* device) {
@@ -79,25 +84,43 @@ Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
            (budget.urams == 0 || e.total.urams <= budget.urams) &&
            (!device || !device_overflow(usage_of(e.total), *device));
   };
-  std::vector<const LayerCalibration*> faster;
+  const MvtuVariants variants = variants_from(lowered, calibration, false, true, true);
+  const auto latency_of = [&](const DataflowGraph& folded) {
+    DataflowGraph shell;  // the blocks alone: the timeline does not read the weights
+    shell.blocks = folded.blocks;
+    for (Block& b : shell.blocks) {
+      Block expected = b;
+      if (b.input_reuse && variants.expect(expected)) b.cycles = expected.cycles;
+    }
+    return estimate_timeline(shell).latency;
+  };
+  struct Candidate {
+    const LayerCalibration* layer;
+    bool input;  // input reuse, else weight reuse
+    double saved;
+  };
+  std::vector<Candidate> faster;
   for (const LayerCalibration& l : calibration.layers) {
-    if (l.weight_reuse >= 0 && l.weight_reuse < l.plain) faster.push_back(&l);
+    if (l.weight_reuse >= 0 && l.weight_reuse < l.plain)
+      faster.push_back({&l, false, l.plain - l.weight_reuse});
+    if (l.input_reuse >= 0 && l.input_reuse < l.plain)
+      faster.push_back({&l, true, l.plain - l.input_reuse});
   }
-  std::stable_sort(faster.begin(), faster.end(), [](const auto* a, const auto* b) {
-    return a->plain - a->weight_reuse > b->plain - b->weight_reuse;
-  });
-  std::int64_t latency = estimate_timeline(apply_folding(lowered, folding)).latency;
-  for (const LayerCalibration* l : faster) {
+  std::stable_sort(faster.begin(), faster.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.saved > b.saved; });
+  std::int64_t latency = latency_of(apply_folding(lowered, folding));
+  for (const Candidate& c : faster) {
     Folding trial = folding;
     auto it = std::find_if(trial.layers.begin(), trial.layers.end(),
-                           [&](const LayerFolding& f) { return f.name == l->name; });
-    if (it == trial.layers.end() || it->mmv != 1 || it->dense_order != DenseOrder::Output ||
-        it->early_exit) {
+                           [&](const LayerFolding& f) { return f.name == c.layer->name; });
+    if (it == trial.layers.end() || it->mmv != 1 || it->early_exit ||
+        (!c.input && it->dense_order != DenseOrder::Output)) {
       continue;
     }
-    it->weight_reuse = true;
+    it->weight_reuse = !c.input;
+    it->input_reuse = c.input;
     const DataflowGraph folded = apply_folding(lowered, trial);
-    const std::int64_t trial_latency = estimate_timeline(folded).latency;
+    const std::int64_t trial_latency = latency_of(folded);
     if (trial_latency < latency && fits(estimate_graph(folded, device))) {
       folding = std::move(trial);
       latency = trial_latency;
@@ -116,7 +139,7 @@ Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
 // considered: its cycles depend on the data.
 Folding with_input_reuse_auto(const DataflowGraph& lowered, Folding folding,
                               const Calibration& calibration, const Device* device) {
-  const MvtuVariants variants = variants_from(lowered, calibration, true, true);
+  const MvtuVariants variants = variants_from(lowered, calibration, true, true, true);
   const auto expected = [&](Block b) {  // a block's expected cycles (expect leaves a variant
     if (b.early_exit || b.weight_reuse || b.input_reuse) variants.expect(b);  // that does not pay)
     return b.cycles;
@@ -196,8 +219,9 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
                                        *request.latency_budget, request.device);
       variants_searched = true;
     } else if (request.target_fps > 0 && (request.early_exit || request.reuse == ReuseMode::Auto)) {
-      const MvtuVariants variants = variants_from(lowered, *d.calibration, request.early_exit,
-                                                  request.reuse == ReuseMode::Auto);
+      const bool auto_reuse = request.reuse == ReuseMode::Auto;
+      const MvtuVariants variants =
+          variants_from(lowered, *d.calibration, request.early_exit, auto_reuse, auto_reuse);
       std::optional<Folding> found;
       folding = choose_folding_for_cycles(lowered, max_cycles_of(request), request.device,
                                           request.device_budget, &variants, &found);
@@ -205,14 +229,18 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
       if (found) {
         const DataflowGraph folded = apply_folding(lowered, *found);
         const Estimate e = estimate_graph(folded, request.device);
-        Design::VariantSearch v{
-            e.total.luts, e.total.bram18, expected_bottleneck(folded, &variants), {}, {}, false};
+        Design::VariantSearch v;
+        v.luts = e.total.luts;
+        v.bram18 = e.total.bram18;
+        v.expected_bottleneck_cycles = expected_bottleneck(folded, &variants);
         for (const LayerFolding& f : found->layers) {
           if (f.early_exit) v.early_exit.push_back(f.name);
           if (f.weight_reuse) v.weight_reuse.push_back(f.name);
+          if (f.input_reuse) v.input_reuse.push_back(f.name);
         }
-        v.kept = std::any_of(folding.layers.begin(), folding.layers.end(),
-                             [](const LayerFolding& f) { return f.early_exit || f.weight_reuse; });
+        v.kept = std::any_of(folding.layers.begin(), folding.layers.end(), [](const auto& f) {
+          return f.early_exit || f.weight_reuse || f.input_reuse;
+        });
         d.variant_search = std::move(v);
       }
     }
@@ -246,7 +274,7 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    target out of the part's reach gets here).
   d.estimate = estimate_graph(d.folded, d.device);
   if (d.calibration) {
-    const MvtuVariants variants = variants_from(lowered, *d.calibration, true, true);
+    const MvtuVariants variants = variants_from(lowered, *d.calibration, true, true, true);
     d.expected_bottleneck_cycles = expected_bottleneck(d.folded, &variants);
   }
   if (d.device) {

@@ -152,6 +152,14 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       if (l.early_exit >= 0) layer["early_exit_cycles_per_frame"] = l.early_exit;
       if (l.weight_reuse >= 0) layer["weight_reuse_cycles_per_frame"] = l.weight_reuse;
       if (l.input_reuse >= 0) layer["input_reuse_cycles_per_frame"] = l.input_reuse;
+      if (!l.input_reuse_c.empty()) {
+        // Per SIMD the mean max(1, c) of the reusing windows (design/calibrate_variants.h).
+        nlohmann::ordered_json c = nlohmann::ordered_json::array();
+        for (const auto& [simd, mean_c] : l.input_reuse_c) {
+          c.push_back({{"simd", simd}, {"mean_c", mean_c}});
+        }
+        layer["input_reuse_mean_c"] = c;
+      }
       calibrated.push_back(layer);
     }
     report["calibration"] = {{"images", s.calibration->images},
@@ -164,6 +172,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
           {"expected_bottleneck_cycles", v->expected_bottleneck_cycles},
           {"early_exit", v->early_exit},
           {"weight_reuse", v->weight_reuse},
+          {"input_reuse", v->input_reuse},
           {"kept", v->kept}};
     }
   }

@@ -87,7 +87,7 @@ struct Design {
   // estimate, expected bottleneck and the layers it gave a variant.
   struct VariantSearch {
     std::int64_t luts = 0, bram18 = 0, expected_bottleneck_cycles = 0;
-    std::vector<std::string> early_exit, weight_reuse;  // layer names
+    std::vector<std::string> early_exit, weight_reuse, input_reuse;  // layer names
     bool kept = false;
   };
   std::optional<VariantSearch> variant_search;

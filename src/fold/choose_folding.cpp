@@ -35,6 +35,11 @@ std::vector<LayerFolding> candidates(const Block& b, const CycleLimits& limits) 
         f.early_exit = true;
         result.push_back(f);
       }
+      if (v && v->input_reuse && b.can_reuse_inputs()) {
+        LayerFolding f{b.name, pe, simd, 1, 0, 0};
+        f.input_reuse = true;
+        result.push_back(f);
+      }
       if (limits.allow_mmv && b.is_conv() && pe == b.mh && simd == channels) {
         for (int mmv : divisors(b.ofm_w)) {
           if (mmv > 1) result.push_back({b.name, pe, simd, mmv, 0, 0});
@@ -126,7 +131,9 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
     return folding;
   };
   const Folding plain = search(nullptr);
-  if (!variants || (!variants->weight_reuse && !variants->early_exit)) return plain;
+  if (!variants || (!variants->weight_reuse && !variants->early_exit && !variants->input_reuse)) {
+    return plain;
+  }
   Folding chosen;
   try {
     chosen = search(variants);
@@ -146,9 +153,9 @@ Folding choose_folding_for_cycles(const DataflowGraph& graph, std::int64_t max_c
   std::int64_t plain_cost = 0, plain_cycles = 0, cost = 0, cycles = 0;
   const double plain_area_time = score(plain, &plain_cost, &plain_cycles);
   const double area_time = score(chosen, &cost, &cycles);
-  const bool any =
-      std::any_of(chosen.layers.begin(), chosen.layers.end(),
-                  [](const LayerFolding& f) { return f.weight_reuse || f.early_exit; });
+  const bool any = std::any_of(
+      chosen.layers.begin(), chosen.layers.end(),
+      [](const LayerFolding& f) { return f.weight_reuse || f.early_exit || f.input_reuse; });
   if (!any || cost >= plain_cost || area_time > plain_area_time || cycles > max_cycles ||
       (device && !fits(chosen))) {
     return plain;
@@ -224,7 +231,7 @@ Folding choose_folding_for_limits(const DataflowGraph& graph, const CycleLimits&
     }
     for (std::size_t c = 0; c < options[stage].size(); ++c) {
       const LayerFolding& current = options[stage][c];
-      const bool variant = current.weight_reuse || current.early_exit;
+      const bool variant = current.weight_reuse || current.early_exit || current.input_reuse;
       std::optional<Block> expected;  // the variant block at its expected cycles
       for (std::size_t p : previous) {
         std::vector<Block> folded =

@@ -43,12 +43,13 @@ bool is_vector_block(const Block& b);
 
 // The MVTU variants the search may choose besides the plain unit (bnnc compile
 // --calibration-data, design/calibrate_variants.h). `expect` takes a block folded at some PE and
-// SIMD with weight_reuse or early_exit set and sets its expected cycles per frame (a reuse block
-// also its schedule's fields, which the estimate reads); it returns false when the variant does
-// not apply there or is not faster than the plain unit at that folding.
+// SIMD with weight_reuse, early_exit or input_reuse set and sets its expected cycles per frame (a
+// weight-reuse block also its schedule's fields, which the estimate reads); it returns false when
+// the variant does not apply there or is not faster than the plain unit at that folding.
 struct MvtuVariants {
   bool weight_reuse = false;
   bool early_exit = false;
+  bool input_reuse = false;
   std::function<bool(Block&)> expect;
 };
 
@@ -94,7 +95,8 @@ struct Budget {
 // compile_design then refuses naming the resource.
 //
 // With `variants`, the search also tries them per layer at their expected cycles (a layer that
-// reuses weights or exits early may meet the limit with fewer PEs), and keeps that folding only
+// reuses weights or inputs or exits early may meet the limit with fewer lanes), and keeps that
+// folding only
 // when it costs less than the plain unit's and its estimated frames/s per LUT (expected
 // bottleneck × LUTs) is no worse; otherwise it returns the plain unit's. `with_variants`, when
 // given, receives the search's folding with the variants whether it was kept or not (none when

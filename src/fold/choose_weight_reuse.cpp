@@ -35,7 +35,7 @@ Folding with_weight_reuse(const DataflowGraph& lowered, Folding folding, ReuseMo
   for (int i : plain.mvtus()) {
     const Block& b = plain.blocks[static_cast<std::size_t>(i)];
     if (!b.can_reuse_weights() || b.mmv != 1 || b.dense_order != DenseOrder::Output ||
-        b.early_exit) {
+        b.early_exit || b.input_reuse) {
       continue;
     }
     layer_of(all, b.name).weight_reuse = true;

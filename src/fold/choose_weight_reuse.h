@@ -2,7 +2,7 @@
 // `bnnc compile --reuse weight|auto`.
 //
 //   weight  every layer that can take it (Block::can_reuse_weights, MMV 1, the output-stationary
-//           order, no early exit);
+//           order, no early exit and no input reuse already on it);
 //   auto    only where it pays: the candidates are the layers whose schedule is shorter than
 //           their plain NF·SF; taking them slowest layer first (a layer faster than the
 //           bottleneck gains the network nothing), the first k for the k whose design has the

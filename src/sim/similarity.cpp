@@ -38,6 +38,9 @@ struct LayerState {
   double equal_chunks = 0, compared_chunks = 0;
   double early_chunks_skipped = 0, early_chunks_total = 0;
   double input_ones = 0, input_bits = 0;
+  // A pool, per entry of layer.pool_groups: groups decided early, inputs the groups skip, and
+  // the groups and inputs counted.
+  std::vector<double> group_decided, group_skipped, group_count, group_inputs;
 };
 
 void add(ReuseWork& sum, const ReuseWork& work, double times = 1.0) {
@@ -209,6 +212,16 @@ void measure_pool(LayerState& s, const MaxPoolAttrs& a, const GoldenTensor& in,
   const int oh = out.shape[0], ow = out.shape[1], channels = out.shape[2];
   const int w = in.type.shape[1];
   std::vector<std::int64_t> window(static_cast<std::size_t>(a.kernel) * a.kernel);
+  const int inputs = static_cast<int>(window.size());
+  std::vector<int> reads(static_cast<std::size_t>(channels));  // per channel, inputs read
+  if (s.layer.pool_groups.empty()) {
+    for (int pe = 1; pe <= channels && channels % pe == 0; pe *= 2) {
+      s.layer.pool_groups.push_back({pe, 0, 0});
+    }
+    const std::size_t n = s.layer.pool_groups.size();
+    s.group_decided.assign(n, 0), s.group_skipped.assign(n, 0);
+    s.group_count.assign(n, 0), s.group_inputs.assign(n, 0);
+  }
   for (int oy = 0; oy < oh; ++oy) {
     for (int ox = 0; ox < ow; ++ox) {
       for (int c = 0; c < channels; ++c) {
@@ -221,8 +234,20 @@ void measure_pool(LayerState& s, const MaxPoolAttrs& a, const GoldenTensor& in,
         }
         const bool take_min = !a.min_channels.empty() && a.min_channels[c] != 0;
         const int read = pool_inputs_until_decided(window, take_min);
+        reads[static_cast<std::size_t>(c)] = read;
         s.layer.early_exit_skipped += static_cast<double>(window.size()) - read;
         s.layer.early_exit_total += static_cast<double>(window.size());
+      }
+      // A lock-step group moves on once its last channel is decided.
+      for (std::size_t k = 0; k < s.layer.pool_groups.size(); ++k) {
+        const int pe = s.layer.pool_groups[k].pe;
+        for (int first = 0; first < channels; first += pe) {
+          const int read = *std::max_element(reads.begin() + first, reads.begin() + first + pe);
+          s.group_decided[k] += read < inputs ? 1 : 0;
+          s.group_skipped[k] += inputs - read;
+          s.group_count[k] += 1;
+          s.group_inputs[k] += inputs;
+        }
       }
     }
   }
@@ -301,6 +326,11 @@ void finish(LayerState& s, int images) {
   l.input_ones = s.input_bits > 0 ? s.input_ones / s.input_bits : 0.0;
   if (l.kind == "maxpool") {
     if (l.early_exit_total > 0) l.early_exit = l.early_exit_skipped / l.early_exit_total;
+    for (std::size_t k = 0; k < l.pool_groups.size(); ++k) {
+      if (s.group_count[k] == 0) continue;
+      l.pool_groups[k].decided_early = s.group_decided[k] / s.group_count[k];
+      l.pool_groups[k].skipped = s.group_skipped[k] / s.group_inputs[k];
+    }
     l.early_exit_chunk = l.early_exit;
     l.recommend = "none";
     return;

@@ -70,6 +70,18 @@ struct LayerSimilarity {
   std::optional<double> early_exit, early_exit_chunk;
   double early_exit_skipped = 0, early_exit_total = 0;  // synapses (pool inputs), all images
 
+  // A bit max-pool, per PE (the powers of two that divide its channels): over every window and
+  // every lock-step group of PE consecutive channels (the rows one NF step of the MVTU in front
+  // computes together), the fraction in which every channel of the group is decided before the
+  // window's last input (by a 1; a 0 on AND channels) — what an OR-pool skip in a PE-wide engine
+  // could skip at least one input of — and the fraction of the inputs the whole group could skip
+  // (at PE 1 the per-channel early_exit figure).
+  struct PoolGroup {
+    int pe = 1;
+    double decided_early = 0, skipped = 0;
+  };
+  std::vector<PoolGroup> pool_groups;
+
   // Fraction of the layer's input bits that are 1 (+1): sparse or dense inputs make equal
   // neighbours, and decide how soon an OR pool finds its 1.
   double input_ones = 0;

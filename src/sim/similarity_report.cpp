@@ -66,6 +66,14 @@ Json layer_json(const LayerSimilarity& l, const std::string& simd_source) {
   put_skips(o, "weight", l.weight, l.plain, !is_pool(l));
   o["early_exit"] = number_or_null(l.early_exit);
   o["early_exit_chunk"] = number_or_null(l.early_exit_chunk);
+  if (is_pool(l)) {
+    // Per lock-step group of PE channels: decided before the last input, and inputs skipped.
+    Json groups = Json::array();
+    for (const LayerSimilarity::PoolGroup& g : l.pool_groups) {
+      groups.push_back({{"pe", g.pe}, {"decided_early", g.decided_early}, {"skipped", g.skipped}});
+    }
+    o["pool_groups"] = groups;
+  }
   o["recommend"] = l.recommend;
   return o;
 }

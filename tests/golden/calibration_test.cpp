@@ -16,6 +16,7 @@
 #include "sim/compare_with_oracle.h"
 #include "sim/cycle_simulator.h"
 #include "sim/golden_model.h"
+#include "sim/measure_timeline.h"
 #include "test_support.h"
 
 namespace bnnc {
@@ -243,6 +244,149 @@ TEST(Calibration, InputReuseWhereNeighbouringWindowsAreEqualOnly) {
   for (const auto& frame : frames) golden.push_back(run_golden(pays.graph, frame));
   EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0);
   EXPECT_EQ(sim.work_cycles[static_cast<std::size_t>(pays.folded.find("conv"))], 6 * 2272);
+}
+
+// bit[6, 18, 8] → conv 3×3, 256 rows (4 × 16 windows) → thresholds → max-pool 2×2 → flatten →
+// dense 10 → label.
+constexpr int kConvH = 6, kConvW = 18, kConvC = 8, kConvRows = 256;
+
+Graph conv_network(std::mt19937_64& rng) {
+  Graph g;
+  g.name = "calibration-ir";
+  const int pooled = (kConvH - 2) / 2 * (kConvW - 2) / 2 * kConvRows;
+  int x = g.add("in", InputAttrs{{kConvH, kConvW, kConvC}, DType::bit()});
+  x = g.add("conv", Conv2dAttrs{test::random_matrix(kConvRows, 9 * kConvC, rng), 3, 1, 0, 0}, {x});
+  x = g.add("thr", test::half_thresholds(kConvRows, 9 * kConvC), {x});
+  x = g.add("pool", MaxPoolAttrs{2, 2, {}, 0}, {x});
+  x = g.add("flatten", ReshapeAttrs{{pooled}}, {x});
+  x = g.add("scores", DenseAttrs{test::random_matrix(10, pooled, rng)}, {x});
+  g.add("label", LabelSelectAttrs{}, {x});
+  infer_types(g);
+  return g;
+}
+
+// Images whose pixels repeat their left neighbour's bit with probability 0.95 per channel (so
+// neighbouring windows share about 95 % of their bits; CNV-W1A1's share 74–82 %), or (stripes)
+// are its complement everywhere (every window the complement of its neighbour: nothing to reuse).
+CalibrationFrames conv_images(bool similar, int count, std::mt19937_64& rng) {
+  CalibrationFrames images;
+  for (int f = 0; f < count; ++f) {
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(kConvH * kConvW * kConvC));
+    for (int y = 0; y < kConvH; ++y) {
+      for (int x = 0; x < kConvW; ++x) {
+        for (int c = 0; c < kConvC; ++c) {
+          const auto i = static_cast<std::size_t>((y * kConvW + x) * kConvC + c);
+          if (x == 0) {
+            image[i] = static_cast<std::uint8_t>(similar ? rng() & 1U : (y + c) % 2);
+          } else {
+            const std::uint8_t left = image[i - kConvC];
+            const bool flip = similar ? rng() % 20 == 0 : true;
+            image[i] = static_cast<std::uint8_t>(flip ? 1 - left : left);
+          }
+        }
+      }
+    }
+    images.push_back(std::move(image));
+  }
+  return images;
+}
+
+const Block& conv_of(const Design& d) { return d.folded.blocks[d.folded.find("conv")]; }
+
+// The simulator's mean cycles per frame of the conv layer over `images`, golden = simulator.
+double simulate_conv(const Design& d, const CalibrationFrames& images, std::int64_t* latency) {
+  SimulationOptions options;
+  options.fifo_depths = d.fifo_depths;
+  const std::vector<std::span<const std::uint8_t>> frames(images.begin(), images.end());
+  const SimulationResult sim = simulate_dataflow(d.folded, frames, options);
+  std::vector<Classification> golden;
+  for (const auto& frame : frames) golden.push_back(run_golden(d.graph, frame));
+  EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0);
+  if (latency) *latency = sim.latency_cycles();
+  return static_cast<double>(sim.work_cycles[static_cast<std::size_t>(d.folded.find("conv"))]) /
+         static_cast<double>(images.size());
+}
+
+// --target-fps with --reuse auto: the search's dynamic programme gets an input-reuse candidate at
+// every PE and SIMD, at its expected cycles from c measured at that SIMD. On images whose
+// neighbouring windows share most bits it gives the conv input reuse at another SIMD than the
+// plain search's (the reference folding the calibration simulated), and the simulated cycles on
+// those images are exactly the expected ones; on stripes (each window the complement of its
+// neighbour: c = SF at every SIMD, never faster than the plain unit) it keeps the plain folding.
+TEST(Calibration, InputReuseSearchedAtEverySimdWhereNeighboursAreSimilarOnly) {
+  std::mt19937_64 rng(31);
+  const Graph g = conv_network(rng);
+  const CalibrationFrames similar = conv_images(true, 8, rng);
+  const CalibrationFrames stripes = conv_images(false, 8, rng);
+  const double fps = 200e6 / 8192;
+  const Compiled pays = compile_both(g, fps, similar, false, ReuseMode::Auto);
+  const Compiled not_pays = compile_both(g, fps, stripes, false, ReuseMode::Auto);
+  ASSERT_TRUE(pays.chosen.calibration && not_pays.chosen.calibration);
+  const LayerCalibration* measured = pays.chosen.calibration->find("conv");
+  ASSERT_NE(measured, nullptr);
+  // c at every SIMD counted from the windows; at the reference SIMD it gives exactly the
+  // simulator's mean there.
+  ASSERT_EQ(measured->input_reuse_c.size(), 4U);  // SIMD 1, 2, 4, 8
+  const Block& reference = conv_of(pays.plain);
+  ASSERT_EQ(measured->pe, reference.pe);
+  ASSERT_EQ(measured->simd, reference.simd);
+  EXPECT_NEAR(input_reuse_cycles(reference, measured->input_reuse_c.at(reference.simd)),
+              measured->input_reuse, 1e-6);
+  const Block& chosen = conv_of(pays.chosen);
+  ASSERT_TRUE(pays.chosen.variant_search.has_value());
+  EXPECT_TRUE(chosen.input_reuse);
+  EXPECT_NE(chosen.simd, reference.simd);
+  EXPECT_LT(chosen.pe * chosen.simd, reference.pe * reference.simd);
+  EXPECT_LT(cost_of(pays.chosen), cost_of(pays.plain));
+  EXPECT_TRUE(pays.chosen.variant_search->kept);
+  EXPECT_EQ(pays.chosen.variant_search->input_reuse, std::vector<std::string>{"conv"});
+  // Simulated on the calibration images: exactly the expected cycles.
+  const double expected = input_reuse_cycles(chosen, measured->input_reuse_c.at(chosen.simd));
+  const double simulated = simulate_conv(pays.chosen, similar, nullptr);
+  EXPECT_NEAR(simulated, expected, 1e-6);
+  EXPECT_LE(simulated, 8192.0);
+  expect_sound(pays, similar, fps, "similar neighbours");
+
+  const LayerCalibration* complement = not_pays.chosen.calibration->find("conv");
+  ASSERT_NE(complement, nullptr);
+  for (const auto& [simd, c] : complement->input_reuse_c) {
+    EXPECT_EQ(c, 9.0 * kConvC / simd) << "SIMD " << simd;  // c = SF: every position differs
+  }
+  EXPECT_FALSE(conv_of(not_pays.chosen).input_reuse);
+  EXPECT_EQ(conv_of(not_pays.chosen).pe, conv_of(not_pays.plain).pe);
+  EXPECT_EQ(conv_of(not_pays.chosen).simd, conv_of(not_pays.plain).simd);
+  expect_sound(not_pays, stripes, fps, "stripes");
+}
+
+// The latency objective with --reuse auto: from the latency search's folding, input reuse where
+// the calibration measured the layer faster and the estimated latency (the conv at its expected
+// cycles) falls within the budget (1,500 LUTs: the search's folding leaves room for the unit);
+// the simulated latency of a calibration image falls too. On stripes nothing changes.
+TEST(Calibration, InputReuseForLatencyWhereNeighboursAreSimilarOnly) {
+  constexpr std::int64_t kLatencyLuts = 1500;
+  std::mt19937_64 rng(37);
+  const Graph g = conv_network(rng);
+  const CalibrationFrames similar = conv_images(true, 4, rng);
+  const CalibrationFrames stripes = conv_images(false, 4, rng);
+  FoldingRequest request;
+  request.latency_budget = Budget{kLatencyLuts, 0, 0, 0};
+  const Design plain = compile_design(g, request, FrameTiming::EstimateOnly);
+  request.reuse = ReuseMode::Auto;
+  request.calibration_frames = similar;
+  const Design pays = compile_design(g, request, FrameTiming::EstimateOnly);
+  request.calibration_frames = stripes;
+  const Design not_pays = compile_design(g, request, FrameTiming::EstimateOnly);
+  EXPECT_TRUE(conv_of(pays).input_reuse);
+  EXPECT_EQ(conv_of(pays).pe, conv_of(plain).pe);
+  EXPECT_EQ(conv_of(pays).simd, conv_of(plain).simd);
+  EXPECT_LE(pays.estimate.total.luts, kLatencyLuts);
+  EXPECT_FALSE(conv_of(not_pays).input_reuse);
+  EXPECT_FALSE(conv_of(not_pays).weight_reuse);
+  // Golden = simulator on the four images; the first one's latency, with and without.
+  std::int64_t plain_latency = 0, reuse_latency = 0;
+  simulate_conv(plain, similar, &plain_latency);
+  simulate_conv(pays, similar, &reuse_latency);
+  EXPECT_LT(reuse_latency, plain_latency);
 }
 
 }  // namespace

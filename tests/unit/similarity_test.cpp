@@ -21,6 +21,7 @@
 #include "sim/golden_model.h"
 #include "sim/interpret_graph.h"
 #include "sim/similarity.h"
+#include "sim/sum_input_reuse_c.h"
 #include "test_support.h"
 
 namespace bnnc {
@@ -225,6 +226,94 @@ TEST(Similarity, InputSimilarityMatchesTheWindowsOfTheGoldenModel) {
     }
     EXPECT_NEAR(*report.layers[0].input_similarity, sum / pairs, 1e-12)
         << "stride " << stride << " pad " << pad;
+  }
+}
+
+// The input-reuse unit's c at every SIMD (sim/sum_input_reuse_c.h) against a brute force over
+// the windows as the golden model gathers them: lane j of SIMD holds the window's columns
+// ≡ j (mod SIMD), c the most differing positions of one lane, summed as max(1, c).
+TEST(Similarity, InputReuseCAtEverySimdMatchesTheWindows) {
+  std::mt19937_64 rng(kSeed + 3);
+  for (const auto& [stride, pad] : {std::pair{1, 0}, std::pair{2, 1}, std::pair{1, 1}}) {
+    const Graph graph = conv_graph(stride, pad);
+    std::vector<std::uint8_t> pixels(4 * 6 * 2);
+    for (std::uint8_t& p : pixels) p = static_cast<std::uint8_t>(rng() % 3 == 0);
+    const Dataset data = dataset_of(4, 6, 2, pixels);
+    const auto& a = graph.nodes[1].as<Conv2dAttrs>();
+    const TensorType& out = graph.nodes[1].type;
+    const std::vector<GoldenTensor> layers = run_golden_layers(graph, data.image(0));
+    const std::vector<std::int64_t> sums =
+        sum_input_reuse_c(a, layers[0], out.shape[0], out.shape[1], {1, 2});
+    for (const int simd : {1, 2}) {
+      std::int64_t expected = 0;
+      std::vector<std::int64_t> left(8), right(8);
+      for (int oy = 0; oy < out.shape[0]; ++oy) {
+        for (int ox = 1; ox < out.shape[1]; ++ox) {
+          gather_window(a, layers[0], oy, ox - 1, a.pad_value, left);
+          gather_window(a, layers[0], oy, ox, a.pad_value, right);
+          std::vector<int> lanes(static_cast<std::size_t>(simd), 0);
+          for (int col = 0; col < 8; ++col) {
+            lanes[static_cast<std::size_t>(col % simd)] += left[col] != right[col] ? 1 : 0;
+          }
+          expected += std::max(1, *std::max_element(lanes.begin(), lanes.end()));
+        }
+      }
+      EXPECT_EQ(sums[simd == 1 ? 0 : 1], expected)
+          << "stride " << stride << " pad " << pad << " SIMD " << simd;
+    }
+  }
+}
+
+// OR max-pool skipping in lock-step groups of PE channels: a group is decided before a window's
+// last input only when every channel in it is; at PE 1 the per-channel figure.
+TEST(Similarity, PoolGroupsAreDecidedOnlyWhenEveryChannelIs) {
+  std::mt19937_64 rng(kSeed + 4);
+  const Graph graph = conv_graph(1, 0);
+  std::vector<std::uint8_t> pixels(5 * 4 * 6 * 2);
+  for (std::uint8_t& p : pixels) p = static_cast<std::uint8_t>(rng() % 2);
+  const Dataset data = dataset_of(4, 6, 2, pixels);
+  const SimilarityReport report = analyze_similarity(graph, data, 5, SimilarityOptions{});
+  const LayerSimilarity& pool = report.layers[1];
+  ASSERT_EQ(pool.kind, "maxpool");
+  ASSERT_EQ(pool.pool_groups.size(), 2U);  // PE 1 and 2 for its two channels
+  EXPECT_EQ(pool.pool_groups[0].pe, 1);
+  EXPECT_DOUBLE_EQ(pool.pool_groups[0].skipped, *pool.early_exit);
+  // Brute force over the pool's input (the threshold's output), windows of 2 × 2 in row order.
+  double decided[2] = {0, 0}, skipped[2] = {0, 0}, groups[2] = {0, 0};
+  for (int image = 0; image < 5; ++image) {
+    const std::vector<GoldenTensor> layers = run_golden_layers(graph, data.image(image));
+    const GoldenTensor& in = layers[2];
+    const int w = in.type.shape[1];
+    for (int oy = 0; oy < in.type.shape[0] / 2; ++oy) {
+      for (int ox = 0; ox < w / 2; ++ox) {
+        int read[2];
+        for (int c = 0; c < 2; ++c) {
+          read[c] = 4;
+          for (int k = 0; k < 4; ++k) {
+            const int y = 2 * oy + k / 2, x = 2 * ox + k % 2;
+            if (in.values[static_cast<std::size_t>((y * w + x) * 2 + c)] == 1) {
+              read[c] = k + 1;
+              break;
+            }
+          }
+          decided[0] += read[c] < 4 ? 1 : 0;
+          skipped[0] += 4 - read[c];
+          groups[0] += 1;
+        }
+        const int both = std::max(read[0], read[1]);
+        decided[1] += both < 4 ? 1 : 0;
+        skipped[1] += 4 - both;
+        groups[1] += 1;
+      }
+    }
+  }
+  ASSERT_GT(decided[1], 0);
+  EXPECT_LT(decided[1], decided[0] / 2);  // two channels must both be decided
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_DOUBLE_EQ(pool.pool_groups[static_cast<std::size_t>(k)].decided_early,
+                     decided[k] / groups[k]);
+    EXPECT_DOUBLE_EQ(pool.pool_groups[static_cast<std::size_t>(k)].skipped,
+                     skipped[k] / (4 * groups[k]));
   }
 }
 
