@@ -296,7 +296,15 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    what the reports give, the analytic one stays as the figure to compare it with and as the
   //    fallback for designs the simulator does not model.
   d.timeline_estimate = estimate_timeline(d.folded);
-  if (timing == FrameTiming::Simulated) d.timeline_simulated = measure_frame_timeline(d.folded);
+  //    With calibration images the frame is the first of them: the early-exit and input-reuse
+  //    units' cycles depend on the pixels (a frame of zeros is their best case).
+  if (timing == FrameTiming::Simulated) {
+    d.latency_on_calibration_image = !request.calibration_frames.empty();
+    d.timeline_simulated = measure_frame_timeline(
+        d.folded, d.latency_on_calibration_image
+                      ? std::span<const std::uint8_t>(request.calibration_frames.front())
+                      : std::span<const std::uint8_t>());
+  }
   // 8. Whether the RTL can be emitted: last, as it needs the folded blocks and the FIFO depths.
   //    Emitting it writes files, so that is save_design's; a design without RTL keeps its folding
   //    and estimates, which are still worth having.

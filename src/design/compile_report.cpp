@@ -44,6 +44,13 @@ const char* latency_source(const Design& s) {
   return s.timeline_simulated ? "simulated" : "estimate";
 }
 
+// For the HTML: which frame the simulation measured when that matters.
+const char* latency_label(const Design& s) {
+  return !s.timeline_simulated            ? "estimate"
+         : s.latency_on_calibration_image ? "simulated on calibration image 0"
+                                          : "simulated";
+}
+
 std::string timeline_chart(const Design& s) {
   const auto& blocks = s.folded.blocks;
   const double span = std::max<double>(1.0, static_cast<double>(s.timeline().latency));
@@ -52,7 +59,7 @@ std::string timeline_chart(const Design& s) {
       "<h2>One frame: when each block is busy ({}; latency {} cycles = {:.2f} µs at {} "
       "MHz)</h2>\n<svg width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
       "font-size=\"11\">\n",
-      latency_source(s), s.timeline().latency,
+      latency_label(s), s.timeline().latency,
       static_cast<double>(s.timeline().latency) / s.clock_mhz, s.clock_mhz, kLabel + kWidth + 20,
       kRow * static_cast<int>(blocks.size()) + 4);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -138,6 +145,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
       {"fps", fps_of(s)},
       {"latency_cycles", s.timeline().latency},
       {"latency_source", latency_source(s)},
+      {"latency_frame", s.latency_on_calibration_image ? "calibration image 0" : "zeros"},
       {"latency_estimate_cycles", s.timeline_estimate.latency},
       {"luts", s.estimate.total.luts},
       {"ffs", s.estimate.total.ffs},
@@ -214,7 +222,7 @@ std::string compile_report_html(const Design& s) {
       "<tr><th align=left>LUTs / FFs / BRAM18 (estimate)</th><td>{} / {} / {}</td></tr>\n"
       "</table>\n",
       html_escape(s.model), html_escape(s.model), html_escape(bottleneck.name), bottleneck.cycles,
-      fps_of(s), s.clock_mhz, latency_source(s), s.timeline().latency,
+      fps_of(s), s.clock_mhz, latency_label(s), s.timeline().latency,
       static_cast<double>(s.timeline().latency) / s.clock_mhz, s.timeline_estimate.latency,
       s.estimate.total.luts, s.estimate.total.ffs, s.estimate.total.bram18);
   html += bar_chart(s, "Cycles per frame (bottleneck in red)", cycles);

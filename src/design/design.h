@@ -77,6 +77,9 @@ struct Design {
   // One frame measured by the cycle simulator; none when it does not model the design (MMV > 1)
   // and after load_design, which does not measure.
   std::optional<Timeline> timeline_simulated;
+  // Whether that frame was the first calibration image (else all zeros): the early-exit and
+  // input-reuse units' cycles depend on the pixels.
+  bool latency_on_calibration_image = false;
   std::optional<std::string> rtl_unsupported;  // why there is no RTL; nullopt when there is
   // The variants' measured means (--calibration-data); none without.
   std::optional<Calibration> calibration;

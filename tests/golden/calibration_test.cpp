@@ -358,6 +358,33 @@ TEST(Calibration, InputReuseSearchedAtEverySimdWhereNeighboursAreSimilarOnly) {
   expect_sound(not_pays, stripes, fps, "stripes");
 }
 
+// The latency `bnnc compile` reports for a design with input reuse: measured on the first
+// calibration image when there are some (an input-reuse unit's cycles depend on the pixels, and a
+// frame of zeros — every window equal to its neighbour — is its best case), on zeros without.
+TEST(Calibration, LatencyOfADataDependentDesignIsMeasuredOnTheFirstCalibrationImage) {
+  std::mt19937_64 rng(37);
+  const Graph g = conv_network(rng);
+  const CalibrationFrames stripes = conv_images(false, 2, rng);
+  Folding folding;
+  LayerFolding conv{"conv", 8, 8};
+  conv.input_reuse = true;
+  folding.layers = {conv};
+  FoldingRequest request = FoldingRequest::given(folding);
+  const Design on_zeros = compile_design(g, request, FrameTiming::Simulated);
+  request.calibration_frames = stripes;
+  const Design on_image = compile_design(g, request, FrameTiming::Simulated);
+  ASSERT_TRUE(conv_of(on_image).input_reuse);
+  ASSERT_TRUE(on_zeros.timeline_simulated && on_image.timeline_simulated);
+  EXPECT_FALSE(on_zeros.latency_on_calibration_image);
+  EXPECT_TRUE(on_image.latency_on_calibration_image);
+  std::int64_t latency = 0;
+  simulate_conv(on_image, {stripes.front()}, &latency);
+  EXPECT_EQ(on_image.timeline().latency, latency);
+  EXPECT_EQ(on_zeros.timeline().latency, measure_frame_timeline(on_zeros.folded)->latency);
+  // Stripes: every window the complement of its neighbour, the unit's worst case.
+  EXPECT_GT(on_image.timeline().latency, on_zeros.timeline().latency);
+}
+
 // The latency objective with --reuse auto: from the latency search's folding, input reuse where
 // the calibration measured the layer faster and the estimated latency (the conv at its expected
 // cycles) falls within the budget (1,500 LUTs: the search's folding leaves room for the unit);
