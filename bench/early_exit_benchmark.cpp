@@ -1,8 +1,11 @@
-// Early termination in the CPU engine against the plain kernels, side by side in one run
-// (docs/similarity.md, "CPU engine"): whole networks on real images, one thread, batch 16 and
-// batch 1, with early exit off and on every fused binary layer; and each binary layer's time per
-// frame both ways (counters in µs, from classify_timed). Early exit depends on the data, so the
-// images are the data sets', never random:
+// Early termination and input reuse in the CPU engine against the plain kernels, side by side in
+// one run (docs/similarity.md, "CPU engine"): whole networks on real images, one thread, batch 16
+// and batch 1, plain, with early exit on every fused binary layer, with input reuse on every binary
+// conv (word-skipping kernels: input_reuse; equal windows copied: window_reuse) and with --reuse
+// auto (reuse_auto); each binary layer's time per frame each way (layers/, counters in µs, from
+// classify_timed); and the whole network with one layer's variant on (one_layer/,
+// one_layer_reuse/, one_layer_window/). The variants depend on the data, so the images are the
+// data sets', never random:
 //   lfc, cnv      models/lfc.bnnc, models/cnv.bnnc on Fashion-MNIST's test images
 //                 (BNNC_FASHION_MNIST, default /usr/share/datasets/fashion-mnist)
 //   pynq_lfc      BNN-PYNQ's LFC-W1A1 on MNIST's test images     (BNNC_EXTERNAL_DATA)
@@ -11,6 +14,7 @@
 //   bnnc_early_exit_benchmarks --benchmark_repetitions=5 --benchmark_enable_random_interleaving
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -34,7 +38,8 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 struct Network {
   Graph graph;
-  std::unique_ptr<runtime::CpuEngine> engines[2];  // early exit off, on
+  // plain, early exit, input reuse (words), input reuse (windows), --reuse auto
+  std::unique_ptr<runtime::CpuEngine> engines[5];
   Dataset data;
 };
 
@@ -56,10 +61,13 @@ const Network& network(const std::string& name) {
     graph = load_bench_network("cnv");
     net.data = load_dataset(external + "/cifar10/test_batch_first761.bin");
   }
-  for (int on = 0; on < 2; ++on) {
+  for (int mode = 0; mode < 5; ++mode) {
     runtime::CpuEngineOptions options;
-    options.early_exit = on != 0 ? runtime::EarlyExit::On : runtime::EarlyExit::Off;
-    net.engines[on] = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), options);
+    if (mode == 1) options.early_exit = runtime::EarlyExit::On;
+    if (mode == 2) options.reuse = runtime::CpuReuse::Input;
+    if (mode == 3) options.reuse = runtime::CpuReuse::Window;
+    if (mode == 4) options.reuse = runtime::CpuReuse::Auto;
+    net.engines[mode] = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), options);
   }
   net.graph = std::move(graph);
   return networks.emplace(name, std::move(net)).first->second;
@@ -83,18 +91,19 @@ void classify_batches(benchmark::State& state, const runtime::CpuEngine& engine,
                                              benchmark::Counter::kIsRate);
 }
 
-void whole_network(benchmark::State& state, const std::string& name, bool early_exit) {
+void whole_network(benchmark::State& state, const std::string& name, int mode) {
   const Network& net = network(name);
-  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
+  const runtime::CpuEngine& engine = *net.engines[mode];
   classify_batches(state, engine, net.data, static_cast<int>(state.range(0)));
   state.counters["early_exit_layers"] = engine.early_exit_layers();
+  state.counters["input_reuse_layers"] = engine.input_reuse_layers();
   state.SetLabel(runtime::isa_name(engine.isa()));
 }
 
 // Each fused binary layer's time per frame (µs), batches of 16 images on one thread.
-void layers(benchmark::State& state, const std::string& name, bool early_exit) {
+void layers(benchmark::State& state, const std::string& name, int mode) {
   const Network& net = network(name);
-  const runtime::CpuEngine& engine = *net.engines[early_exit ? 1 : 0];
+  const runtime::CpuEngine& engine = *net.engines[mode];
   constexpr int kBatch = 16;
   const int batch = std::min(kBatch, engine.tile());
   const int calls = std::min(net.data.count, 768) / batch;
@@ -118,19 +127,26 @@ void layers(benchmark::State& state, const std::string& name, bool early_exit) {
 // The whole network at batch 16 with early exit on one layer only: against network/NAME/plain,
 // that layer's effect in CPU time (classify_timed's per-step clock is wall time, which the other
 // sessions on a loaded machine inflate).
-void one_layer(benchmark::State& state, const std::string& name, const std::string& layer) {
+void one_layer(benchmark::State& state, const std::string& name, const std::string& layer,
+               runtime::CpuReuse reuse) {
   const Network& net = network(name);
   runtime::CpuEngineOptions options;
-  options.early_exit = runtime::EarlyExit::On;
-  options.early_exit_layer = layer;
+  if (reuse != runtime::CpuReuse::Off) {
+    options.reuse = reuse;
+    options.reuse_layer = layer;
+  } else {
+    options.early_exit = runtime::EarlyExit::On;
+    options.early_exit_layer = layer;
+  }
   const runtime::CpuEngine engine(net.graph, runtime::select_isa(), options);
   classify_batches(state, engine, net.data, 16);
 }
 
 void register_all() {
   for (const char* name : {"lfc", "cnv", "pynq_lfc", "pynq_cnv"}) {
-    for (bool on : {false, true}) {
-      const std::string mode = on ? "early_exit" : "plain";
+    for (int on = 0; on < 5; ++on) {
+      const std::string mode =
+          std::array{"plain", "early_exit", "input_reuse", "window_reuse", "reuse_auto"}[on];
       benchmark::RegisterBenchmark((std::string("network/") + name + "/" + mode).c_str(),
                                    whole_network, name, on)
           ->ArgName("batch")
@@ -146,7 +162,19 @@ void register_all() {
       if (layer == nullptr || !layer->fused) continue;
       benchmark::RegisterBenchmark(
           (std::string("one_layer/") + name + "/" + layer->name + "/batch:16").c_str(), one_layer,
-          name, layer->name)
+          name, layer->name, runtime::CpuReuse::Off)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (const runtime::Step& step : network(name).engines[2]->plan().steps) {
+      const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step);
+      if (layer == nullptr || !layer->input_reuse) continue;
+      benchmark::RegisterBenchmark(
+          (std::string("one_layer_reuse/") + name + "/" + layer->name + "/batch:16").c_str(),
+          one_layer, name, layer->name, runtime::CpuReuse::Input)
+          ->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(
+          (std::string("one_layer_window/") + name + "/" + layer->name + "/batch:16").c_str(),
+          one_layer, name, layer->name, runtime::CpuReuse::Window)
           ->Unit(benchmark::kMicrosecond);
     }
   }

@@ -48,6 +48,7 @@ struct BenchOptions {
   double seconds = 0.5;
   int repeats = 5;
   std::string early_exit = "off";
+  std::string reuse = "off";
   bool json = false;
 };
 
@@ -148,6 +149,7 @@ int run_bench(const BenchOptions& options) {
   if (options.repeats < 1) fail("--repeats {}: must be at least 1", options.repeats);
   runtime::CpuEngineOptions engine_options;
   engine_options.early_exit = cpu_early_exit(options.early_exit);
+  engine_options.reuse = cpu_reuse(options.reuse);
   const Graph graph = load_network(options.model);
   const runtime::CpuEngine engine(graph, runtime::select_isa(), engine_options);
   const runtime::KernelTable& kernels = runtime::kernels_for(engine.isa());
@@ -281,6 +283,7 @@ int run_bench(const BenchOptions& options) {
     if (tile_peak_one_core > 0) object["tile_peak_gbmacs_one_core"] = tile_peak_one_core / 1e9;
     object["isa"] = runtime::isa_name(engine.isa());
     object["early_exit_layers"] = engine.early_exit_layers();
+    object["input_reuse_layers"] = engine.input_reuse_layers();
     object["batch"] = options.batch;
     object["threads"] = threads;
     object["macs_per_frame"] = engine.macs_per_frame();
@@ -353,6 +356,10 @@ Command add_bench_command(CLI::App& bnnc) {
                   std::string(kCpuEarlyExitHelp) +
                       "; the images here are random, so time "
                       "real data with bnnc eval or bnnc_early_exit_benchmarks");
+  app->add_option("--reuse", options->reuse,
+                  std::string(kCpuReuseHelp) +
+                      "; the images here are random (neighbouring windows rarely share a word), "
+                      "so time real data with bnnc_early_exit_benchmarks");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");
   app->footer("Example: bnnc bench lfc-w1a1.bnnc --batch 1024 --threads 2 --json");
   return {app, [options] { return run_bench(*options); }};

@@ -38,6 +38,7 @@ struct EvalOptions {
   std::string labels;
   std::string engine = "golden";
   std::string early_exit = "off";  // the CPU engine's
+  std::string reuse = "off";       // the CPU engine's
   int limit = 0;                   // 0: every image
   int threads = 0;                 // 0: one per hardware thread
   bool predictions = false;
@@ -226,6 +227,10 @@ int run_eval(const EvalOptions& options) {
   if (early_exit != runtime::EarlyExit::Off && options.engine != "cpu") {
     fail("--early-exit {}: only the cpu engine has it (add --engine cpu)", options.early_exit);
   }
+  const runtime::CpuReuse reuse = cpu_reuse(options.reuse);
+  if (reuse != runtime::CpuReuse::Off && options.engine != "cpu") {
+    fail("--reuse {}: only the cpu engine has it (add --engine cpu)", options.reuse);
+  }
   if (options.limit < 0)
     fail("--limit {}: must be at least 1 (or 0 for every image)", options.limit);
   if (options.threads < 0) {
@@ -250,6 +255,7 @@ int run_eval(const EvalOptions& options) {
   if (options.engine == "cpu") {
     runtime::CpuEngineOptions engine_options;
     engine_options.early_exit = early_exit;
+    engine_options.reuse = reuse;
     engine = std::make_unique<runtime::CpuEngine>(graph, runtime::select_isa(), engine_options);
   }
   const EvalRun run = classify(graph, engine.get(), data, count, threads);
@@ -278,6 +284,7 @@ Command add_eval_command(CLI::App& bnnc) {
   app->add_option("--engine", options->engine,
                   "Engine to run: golden (the oracle) or cpu (bit-packed, AVX-512 when present)");
   app->add_option("--early-exit", options->early_exit, kCpuEarlyExitHelp);
+  app->add_option("--reuse", options->reuse, kCpuReuseHelp);
   app->add_option("--threads", options->threads, "Worker threads (0: one per hardware thread)")
       ->check(integer_in(0, kMaxThreads));
   app->add_flag("--predictions", options->predictions,

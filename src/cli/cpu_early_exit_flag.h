@@ -1,5 +1,6 @@
-// The CPU engine's --early-exit (bnnc eval --engine cpu, bnnc bench), spelled as bnnc compile's
-// for the hardware, plus auto (docs/similarity.md, "CPU engine").
+// The CPU engine's --early-exit and --reuse (bnnc eval --engine cpu, bnnc bench), spelled as bnnc
+// compile's for the hardware, plus auto (docs/similarity.md, "CPU engine"); the CPU has no weight
+// reuse.
 #pragma once
 
 #include <string>
@@ -20,6 +21,22 @@ inline runtime::EarlyExit cpu_early_exit(const std::string& text) {
   if (text == "on") return runtime::EarlyExit::On;
   if (text == "auto") return runtime::EarlyExit::Auto;
   fail("--early-exit: '{}' is not off, on or auto", text);
+}
+
+inline constexpr const char* kCpuReuseHelp =
+    "CPU engine: off (default), input (binary convolutions start each window from its left "
+    "neighbour's counts and visit only the input words that differ), window (they copy the "
+    "outputs of windows equal to their left neighbour) or auto (only on layers where one was "
+    "measured faster, docs/similarity.md)";
+
+// off, input, window or auto; anything else (weight included) fails naming the flag (exit 2).
+inline runtime::CpuReuse cpu_reuse(const std::string& text) {
+  if (text == "off") return runtime::CpuReuse::Off;
+  if (text == "input") return runtime::CpuReuse::Input;
+  if (text == "window") return runtime::CpuReuse::Window;
+  if (text == "auto") return runtime::CpuReuse::Auto;
+  fail("--reuse: '{}' is not off, input, window or auto (the CPU engine has no weight reuse)",
+       text);
 }
 
 }  // namespace bnnc::cli

@@ -13,6 +13,7 @@
 #include "core/ceil_div.h"
 #include "core/error.h"
 #include "runtime/plain_steps.h"
+#include "runtime/skip_equal_windows.h"
 
 namespace bnnc::runtime {
 
@@ -159,8 +160,22 @@ bool early_exit_pays(const BinaryLayerStep& layer, const CpuEngineOptions& optio
          (options.early_exit_layer.empty() || options.early_exit_layer == layer.name);
 }
 
+// Which input reuse a binary conv runs with (docs/similarity.md, "Input reuse in the CPU engine").
+// Auto: none. The word-skipping kernels were measured slower than the plain kernel on every conv
+// of CNV (Fashion-MNIST and CIFAR-10), 2–3× with AVX-512; copying equal windows was faster only
+// on models/cnv.bnnc's conv1 on Fashion-MNIST with AVX2 (0.84–0.88× the layer's time), slower on
+// the same layer shape on CIFAR-10 and on every layer with AVX-512, and a layer's shape does not
+// tell the two data sets apart.
+CpuReuse input_reuse_pays(const BinaryLayerStep& layer, const CpuEngineOptions& options) {
+  if (options.reuse != CpuReuse::Input && options.reuse != CpuReuse::Window) return CpuReuse::Off;
+  return options.reuse_layer.empty() || options.reuse_layer == layer.name ? options.reuse
+                                                                          : CpuReuse::Off;
+}
+
 void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
-  auto* const gemm = step.early_exit ? c.kernels.binary_gemm_early_exit : c.kernels.binary_gemm;
+  auto* const gemm = step.input_reuse  ? c.kernels.binary_gemm_input_reuse
+                     : step.early_exit ? c.kernels.binary_gemm_early_exit
+                                       : c.kernels.binary_gemm;
   BinaryGemmArgs g;
   g.k = step.words_per_row;
   g.panels = step.panels.data();
@@ -193,6 +208,7 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
   g.row_offsets = step.row_offsets.data();
   g.col_offsets = step.col_offsets.data();
   g.m = static_cast<int>(pixels(out));
+  if (step.input_reuse || step.skip_equal_windows) g.reuse_run = out.w;
   for (int i = 0; i < f.n; ++i) {
     const std::uint8_t* frame = f.src + i * f.in_stride;
     const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
@@ -207,7 +223,11 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     g.out_counts =
         step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes);
     g.ldc = static_cast<std::size_t>(out.c);
-    gemm(g);
+    if (step.skip_equal_windows) {
+      binary_gemm_skip_equal_windows(g, gemm);
+    } else {
+      gemm(g);
+    }
     if (step.zero_padded && step.fused) {
       zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm);
     } else if (step.zero_padded) {
@@ -257,6 +277,12 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
     auto* layer = std::get_if<BinaryLayerStep>(&step);
     if (layer != nullptr && layer->fused && kernels_->binary_gemm_early_exit != nullptr) {
       layer->early_exit = early_exit_pays(*layer, options);
+    }
+    // A conv whose output rows have two windows or more (the others have nothing to reuse).
+    if (layer != nullptr && !layer->direct && plan_.buffers[layer->out].w > 1) {
+      const CpuReuse reuse = input_reuse_pays(*layer, options);
+      layer->input_reuse = reuse == CpuReuse::Input && kernels_->binary_gemm_input_reuse != nullptr;
+      layer->skip_equal_windows = reuse == CpuReuse::Window;
     }
     if (layer != nullptr && kernels_->prepare_binary != nullptr) {
       kernels_->prepare_binary(layer->panels.data(), layer->panel_count, layer->words_per_row,
@@ -310,6 +336,15 @@ int CpuEngine::early_exit_layers() const {
   for (const Step& step : plan_.steps) {
     const auto* layer = std::get_if<BinaryLayerStep>(&step);
     count += layer != nullptr && layer->early_exit ? 1 : 0;
+  }
+  return count;
+}
+
+int CpuEngine::input_reuse_layers() const {
+  int count = 0;
+  for (const Step& step : plan_.steps) {
+    const auto* layer = std::get_if<BinaryLayerStep>(&step);
+    count += layer != nullptr && (layer->input_reuse || layer->skip_equal_windows) ? 1 : 0;
   }
   return count;
 }

@@ -39,10 +39,20 @@ struct Workspace {
 // where it was measured faster: none so far, see the docs).
 enum class EarlyExit { Off, On, Auto };
 
+// Input reuse in the binary convolutions (docs/similarity.md, "CPU engine"): Off, Input (every
+// binary conv with more than one output column runs the variant's word-skipping kernel, where it
+// has one), Window (those convs copy the windows equal to their left neighbour and compute the
+// rest with the plain kernel), or Auto (the layers where one of them was measured faster,
+// input_reuse_pays in cpu_engine.cpp).
+enum class CpuReuse { Off, Input, Window, Auto };
+
 struct CpuEngineOptions {
   EarlyExit early_exit = EarlyExit::Off;
   // With On: only the layer of this name, when not empty (to time one layer's effect).
   std::string early_exit_layer;
+  CpuReuse reuse = CpuReuse::Off;
+  // With Input or Window: only the layer of this name, when not empty.
+  std::string reuse_layer;
   // A network with convs runs its dense layers at the end on tiles of frames when they have more
   // weight bytes than this (cpu_engine.cpp, plan_dense_tail; tests set 0 to force it).
   std::size_t dense_tail_weight_bytes = std::size_t{1} << 20;
@@ -57,6 +67,8 @@ class CpuEngine {
   CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options = {});
   // The binary layers that run with early termination.
   int early_exit_layers() const;
+  // The binary convolutions that run with input reuse (either kind).
+  int input_reuse_layers() const;
 
   Isa isa() const { return kernels_->isa; }
   const CpuPlan& plan() const { return plan_; }

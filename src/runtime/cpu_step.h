@@ -74,6 +74,10 @@ struct BinaryLayerStep : LayerStep {
   ZeroPadCorrection zero_pad;
   // Run with the variant's early-exit kernel (set by the engine, CpuEngineOptions).
   bool early_exit = false;
+  // A conv run with the variant's input-reuse kernel, or with its windows equal to their left
+  // neighbour copied (skip_equal_windows.h); set by the engine, CpuEngineOptions.
+  bool input_reuse = false;
+  bool skip_equal_windows = false;
 };
 
 // A dense or conv layer on fixed-point input, binary weights (fixed_gemm).

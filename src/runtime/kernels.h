@@ -84,6 +84,9 @@ struct BinaryGemmArgs {
   // Or, when out_bits is null: P = N − D of rows < MH into out_counts[i·ldc + r].
   std::int32_t* out_counts = nullptr;
   std::size_t ldc = 0;
+  // Input reuse (binary_gemm_input_reuse): rows i with i % reuse_run ≠ 0 are computed from row
+  // i − 1's counts (a conv's output row of reuse_run windows); 0 or 1: every row in full.
+  int reuse_run = 0;
 };
 
 // A fixed-point-input binary-weight layer (the first layer of CNV).
@@ -143,6 +146,11 @@ struct KernelTable {
   // each panel's rows stopping once their fused thresholds are decided. Null when the variant
   // has none (the engine then runs binary_gemm; the AVX-512 and AMX variants, not measured).
   void (*binary_gemm_early_exit)(const BinaryGemmArgs&) = nullptr;
+  // binary_gemm with input reuse (docs/similarity.md, "CPU engine"): the same outputs, each row
+  // after the first of a run of args.reuse_run starting from its left neighbour's mismatch
+  // counts and visiting only the input words where the two windows differ. Null when the
+  // variant has none (the engine then runs binary_gemm; AVX-512 and AMX, not measured).
+  void (*binary_gemm_input_reuse)(const BinaryGemmArgs&) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,
@@ -152,6 +160,7 @@ struct KernelTable {
 // also the portable variant.
 void binary_gemm_ref(const BinaryGemmArgs& args);
 void binary_gemm_early_exit_ref(const BinaryGemmArgs& args);
+void binary_gemm_input_reuse_ref(const BinaryGemmArgs& args);
 void fixed_gemm_ref(const FixedGemmArgs& args);
 void threshold_bytes_ref(const ThresholdBytesArgs& args);
 double peak_probe_ref(std::int64_t iterations);

@@ -18,8 +18,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "runtime/kernels.h"
+#include "runtime/window_deltas.h"
 
 namespace bnnc::runtime {
 namespace {
@@ -161,25 +163,11 @@ template <int NR, bool kCols>
   return over;
 }
 
-// One input row × NR panels (p0 .. p0 + NR − 1) of output row i: the mismatch counts, then the
-// fused threshold or the counts. The weights of NR panels (NR·K·64 bytes) are read once per
-// input row, in order.
-template <int NR, bool kCols, bool kExit>
-[[gnu::always_inline]] inline void binary_row_panels(const BinaryGemmArgs& g,
-                                                     const std::uint64_t* a, int i, int p0) {
-  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
-  if (!kExit && g.out_bits != nullptr && g.k <= kChunkWords) {
-    const std::uint64_t over =
-        short_row_over<NR, kCols>(g, a, w, g.dmax + static_cast<std::ptrdiff_t>(p0) * 8);
-    std::uint64_t neg = 0;
-    std::memcpy(&neg, g.neg + p0, NR);
-    const std::uint64_t bits = ~over ^ neg;  // its low NR bytes are the output
-    std::memcpy(g.out_bits + static_cast<std::size_t>(i) * g.ldo + p0, &bits, NR);
-    return;
-  }
-  alignas(32) std::int64_t dm[NR * 8];
-  mismatch_counts<NR, kCols, kExit>(g, a, w, dm,
-                                    kExit ? g.dmax + static_cast<std::ptrdiff_t>(p0) * 8 : nullptr);
+// Output row i of NR panels from their mismatch counts dm[8·j + lane]: the fused threshold's
+// bits or the counts P = N − D.
+template <int NR>
+[[gnu::always_inline]] inline void store_row_panels(const BinaryGemmArgs& g, int i, int p0,
+                                                    const std::int64_t* dm) {
   __m256i d[NR][2];  // rows 0–3, rows 4–7 of each panel
 #pragma GCC unroll 8
   for (int j = 0; j < NR; ++j) {
@@ -218,6 +206,28 @@ template <int NR, bool kCols, bool kExit>
       out[first + lane] = static_cast<std::int32_t>(p[lane]);
     }
   }
+}
+
+// One input row × NR panels (p0 .. p0 + NR − 1) of output row i: the mismatch counts, then the
+// fused threshold or the counts. The weights of NR panels (NR·K·64 bytes) are read once per
+// input row, in order.
+template <int NR, bool kCols, bool kExit>
+[[gnu::always_inline]] inline void binary_row_panels(const BinaryGemmArgs& g,
+                                                     const std::uint64_t* a, int i, int p0) {
+  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  if (!kExit && g.out_bits != nullptr && g.k <= kChunkWords) {
+    const std::uint64_t over =
+        short_row_over<NR, kCols>(g, a, w, g.dmax + static_cast<std::ptrdiff_t>(p0) * 8);
+    std::uint64_t neg = 0;
+    std::memcpy(&neg, g.neg + p0, NR);
+    const std::uint64_t bits = ~over ^ neg;  // its low NR bytes are the output
+    std::memcpy(g.out_bits + static_cast<std::size_t>(i) * g.ldo + p0, &bits, NR);
+    return;
+  }
+  alignas(32) std::int64_t dm[NR * 8];
+  mismatch_counts<NR, kCols, kExit>(g, a, w, dm,
+                                    kExit ? g.dmax + static_cast<std::ptrdiff_t>(p0) * 8 : nullptr);
+  store_row_panels<NR>(g, i, p0, dm);
 }
 
 // Panels outermost: a block of kNr panels (kNr·K·64 bytes) stays in L1 while every input row
@@ -259,6 +269,124 @@ void binary_gemm_early_exit_avx2(const BinaryGemmArgs& args) {
     binary_gemm_blocks<true, true>(g);
   } else {
     binary_gemm_blocks<false, true>(g);
+  }
+}
+
+// Input reuse (docs/similarity.md "CPU engine"; the maths at binary_gemm_input_reuse_generic):
+// D_v = D_{v−1} − Σ popcount(Δ) + 2·Σ popcount(Δ AND (x_v XOR w)) over the words where windows v
+// and v − 1 differ (Δ = x_v XOR x_{v−1} ≠ 0). Per such word and half panel one VPAND more than
+// the plain kernel (and a second broadcast per word); nothing on the equal words. A window that
+// differs from its neighbour in more than kReuseFullNum/kReuseFullDen of its words is computed in
+// full (its reuse would cost more than the plain loop), as is the first window of each output row.
+constexpr int kReuseFullNum = 7, kReuseFullDen = 8;
+
+// acc (bytes) += popcount of each byte of delta AND (x XOR *w); as add_byte_counts, in assembly.
+[[gnu::always_inline]] inline void add_changed_counts(__m256i& acc, __m256i x, __m256i delta,
+                                                      const std::uint64_t* w, __m256i table,
+                                                      __m256i low) {
+  __m256i lo, hi;
+  asm("vpxor %[w], %[x], %[lo]\n\t"
+      "vpand %[delta], %[lo], %[lo]\n\t"
+      "vpsrlw $4, %[lo], %[hi]\n\t"
+      "vpand %[low], %[lo], %[lo]\n\t"
+      "vpand %[low], %[hi], %[hi]\n\t"
+      "vpshufb %[lo], %[table], %[lo]\n\t"
+      "vpshufb %[hi], %[table], %[hi]\n\t"
+      "vpaddb %[lo], %[acc], %[acc]\n\t"
+      "vpaddb %[hi], %[acc], %[acc]"
+      : [acc] "+x"(acc), [lo] "=&x"(lo), [hi] "=&x"(hi)
+      : [x] "x"(x), [delta] "x"(delta), [w] "m"(*reinterpret_cast<const __m256i*>(w)),
+        [table] "x"(table), [low] "x"(low));
+}
+
+// d (NR panels' mismatch counts of window v − 1, in place) becomes window v's.
+template <int NR, bool kCols>
+[[gnu::noinline]] void reuse_counts(const BinaryGemmArgs& g, const std::uint64_t* a,
+                                    const std::uint64_t* before, const std::uint64_t* w,
+                                    const std::int32_t* words, const WindowDelta& delta,
+                                    std::int64_t* d) {
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  const __m256i table = nibble_table();
+  const __m256i low = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i minus = _mm256_set1_epi64x(delta.changed);
+  for (int c0 = 0; c0 < delta.count; c0 += kChunkWords) {
+    const int c1 = std::min(delta.count, c0 + kChunkWords);
+    __m256i acc[NR][2];
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) acc[j][0] = acc[j][1] = zero;
+    for (int c = c0; c < c1; ++c) {
+      const int k = words[c];
+      const std::ptrdiff_t at = kCols ? g.col_offsets[k] : k;
+      const __m256i x = _mm256_set1_epi64x(static_cast<long long>(a[at]));
+      const __m256i dl = _mm256_set1_epi64x(static_cast<long long>(a[at] ^ before[at]));
+      const std::uint64_t* wk = w + static_cast<std::size_t>(k) * 8;
+#pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; ++h) {
+          add_changed_counts(acc[j][h], x, dl, wk + j * panel_stride + 4 * h, table, low);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) {
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        auto* lanes = reinterpret_cast<__m256i*>(d + 8 * j + 4 * h);
+        const __m256i twice = _mm256_slli_epi64(_mm256_sad_epu8(acc[j][h], zero), 1);
+        _mm256_store_si256(
+            lanes, _mm256_sub_epi64(_mm256_add_epi64(_mm256_load_si256(lanes), twice), minus));
+      }
+    }
+    minus = zero;
+  }
+}
+
+template <int NR, bool kCols>
+[[gnu::always_inline]] inline void reuse_row_panels(const BinaryGemmArgs& g, int i, int p0,
+                                                    const std::int32_t* words,
+                                                    const WindowDelta& delta, std::int64_t* d) {
+  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  const std::uint64_t* a = row_start<std::uint64_t>(g, i);
+  if (delta.count < 0) {
+    mismatch_counts<NR, kCols, false>(g, a, w, d, nullptr);
+  } else {
+    reuse_counts<NR, kCols>(g, a, row_start<std::uint64_t>(g, i - 1), w, words + delta.first, delta,
+                            d);
+  }
+  store_row_panels<NR>(g, i, p0, d);
+}
+
+template <bool kCols>
+void binary_gemm_input_reuse_blocks(const BinaryGemmArgs& g) {
+  // Which words differ, per window: found once, shared by every panel.
+  thread_local std::vector<std::int32_t> words;
+  thread_local std::vector<WindowDelta> deltas;
+  find_window_deltas(g, kReuseFullNum, kReuseFullDen, words, deltas);
+  for (int p0 = g.panel_begin; p0 < g.panel_end; p0 += kNr) {
+    const int nr = std::min(kNr, g.panel_end - p0);
+    alignas(32) std::int64_t d[kNr * 8];
+    for (int i = 0; i < g.m; ++i) {
+      const WindowDelta& delta = deltas[static_cast<std::size_t>(i)];
+      switch (nr) {
+        case 4: reuse_row_panels<4, kCols>(g, i, p0, words.data(), delta, d); break;
+        case 3: reuse_row_panels<3, kCols>(g, i, p0, words.data(), delta, d); break;
+        case 2: reuse_row_panels<2, kCols>(g, i, p0, words.data(), delta, d); break;
+        default: reuse_row_panels<1, kCols>(g, i, p0, words.data(), delta, d); break;
+      }
+    }
+  }
+}
+
+void binary_gemm_input_reuse_avx2(const BinaryGemmArgs& args) {
+  const BinaryGemmArgs g = args;
+  if (g.reuse_run <= 1 || g.m < 2) {
+    binary_gemm_avx2(g);
+  } else if (g.col_offsets != nullptr) {
+    binary_gemm_input_reuse_blocks<true>(g);
+  } else {
+    binary_gemm_input_reuse_blocks<false>(g);
   }
 }
 
@@ -532,7 +660,8 @@ KernelTable kernels_avx2() {
           0,
           0,
           nullptr,
-          binary_gemm_early_exit_avx2};
+          binary_gemm_early_exit_avx2,
+          binary_gemm_input_reuse_avx2};
 }
 
 }  // namespace bnnc::runtime

@@ -16,7 +16,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <utility>
+#include <vector>
 
 #include "runtime/kernels.h"
 
@@ -298,6 +300,181 @@ void binary_gemv(const BinaryGemmArgs& g) {
   binary_row<1, kCols>(g, p0);
 }
 
+// Input reuse (docs/similarity.md "CPU engine"; the maths at binary_gemm_input_reuse_generic):
+// D_v = D_{v−1} + 2·S_v − Σ popcount(Δ_v), S_v = Σ_k popcount(Δ_v AND (x_v XOR w)), Δ_v = x_v XOR
+// x_{v−1}. The first window of an output row takes an all-zero left neighbour: Δ = x, D_{−1} =
+// popcount(w) (the mismatches of the zero input), which gives D = popcount(x XOR w), so every
+// window is one formula. The S_v are independent of each other, so the windows go in blocks of
+// MR × NR panels as in the plain kernel (each weight load shared by MR windows), over the words
+// where at least one window of the block differs from its neighbour (Δ = 0 adds nothing to S),
+// VPTERNLOGQ making Δ AND (x XOR w) in one instruction; then D runs along the block's windows.
+// Against the plain kernel: a second broadcast per window and word, on fewer words.
+struct ReuseBlock {
+  int first = 0, count = 0;  // words into the call's list
+};
+
+template <int MR, int NR, bool kCols>
+void reuse_block(const BinaryGemmArgs& g, int i0, int p0, const std::int32_t* words,
+                 const ReuseBlock& block, const std::int64_t* changed, const std::uint8_t* starts,
+                 __m512i (&d)[NR], const __m512i (&w_ones)[NR]) {
+  const std::uint64_t* a[MR];
+  const std::uint64_t* before[MR];
+  std::uint64_t keep[MR];  // 0 for a row's first window: its left neighbour is all zero
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    const bool first = starts[i0 + i] != 0;
+    a[i] = row_start<std::uint64_t>(g, i0 + i);
+    before[i] = first ? a[i] : row_start<std::uint64_t>(g, i0 + i - 1);
+    keep[i] = first ? 0 : ~std::uint64_t{0};
+  }
+  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  __m512i acc[MR][NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_si512();
+  }
+  for (int c = 0; c < block.count; ++c) {
+    const int k = words[block.first + c];
+    const std::ptrdiff_t at = kCols ? g.col_offsets[k] : k;
+    __m512i wv[NR];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) wv[j] = _mm512_loadu_si512(w + j * panel_stride + k * 8);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const std::uint64_t x = a[i][at];
+      const __m512i av = _mm512_set1_epi64(static_cast<long long>(x));
+      const __m512i dv = _mm512_set1_epi64(static_cast<long long>(x ^ (before[i][at] & keep[i])));
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        // 0x28: (A XOR B) AND C, with A = x, B = w, C = Δ.
+        acc[i][j] = _mm512_add_epi64(
+            acc[i][j], _mm512_popcnt_epi64(_mm512_ternarylogic_epi64(av, wv[j], dv, 0x28)));
+      }
+    }
+  }
+  // D along the windows: acc becomes each window's D.
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    const bool first = starts[i0 + i] != 0;
+    const __m512i minus = _mm512_set1_epi64(changed[i0 + i]);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      d[j] = _mm512_sub_epi64(
+          _mm512_add_epi64(first ? w_ones[j] : d[j], _mm512_slli_epi64(acc[i][j], 1)), minus);
+      acc[i][j] = d[j];
+    }
+  }
+  if (g.out_bits != nullptr) {
+    store_threshold_bits<MR, NR, 8>(g, acc, i0, p0, g.dmax, g.neg, [](__m512i dd, __m512i dmax) {
+      return _mm512_cmple_epi64_mask(dd, dmax);
+    });
+    return;
+  }
+  const __m512i cols_total = _mm512_set1_epi64(g.cols);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    std::int32_t* out = g.out_counts + static_cast<std::size_t>(i0 + i) * g.ldc;
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      const int valid = g.rows - (p0 + j) * 8;
+      const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+      _mm256_mask_storeu_epi32(out + (p0 + j) * 8, lanes,
+                               _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[i][j])));
+    }
+  }
+}
+
+// NR panels from p0 over every window, blocks of kBinaryMr windows then single ones.
+template <int NR, bool kCols>
+void reuse_panels(const BinaryGemmArgs& g, int p0, const std::int32_t* words,
+                  const ReuseBlock* blocks, const std::int64_t* changed,
+                  const std::uint8_t* starts) {
+  const std::uint64_t* w = g.panels + static_cast<std::size_t>(p0) * g.k * 8;
+  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
+  __m512i w_ones[NR], d[NR];
+#pragma GCC unroll 32
+  for (int j = 0; j < NR; ++j) {
+    w_ones[j] = d[j] = _mm512_setzero_si512();
+    for (int k = 0; k < g.k; ++k) {
+      w_ones[j] = _mm512_add_epi64(
+          w_ones[j], _mm512_popcnt_epi64(_mm512_loadu_si512(w + j * panel_stride + k * 8)));
+    }
+  }
+  const int full = g.m / kBinaryMr * kBinaryMr;
+  int b = 0;
+  for (int i0 = 0; i0 < full; i0 += kBinaryMr, ++b) {
+    reuse_block<kBinaryMr, NR, kCols>(g, i0, p0, words, blocks[b], changed, starts, d, w_ones);
+  }
+  for (int i0 = full; i0 < g.m; ++i0, ++b) {
+    reuse_block<1, NR, kCols>(g, i0, p0, words, blocks[b], changed, starts, d, w_ones);
+  }
+}
+
+template <bool kCols>
+void binary_gemm_input_reuse_blocks(const BinaryGemmArgs& g) {
+  // Per block of windows (kBinaryMr, then single ones at the end), the words where one of them
+  // differs from its left neighbour; per window, Σ popcount(Δ). Found once for every panel.
+  thread_local std::vector<std::int32_t> words;
+  thread_local std::vector<ReuseBlock> blocks;
+  thread_local std::vector<std::int64_t> changed;
+  words.resize(static_cast<std::size_t>(g.m) * g.k);
+  changed.assign(static_cast<std::size_t>(g.m), 0);
+  thread_local std::vector<std::uint8_t> starts;  // 1: the first window of an output row
+  thread_local std::vector<const std::uint64_t*> rows;
+  starts.resize(static_cast<std::size_t>(g.m));
+  rows.resize(static_cast<std::size_t>(g.m));
+  for (int i = 0, x = 0; i < g.m; ++i, x = x + 1 == g.reuse_run ? 0 : x + 1) {
+    starts[static_cast<std::size_t>(i)] = x == 0 ? 1 : 0;
+    rows[static_cast<std::size_t>(i)] = row_start<std::uint64_t>(g, i);
+  }
+  blocks.clear();
+  const int full = g.m / kBinaryMr * kBinaryMr;
+  int listed = 0;
+  for (int i0 = 0; i0 < g.m;) {
+    const int mr = i0 < full ? kBinaryMr : 1;
+    ReuseBlock block{listed, 0};
+    for (int k = 0; k < g.k; ++k) {
+      const std::ptrdiff_t at = kCols ? g.col_offsets[k] : k;
+      bool differs = false;
+      for (int i = i0; i < i0 + mr; ++i) {
+        const std::uint64_t x = rows[static_cast<std::size_t>(i)][at];
+        const std::uint64_t delta = starts[static_cast<std::size_t>(i)] != 0
+                                        ? x
+                                        : x ^ rows[static_cast<std::size_t>(i - 1)][at];
+        changed[static_cast<std::size_t>(i)] += std::popcount(delta);
+        differs |= delta != 0;
+      }
+      words[static_cast<std::size_t>(listed + block.count)] = k;
+      block.count += differs ? 1 : 0;
+    }
+    listed += block.count;
+    blocks.push_back(block);
+    i0 += mr;
+  }
+  int p0 = g.panel_begin;
+  for (; p0 + kBinaryNr <= g.panel_end; p0 += kBinaryNr) {
+    reuse_panels<kBinaryNr, kCols>(g, p0, words.data(), blocks.data(), changed.data(),
+                                   starts.data());
+  }
+  for (; p0 < g.panel_end; ++p0) {
+    reuse_panels<1, kCols>(g, p0, words.data(), blocks.data(), changed.data(), starts.data());
+  }
+}
+
+void binary_gemm_avx512(const BinaryGemmArgs& g);
+
+void binary_gemm_input_reuse_avx512(const BinaryGemmArgs& g) {
+  if (g.reuse_run <= 1 || g.m < 2) {
+    binary_gemm_avx512(g);
+  } else if (g.col_offsets != nullptr) {
+    binary_gemm_input_reuse_blocks<true>(g);
+  } else {
+    binary_gemm_input_reuse_blocks<false>(g);
+  }
+}
+
 void binary_gemm_avx512(const BinaryGemmArgs& g) {
   if (g.m == 1) {
     if (g.col_offsets != nullptr) {
@@ -407,9 +584,17 @@ double peak_probe_avx512(std::int64_t iterations) {
 }  // namespace
 
 KernelTable kernels_avx512() {
-  return {Isa::Avx512,       binary_gemm_avx512,
-          fixed_gemm_avx512, threshold_bytes_avx512,
-          peak_probe_avx512, nullptr};
+  return {Isa::Avx512,
+          binary_gemm_avx512,
+          fixed_gemm_avx512,
+          threshold_bytes_avx512,
+          peak_probe_avx512,
+          nullptr,
+          0,
+          0,
+          nullptr,
+          nullptr,
+          binary_gemm_input_reuse_avx512};
 }
 
 }  // namespace bnnc::runtime

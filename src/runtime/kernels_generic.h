@@ -84,6 +84,63 @@ void binary_gemm_early_exit_generic(const BinaryGemmArgs& g) {
   }
 }
 
+// Input reuse (Fu et al.'s input similarity, docs/similarity.md "CPU engine"). Windows v − 1 and
+// v of one output row read the same synapses of different pixels; on a word where they differ
+// by Δ = x_v XOR x_{v−1}, each bit of Δ turns a match into a mismatch or back, so with m_v =
+// x_v XOR w the word's mismatches change by popcount(Δ AND m_v) − popcount(Δ AND m_{v−1}), and
+// Δ AND m_{v−1} = Δ AND NOT m_v (on Δ's bits m_{v−1} is m_v flipped):
+//     D_v = D_{v−1} + Σ_{words with Δ ≠ 0} (2·popcount(Δ AND (x_v XOR w)) − popcount(Δ)),
+// exact integers, nothing on the equal words. Padding bits are 0 in every window (Δ = 0 there).
+// A run's first window (reuse_run windows per output row) is computed in full.
+void binary_gemm_input_reuse_generic(const BinaryGemmArgs& g) {
+  if (g.reuse_run <= 1) {
+    binary_gemm_generic(g);
+    return;
+  }
+  auto row = [&](int i) {
+    return g.a +
+           (g.row_offsets != nullptr ? g.row_offsets[i] : static_cast<std::size_t>(i) * g.lda);
+  };
+  auto col = [&](int k) { return g.col_offsets != nullptr ? g.col_offsets[k] : k; };
+  for (int p = g.panel_begin; p < g.panel_end; ++p) {
+    const std::uint64_t* w = g.panels + static_cast<std::size_t>(p) * g.k * 8;
+    std::int64_t d[8] = {};
+    for (int i = 0; i < g.m; ++i) {
+      const std::uint64_t* a = row(i);
+      if (i % g.reuse_run == 0) {
+        std::fill(d, d + 8, 0);
+        for (int k = 0; k < g.k; ++k) {
+          for (int lane = 0; lane < 8; ++lane)
+            d[lane] += std::popcount(a[col(k)] ^ w[k * 8 + lane]);
+        }
+      } else {
+        const std::uint64_t* before = row(i - 1);
+        for (int k = 0; k < g.k; ++k) {
+          const std::uint64_t x = a[col(k)], delta = x ^ before[col(k)];
+          if (delta == 0) continue;
+          const int changed = std::popcount(delta);
+          for (int lane = 0; lane < 8; ++lane) {
+            d[lane] += 2 * std::popcount(delta & (x ^ w[k * 8 + lane])) - changed;
+          }
+        }
+      }
+      if (g.out_bits != nullptr) {
+        unsigned byte = 0;
+        for (int lane = 0; lane < 8; ++lane) {
+          byte |= static_cast<unsigned>(d[lane] <= g.dmax[p * 8 + lane]) << lane;
+        }
+        g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
+            static_cast<std::uint8_t>(byte ^ g.neg[p]);
+      } else {
+        for (int lane = 0; lane < 8 && p * 8 + lane < g.rows; ++lane) {
+          g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 8 + lane] =
+              static_cast<std::int32_t>(g.cols - d[lane]);
+        }
+      }
+    }
+  }
+}
+
 void fixed_gemm_generic(const FixedGemmArgs& g) {
   for (int i = 0; i < g.m; ++i) {
     const std::uint8_t* a =

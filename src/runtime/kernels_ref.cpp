@@ -6,6 +6,9 @@ void binary_gemm_ref(const BinaryGemmArgs& args) { binary_gemm_generic(args); }
 void binary_gemm_early_exit_ref(const BinaryGemmArgs& args) {
   binary_gemm_early_exit_generic(args);
 }
+void binary_gemm_input_reuse_ref(const BinaryGemmArgs& args) {
+  binary_gemm_input_reuse_generic(args);
+}
 void fixed_gemm_ref(const FixedGemmArgs& args) { fixed_gemm_generic(args); }
 void threshold_bytes_ref(const ThresholdBytesArgs& args) { threshold_bytes_generic(args); }
 double peak_probe_ref(std::int64_t iterations) { return peak_probe_generic(iterations); }
@@ -15,6 +18,7 @@ KernelTable kernels_portable() {
   table.isa = Isa::Portable;
   table.binary_gemm = binary_gemm_generic;
   table.binary_gemm_early_exit = binary_gemm_early_exit_generic;
+  table.binary_gemm_input_reuse = binary_gemm_input_reuse_generic;
   table.fixed_gemm = fixed_gemm_generic;
   table.threshold_bytes = threshold_bytes_generic;
   table.peak_probe = peak_probe_generic;

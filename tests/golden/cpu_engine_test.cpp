@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <random>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "passes/streamline.h"
 #include "random_network.h"
 #include "runtime/cpu_engine.h"
+#include "runtime/skip_equal_windows.h"
 #include "runtime/zero_pad_correction.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
@@ -514,6 +516,115 @@ TEST(CpuKernels, EarlyExitVariantsEqualReference) {
   EXPECT_GT(checked, 500);
 }
 
+// Input reuse on conv windows read in place (implicit im2col), every kernel size, stride and
+// channel count at word boundaries: the reference's and every variant's input-reuse kernel, and
+// every variant's plain kernel with equal windows copied, write what the plain reference writes, on
+// images whose neighbouring windows are equal, complements of each other, a few bits apart, or
+// random (so that windows are reused from a neighbour, rebuilt in full when most words differ, and
+// first in their output row).
+TEST(CpuKernels, InputReuseVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 11);
+  std::vector<std::pair<std::string, std::function<void(const runtime::BinaryGemmArgs&)>>> kernels =
+      {{"reference", runtime::binary_gemm_input_reuse_ref}};
+  for (Isa isa : supported_isas()) {
+    const runtime::KernelTable& table = runtime::kernels_for(isa);
+    if (table.binary_gemm_input_reuse != nullptr) {
+      kernels.emplace_back(runtime::isa_name(isa), table.binary_gemm_input_reuse);
+    }
+    if (table.prepare_binary == nullptr) {  // the AMX kernel needs its own weights
+      kernels.emplace_back(fmt::format("{} equal windows", runtime::isa_name(isa)),
+                           [&table](const runtime::BinaryGemmArgs& a) {
+                             runtime::binary_gemm_skip_equal_windows(a, table.binary_gemm);
+                           });
+    }
+  }
+  ASSERT_GE(kernels.size(), 2U);  // the reference and the portable variant at least
+  enum Pattern { Random, Equal, Complement, FewBits, Count };
+  int checked = 0, reused = 0;
+  for (int channels : {1, 63, 64, 65, 130, 300}) {
+    const int wpp = (channels + 63) / 64;
+    for (int kernel : {1, 2, 3, 5}) {
+      for (int stride : {1, 2}) {
+        for (int pattern = 0; pattern < Pattern::Count; ++pattern) {
+          const int h = kernel + static_cast<int>(rng() % 5);
+          const int w = kernel + static_cast<int>(rng() % 9);
+          auto real_bits = [&](int word) {
+            const int bits = std::min(64, channels - 64 * word);
+            return bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+          };
+          // Each image row's first pixel at random; the others from it by the pattern.
+          std::vector<std::uint64_t> image(static_cast<std::size_t>(h) * w * wpp);
+          for (int y = 0; y < h; ++y) {
+            for (int x = 0; x < w; ++x) {
+              for (int j = 0; j < wpp; ++j) {
+                const std::size_t at = (static_cast<std::size_t>(y) * w + x) * wpp + j;
+                const std::uint64_t left = x > 0 ? image[at - wpp] : rng();
+                std::uint64_t v = rng();
+                if (x > 0 && pattern == Equal) v = left;
+                if (x > 0 && pattern == Complement) v = ~left;
+                if (x > 0 && pattern == FewBits) v = left ^ (rng() & rng() & rng() & rng());
+                image[at] = v & real_bits(j);
+              }
+            }
+          }
+          const int out_h = (h - kernel) / stride + 1, out_w = (w - kernel) / stride + 1;
+          const int m = out_h * out_w, k = kernel * kernel * wpp;
+          std::vector<std::int32_t> row_offsets(m), col_offsets(k);
+          for (int oy = 0; oy < out_h; ++oy) {
+            for (int ox = 0; ox < out_w; ++ox) {
+              row_offsets[oy * out_w + ox] = (oy * stride * w + ox * stride) * wpp;
+            }
+          }
+          for (int ky = 0; ky < kernel; ++ky) {
+            for (int kx = 0; kx < kernel; ++kx) {
+              for (int j = 0; j < wpp; ++j) {
+                col_offsets[(ky * kernel + kx) * wpp + j] = (ky * w + kx) * wpp + j;
+              }
+            }
+          }
+          const int rows = std::array{8, 20, 72}[rng() % 3];
+          const int panels = (rows + 7) / 8, cols = kernel * kernel * channels;
+          std::vector<std::uint64_t> weights(static_cast<std::size_t>(panels) * k * 8, 0);
+          std::vector<std::int64_t> dmax(panels * 8, -1);
+          for (int r = 0; r < rows; ++r) {
+            for (int j = 0; j < k; ++j) {
+              weights[((r / 8) * k + j) * 8 + r % 8] = rng() & real_bits(j % wpp);
+            }
+            dmax[r] = cols / 2 + static_cast<std::int64_t>(rng() % 33) - 16;
+          }
+          std::vector<std::uint8_t> neg(panels);
+          for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+          runtime::BinaryGemmArgs g =
+              binary_args(image.data(), m, k, weights, rows, cols, dmax, neg);
+          g.row_offsets = row_offsets.data();
+          g.col_offsets = col_offsets.data();
+          g.reuse_run = out_w;
+          reused += out_w > 1 ? 1 : 0;
+          for (auto [begin, end] : {std::pair{0, panels}, std::pair{1, panels}}) {
+            if (begin >= end) continue;
+            g.panel_begin = begin;
+            g.panel_end = end;
+            for (Written written : {Written::Bits, Written::Counts}) {
+              const GemmOutputs want = run_gemm(g, runtime::binary_gemm_ref, written);
+              for (const auto& [name, run] : kernels) {
+                const GemmOutputs got = run_gemm(g, run, written);
+                const std::string at = fmt::format(
+                    "{} C={} kernel={} stride={} pattern={} {}x{} rows={} panels [{}, {})", name,
+                    channels, kernel, stride, pattern, h, w, rows, begin, end);
+                ASSERT_EQ(got.bits, want.bits) << at;
+                ASSERT_EQ(got.counts, want.counts) << at;
+                ++checked;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500);
+  EXPECT_GT(reused, 100);
+}
+
 TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
   std::mt19937_64 rng(base_seed() + 6);
   for (int n : {1, 31, 32, 33, 63, 64, 65, 784}) {
@@ -773,6 +884,78 @@ TEST(CpuEngine, EarlyExitEqualsGolden) {
     expect_engine_equals_golden(graph, images.pixels, std::string(model) == "lfc" ? 64 : 16,
                                 fmt::format("early exit, models/{}.bnnc", model), supported_isas(),
                                 options);
+  }
+}
+
+// Images whose pixels repeat in runs of 4 along x (each image row from a few random values), so
+// that neighbouring conv windows share most of their words: what input reuse feeds on.
+std::vector<std::uint8_t> blocky_images(const Graph& graph, int count, std::mt19937_64& rng) {
+  const Shape& shape = graph.nodes[0].type.shape;
+  const std::size_t size = static_cast<std::size_t>(graph.nodes[0].type.elements());
+  std::vector<std::uint8_t> images(size * count);
+  const int width = shape.size() == 3 ? shape[1] : 1;
+  const std::size_t channels = shape.size() == 3 ? static_cast<std::size_t>(shape[2]) : size;
+  for (std::size_t e = 0; e < images.size(); e += channels) {
+    const int x = static_cast<int>(e / channels % width);
+    for (std::size_t c = 0; c < channels && e + c < images.size(); ++c) {
+      images[e + c] = x % 4 == 0 ? static_cast<std::uint8_t>(rng()) : images[e + c - channels];
+    }
+  }
+  return images;
+}
+
+// The engine with input reuse on every binary conv (the word-skipping kernels, or equal windows
+// copied), every variant: the golden model's labels and scores on random networks (pads of −1, +1
+// and zeros, strides 1–2; random images and images with runs of equal pixels), on a chain of
+// zero-padded convs, and on the shipped Fashion-MNIST CNV (real images: 38 % of conv1's words equal
+// their left neighbour's).
+void expect_input_reuse_equals_golden(runtime::CpuReuse reuse) {
+  runtime::CpuEngineOptions options;
+  options.reuse = reuse;
+  const std::string what = reuse == runtime::CpuReuse::Input ? "input reuse" : "equal windows";
+  int reuse_layers = 0;
+  std::mt19937_64 rng(base_seed() + 900);
+  for (int n = 0; n < 30; ++n) {
+    const std::uint64_t seed = base_seed() + 700 + n;
+    test::RandomNetworkOptions net_options;
+    net_options.images = 6;
+    net_options.allow_padded_pool = n % 2 == 0;
+    const test::RandomNetwork net = test::random_network(seed, net_options);
+    const Graph graph = streamline(net.graph);
+    reuse_layers += runtime::CpuEngine(graph, runtime::Isa::Portable, options).input_reuse_layers();
+    std::vector<std::uint8_t> images;
+    if (n % 2 == 0) {
+      for (const auto& image : net.images) images.insert(images.end(), image.begin(), image.end());
+    } else {
+      images = blocky_images(graph, static_cast<int>(net.images.size()), rng);
+    }
+    expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()),
+                                fmt::format("{}, seed {}\n{}", what, seed, print_graph(graph)),
+                                supported_isas(), options);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_GT(reuse_layers, 10);
+  {
+    const test::RandomNetwork net = test::zero_padded_chain(base_seed() + 950, 4);
+    const Graph graph = streamline(net.graph);
+    EXPECT_GT(runtime::CpuEngine(graph, runtime::Isa::Portable, options).input_reuse_layers(), 0);
+    expect_engine_equals_golden(graph, blocky_images(graph, 4, rng), 4,
+                                what + ", zero-padded chain", supported_isas(), options);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  const std::filesystem::path data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << data << " missing";
+  const Dataset images = load_dataset(data.string());
+  const Graph graph = load_model(std::string(BNNC_SOURCE_DIR) + "/models/cnv.bnnc");
+  EXPECT_GT(runtime::CpuEngine(graph, runtime::Isa::Portable, options).input_reuse_layers(), 0);
+  expect_engine_equals_golden(graph, images.pixels, 16, what + ", models/cnv.bnnc",
+                              supported_isas(), options);
+}
+
+TEST(CpuEngine, InputReuseEqualsGolden) {
+  for (runtime::CpuReuse reuse : {runtime::CpuReuse::Input, runtime::CpuReuse::Window}) {
+    expect_input_reuse_equals_golden(reuse);
+    if (HasFatalFailure()) return;
   }
 }
 
