@@ -220,5 +220,27 @@ TEST(Fold, IntegerInputMvtuEstimateIsNearYosys) {
   }
 }
 
+// A max-pool behind a conv of MMV 4 on 12-pixel rows: 4 pooled pixels a word would cross its
+// 6-pixel rows (and read per pixel, docs/pixel-parallel.md); it writes 3 a word, which stay in a
+// row, at the same cycles (it reads 4 pixels a word as before).
+TEST(Fold, PoolOutputGroupsStayInARow) {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{12, 12, 4}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 1, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(8, 18), 1, {}}, {conv});
+  const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {thr});
+  const int flat = g.add("flatten", ReshapeAttrs{{288}}, {pool});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 288)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  const DataflowGraph folded =
+      apply_folding(lower_to_dataflow(g), Folding{{{"conv", 8, 4, 4}, {"fc", 1, 1}}});
+  const Block& p = folded.blocks[folded.find("pool")];
+  EXPECT_EQ(p.in_pixels, 4);
+  EXPECT_EQ(p.out_pixels, 3);
+  EXPECT_EQ(p.ofm_w % p.out_pixels, 0);
+  EXPECT_EQ(p.cycles, 144 / 4);
+}
+
 }  // namespace
 }  // namespace bnnc
