@@ -143,6 +143,27 @@ module bnn_mvtu_is #(
     assign t3 = {PE * T_LANE{1'b0}};
   end
 
+  // Integer input: the sum of the word's SIMD inputs (g_integer below).
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [SUM_BITS-1:0] xsum2;
+  /* verilator lint_on UNUSEDSIGNAL */
+  if (IN_BITS > 1) begin : g_input_sum
+    reg [SUM_BITS-1:0] t;
+    always @* begin
+      t = {SUM_BITS{1'b0}};
+      for (int i = 0; i < SIMD; i = i + 1) begin
+        if (IN_SIGNED != 0) begin
+          t = t + SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]));
+        end else begin
+          t = t + SUM_BITS'(x2[i*IN_BITS+:IN_BITS]);
+        end
+      end
+    end
+    assign xsum2 = t;
+  end else begin : g_no_input_sum
+    assign xsum2 = {SUM_BITS{1'b0}};
+  end
+
   for (genvar p = 0; p < PE; p = p + 1) begin : g_pe
     wire [SIMD-1:0] w = w2[p*SIMD+:SIMD];
     if (IN_BITS == 1) begin : g_binary
@@ -156,20 +177,21 @@ module bnn_mvtu_is #(
         .a(x2), .b(w), .count(sum2[p*SUM_BITS+:SUM_BITS])
       );
     end else begin : g_integer
-      reg signed [SUM_BITS-1:0] s;
+      // Σ ±x = 2·Σ_{w=1} x − Σ x, Σ x shared by the PEs (g_input_sum; as rtl/bnn_mvtu.sv).
+      reg [SUM_BITS-1:0] s;
+      reg [IN_BITS-1:0] v;
       always @* begin
         s = {SUM_BITS{1'b0}};
         for (int i = 0; i < SIMD; i = i + 1) begin
+          v = x2[i*IN_BITS+:IN_BITS] & {IN_BITS{w[i]}};
           if (IN_SIGNED != 0) begin
-            s = w[i] ? s + SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]))
-                     : s - SUM_BITS'($signed(x2[i*IN_BITS+:IN_BITS]));
+            s = s + SUM_BITS'($signed(v));
           end else begin
-            s = w[i] ? s + SUM_BITS'(x2[i*IN_BITS+:IN_BITS])
-                     : s - SUM_BITS'(x2[i*IN_BITS+:IN_BITS]);
+            s = s + SUM_BITS'(v);
           end
         end
       end
-      assign sum2[p*SUM_BITS+:SUM_BITS] = s;
+      assign sum2[p*SUM_BITS+:SUM_BITS] = (s << 1) - xsum2;
     end
 
     // The partial sum in accumulator width (exact: the true value fits the accumulator).

@@ -9,6 +9,8 @@
 
 #include "core/divisors.h"
 #include "core/error.h"
+#include "fold/choose_folding.h"
+#include "fold/estimate_resources.h"
 #include "fold/estimate_timeline.h"
 
 namespace bnnc {
@@ -19,13 +21,27 @@ namespace {
 // channels enough for their SIMD).
 constexpr int kTapsBelowChannels = 16;
 
-// One MVTU's foldings, one per cycle count: the least parallel (PE · SIMD · MMV; then the least
-// MMV and SIMD, whose line buffers and converters cost most) that takes exactly those cycles.
-// Ascending in cycles.
-std::vector<std::pair<std::int64_t, LayerFolding>> levels_of(const Block& b,
-                                                             const LayerFolding& current) {
+// The MVTU's own LUTs + price · BRAM18 at a folding (its weights placed as Yosys would, without
+// a part): at one cycle count PE · SIMD is fixed, but a PE's accumulator and comparator are paid
+// once per PE, so the fewer, wider PEs cost less (CNV-W1A1's conv4 at 324 cycles on the xc7z045:
+// PE 256 × SIMD 32, 18,544 LUTs; PE 64 × SIMD 128, 14,551).
+std::int64_t mvtu_cost(Block b, const LayerFolding& f) {
+  b.pe = f.pe, b.simd = f.simd, b.mmv = f.mmv;
+  b.dense_order = f.dense_order;
+  b.mh_padded = b.mh, b.mw_padded = b.mw;
+  b.in_elems = f.simd * f.mmv, b.out_elems = f.pe * f.mmv;
+  b.in_pixels = b.out_pixels = f.mmv;
+  const Resources r = estimate_block(b);
+  return r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& b,
+                                                                const LayerFolding& current) {
   struct Pick {
     std::int64_t width;
+    std::int64_t cost;
     LayerFolding folding;
   };
   std::map<std::int64_t, Pick> best;
@@ -46,13 +62,18 @@ std::vector<std::pair<std::int64_t, LayerFolding>> levels_of(const Block& b,
         const std::int64_t width = static_cast<std::int64_t>(pe) * simd * mmv;
         LayerFolding f{b.name, pe, simd, mmv, 0, 0, current.dense_order, false};
         auto it = best.find(cycles);
+        if (it != best.end() &&
+            std::tie(width, mmv) > std::tie(it->second.width, it->second.folding.mmv))
+          continue;
+        const std::int64_t cost = mvtu_cost(b, f);
         if (it == best.end()) {
-          best.emplace(cycles, Pick{width, f});
+          best.emplace(cycles, Pick{width, cost, f});
           continue;
         }
         const LayerFolding& o = it->second.folding;
-        if (std::tie(width, mmv, simd) < std::tie(it->second.width, o.mmv, o.simd))
-          it->second = {width, f};
+        if (std::tie(width, mmv, cost, simd) <
+            std::tie(it->second.width, o.mmv, it->second.cost, o.simd))
+          it->second = {width, cost, f};
       }
     }
   }
@@ -60,6 +81,8 @@ std::vector<std::pair<std::int64_t, LayerFolding>> levels_of(const Block& b,
   for (const auto& [cycles, pick] : best) result.emplace_back(cycles, pick.folding);
   return result;
 }
+
+namespace {
 
 std::int64_t cycles_of(const Block& b, const LayerFolding& f) {
   const std::int64_t rows = f.rows > 0 ? f.rows : b.mh;
@@ -77,7 +100,7 @@ Folding balance_latency(const DataflowGraph& graph, Folding start, const Balance
               mvtus.size());
   std::vector<std::vector<std::pair<std::int64_t, LayerFolding>>> levels;
   for (std::size_t i = 0; i < mvtus.size(); ++i)
-    levels.push_back(levels_of(graph.blocks[mvtus[i]], named.layers[i]));
+    levels.push_back(cycle_levels(graph.blocks[mvtus[i]], named.layers[i]));
   // Input widths: whole pixels, or a divisor of one pixel's channels; at most the cap.
   const Block& input = graph.blocks[0];
   const auto total = static_cast<int>(input.elements_out());

@@ -5,9 +5,9 @@
 // downstream can start, and each layer after the slowest adds the drain of its last rows. So
 // from a folding that fits, balance_latency makes greedy moves, each the one with the most
 // estimated latency saved per resource it costs (LUTs + price · BRAM18), among:
-//   - one layer faster: its next few cycle levels, each at its least parallelism (PE · SIMD ·
-//     MMV, MMV dividing the output width and PE the rows), or a wider input word (whole pixels,
-//     up to max_input_elems);
+//   - one layer faster: its next few cycle levels (cycle_levels), each at its least parallelism
+//     (PE · SIMD · MMV, MMV dividing the output width and PE the rows), or a wider input word
+//     (whole pixels, up to max_input_elems);
 //   - the slowest layers together: every MVTU above a lower cap moved under it (the move that
 //     breaks a tie a one-layer move cannot);
 // until no move fits the budget or shortens the estimated latency. The estimate
@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include "fold/folding.h"
 
@@ -28,5 +30,12 @@ struct BalanceSearch {
 };
 
 Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search);
+
+// An MVTU's foldings, one per cycle count, ascending: at each the least parallel (PE · SIMD ·
+// MMV), then the least MMV (its line buffers and converters cost most), then the MVTU's least
+// estimated LUTs + price · BRAM18 (a PE's accumulator and comparator are paid per PE, so fewer,
+// wider PEs cost less), then the least SIMD. `current` gives the dense order kept.
+std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& mvtu,
+                                                                const LayerFolding& current);
 
 }  // namespace bnnc

@@ -177,6 +177,12 @@ Resources estimate_pixel_group(const Block& b) {
   return r;
 }
 
+// An integer-input MVTU's adders (estimate_block), LUTs per input bit and synapse: a PE's
+// kIntPerPe, a window's kIntSum (its Σ x and what else grows with the windows). Fitted to Yosys
+// 0.23 on bnn_mvtu at MMV 1, PE 8, SIMD 9 and PE 16, SIMD 3 (8-bit input; 1.6 LUTs a bit per PE
+// also on the adders alone at PE 4 and 16, SIMD 9); docs/rtl.md, "Integer input".
+constexpr double kIntPerPe = 1.6, kIntSum = 3.0;
+
 }  // namespace
 
 Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free,
@@ -219,23 +225,29 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       // Per PE: the XNORs and popcount of SIMD synapses, rtl/bnn_popcount.sv — measured with
       // Yosys 0.23 synth_xilinx on the module alone (docs/rtl.md, "Popcount"): 10, 19, 45, 91,
       // 183, 415 LUTs at SIMD 8, 16, 32, 64, 128, 256, about SIMD·(1.1 + 0.06·log2(SIMD)) (the
-      // adders joining the counters grow with the width); an integer input needs an adder per
-      // synapse (2.6 LUTs a bit) — then the accumulator and the threshold comparator, 2 LUTs per
-      // accumulator bit. Control and the input buffer of SF words are shared. Weights: one ROM
+      // adders joining the counters grow with the width); an integer input (Σ ±x as
+      // 2·Σ_{w=1} x − Σ x, rtl/bnn_mvtu.sv) the adders of the inputs its weights select, and per
+      // window the sum of its inputs, which its PEs share (kInt*: fitted to Yosys on bnn_mvtu,
+      // docs/rtl.md, "Integer input") — then the accumulator and the threshold comparator, 2 LUTs
+      // per accumulator bit. Control and the input buffer of SF words are shared. Weights: one ROM
       // of NF·SF words of PE·SIMD bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
       const std::int64_t synapses = static_cast<std::int64_t>(b.mmv) * b.pe * b.simd;
       const bool on_dsps = device && device->dsps > 0 && b.in_bits > 1 && synapses <= dsps_free;
+      const double input_bits = simd * b.in_bits;
       const std::int64_t synapse_luts =
           on_dsps ? 0
           : b.in_bits == 1
               ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
-              : ceil_div(26 * b.simd * b.in_bits, 10);
+              : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
+      const std::int64_t window_sum_luts =
+          on_dsps || b.in_bits == 1 ? 0
+                                    : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
       const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));
       const std::int64_t buffer_luts = lutram_luts(b.sf(), in_word);
-      r.luts = 60 + buffer_luts + b.mmv * b.pe * per_pe;
+      r.luts = 60 + buffer_luts + b.mmv * (b.pe * per_pe + window_sum_luts);
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r.lutram_luts = buffer_luts;
       if (b.dense_order == DenseOrder::Input) {
@@ -245,7 +257,7 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
         // RAM (an asynchronous read, as the accumulate stage needs it in the same cycle).
         const std::int64_t acc_luts =
             b.nf() == 1 ? 0 : lutram_luts(b.nf(), static_cast<std::int64_t>(b.pe) * b.acc_bits);
-        r.luts = 60 + acc_luts + b.pe * per_pe;
+        r.luts = 60 + acc_luts + b.pe * per_pe + window_sum_luts;
         r.ffs = 40 + 2 * in_word + b.pe * (sum_bits + 2 * b.acc_bits + 1);
         r.lutram_luts = acc_luts;
       }

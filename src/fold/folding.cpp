@@ -130,6 +130,16 @@ bool keeps_pixels(Block& b, const Block& producer) {
   if (b.kind == BlockKind::StreamingMaxPool) {
     b.out_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_out(), b.in_pixels));
     b.out_elems = b.out_pixels * (b.in_elems / b.in_pixels);
+    // Output groups that stay in a row read their windows as runs (bnn_pixel_group's LINEAR):
+    // CNV's pool1 at 4 pixels a word onto 14-pixel rows read per pixel (9,087 LUTs estimated).
+    // So the most pixels a word that divide the row, when the pool still writes no more words
+    // than it reads.
+    if (b.ofm_w % b.out_pixels != 0) {
+      Block runs = b;
+      runs.out_pixels = divisor_at_most(b.ofm_w, b.out_pixels);
+      runs.out_elems = runs.out_pixels * (b.in_elems / b.in_pixels);
+      if (words_out(runs) <= words_in(runs)) b = runs;
+    }
   }
   b.cycles = std::max(words_in(b), words_out(b));
   return true;
@@ -248,9 +258,16 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
         b.cycles = b.elements_in() / b.in_elems;
         break;
       case BlockKind::FmPadding:
-        // A padded max-pool's border block keeps its producer's width (a conv's takes SIMD).
-        if (pool_border(b))
+        // A padded max-pool's border block keeps its producer's width (a conv's takes SIMD), and
+        // its pixel groups: at one pixel a word it would take ResNet-18's 114 × 114 padded map
+        // 12,996 cycles behind a stem of MMV 4 or more.
+        if (pool_border(b) && producer->out_pixels > 1 && producer->ofm_c == b.ifm_c &&
+            producer->pixels_out() == b.pixels_in()) {
+          b.in_pixels = b.out_pixels = producer->out_pixels;
+          b.in_elems = b.out_elems = producer->out_elems;
+        } else if (pool_border(b)) {
           b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
+        }
         b.cycles = std::max(words_in(b), words_out(b));
         break;
       case BlockKind::Swu:

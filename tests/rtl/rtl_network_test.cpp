@@ -176,13 +176,20 @@ TEST(RtlNetworks, PaddedPoolAndGlobalSumPoolUnderStalls) {
     for (std::size_t i = 0; i < image.size(); ++i)
       image[i] = static_cast<std::uint8_t>(level[i % 3] + static_cast<int>(rng() % 96));
   }
-  for (const bool sum_bits : {true, false}) {
-    const std::string what = sum_bits ? "global sum of bits" : "global sum of popcounts";
+  // conv0 at MMV 5 gives the pool's padding and the pool words of 5 pixels (fold_blocks: the
+  // border block keeps its producer's pixel groups; they cross the padded 12-pixel rows).
+  for (const auto& [sum_bits, mmv] :
+       {std::pair{true, 1}, std::pair{false, 1}, std::pair{true, 5}}) {
+    const std::string what = fmt::format(
+        "{}, conv0 MMV {}", sum_bits ? "global sum of bits" : "global sum of popcounts", mmv);
     const Graph graph = padded_pool_and_global_sum_pool(rng, sum_bits);
     Folding folding;
-    folding.layers = {{"conv0", 4, 3}, {"conv1", 4, 8}, {"fc", 5, 4}};
+    folding.layers = {{"conv0", 4, 3, mmv}, {"conv1", 4, 8}, {"fc", 5, 4}};
     const Design design = compile_design(graph, FoldingRequest::given(folding));
     ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+    for (const char* name : {"pool0.pad", "pool0"}) {
+      EXPECT_EQ(design.folded.blocks[design.folded.find(name)].in_pixels, mmv) << what << name;
+    }
     // The scores (compared one by one with the golden model's) must differ between images, else
     // a constant output would pass.
     std::set<std::vector<std::int64_t>> scores;

@@ -385,7 +385,8 @@ TEST(RtlPixelGroups, SlidingWindowRunsMatchTheSourcesRule) {
 
 // Max-pools and paddings whose output pixel groups stay within a row read runs too (a pool one
 // run per pool tap, a padding a run of stride 1 with its border lanes overridden): MMV 1, 2
-// and 3, several input pixels a word (words crossing rows), pool K 2 and 3 at stride 2, pad 1,
+// and 3, several input pixels a word (words crossing rows), pools writing fewer pixels a word
+// than they read, pool K 2 and 3 at stride 2, pad 1,
 // channel groups narrower and wider than the input's, an 8-bit padding; and a padding and a
 // pool whose output groups cross rows (a padding's crossing one row read one run with two
 // offsets a pixel; a pool's, and a padding's of more pixels than a row, the per-pixel reads). Not
@@ -411,6 +412,10 @@ TEST(RtlPixelGroups, PoolAndPaddingRunsMatchTheSourcesRule) {
       {BlockKind::FmPadding, 6, 6, 2, 1, 1, 2, 3, 6, 2, 4, 1},
       {BlockKind::FmPadding, 6, 6, 4, 1, 1, 1, 2, 8, 1, 4, 1},
       {BlockKind::FmPadding, 4, 4, 4, 1, 1, 1, 4, 16, 1, 4, 1},
+      // A pool writing fewer pixels a word than it reads, so that its groups stay in a row
+      // (fold_blocks: CNV-W1A1's pool1 writes 2 of 4 on 14-pixel rows; here 2 and 3 of 4 on 6).
+      {BlockKind::StreamingMaxPool, 12, 12, 4, 2, 2, 0, 4, 16, 2, 8, 1},
+      {BlockKind::StreamingMaxPool, 12, 12, 4, 2, 2, 0, 4, 16, 3, 12, 1},
   };
   expect_blocks_alone_match_the_sources_rule(cases, 20261205);
 }

@@ -189,5 +189,58 @@ TEST(Fold, PixelGroupRunsEstimateIsNearYosys) {
   }
 }
 
+// An MVTU on 8-bit inputs (CNV's first layer) as rtl/bnn_mvtu.sv builds it, Σ ±x = 2·Σ_{w=1} x − Σ
+// x (docs/rtl.md, "Integer input"): the estimate stays within 10 % of Yosys 0.23's LUTs (logic + 4
+// per RAM32M; synth_xilinx -family xc7 -flatten on the module alone, random weights and thresholds,
+// ACC_BITS 14), on the two instances it is fitted to and one it is not.
+TEST(Fold, IntegerInputMvtuEstimateIsNearYosys) {
+  struct Case {
+    int mmv, pe, simd, nf, sf;
+    std::int64_t yosys_luts;
+  };
+  const Case cases[] = {
+      {1, 8, 9, 8, 3, 1634 + 48},
+      {1, 16, 3, 4, 9, 1408 + 16},
+      {2, 4, 27, 2, 1, 4378},  // not fitted to
+  };
+  for (const Case& t : cases) {
+    Block b;
+    b.name = "conv0";
+    b.kind = BlockKind::Mvtu;
+    b.threshold = 0;
+    b.mh = b.mh_padded = t.pe * t.nf;
+    b.mw = b.mw_padded = t.simd * t.sf;
+    b.pe = t.pe, b.simd = t.simd, b.mmv = t.mmv;
+    b.in_bits = 8, b.acc_bits = 14;
+    b.in_elems = t.simd * t.mmv, b.out_elems = t.pe * t.mmv;
+    const Resources r = estimate_block(b);
+    EXPECT_NEAR(static_cast<double>(r.luts), static_cast<double>(t.yosys_luts),
+                0.10 * static_cast<double>(t.yosys_luts))
+        << "MMV " << t.mmv << " PE " << t.pe << " SIMD " << t.simd;
+  }
+}
+
+// A max-pool behind a conv of MMV 4 on 12-pixel rows: 4 pooled pixels a word would cross its
+// 6-pixel rows (and read per pixel, docs/pixel-parallel.md); it writes 3 a word, which stay in a
+// row, at the same cycles (it reads 4 pixels a word as before).
+TEST(Fold, PoolOutputGroupsStayInARow) {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{12, 12, 4}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 1, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(8, 18), 1, {}}, {conv});
+  const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {thr});
+  const int flat = g.add("flatten", ReshapeAttrs{{288}}, {pool});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 288)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  const DataflowGraph folded =
+      apply_folding(lower_to_dataflow(g), Folding{{{"conv", 8, 4, 4}, {"fc", 1, 1}}});
+  const Block& p = folded.blocks[folded.find("pool")];
+  EXPECT_EQ(p.in_pixels, 4);
+  EXPECT_EQ(p.out_pixels, 3);
+  EXPECT_EQ(p.ofm_w % p.out_pixels, 0);
+  EXPECT_EQ(p.cycles, 144 / 4);
+}
+
 }  // namespace
 }  // namespace bnnc
