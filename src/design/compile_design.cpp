@@ -66,45 +66,48 @@ Folding with_early_exit(const DataflowGraph& lowered, Folding folding, bool earl
   return folding;
 }
 
-// The latency objective with calibration images: from the latency search's folding, weight reuse
-// and input reuse on the layers the calibration measured faster (at this folding: the calibration's
-// reference), one layer and variant at a time, most cycles saved first, each kept only when the
-// estimated latency falls and the design still fits the budget (and the part). A layer both
-// variants make faster gets the one that saves more first; the other replaces it only if the
-// latency falls further. The estimated latency is the analytic timeline with every input-reuse
-// layer at its expected cycles (design/calibrate_variants.h; the timeline itself counts that
-// unit's worst case, every window in full). Early exit is not tried: the analytic timeline counts
-// its worst case, and the fraction is measured at another folding only by scaling.
-Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
-                               const Calibration& calibration, const Budget& budget,
-                               const Device* device) {
+// The latency objective with calibration images: from the latency search's folding, the variants
+// asked for (weight and input reuse with --reuse auto, early exit with --early-exit on) on the
+// layers the calibration measured faster (at this folding: the calibration's reference, so the
+// measured means are exact there), one layer and variant at a time, most cycles saved first, each
+// kept only when the estimated latency falls and the design still fits the budget (and the part).
+// A layer several variants make faster gets the one that saves most first; another replaces it
+// only if the latency falls further. The estimated latency is the analytic timeline with every
+// input-reuse and early-exit layer at its expected cycles (design/calibrate_variants.h; the
+// timeline itself counts those units' worst case: every window in full, no output decided early).
+Folding with_variants_for_latency(const DataflowGraph& lowered, Folding folding,
+                                  const Calibration& calibration, const Budget& budget,
+                                  const Device* device, bool early_exit, bool reuse) {
   const auto fits = [&](const Estimate& e) {
     return (budget.luts == 0 || e.total.luts <= budget.luts) &&
            (budget.bram18 == 0 || e.total.bram18 <= budget.bram18) &&
            (budget.urams == 0 || e.total.urams <= budget.urams) &&
            (!device || !device_overflow(usage_of(e.total), *device));
   };
-  const MvtuVariants variants = variants_from(lowered, calibration, false, true, true);
+  const MvtuVariants variants = variants_from(lowered, calibration, early_exit, reuse, reuse);
   const auto latency_of = [&](const DataflowGraph& folded) {
     DataflowGraph shell;  // the blocks alone: the timeline does not read the weights
     shell.blocks = folded.blocks;
     for (Block& b : shell.blocks) {
       Block expected = b;
-      if (b.input_reuse && variants.expect(expected)) b.cycles = expected.cycles;
+      if ((b.input_reuse || b.early_exit) && variants.expect(expected)) b.cycles = expected.cycles;
     }
     return estimate_timeline(shell).latency;
   };
+  enum class Variant { Weight, Input, Exit };
   struct Candidate {
     const LayerCalibration* layer;
-    bool input;  // input reuse, else weight reuse
+    Variant variant;
     double saved;
   };
   std::vector<Candidate> faster;
   for (const LayerCalibration& l : calibration.layers) {
-    if (l.weight_reuse >= 0 && l.weight_reuse < l.plain)
-      faster.push_back({&l, false, l.plain - l.weight_reuse});
-    if (l.input_reuse >= 0 && l.input_reuse < l.plain)
-      faster.push_back({&l, true, l.plain - l.input_reuse});
+    if (reuse && l.weight_reuse >= 0 && l.weight_reuse < l.plain)
+      faster.push_back({&l, Variant::Weight, l.plain - l.weight_reuse});
+    if (reuse && l.input_reuse >= 0 && l.input_reuse < l.plain)
+      faster.push_back({&l, Variant::Input, l.plain - l.input_reuse});
+    if (early_exit && l.early_exit >= 0 && l.early_exit < l.plain)
+      faster.push_back({&l, Variant::Exit, l.plain - l.early_exit});
   }
   std::stable_sort(faster.begin(), faster.end(),
                    [](const Candidate& a, const Candidate& b) { return a.saved > b.saved; });
@@ -113,12 +116,13 @@ Folding with_reuse_for_latency(const DataflowGraph& lowered, Folding folding,
     Folding trial = folding;
     auto it = std::find_if(trial.layers.begin(), trial.layers.end(),
                            [&](const LayerFolding& f) { return f.name == c.layer->name; });
-    if (it == trial.layers.end() || it->mmv != 1 || it->early_exit ||
-        (!c.input && it->dense_order != DenseOrder::Output)) {
+    if (it == trial.layers.end() || it->mmv != 1 ||
+        (c.variant != Variant::Input && it->dense_order != DenseOrder::Output)) {
       continue;
     }
-    it->weight_reuse = !c.input;
-    it->input_reuse = c.input;
+    it->weight_reuse = c.variant == Variant::Weight;
+    it->input_reuse = c.variant == Variant::Input;
+    it->early_exit = c.variant == Variant::Exit;
     const DataflowGraph folded = apply_folding(lowered, trial);
     const std::int64_t trial_latency = latency_of(folded);
     if (trial_latency < latency && fits(estimate_graph(folded, device))) {
@@ -205,18 +209,19 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   Folding folding = choose_folding(lowered, request);
   // With calibration images: the variants' means measured at that folding and, for a target
   // frame rate, the search again with the variants at those means (design/calibrate_variants.h);
-  // for the latency objective with --reuse auto, reuse where it shortens the estimated latency
-  // within the budget. A folding file, or the latency objective with --early-exit on, keeps the
-  // switches' meaning without calibration.
+  // for the latency objective with --reuse auto or --early-exit on, those variants where they
+  // shorten the estimated latency within the budget. A folding file keeps the switches' meaning
+  // without calibration.
   bool variants_searched = false;
   if (!request.calibration_frames.empty()) {
     d.calibration =
         calibrate_variants(lowered, folding, request.calibration_frames, request.early_exit,
                            request.reuse == ReuseMode::Weight || request.reuse == ReuseMode::Auto,
                            request.reuse == ReuseMode::Auto, request.progress);
-    if (request.latency_budget && request.reuse == ReuseMode::Auto) {
-      folding = with_reuse_for_latency(lowered, std::move(folding), *d.calibration,
-                                       *request.latency_budget, request.device);
+    if (request.latency_budget && (request.reuse == ReuseMode::Auto || request.early_exit)) {
+      folding = with_variants_for_latency(lowered, std::move(folding), *d.calibration,
+                                          *request.latency_budget, request.device,
+                                          request.early_exit, request.reuse == ReuseMode::Auto);
       variants_searched = true;
     } else if (request.target_fps > 0 && (request.early_exit || request.reuse == ReuseMode::Auto)) {
       const bool auto_reuse = request.reuse == ReuseMode::Auto;

@@ -93,6 +93,13 @@ std::int64_t tail(const Block& b, int pad, std::int64_t pace) {
       // Weight reuse: the groups after the first (which read the vector), then the words of the
       // finished vector leave one a cycle.
       if (b.weight_reuse) return b.reuse_vector_cycles - b.sf() + real_groups(b);
+      // Early exit: the groups after the last input at the share of its worst case that
+      // b.cycles holds (its worst case unless the caller put the expected cycles a calibration
+      // measured there, design/calibrate_variants.h).
+      if (b.early_exit) {
+        const std::int64_t worst = b.nf() * b.sf() * b.pixels_out() / std::max(1, b.mmv);
+        return (real_groups(b) - 1) * b.sf() * b.cycles / std::max<std::int64_t>(1, worst) + 1;
+      }
       return (real_groups(b) - 1) * b.sf() + 1;
     case BlockKind::Swu: {  // the windows that read the last real pixel
       // All but the last wait for the MVTU to take the one before (its pace); the last leaves

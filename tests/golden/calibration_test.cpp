@@ -416,5 +416,48 @@ TEST(Calibration, InputReuseForLatencyWhereNeighboursAreSimilarOnly) {
   EXPECT_LT(reuse_latency, plain_latency);
 }
 
+// The latency objective with --early-exit on: from the latency search's folding, early exit where
+// the calibration images decide the rows early and the estimated latency (fc at its measured mean)
+// falls within the budget; images that decide only at the last chunk change nothing. The first
+// image's simulated latency falls too, golden = simulator.
+TEST(Calibration, EarlyExitForLatencyWhereTheImagesDecideEarlyOnly) {
+  constexpr int kIn = 512, kRows = 256;
+  constexpr std::int64_t kLatencyLuts = 3000;
+  std::mt19937_64 rng(16);
+  const Graph g = dense_network(
+      kRows, kIn, [](int, int c) { return c % 2 == 1; }, kIn / 16, rng);
+  CalibrationFrames early(4, std::vector<std::uint8_t>(kIn)), late = early;
+  for (int c = 0; c < kIn; ++c) {
+    const std::uint8_t w = c % 2 == 1 ? 1 : 0;
+    for (auto& image : early) image[static_cast<std::size_t>(c)] = w;
+    for (auto& image : late) image[static_cast<std::size_t>(c)] = c < kIn - kIn / 16 ? 1 - w : w;
+  }
+  FoldingRequest request;
+  request.latency_budget = Budget{kLatencyLuts, 0, 0, 0};
+  const Design plain = compile_design(g, request, FrameTiming::EstimateOnly);
+  request.early_exit = true;
+  request.calibration_frames = early;
+  const Design pays = compile_design(g, request, FrameTiming::EstimateOnly);
+  request.calibration_frames = late;
+  const Design not_pays = compile_design(g, request, FrameTiming::EstimateOnly);
+  ASSERT_FALSE(fc_of(plain).early_exit);
+  EXPECT_TRUE(fc_of(pays).early_exit);
+  EXPECT_EQ(fc_of(pays).pe, fc_of(plain).pe);
+  EXPECT_EQ(fc_of(pays).simd, fc_of(plain).simd);
+  EXPECT_LE(pays.estimate.total.luts, kLatencyLuts);
+  EXPECT_FALSE(fc_of(not_pays).early_exit);
+  const auto latency_on = [](const Design& d, const CalibrationFrames& images) {
+    SimulationOptions options;
+    options.fifo_depths = d.fifo_depths;
+    const std::vector<std::span<const std::uint8_t>> frames(images.begin(), images.end());
+    const SimulationResult sim = simulate_dataflow(d.folded, frames, options);
+    std::vector<Classification> golden;
+    for (const auto& frame : frames) golden.push_back(run_golden(d.graph, frame));
+    EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0) << d.model;
+    return sim.latency_cycles();
+  };
+  EXPECT_LT(latency_on(pays, early), latency_on(plain, early));
+}
+
 }  // namespace
 }  // namespace bnnc
