@@ -14,6 +14,24 @@
 namespace bnnc::runtime {
 namespace {
 
+// Row i's results for panel p from its 8 mismatch counts d: the thresholded byte (with the
+// panel's negate bits) or the match counts of the real rows.
+void store_panel(const BinaryGemmArgs& g, int i, int p, const std::int64_t (&d)[8]) {
+  if (g.out_bits != nullptr) {
+    unsigned byte = 0;
+    for (int lane = 0; lane < 8; ++lane) {
+      byte |= static_cast<unsigned>(d[lane] <= g.dmax[p * 8 + lane]) << lane;
+    }
+    g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
+        static_cast<std::uint8_t>(byte ^ g.neg[p]);
+  } else {
+    for (int lane = 0; lane < 8 && p * 8 + lane < g.rows; ++lane) {
+      g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 8 + lane] =
+          static_cast<std::int32_t>(g.cols - d[lane]);
+    }
+  }
+}
+
 void binary_gemm_generic(const BinaryGemmArgs& g) {
   for (int i = 0; i < g.m; ++i) {
     const std::uint64_t* a =
@@ -25,19 +43,7 @@ void binary_gemm_generic(const BinaryGemmArgs& g) {
         const std::uint64_t x = a[g.col_offsets != nullptr ? g.col_offsets[k] : k];
         for (int lane = 0; lane < 8; ++lane) d[lane] += std::popcount(x ^ w[k * 8 + lane]);
       }
-      if (g.out_bits != nullptr) {
-        unsigned byte = 0;
-        for (int lane = 0; lane < 8; ++lane) {
-          byte |= static_cast<unsigned>(d[lane] <= g.dmax[p * 8 + lane]) << lane;
-        }
-        g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
-            static_cast<std::uint8_t>(byte ^ g.neg[p]);
-      } else {
-        for (int lane = 0; lane < 8 && p * 8 + lane < g.rows; ++lane) {
-          g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 8 + lane] =
-              static_cast<std::int32_t>(g.cols - d[lane]);
-        }
-      }
+      store_panel(g, i, p, d);
     }
   }
 }
@@ -124,19 +130,7 @@ void binary_gemm_input_reuse_generic(const BinaryGemmArgs& g) {
           }
         }
       }
-      if (g.out_bits != nullptr) {
-        unsigned byte = 0;
-        for (int lane = 0; lane < 8; ++lane) {
-          byte |= static_cast<unsigned>(d[lane] <= g.dmax[p * 8 + lane]) << lane;
-        }
-        g.out_bits[static_cast<std::size_t>(i) * g.ldo + p] =
-            static_cast<std::uint8_t>(byte ^ g.neg[p]);
-      } else {
-        for (int lane = 0; lane < 8 && p * 8 + lane < g.rows; ++lane) {
-          g.out_counts[static_cast<std::size_t>(i) * g.ldc + p * 8 + lane] =
-              static_cast<std::int32_t>(g.cols - d[lane]);
-        }
-      }
+      store_panel(g, i, p, d);
     }
   }
 }
