@@ -69,8 +69,7 @@ std::int64_t segment_cost(const std::vector<Block>& folded, const CycleLimits& l
   std::int64_t cost = 0;
   for (std::size_t k = 1; k < folded.size(); ++k) {
     if (folded[k].cycles > limits.of(folded[k])) return -1;
-    const std::int64_t dsps = limits.device ? device_caps(*limits.device).dsps : 0;
-    Resources r = estimate_block(folded[k], limits.device, dsps);
+    Resources r = estimate_block(folded[k], limits.device);
     r += estimate_input_fifo(folded[k], folded[k - 1]);
     // A URAM holds the bits of 8 BRAM18s.
     cost += r.luts + limits.luts_per_bram18 * (r.bram18 + 8 * r.urams);

@@ -185,7 +185,7 @@ constexpr double kIntPerPe = 1.6, kIntSum = 3.0;
 
 }  // namespace
 
-Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps_free,
+Resources estimate_block(const Block& b, const Device* device,
                          std::optional<MemoryKind> weights_in) {
   if (is_pixel_group(b)) return estimate_pixel_group(b);
   Resources r;
@@ -232,17 +232,13 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
       // per accumulator bit. Control and the input buffer of SF words are shared. Weights: one ROM
       // of NF·SF words of PE·SIMD bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
-      const std::int64_t synapses = static_cast<std::int64_t>(b.mmv) * b.pe * b.simd;
-      const bool on_dsps = device && device->dsps > 0 && b.in_bits > 1 && synapses <= dsps_free;
       const double input_bits = simd * b.in_bits;
       const std::int64_t synapse_luts =
-          on_dsps ? 0
-          : b.in_bits == 1
+          b.in_bits == 1
               ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
               : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
       const std::int64_t window_sum_luts =
-          on_dsps || b.in_bits == 1 ? 0
-                                    : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
+          b.in_bits == 1 ? 0 : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
       const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));
@@ -320,7 +316,6 @@ Resources estimate_block(const Block& b, const Device* device, std::int64_t dsps
           r += estimate_rom(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
         break;
       }
-      if (on_dsps) r.dsps = synapses;
       if (weights_in) {
         r +=
             estimate_rom_in(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, *weights_in);
@@ -488,7 +483,7 @@ void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimat
       if (e.weights[i] != full) continue;
       for (MemoryKind to : kKinds) {
         if (to == *full || cap_of(caps, to) == 0) continue;
-        const Resources r = estimate_block(graph.blocks[i], &device, e.blocks[i].dsps, to);
+        const Resources r = estimate_block(graph.blocks[i], &device, to);
         const Resources after = minus(e.total, e.blocks[i]);
         Resources moved = after;
         moved += r;
@@ -519,10 +514,9 @@ void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimat
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   Estimate e;
   const std::vector<std::vector<int>> depths = size_fifos(graph);
-  const std::int64_t dsp_cap = device ? device_caps(*device).dsps : 0;
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
-    e.blocks.push_back(estimate_block(b, device, dsp_cap - e.total.dsps));
+    e.blocks.push_back(estimate_block(b, device));
     e.weights.push_back(weights_kind(b, device));
     Resources fifos;
     for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());

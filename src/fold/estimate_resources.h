@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <vector>
 
@@ -20,7 +19,7 @@ struct Resources {
   std::int64_t bram18 = 0;  // in 18-Kbit units (a RAMB36 counts 2)
   // Counted only for a design compiled for a part (--device); zero otherwise.
   std::int64_t urams = 0;
-  std::int64_t dsps = 0;
+  std::int64_t dsps = 0;         // DSP slices: none yet (estimate_block)
   std::int64_t lutram_luts = 0;  // of `luts`, those that must be SLICEM (distributed RAM, SRLs)
 
   Resources& operator+=(const Resources& other) {
@@ -51,14 +50,11 @@ Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* dev
 // nothing for other blocks.
 std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
 
-// For a part with DSP slices, an MVTU on integer inputs (the 8-bit first layer) computes its
-// synapses in DSPs instead of LUT adders when its MMV·PE·SIMD DSPs fit in `dsps_free`: each DSP
-// multiplies a pixel by its ±1 weight and adds it to the cascade (P = PCIN + A·B), one synapse a
-// DSP, where LUTs spend 2.6 per input bit on it. A BNN uses DSPs for nothing else, so while they
-// last they are free; estimate_graph hands them out in block order.
+// A block's resources. Every synapse is LUTs, the 8-bit first layer's included: the RTL writes
+// its integer adders as logic and instantiates no DSP slice (Yosys 0.23 maps only multipliers to
+// DSP48s), so the estimate counts none either — `dsps` stays 0 (docs/devices.md, "Limits").
 // `weights_in` overrides where an MVTU's weights go (estimate_graph's rebalancing).
 Resources estimate_block(const Block& block, const Device* device = nullptr,
-                         std::int64_t dsps_free = std::numeric_limits<std::int64_t>::max(),
                          std::optional<MemoryKind> weights_in = std::nullopt);
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,

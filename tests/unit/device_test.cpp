@@ -147,25 +147,37 @@ TEST(CompileDevice, LatencyObjectiveStaysWithinThePartsCaps) {
   EXPECT_EQ(json["device"]["cap_brams"], 252);
 }
 
-TEST(CompileDevice, EightBitLayerUsesDspsOnAPartAndLargeWeightsGoToUram) {
+TEST(CompileDevice, EightBitLayerCostsLutsOnAPartAndLargeWeightsGoToUram) {
   const auto dir = test::temp_dir("compile-device-cnv");
   const test::CommandResult r =
       test::run_bnnc("compile " + shipped("cnv") + " --target-fps 5000 --device xcvu9p --out '" +
                      (dir / "hw").string() + "' --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
-  // conv0 reads 8-bit pixels: its synapses are DSPs; no other layer uses any.
-  long long dsps = 0;
-  for (const auto& layer : json["layers"]) {
-    if (layer["name"] == "conv0") {
-      EXPECT_GT(layer["dsps"].get<long long>(), 0);
-    } else {
-      EXPECT_EQ(layer["dsps"], 0) << layer["name"];
-    }
-    dsps += layer["dsps"].get<long long>();
-  }
-  EXPECT_EQ(json["dsps"], dsps);
+  // The RTL instantiates no DSP slice, so the estimate counts none, not even for conv0's 8-bit
+  // pixels: its adders are LUTs, as without a part.
+  for (const auto& layer : json["layers"]) EXPECT_EQ(layer["dsps"], 0) << layer["name"];
+  EXPECT_EQ(json["dsps"], 0);
   EXPECT_GT(json["urams"].get<long long>(), 0);  // the deep weight ROMs of the last convs
+}
+
+TEST(Device, IntegerInputMvtuIsLutsOnAPartWithDsps) {
+  Block b;
+  b.name = "conv0";
+  b.kind = BlockKind::Mvtu;
+  b.threshold = 0;
+  b.pe = 16, b.simd = 27, b.mmv = 2;
+  b.mh = b.mh_padded = 64;
+  b.mw = b.mw_padded = 27;
+  b.in_bits = 8, b.acc_bits = 14;
+  b.in_elems = b.simd * b.mmv, b.out_elems = b.pe * b.mmv;
+  const Device& part = find_device("xcvu9p");
+  ASSERT_GT(part.dsps, 0);
+  const Resources on_part = estimate_block(b, &part), alone = estimate_block(b);
+  EXPECT_EQ(on_part.dsps, 0);
+  // The adders cost the same LUTs with or without a part (only the weights' place may differ).
+  EXPECT_EQ(on_part.luts - on_part.lutram_luts, alone.luts - alone.lutram_luts);
+  EXPECT_GT(on_part.luts - on_part.lutram_luts, 2 * 16 * 27 * 8);
 }
 
 TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {
