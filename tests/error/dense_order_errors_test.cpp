@@ -8,8 +8,8 @@
 
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
-#include "ir/infer_types.h"
 #include "test_support.h"
+#include "variant_requests.h"
 
 namespace bnnc {
 namespace {
@@ -17,21 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-// bits [6,6,8] → conv 16×72 → threshold → flatten → dense 10×256 → labelselect.
-Graph conv_and_dense() {
-  Graph g;
-  const int in = g.add("in", InputAttrs{{6, 6, 8}, DType::bit()});
-  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(16, 72), 3, 1, 0, 0}, {in});
-  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {conv});
-  const int flat = g.add("flatten", ReshapeAttrs{{256}}, {thr});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 256)}, {flat});
-  g.add("label", LabelSelectAttrs{}, {fc});
-  infer_types(g);
-  return g;
-}
-
 TEST(DenseOrderErrors, InputStationaryOnlyForDenseLayers) {
-  const DataflowGraph g = lower_to_dataflow(conv_and_dense());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 16, 8, 1, 0, 0, DenseOrder::Input}};
   EXPECT_THAT([&] { apply_folding(g, f); },
@@ -45,7 +32,7 @@ TEST(DenseOrderErrors, InputStationaryOnlyForDenseLayers) {
 }
 
 TEST(DenseOrderErrors, FoldingFileSaysOutputOrInput) {
-  const DataflowGraph g = lower_to_dataflow(conv_and_dense());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   const auto path = test::temp_dir("dense-order-errors") / "folding.json";
   const auto error_of = [&](const std::string& text) {
     std::ofstream(path) << text;

@@ -8,8 +8,8 @@
 #include "fold/choose_folding.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
-#include "ir/infer_types.h"
 #include "test_support.h"
+#include "variant_requests.h"
 
 namespace bnnc {
 namespace {
@@ -17,21 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
-// bits [6,6,8] → conv 16×72 → threshold → flatten → dense 10×256 → labelselect.
-Graph small_cnn() {
-  Graph g;
-  const int in = g.add("in", InputAttrs{{6, 6, 8}, DType::bit()});
-  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(16, 72), 3, 1, 0, 0}, {in});
-  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {conv});
-  const int flat = g.add("flatten", ReshapeAttrs{{256}}, {thr});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 256)}, {flat});
-  g.add("label", LabelSelectAttrs{}, {fc});
-  infer_types(g);
-  return g;
-}
-
 TEST(FoldErrors, PeMustDivideThePaddedRows) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 16, 8, 1, 0, 0}, {"fc", 4, 1, 1, 14, 0}};
   EXPECT_THAT([&] { apply_folding(g, f); },
@@ -39,7 +26,7 @@ TEST(FoldErrors, PeMustDivideThePaddedRows) {
 }
 
 TEST(FoldErrors, ConvSimdMustDivideTheChannels) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 1, 3, 1, 0, 0}};
   EXPECT_THAT([&] { apply_folding(g, f); },
@@ -49,7 +36,7 @@ TEST(FoldErrors, ConvSimdMustDivideTheChannels) {
 
 // SIMD over kernel taps: a multiple of the channels that divides K·K·C (24 = 3 taps of 8).
 TEST(FoldErrors, ConvSimdOverTapsMustBeAMultipleOfTheChannelsDividingTheWindow) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 1, 12, 1, 0, 0}};
   EXPECT_THAT([&] { apply_folding(g, f); },
@@ -66,7 +53,7 @@ TEST(FoldErrors, ConvSimdOverTapsMustBeAMultipleOfTheChannelsDividingTheWindow) 
 }
 
 TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 1, 1, 3, 0, 0}};
   EXPECT_THAT(
@@ -75,7 +62,7 @@ TEST(FoldErrors, MmvOnlyOnConvolutionsThatItDivides) {
 }
 
 TEST(FoldErrors, MmvNeedsPeToDivideTheRows) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   Folding f;
   f.layers = {{"conv", 3, 1, 2, 0, 0}};
   EXPECT_THAT([&] { apply_folding(g, f); },
@@ -84,13 +71,13 @@ TEST(FoldErrors, MmvNeedsPeToDivideTheRows) {
 }
 
 TEST(FoldErrors, UnreachableTargetNamesTheLayer) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   EXPECT_THAT([&] { choose_folding_for_cycles(g, 3); },
               ThrowsMessage<Error>(HasSubstr("cannot meet 3 cycles per frame")));
 }
 
 TEST(FoldErrors, FoldingFileNamesAnUnknownLayer) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   const auto path = test::temp_dir("fold-errors") / "folding.json";
   std::ofstream(path) << R"({"layers": [{"name": "conv9", "pe": 2}]})";
   EXPECT_THAT(
@@ -101,7 +88,7 @@ TEST(FoldErrors, FoldingFileNamesAnUnknownLayer) {
 // Issue 12: a FIFO as --folding blocked forever, a folder was exit 3, and bnnc's own format
 // took unknown keys, a key given twice (the last won) and a layer folded twice.
 TEST(FoldErrors, FoldingFileIsARegularFileWithKnownKeysEachOnce) {
-  const DataflowGraph g = lower_to_dataflow(small_cnn());
+  const DataflowGraph g = lower_to_dataflow(test::small_cnn());
   const std::string conv = g.blocks[static_cast<std::size_t>(g.mvtus().front())].name;
   const auto dir = test::temp_dir("fold-errors-keys");
   const auto fifo = dir / "fifo.json";

@@ -1,6 +1,5 @@
-// Shared by the variant error tests (early exit, weight reuse, input reuse): a small network
-// with an integer-input and a binary-input conv, and what apply_folding says of one layer's
-// request.
+// Shared by the folding error tests (foldings, dense orders, early exit, weight reuse, input
+// reuse): small networks, and what apply_folding says of one layer's request.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +11,19 @@
 #include "ir/infer_types.h"
 
 namespace bnnc::test {
+
+// bits [6,6,8] → conv 16×72 → threshold → flatten → dense 10×256 → labelselect.
+inline Graph small_cnn() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{6, 6, 8}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(16, 72), 3, 1, 0, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(16, 30), 1, {}}, {conv});
+  const int flat = g.add("flatten", ReshapeAttrs{{256}}, {thr});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 256)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
 
 // uint8 [6,6,2] → conv0 16×18 (integer input) → threshold → conv1 8×144 → threshold → flatten →
 // dense 10×32 (no threshold) → labelselect.
