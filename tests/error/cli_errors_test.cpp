@@ -90,6 +90,36 @@ class CliErrors : public ::testing::Test {
     write_idx_images(images_, 3, 4, 4);
   }
 
+  // bits(uint8[4,4,1]) → 3×3 pad-1 conv of 2 channels (`mode` padding) → flatten → class,
+  // compiled with the folding of its conv `conv_folding` (JSON members) and `flags`: the compile
+  // succeeds with RTL (bnn_pixel_group and bnn_mvtu among it) and the design simulates.
+  void expect_padded_conv_has_rtl_and_simulates(PadMode mode, const std::string& conv_folding,
+                                                const std::string& flags) {
+    Graph graph;
+    int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
+    x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
+    x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, mode}, {x});
+    x = graph.add("flat", ReshapeAttrs{{32}}, {x});
+    graph.add("class", LabelSelectAttrs{}, {x});
+    infer_types(graph);
+    const std::filesystem::path model = dir_ / "padded.bnnc";
+    save_model(graph, model.string());
+    std::ofstream(dir_ / "folding.json")
+        << R"({"layers": [{"name": "conv", )" << conv_folding << "}]}";
+    const std::filesystem::path out = dir_ / (mode == PadMode::Zero ? "hw_zero" : "hw");
+    const test::CommandResult compile =
+        test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
+                       flags + " --out " + quoted(out));
+    EXPECT_EQ(compile.exit_code, 0) << compile.err;
+    EXPECT_EQ(compile.err.find("no RTL"), std::string::npos) << compile.err;
+    for (const char* file : {"bnn_pixel_group.sv", "bnn_mvtu.sv"}) {
+      EXPECT_TRUE(std::filesystem::exists(out / "rtl" / file)) << file << ": " << compile.err;
+    }
+    const test::CommandResult simulate =
+        test::run_bnnc("simulate " + quoted(out) + " --data " + quoted(images_));
+    EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+  }
+
   std::filesystem::path dir_;
   std::filesystem::path model_;
   std::filesystem::path images_;
@@ -166,30 +196,10 @@ TEST_F(CliErrors, ZeroPaddedConvCompilesAndSimulates) {
 // narrower than a pixel is refused.
 TEST_F(CliErrors, PixelParallelDesignsWithEitherPaddingSimulateAndHaveRtl) {
   for (const PadMode mode : {PadMode::Value, PadMode::Zero}) {
-    Graph graph;
-    int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
-    x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
-    x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, mode}, {x});
-    x = graph.add("flat", ReshapeAttrs{{32}}, {x});
-    graph.add("class", LabelSelectAttrs{}, {x});
-    infer_types(graph);
-    const std::filesystem::path model = dir_ / "mmv.bnnc";
-    save_model(graph, model.string());
-    std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "mmv": 4}]})";
-    const std::filesystem::path out = dir_ / (mode == PadMode::Zero ? "hw_zero" : "hw");
-    const test::CommandResult compile =
-        test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
-                       " --input-bits 64 --out " + quoted(out));
-    EXPECT_EQ(compile.exit_code, 0) << compile.err;
-    EXPECT_EQ(compile.err.find("no RTL"), std::string::npos) << compile.err;
-    EXPECT_TRUE(std::filesystem::exists(out / "rtl" / "bnn_pixel_group.sv")) << compile.err;
-    EXPECT_TRUE(std::filesystem::exists(out / "rtl" / "bnn_mvtu.sv")) << compile.err;
-    const test::CommandResult simulate =
-        test::run_bnnc("simulate " + quoted(out) + " --data " + quoted(images_));
-    EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+    expect_padded_conv_has_rtl_and_simulates(mode, R"("pe": 2, "mmv": 4)", " --input-bits 64");
   }
   expect_usage_error(
-      test::run_bnnc("compile " + quoted(dir_ / "mmv.bnnc") +
+      test::run_bnnc("compile " + quoted(dir_ / "padded.bnnc") +
                      " --target-fps 1000 --input-bits 4 --out " + quoted(dir_ / "hw2")),
       {"input 'in': --input-bits 4 is narrower than one pixel of 8 bits"});
 }
@@ -212,26 +222,7 @@ TEST_F(CliErrors, LatencySearchInputBitsNarrowerThanAPixel) {
 // tap, docs/zero-padding.md), and both simulate.
 TEST_F(CliErrors, SimdOverTapsWithEitherPaddingSimulatesAndHasRtl) {
   for (const PadMode mode : {PadMode::Value, PadMode::Zero}) {
-    Graph graph;
-    int x = graph.add("in", InputAttrs{{4, 4, 1}, DType::uint(8)});
-    x = graph.add("bin", ThresholdAttrs{{128}, 1, {}}, {x});
-    x = graph.add("conv", Conv2dAttrs{BinaryMatrix(2, 9), 3, 1, 1, 0, mode}, {x});
-    x = graph.add("flat", ReshapeAttrs{{32}}, {x});
-    graph.add("class", LabelSelectAttrs{}, {x});
-    infer_types(graph);
-    const std::filesystem::path model = dir_ / "taps.bnnc";
-    save_model(graph, model.string());
-    std::ofstream(dir_ / "folding.json") << R"({"layers": [{"name": "conv", "pe": 2, "simd": 3}]})";
-    const std::filesystem::path out = dir_ / (mode == PadMode::Zero ? "hw_zero" : "hw");
-    const test::CommandResult compile =
-        test::run_bnnc("compile " + quoted(model) + " --folding " + quoted(dir_ / "folding.json") +
-                       " --out " + quoted(out));
-    EXPECT_EQ(compile.exit_code, 0) << compile.err;
-    EXPECT_EQ(compile.err.find("no RTL"), std::string::npos) << compile.err;
-    EXPECT_TRUE(std::filesystem::exists(out / "rtl" / "bnn_pixel_group.sv")) << compile.err;
-    const test::CommandResult simulate =
-        test::run_bnnc("simulate " + quoted(out) + " --data " + quoted(images_));
-    EXPECT_EQ(simulate.exit_code, 0) << simulate.err;
+    expect_padded_conv_has_rtl_and_simulates(mode, R"("pe": 2, "simd": 3)", "");
   }
 }
 
