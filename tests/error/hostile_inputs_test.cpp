@@ -716,37 +716,30 @@ class HostileWrites : public Hostile {
     EXPECT_TRUE(snapshot(out) == before) << out << " is not the earlier output any more";
     EXPECT_EQ(names_in(out.parent_path()), beside) << "files left beside " << out;
   }
+
+  // import, export and compile, each with its writes failing as strace's `fault` says.
+  void expect_outputs_kept_by_import_export_compile(const std::string& fault) {
+    const fs::path onnx_file = onnx();
+    for (const char* dir : {"i", "e", "c"}) fs::create_directories(path(dir));
+    expect_output_kept("import " + sh_quoted(onnx_file) + " --out " + sh_quoted(path("i/m.bnnc")),
+                       path("i/m.bnnc"), fault);
+    expect_output_kept("export " + sh_quoted(model_) + " --out " + sh_quoted(path("e/m.onnx")),
+                       path("e/m.onnx"), fault);
+    expect_output_kept(
+        "compile " + sh_quoted(model_) + " --target-fps 1000 --out " + sh_quoted(path("c/d")),
+        path("c/d"), fault);
+  }
 };
 
 TEST_F(HostileWrites, ImportExportCompileKeepTheEarlierOutputOnENOSPC) {
   if (!strace_works()) GTEST_SKIP() << "strace is missing or cannot trace here";
-  const fs::path onnx_file = onnx();
-  fs::create_directories(path("i"));
-  fs::create_directories(path("e"));
-  fs::create_directories(path("c"));
-  expect_output_kept("import " + sh_quoted(onnx_file) + " --out " + sh_quoted(path("i/m.bnnc")),
-                     path("i/m.bnnc"), "error=ENOSPC");
-  expect_output_kept("export " + sh_quoted(model_) + " --out " + sh_quoted(path("e/m.onnx")),
-                     path("e/m.onnx"), "error=ENOSPC");
-  expect_output_kept(
-      "compile " + sh_quoted(model_) + " --target-fps 1000 --out " + sh_quoted(path("c/d")),
-      path("c/d"), "error=ENOSPC");
+  expect_outputs_kept_by_import_export_compile("error=ENOSPC");
 }
 
 // The second write fails: part of the new output is already written.
 TEST_F(HostileWrites, ImportExportCompileKeepTheEarlierOutputOnALateEIO) {
   if (!strace_works()) GTEST_SKIP() << "strace is missing or cannot trace here";
-  const fs::path onnx_file = onnx();
-  fs::create_directories(path("i"));
-  fs::create_directories(path("e"));
-  fs::create_directories(path("c"));
-  expect_output_kept("import " + sh_quoted(onnx_file) + " --out " + sh_quoted(path("i/m.bnnc")),
-                     path("i/m.bnnc"), "error=EIO:when=2+");
-  expect_output_kept("export " + sh_quoted(model_) + " --out " + sh_quoted(path("e/m.onnx")),
-                     path("e/m.onnx"), "error=EIO:when=2+");
-  expect_output_kept(
-      "compile " + sh_quoted(model_) + " --target-fps 1000 --out " + sh_quoted(path("c/d")),
-      path("c/d"), "error=EIO:when=2+");
+  expect_outputs_kept_by_import_export_compile("error=EIO:when=2+");
 }
 
 // Killed in the middle of writing: the earlier output must still be whole (a temporary file may
