@@ -235,6 +235,39 @@ TEST(CpuKernels, FixedGemmVariantsEqualReference) {
   }
 }
 
+// A random implicit-im2col binary GEMM: an image of `image_words` words, m rows and k words
+// addressed through offset tables below `offset_range`, `rows` layer rows in panels, limits
+// uniform in [0, 64·k] (callers may set others) and negation flags. args() points into it.
+struct WindowedBinaryGemm {
+  WindowedBinaryGemm(std::mt19937_64& rng, int m_, int k_, int rows_, int image_words,
+                     int offset_range)
+      : m(m_), k(k_), rows(rows_), panels((rows_ + 7) / 8) {
+    image.resize(image_words);
+    for (auto& v : image) v = rng();
+    row_offsets.resize(m);
+    col_offsets.resize(k);
+    for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % offset_range);
+    for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % offset_range);
+    w.resize(static_cast<std::size_t>(panels) * k * 8);
+    for (auto& v : w) v = rng();
+    dmax.resize(panels * 8);
+    for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 1));
+    neg.resize(panels);
+    for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+  }
+  runtime::BinaryGemmArgs args() const {
+    runtime::BinaryGemmArgs g = binary_args(image.data(), m, k, w, rows, 64 * k, dmax, neg);
+    g.row_offsets = row_offsets.data();
+    g.col_offsets = col_offsets.data();
+    return g;
+  }
+  int m, k, rows, panels;
+  std::vector<std::uint64_t> image, w;
+  std::vector<std::int32_t> row_offsets, col_offsets;
+  std::vector<std::int64_t> dmax;
+  std::vector<std::uint8_t> neg;
+};
+
 // Implicit im2col: rows and words addressed through offset tables into one image (overlapping
 // windows, words in any order), every variant against the reference.
 TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
@@ -242,22 +275,9 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
   for (int k : {1, 2, 9, 18, 36}) {
     for (int m : {1, 5, 13, 30, 47, 70}) {
       for (int rows : {8, 33, 64, 200}) {
-        const int image_words = 200;
-        std::vector<std::uint64_t> image(image_words);
-        for (auto& v : image) v = rng();
-        std::vector<std::int32_t> row_offsets(m), col_offsets(k);
-        for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % 100);
-        for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % 100);
-        const int panels = (rows + 7) / 8;
-        std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8);
-        for (auto& v : w) v = rng();
-        std::vector<std::int64_t> dmax(panels * 8);
-        for (auto& d : dmax) d = static_cast<std::int64_t>(rng() % (64 * k + 1));
-        std::vector<std::uint8_t> neg(panels);
-        for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-        runtime::BinaryGemmArgs g = binary_args(image.data(), m, k, w, rows, 64 * k, dmax, neg);
-        g.row_offsets = row_offsets.data();
-        g.col_offsets = col_offsets.data();
+        const WindowedBinaryGemm gemm(rng, m, k, rows, 200, 100);
+        const int panels = gemm.panels;
+        runtime::BinaryGemmArgs g = gemm.args();
         // All panels, and the shares of a team's members (odd bounds included).
         for (auto [begin, end] : {std::pair{0, panels}, std::pair{panels / 3, panels - panels / 4},
                                   std::pair{1, std::min(panels, 3)}, std::pair{1, panels}}) {
@@ -277,10 +297,11 @@ TEST(CpuKernels, GemmWindowOffsetsEqualReference) {
         for (auto& v : correction) v = static_cast<std::int32_t>(rng() % 1000);
         std::vector<std::uint16_t> fneg(fixed_panels);
         for (auto& v : fneg) v = static_cast<std::uint16_t>(rng());
-        runtime::FixedGemmArgs f = fixed_args(reinterpret_cast<const std::uint8_t*>(image.data()),
-                                              0, m, k, fw, rows, amin, fneg, correction);
-        f.row_offsets = row_offsets.data();
-        f.col_offsets = col_offsets.data();
+        runtime::FixedGemmArgs f =
+            fixed_args(reinterpret_cast<const std::uint8_t*>(gemm.image.data()), 0, m, k, fw, rows,
+                       amin, fneg, correction);
+        f.row_offsets = gemm.row_offsets.data();
+        f.col_offsets = gemm.col_offsets.data();
         expect_fixed_variants_equal_reference(f, Written::Both,
                                               fmt::format("k4={} m={} rows={}", k, m, rows));
       }
@@ -356,26 +377,12 @@ TEST(CpuKernels, ReferenceNetworkLayerShapesEqualReference) {
   std::mt19937_64 rng(base_seed() + 7);
   for (int k : {1, 8, 9, 18, 27, 30, 31, 32, 33}) {
     for (int rows : {8, 16, 24, 32, 40}) {
-      const int m = 13, image_words = 300;
-      std::vector<std::uint64_t> image(image_words);
-      for (auto& v : image) v = rng();
-      std::vector<std::int32_t> row_offsets(m), col_offsets(k);
-      for (auto& o : row_offsets) o = static_cast<std::int32_t>(rng() % 150);
-      for (auto& o : col_offsets) o = static_cast<std::int32_t>(rng() % 150);
-      const int panels = (rows + 7) / 8;
-      std::vector<std::uint64_t> w(static_cast<std::size_t>(panels) * k * 8);
-      for (auto& v : w) v = rng();
-      std::vector<std::int64_t> dmax(panels * 8);
+      WindowedBinaryGemm gemm(rng, 13, k, rows, 300, 150);
       // Around half the synapses (the bits fire about half the time), and the extremes.
-      for (auto& d : dmax) d = 32 * k + static_cast<std::int64_t>(rng() % 17) - 8;
-      dmax[0] = -1;
-      dmax[1] = 64 * k;
-      std::vector<std::uint8_t> neg(panels);
-      for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
-      runtime::BinaryGemmArgs g = binary_args(image.data(), m, k, w, rows, 64 * k, dmax, neg);
-      g.row_offsets = row_offsets.data();
-      g.col_offsets = col_offsets.data();
-      expect_binary_variants_equal_reference(g, Written::Both,
+      for (auto& d : gemm.dmax) d = 32 * k + static_cast<std::int64_t>(rng() % 17) - 8;
+      gemm.dmax[0] = -1;
+      gemm.dmax[1] = 64 * k;
+      expect_binary_variants_equal_reference(gemm.args(), Written::Both,
                                              fmt::format("k={} rows={}", k, rows));
     }
   }
