@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ir/add_apply.h"
+#include "passes/copy_node.h"
 #include "passes/float_chain.h"
 #include "passes/integer_domain.h"
 
@@ -206,16 +207,8 @@ Graph fold_residual_join(const Graph& graph, int add, const std::vector<int>& st
       index_map[i] = out.add(node.name, threshold, {index_map[add]});
       continue;
     }
-    Node copy = node;
-    for (int& input : copy.inputs) input = index_map[input];
-    if (i == long_branch.producer && negatable) {
-      BinaryMatrix& weights = copy.weights();
-      for (int c = 0; c < channels; ++c) {
-        if (negate_rows[c] != 0) weights.negate_row(c);
-      }
-    }
-    out.nodes.push_back(std::move(copy));
-    index_map[i] = out.output();
+    index_map[i] = copy_node(out, node, index_map,
+                             i == long_branch.producer && negatable ? &negate_rows : nullptr);
   }
   return out;
 }

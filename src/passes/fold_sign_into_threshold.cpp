@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ir/infer_types.h"
+#include "passes/copy_node.h"
 #include "passes/float_chain.h"
 #include "passes/fold_residual_join.h"
 #include "passes/integer_domain.h"
@@ -184,16 +185,8 @@ Graph fold_one(const Graph& graph, int sign) {
       index_map[i] = last;
       continue;
     }
-    Node copy = node;
-    for (int& input : copy.inputs) input = index_map[input];
-    if (i == chain.producer && negatable) {
-      BinaryMatrix& weights = copy.weights();
-      for (int c = 0; c < channels; ++c) {
-        if (negate_rows[c] != 0) weights.negate_row(c);
-      }
-    }
-    out.nodes.push_back(std::move(copy));
-    index_map[i] = out.output();
+    index_map[i] =
+        copy_node(out, node, index_map, i == chain.producer && negatable ? &negate_rows : nullptr);
   }
   return out;
 }
