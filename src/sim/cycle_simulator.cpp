@@ -30,8 +30,12 @@ using Word = std::vector<std::int64_t>;
 struct Fifo {
   std::deque<Word> words;
   std::size_t capacity = 2;
+  std::size_t start_size = 0;  // words at the start of this cycle, before any pop or push
   bool full() const { return words.size() >= capacity; }
   bool empty() const { return words.empty(); }
+  // bnn_fifo's s_axis_tready, a register: full as of the start of the cycle, so a word popped in
+  // this cycle frees its place only in the next one.
+  bool full_registered() const { return start_size >= capacity; }
 };
 
 // One block as a state machine. step() models one clock cycle and returns whether the block
@@ -152,8 +156,15 @@ class SwuEngine : public Engine {
 
   bool step(std::int64_t) override {
     bool did = false;
+    // bnn_swu's output register: its word goes into the FIFO when the FIFO's registered ready
+    // allows, and the register takes the next window word in the same cycle.
+    if (reg_valid_ && !out->full_registered()) {
+      out->words.push_back(std::move(reg_));
+      reg_valid_ = false;
+      did = true;
+    }
     // Emit first (it frees the line buffer), then read.
-    if (!out->full() && window_ready()) {
+    if (!reg_valid_ && window_ready()) {
       emit();
       did = true;
     }
@@ -200,7 +211,8 @@ class SwuEngine : public Engine {
       const int ky = static_cast<int>(q_ / b_.ifm_c / b_.kernel);
       word.push_back(at(oy() * b_.stride + ky, ox() * b_.stride + kx, c));
     }
-    out->words.push_back(std::move(word));
+    reg_ = std::move(word);
+    reg_valid_ = true;
     if (q_ == out_per_pixel_) {
       q_ = 0;
       if (++pixel_ == b_.pixels_out()) {
@@ -215,6 +227,8 @@ class SwuEngine : public Engine {
   std::int64_t read_ = 0;                       // elements read, over all frames
   std::int64_t frame_ = 0, pixel_ = 0, q_ = 0;  // what is being emitted
   std::map<std::int64_t, std::vector<std::int64_t>> frames_;
+  Word reg_;  // the output register (bnn_swu's out_data), full when reg_valid_
+  bool reg_valid_ = false;
 };
 
 // The StreamingMaxPool as bnn_maxpool builds it. The separable max keeps only the last K − 1
@@ -570,12 +584,19 @@ class DwcEngine : public Engine {
   using Engine::Engine;
   bool step(std::int64_t) override {
     bool did = false;
+    // bnn_dwc's output register, as bnn_swu's (SwuEngine).
+    if (reg_valid_ && !out->full_registered()) {
+      out->words.push_back(std::move(reg_));
+      reg_valid_ = false;
+      did = true;
+    }
     const std::int64_t frame = b_.elements_out();
     const auto buffered = static_cast<std::int64_t>(buffer_.size());
-    if (!out->full() && buffered > 0 &&
+    if (!reg_valid_ && buffered > 0 &&
         (buffered >= b_.out_elems || out_count_ + buffered >= frame)) {
       const std::int64_t n = std::min<std::int64_t>({b_.out_elems, buffered, frame - out_count_});
-      out->words.emplace_back(buffer_.begin(), buffer_.begin() + n);
+      reg_.assign(buffer_.begin(), buffer_.begin() + n);
+      reg_valid_ = true;
       buffer_.erase(buffer_.begin(), buffer_.begin() + n);
       out_count_ = (out_count_ + n) % frame;
       did = true;
@@ -592,6 +613,8 @@ class DwcEngine : public Engine {
  private:
   std::deque<std::int64_t> buffer_;
   std::int64_t out_count_ = 0;
+  Word reg_;  // the output register (bnn_dwc's out_data), full when reg_valid_
+  bool reg_valid_ = false;
 };
 
 // The fork: a word goes to every consumer in the same cycle, so it waits until all have room.
@@ -824,6 +847,9 @@ SimulationResult simulate_dataflow(const DataflowGraph& graph,
   std::int64_t cycle = 0, idle = 0;
   while (result.labels.size() < frames.size()) {
     bool progress = false;
+    for (auto& block_fifos : fifos) {
+      for (Fifo& f : block_fifos) f.start_size = f.words.size();
+    }
     // Consumers first: a word written this cycle is read in the next one.
     for (std::size_t i = engines.size(); i-- > 0;) {
       if (engines[i]->step(cycle)) {
