@@ -17,10 +17,6 @@ namespace bnnc {
 
 namespace {
 
-// Convs on fewer input channels than this are offered SIMD over kernel taps (deeper ones have
-// channels enough for their SIMD).
-constexpr int kTapsBelowChannels = 16;
-
 // The MVTU's own LUTs + price · BRAM18 at a folding (its weights placed as Yosys would, without
 // a part): at one cycle count PE · SIMD is fixed, but a PE's accumulator and comparator are paid
 // once per PE, so the fewer, wider PEs cost less (CNV-W1A1's conv4 at 324 cycles on the xc7z045:
@@ -47,9 +43,12 @@ std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& b,
   std::map<std::int64_t, Pick> best;
   const std::vector<int> mmvs = b.is_conv() ? divisors(b.ofm_w) : std::vector<int>{1};
   std::vector<int> simds = divisors(b.simd_channels());
-  // A conv on few channels (an image's) may also take several kernel taps a cycle: SIMD = t·C
-  // for t dividing K² (docs/pixel-parallel.md, "SIMD over kernel taps").
-  if (b.is_conv() && b.simd_channels() < kTapsBelowChannels) {
+  // A conv may also take several kernel taps a cycle: SIMD = t·C for t dividing K²
+  // (docs/pixel-parallel.md, "SIMD over kernel taps"). An image's few channels need it for any
+  // speed; a deep conv for the levels between its powers of two (CNV-W1A1's conv1, 64 × 64
+  // channels at MMV 4: 1,764 cycles, then 1,008 at +75 % synapses without taps; with 3 taps
+  // PE 64 × SIMD 192 at MMV 2 takes 1,176 at +50 %; docs/latency-search.md).
+  if (b.is_conv()) {
     for (int t : divisors(b.kernel * b.kernel)) {
       if (t > 1) simds.push_back(t * b.simd_channels());
     }

@@ -6,7 +6,8 @@
 // from a folding that fits, balance_latency makes greedy moves, each the one with the most
 // estimated latency saved per resource it costs (LUTs + price · BRAM18), among:
 //   - one layer faster: its next few cycle levels (cycle_levels), each at its least parallelism
-//     (PE · SIMD · MMV, MMV dividing the output width and PE the rows), or a wider input word
+//     (PE · SIMD · MMV, MMV dividing the output width, PE the rows, SIMD the input channels or,
+//     on any conv, t of its kernel taps: SIMD = t·C, t dividing K²), or a wider input word
 //     (whole pixels, up to max_input_elems);
 //   - the slowest layers together: every MVTU above a lower cap moved under it (the move that
 //     breaks a tie a one-layer move cannot);

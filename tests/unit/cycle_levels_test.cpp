@@ -3,6 +3,9 @@
 // and MMV.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "core/divisors.h"
 #include "fold/balance_latency.h"
 #include "fold/choose_folding.h"
@@ -60,6 +63,45 @@ TEST(CycleLevels, EachLevelIsTheCheapestOfItsParallelismAndMmv) {
   }
   // The old rule (the least SIMD) is not what the levels are: some level takes wider SIMD.
   EXPECT_GT(cheaper_than_least_simd, 0);
+}
+
+// bits [30,30,64] → conv 3×3 64 → threshold → flatten → dense 10 → label select: CNV-W1A1's
+// conv1 (28×28 outputs). Its PE and SIMD over channels are powers of two and its MMV divides 28,
+// so without kernel taps the level after 1,764 cycles (PE 64 × SIMD 64 × MMV 4) is 1,008 (MMV 7,
+// +75 % synapses). SIMD over 3 taps (192) gives 1,176 at +50 % (PE 64 × MMV 2 or PE 32 × MMV 4).
+Graph cnv_conv1() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{30, 30, 64}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(64, 576), 3, 1, 0, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(64, 300), 1, {}}, {conv});
+  const int flat = g.add("flatten", ReshapeAttrs{{28 * 28 * 64}}, {thr});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 28 * 28 * 64)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
+
+TEST(CycleLevels, DeepConvsTakeKernelTapsBetweenPowersOfTwo) {
+  const DataflowGraph graph = lower_to_dataflow(cnv_conv1());
+  const Block& b = graph.blocks[static_cast<std::size_t>(graph.find("conv"))];
+  ASSERT_EQ(b.simd_channels(), 64);
+  const auto levels = cycle_levels(b, LayerFolding{b.name});
+  std::optional<LayerFolding> between;
+  for (const auto& [cycles, f] : levels) {
+    // Every level's SIMD divides the channels or is t·C with t dividing K², and the folding
+    // applies (the rules of fold/folding.cpp).
+    EXPECT_TRUE(64 % f.simd == 0 || (f.simd % 64 == 0 && 9 % (f.simd / 64) == 0)) << f.simd;
+    EXPECT_NO_THROW(apply_folding(graph, Folding{{f}})) << cycles << " cycles";
+    if (cycles > 1008 && cycles < 1764 && !between) between = f;
+  }
+  ASSERT_TRUE(between.has_value()) << "no level between 1,008 and 1,764 cycles";
+  EXPECT_GT(between->simd, 64);  // only taps reach it
+  // It costs less parallelism than the 1,008-cycle level (7 · 4,096 synapses).
+  EXPECT_LT(static_cast<std::int64_t>(between->pe) * between->simd * between->mmv, 7 * 4096);
+  const auto at =
+      std::find_if(levels.begin(), levels.end(), [](const auto& l) { return l.first == 1176; });
+  ASSERT_NE(at, levels.end());
+  EXPECT_EQ(at->second.simd, 192);
 }
 
 }  // namespace
