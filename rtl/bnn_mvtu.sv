@@ -129,8 +129,10 @@ module bnn_mvtu #(
   reg [MMV*TAPS-1:0] border1, border2, border3;
   /* verilator lint_on UNUSEDSIGNAL */
   reg out_valid;
-  wire stall = v3 && emit3 && out_valid && !m_axis_tready;
-  wire adv = !stall;
+  // The pipeline advances unless a result is due while the output register holds an unsent word
+  // (written positive: as !stall, Yosys 0.23 may make it an active-low enable, and its
+  // shift-register extraction then leaves USE_DSP's skew registers in FFs, docs/rtl.md).
+  wire adv = !v3 || !emit3 || !out_valid || m_axis_tready;
   wire issue = adv && (!need_in || s_axis_tvalid);
   assign s_axis_tready = adv && need_in;
 
@@ -229,23 +231,19 @@ module bnn_mvtu #(
   /* verilator lint_on UNUSEDSIGNAL */
   if (DSP_DELAY > 0) begin : g_dsp_delay
     localparam integer CW = 4 + MMV * TAPS;
-    reg [CW-1:0] ctl[0:DSP_DELAY-1];
-    reg [NFW-1:0] nfd[0:DSP_DELAY-1];
+    reg [DSP_DELAY*CW-1:0] ctl;  // stage k at [k·CW +: CW], valid its top bit
+    reg [DSP_DELAY*NFW-1:0] nfd;
     always @(posedge clk) begin
       if (adv) begin
-        ctl[0] <= {v2, first2, emit2, lastg2, border2};
-        nfd[0] <= nf;
-        for (int k = 1; k < DSP_DELAY; k = k + 1) begin
-          ctl[k] <= ctl[k-1];
-          nfd[k] <= nfd[k-1];
-        end
+        ctl <= (DSP_DELAY * CW)'({ctl, v2, first2, emit2, lastg2, border2});
+        nfd <= (DSP_DELAY * NFW)'({nfd, nf});
       end
       if (rst) begin
-        for (int k = 0; k < DSP_DELAY; k = k + 1) ctl[k][CW-1] <= 1'b0;
+        for (int k = 0; k < DSP_DELAY; k = k + 1) ctl[k*CW+CW-1] <= 1'b0;
       end
     end
-    assign {v2d, first2d, emit2d, lastg2d, border2d} = ctl[DSP_DELAY-1];
-    assign nf_t = nfd[DSP_DELAY-1];
+    assign {v2d, first2d, emit2d, lastg2d, border2d} = ctl[DSP_DELAY*CW-1-:CW];
+    assign nf_t = nfd[DSP_DELAY*NFW-1-:NFW];
   end else begin : g_no_dsp_delay
     assign {v2d, first2d, emit2d, lastg2d, border2d} = {v2, first2, emit2, lastg2, border2};
     assign nf_t = nf;
@@ -364,19 +362,17 @@ module bnn_mvtu #(
           assign xi = xq[0+:IN_BITS];
           assign wi = w[0];
         end else begin : g_skew
-          reg [IN_BITS-1:0] xd[0:i-1];
-          reg wd[0:i-1];
+          // Packed vectors, not arrays: Yosys 0.23 maps an array's words with an enable bit each
+          // (memory_map) and then finds no shift register in some foldings (docs/rtl.md).
+          reg [i*IN_BITS-1:0] xd;
+          reg [i-1:0] wd;
           always @(posedge clk) begin
             if (adv) begin
-              xd[0] <= xq[i*IN_BITS+:IN_BITS];
-              wd[0] <= w[i];
-              for (int k = 1; k < i; k = k + 1) begin
-                xd[k] <= xd[k-1];
-                wd[k] <= wd[k-1];
-              end
+              xd <= (i * IN_BITS)'({xd, xq[i*IN_BITS+:IN_BITS]});
+              wd <= i'({wd, w[i]});
             end
           end
-          assign xi = xd[i-1];
+          assign xi = xd[i*IN_BITS-1-:IN_BITS];
           assign wi = wd[i-1];
         end
         // The operands in registers (the DSP's A and B registers): Yosys 0.23's opt_expr turns a
