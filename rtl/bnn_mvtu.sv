@@ -40,7 +40,7 @@
 //
 // Pipeline: issue (counters, input word) → weight ROM (registered) → ROM output register →
 // partial sums → accumulate and compare → output register. With USE_DSP (integer input), the
-// partial sums take SIMD − 1 more stages (g_dsp_chain below). The pipeline stalls only when a
+// partial sums take SIMD more stages (g_dsp_chain below). The pipeline stalls only when a
 // group's result is due while the output register still holds an unsent word.
 `default_nettype none
 `include "bnn_defs.vh"
