@@ -39,7 +39,8 @@
 // (pixel m at lanes [m·PE +: PE]). The schedule is the one above, per MMV vectors.
 //
 // Pipeline: issue (counters, input word) → weight ROM (registered) → ROM output register →
-// partial sums → accumulate and compare → output register. The pipeline stalls only when a
+// partial sums → accumulate and compare → output register. With USE_DSP (integer input), the
+// partial sums take SIMD more stages (g_dsp_chain below). The pipeline stalls only when a
 // group's result is due while the output register still holds an unsent word.
 `default_nettype none
 `include "bnn_defs.vh"
@@ -67,6 +68,7 @@ module bnn_mvtu #(
   parameter integer STRIDE = 1,      // ZERO_PAD: stride
   parameter integer PAD = 0,         // ZERO_PAD: border pixels on each side
   parameter integer TAPS = 1,        // ZERO_PAD: kernel taps a word (SIMD over taps: SIMD/TAPS channels)
+  parameter integer USE_DSP = 0,     // integer input: each lane's dot product in a chain of SIMD DSP slices
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
   parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
 ) (
@@ -92,13 +94,16 @@ module bnn_mvtu #(
   localparam integer WAW = W_DEPTH > 1 ? $clog2(W_DEPTH) : 1;
   // A word's partial sum: a popcount of SIMD bits, or SIMD terms of ±x.
   localparam integer SUM_BITS = IN_BITS == 1 ? $clog2(SIMD + 1) : IN_BITS + $clog2(SIMD + 1) + 1;
+  // USE_DSP: the stages a partial sum takes beyond the LUT form's one (the chain's skew).
+  localparam integer DSP_DELAY = USE_DSP != 0 ? SIMD : 0;
 
   if (MMV < 1 || PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
-      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)))
+      (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) ||
+      (USE_DSP != 0 && (IN_BITS == 1 || IN_BITS > 24)))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD)", NAME,
-                      PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD))
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP only with 2..24 input bits)", NAME,
+                      PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD, USE_DSP))
   end
   if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || (TAPS == 1 && SF % (K * K) != 0) ||
                         IN_WORDS != SF || OFM_H < 1 || OFM_W < 1 || IMG_H < 1 || IMG_W < 1 ||
@@ -124,8 +129,10 @@ module bnn_mvtu #(
   reg [MMV*TAPS-1:0] border1, border2, border3;
   /* verilator lint_on UNUSEDSIGNAL */
   reg out_valid;
-  wire stall = v3 && emit3 && out_valid && !m_axis_tready;
-  wire adv = !stall;
+  // The pipeline advances unless a result is due while the output register holds an unsent word
+  // (written positive: as !stall, Yosys 0.23 may make it an active-low enable, and its
+  // shift-register extraction then leaves USE_DSP's skew registers in FFs, docs/rtl.md).
+  wire adv = !v3 || !emit3 || !out_valid || m_axis_tready;
   wire issue = adv && (!need_in || s_axis_tvalid);
   assign s_axis_tready = adv && need_in;
 
@@ -148,7 +155,10 @@ module bnn_mvtu #(
   );
 
   reg [IN_WIDTH-1:0] x1, x2;
-  reg [LANES*SUM_BITS-1:0] sum3;
+  /* verilator lint_off UNUSEDSIGNAL */
+  reg [LANES*SUM_BITS-1:0] sum3;  // unused with USE_DSP: the chains' last registers replace it
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [LANES*SUM_BITS-1:0] part3;  // the partial sums in the accumulate stage
   reg [LANES*ACC_BITS-1:0] acc;
   reg [LANES*OUT_BITS-1:0] out_data;
   wire [LANES*SUM_BITS-1:0] sum2;
@@ -212,6 +222,33 @@ module bnn_mvtu #(
   end else begin : g_no_zero_pad
     assign border0 = {MMV * TAPS{1'b0}};
   end
+  // USE_DSP: stage 2's control (and the threshold ROM's address) delayed by DSP_DELAY stages,
+  // so that the accumulate stage sees the step whose partial sums leave the chains.
+  wire v2d, first2d, emit2d, lastg2d;
+  wire [MMV*TAPS-1:0] border2d;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [NFW-1:0] nf_t;  // the threshold ROM's address (unused without THRESHOLDS)
+  /* verilator lint_on UNUSEDSIGNAL */
+  if (DSP_DELAY > 0) begin : g_dsp_delay
+    localparam integer CW = 4 + MMV * TAPS;
+    reg [DSP_DELAY*CW-1:0] ctl;  // stage k at [k·CW +: CW], valid its top bit
+    reg [DSP_DELAY*NFW-1:0] nfd;
+    always @(posedge clk) begin
+      if (adv) begin
+        ctl <= (DSP_DELAY * CW)'({ctl, v2, first2, emit2, lastg2, border2});
+        nfd <= (DSP_DELAY * NFW)'({nfd, nf});
+      end
+      if (rst) begin
+        for (int k = 0; k < DSP_DELAY; k = k + 1) ctl[k*CW+CW-1] <= 1'b0;
+      end
+    end
+    assign {v2d, first2d, emit2d, lastg2d, border2d} = ctl[DSP_DELAY*CW-1-:CW];
+    assign nf_t = nfd[DSP_DELAY*NFW-1-:NFW];
+  end else begin : g_no_dsp_delay
+    assign {v2d, first2d, emit2d, lastg2d, border2d} = {v2, first2, emit2, lastg2, border2};
+    assign nf_t = nf;
+  end
+
   wire [LANES*ACC_BITS-1:0] acc_next;
   wire [LANES*OUT_BITS-1:0] out_next;
   // The thresholds of the group in the accumulate stage (unused without THRESHOLDS).
@@ -228,7 +265,7 @@ module bnn_mvtu #(
 `endif
       .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
     ) u_thresholds (
-      .clk(clk), .en(adv), .addr(nf), .data(t2)
+      .clk(clk), .en(adv), .addr(nf_t), .data(t2)
     );
     always @(posedge clk) begin
       if (adv) t3_reg <= t2;
@@ -310,6 +347,57 @@ module bnn_mvtu #(
       ) u_popcount (
         .a(~(xq ^ w) & in_image), .b({SIMD{1'b0}}), .count(sum2[q*SUM_BITS+:SUM_BITS])
       );
+    end else if (USE_DSP != 0) begin : g_dsp_chain
+      // Σ ±x as a systolic chain, one synapse a stage: c_i = c_{i−1} + x_i · (w_i ? +1 : −1),
+      // synapse i's input and weight delayed i stages, then registered as the operands, so that
+      // c_{SIMD−1} holds the word's sum SIMD + 1 stages after stage 2 (DSP_DELAY = SIMD more than
+      // the LUT form's sum3). Yosys maps a stage to a
+      // DSP48E1 with its adder (P = PCIN + A·B) and the skew to shift registers (docs/rtl.md).
+      // Every register moves with adv, so a stall freezes the chain with the rest of the pipe.
+      reg signed [SUM_BITS-1:0] c[0:SIMD-1];
+      for (genvar i = 0; i < SIMD; i = i + 1) begin : g_stage
+        wire [IN_BITS-1:0] xi;
+        wire wi;
+        if (i == 0) begin : g_now
+          assign xi = xq[0+:IN_BITS];
+          assign wi = w[0];
+        end else begin : g_skew
+          // Packed vectors, not arrays: Yosys 0.23 maps an array's words with an enable bit each
+          // (memory_map) and then finds no shift register in some foldings (docs/rtl.md).
+          reg [i*IN_BITS-1:0] xd;
+          reg [i-1:0] wd;
+          always @(posedge clk) begin
+            if (adv) begin
+              xd <= (i * IN_BITS)'({xd, xq[i*IN_BITS+:IN_BITS]});
+              wd <= i'({wd, w[i]});
+            end
+          end
+          assign xi = xd[i*IN_BITS-1-:IN_BITS];
+          assign wi = wd[i-1];
+        end
+        // The operands in registers (the DSP's A and B registers): Yosys 0.23's opt_expr turns a
+        // product by a multiplexed ±1 into LUTs, but keeps it on the registers' outputs.
+        reg signed [IN_BITS:0] a;
+        reg signed [1:0] b;
+        always @(posedge clk) begin
+          if (adv) begin
+            a <= IN_SIGNED != 0 ? {xi[IN_BITS-1], xi} : {1'b0, xi};
+            b <= wi ? 2'sd1 : -2'sd1;
+          end
+        end
+        wire signed [SUM_BITS-1:0] prod = SUM_BITS'(a) * SUM_BITS'(b);  // exact: |x| ≤ 2^IN_BITS
+        if (i == 0) begin : g_first
+          always @(posedge clk) begin
+            if (adv) c[i] <= SUM_BITS'(prod);
+          end
+        end else begin : g_next
+          always @(posedge clk) begin
+            if (adv) c[i] <= c[i-1] + SUM_BITS'(prod);
+          end
+        end
+      end
+      assign sum2[q*SUM_BITS+:SUM_BITS] = {SUM_BITS{1'b0}};
+      assign part3[q*SUM_BITS+:SUM_BITS] = c[SIMD-1];
     end else begin : g_integer
       // Binary weights select +x or −x: Σ ±x = 2·Σ_{w=1} x − Σ x. The lane adds only the x its
       // weights select (the AND folds into the first adders) and takes its window's Σ x, which
@@ -334,7 +422,10 @@ module bnn_mvtu #(
 
     // The partial sum in accumulator width: the true value fits the accumulator, so truncating a
     // wider sum is exact and a narrower one extends by its own signedness.
-    wire [SUM_BITS-1:0] part = sum3[q*SUM_BITS+:SUM_BITS];
+    if (IN_BITS == 1 || USE_DSP == 0) begin : g_part  // (g_dsp_chain drives its own)
+      assign part3[q*SUM_BITS+:SUM_BITS] = sum3[q*SUM_BITS+:SUM_BITS];
+    end
+    wire [SUM_BITS-1:0] part = part3[q*SUM_BITS+:SUM_BITS];
     wire [ACC_BITS-1:0] part_acc;
     if (ZERO_PAD != 0 && TAPS > 1) begin : g_dot_taps
       // 2·matches − (synapses inside) in accumulator width, modulo 2^ACC_BITS as below.
@@ -382,8 +473,8 @@ module bnn_mvtu #(
       border1 <= border0;
       {first2, emit2, lastg2, border2} <= {first1, emit1, lastg1, border1};
       x2 <= x1;
-      v3 <= v2;
-      {first3, emit3, lastg3, border3} <= {first2, emit2, lastg2, border2};
+      v3 <= v2d;
+      {first3, emit3, lastg3, border3} <= {first2d, emit2d, lastg2d, border2d};
       sum3 <= sum2;
       if (v3) acc <= acc_next;
     end

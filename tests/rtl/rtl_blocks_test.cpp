@@ -252,7 +252,9 @@ struct MvtuCase {
   bool quantize, threshold, binary;
 };
 
-void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseOrder::Output) {
+// use_dsp: the integer path as a chain of DSP slices (bnn_mvtu's USE_DSP, docs/rtl.md).
+void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseOrder::Output,
+                bool use_dsp = false) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -291,7 +293,8 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
   const DataflowGraph design = apply_folding(lowered, folding);
   const int index = design.find("fc");
   const Block& b = design.blocks[static_cast<std::size_t>(index)];
-  const RtlBlock rtl = describe_rtl_block(design, index, "fc");
+  RtlBlock rtl = describe_rtl_block(design, index, "fc");
+  if (use_dsp) rtl.params.emplace_back("USE_DSP", "1");
   BlockUnderTest block{
       rtl.module, rtl.params, rtl.memories, b.simd,
       b.in_bits,  b.pe,       b.out_bits,   !t.threshold && is_signed(g.nodes[dense].type.dtype)};
@@ -310,12 +313,12 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
     expected.insert(expected.end(), out_words.begin(), out_words.end());
   }
   expect_block_output(block, input, expected,
-                      fmt::format("{} MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}", rtl.module,
+                      fmt::format("{} MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}{}", rtl.module,
                                   t.mw, t.mh, t.pe, t.simd, b.mh_padded, b.mw_padded,
                                   t.binary     ? ""
                                   : t.quantize ? " fixed-point"
                                                : " uint8",
-                                  t.threshold ? " thresholds" : ""));
+                                  t.threshold ? " thresholds" : "", use_dsp ? " USE_DSP" : ""));
 }
 
 TEST(RtlBlocks, MvtuSweep) {
@@ -343,7 +346,7 @@ struct MmvCase {
   bool quantize, threshold;
 };
 
-void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed) {
+void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, bool use_dsp = false) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -385,7 +388,8 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed) {
   const Block& b = design.blocks[static_cast<std::size_t>(index)];
   ASSERT_EQ(b.mmv, t.mmv);
   ASSERT_FALSE(rtl_block_unsupported(design, index).has_value());
-  const RtlBlock rtl = describe_rtl_block(design, index, "conv");
+  RtlBlock rtl = describe_rtl_block(design, index, "conv");
+  if (use_dsp) rtl.params.emplace_back("USE_DSP", "1");
   BlockUnderTest block{
       rtl.module, rtl.params,   rtl.memories, t.mmv * t.simd,
       b.in_bits,  t.mmv * t.pe, b.out_bits,   !t.threshold && is_signed(g.nodes[conv].type.dtype)};
@@ -420,8 +424,8 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed) {
   }
   expect_block_output(
       block, input, expected,
-      fmt::format("MMV {} PE {} SIMD {} {}x{}x{} K {} stride {}{}", t.mmv, t.pe, t.simd, t.h, t.w,
-                  t.c, t.k, t.stride, t.quantize ? " fixed-point" : ""));
+      fmt::format("MMV {} PE {} SIMD {} {}x{}x{} K {} stride {}{}{}", t.mmv, t.pe, t.simd, t.h, t.w,
+                  t.c, t.k, t.stride, t.quantize ? " fixed-point" : "", use_dsp ? " USE_DSP" : ""));
 }
 
 TEST(RtlBlocks, MvtuWithMmvWindowsAWord) {
@@ -434,6 +438,29 @@ TEST(RtlBlocks, MvtuWithMmvWindowsAWord) {
   std::uint64_t seed = 60;
   for (const MmvCase& t : cases) {
     check_mmv_mvtu(t, seed++);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// The integer path as DSP chains (USE_DSP): SIMD more pipeline stages between the weight read
+// and the accumulators, the control and the threshold read delayed to match, all frozen by a stall.
+TEST(RtlBlocks, MvtuWithDspChains) {
+  BNNC_REQUIRE_VERILATOR();
+  const MvtuCase cases[] = {
+      {9, 4, 4, 3, 0, 0, true, true, false},      // fixed-point (signed) input, thresholds, NF 1
+      {16, 3, 1, 16, 0, 0, false, false, false},  // uint8 input, raw accumulators out, SF 1
+      {27, 10, 2, 9, 0, 36, false, true, false},  // uint8, NF 5, SF 4 of which 1 padded
+  };
+  std::uint64_t seed = 80;
+  for (const MvtuCase& t : cases) {
+    check_mvtu(t, seed++, DenseOrder::Output, true);
+    if (HasFatalFailure()) return;
+  }
+  const MmvCase mmv[] = {
+      {7, 7, 3, 3, 2, 4, 4, 3, 3, true, true},  // fixed-point RGB-like, stride 2, 3 windows
+  };
+  for (const MmvCase& t : mmv) {
+    check_mmv_mvtu(t, seed++, true);
     if (HasFatalFailure()) return;
   }
 }
