@@ -38,6 +38,25 @@ struct Fifo {
   bool full_registered() const { return start_size >= capacity; }
 };
 
+// A block's output register in front of its FIFO (bnn_swu's and bnn_dwc's out_data): the word
+// it holds enters the FIFO when the FIFO's registered ready allows, and in that same cycle the
+// register may take the block's next word.
+struct OutputRegister {
+  Word word;
+  bool valid = false;
+  // Moves the held word into `out` if its ready allows; whether it did.
+  bool drain(Fifo& out) {
+    if (!valid || out.full_registered()) return false;
+    out.words.push_back(std::move(word));
+    valid = false;
+    return true;
+  }
+  void put(Word next) {
+    word = std::move(next);
+    valid = true;
+  }
+};
+
 // One block as a state machine. step() models one clock cycle and returns whether the block
 // did anything (read, wrote or computed); a stalled block returns false.
 class Engine {
@@ -155,16 +174,9 @@ class SwuEngine : public Engine {
   }
 
   bool step(std::int64_t) override {
-    bool did = false;
-    // bnn_swu's output register: its word goes into the FIFO when the FIFO's registered ready
-    // allows, and the register takes the next window word in the same cycle.
-    if (reg_valid_ && !out->full_registered()) {
-      out->words.push_back(std::move(reg_));
-      reg_valid_ = false;
-      did = true;
-    }
+    bool did = reg_.drain(*out);  // bnn_swu's output register (OutputRegister)
     // Emit first (it frees the line buffer), then read.
-    if (!reg_valid_ && window_ready()) {
+    if (!reg_.valid && window_ready()) {
       emit();
       did = true;
     }
@@ -211,8 +223,7 @@ class SwuEngine : public Engine {
       const int ky = static_cast<int>(q_ / b_.ifm_c / b_.kernel);
       word.push_back(at(oy() * b_.stride + ky, ox() * b_.stride + kx, c));
     }
-    reg_ = std::move(word);
-    reg_valid_ = true;
+    reg_.put(std::move(word));
     if (q_ == out_per_pixel_) {
       q_ = 0;
       if (++pixel_ == b_.pixels_out()) {
@@ -227,8 +238,7 @@ class SwuEngine : public Engine {
   std::int64_t read_ = 0;                       // elements read, over all frames
   std::int64_t frame_ = 0, pixel_ = 0, q_ = 0;  // what is being emitted
   std::map<std::int64_t, std::vector<std::int64_t>> frames_;
-  Word reg_;  // the output register (bnn_swu's out_data), full when reg_valid_
-  bool reg_valid_ = false;
+  OutputRegister reg_;  // bnn_swu's out_data
 };
 
 // The StreamingMaxPool as bnn_maxpool builds it. The separable max keeps only the last K − 1
@@ -583,20 +593,13 @@ class DwcEngine : public Engine {
  public:
   using Engine::Engine;
   bool step(std::int64_t) override {
-    bool did = false;
-    // bnn_dwc's output register, as bnn_swu's (SwuEngine).
-    if (reg_valid_ && !out->full_registered()) {
-      out->words.push_back(std::move(reg_));
-      reg_valid_ = false;
-      did = true;
-    }
+    bool did = reg_.drain(*out);  // bnn_dwc's output register (OutputRegister)
     const std::int64_t frame = b_.elements_out();
     const auto buffered = static_cast<std::int64_t>(buffer_.size());
-    if (!reg_valid_ && buffered > 0 &&
+    if (!reg_.valid && buffered > 0 &&
         (buffered >= b_.out_elems || out_count_ + buffered >= frame)) {
       const std::int64_t n = std::min<std::int64_t>({b_.out_elems, buffered, frame - out_count_});
-      reg_.assign(buffer_.begin(), buffer_.begin() + n);
-      reg_valid_ = true;
+      reg_.put(Word(buffer_.begin(), buffer_.begin() + n));
       buffer_.erase(buffer_.begin(), buffer_.begin() + n);
       out_count_ = (out_count_ + n) % frame;
       did = true;
@@ -613,8 +616,7 @@ class DwcEngine : public Engine {
  private:
   std::deque<std::int64_t> buffer_;
   std::int64_t out_count_ = 0;
-  Word reg_;  // the output register (bnn_dwc's out_data), full when reg_valid_
-  bool reg_valid_ = false;
+  OutputRegister reg_;  // bnn_dwc's out_data
 };
 
 // The fork: a word goes to every consumer in the same cycle, so it waits until all have room.
