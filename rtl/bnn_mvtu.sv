@@ -70,7 +70,9 @@ module bnn_mvtu #(
   parameter integer TAPS = 1,        // ZERO_PAD: kernel taps a word (SIMD over taps: SIMD/TAPS channels)
   parameter integer USE_DSP = 0,     // integer input: each lane's dot product in a chain of SIMD DSP slices
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
-  parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
+  parameter         THRESHOLD_FILE = "", // NF words of PE·(ACC_BITS+3) bits
+  parameter         WEIGHT_STYLE = "",   // where the weights go: bnn_rom's STYLE ("" = the tool's choice)
+  parameter         THRESHOLD_STYLE = "" // where the thresholds go (bnn_rom's STYLE)
 ) (
   input  wire                                        clk,
   input  wire                                        rst,
@@ -149,7 +151,8 @@ module bnn_mvtu #(
 `ifndef BNN_NO_INSTANCE_NAMES
     .NAME({NAME, ".u_weights"}),
 `endif
-    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
+    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE),
+    .STYLE(WEIGHT_STYLE)
   ) u_weights (
     .clk(clk), .en(adv), .addr(waddr), .data(w2)
   );
@@ -263,7 +266,8 @@ module bnn_mvtu #(
 `ifndef BNN_NO_INSTANCE_NAMES
       .NAME({NAME, ".g_thresholds.u_thresholds"}),
 `endif
-      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
+      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE),
+      .STYLE(THRESHOLD_STYLE)
     ) u_thresholds (
       .clk(clk), .en(adv), .addr(nf_t), .data(t2)
     );

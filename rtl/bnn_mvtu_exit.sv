@@ -36,7 +36,9 @@ module bnn_mvtu_exit #(
   parameter integer IN_WORDS = 2,    // words read per input vector, ⌈MW / SIMD⌉ (≤ SF)
   parameter integer ACC_BITS = 4,    // accumulator bits: P ≤ MW fits
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits (as bnn_mvtu)
-  parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits (as bnn_mvtu)
+  parameter         THRESHOLD_FILE = "", // NF words of PE·(ACC_BITS+3) bits (as bnn_mvtu)
+  parameter         WEIGHT_STYLE = "",   // where the weights go: bnn_rom's STYLE ("" = the tool's choice)
+  parameter         THRESHOLD_STYLE = "" // where the thresholds go (bnn_rom's STYLE)
 ) (
   input  wire                 clk,
   input  wire                 rst,
@@ -103,7 +105,8 @@ module bnn_mvtu_exit #(
 `ifndef BNN_NO_INSTANCE_NAMES
     .NAME({NAME, ".u_weights"}),
 `endif
-    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
+    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE),
+    .STYLE(WEIGHT_STYLE)
   ) u_weights (
     .clk(clk), .en(adv), .addr(waddr), .data(w2)
   );
@@ -111,7 +114,8 @@ module bnn_mvtu_exit #(
 `ifndef BNN_NO_INSTANCE_NAMES
     .NAME({NAME, ".u_thresholds"}),
 `endif
-    .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
+    .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE),
+    .STYLE(THRESHOLD_STYLE)
   ) u_thresholds (
     .clk(clk), .en(adv), .addr(nf), .data(t2)
   );

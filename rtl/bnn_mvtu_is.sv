@@ -42,7 +42,9 @@ module bnn_mvtu_is #(
   parameter integer ACC_SIGNED = 0,  // 1 when the accumulator is signed (integer input)
   parameter integer THRESHOLDS = 1,  // 1: output (acc ≥ T) xor negate; 0: output acc
   parameter         WEIGHT_FILE = "",    // SF·NF words of PE·SIMD bits, pass-major
-  parameter         THRESHOLD_FILE = ""  // NF words of PE·(ACC_BITS+3) bits
+  parameter         THRESHOLD_FILE = "", // NF words of PE·(ACC_BITS+3) bits
+  parameter         WEIGHT_STYLE = "",   // where the weights go: bnn_rom's STYLE ("" = the tool's choice)
+  parameter         THRESHOLD_STYLE = "" // where the thresholds go (bnn_rom's STYLE)
 ) (
   input  wire                                        clk,
   input  wire                                        rst,
@@ -102,7 +104,8 @@ module bnn_mvtu_is #(
 `ifndef BNN_NO_INSTANCE_NAMES
     .NAME({NAME, ".u_weights"}),
 `endif
-    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE)
+    .WIDTH(PE * SIMD), .DEPTH(W_DEPTH), .LATENCY(2), .INIT_FILE(WEIGHT_FILE),
+    .STYLE(WEIGHT_STYLE)
   ) u_weights (
     .clk(clk), .en(adv), .addr(waddr), .data(w2)
   );
@@ -131,7 +134,8 @@ module bnn_mvtu_is #(
 `ifndef BNN_NO_INSTANCE_NAMES
       .NAME({NAME, ".g_thresholds.u_thresholds"}),
 `endif
-      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE)
+      .WIDTH(PE * T_LANE), .DEPTH(NF), .LATENCY(2), .INIT_FILE(THRESHOLD_FILE),
+      .STYLE(THRESHOLD_STYLE)
     ) u_thresholds (
       .clk(clk), .en(adv), .addr(nf), .data(t2)
     );

@@ -35,7 +35,7 @@ std::filesystem::path temp_dir(const std::string& name) {
   return path;
 }
 
-static std::string read_all(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -59,8 +59,8 @@ CommandResult run_bnnc_under(const std::string& prefix, const std::string& argum
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = read_all(out);
-  result.err = read_all(err);
+  result.out = read_text(out);
+  result.err = read_text(err);
   std::filesystem::remove(out);
   std::filesystem::remove(err);
   return result;

@@ -13,6 +13,9 @@ std::filesystem::path external_data();
 // external_data() / relative, or an empty path when that file or folder is missing.
 std::filesystem::path external_file(const std::string& relative);
 
+// A file's whole text ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
+
 // A fresh, empty temporary folder for one test (removed at the next run of the same test).
 std::filesystem::path temp_dir(const std::string& name);
 

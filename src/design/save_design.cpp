@@ -2,9 +2,11 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "design/compile_report.h"
+#include "fold/estimate_resources.h"
 #include "fold/folding_file.h"
 #include "io/model_file.h"
 #include "io/output_folder.h"
@@ -20,6 +22,28 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   if (!out) fail("{}: cannot write", path.string());
 }
 
+// Where the RTL puts each MVTU's memories: where the estimate placed them on the part, so that
+// the design a synthesis tool builds is the one the estimate counted (docs/devices.md, "Where
+// the weights live"). Without a part, and where the tool would choose the same by itself, the
+// choice is left to the tool. A ROM placed in UltraRAM is left to it too: UltraRAM has no
+// initial contents (a bitstream cannot load it), so such weights would need a loader the RTL
+// does not have.
+std::vector<RomStyles> rom_styles(const Design& design) {
+  std::vector<RomStyles> styles;
+  if (!design.device) return styles;
+  const auto style = [](std::optional<MemoryKind> placed, std::optional<MemoryKind> tools) {
+    if (!placed || *placed == MemoryKind::Uram) return std::string();
+    if (*placed == MemoryKind::Bram) return std::string("block");
+    return std::string(tools == MemoryKind::Lutram ? "" : "logic");
+  };
+  for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
+    const Block& b = design.folded.blocks[i];
+    styles.push_back({style(design.estimate.weights[i], weights_kind(b)),
+                      style(thresholds_kind(b, design.device), thresholds_kind(b))});
+  }
+  return styles;
+}
+
 }  // namespace
 
 std::optional<RtlDesign> save_design(const Design& design, const std::filesystem::path& dir,
@@ -33,7 +57,8 @@ std::optional<RtlDesign> save_design(const Design& design, const std::filesystem
   write_text(at / "report.html", compile_report_html(design));
   save_model(design.graph, (at / "model.bnnc").string());
   std::optional<RtlDesign> rtl;
-  if (!design.rtl_unsupported) rtl = emit_rtl(design.folded, design.fifo_depths, at / "rtl");
+  if (!design.rtl_unsupported)
+    rtl = emit_rtl(design.folded, design.fifo_depths, at / "rtl", rom_styles(design));
   out.commit();
   return rtl;
 }

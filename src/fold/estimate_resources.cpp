@@ -89,6 +89,12 @@ std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
   return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
 }
 
+std::optional<MemoryKind> thresholds_kind(const Block& b, const Device* device) {
+  if (b.kind != BlockKind::Mvtu || b.threshold < 0) return std::nullopt;
+  const std::int64_t depth = b.nf(), width = static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3);
+  return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
+}
+
 namespace {
 
 // bnn_pixel_group (a padding, SWU, max-pool or reordering converter on words of several pixels;

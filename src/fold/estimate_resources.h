@@ -50,6 +50,10 @@ Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* dev
 // nothing for other blocks.
 std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
 
+// Where an MVTU's threshold ROM lives (estimate_rom's choice); nothing for other blocks and for a
+// layer without thresholds.
+std::optional<MemoryKind> thresholds_kind(const Block& block, const Device* device = nullptr);
+
 // A block's resources. Every synapse is LUTs, the 8-bit first layer's included: the RTL writes
 // its integer adders as logic and instantiates no DSP slice (Yosys 0.23 maps only multipliers to
 // DSP48s), so the estimate counts none either — `dsps` stays 0 (docs/devices.md, "Limits").

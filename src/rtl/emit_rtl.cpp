@@ -129,9 +129,11 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
 }
 
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
-                   const std::filesystem::path& dir) {
+                   const std::filesystem::path& dir, const std::vector<RomStyles>& rom_styles) {
   if (auto reason = rtl_unsupported(graph)) fail("{}", *reason);
   BNNC_ASSERT(fifo_depths.size() == graph.blocks.size(), "FIFO depths for every block");
+  BNNC_ASSERT(rom_styles.empty() || rom_styles.size() == graph.blocks.size(),
+              "ROM styles for every block or none");
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) fail("{}: cannot create the RTL folder ({})", dir.string(), error.message());
@@ -151,7 +153,8 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
   for (int i = 0; i < n; ++i) {
     std::string id = identifier(graph.blocks[static_cast<std::size_t>(i)].name);
     while (!used.insert(id).second) id += "_";
-    described.push_back(describe_rtl_block(graph, i, id));
+    described.push_back(describe_rtl_block(
+        graph, i, id, rom_styles.empty() ? RomStyles{} : rom_styles[static_cast<std::size_t>(i)]));
     ids.push_back(std::move(id));
   }
   for (const std::string name : kVariantSources) {

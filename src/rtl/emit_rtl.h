@@ -16,9 +16,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fold/dataflow_graph.h"
 #include "fold/size_fifos.h"
+#include "rtl/rtl_block.h"
 #include "rtl/rtl_manifest.h"
 
 namespace bnnc {
@@ -31,8 +33,9 @@ RtlInterface rtl_interface(const DataflowGraph& graph);
 // Writes the RTL of `graph` into `dir` (created; files of an earlier design there are replaced)
 // and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO in front of each
 // block input, [block][input] (size_fifos). Throws bnnc::Error when the design is not supported
-// (rtl_unsupported) or a file cannot be written.
+// (rtl_unsupported) or a file cannot be written. rom_styles: where each block's memories go
+// (describe_rtl_block), one per block; empty leaves every memory to the synthesis tool.
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
-                   const std::filesystem::path& dir);
+                   const std::filesystem::path& dir, const std::vector<RomStyles>& rom_styles = {});
 
 }  // namespace bnnc

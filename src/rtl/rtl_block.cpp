@@ -217,9 +217,18 @@ void add_mvtu_thresholds(const Block& b, const Graph& ir, const std::string& ste
     add_memory(r, "THRESHOLD_FILE", stem + "_thresholds.mem", mvtu_threshold_rom(b, ir));
 }
 
+// Where bnn_rom puts the weights and thresholds (bnn_mvtu, bnn_mvtu_is, bnn_mvtu_exit); nothing
+// for the tool's own choice.
+void add_rom_styles(const Block& b, const RomStyles& styles, RtlBlock& r) {
+  if (!styles.weights.empty()) r.params.emplace_back("WEIGHT_STYLE", quoted(styles.weights));
+  if (b.threshold >= 0 && !styles.thresholds.empty())
+    r.params.emplace_back("THRESHOLD_STYLE", quoted(styles.thresholds));
+}
+
 // An MVTU block: bnn_mvtu_wr with weight reuse, bnn_mvtu_ir with input reuse, bnn_mvtu_exit with
 // early exit, otherwise bnn_mvtu (bnn_mvtu_is in the input-stationary order).
-void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, RtlBlock& r) {
+void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem,
+                   const RomStyles& styles, RtlBlock& r) {
   auto& p = r.params;
   if (b.weight_reuse) {
     // bnn_mvtu_wr: binary input (Block::can_reuse_weights), its schedule in place of the
@@ -254,6 +263,7 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, Rtl
     p.emplace_back("ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits));
     add_memory(r, "WEIGHT_FILE", stem + "_weights.mem", mvtu_weight_rom(b, ir));
     add_mvtu_thresholds(b, ir, stem, r);
+    add_rom_styles(b, styles, r);
     return;
   }
   const bool input_stationary = b.dense_order == DenseOrder::Input;
@@ -283,11 +293,13 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem, Rtl
     if (b.simd > b.simd_channels()) p.emplace_back("TAPS", integer(b.simd / b.simd_channels()));
   }
   add_mvtu_thresholds(b, ir, stem, r);
+  add_rom_styles(b, styles, r);
 }
 
 }  // namespace
 
-RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem) {
+RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem,
+                            const RomStyles& styles) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
   RtlBlock r;
@@ -361,7 +373,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"MIN_CHANNELS", bit_literal(min_channels, b.ifm_c)}};
       break;
     }
-    case BlockKind::Mvtu: describe_mvtu(b, ir, stem, r); break;
+    case BlockKind::Mvtu: describe_mvtu(b, ir, stem, styles, r); break;
     case BlockKind::LabelSelect: {
       r.module = "bnn_label_select";
       const int score_bits = label_score_bits(b, ir);

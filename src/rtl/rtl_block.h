@@ -20,8 +20,16 @@ struct RtlBlock {
   int in_width = 0, out_width = 0;                            // bits of the stream words
 };
 
-// `stem` names the block's memory files (stem + "_weights.mem", ...).
-RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem);
+// Where an MVTU's memories go, as bnn_rom's STYLE: "block", "logic" or "" (the synthesis tool's
+// choice). The compiler sets them from its placement on a part (save_design).
+struct RomStyles {
+  std::string weights, thresholds;
+};
+
+// `stem` names the block's memory files (stem + "_weights.mem", ...). `styles` go to
+// bnn_mvtu, bnn_mvtu_is and bnn_mvtu_exit (the other variants keep their memories in logic).
+RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem,
+                            const RomStyles& styles = {});
 
 // bnn_pixel_group's parameters for a pixel-group block (fold/pixel_group.h): its kind, both
 // feature maps, both word formats, its slack and buffer slots — all but the values it pads with

@@ -215,5 +215,58 @@ TEST(RtlLint, GeneratedTopIsLintCleanAndSynthesizes) {
   }
 }
 
+// bnn_rom's STYLE is where Yosys puts the memory (the compiler sets it from its placement on a
+// part, design/save_design.cpp): block RAM for a shallow ROM Yosys would build from logic, LUTs
+// for a deep one it would put in block RAM; "" leaves Yosys's own choice; anything else stops
+// elaboration naming the style. Each form is also lint-clean.
+TEST(RtlLint, RomStyleDecidesWhereYosysPutsTheMemory) {
+  if (find_program("yosys").empty()) GTEST_SKIP() << "yosys not found";
+  const std::filesystem::path dir = test::temp_dir("rtl-rom-style");
+  write_blocks(dir);
+  struct Case {
+    int width, depth;
+    std::string style;
+    bool in_bram;
+  };
+  const Case cases[] = {
+      {72, 18, "", false}, {72, 18, "block", true}, {8, 2048, "", true}, {8, 2048, "logic", false}};
+  for (const Case& c : cases) {
+    {  // words that differ, so that nothing folds away
+      std::ofstream mem(dir / "rom.mem");
+      for (int i = 0; i < c.depth; ++i) {
+        std::string word;
+        for (int d = 0; d < (c.width + 3) / 4; ++d)
+          word += "0123456789abcdef"[(i * 7 + d * 3) % 16];
+        mem << word << "\n";
+      }
+    }
+    const std::string params = "-set WIDTH " + std::to_string(c.width) + " -set DEPTH " +
+                               std::to_string(c.depth) + " -set INIT_FILE \"rom.mem\"" +
+                               (c.style.empty() ? "" : " -set STYLE \"" + c.style + "\"");
+    std::ofstream(dir / "rom.ys") << "read_verilog -sv -DBNN_NO_INSTANCE_NAMES bnn_rom.sv\n"
+                                  << "chparam " << params << " bnn_rom\n"
+                                  << "synth_xilinx -family xc7 -top bnn_rom\nstat\n";
+    const Tool y = run({"yosys", "-s", "rom.ys"}, dir);
+    const std::string label =
+        std::to_string(c.depth) + "x" + std::to_string(c.width) + " \"" + c.style + "\"";
+    ASSERT_EQ(y.exit_code, 0) << label << ":\n" << y.output.substr(y.output.size() - 2000);
+    const bool bram = std::regex_search(y.output, std::regex(R"(RAMB(18|36)E1\s+\d+)"));
+    EXPECT_EQ(bram, c.in_bram) << label;
+    if (!find_program("verilator").empty() && !c.style.empty()) {
+      const Tool v = run({"verilator", "--lint-only", "-Wall", "--top-module", "bnn_rom",
+                          "-GSTYLE=\"" + c.style + "\"", "bnn_rom.sv"},
+                         dir);
+      EXPECT_EQ(v.exit_code, 0) << label << ":\n" << v.output;
+    }
+  }
+  const Tool bad = run({"yosys", "-q", "-p",
+                        "read_verilog -sv -DBNN_NO_INSTANCE_NAMES bnn_rom.sv; chparam -set STYLE "
+                        "\"bram\" bnn_rom; hierarchy -top bnn_rom"},
+                       dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("STYLE \"bram\" is neither block nor logic"), std::string::npos)
+      << bad.output;
+}
+
 }  // namespace
 }  // namespace bnnc

@@ -122,6 +122,21 @@ TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
     EXPECT_TRUE(where == "lutram" || where == "bram") << where;  // no URAM on a Zynq-7000
   }
   EXPECT_EQ(mvtus, 4);
+  // The RTL puts the weights where the report says (bnn_rom's STYLE): "block" on the MVTUs whose
+  // weights the estimate placed in BRAM, nothing where Yosys would put them in logic itself.
+  const std::string top = test::read_text(dir / "hw" / "rtl" / "bnn_top.sv");
+  int in_bram = 0;
+  for (const auto& layer : json["layers"]) {
+    if (layer["kind"] != "MVTU") continue;
+    const std::string name = layer["name"];
+    const std::size_t at = top.find("// " + name + " (MVTU)");
+    ASSERT_NE(at, std::string::npos) << name;
+    const std::string instance = top.substr(at, top.find(");", at) - at);
+    const bool block = instance.find(".WEIGHT_STYLE(\"block\")") != std::string::npos;
+    EXPECT_EQ(block, layer["weights_in"] == "bram") << name << ":\n" << instance;
+    in_bram += block ? 1 : 0;
+  }
+  EXPECT_GT(in_bram, 0);
   // Without --device: the keys of before, and none of the new ones.
   const test::CommandResult plain =
       test::run_bnnc("compile " + shipped("lfc") + " --target-fps 100000 --out '" +
@@ -131,6 +146,7 @@ TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
   for (const char* key : {"device", "urams", "dsps", "lutram_luts"})
     EXPECT_FALSE(plain_json.contains(key)) << key;
   for (const auto& layer : plain_json["layers"]) EXPECT_FALSE(layer.contains("weights_in"));
+  EXPECT_EQ(test::read_text(dir / "hw0" / "rtl" / "bnn_top.sv").find("_STYLE("), std::string::npos);
 }
 
 // --device alone is the latency search's budget: the part's caps.
