@@ -75,24 +75,26 @@ Resources estimate_rom_in(std::int64_t depth, std::int64_t width, MemoryKind kin
   return {};
 }
 
+// Where a ROM goes: on a part where place_memory puts it, else where Yosys would.
+MemoryKind rom_kind(std::int64_t depth, std::int64_t width, const Device* device) {
+  return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
+}
+
 }  // namespace
 
 Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device) {
   if (depth <= 0 || width <= 0) return {};
-  return estimate_rom_in(
-      depth, width, device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width));
+  return estimate_rom_in(depth, width, rom_kind(depth, width, device));
 }
 
 std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
   if (b.kind != BlockKind::Mvtu) return std::nullopt;
-  const std::int64_t depth = b.nf() * b.sf(), width = static_cast<std::int64_t>(b.pe) * b.simd;
-  return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
+  return rom_kind(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, device);
 }
 
 std::optional<MemoryKind> thresholds_kind(const Block& b, const Device* device) {
   if (b.kind != BlockKind::Mvtu || b.threshold < 0) return std::nullopt;
-  const std::int64_t depth = b.nf(), width = static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3);
-  return device ? place_memory(depth, width, *device) : yosys_rom_kind(depth, width);
+  return rom_kind(b.nf(), static_cast<std::int64_t>(b.pe) * (b.acc_bits + 3), device);
 }
 
 namespace {
