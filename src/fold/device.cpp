@@ -76,15 +76,23 @@ const char* memory_kind_name(MemoryKind kind) {
   return "?";
 }
 
+std::int64_t rom_distinct_columns(std::int64_t depth, std::int64_t width) {
+  // A column (one output bit over the D words) is one of 2^D functions of the address.
+  return depth < 40 ? std::min(width, std::int64_t{1} << depth) : width;
+}
+
 std::int64_t lutram_rom_luts(std::int64_t depth, std::int64_t width) {
   if (depth <= 0 || width <= 0) return 0;
-  // A LUT6 per output bit and 64 words, plus the wide multiplexers of deeper ROMs (measured
-  // 1.2–1.4 LUTs per bit and 64 words); a ROM of fewer than 64 words has fewer address bits, and
-  // Yosys packs several of its bits into one LUT.
-  const double address_bits = std::max(1.0, std::ceil(std::log2(static_cast<double>(depth))));
-  const double per_lut = std::min(1.0, address_bits / 6.0);
-  return static_cast<std::int64_t>(1.3 * per_lut * static_cast<double>(width) *
-                                   static_cast<double>(ceil_div(depth, 64))) +
+  // A LUT per distinct column up to 64 words (a LUT6 holds 64), and past that 1.3 LUTs per
+  // column and 64 words with the wide multiplexers (measured 1.2–1.4). A shallow ROM has few
+  // distinct columns, which Yosys builds once each (opt_merge), moving bnn_rom's read registers
+  // to the address: fitted to Yosys 0.23 (synth_xilinx -family xc7) on bnn_mvtu with PE·SIMD =
+  // 1,024 random weight bits at 8, 9, 12, 16 and 32 words (+241, +690, +960, +1,015, +1,024 LUTs
+  // over the same unit with its weights in BRAM: 0.94–1.35 a distinct column) and CNV-W1A1's
+  // conv3 (9 words of 16,384 bits: +750) and conv4 (48 of 6,144: +6,145; docs/devices.md).
+  const double columns = static_cast<double>(rom_distinct_columns(depth, width));
+  return static_cast<std::int64_t>(
+             depth <= 64 ? columns : 1.3 * columns * static_cast<double>(ceil_div(depth, 64))) +
          1;
 }
 

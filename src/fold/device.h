@@ -58,6 +58,8 @@ const char* memory_kind_name(MemoryKind kind);
 
 // What one memory costs in each kind of storage.
 std::int64_t lutram_rom_luts(std::int64_t depth, std::int64_t width);
+// The columns of a ROM that can differ: at most 2^depth (each bit's values over the words).
+std::int64_t rom_distinct_columns(std::int64_t depth, std::int64_t width);
 std::int64_t bram18_for(std::int64_t depth, std::int64_t width);
 std::int64_t urams_for(std::int64_t depth, std::int64_t width);
 

@@ -62,8 +62,13 @@ std::int64_t cascade_luts(std::int64_t depth, std::int64_t piece_depth, std::int
 Resources estimate_rom_in(std::int64_t depth, std::int64_t width, MemoryKind kind) {
   if (depth <= 0 || width <= 0) return {};
   switch (kind) {
-    case MemoryKind::Lutram:  // logic, and bnn_rom's two output registers
-      return {lutram_rom_luts(depth, width), 2 * width, 0};
+    case MemoryKind::Lutram: {
+      // Logic, and bnn_rom's two output registers — on the address instead when the ROM has
+      // fewer distinct columns than bits (Yosys builds each once; lutram_rom_luts).
+      const std::int64_t columns = rom_distinct_columns(depth, width);
+      return {lutram_rom_luts(depth, width), 2 * (columns < width ? bits_for(depth - 1) : width),
+              0};
+    }
     case MemoryKind::Bram:
       return {cascade_luts(depth, 1024, width), width, bram18_for(depth, width)};
     case MemoryKind::Uram: {

@@ -78,7 +78,7 @@ TEST(Device, OverflowNamesTheResourceAndBothNumbers) {
 }
 
 // LFC at 128 cycles per frame keeps all its weights in LUTs (cheaper than BRAM one by one):
-// 101,602 LUTs, over a Pynq-Z1's cap, while its BRAM is empty. On the part, estimate_graph moves
+// 101,494 LUTs, over a Pynq-Z1's cap, while its BRAM is empty. On the part, estimate_graph moves
 // weight ROMs into the BRAM until it is full.
 TEST(Device, OverfullLutsMoveWeightsIntoFreeBram) {
   const DataflowGraph lowered =
@@ -203,7 +203,7 @@ TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {
                                                (dir / "hw").string() + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
-            "bnnc: error: --target-fps 1000000: the folding needs 80,052 LUTs but xc7z020 has "
+            "bnnc: error: --target-fps 1000000: the folding needs 79,944 LUTs but xc7z020 has "
             "53,200 (cap 80 %: 42,560)\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "hw"));
 }
