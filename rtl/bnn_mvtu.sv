@@ -68,7 +68,8 @@ module bnn_mvtu #(
   parameter integer STRIDE = 1,      // ZERO_PAD: stride
   parameter integer PAD = 0,         // ZERO_PAD: border pixels on each side
   parameter integer TAPS = 1,        // ZERO_PAD: kernel taps a word (SIMD over taps: SIMD/TAPS channels)
-  parameter integer USE_DSP = 0,     // integer input: each lane's dot product in a chain of SIMD DSP slices
+  parameter integer USE_DSP = 0,     // integer input: 1 each lane's dot product in a chain of SIMD DSP slices,
+                                     // 2 two PE lanes' in one chain (g_dsp_pair)
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
   parameter         THRESHOLD_FILE = "", // NF words of PE·(ACC_BITS+3) bits
   parameter         WEIGHT_STYLE = "",   // where the weights go: bnn_rom's STYLE ("" = the tool's choice)
@@ -102,9 +103,10 @@ module bnn_mvtu #(
   if (MMV < 1 || PE < 1 || SIMD < 1 || NF < 1 || SF < 1 || MH < 1 || MH > NF * PE || IN_WORDS < 1 ||
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
       (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) ||
-      (USE_DSP != 0 && (IN_BITS == 1 || IN_BITS > 24)))
+      (USE_DSP != 0 && (IN_BITS == 1 || IN_BITS > 24)) || USE_DSP < 0 || USE_DSP > 2 ||
+      (USE_DSP == 2 && 2 * SUM_BITS > 48))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP only with 2..24 input bits)", NAME,
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP 0, 1 or 2, only with 2..24 input bits, 2 with 2·partial-sum bits <= 48)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD, USE_DSP))
   end
   if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || (TAPS == 1 && SF % (K * K) != 0) ||
@@ -351,6 +353,61 @@ module bnn_mvtu #(
       ) u_popcount (
         .a(~(xq ^ w) & in_image), .b({SIMD{1'b0}}), .count(sum2[q*SUM_BITS+:SUM_BITS])
       );
+    end else if (USE_DSP == 2 && p % 2 == 1) begin : g_dsp_partner
+      // The lane's sum is the high field of lane q − 1's chain (g_dsp_pair drives part3 here).
+      assign sum2[q*SUM_BITS+:SUM_BITS] = {SUM_BITS{1'b0}};
+    end else if (USE_DSP == 2 && p + 1 < PE) begin : g_dsp_pair
+      // Two PE lanes in one chain: c_i = c_{i−1} + x_i · (±1 ± 2^F), the first lane's weight in
+      // the low field and the next's in the high one (F = SUM_BITS: each field holds a signed
+      // partial sum). The first stage adds 2^(F−1), which keeps the low field in [1, 2^F − 1], so
+      // it never borrows from the high one: the high field is lane q + 1's sum as it stands and
+      // the low one lane q's with its top bit inverted. One DSP slice a stage for two lanes
+      // (docs/rtl.md, "Two PE lanes a DSP"); the skew, the operand registers and adv as in
+      // g_dsp_chain.
+      localparam integer F = SUM_BITS;
+      localparam integer TWO_F = 1 << F;
+      wire [SIMD-1:0] w_next = w2[(p+1)*SIMD+:SIMD];
+      reg signed [2*F-1:0] c[0:SIMD-1];
+      for (genvar i = 0; i < SIMD; i = i + 1) begin : g_stage
+        wire [IN_BITS-1:0] xi;
+        wire [1:0] wi;  // {next lane's, this lane's}
+        if (i == 0) begin : g_now
+          assign xi = xq[0+:IN_BITS];
+          assign wi = {w_next[0], w[0]};
+        end else begin : g_skew
+          reg [i*IN_BITS-1:0] xd;
+          reg [2*i-1:0] wd;
+          always @(posedge clk) begin
+            if (adv) begin
+              xd <= (i * IN_BITS)'({xd, xq[i*IN_BITS+:IN_BITS]});
+              wd <= (2 * i)'({wd, w_next[i], w[i]});
+            end
+          end
+          assign xi = xd[i*IN_BITS-1-:IN_BITS];
+          assign wi = wd[2*i-1-:2];
+        end
+        reg signed [IN_BITS:0] a;
+        reg signed [F+1:0] b;  // ±1 ± 2^F
+        always @(posedge clk) begin
+          if (adv) begin
+            a <= IN_SIGNED != 0 ? {xi[IN_BITS-1], xi} : {1'b0, xi};
+            b <= (F + 2)'((wi[0] ? 1 : -1) + (wi[1] ? TWO_F : -TWO_F));
+          end
+        end
+        wire signed [2*F-1:0] prod = (2 * F)'(a) * (2 * F)'(b);  // exact modulo 2^(2F)
+        if (i == 0) begin : g_first
+          always @(posedge clk) begin
+            if (adv) c[i] <= prod + (2 * F)'(TWO_F / 2);
+          end
+        end else begin : g_next
+          always @(posedge clk) begin
+            if (adv) c[i] <= c[i-1] + prod;
+          end
+        end
+      end
+      assign sum2[q*SUM_BITS+:SUM_BITS] = {SUM_BITS{1'b0}};
+      assign part3[q*SUM_BITS+:SUM_BITS] = {~c[SIMD-1][F-1], c[SIMD-1][F-2:0]};
+      assign part3[(q+1)*SUM_BITS+:SUM_BITS] = c[SIMD-1][2*F-1:F];
     end else if (USE_DSP != 0) begin : g_dsp_chain
       // Σ ±x as a systolic chain, one synapse a stage: c_i = c_{i−1} + x_i · (w_i ? +1 : −1),
       // synapse i's input and weight delayed i stages, then registered as the operands, so that

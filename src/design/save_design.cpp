@@ -22,14 +22,14 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   if (!out) fail("{}: cannot write", path.string());
 }
 
-// Where the RTL puts each MVTU's memories: where the estimate placed them on the part, so that
-// the design a synthesis tool builds is the one the estimate counted (docs/devices.md, "Where
-// the weights live"). Without a part, and where the tool would choose the same by itself, the
-// choice is left to the tool. A ROM placed in UltraRAM is left to it too: UltraRAM has no
-// initial contents (a bitstream cannot load it), so such weights would need a loader the RTL
-// does not have.
-std::vector<RomStyles> rom_styles(const Design& design) {
-  std::vector<RomStyles> styles;
+// Where the RTL puts each MVTU's memories and adders: where the estimate placed them on the part,
+// so that the design a synthesis tool builds is the one the estimate counted (docs/devices.md,
+// "Where the weights live", "DSPs for 8-bit layers"). Without a part, and where the tool would
+// choose the same by itself, the memory's place is left to the tool. A ROM placed in UltraRAM
+// is left to it too: UltraRAM has no initial contents (a bitstream cannot load it), so such
+// weights would need a loader the RTL does not have.
+std::vector<Placement> placements(const Design& design) {
+  std::vector<Placement> styles;
   if (!design.device) return styles;
   const auto style = [](std::optional<MemoryKind> placed, std::optional<MemoryKind> tools) {
     if (!placed || *placed == MemoryKind::Uram) return std::string();
@@ -39,7 +39,8 @@ std::vector<RomStyles> rom_styles(const Design& design) {
   for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
     const Block& b = design.folded.blocks[i];
     styles.push_back({style(design.estimate.weights[i], weights_kind(b)),
-                      style(thresholds_kind(b, design.device), thresholds_kind(b))});
+                      style(thresholds_kind(b, design.device), thresholds_kind(b)),
+                      design.estimate.blocks[i].dsps > 0 ? dsp_chain_form(b) : 0});
   }
   return styles;
 }
@@ -58,7 +59,7 @@ std::optional<RtlDesign> save_design(const Design& design, const std::filesystem
   save_model(design.graph, (at / "model.bnnc").string());
   std::optional<RtlDesign> rtl;
   if (!design.rtl_unsupported)
-    rtl = emit_rtl(design.folded, design.fifo_depths, at / "rtl", rom_styles(design));
+    rtl = emit_rtl(design.folded, design.fifo_depths, at / "rtl", placements(design));
   out.commit();
   return rtl;
 }

@@ -195,11 +195,38 @@ Resources estimate_pixel_group(const Block& b) {
 // 0.23 on bnn_mvtu at MMV 1, PE 8, SIMD 9 and PE 16, SIMD 3 (8-bit input; 1.6 LUTs a bit per PE
 // also on the adders alone at PE 4 and 16, SIMD 9); docs/rtl.md, "Integer input".
 constexpr double kIntPerPe = 1.6, kIntSum = 3.0;
+// The same MVTU with its adders in DSP chains (bnn_mvtu's USE_DSP 2): what stays in logic,
+// fitted to Yosys 0.23 (synth_xilinx -family xc7) on six units, 8-bit input, PE 4–16, SIMD 9 and
+// 21, SF 1 and 3 (tests/unit/fold_test.cpp, Fold.DspChainMvtuEstimateIsNearYosys: −3 … +16 %).
+// Per window and input bit its skew registers (kDspSkewPerInputBit); per distinct weight column
+// — a lane's weights, as few as the ROM's 2^depth allows, which Yosys builds once each — its
+// skew and operand choice (kDspPerColumn, far less when the weight ROM is at most 8 words deep,
+// where they merge into the ROM's LUTs); and with SF = 1 no accumulator adder, only the
+// threshold's compare.
+constexpr double kDspBase = 113.0, kDspSkewPerInputBit = 0.45, kDspPerColumn = 2.75,
+                 kDspPerShallowColumn = 0.6;
 
 }  // namespace
 
-Resources estimate_block(const Block& b, const Device* device,
-                         std::optional<MemoryKind> weights_in) {
+int dsp_chain_form(const Block& b) {
+  if (b.kind != BlockKind::Mvtu || b.in_bits < 2 || b.in_bits > 24 ||
+      b.dense_order != DenseOrder::Output || b.weight_reuse || b.input_reuse || b.early_exit ||
+      b.zero_pad)
+    return 0;
+  // bnn_mvtu's partial sum: IN_BITS + ⌈log2(SIMD + 1)⌉ + 1 bits, two of them in a slice's 48.
+  const std::int64_t sum_bits = b.in_bits + bits_for(b.simd) + 1;
+  return 2 * sum_bits <= 48 ? 2 : 1;
+}
+
+std::int64_t dsp_slices(const Block& b) {
+  const int form = dsp_chain_form(b);
+  if (form == 0) return 0;
+  const std::int64_t chains = form == 2 ? ceil_div(b.pe, 2) : b.pe;
+  return static_cast<std::int64_t>(b.mmv) * chains * b.simd;
+}
+
+Resources estimate_block(const Block& b, const Device* device, std::optional<MemoryKind> weights_in,
+                         bool on_dsps) {
   if (is_pixel_group(b)) return estimate_pixel_group(b);
   Resources r;
   const std::int64_t in_word = b.in_word_bits(), out_word = b.out_word_bits();
@@ -246,17 +273,30 @@ Resources estimate_block(const Block& b, const Device* device,
       // of NF·SF words of PE·SIMD bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
       const double input_bits = simd * b.in_bits;
+      BNNC_ASSERT(!on_dsps || dsp_chain_form(b) > 0, "block '{}' cannot use DSP chains", b.name);
       const std::int64_t synapse_luts =
-          b.in_bits == 1
+          on_dsps ? 0
+          : b.in_bits == 1
               ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
               : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
       const std::int64_t window_sum_luts =
-          b.in_bits == 1 ? 0 : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
-      const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
+          b.in_bits == 1 ? 0
+          : on_dsps      ? static_cast<std::int64_t>(std::llround(kDspSkewPerInputBit * input_bits))
+                         : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
+      const std::int64_t accumulate_luts = on_dsps && b.sf() == 1 ? 0 : b.acc_bits;
+      const std::int64_t per_pe = synapse_luts + accumulate_luts + b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));
       const std::int64_t buffer_luts = lutram_luts(b.sf(), in_word);
       r.luts = 60 + buffer_luts + b.mmv * (b.pe * per_pe + window_sum_luts);
+      if (on_dsps) {
+        const std::int64_t depth = b.nf() * b.sf(),
+                           width = static_cast<std::int64_t>(b.pe) * b.simd;
+        const double columns = static_cast<double>(rom_distinct_columns(depth, width));
+        r.luts +=
+            std::llround(kDspBase + (depth <= 8 ? kDspPerShallowColumn : kDspPerColumn) * columns);
+        r.dsps = dsp_slices(b);
+      }
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r.lutram_luts = buffer_luts;
       if (b.dense_order == DenseOrder::Input) {
@@ -496,7 +536,7 @@ void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimat
       if (e.weights[i] != full) continue;
       for (MemoryKind to : kKinds) {
         if (to == *full || cap_of(caps, to) == 0) continue;
-        const Resources r = estimate_block(graph.blocks[i], &device, to);
+        const Resources r = estimate_block(graph.blocks[i], &device, to, e.blocks[i].dsps > 0);
         const Resources after = minus(e.total, e.blocks[i]);
         Resources moved = after;
         moved += r;
@@ -527,9 +567,13 @@ void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimat
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   Estimate e;
   const std::vector<std::vector<int>> depths = size_fifos(graph);
+  std::int64_t dsps_left = device ? device_caps(*device).dsps : 0;
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
-    e.blocks.push_back(estimate_block(b, device));
+    const std::int64_t slices = dsp_slices(b);
+    const bool on_dsps = slices > 0 && slices <= dsps_left;
+    if (on_dsps) dsps_left -= slices;
+    e.blocks.push_back(estimate_block(b, device, std::nullopt, on_dsps));
     e.weights.push_back(weights_kind(b, device));
     Resources fifos;
     for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());

@@ -19,7 +19,7 @@ struct Resources {
   std::int64_t bram18 = 0;  // in 18-Kbit units (a RAMB36 counts 2)
   // Counted only for a design compiled for a part (--device); zero otherwise.
   std::int64_t urams = 0;
-  std::int64_t dsps = 0;         // DSP slices: none yet (estimate_block)
+  std::int64_t dsps = 0;         // DSP slices (integer-input MVTUs on a part: estimate_graph)
   std::int64_t lutram_luts = 0;  // of `luts`, those that must be SLICEM (distributed RAM, SRLs)
 
   Resources& operator+=(const Resources& other) {
@@ -54,12 +54,21 @@ std::optional<MemoryKind> weights_kind(const Block& block, const Device* device 
 // layer without thresholds.
 std::optional<MemoryKind> thresholds_kind(const Block& block, const Device* device = nullptr);
 
-// A block's resources. Every synapse is LUTs, the 8-bit first layer's included: the RTL writes
-// its integer adders as logic and instantiates no DSP slice (Yosys 0.23 maps only multipliers to
-// DSP48s), so the estimate counts none either — `dsps` stays 0 (docs/devices.md, "Limits").
-// `weights_in` overrides where an MVTU's weights go (estimate_graph's rebalancing).
+// How an integer-input MVTU's adders can run on DSP slices, as bnn_mvtu's USE_DSP: 2 two PE lanes
+// a chain of SIMD slices (each field of the slice's sum holds one lane's), 1 a chain a lane when
+// two partial sums do not fit a slice's 48 bits, 0 not at all (binary input, wider than 24 bits,
+// or a unit other than bnn_mvtu: input-stationary, reuse, early exit). docs/devices.md, "DSPs".
+int dsp_chain_form(const Block& block);
+
+// The DSP slices an MVTU's chains take (dsp_chain_form): SIMD a chain, MMV·⌈PE/2⌉ or MMV·PE
+// chains; 0 when it cannot use them.
+std::int64_t dsp_slices(const Block& block);
+
+// A block's resources. `weights_in` overrides where an MVTU's weights go (estimate_graph's
+// rebalancing); `on_dsps` puts an integer-input MVTU's adders in DSP chains (estimate_graph's
+// choice on a part with DSP slices), otherwise they are LUTs.
 Resources estimate_block(const Block& block, const Device* device = nullptr,
-                         std::optional<MemoryKind> weights_in = std::nullopt);
+                         std::optional<MemoryKind> weights_in = std::nullopt, bool on_dsps = false);
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
@@ -83,7 +92,9 @@ struct Estimate {
 // of storage (say BRAM) while another has room, weight ROMs move out of it one at a time — each
 // time the move that frees the largest share of the full kind per share it takes of the other —
 // until it fits or no move helps. The result depends only on the graph and the part, so the
-// searches, the reports and the refusal all see the same placement.
+// searches, the reports and the refusal all see the same placement. On a part with DSP slices,
+// the integer-input MVTUs take DSP chains (dsp_chain_form) in block order while the part's DSP
+// cap lasts; a block's `dsps` > 0 says it does, and the RTL sets USE_DSP for it.
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device = nullptr);
 
 }  // namespace bnnc

@@ -129,10 +129,10 @@ RtlInterface rtl_interface(const DataflowGraph& graph) {
 }
 
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
-                   const std::filesystem::path& dir, const std::vector<RomStyles>& rom_styles) {
+                   const std::filesystem::path& dir, const std::vector<Placement>& placements) {
   if (auto reason = rtl_unsupported(graph)) fail("{}", *reason);
   BNNC_ASSERT(fifo_depths.size() == graph.blocks.size(), "FIFO depths for every block");
-  BNNC_ASSERT(rom_styles.empty() || rom_styles.size() == graph.blocks.size(),
+  BNNC_ASSERT(placements.empty() || placements.size() == graph.blocks.size(),
               "ROM styles for every block or none");
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -154,7 +154,7 @@ RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
     std::string id = identifier(graph.blocks[static_cast<std::size_t>(i)].name);
     while (!used.insert(id).second) id += "_";
     described.push_back(describe_rtl_block(
-        graph, i, id, rom_styles.empty() ? RomStyles{} : rom_styles[static_cast<std::size_t>(i)]));
+        graph, i, id, placements.empty() ? Placement{} : placements[static_cast<std::size_t>(i)]));
     ids.push_back(std::move(id));
   }
   for (const std::string name : kVariantSources) {

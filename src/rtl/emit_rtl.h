@@ -33,9 +33,10 @@ RtlInterface rtl_interface(const DataflowGraph& graph);
 // Writes the RTL of `graph` into `dir` (created; files of an earlier design there are replaced)
 // and its manifest, rtl.json (rtl_manifest.h). fifo_depths: words of the FIFO in front of each
 // block input, [block][input] (size_fifos). Throws bnnc::Error when the design is not supported
-// (rtl_unsupported) or a file cannot be written. rom_styles: where each block's memories go
-// (describe_rtl_block), one per block; empty leaves every memory to the synthesis tool.
+// (rtl_unsupported) or a file cannot be written. placements: where each block's memories and
+// adders go (describe_rtl_block), one per block; empty leaves every memory to the synthesis tool
+// and every adder in LUTs.
 RtlDesign emit_rtl(const DataflowGraph& graph, const FifoDepths& fifo_depths,
-                   const std::filesystem::path& dir, const std::vector<RomStyles>& rom_styles = {});
+                   const std::filesystem::path& dir, const std::vector<Placement>& placements = {});
 
 }  // namespace bnnc

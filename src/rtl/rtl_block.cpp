@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/ceil_div.h"
+#include "fold/estimate_resources.h"
 #include "fold/pad_element.h"
 #include "fold/pixel_group.h"
 #include "fold/stream_order.h"
@@ -219,16 +220,16 @@ void add_mvtu_thresholds(const Block& b, const Graph& ir, const std::string& ste
 
 // Where bnn_rom puts the weights and thresholds (bnn_mvtu, bnn_mvtu_is, bnn_mvtu_exit); nothing
 // for the tool's own choice.
-void add_rom_styles(const Block& b, const RomStyles& styles, RtlBlock& r) {
-  if (!styles.weights.empty()) r.params.emplace_back("WEIGHT_STYLE", quoted(styles.weights));
-  if (b.threshold >= 0 && !styles.thresholds.empty())
-    r.params.emplace_back("THRESHOLD_STYLE", quoted(styles.thresholds));
+void add_rom_styles(const Block& b, const Placement& placement, RtlBlock& r) {
+  if (!placement.weights.empty()) r.params.emplace_back("WEIGHT_STYLE", quoted(placement.weights));
+  if (b.threshold >= 0 && !placement.thresholds.empty())
+    r.params.emplace_back("THRESHOLD_STYLE", quoted(placement.thresholds));
 }
 
 // An MVTU block: bnn_mvtu_wr with weight reuse, bnn_mvtu_ir with input reuse, bnn_mvtu_exit with
 // early exit, otherwise bnn_mvtu (bnn_mvtu_is in the input-stationary order).
 void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem,
-                   const RomStyles& styles, RtlBlock& r) {
+                   const Placement& placement, RtlBlock& r) {
   auto& p = r.params;
   if (b.weight_reuse) {
     // bnn_mvtu_wr: binary input (Block::can_reuse_weights), its schedule in place of the
@@ -263,7 +264,7 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem,
     p.emplace_back("ACC_BITS", integer(ir.nodes[b.layer].type.dtype.bits));
     add_memory(r, "WEIGHT_FILE", stem + "_weights.mem", mvtu_weight_rom(b, ir));
     add_mvtu_thresholds(b, ir, stem, r);
-    add_rom_styles(b, styles, r);
+    add_rom_styles(b, placement, r);
     return;
   }
   const bool input_stationary = b.dense_order == DenseOrder::Input;
@@ -292,14 +293,20 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem,
     // SIMD over kernel taps: a border test per tap of the word.
     if (b.simd > b.simd_channels()) p.emplace_back("TAPS", integer(b.simd / b.simd_channels()));
   }
+  if (placement.use_dsp != 0) {
+    BNNC_ASSERT(!input_stationary && placement.use_dsp == dsp_chain_form(b),
+                "layer '{}': USE_DSP {} where its form is {}", b.name, placement.use_dsp,
+                dsp_chain_form(b));
+    p.emplace_back("USE_DSP", integer(placement.use_dsp));
+  }
   add_mvtu_thresholds(b, ir, stem, r);
-  add_rom_styles(b, styles, r);
+  add_rom_styles(b, placement, r);
 }
 
 }  // namespace
 
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem,
-                            const RomStyles& styles) {
+                            const Placement& placement) {
   const Block& b = graph.blocks[static_cast<std::size_t>(index)];
   const Graph& ir = graph.ir;
   RtlBlock r;
@@ -373,7 +380,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"MIN_CHANNELS", bit_literal(min_channels, b.ifm_c)}};
       break;
     }
-    case BlockKind::Mvtu: describe_mvtu(b, ir, stem, styles, r); break;
+    case BlockKind::Mvtu: describe_mvtu(b, ir, stem, placement, r); break;
     case BlockKind::LabelSelect: {
       r.module = "bnn_label_select";
       const int score_bits = label_score_bits(b, ir);

@@ -20,16 +20,19 @@ struct RtlBlock {
   int in_width = 0, out_width = 0;                            // bits of the stream words
 };
 
-// Where an MVTU's memories go, as bnn_rom's STYLE: "block", "logic" or "" (the synthesis tool's
-// choice). The compiler sets them from its placement on a part (save_design).
-struct RomStyles {
+// Where an MVTU's memories and adders go. Memories as bnn_rom's STYLE: "block", "logic" or ""
+// (the synthesis tool's choice); adders as bnn_mvtu's USE_DSP (0 LUTs, 1 or 2 DSP chains,
+// dsp_chain_form). The compiler sets them from its estimate on a part (save_design).
+struct Placement {
   std::string weights, thresholds;
+  int use_dsp = 0;
 };
 
-// `stem` names the block's memory files (stem + "_weights.mem", ...). `styles` go to
-// bnn_mvtu, bnn_mvtu_is and bnn_mvtu_exit (the other variants keep their memories in logic).
+// `stem` names the block's memory files (stem + "_weights.mem", ...). The placement's styles go
+// to bnn_mvtu, bnn_mvtu_is and bnn_mvtu_exit (the other variants keep their memories in logic),
+// its USE_DSP to bnn_mvtu.
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem,
-                            const RomStyles& styles = {});
+                            const Placement& placement = {});
 
 // bnn_pixel_group's parameters for a pixel-group block (fold/pixel_group.h): its kind, both
 // feature maps, both word formats, its slack and buffer slots — all but the values it pads with

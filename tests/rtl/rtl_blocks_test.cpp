@@ -252,9 +252,10 @@ struct MvtuCase {
   bool quantize, threshold, binary;
 };
 
-// use_dsp: the integer path as a chain of DSP slices (bnn_mvtu's USE_DSP, docs/rtl.md).
+// use_dsp: the integer path as chains of DSP slices, 1 a lane or 2 two PE lanes a chain (bnn_mvtu's
+// USE_DSP, docs/rtl.md); 0 the LUT form.
 void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseOrder::Output,
-                bool use_dsp = false) {
+                int use_dsp = 0) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -294,7 +295,7 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
   const int index = design.find("fc");
   const Block& b = design.blocks[static_cast<std::size_t>(index)];
   RtlBlock rtl = describe_rtl_block(design, index, "fc");
-  if (use_dsp) rtl.params.emplace_back("USE_DSP", "1");
+  if (use_dsp != 0) rtl.params.emplace_back("USE_DSP", std::to_string(use_dsp));
   BlockUnderTest block{
       rtl.module, rtl.params, rtl.memories, b.simd,
       b.in_bits,  b.pe,       b.out_bits,   !t.threshold && is_signed(g.nodes[dense].type.dtype)};
@@ -318,7 +319,8 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
                                   t.binary     ? ""
                                   : t.quantize ? " fixed-point"
                                                : " uint8",
-                                  t.threshold ? " thresholds" : "", use_dsp ? " USE_DSP" : ""));
+                                  t.threshold ? " thresholds" : "",
+                                  use_dsp != 0 ? fmt::format(" USE_DSP {}", use_dsp) : ""));
 }
 
 TEST(RtlBlocks, MvtuSweep) {
@@ -346,7 +348,7 @@ struct MmvCase {
   bool quantize, threshold;
 };
 
-void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, bool use_dsp = false) {
+void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, int use_dsp = 0) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -389,7 +391,7 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, bool use_dsp = false) 
   ASSERT_EQ(b.mmv, t.mmv);
   ASSERT_FALSE(rtl_block_unsupported(design, index).has_value());
   RtlBlock rtl = describe_rtl_block(design, index, "conv");
-  if (use_dsp) rtl.params.emplace_back("USE_DSP", "1");
+  if (use_dsp != 0) rtl.params.emplace_back("USE_DSP", std::to_string(use_dsp));
   BlockUnderTest block{
       rtl.module, rtl.params,   rtl.memories, t.mmv * t.simd,
       b.in_bits,  t.mmv * t.pe, b.out_bits,   !t.threshold && is_signed(g.nodes[conv].type.dtype)};
@@ -425,7 +427,8 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, bool use_dsp = false) 
   expect_block_output(
       block, input, expected,
       fmt::format("MMV {} PE {} SIMD {} {}x{}x{} K {} stride {}{}{}", t.mmv, t.pe, t.simd, t.h, t.w,
-                  t.c, t.k, t.stride, t.quantize ? " fixed-point" : "", use_dsp ? " USE_DSP" : ""));
+                  t.c, t.k, t.stride, t.quantize ? " fixed-point" : "",
+                  use_dsp != 0 ? fmt::format(" USE_DSP {}", use_dsp) : ""));
 }
 
 TEST(RtlBlocks, MvtuWithMmvWindowsAWord) {
@@ -453,14 +456,39 @@ TEST(RtlBlocks, MvtuWithDspChains) {
   };
   std::uint64_t seed = 80;
   for (const MvtuCase& t : cases) {
-    check_mvtu(t, seed++, DenseOrder::Output, true);
+    check_mvtu(t, seed++, DenseOrder::Output, 1);
     if (HasFatalFailure()) return;
   }
   const MmvCase mmv[] = {
       {7, 7, 3, 3, 2, 4, 4, 3, 3, true, true},  // fixed-point RGB-like, stride 2, 3 windows
   };
   for (const MmvCase& t : mmv) {
-    check_mmv_mvtu(t, seed++, true);
+    check_mmv_mvtu(t, seed++, 1);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Two PE lanes a DSP chain (USE_DSP 2): each pair's sums in the low and high fields of one chain,
+// a lone chain for an odd PE's last lane; signed and unsigned input, MMV windows.
+TEST(RtlBlocks, MvtuWithPackedDspChains) {
+  BNNC_REQUIRE_VERILATOR();
+  const MvtuCase cases[] = {
+      {9, 4, 4, 3, 0, 0, true, true, false},      // fixed-point (signed) input, two pairs, NF 1
+      {16, 3, 3, 16, 0, 0, false, false, false},  // uint8, a pair and a lone lane, raw sums out
+      {27, 10, 2, 9, 0, 36, false, true, false},  // uint8, NF 5, SF 4 of which 1 padded
+      {12, 5, 1, 4, 0, 0, false, false, false},   // PE 1: the lone chain only
+  };
+  std::uint64_t seed = 90;
+  for (const MvtuCase& t : cases) {
+    check_mvtu(t, seed++, DenseOrder::Output, 2);
+    if (HasFatalFailure()) return;
+  }
+  const MmvCase mmv_packed[] = {
+      {7, 7, 3, 3, 2, 4, 4, 3, 3, true, true},  // fixed-point RGB-like, stride 2, 3 windows
+      {7, 7, 3, 3, 2, 5, 5, 9, 3, true, true},  // PE 5 (two pairs and a lone lane), SIMD 9
+  };
+  for (const MmvCase& t : mmv_packed) {
+    check_mmv_mvtu(t, seed++, 2);
     if (HasFatalFailure()) return;
   }
 }

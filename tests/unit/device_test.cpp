@@ -163,21 +163,41 @@ TEST(CompileDevice, LatencyObjectiveStaysWithinThePartsCaps) {
   EXPECT_EQ(json["device"]["cap_brams"], 252);
 }
 
-TEST(CompileDevice, EightBitLayerCostsLutsOnAPartAndLargeWeightsGoToUram) {
+// On a part with DSP slices the 8-bit first layer's adders go into DSP chains, two PE lanes a
+// chain (dsp_chain_form): the report counts conv0's slices (SIMD a chain, MMV·⌈PE/2⌉ chains) and
+// no other layer's, and the RTL asks bnn_mvtu for them (USE_DSP 2) on conv0 alone.
+TEST(CompileDevice, EightBitLayerTakesDspSlicesOnAPartAndLargeWeightsGoToUram) {
   const auto dir = test::temp_dir("compile-device-cnv");
   const test::CommandResult r =
       test::run_bnnc("compile " + shipped("cnv") + " --target-fps 5000 --device xcvu9p --out '" +
                      (dir / "hw").string() + "' --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
-  // The RTL instantiates no DSP slice, so the estimate counts none, not even for conv0's 8-bit
-  // pixels: its adders are LUTs, as without a part.
-  for (const auto& layer : json["layers"]) EXPECT_EQ(layer["dsps"], 0) << layer["name"];
-  EXPECT_EQ(json["dsps"], 0);
+  long long slices = 0;
+  for (const auto& layer : json["layers"]) {
+    if (layer["name"] == "conv0") {
+      const long long chains = layer.value("mmv", 1) * ((layer["pe"].get<long long>() + 1) / 2);
+      EXPECT_EQ(layer["dsps"], chains * layer["simd"].get<long long>());
+      slices = layer["dsps"].get<long long>();
+    } else {
+      EXPECT_EQ(layer["dsps"], 0) << layer["name"];
+    }
+  }
+  EXPECT_GT(slices, 0);
+  EXPECT_EQ(json["dsps"], slices);
   EXPECT_GT(json["urams"].get<long long>(), 0);  // the deep weight ROMs of the last convs
+  const std::string top = test::read_text(dir / "hw" / "rtl" / "bnn_top.sv");
+  std::size_t count = 0;
+  for (std::size_t at = top.find(".USE_DSP(2)"); at != std::string::npos;
+       at = top.find(".USE_DSP(2)", at + 1))
+    ++count;
+  EXPECT_EQ(count, 1u);
+  EXPECT_EQ(top.find(".USE_DSP(1)"), std::string::npos);
 }
 
-TEST(Device, IntegerInputMvtuIsLutsOnAPartWithDsps) {
+// estimate_block alone costs an 8-bit MVTU's adders as LUTs, on a part or not; with on_dsps
+// (estimate_graph's choice) as DSP slices and the few LUTs of their skew.
+TEST(Device, IntegerInputMvtuIsLutsUnlessPutOnDsps) {
   Block b;
   b.name = "conv0";
   b.kind = BlockKind::Mvtu;
@@ -194,6 +214,10 @@ TEST(Device, IntegerInputMvtuIsLutsOnAPartWithDsps) {
   // The adders cost the same LUTs with or without a part (only the weights' place may differ).
   EXPECT_EQ(on_part.luts - on_part.lutram_luts, alone.luts - alone.lutram_luts);
   EXPECT_GT(on_part.luts - on_part.lutram_luts, 2 * 16 * 27 * 8);
+  ASSERT_EQ(dsp_chain_form(b), 2);
+  const Resources chains = estimate_block(b, &part, std::nullopt, true);
+  EXPECT_EQ(chains.dsps, 2 * 8 * 27);
+  EXPECT_LT(chains.luts, on_part.luts / 4);
 }
 
 TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {

@@ -220,6 +220,38 @@ TEST(Fold, IntegerInputMvtuEstimateIsNearYosys) {
   }
 }
 
+// The same unit with its adders in DSP chains, two PE lanes a chain (USE_DSP 2): LUTs against
+// Yosys 0.23 (synth_xilinx -family xc7 on bnn_mvtu, 8-bit unsigned input, thresholds, random
+// weights; LUT1–6 + SRL + 4 a RAM32M as `bnnc synth` counts them; docs/devices.md), and the DSP
+// slices Yosys made: SIMD a chain, ⌈PE/2⌉ chains.
+TEST(Fold, DspChainMvtuEstimateIsNearYosys) {
+  struct Case {
+    int pe, simd, nf, sf;
+    std::int64_t yosys_luts, yosys_dsps;
+  };
+  const Case cases[] = {
+      {4, 9, 8, 3, 580, 18},   {8, 9, 8, 3, 935, 36},  {16, 9, 8, 3, 1539, 72},
+      {8, 21, 8, 3, 1372, 84}, {8, 21, 8, 1, 900, 84}, {16, 21, 4, 1, 578, 168},
+  };
+  for (const Case& t : cases) {
+    Block b;
+    b.name = "conv0";
+    b.kind = BlockKind::Mvtu;
+    b.threshold = 0;
+    b.mh = b.mh_padded = t.pe * t.nf;
+    b.mw = b.mw_padded = t.simd * t.sf;
+    b.pe = t.pe, b.simd = t.simd, b.mmv = 1;
+    b.in_bits = 8, b.acc_bits = 14;
+    b.in_elems = t.simd, b.out_elems = t.pe;
+    ASSERT_EQ(dsp_chain_form(b), 2);
+    const Resources r = estimate_block(b, nullptr, std::nullopt, true);
+    EXPECT_EQ(r.dsps, t.yosys_dsps);
+    EXPECT_NEAR(static_cast<double>(r.luts), static_cast<double>(t.yosys_luts),
+                0.15 * static_cast<double>(t.yosys_luts))
+        << "PE " << t.pe << " SIMD " << t.simd << " NF " << t.nf << " SF " << t.sf;
+  }
+}
+
 // A max-pool behind a conv of MMV 4 on 12-pixel rows: 4 pooled pixels a word would cross its
 // 6-pixel rows (and read per pixel, docs/pixel-parallel.md); it writes 3 a word, which stay in a
 // row, at the same cycles (it reads 4 pixels a word as before).
