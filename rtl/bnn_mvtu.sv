@@ -70,6 +70,7 @@ module bnn_mvtu #(
   parameter integer TAPS = 1,        // ZERO_PAD: kernel taps a word (SIMD over taps: SIMD/TAPS channels)
   parameter integer USE_DSP = 0,     // integer input: 1 each lane's dot product in a chain of SIMD DSP slices,
                                      // 2 two PE lanes' in one chain (g_dsp_pair)
+  parameter integer DSP_PE = PE,     // USE_DSP: PEs 0 … DSP_PE − 1 in chains, the others LUT adders
   parameter         WEIGHT_FILE = "",    // NF·SF words of PE·SIMD bits
   parameter         THRESHOLD_FILE = "", // NF words of PE·(ACC_BITS+3) bits
   parameter         WEIGHT_STYLE = "",   // where the weights go: bnn_rom's STYLE ("" = the tool's choice)
@@ -104,9 +105,9 @@ module bnn_mvtu #(
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
       (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) ||
       (USE_DSP != 0 && (IN_BITS == 1 || IN_BITS > 24)) || USE_DSP < 0 || USE_DSP > 2 ||
-      (USE_DSP == 2 && 2 * SUM_BITS > 48))
+      (USE_DSP == 2 && 2 * SUM_BITS > 48) || (USE_DSP != 0 && (DSP_PE < 1 || DSP_PE > PE)))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP 0, 1 or 2, only with 2..24 input bits, 2 with 2·partial-sum bits <= 48)", NAME,
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP 0, 1 or 2, only with 2..24 input bits, 2 with 2·partial-sum bits <= 48, 1 <= DSP_PE <= PE)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD, USE_DSP))
   end
   if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || (TAPS == 1 && SF % (K * K) != 0) ||
@@ -353,10 +354,10 @@ module bnn_mvtu #(
       ) u_popcount (
         .a(~(xq ^ w) & in_image), .b({SIMD{1'b0}}), .count(sum2[q*SUM_BITS+:SUM_BITS])
       );
-    end else if (USE_DSP == 2 && p % 2 == 1) begin : g_dsp_partner
+    end else if (USE_DSP == 2 && p < DSP_PE && p % 2 == 1) begin : g_dsp_partner
       // The lane's sum is the high field of lane q − 1's chain (g_dsp_pair drives part3 here).
       assign sum2[q*SUM_BITS+:SUM_BITS] = {SUM_BITS{1'b0}};
-    end else if (USE_DSP == 2 && p + 1 < PE) begin : g_dsp_pair
+    end else if (USE_DSP == 2 && p + 1 < DSP_PE) begin : g_dsp_pair
       // Two PE lanes in one chain: c_i = c_{i−1} + x_i · (±1 ± 2^F), the first lane's weight in
       // the low field and the next's in the high one (F = SUM_BITS: each field holds a signed
       // partial sum). The first stage adds 2^(F−1), which keeps the low field in [1, 2^F − 1], so
@@ -408,7 +409,7 @@ module bnn_mvtu #(
       assign sum2[q*SUM_BITS+:SUM_BITS] = {SUM_BITS{1'b0}};
       assign part3[q*SUM_BITS+:SUM_BITS] = {~c[SIMD-1][F-1], c[SIMD-1][F-2:0]};
       assign part3[(q+1)*SUM_BITS+:SUM_BITS] = c[SIMD-1][2*F-1:F];
-    end else if (USE_DSP != 0) begin : g_dsp_chain
+    end else if (USE_DSP != 0 && p < DSP_PE) begin : g_dsp_chain
       // Σ ±x as a systolic chain, one synapse a stage: c_i = c_{i−1} + x_i · (w_i ? +1 : −1),
       // synapse i's input and weight delayed i stages, then registered as the operands, so that
       // c_{SIMD−1} holds the word's sum SIMD + 1 stages after stage 2 (DSP_DELAY = SIMD more than
@@ -485,6 +486,14 @@ module bnn_mvtu #(
     // wider sum is exact and a narrower one extends by its own signedness.
     if (IN_BITS == 1 || USE_DSP == 0) begin : g_part  // (g_dsp_chain drives its own)
       assign part3[q*SUM_BITS+:SUM_BITS] = sum3[q*SUM_BITS+:SUM_BITS];
+    end else if (p >= DSP_PE) begin : g_part_delayed
+      // A LUT lane beside DSP chains: its sum waits the chains' DSP_DELAY stages more (shift
+      // registers), so that it meets the delayed control in the accumulate stage as theirs do.
+      reg [DSP_DELAY*SUM_BITS-1:0] d;
+      always @(posedge clk) begin
+        if (adv) d <= (DSP_DELAY * SUM_BITS)'({d, sum3[q*SUM_BITS+:SUM_BITS]});
+      end
+      assign part3[q*SUM_BITS+:SUM_BITS] = d[DSP_DELAY*SUM_BITS-1-:SUM_BITS];
     end
     wire [SUM_BITS-1:0] part = part3[q*SUM_BITS+:SUM_BITS];
     wire [ACC_BITS-1:0] part_acc;

@@ -114,6 +114,7 @@ nlohmann::ordered_json compile_report_json(const Design& s) {
     if (s.device) {
       layer["urams"] = r.urams;
       layer["dsps"] = r.dsps;
+      if (r.dsps > 0) layer["dsp_pes"] = s.estimate.dsp_pes[i];  // PEs in DSP chains
       if (const std::optional<MemoryKind> kind = s.estimate.weights[i])
         layer["weights_in"] = memory_kind_name(*kind);
     }

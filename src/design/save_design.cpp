@@ -40,7 +40,8 @@ std::vector<Placement> placements(const Design& design) {
     const Block& b = design.folded.blocks[i];
     styles.push_back({style(design.estimate.weights[i], weights_kind(b)),
                       style(thresholds_kind(b, design.device), thresholds_kind(b)),
-                      design.estimate.blocks[i].dsps > 0 ? dsp_chain_form(b) : 0});
+                      design.estimate.dsp_pes[i] > 0 ? dsp_chain_form(b) : 0,
+                      design.estimate.dsp_pes[i]});
   }
   return styles;
 }

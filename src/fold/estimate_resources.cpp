@@ -218,15 +218,22 @@ int dsp_chain_form(const Block& b) {
   return 2 * sum_bits <= 48 ? 2 : 1;
 }
 
-std::int64_t dsp_slices(const Block& b) {
+std::int64_t dsp_slices(const Block& b, int dsp_pe) {
   const int form = dsp_chain_form(b);
-  if (form == 0) return 0;
-  const std::int64_t chains = form == 2 ? ceil_div(b.pe, 2) : b.pe;
+  if (form == 0 || dsp_pe <= 0) return 0;
+  const std::int64_t chains = form == 2 ? ceil_div(dsp_pe, 2) : dsp_pe;
   return static_cast<std::int64_t>(b.mmv) * chains * b.simd;
 }
 
+int dsp_pes_within(const Block& b, std::int64_t slices) {
+  const int form = dsp_chain_form(b);
+  if (form == 0 || slices <= 0) return 0;
+  const std::int64_t chains = slices / (static_cast<std::int64_t>(b.mmv) * b.simd);
+  return static_cast<int>(std::min<std::int64_t>(b.pe, form * chains));
+}
+
 Resources estimate_block(const Block& b, const Device* device, std::optional<MemoryKind> weights_in,
-                         bool on_dsps) {
+                         int dsp_pe) {
   if (is_pixel_group(b)) return estimate_pixel_group(b);
   Resources r;
   const std::int64_t in_word = b.in_word_bits(), out_word = b.out_word_bits();
@@ -273,29 +280,36 @@ Resources estimate_block(const Block& b, const Device* device, std::optional<Mem
       // of NF·SF words of PE·SIMD bits; thresholds: one of NF words of PE·(acc + 3) bits.
       const double simd = b.simd;
       const double input_bits = simd * b.in_bits;
-      BNNC_ASSERT(!on_dsps || dsp_chain_form(b) > 0, "block '{}' cannot use DSP chains", b.name);
+      BNNC_ASSERT(dsp_pe == 0 || (dsp_chain_form(b) > 0 && dsp_pe <= b.pe),
+                  "block '{}': {} PEs in DSP chains", b.name, dsp_pe);
+      const std::int64_t lut_pes = b.pe - dsp_pe;
       const std::int64_t synapse_luts =
-          on_dsps ? 0
-          : b.in_bits == 1
+          b.in_bits == 1
               ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
               : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
       const std::int64_t window_sum_luts =
           b.in_bits == 1 ? 0
-          : on_dsps      ? static_cast<std::int64_t>(std::llround(kDspSkewPerInputBit * input_bits))
-                         : static_cast<std::int64_t>(std::llround(kIntSum * input_bits));
-      const std::int64_t accumulate_luts = on_dsps && b.sf() == 1 ? 0 : b.acc_bits;
-      const std::int64_t per_pe = synapse_luts + accumulate_luts + b.acc_bits + 2;
+                         : (lut_pes > 0 ? std::llround(kIntSum * input_bits) : 0) +
+                               (dsp_pe > 0 ? std::llround(kDspSkewPerInputBit * input_bits) : 0);
+      const std::int64_t per_pe = synapse_luts + 2 * b.acc_bits + 2;
+      const std::int64_t per_dsp_pe = (b.sf() == 1 ? 0 : b.acc_bits) + b.acc_bits + 2;
       const std::int64_t sum_bits =
           bits_for(static_cast<std::int64_t>(b.simd) << std::min(b.in_bits - 1, 32));
       const std::int64_t buffer_luts = lutram_luts(b.sf(), in_word);
-      r.luts = 60 + buffer_luts + b.mmv * (b.pe * per_pe + window_sum_luts);
-      if (on_dsps) {
+      r.luts =
+          60 + buffer_luts + b.mmv * (lut_pes * per_pe + dsp_pe * per_dsp_pe + window_sum_luts);
+      if (dsp_pe > 0) {
         const std::int64_t depth = b.nf() * b.sf(),
-                           width = static_cast<std::int64_t>(b.pe) * b.simd;
+                           width = static_cast<std::int64_t>(dsp_pe) * b.simd;
         const double columns = static_cast<double>(rom_distinct_columns(depth, width));
+        // A LUT lane beside the chains waits their SIMD stages in shift registers (bnn_mvtu's
+        // g_part_delayed): a LUT a sum bit and 32 stages.
+        const std::int64_t delay_luts = static_cast<std::int64_t>(b.mmv) * lut_pes *
+                                        (b.in_bits + bits_for(b.simd) + 1) * ceil_div(b.simd, 32);
         r.luts +=
+            delay_luts +
             std::llround(kDspBase + (depth <= 8 ? kDspPerShallowColumn : kDspPerColumn) * columns);
-        r.dsps = dsp_slices(b);
+        r.dsps = dsp_slices(b, dsp_pe);
       }
       r.ffs = 40 + 2 * in_word + b.mmv * b.pe * (sum_bits + 2 * b.acc_bits + 1);
       r.lutram_luts = buffer_luts;
@@ -536,7 +550,7 @@ void rebalance_weights(const DataflowGraph& graph, const Device& device, Estimat
       if (e.weights[i] != full) continue;
       for (MemoryKind to : kKinds) {
         if (to == *full || cap_of(caps, to) == 0) continue;
-        const Resources r = estimate_block(graph.blocks[i], &device, to, e.blocks[i].dsps > 0);
+        const Resources r = estimate_block(graph.blocks[i], &device, to, e.dsp_pes[i]);
         const Resources after = minus(e.total, e.blocks[i]);
         Resources moved = after;
         moved += r;
@@ -570,10 +584,10 @@ Estimate estimate_graph(const DataflowGraph& graph, const Device* device) {
   std::int64_t dsps_left = device ? device_caps(*device).dsps : 0;
   for (int i = 0; i < static_cast<int>(graph.blocks.size()); ++i) {
     const Block& b = graph.blocks[i];
-    const std::int64_t slices = dsp_slices(b);
-    const bool on_dsps = slices > 0 && slices <= dsps_left;
-    if (on_dsps) dsps_left -= slices;
-    e.blocks.push_back(estimate_block(b, device, std::nullopt, on_dsps));
+    const int dsp_pe = dsp_pes_within(b, dsps_left);
+    dsps_left -= dsp_slices(b, dsp_pe);
+    e.dsp_pes.push_back(dsp_pe);
+    e.blocks.push_back(estimate_block(b, device, std::nullopt, dsp_pe));
     e.weights.push_back(weights_kind(b, device));
     Resources fifos;
     for (int depth : depths[i]) fifos += estimate_fifo(depth, b.in_word_bits());

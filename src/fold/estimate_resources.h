@@ -60,15 +60,19 @@ std::optional<MemoryKind> thresholds_kind(const Block& block, const Device* devi
 // or a unit other than bnn_mvtu: input-stationary, reuse, early exit). docs/devices.md, "DSPs".
 int dsp_chain_form(const Block& block);
 
-// The DSP slices an MVTU's chains take (dsp_chain_form): SIMD a chain, MMV·⌈PE/2⌉ or MMV·PE
-// chains; 0 when it cannot use them.
-std::int64_t dsp_slices(const Block& block);
+// The DSP slices an MVTU's chains take (dsp_chain_form) with its first `dsp_pe` PEs in them:
+// SIMD a chain, MMV·⌈dsp_pe/2⌉ or MMV·dsp_pe chains; 0 when it cannot use them.
+std::int64_t dsp_slices(const Block& block, int dsp_pe);
+
+// The most PEs of an MVTU that `slices` DSP slices hold (bnn_mvtu's DSP_PE: whole chains, pairs
+// with dsp_chain_form 2); 0 when it cannot use them or not one chain fits.
+int dsp_pes_within(const Block& block, std::int64_t slices);
 
 // A block's resources. `weights_in` overrides where an MVTU's weights go (estimate_graph's
-// rebalancing); `on_dsps` puts an integer-input MVTU's adders in DSP chains (estimate_graph's
-// choice on a part with DSP slices), otherwise they are LUTs.
+// rebalancing); `dsp_pe` puts an integer-input MVTU's first dsp_pe PEs' adders in DSP chains
+// (estimate_graph's choice on a part with DSP slices), the others' are LUTs.
 Resources estimate_block(const Block& block, const Device* device = nullptr,
-                         std::optional<MemoryKind> weights_in = std::nullopt, bool on_dsps = false);
+                         std::optional<MemoryKind> weights_in = std::nullopt, int dsp_pe = 0);
 
 // A FIFO of `depth` words of `width` bits: registers for 2 words, shift-register LUTs (SRLC32E,
 // 32 deep per LUT and bit) up to 64 words, else a memory; plus its pointers and flags.
@@ -83,7 +87,8 @@ struct Estimate {
   std::vector<Resources> blocks;                   // one per block
   std::vector<Resources> fifos;                    // one per block: the FIFOs in front of it
   std::vector<std::optional<MemoryKind>> weights;  // one per block: where an MVTU's weights live
-  Resources total;                                 // blocks and FIFOs
+  std::vector<int> dsp_pes;  // one per block: an MVTU's PEs in DSP chains (0: LUT adders)
+  Resources total;           // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;
   int bottleneck_block = -1;
 };
@@ -94,7 +99,7 @@ struct Estimate {
 // until it fits or no move helps. The result depends only on the graph and the part, so the
 // searches, the reports and the refusal all see the same placement. On a part with DSP slices,
 // the integer-input MVTUs take DSP chains (dsp_chain_form) in block order while the part's DSP
-// cap lasts; a block's `dsps` > 0 says it does, and the RTL sets USE_DSP for it.
+// cap lasts, as many of each one's PEs as the slices left hold (`dsp_pes`; the RTL's DSP_PE).
 Estimate estimate_graph(const DataflowGraph& graph, const Device* device = nullptr);
 
 }  // namespace bnnc

@@ -297,7 +297,10 @@ void describe_mvtu(const Block& b, const Graph& ir, const std::string& stem,
     BNNC_ASSERT(!input_stationary && placement.use_dsp == dsp_chain_form(b),
                 "layer '{}': USE_DSP {} where its form is {}", b.name, placement.use_dsp,
                 dsp_chain_form(b));
+    BNNC_ASSERT(placement.dsp_pe >= 1 && placement.dsp_pe <= b.pe,
+                "layer '{}': {} of {} PEs in DSP chains", b.name, placement.dsp_pe, b.pe);
     p.emplace_back("USE_DSP", integer(placement.use_dsp));
+    if (placement.dsp_pe < b.pe) p.emplace_back("DSP_PE", integer(placement.dsp_pe));
   }
   add_mvtu_thresholds(b, ir, stem, r);
   add_rom_styles(b, placement, r);

@@ -22,10 +22,11 @@ struct RtlBlock {
 
 // Where an MVTU's memories and adders go. Memories as bnn_rom's STYLE: "block", "logic" or ""
 // (the synthesis tool's choice); adders as bnn_mvtu's USE_DSP (0 LUTs, 1 or 2 DSP chains,
-// dsp_chain_form). The compiler sets them from its estimate on a part (save_design).
+// dsp_chain_form) and DSP_PE. The compiler sets them from its estimate on a part (save_design).
 struct Placement {
   std::string weights, thresholds;
   int use_dsp = 0;
+  int dsp_pe = 0;  // with use_dsp: the PEs in DSP chains (bnn_mvtu's DSP_PE; the others LUTs)
 };
 
 // `stem` names the block's memory files (stem + "_weights.mem", ...). The placement's styles go

@@ -253,9 +253,10 @@ struct MvtuCase {
 };
 
 // use_dsp: the integer path as chains of DSP slices, 1 a lane or 2 two PE lanes a chain (bnn_mvtu's
-// USE_DSP, docs/rtl.md); 0 the LUT form.
+// USE_DSP, docs/rtl.md); 0 the LUT form. dsp_pe > 0: only PEs 0 … dsp_pe − 1 in chains, the others
+// LUT adders (DSP_PE).
 void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseOrder::Output,
-                int use_dsp = 0) {
+                int use_dsp = 0, int dsp_pe = 0) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -296,6 +297,7 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
   const Block& b = design.blocks[static_cast<std::size_t>(index)];
   RtlBlock rtl = describe_rtl_block(design, index, "fc");
   if (use_dsp != 0) rtl.params.emplace_back("USE_DSP", std::to_string(use_dsp));
+  if (dsp_pe != 0) rtl.params.emplace_back("DSP_PE", std::to_string(dsp_pe));
   BlockUnderTest block{
       rtl.module, rtl.params, rtl.memories, b.simd,
       b.in_bits,  b.pe,       b.out_bits,   !t.threshold && is_signed(g.nodes[dense].type.dtype)};
@@ -313,14 +315,15 @@ void check_mvtu(const MvtuCase& t, std::uint64_t seed, DenseOrder order = DenseO
     input.insert(input.end(), in_words.begin(), in_words.end());
     expected.insert(expected.end(), out_words.begin(), out_words.end());
   }
-  expect_block_output(block, input, expected,
-                      fmt::format("{} MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}{}", rtl.module,
-                                  t.mw, t.mh, t.pe, t.simd, b.mh_padded, b.mw_padded,
-                                  t.binary     ? ""
-                                  : t.quantize ? " fixed-point"
-                                               : " uint8",
-                                  t.threshold ? " thresholds" : "",
-                                  use_dsp != 0 ? fmt::format(" USE_DSP {}", use_dsp) : ""));
+  expect_block_output(
+      block, input, expected,
+      fmt::format("{} MW {} MH {} PE {} SIMD {} rows {} cols {}{}{}{}", rtl.module, t.mw, t.mh,
+                  t.pe, t.simd, b.mh_padded, b.mw_padded,
+                  t.binary     ? ""
+                  : t.quantize ? " fixed-point"
+                               : " uint8",
+                  t.threshold ? " thresholds" : "",
+                  use_dsp != 0 ? fmt::format(" USE_DSP {} DSP_PE {}", use_dsp, dsp_pe) : ""));
 }
 
 TEST(RtlBlocks, MvtuSweep) {
@@ -348,7 +351,7 @@ struct MmvCase {
   bool quantize, threshold;
 };
 
-void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, int use_dsp = 0) {
+void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, int use_dsp = 0, int dsp_pe = 0) {
   std::mt19937_64 rng(seed);
   const auto chance = [&] { return std::bernoulli_distribution(0.5)(rng); };
   Graph g;
@@ -392,6 +395,7 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, int use_dsp = 0) {
   ASSERT_FALSE(rtl_block_unsupported(design, index).has_value());
   RtlBlock rtl = describe_rtl_block(design, index, "conv");
   if (use_dsp != 0) rtl.params.emplace_back("USE_DSP", std::to_string(use_dsp));
+  if (dsp_pe != 0) rtl.params.emplace_back("DSP_PE", std::to_string(dsp_pe));
   BlockUnderTest block{
       rtl.module, rtl.params,   rtl.memories, t.mmv * t.simd,
       b.in_bits,  t.mmv * t.pe, b.out_bits,   !t.threshold && is_signed(g.nodes[conv].type.dtype)};
@@ -428,7 +432,7 @@ void check_mmv_mvtu(const MmvCase& t, std::uint64_t seed, int use_dsp = 0) {
       block, input, expected,
       fmt::format("MMV {} PE {} SIMD {} {}x{}x{} K {} stride {}{}{}", t.mmv, t.pe, t.simd, t.h, t.w,
                   t.c, t.k, t.stride, t.quantize ? " fixed-point" : "",
-                  use_dsp != 0 ? fmt::format(" USE_DSP {}", use_dsp) : ""));
+                  use_dsp != 0 ? fmt::format(" USE_DSP {} DSP_PE {}", use_dsp, dsp_pe) : ""));
 }
 
 TEST(RtlBlocks, MvtuWithMmvWindowsAWord) {
@@ -491,6 +495,17 @@ TEST(RtlBlocks, MvtuWithPackedDspChains) {
     check_mmv_mvtu(t, seed++, 2);
     if (HasFatalFailure()) return;
   }
+}
+
+// Some PEs in DSP chains and the rest LUT adders (DSP_PE < PE, as the compiler sets it when the
+// part's DSP slices run out): the LUT lanes' sums wait for the chains' stages.
+TEST(RtlBlocks, MvtuWithSomePesInDspChains) {
+  BNNC_REQUIRE_VERILATOR();
+  check_mvtu({9, 4, 4, 3, 0, 0, true, true, false}, 110, DenseOrder::Output, 2, 3);
+  if (HasFatalFailure()) return;
+  check_mvtu({27, 10, 2, 9, 0, 36, false, true, false}, 111, DenseOrder::Output, 1, 1);
+  if (HasFatalFailure()) return;
+  check_mmv_mvtu({7, 7, 3, 3, 2, 5, 5, 9, 3, true, true}, 112, 2, 2);
 }
 
 // The input-stationary order of a dense layer (bnn_mvtu_is, docs/dense-order.md): padded rows

@@ -176,6 +176,8 @@ TEST(CompileDevice, EightBitLayerTakesDspSlicesOnAPartAndLargeWeightsGoToUram) {
   long long slices = 0;
   for (const auto& layer : json["layers"]) {
     if (layer["name"] == "conv0") {
+      // the part has room for every PE (the report's dsp_pes)
+      EXPECT_EQ(layer["dsp_pes"], layer["pe"]);
       const long long chains = layer.value("mmv", 1) * ((layer["pe"].get<long long>() + 1) / 2);
       EXPECT_EQ(layer["dsps"], chains * layer["simd"].get<long long>());
       slices = layer["dsps"].get<long long>();
@@ -215,7 +217,7 @@ TEST(Device, IntegerInputMvtuIsLutsUnlessPutOnDsps) {
   EXPECT_EQ(on_part.luts - on_part.lutram_luts, alone.luts - alone.lutram_luts);
   EXPECT_GT(on_part.luts - on_part.lutram_luts, 2 * 16 * 27 * 8);
   ASSERT_EQ(dsp_chain_form(b), 2);
-  const Resources chains = estimate_block(b, &part, std::nullopt, true);
+  const Resources chains = estimate_block(b, &part, std::nullopt, b.pe);
   EXPECT_EQ(chains.dsps, 2 * 8 * 27);
   EXPECT_LT(chains.luts, on_part.luts / 4);
 }

@@ -244,7 +244,7 @@ TEST(Fold, DspChainMvtuEstimateIsNearYosys) {
     b.in_bits = 8, b.acc_bits = 14;
     b.in_elems = t.simd, b.out_elems = t.pe;
     ASSERT_EQ(dsp_chain_form(b), 2);
-    const Resources r = estimate_block(b, nullptr, std::nullopt, true);
+    const Resources r = estimate_block(b, nullptr, std::nullopt, t.pe);
     EXPECT_EQ(r.dsps, t.yosys_dsps);
     EXPECT_NEAR(static_cast<double>(r.luts), static_cast<double>(t.yosys_luts),
                 0.15 * static_cast<double>(t.yosys_luts))
