@@ -222,6 +222,34 @@ TEST(Device, IntegerInputMvtuIsLutsUnlessPutOnDsps) {
   EXPECT_LT(chains.luts, on_part.luts / 4);
 }
 
+// When the part's DSP cap holds only some of an MVTU's PEs, those go into chains (whole pairs)
+// and the rest stay LUT adders: CNV-W1A1's conv0 at PE 64 × SIMD 27 on the xc7z045 (810 slices
+// under the cap) takes 60 PEs in 30 chains; the unit costs LUTs between all-LUT and all-DSP.
+TEST(Device, TheDspCapSplitsAnMvtuIntoChainsAndLutPes) {
+  Block b;
+  b.name = "conv0";
+  b.kind = BlockKind::Mvtu;
+  b.threshold = 0;
+  b.pe = 64, b.simd = 27, b.mmv = 1;
+  b.mh = b.mh_padded = 64;
+  b.mw = b.mw_padded = 27;
+  b.in_bits = 8, b.acc_bits = 14;
+  b.in_elems = b.simd, b.out_elems = b.pe;
+  const Device& part = find_device("xc7z045");
+  const std::int64_t cap = device_caps(part).dsps;
+  ASSERT_EQ(cap, 810);
+  EXPECT_EQ(dsp_pes_within(b, cap), 60);
+  EXPECT_EQ(dsp_slices(b, 60), 810);
+  EXPECT_EQ(dsp_pes_within(b, 64 * 27), 64);  // room for all: every PE, 32 chains
+  EXPECT_EQ(dsp_pes_within(b, 26), 0);        // not one chain
+  const std::int64_t luts = estimate_block(b, &part).luts;
+  const Resources some = estimate_block(b, &part, std::nullopt, 60);
+  const Resources all = estimate_block(b, &part, std::nullopt, 64);
+  EXPECT_EQ(some.dsps, 810);
+  EXPECT_LT(all.luts, some.luts);
+  EXPECT_LT(some.luts, luts);
+}
+
 TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {
   const auto dir = test::temp_dir("compile-device-refused");
   const test::CommandResult r = test::run_bnnc("compile " + shipped("lfc") +
