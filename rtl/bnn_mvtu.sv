@@ -105,9 +105,9 @@ module bnn_mvtu #(
       IN_WORDS > SF || IN_BITS < 1 || ACC_BITS < 1 ||
       (IN_BITS == 1 && (ACC_SIGNED != 0) != (ZERO_PAD != 0)) ||
       (USE_DSP != 0 && (IN_BITS == 1 || IN_BITS > 24)) || USE_DSP < 0 || USE_DSP > 2 ||
-      (USE_DSP == 2 && 2 * SUM_BITS > 48) || (USE_DSP != 0 && (DSP_PE < 1 || DSP_PE > PE)))
+      (USE_DSP == 2 && SUM_BITS + 2 > 25) || (USE_DSP != 0 && (DSP_PE < 1 || DSP_PE > PE)))
   begin : g_illegal
-    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP 0, 1 or 2, only with 2..24 input bits, 2 with 2·partial-sum bits <= 48, 1 <= DSP_PE <= PE)", NAME,
+    `BNN_PARAM_ERROR(("%s: illegal folding PE %0d SIMD %0d MH %0d NF %0d SF %0d IN_WORDS %0d IN_BITS %0d ACC_BITS %0d ACC_SIGNED %0d ZERO_PAD %0d USE_DSP %0d (need MH <= NF*PE, 1 <= IN_WORDS <= SF, binary accumulators signed only with ZERO_PAD, USE_DSP 0, 1 or 2, only with 2..24 input bits, 2 with partial-sum bits + 2 <= 25, 1 <= DSP_PE <= PE)", NAME,
                       PE, SIMD, MH, NF, SF, IN_WORDS, IN_BITS, ACC_BITS, ACC_SIGNED, ZERO_PAD, USE_DSP))
   end
   if (ZERO_PAD != 0 && (IN_BITS != 1 || K < 1 || STRIDE < 1 || PAD < 1 || (TAPS == 1 && SF % (K * K) != 0) ||
@@ -162,7 +162,7 @@ module bnn_mvtu #(
 
   reg [IN_WIDTH-1:0] x1, x2;
   /* verilator lint_off UNUSEDSIGNAL */
-  reg [LANES*SUM_BITS-1:0] sum3;  // unused with USE_DSP: the chains' last registers replace it
+  reg [LANES*SUM_BITS-1:0] sum3;  // unused by lanes in DSP chains: their last registers replace it
   /* verilator lint_on UNUSEDSIGNAL */
   wire [LANES*SUM_BITS-1:0] part3;  // the partial sums in the accumulate stage
   reg [LANES*ACC_BITS-1:0] acc;
@@ -360,7 +360,8 @@ module bnn_mvtu #(
     end else if (USE_DSP == 2 && p + 1 < DSP_PE) begin : g_dsp_pair
       // Two PE lanes in one chain: c_i = c_{i−1} + x_i · (±1 ± 2^F), the first lane's weight in
       // the low field and the next's in the high one (F = SUM_BITS: each field holds a signed
-      // partial sum). The first stage adds 2^(F−1), which keeps the low field in [1, 2^F − 1], so
+      // partial sum; the weight word takes F + 2 bits of the slice's 25-bit A port, the two sums
+      // 2F of its 48). The first stage adds 2^(F−1), which keeps the low field in [1, 2^F − 1], so
       // it never borrows from the high one: the high field is lane q + 1's sum as it stands and
       // the low one lane q's with its top bit inverted. One DSP slice a stage for two lanes
       // (docs/rtl.md, "Two PE lanes a DSP"); the skew, the operand registers and adv as in

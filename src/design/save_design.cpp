@@ -29,8 +29,8 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 // is left to it too: UltraRAM has no initial contents (a bitstream cannot load it), so such
 // weights would need a loader the RTL does not have.
 std::vector<Placement> placements(const Design& design) {
-  std::vector<Placement> styles;
-  if (!design.device) return styles;
+  std::vector<Placement> result;
+  if (!design.device) return result;
   const auto style = [](std::optional<MemoryKind> placed, std::optional<MemoryKind> tools) {
     if (!placed || *placed == MemoryKind::Uram) return std::string();
     if (*placed == MemoryKind::Bram) return std::string("block");
@@ -38,12 +38,12 @@ std::vector<Placement> placements(const Design& design) {
   };
   for (std::size_t i = 0; i < design.folded.blocks.size(); ++i) {
     const Block& b = design.folded.blocks[i];
-    styles.push_back({style(design.estimate.weights[i], weights_kind(b)),
+    result.push_back({style(design.estimate.weights[i], weights_kind(b)),
                       style(thresholds_kind(b, design.device), thresholds_kind(b)),
                       design.estimate.dsp_pes[i] > 0 ? dsp_chain_form(b) : 0,
                       design.estimate.dsp_pes[i]});
   }
-  return styles;
+  return result;
 }
 
 }  // namespace

@@ -197,7 +197,7 @@ Resources estimate_pixel_group(const Block& b) {
 constexpr double kIntPerPe = 1.6, kIntSum = 3.0;
 // The same MVTU with its adders in DSP chains (bnn_mvtu's USE_DSP 2): what stays in logic,
 // fitted to Yosys 0.23 (synth_xilinx -family xc7) on six units, 8-bit input, PE 4–16, SIMD 9 and
-// 21, SF 1 and 3 (tests/unit/fold_test.cpp, Fold.DspChainMvtuEstimateIsNearYosys: −3 … +16 %).
+// 21, SF 1 and 3 (tests/unit/fold_test.cpp, Fold.DspChainMvtuEstimateIsNearYosys: −4 … +14 %).
 // Per window and input bit its skew registers (kDspSkewPerInputBit); per distinct weight column
 // — a lane's weights, as few as the ROM's 2^depth allows, which Yosys builds once each — its
 // skew and operand choice (kDspPerColumn, far less when the weight ROM is at most 8 words deep,
@@ -206,6 +206,9 @@ constexpr double kIntPerPe = 1.6, kIntSum = 3.0;
 constexpr double kDspBase = 113.0, kDspSkewPerInputBit = 0.45, kDspPerColumn = 2.75,
                  kDspPerShallowColumn = 0.6;
 
+// bnn_mvtu's SUM_BITS for integer input: a word's partial sum, IN_BITS + ⌈log2(SIMD + 1)⌉ + 1.
+std::int64_t integer_sum_bits(const Block& b) { return b.in_bits + bits_for(b.simd) + 1; }
+
 }  // namespace
 
 int dsp_chain_form(const Block& b) {
@@ -213,9 +216,9 @@ int dsp_chain_form(const Block& b) {
       b.dense_order != DenseOrder::Output || b.weight_reuse || b.input_reuse || b.early_exit ||
       b.zero_pad)
     return 0;
-  // bnn_mvtu's partial sum: IN_BITS + ⌈log2(SIMD + 1)⌉ + 1 bits, two of them in a slice's 48.
-  const std::int64_t sum_bits = b.in_bits + bits_for(b.simd) + 1;
-  return 2 * sum_bits <= 48 ? 2 : 1;
+  // A pair's weight word ±1 ± 2^F (F the partial sum's bits) takes F + 2 bits of the slice's
+  // 25-bit A port, and the two sums 2F of its 48.
+  return integer_sum_bits(b) + 2 <= 25 ? 2 : 1;
 }
 
 std::int64_t dsp_slices(const Block& b, int dsp_pe) {
@@ -304,8 +307,8 @@ Resources estimate_block(const Block& b, const Device* device, std::optional<Mem
         const double columns = static_cast<double>(rom_distinct_columns(depth, width));
         // A LUT lane beside the chains waits their SIMD stages in shift registers (bnn_mvtu's
         // g_part_delayed): a LUT a sum bit and 32 stages.
-        const std::int64_t delay_luts = static_cast<std::int64_t>(b.mmv) * lut_pes *
-                                        (b.in_bits + bits_for(b.simd) + 1) * ceil_div(b.simd, 32);
+        const std::int64_t delay_luts =
+            static_cast<std::int64_t>(b.mmv) * lut_pes * integer_sum_bits(b) * ceil_div(b.simd, 32);
         r.luts +=
             delay_luts +
             std::llround(kDspBase + (depth <= 8 ? kDspPerShallowColumn : kDspPerColumn) * columns);

@@ -56,8 +56,9 @@ std::optional<MemoryKind> thresholds_kind(const Block& block, const Device* devi
 
 // How an integer-input MVTU's adders can run on DSP slices, as bnn_mvtu's USE_DSP: 2 two PE lanes
 // a chain of SIMD slices (each field of the slice's sum holds one lane's), 1 a chain a lane when
-// two partial sums do not fit a slice's 48 bits, 0 not at all (binary input, wider than 24 bits,
-// or a unit other than bnn_mvtu: input-stationary, reuse, early exit). docs/devices.md, "DSPs".
+// a pair does not fit one slice (partial sums wider than 23 bits), 0 not at all (binary input,
+// wider than 24 bits, or a unit other than bnn_mvtu: input-stationary, reuse, early exit).
+// docs/devices.md, "DSPs for 8-bit layers".
 int dsp_chain_form(const Block& block);
 
 // The DSP slices an MVTU's chains take (dsp_chain_form) with its first `dsp_pe` PEs in them:

@@ -10,6 +10,7 @@
 #include "fold/device.h"
 #include "fold/estimate_resources.h"
 #include "fold/lower_to_dataflow.h"
+#include "integer_mvtu_block.h"
 #include "io/model_file.h"
 #include "test_support.h"
 
@@ -197,18 +198,10 @@ TEST(CompileDevice, EightBitLayerTakesDspSlicesOnAPartAndLargeWeightsGoToUram) {
   EXPECT_EQ(top.find(".USE_DSP(1)"), std::string::npos);
 }
 
-// estimate_block alone costs an 8-bit MVTU's adders as LUTs, on a part or not; with on_dsps
+// estimate_block alone costs an 8-bit MVTU's adders as LUTs, on a part or not; with dsp_pe
 // (estimate_graph's choice) as DSP slices and the few LUTs of their skew.
 TEST(Device, IntegerInputMvtuIsLutsUnlessPutOnDsps) {
-  Block b;
-  b.name = "conv0";
-  b.kind = BlockKind::Mvtu;
-  b.threshold = 0;
-  b.pe = 16, b.simd = 27, b.mmv = 2;
-  b.mh = b.mh_padded = 64;
-  b.mw = b.mw_padded = 27;
-  b.in_bits = 8, b.acc_bits = 14;
-  b.in_elems = b.simd * b.mmv, b.out_elems = b.pe * b.mmv;
+  const Block b = test::integer_mvtu_block(2, 16, 27, 4, 1);
   const Device& part = find_device("xcvu9p");
   ASSERT_GT(part.dsps, 0);
   const Resources on_part = estimate_block(b, &part), alone = estimate_block(b);
@@ -226,15 +219,7 @@ TEST(Device, IntegerInputMvtuIsLutsUnlessPutOnDsps) {
 // and the rest stay LUT adders: CNV-W1A1's conv0 at PE 64 × SIMD 27 on the xc7z045 (810 slices
 // under the cap) takes 60 PEs in 30 chains; the unit costs LUTs between all-LUT and all-DSP.
 TEST(Device, TheDspCapSplitsAnMvtuIntoChainsAndLutPes) {
-  Block b;
-  b.name = "conv0";
-  b.kind = BlockKind::Mvtu;
-  b.threshold = 0;
-  b.pe = 64, b.simd = 27, b.mmv = 1;
-  b.mh = b.mh_padded = 64;
-  b.mw = b.mw_padded = 27;
-  b.in_bits = 8, b.acc_bits = 14;
-  b.in_elems = b.simd, b.out_elems = b.pe;
+  const Block b = test::integer_mvtu_block(1, 64, 27, 1, 1);
   const Device& part = find_device("xc7z045");
   const std::int64_t cap = device_caps(part).dsps;
   ASSERT_EQ(cap, 810);

@@ -9,6 +9,7 @@
 #include "fold/estimate_timeline.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
+#include "integer_mvtu_block.h"
 #include "ir/infer_types.h"
 #include "pixel_group_block.h"
 #include "test_support.h"
@@ -204,15 +205,7 @@ TEST(Fold, IntegerInputMvtuEstimateIsNearYosys) {
       {2, 4, 27, 2, 1, 4378},  // not fitted to
   };
   for (const Case& t : cases) {
-    Block b;
-    b.name = "conv0";
-    b.kind = BlockKind::Mvtu;
-    b.threshold = 0;
-    b.mh = b.mh_padded = t.pe * t.nf;
-    b.mw = b.mw_padded = t.simd * t.sf;
-    b.pe = t.pe, b.simd = t.simd, b.mmv = t.mmv;
-    b.in_bits = 8, b.acc_bits = 14;
-    b.in_elems = t.simd * t.mmv, b.out_elems = t.pe * t.mmv;
+    const Block b = test::integer_mvtu_block(t.mmv, t.pe, t.simd, t.nf, t.sf);
     const Resources r = estimate_block(b);
     EXPECT_NEAR(static_cast<double>(r.luts), static_cast<double>(t.yosys_luts),
                 0.10 * static_cast<double>(t.yosys_luts))
@@ -234,15 +227,7 @@ TEST(Fold, DspChainMvtuEstimateIsNearYosys) {
       {8, 21, 8, 3, 1372, 84}, {8, 21, 8, 1, 900, 84}, {16, 21, 4, 1, 578, 168},
   };
   for (const Case& t : cases) {
-    Block b;
-    b.name = "conv0";
-    b.kind = BlockKind::Mvtu;
-    b.threshold = 0;
-    b.mh = b.mh_padded = t.pe * t.nf;
-    b.mw = b.mw_padded = t.simd * t.sf;
-    b.pe = t.pe, b.simd = t.simd, b.mmv = 1;
-    b.in_bits = 8, b.acc_bits = 14;
-    b.in_elems = t.simd, b.out_elems = t.pe;
+    const Block b = test::integer_mvtu_block(1, t.pe, t.simd, t.nf, t.sf);
     ASSERT_EQ(dsp_chain_form(b), 2);
     const Resources r = estimate_block(b, nullptr, std::nullopt, t.pe);
     EXPECT_EQ(r.dsps, t.yosys_dsps);
