@@ -74,6 +74,12 @@ void binary(benchmark::State& state, Isa isa, Shape s) {
     kernels.prepare_binary(w.data(), panels, s.k, prepared);
     g.prepared = &prepared;
   }
+  // One input row: the weights also in the one-row layout, as the engine makes them for its
+  // layers of one row per frame.
+  if (kernels.prepare_binary_row != nullptr && s.m == 1) {
+    kernels.prepare_binary_row(w.data(), panels, s.k, prepared);
+    g.prepared = &prepared;
+  }
   for (auto _ : state) {
     kernels.binary_gemm(g);
     benchmark::DoNotOptimize(out.data());

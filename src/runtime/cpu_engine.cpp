@@ -48,8 +48,8 @@ constexpr int kMinSplitPanels = 8;
 // The largest output of a step before a team's first shared layer that every member makes
 // itself on a batch of one (classify_team): LFC's binarized image is 98 bytes.
 constexpr std::size_t kMaxReplicatedBytes = 1024;
-// The panels member 0 takes beyond its share of that first shared layer (two groups of the
-// one-row kernel), for starting first.
+// The panels member 0 takes beyond its share of that first shared layer (one group of the
+// one-row layout, kernels.h), for starting first.
 constexpr int kLeadPanels = 16;
 
 bool splits(const Step& step) {
@@ -179,7 +179,9 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
   BinaryGemmArgs g;
   g.k = step.words_per_row;
   g.panels = step.panels.data();
-  if (c.kernels.prepare_binary != nullptr) g.prepared = &step.prepared;
+  if (c.kernels.prepare_binary != nullptr || c.kernels.prepare_binary_row != nullptr) {
+    g.prepared = &step.prepared;
+  }
   std::tie(g.panel_begin, g.panel_end) =
       share_with_lead(step.panel_count, c.thread, c.threads, c.lead);
   g.rows = step.rows;
@@ -287,6 +289,13 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
     if (layer != nullptr && kernels_->prepare_binary != nullptr) {
       kernels_->prepare_binary(layer->panels.data(), layer->panel_count, layer->words_per_row,
                                layer->prepared);
+    }
+    // A layer of one input row per frame (dense, or a conv to one pixel) runs batch 1 on one
+    // row: its weights also in the one-row layout, if the variant reads one.
+    if (layer != nullptr && kernels_->prepare_binary_row != nullptr &&
+        pixels(plan_.buffers[layer->out]) == 1) {
+      kernels_->prepare_binary_row(layer->panels.data(), layer->panel_count, layer->words_per_row,
+                                   layer->prepared);
     }
   }
   auto padded_pixels = [&](const LayerStep& layer) {

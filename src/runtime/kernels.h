@@ -59,6 +59,13 @@ struct CacheLineAllocator {
 struct PreparedWeights {
   std::vector<std::int8_t, CacheLineAllocator<std::int8_t>> tiles;
   std::vector<std::int32_t> row_sums;  // 16 per group
+  // The one-row layout (KernelTable::prepare_binary_row, batch 1): the panels in groups of
+  // kRowGroupPanels, word-major inside a group, so that a pass over a group reads its weights
+  // as one sequential stream instead of one stream per panel. Group g (first panel G0 = 16·g,
+  // size S = min(16, panel_count − G0)) starts where panel G0 starts in the panel layout and
+  // holds word k of its panel G0 + j at rows[(G0·K + k·S + j)·8 + lane].
+  static constexpr int kRowGroupPanels = 16;
+  std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> rows;
 };
 
 // A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
@@ -151,6 +158,11 @@ struct KernelTable {
   // counts and visiting only the input words where the two windows differ. Null when the
   // variant has none (the engine then runs binary_gemm; AVX-512 and AMX, not measured).
   void (*binary_gemm_input_reuse)(const BinaryGemmArgs&) = nullptr;
+  // Null unless the variant's kernel for one input row (m = 1: batch-1 dense layers) reads the
+  // one-row layout (PreparedWeights::rows), which this makes; binary_gemm reads it when present.
+  // The engine makes it only for the layers that have one input row per frame.
+  void (*prepare_binary_row)(const std::uint64_t* panels, int panel_count, int k,
+                             PreparedWeights& out) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,

@@ -240,64 +240,141 @@ void gemm(const Args& g) {
   }
 }
 
-// One input row (batch-1 inference, CNV's last layers): each weight word is used once, so the
-// panels stream past in order, NR at a time, in one loop with no block calls. The arguments are
-// copied into a local first: the output stores (uint8_t*) could otherwise alias them.
+// One input row's NR panels out (the fused threshold's bits or the counts P = N − D), from the
+// accumulated mismatches of panels p0 … p0 + NR − 1.
+template <int NR>
+[[gnu::always_inline]] inline void store_row(const BinaryGemmArgs& g, const __m512i (&acc)[NR],
+                                             int p0) {
+  if (g.out_bits != nullptr) {
+    // Eight panels' bytes to a 64-bit word, each word out in one store.
+    constexpr int kWords = (NR + 7) / 8;
+    std::uint64_t bits[kWords] = {};
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      bits[j / 8] |= static_cast<std::uint64_t>(
+                         _mm512_cmple_epi64_mask(acc[j], _mm512_loadu_si512(g.dmax + (p0 + j) * 8)))
+                     << (8 * (j % 8));
+    }
+#pragma GCC unroll 32
+    for (int word = 0; word < kWords; ++word) {
+      const std::size_t bytes = word + 1 < kWords ? 8 : NR - 8 * (kWords - 1);
+      std::uint64_t neg = 0;
+      __builtin_memcpy(&neg, g.neg + p0 + 8 * word, bytes);
+      bits[word] ^= neg;
+      __builtin_memcpy(g.out_bits + p0 + 8 * word, &bits[word], bytes);
+    }
+    return;
+  }
+  const __m512i cols_total = _mm512_set1_epi64(g.cols);
+#pragma GCC unroll 32
+  for (int j = 0; j < NR; ++j) {
+    const int valid = g.rows - (p0 + j) * 8;
+    const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+    _mm256_mask_storeu_epi32(g.out_counts + (p0 + j) * 8, lanes,
+                             _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[j])));
+  }
+}
+
+// NR panels on one input row `a`: panel j's word k at w + j·panel_stride + k·word_stride (the
+// panel layout: K·8 and 8; the one-row layout: 8 and S·8).
+template <int NR, bool kCols>
+[[gnu::always_inline]] inline void row_panels(const BinaryGemmArgs& g, const std::uint64_t* a,
+                                              const std::uint64_t* w, std::size_t panel_stride,
+                                              std::size_t word_stride, int p0) {
+  __m512i acc[NR];
+  {
+    const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[0] : 0]));
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      acc[j] = _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * panel_stride)));
+    }
+  }
+  for (int k = 1; k < g.k; ++k) {
+    const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
+    const std::uint64_t* wk = w + k * word_stride;
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      acc[j] = _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(
+                                            av, _mm512_loadu_si512(wk + j * panel_stride))));
+    }
+  }
+  store_row<NR>(g, acc, p0);
+}
+
+// One input row (batch-1 inference, CNV's last layers) in the panel layout: each weight word is
+// used once, so the panels stream past in order, NR at a time. The arguments are copied into a
+// local first: the output stores (uint8_t*) could otherwise alias them.
 template <int NR, bool kCols>
 int binary_row(const BinaryGemmArgs& args, int p0) {
   const BinaryGemmArgs g = args;
   const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
   const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
   for (; p0 + NR <= g.panel_end; p0 += NR) {
-    const std::uint64_t* w = g.panels + p0 * panel_stride;
-    __m512i acc[NR];
-    {
-      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[0] : 0]));
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; ++j) {
-        acc[j] =
-            _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * panel_stride)));
-      }
-    }
-    for (int k = 1; k < g.k; ++k) {
-      const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[k] : k]));
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; ++j) {
-        acc[j] =
-            _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(
-                                         av, _mm512_loadu_si512(w + j * panel_stride + k * 8))));
-      }
-    }
-    if (g.out_bits != nullptr) {
-      std::uint64_t bits = 0;
-#pragma GCC unroll 32
-      for (int j = 0; j < NR; ++j) {
-        bits |= static_cast<std::uint64_t>(
-                    _mm512_cmple_epi64_mask(acc[j], _mm512_loadu_si512(g.dmax + (p0 + j) * 8)))
-                << (8 * j);
-      }
-      std::uint64_t neg = 0;
-      __builtin_memcpy(&neg, g.neg + p0, NR);
-      bits ^= neg;
-      __builtin_memcpy(g.out_bits + p0, &bits, NR);
-      continue;
-    }
-    const __m512i cols_total = _mm512_set1_epi64(g.cols);
-#pragma GCC unroll 32
-    for (int j = 0; j < NR; ++j) {
-      const int valid = g.rows - (p0 + j) * 8;
-      const auto lanes = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
-      _mm256_mask_storeu_epi32(g.out_counts + (p0 + j) * 8, lanes,
-                               _mm512_cvtepi64_epi32(_mm512_sub_epi64(cols_total, acc[j])));
-    }
+    row_panels<NR, kCols>(g, a, g.panels + p0 * panel_stride, panel_stride, 8, p0);
   }
   return p0;
 }
 
+// Panels [begin, end) of one group of S panels in the one-row layout (`group` its first word),
+// the group's first panel g0: as many panels at a time as are left, 16, 8, 4, 2 or 1.
+template <bool kCols>
+void row_group(const BinaryGemmArgs& g, const std::uint64_t* a, const std::uint64_t* group, int g0,
+               int size, int begin, int end) {
+  const std::size_t word_stride = static_cast<std::size_t>(size) * 8;
+  int p = begin;
+  auto run = [&]<int NR>() {
+    for (; end - p >= NR; p += NR) {
+      row_panels<NR, kCols>(g, a, group + (p - g0) * 8, 8, word_stride, p);
+    }
+  };
+  run.template operator()<16>();
+  run.template operator()<8>();
+  run.template operator()<4>();
+  run.template operator()<2>();
+  run.template operator()<1>();
+}
+
+// One input row in the one-row layout (PreparedWeights::rows): group by group, each read as one
+// stream; a member's share may start or end inside a group.
+template <bool kCols>
+void binary_gemv_rows(const BinaryGemmArgs& args) {
+  const BinaryGemmArgs g = args;
+  constexpr int kGroup = PreparedWeights::kRowGroupPanels;
+  const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
+  const auto panel_count =
+      static_cast<int>(g.prepared->rows.size() / (static_cast<std::size_t>(g.k) * 8));
+  for (int g0 = g.panel_begin / kGroup * kGroup; g0 < g.panel_end; g0 += kGroup) {
+    const int size = std::min(kGroup, panel_count - g0);
+    row_group<kCols>(g, a, g.prepared->rows.data() + static_cast<std::size_t>(g0) * g.k * 8, g0,
+                     size, std::max(g.panel_begin, g0), std::min(g.panel_end, g0 + size));
+  }
+}
+
 template <bool kCols>
 void binary_gemv(const BinaryGemmArgs& g) {
+  if (g.prepared != nullptr && !g.prepared->rows.empty()) {
+    binary_gemv_rows<kCols>(g);
+    return;
+  }
   const int p0 = binary_row<kRowNr, kCols>(g, g.panel_begin);
   binary_row<1, kCols>(g, p0);
+}
+
+void prepare_binary_row_avx512(const std::uint64_t* panels, int panel_count, int k,
+                               PreparedWeights& out) {
+  constexpr int kGroup = PreparedWeights::kRowGroupPanels;
+  const auto words = static_cast<std::size_t>(k);
+  out.rows.assign(static_cast<std::size_t>(panel_count) * words * 8, 0);
+  for (int g0 = 0; g0 < panel_count; g0 += kGroup) {
+    const int size = std::min(kGroup, panel_count - g0);
+    std::uint64_t* group = out.rows.data() + static_cast<std::size_t>(g0) * words * 8;
+    for (int j = 0; j < size; ++j) {
+      for (std::size_t word = 0; word < words; ++word) {
+        std::copy_n(panels + ((static_cast<std::size_t>(g0 + j)) * words + word) * 8, 8,
+                    group + (word * static_cast<std::size_t>(size) + j) * 8);
+      }
+    }
+  }
 }
 
 // Input reuse (docs/similarity.md "CPU engine"; the maths at binary_gemm_input_reuse_generic):
@@ -594,7 +671,8 @@ KernelTable kernels_avx512() {
           0,
           nullptr,
           nullptr,
-          binary_gemm_input_reuse_avx512};
+          binary_gemm_input_reuse_avx512,
+          prepare_binary_row_avx512};
 }
 
 }  // namespace bnnc::runtime

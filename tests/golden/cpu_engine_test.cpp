@@ -53,6 +53,10 @@ void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
     kernels.prepare_binary(g.panels, (g.rows + 7) / 8, g.k, prepared);
     g.prepared = &prepared;
   }
+  if (kernels.prepare_binary_row != nullptr) {
+    kernels.prepare_binary_row(g.panels, (g.rows + 7) / 8, g.k, prepared);
+    g.prepared = &prepared;
+  }
   kernels.binary_gemm(g);
 }
 
@@ -197,6 +201,46 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
         }
       }
     }
+  }
+}
+
+// One input row (batch 1) over many panels: the one-row layout's groups of 16 panels, a last
+// group of fewer, and a team member's share starting and ending inside a group.
+TEST(CpuKernels, OneRowOverGroupsAndSharesEqualsReference) {
+  std::mt19937_64 rng(base_seed() + 17);
+  int one_row_layouts = 0;
+  for (Isa isa : supported_isas())
+    one_row_layouts += runtime::kernels_for(isa).prepare_binary_row != nullptr;
+  for (int cols : {1, 64, 784, 1024, 1100}) {
+    for (int rows : {120, 128, 129, 136, 255, 300}) {
+      const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
+      const std::uint64_t tail =
+          cols % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (cols % 64)) - 1;
+      std::vector<std::uint64_t> a(static_cast<std::size_t>(k)), w(panels * k * 8, 0);
+      for (int i = 0; i < k; ++i) a[i] = rng() & (i == k - 1 ? tail : ~0ULL);
+      for (int r = 0; r < rows; ++r) {
+        for (int j = 0; j < k; ++j)
+          w[((r / 8) * k + j) * 8 + r % 8] = rng() & (j == k - 1 ? tail : ~0ULL);
+      }
+      std::vector<std::int64_t> dmax(panels * 8, -1);
+      std::vector<std::uint8_t> neg(panels);
+      for (int r = 0; r < rows; ++r) dmax[r] = static_cast<std::int64_t>(rng() % (cols + 3)) - 1;
+      for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+      runtime::BinaryGemmArgs g = binary_args(a.data(), 1, k, w, rows, cols, dmax, neg);
+      for (auto [begin, end] :
+           {std::pair{0, panels}, std::pair{0, 9}, std::pair{9, panels}, std::pair{17, panels - 3},
+            std::pair{panels - 1, panels}, std::pair{3, 5}}) {
+        g.panel_begin = begin;
+        g.panel_end = end;
+        expect_binary_variants_equal_reference(
+            g, Written::Both,
+            fmt::format("one row cols={} rows={} panels [{}, {})", cols, rows, begin, end));
+      }
+    }
+  }
+  // An AVX-512 machine runs the one-row layout above; elsewhere the test checks the others.
+  if (runtime::isa_supported(Isa::Avx512)) {
+    EXPECT_GT(one_row_layouts, 0);
   }
 }
 
