@@ -1,7 +1,8 @@
 // bnnc bench MODEL [--batch B] [--threads T] [--seconds S] [--json]: the CPU engine's speed
 // (DESIGN.md §6, §7). First a register-only probe measures this machine's peak of binary MACs
 // per second on T threads at once; then throughput at batch B over T threads (frames split
-// between them), batch-1 latency with T threads working on each layer (its median, 90th
+// between them), batch-1 latency with T threads working on each layer, or the caller alone when
+// that is faster (the team's choice, team.h; `latency_members`) (its median, 90th
 // percentile and best, and the floor under it: the larger of the compute at the probes' peaks and
 // the time to read the weights once, stream_probe.h), and each binary layer's
 // share of the one-core peak (of the tile unit's own probe for layers that run on it, AMX).
@@ -208,6 +209,7 @@ int run_bench(const BenchOptions& options) {
     return latency_images.data() + engine.input_size() * (i % kLatencyImages);
   };
   std::vector<double> latencies;
+  int latency_members = threads;
   {
     runtime::Team team(threads);
     runtime::Workspace ws = engine.make_workspace();
@@ -234,6 +236,7 @@ int run_bench(const BenchOptions& options) {
         break;
     }
     latencies.resize(done);
+    latency_members = team.short_members();
   }
   const double latency = median(latencies);
   const double latency_p90 = percentile(latencies, 0.9);
@@ -291,6 +294,7 @@ int run_bench(const BenchOptions& options) {
     object["fps_best"] = *std::max_element(fps_runs.begin(), fps_runs.end());
     object["latency_us_best"] = latency_best * 1e6;
     object["latency_us_p90"] = latency_p90 * 1e6;
+    object["latency_members"] = latency_members;
     object["weight_bytes"] = weight_bytes;
     object["weight_stream_us"] = weight_stream * 1e6;
     object["compute_floor_us"] = compute_floor * 1e6;
@@ -321,8 +325,10 @@ int run_bench(const BenchOptions& options) {
                       fps, macs_per_second / 1e9, 100.0 * macs_per_second / peak);
   text += fmt::format("             best run {:.0f} frames/s\n",
                       *std::max_element(fps_runs.begin(), fps_runs.end()));
-  text += fmt::format("latency      {:.2f} us (batch 1, median; best {:.2f} us)\n", latency * 1e6,
-                      latency_best * 1e6);
+  text +=
+      fmt::format("latency      {:.2f} us (batch 1, median; best {:.2f} us){}\n", latency * 1e6,
+                  latency_best * 1e6,
+                  latency_members < threads ? "; on the caller alone, faster than the team" : "");
   text += fmt::format(
       "             p90 {:.2f} us; floor {:.2f} us = max(compute {:.2f}, reading {:.0f} KiB of "
       "weights {:.2f})\n",

@@ -500,11 +500,15 @@ CpuEngine::Share CpuEngine::share_of(const Step& step, int members, int n) const
 void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification* results,
                               Team& team, Workspace& ws) const {
   BNNC_ASSERT(n <= (tail_begin_ > 0 ? 1 : tile_), "{} frames for a team call", n);
-  load_inputs(images, n, ws);
   // One frame is the batch-1 latency path, where a member that lost its core would hold up
-  // every barrier: the team then runs it alone (team.h).
+  // every barrier: the team then runs it alone (team.h). Its calls are timed for the team's
+  // choice between all members and the caller alone.
   const Team::Pace pace = n == 1 ? Team::Pace::Short : Team::Pace::Long;
+  const bool timed = pace == Team::Pace::Short && team.size() > 1;
+  const auto start =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   const int members = team.claim_members(pace);
+  load_inputs(images, n, ws);
   // A member must not read what another is still writing, so a barrier goes between two steps
   // unless both share by the same frames or both run on member 0 (run_shared).
   // The steps member 0 would run alone before the first shared step and after the last (LFC's
@@ -553,6 +557,10 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   }
   for (std::size_t s = last; s < steps; ++s)
     run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
+  if (timed) {
+    team.finished_short(
+        members, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
 }
 
 void CpuEngine::run_shared(const SharedSteps& job, int thread) const {

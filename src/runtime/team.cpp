@@ -34,10 +34,25 @@ constexpr int kCrowdedSpins = 1 << 16;
 // kMaxSoloJobs batch-1 jobs far longer.
 constexpr std::int64_t kMinSoloJobs = 64;
 constexpr std::int64_t kMaxSoloJobs = std::int64_t{1} << 14;
+
+// The choice between all members and the caller alone for short jobs: a trial runs four blocks
+// of kTrialCalls calls (all, alone, all, alone) and keeps the way of the lower block median for
+// a period that starts at kMinKeepCalls and doubles while the trials agree. The first trial
+// comes after kTrialCalls calls (the caches warm).
+constexpr std::size_t kTrialCalls = 32;
+constexpr int kTrialBlocks = 4;
+constexpr std::int64_t kMinKeepCalls = 1024;
+constexpr std::int64_t kMaxKeepCalls = std::int64_t{1} << 20;
 }  // namespace
 
 Team::Team(int threads)
-    : size_(threads < 1 ? 1 : threads), slots_(std::make_unique<Slot[]>(size_)) {
+    : size_(threads < 1 ? 1 : threads),
+      slots_(std::make_unique<Slot[]>(size_)),
+      short_members_(size_),
+      chosen_members_(size_),
+      keep_left_(static_cast<std::int64_t>(kTrialCalls)),
+      keep_period_(0) {
+  block_seconds_.reserve(kTrialCalls);
   // A thread that cannot start (no memory for its stack, a process limit) is the machine's
   // refusal, not the user's error: stop the helpers already started (destroying a joinable
   // std::thread would terminate the process) and report it as an internal error, exit 3.
@@ -147,6 +162,40 @@ void Team::run_job(void (*entry)(const void*, int), const void* job, Watch watch
   } else {
     solo_period_ = 0;
   }
+}
+
+void Team::finished_short(int members, double seconds) {
+  // A call of a crowded stretch runs alone whatever the choice: it says nothing about it.
+  if (size_ == 1 || members != short_members_) return;
+  if (trial_block_ < 0) {
+    if (--keep_left_ > 0) return;
+    trial_block_ = 0;
+    short_members_ = size_;
+    probe_ = true;  // the helpers may sleep after a stretch alone: waking them is not crowding
+    block_seconds_.clear();
+    return;
+  }
+  block_seconds_.push_back(seconds);
+  if (block_seconds_.size() < kTrialCalls) return;
+  std::nth_element(block_seconds_.begin(), block_seconds_.begin() + kTrialCalls / 2,
+                   block_seconds_.end());
+  block_medians_[trial_block_] = block_seconds_[kTrialCalls / 2];
+  block_seconds_.clear();
+  if (++trial_block_ < kTrialBlocks) {
+    short_members_ = trial_block_ % 2 == 0 ? size_ : 1;
+    probe_ = short_members_ > 1;
+    return;
+  }
+  const double all = std::min(block_medians_[0], block_medians_[2]);
+  const double alone = std::min(block_medians_[1], block_medians_[3]);
+  const int choice = alone < all ? 1 : size_;
+  keep_period_ = choice == chosen_members_
+                     ? std::clamp(2 * keep_period_, kMinKeepCalls, kMaxKeepCalls)
+                     : kMinKeepCalls;
+  probe_ = choice > 1;
+  short_members_ = chosen_members_ = choice;
+  keep_left_ = keep_period_;
+  trial_block_ = -1;
 }
 
 void Team::barrier(int t, Watch watch) {

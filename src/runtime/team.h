@@ -9,6 +9,12 @@
 // a wait outlasted any layer (kCrowdedSpins) or a helper had to be woken marks the team crowded,
 // and the next short jobs run on the caller alone while the helpers sleep; the team tries again
 // after a number of jobs that doubles while it stays crowded (team.cpp).
+//
+// Even with every member on its own core, a batch-1 call may be faster on the caller alone: each
+// hand-off costs a line transfer between the cores, ~0.3 µs on an AMD Zen 5 host where LFC's
+// whole call takes 2.9 µs on one core (bench/README.md, 2026-12-06). So the caller reports each
+// short call's time (finished_short), and the team tries both ways now and then and keeps the
+// faster (team.cpp).
 #pragma once
 
 #include <atomic>
@@ -48,10 +54,17 @@ class Team {
   // Called by the caller once per job, before planning it: the members the job may use, size(),
   // or 1 while the team is crowded and the job is short (the caller then runs it without run()).
   int claim_members(Pace pace) {
-    if (pace == Pace::Long || solo_left_ == 0) return size_;
+    if (pace == Pace::Long) return size_;
+    if (solo_left_ == 0) return short_members_;
     --solo_left_;
     return 1;
   }
+  // Called by the caller after a short job's whole call (claim_members to its last step), with
+  // the members it claimed and the call's time: the measure by which the team picks, for short
+  // jobs, all of its members or the caller alone.
+  void finished_short(int members, double seconds);
+  // What claim_members gives a short job outside a crowded stretch: size() or 1.
+  int short_members() const { return short_members_; }
   // Runs job(t) for t in [0, size) (t = 0 on the calling thread) and returns when all are done.
   // The job is called through a plain pointer (no std::function, whose captures would be one
   // more allocation and one more cache line for a helper to fetch from the caller's core). A
@@ -143,6 +156,15 @@ class Team {
   std::int64_t solo_left_ = 0;    // short jobs still to run alone (caller only)
   std::int64_t solo_period_ = 0;  // how many the last crowded job earned (caller only)
   bool probe_ = false;            // the next team job follows a solo period: its helpers are asleep
+  // The choice for short jobs (caller only, finished_short): keep short_members_ for keep_left_
+  // calls, then a trial of alternating blocks, all members and the caller alone.
+  int short_members_;
+  int chosen_members_;  // the choice of the last trial (size_ before the first)
+  std::int64_t keep_left_;
+  std::int64_t keep_period_;
+  int trial_block_ = -1;  // the block of the trial under way, −1 while keeping
+  std::vector<double> block_seconds_;
+  double block_medians_[4] = {};
 };
 
 }  // namespace bnnc::runtime

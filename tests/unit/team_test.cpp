@@ -134,5 +134,41 @@ TEST(Team, CrowdedShortJobsRunAloneForAWhile) {
   run_jobs(team, 20, std::chrono::microseconds(0));  // still correct after all of it
 }
 
+// Issue 13: on a host where a hand-off between cores costs ~0.3 µs, LFC's batch-1 call is faster
+// on the caller alone than on a 2-thread team. From the times the caller reports, the team
+// tries both ways and keeps the faster; it tries again after a while and follows a change.
+TEST(Team, ShortJobsKeepTheFasterOfTeamAndCallerAlone) {
+  Team team(2);
+  ASSERT_EQ(team.short_members(), 2);
+  // Reports `calls` short calls, each taking `team_seconds` on every member and `alone_seconds`
+  // on the caller alone; returns how many ran alone.
+  auto calls = [&](int count, double team_seconds, double alone_seconds) {
+    int alone = 0;
+    for (int i = 0; i < count; ++i) {
+      const int members = team.claim_members(Team::Pace::Short);
+      alone += members == 1;
+      team.finished_short(members, members == 1 ? alone_seconds : team_seconds);
+    }
+    return alone;
+  };
+  // Warm-up (32 calls) and a trial of four blocks of 32: two of them alone.
+  EXPECT_EQ(calls(32 + 4 * 32, 3e-6, 2e-6), 64);
+  EXPECT_EQ(team.short_members(), 1) << "the caller alone was faster";
+  EXPECT_EQ(team.claim_members(Team::Pace::Long), 2) << "a long job always gets every member";
+  // Kept for 1,024 calls; the next trial finds the team faster now.
+  EXPECT_EQ(calls(1024, 1e-6, 2e-6), 1024);
+  EXPECT_EQ(calls(4 * 32, 1e-6, 2e-6), 64);
+  EXPECT_EQ(team.short_members(), 2);
+  // A few slow calls in a block move its median by nothing.
+  EXPECT_EQ(calls(1024 + 3, 1e-6, 2e-6), 0);
+  for (int i = 0; i < 3; ++i) team.finished_short(2, 1e-3);
+  EXPECT_EQ(calls(4 * 32, 1e-6, 2e-6), 64);
+  EXPECT_EQ(team.short_members(), 2);
+  // A report with other members than the team gave (a crowded stretch's) counts for nothing.
+  for (int i = 0; i < 5000; ++i) team.finished_short(1, 1e-9);
+  EXPECT_EQ(team.short_members(), 2);
+  run_jobs(team, 20, std::chrono::microseconds(0));  // still correct after all of it
+}
+
 }  // namespace
 }  // namespace bnnc::runtime
