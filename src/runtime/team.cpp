@@ -40,7 +40,6 @@ constexpr std::int64_t kMaxSoloJobs = std::int64_t{1} << 14;
 // a period that starts at kMinKeepCalls and doubles while the trials agree. The first trial
 // comes after kTrialCalls calls (the caches warm).
 constexpr std::size_t kTrialCalls = 32;
-constexpr int kTrialBlocks = 4;
 constexpr std::int64_t kMinKeepCalls = 1024;
 constexpr std::int64_t kMaxKeepCalls = std::int64_t{1} << 20;
 }  // namespace

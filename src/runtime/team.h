@@ -164,7 +164,8 @@ class Team {
   std::int64_t keep_period_;
   int trial_block_ = -1;  // the block of the trial under way, −1 while keeping
   std::vector<double> block_seconds_;
-  double block_medians_[4] = {};
+  static constexpr int kTrialBlocks = 4;  // all members, alone, all, alone
+  double block_medians_[kTrialBlocks] = {};
 };
 
 }  // namespace bnnc::runtime
