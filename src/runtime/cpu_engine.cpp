@@ -501,10 +501,11 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
                               Team& team, Workspace& ws) const {
   BNNC_ASSERT(n <= (tail_begin_ > 0 ? 1 : tile_), "{} frames for a team call", n);
   // One frame is the batch-1 latency path, where a member that lost its core would hold up
-  // every barrier: the team then runs it alone (team.h). Its calls are timed for the team's
-  // choice between all members and the caller alone.
+  // every barrier: the team then runs it alone (team.h). Its calls are reported (and timed during
+  // a trial) for the team's choice between all members and the caller alone.
   const Team::Pace pace = n == 1 ? Team::Pace::Short : Team::Pace::Long;
-  const bool timed = pace == Team::Pace::Short && team.size() > 1;
+  const bool reported = pace == Team::Pace::Short && team.size() > 1;
+  const bool timed = reported && team.times_short_calls();
   const auto start =
       timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   const int members = team.claim_members(pace);
@@ -557,9 +558,11 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   }
   for (std::size_t s = last; s < steps; ++s)
     run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
-  if (timed) {
+  if (reported) {
     team.finished_short(
-        members, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        members,
+        timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+              : 0.0);
   }
 }
 

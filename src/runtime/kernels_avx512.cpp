@@ -29,8 +29,6 @@ namespace {
 // 32 registers; fixed: the same with 16-row panels.
 constexpr int kBinaryMr = 6, kBinaryNr = 4;
 constexpr int kFixedMr = 6, kFixedNr = 4;
-// One row at a time (binary_row): NR accumulators.
-constexpr int kRowNr = 8;
 
 // Row i's first word (or byte), read before any output is stored: the stores go through
 // uint8_t*, which may alias anything, so everything the block needs is loaded up front.
@@ -275,18 +273,19 @@ template <int NR>
   }
 }
 
-// NR panels on one input row `a`: panel j's word k at w + j·panel_stride + k·word_stride (the
-// panel layout: K·8 and 8; the one-row layout: 8 and S·8).
+// NR adjacent panels of one group of the one-row layout on one input row `a`: panel j's word k
+// at w + (k·S + j)·8, so that each word's NR lines are contiguous and the group reads as one
+// stream.
 template <int NR, bool kCols>
 [[gnu::always_inline]] inline void row_panels(const BinaryGemmArgs& g, const std::uint64_t* a,
-                                              const std::uint64_t* w, std::size_t panel_stride,
-                                              std::size_t word_stride, int p0) {
+                                              const std::uint64_t* w, std::size_t word_stride,
+                                              int p0) {
   __m512i acc[NR];
   {
     const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kCols ? g.col_offsets[0] : 0]));
 #pragma GCC unroll 32
     for (int j = 0; j < NR; ++j) {
-      acc[j] = _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * panel_stride)));
+      acc[j] = _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(w + j * 8)));
     }
   }
   for (int k = 1; k < g.k; ++k) {
@@ -294,25 +293,11 @@ template <int NR, bool kCols>
     const std::uint64_t* wk = w + k * word_stride;
 #pragma GCC unroll 32
     for (int j = 0; j < NR; ++j) {
-      acc[j] = _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(
-                                            av, _mm512_loadu_si512(wk + j * panel_stride))));
+      acc[j] = _mm512_add_epi64(
+          acc[j], _mm512_popcnt_epi64(_mm512_xor_si512(av, _mm512_loadu_si512(wk + j * 8))));
     }
   }
   store_row<NR>(g, acc, p0);
-}
-
-// One input row (batch-1 inference, CNV's last layers) in the panel layout: each weight word is
-// used once, so the panels stream past in order, NR at a time. The arguments are copied into a
-// local first: the output stores (uint8_t*) could otherwise alias them.
-template <int NR, bool kCols>
-int binary_row(const BinaryGemmArgs& args, int p0) {
-  const BinaryGemmArgs g = args;
-  const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
-  const std::size_t panel_stride = static_cast<std::size_t>(g.k) * 8;
-  for (; p0 + NR <= g.panel_end; p0 += NR) {
-    row_panels<NR, kCols>(g, a, g.panels + p0 * panel_stride, panel_stride, 8, p0);
-  }
-  return p0;
 }
 
 // Panels [begin, end) of one group of S panels in the one-row layout (`group` its first word),
@@ -324,7 +309,7 @@ void row_group(const BinaryGemmArgs& g, const std::uint64_t* a, const std::uint6
   int p = begin;
   auto run = [&]<int NR>() {
     for (; end - p >= NR; p += NR) {
-      row_panels<NR, kCols>(g, a, group + (p - g0) * 8, 8, word_stride, p);
+      row_panels<NR, kCols>(g, a, group + (p - g0) * 8, word_stride, p);
     }
   };
   run.template operator()<16>();
@@ -334,10 +319,12 @@ void row_group(const BinaryGemmArgs& g, const std::uint64_t* a, const std::uint6
   run.template operator()<1>();
 }
 
-// One input row in the one-row layout (PreparedWeights::rows): group by group, each read as one
-// stream; a member's share may start or end inside a group.
+// One input row (batch 1: dense layers, convs to one pixel) in the one-row layout
+// (PreparedWeights::rows): each weight word is used once, so the groups stream past in order,
+// each as one stream; a member's share may start or end inside a group. The arguments are
+// copied into a local first: the output stores (uint8_t*) could otherwise alias them.
 template <bool kCols>
-void binary_gemv_rows(const BinaryGemmArgs& args) {
+void binary_gemv(const BinaryGemmArgs& args) {
   const BinaryGemmArgs g = args;
   constexpr int kGroup = PreparedWeights::kRowGroupPanels;
   const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
@@ -348,16 +335,6 @@ void binary_gemv_rows(const BinaryGemmArgs& args) {
     row_group<kCols>(g, a, g.prepared->rows.data() + static_cast<std::size_t>(g0) * g.k * 8, g0,
                      size, std::max(g.panel_begin, g0), std::min(g.panel_end, g0 + size));
   }
-}
-
-template <bool kCols>
-void binary_gemv(const BinaryGemmArgs& g) {
-  if (g.prepared != nullptr && !g.prepared->rows.empty()) {
-    binary_gemv_rows<kCols>(g);
-    return;
-  }
-  const int p0 = binary_row<kRowNr, kCols>(g, g.panel_begin);
-  binary_row<1, kCols>(g, p0);
 }
 
 void prepare_binary_row_avx512(const std::uint64_t* panels, int panel_count, int k,
@@ -553,7 +530,9 @@ void binary_gemm_input_reuse_avx512(const BinaryGemmArgs& g) {
 }
 
 void binary_gemm_avx512(const BinaryGemmArgs& g) {
-  if (g.m == 1) {
+  // One row with its weights in the one-row layout (the engine makes it for the layers of one
+  // row per frame); any other call, one row included, runs the blocks.
+  if (g.m == 1 && g.prepared != nullptr && !g.prepared->rows.empty()) {
     if (g.col_offsets != nullptr) {
       binary_gemv<true>(g);
     } else {

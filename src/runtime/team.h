@@ -63,6 +63,9 @@ class Team {
   // the members it claimed and the call's time: the measure by which the team picks, for short
   // jobs, all of its members or the caller alone.
   void finished_short(int members, double seconds);
+  // Whether finished_short reads the next short call's time: only while a trial is under way
+  // (between trials it counts calls), so the caller reads no clock on the other calls.
+  bool times_short_calls() const { return trial_block_ >= 0; }
   // What claim_members gives a short job outside a crowded stretch: size() or 1.
   int short_members() const { return short_members_; }
   // Runs job(t) for t in [0, size) (t = 0 on the calling thread) and returns when all are done.

@@ -263,26 +263,27 @@ TEST_F(CliTest, BenchReportsTheLatencyDistributionAndItsFloor) {
   const test::CommandResult result = test::run_bnnc(bench + " --json");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const nlohmann::json json = parse_one_object(result.out);
-  for (const char* key : {"fps",
-                          "latency_us",
-                          "gbmacs",
-                          "peak_fraction",
-                          "peak_gbmacs",
-                          "peak_gbmacs_one_core",
-                          "isa",
-                          "batch",
-                          "threads",
-                          "macs_per_frame",
-                          "fps_runs",
-                          "fps_best",
-                          "latency_us_best",
-                          "latency_us_p90",
-                          "weight_bytes",
-                          "weight_stream_us",
-                          "compute_floor_us",
-                          "latency_floor_us",
-                          "latency_members",
-                          "layers"}) {
+  const char* const keys[] = {"fps",
+                              "latency_us",
+                              "gbmacs",
+                              "peak_fraction",
+                              "peak_gbmacs",
+                              "peak_gbmacs_one_core",
+                              "isa",
+                              "batch",
+                              "threads",
+                              "macs_per_frame",
+                              "fps_runs",
+                              "fps_best",
+                              "latency_us_best",
+                              "latency_us_p90",
+                              "latency_members",
+                              "weight_bytes",
+                              "weight_stream_us",
+                              "compute_floor_us",
+                              "latency_floor_us",
+                              "layers"};
+  for (const char* key : keys) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
   // All members of the team or the caller alone, whichever its batch-1 calls found faster.
