@@ -72,6 +72,8 @@ struct CycleLimits {
   int max_input_elems = 0;
   // Variants to try per MVTU besides the plain unit; none: the plain unit only.
   const MvtuVariants* variants = nullptr;
+  // The pixels a word of max-pools on pixel groups (fold/folding.h).
+  PoolWords pool_words = PoolWords::Paced;
   std::int64_t of(const Block& b) const { return is_vector_block(b) ? vector : stream; }
 };
 

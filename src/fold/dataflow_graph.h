@@ -104,6 +104,9 @@ struct Block {
   // Pixels side by side in one word in and out (fold/stream_order.h): an MVTU's MMV, the SWU's
   // MMV windows, the input's whole pixels; 1 = one pixel's channel group (or a run of a vector).
   int in_pixels = 1, out_pixels = 1;
+  // StreamingMaxPool: it (and its border) keeps its producer's pixels a word whatever its pace
+  // (Folding::pool_words, PoolWords::Producer); false: the fewest that keep the pace.
+  bool producer_words = false;
   DenseOrder dense_order = DenseOrder::Output;  // MVTU of a dense layer: its loop order
 
   std::int64_t pixels_in() const { return static_cast<std::int64_t>(ifm_h) * ifm_w; }

@@ -118,9 +118,31 @@ int input_word_elems(const Block& b, int bits) {
   return static_cast<int>(std::min<std::int64_t>(b.pixels_out(), bits / pixel_bits)) * b.ofm_c;
 }
 
+// The fewest pixels a word, of those dividing its producer's, at which a max-pool or its border
+// (b) reads and writes no more words a frame than the producer takes cycles: it then keeps the
+// producer's pace, and a width converter in front narrows the words.
+// A pool's banks, reads and runs grow with the pixels of its words (ResNet-18's pool1 behind a
+// stem of MMV 16: 96,054 LUTs estimated at 16 pixels a word, 34,977 at 4 — at 3,249 cycles a
+// frame, under the stem's 5,488; docs/latency-search.md, "Pools at their producer's pace").
+int paced_pixels(Block b, const Block& producer) {
+  const int group = producer.out_elems / producer.out_pixels;
+  for (int p = 1; p < producer.out_pixels; ++p) {
+    if (producer.out_pixels % p != 0) continue;
+    b.in_pixels = b.out_pixels = p;
+    b.in_elems = b.out_elems = p * group;
+    if (b.kind == BlockKind::StreamingMaxPool) {
+      b.out_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_out(), p));
+      b.out_elems = b.out_pixels * group;
+    }
+    if (std::max(words_in(b), words_out(b)) <= producer.cycles) return p;
+  }
+  return producer.out_pixels;
+}
+
 // A block on the same pixels as its producer takes its pixel groups unchanged (a max-pool writes
-// as many of its fewer output pixels a word, the last group shorter). False for one-pixel words.
-bool keeps_pixels(Block& b, const Block& producer) {
+// as many of its fewer output pixels a word, the last group shorter; it and its border take
+// paced_pixels). False for one-pixel words.
+bool keeps_pixels(Block& b, const Block& producer, PoolWords pool_words) {
   if (producer.out_pixels == 1 || b.kind == BlockKind::LabelSelect ||
       producer.pixels_out() != b.pixels_in() || producer.ofm_c != b.ifm_c) {
     return false;
@@ -128,6 +150,10 @@ bool keeps_pixels(Block& b, const Block& producer) {
   b.in_pixels = b.out_pixels = producer.out_pixels;
   b.in_elems = b.out_elems = producer.out_elems;
   if (b.kind == BlockKind::StreamingMaxPool) {
+    if (producer.kind != BlockKind::FmPadding && pool_words == PoolWords::Paced) {
+      b.in_pixels = b.out_pixels = paced_pixels(b, producer);
+      b.in_elems = b.out_elems = b.in_pixels * (producer.out_elems / producer.out_pixels);
+    }
     b.out_pixels = static_cast<int>(std::min<std::int64_t>(b.pixels_out(), b.in_pixels));
     b.out_elems = b.out_pixels * (b.in_elems / b.in_pixels);
     // Output groups that stay in a row read their windows as runs (bnn_pixel_group's LINEAR):
@@ -154,6 +180,10 @@ Folding folding_of(const DataflowGraph& graph) {
     folding.input_elems = input.out_elems;
     // Pixels counted as such (--input-bits) stay so in folding.json: the bits they take.
     if (input.out_pixels > 1) folding.input_bits = input.out_elems * input.in_bits;
+  }
+  for (const Block& b : graph.blocks) {
+    if (b.kind == BlockKind::StreamingMaxPool && b.producer_words)
+      folding.pool_words = PoolWords::Producer;
   }
   for (int i : graph.mvtus()) {
     const Block& b = graph.blocks[i];
@@ -250,7 +280,9 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
       case BlockKind::LabelSelect:
       case BlockKind::Duplicate:
       case BlockKind::AddStreams:  // its second input gets a width converter when it differs
-        if (keeps_pixels(b, *producer)) break;
+        if (b.kind == BlockKind::StreamingMaxPool)
+          b.producer_words = folding.pool_words == PoolWords::Producer;
+        if (keeps_pixels(b, *producer, folding.pool_words)) break;
         [[fallthrough]];
       case BlockKind::GlobalSumPool:  // one pixel a word (a width converter in front)
         b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
@@ -259,12 +291,17 @@ std::vector<Block> fold_blocks(std::vector<Block> blocks, const Folding& folding
         break;
       case BlockKind::FmPadding:
         // A padded max-pool's border block keeps its producer's width (a conv's takes SIMD), and
-        // its pixel groups: at one pixel a word it would take ResNet-18's 114 × 114 padded map
-        // 12,996 cycles behind a stem of MMV 4 or more.
+        // its pixel groups — as many as keep the producer's pace (paced_pixels): at one pixel a
+        // word it would take ResNet-18's 114 × 114 padded map 12,996 cycles behind a stem of
+        // MMV 4 or more.
         if (pool_border(b) && producer->out_pixels > 1 && producer->ofm_c == b.ifm_c &&
             producer->pixels_out() == b.pixels_in()) {
           b.in_pixels = b.out_pixels = producer->out_pixels;
           b.in_elems = b.out_elems = producer->out_elems;
+          if (folding.pool_words == PoolWords::Paced) {
+            b.in_pixels = b.out_pixels = paced_pixels(b, *producer);
+            b.in_elems = b.out_elems = b.in_pixels * (producer->out_elems / producer->out_pixels);
+          }
         } else if (pool_border(b)) {
           b.in_elems = b.out_elems = divisor_at_most(b.ifm_c, producer->out_elems);
         }

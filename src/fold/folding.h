@@ -23,12 +23,19 @@ struct LayerFolding {
   bool input_reuse = false;                     // the input-reuse variant (Block::input_reuse)
 };
 
+// How many pixels a word a max-pool and its border take from a producer of several a word:
+// the fewest of them at which they keep the producer's pace, behind a width converter (Paced,
+// the default: a pool's banks and reads grow with its pixels a word), or all of them (Producer,
+// bnnc's rule before 2026-12-06). docs/latency-search.md, "Pools at their producer's pace".
+enum class PoolWords { Paced, Producer };
+
 struct Folding {
   std::vector<LayerFolding> layers;  // one per MVTU, in order
   int input_elems = 0;               // elements per input word; 0 = one pixel (all channels)
   // Bits per input word (--input-bits): when > 0, the input word carries the most whole pixels
   // that fit and divide the image's pixels (docs/pixel-parallel.md); it overrides input_elems.
   int input_bits = 0;
+  PoolWords pool_words = PoolWords::Paced;  // "pool_words" in folding.json
 };
 
 // The folding the graph has now.

@@ -53,6 +53,7 @@ std::string folding_json(const Folding& folding) {
   nlohmann::ordered_json json;
   if (folding.input_elems > 0) json["input_elems"] = folding.input_elems;
   if (folding.input_bits > 0) json["input_bits"] = folding.input_bits;
+  if (folding.pool_words == PoolWords::Producer) json["pool_words"] = "producer";
   for (const LayerFolding& f : folding.layers) {
     nlohmann::ordered_json layer = {{"name", f.name}, {"pe", f.pe}, {"simd", f.simd}};
     if (f.mmv != 1) layer["mmv"] = f.mmv;
@@ -120,11 +121,21 @@ Folding read_folding_file(const std::string& path, const DataflowGraph& graph) {
       // bnnc's own format: every key known, none twice, every layer once.
       if (!twice.empty()) fail("{}: key \"{}\" is given twice in one object", path, twice);
       for (const auto& [key, value] : json.items()) {
-        if (key != "layers" && key != "input_elems" && key != "input_bits") {
+        if (key != "layers" && key != "input_elems" && key != "input_bits" && key != "pool_words") {
           fail(
-              "{}: unknown key \"{}\" (a bnnc folding has \"layers\", \"input_elems\" and "
-              "\"input_bits\")",
+              "{}: unknown key \"{}\" (a bnnc folding has \"layers\", \"input_elems\", "
+              "\"input_bits\" and \"pool_words\")",
               path, key);
+        }
+      }
+      if (json.contains("pool_words")) {
+        const nlohmann::json& value = json["pool_words"];
+        if (value == "paced") {
+          folding.pool_words = PoolWords::Paced;
+        } else if (value == "producer") {
+          folding.pool_words = PoolWords::Producer;
+        } else {
+          fail("{}: \"pool_words\" must be \"paced\" or \"producer\", not {}", path, value.dump());
         }
       }
       if (!json["layers"].is_array()) fail("{}: \"layers\" must be an array", path);

@@ -176,20 +176,29 @@ TEST(RtlNetworks, PaddedPoolAndGlobalSumPoolUnderStalls) {
     for (std::size_t i = 0; i < image.size(); ++i)
       image[i] = static_cast<std::uint8_t>(level[i % 3] + static_cast<int>(rng() % 96));
   }
-  // conv0 at MMV 5 gives the pool's padding and the pool words of 5 pixels (fold_blocks: the
-  // border block keeps its producer's pixel groups; they cross the padded 12-pixel rows).
-  for (const auto& [sum_bits, mmv] :
-       {std::pair{true, 1}, std::pair{false, 1}, std::pair{true, 5}}) {
+  // conv0 at MMV 5 and one window a cycle gives the pool's padding and the pool words of 5
+  // pixels (fold_blocks: the border block keeps its producer's pixel groups when it needs them
+  // all to keep its pace; they cross the padded 12-pixel rows); at 36 cycles a window of 5 the
+  // border and the pool take 1 pixel a word behind a width converter (paced_pixels).
+  struct Case {
+    bool sum_bits;
+    int mmv, pe, simd, pool_pixels;
+  };
+  for (const Case& c : {Case{true, 1, 4, 3, 1}, Case{false, 1, 4, 3, 1}, Case{true, 5, 16, 27, 5},
+                        Case{true, 5, 4, 3, 1}}) {
     const std::string what = fmt::format(
-        "{}, conv0 MMV {}", sum_bits ? "global sum of bits" : "global sum of popcounts", mmv);
-    const Graph graph = padded_pool_and_global_sum_pool(rng, sum_bits);
+        "{}, conv0 MMV {} PE {} SIMD {}",
+        c.sum_bits ? "global sum of bits" : "global sum of popcounts", c.mmv, c.pe, c.simd);
+    const Graph graph = padded_pool_and_global_sum_pool(rng, c.sum_bits);
     Folding folding;
-    folding.layers = {{"conv0", 4, 3, mmv}, {"conv1", 4, 8}, {"fc", 5, 4}};
+    folding.layers = {{"conv0", c.pe, c.simd, c.mmv}, {"conv1", 4, 8}, {"fc", 5, 4}};
     const Design design = compile_design(graph, FoldingRequest::given(folding));
     ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
     for (const char* name : {"pool0.pad", "pool0"}) {
-      EXPECT_EQ(design.folded.blocks[design.folded.find(name)].in_pixels, mmv) << what << name;
+      EXPECT_EQ(design.folded.blocks[design.folded.find(name)].in_pixels, c.pool_pixels)
+          << what << name;
     }
+    EXPECT_EQ(design.folded.find("pool0.pad.dwc") >= 0, c.pool_pixels < c.mmv) << what;
     // The scores (compared one by one with the golden model's) must differ between images, else
     // a constant output would pass.
     std::set<std::vector<std::int64_t>> scores;

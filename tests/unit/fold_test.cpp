@@ -237,9 +237,10 @@ TEST(Fold, DspChainMvtuEstimateIsNearYosys) {
   }
 }
 
-// A max-pool behind a conv of MMV 4 on 12-pixel rows: 4 pooled pixels a word would cross its
-// 6-pixel rows (and read per pixel, docs/pixel-parallel.md); it writes 3 a word, which stay in a
-// row, at the same cycles (it reads 4 pixels a word as before).
+// A max-pool behind a conv of MMV 4 on 12-pixel rows, one window a cycle (so the pool needs the
+// conv's 4 pixels a word to keep its pace): 4 pooled pixels a word would cross its 6-pixel rows
+// (and read per pixel, docs/pixel-parallel.md); it writes 3 a word, which stay in a row, at the
+// same cycles (it reads 4 pixels a word as before).
 TEST(Fold, PoolOutputGroupsStayInARow) {
   Graph g;
   const int in = g.add("in", InputAttrs{{12, 12, 4}, DType::bit()});
@@ -251,12 +252,70 @@ TEST(Fold, PoolOutputGroupsStayInARow) {
   g.add("label", LabelSelectAttrs{}, {fc});
   infer_types(g);
   const DataflowGraph folded =
-      apply_folding(lower_to_dataflow(g), Folding{{{"conv", 8, 4, 4}, {"fc", 1, 1}}});
+      apply_folding(lower_to_dataflow(g), Folding{{{"conv", 8, 36, 4}, {"fc", 1, 1}}});
   const Block& p = folded.blocks[folded.find("pool")];
   EXPECT_EQ(p.in_pixels, 4);
   EXPECT_EQ(p.out_pixels, 3);
   EXPECT_EQ(p.ofm_w % p.out_pixels, 0);
   EXPECT_EQ(p.cycles, 144 / 4);
+}
+
+// A max-pool (and the border of a padded one) takes the fewest of its producer's pixels a word
+// at which it still keeps the producer's pace, behind a width converter: a conv of MMV 4 on
+// 12×12 at 9 words a window (324 cycles a frame) gives the pool 1 pixel a word (144 words), at
+// 3 words a window (108 cycles) 2 pixels (72 words), at one word a window (36 cycles) all 4.
+TEST(Fold, PoolTakesTheFewestPixelsThatKeepItsProducersPace) {
+  for (const int pool_pad : {0, 1}) {
+    Graph g;
+    const int in = g.add("in", InputAttrs{{12, 12, 4}, DType::bit()});
+    const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(8, 36), 3, 1, 1, 0}, {in});
+    const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(8, 18), 1, {}}, {conv});
+    const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}, pool_pad}, {thr});
+    const int side = pool_pad == 0 ? 6 : 7;
+    const int flat = g.add("flatten", ReshapeAttrs{{side * side * 8}}, {pool});
+    const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, side * side * 8)}, {flat});
+    g.add("label", LabelSelectAttrs{}, {fc});
+    infer_types(g);
+    const DataflowGraph lowered = lower_to_dataflow(g);
+    for (const auto& [simd, pixels] : {std::pair{4, 1}, std::pair{12, 2}, std::pair{36, 4}}) {
+      const DataflowGraph folded =
+          apply_folding(lowered, Folding{{{"conv", 8, simd, 4}, {"fc", 1, 1}}});
+      const Block& c = folded.blocks[folded.find("conv")];
+      const Block& p = folded.blocks[folded.find("pool")];
+      const Block& first = folded.blocks[folded.find(pool_pad ? "pool.pad" : "pool")];
+      const std::string what = fmt::format("pad {}, conv SIMD {}", pool_pad, simd);
+      EXPECT_EQ(p.in_pixels, pixels) << what;
+      // (At the conv's own 4 pixels the padded map's 196 pixels take 49 words against 36.)
+      if (pixels < 4) {
+        EXPECT_LE(std::max(p.cycles, first.cycles), c.cycles) << what;
+      }
+      EXPECT_EQ(first.in_pixels, pixels) << what;
+      // Narrower than the conv's words: a width converter in front of the pool (or its border).
+      const int dwc = folded.find(pool_pad ? "pool.pad.dwc" : "pool.dwc");
+      EXPECT_EQ(dwc >= 0, pixels < 4) << what;
+      if (dwc >= 0) {
+        EXPECT_EQ(folded.blocks[dwc].in_pixels, 4) << what;
+        EXPECT_EQ(folded.blocks[dwc].out_pixels, pixels) << what;
+      }
+      // PoolWords::Producer keeps the conv's 4 pixels a word, and says so in folding.json.
+      Folding producer{{{"conv", 8, simd, 4}, {"fc", 1, 1}}};
+      producer.pool_words = PoolWords::Producer;
+      const DataflowGraph wide = apply_folding(lowered, producer);
+      EXPECT_EQ(wide.blocks[wide.find("pool")].in_pixels, 4) << what;
+      EXPECT_EQ(wide.find(pool_pad ? "pool.pad.dwc" : "pool.dwc"), -1) << what;
+      const auto dir = test::temp_dir("fold-pool-words");
+      for (const DataflowGraph* design : {&folded, &wide}) {
+        write_folding_file(folding_of(*design), (dir / "f.json").string());
+        const Folding back = read_folding_file((dir / "f.json").string(), lowered);
+        EXPECT_EQ(back.pool_words, design == &wide ? PoolWords::Producer : PoolWords::Paced)
+            << what;
+      }
+    }
+  }
+  const auto dir = test::temp_dir("fold-pool-words");
+  std::ofstream(dir / "bad.json") << R"({"pool_words": "wide", "layers": []})";
+  EXPECT_THROW(read_folding_file((dir / "bad.json").string(), lower_to_dataflow(small_cnn())),
+               Error);
 }
 
 }  // namespace
