@@ -11,12 +11,16 @@
 // in0 + offsets[c·SPAN + (v1 − IN1_MIN)], c the element's channel. A word carries LANES / GROUP
 // pixels side by side, each with the same GROUP consecutive channels (docs/pixel-parallel.md;
 // GROUP = LANES: one pixel's channels a word or several words): lane l of word w carries channel
-// (w mod CH/GROUP)·GROUP + l mod GROUP (GROUP divides CH and LANES). TABLE_FILE holds
-// CH/GROUP·SPAN words of GROUP·OFF_BITS bits: word g·SPAN + i, slot k at bits
-// [k·OFF_BITS +: OFF_BITS] = offsets[(g·GROUP + k)·SPAN + i], two's complement. The table is read
-// combinationally (a LUT ROM, one copy per lane: each lane reads its own channel's slice), so the
-// handshake, the output register and the cycles are those of the table-free join. `base` = g·SPAN
-// follows the words as bnn_thresholding's `group` does.
+// (w mod CH/GROUP)·GROUP + l mod GROUP (GROUP divides CH and LANES). Each lane reads its offsets
+// from a ROM of its own (bnn_rom, LATENCY 2), that of its slot k = l mod GROUP: the file
+// TABLE_FILE_kkkk.mem (k in four decimal digits) holds CH/GROUP·SPAN words of OFF_BITS bits, word
+// g·SPAN + i = offsets[(g·GROUP + k)·SPAN + i], two's complement. TABLE_STYLE places the ROMs
+// (bnn_rom's STYLE: "block", "logic" or the tool's choice), so a large table can live in block
+// RAM. The read takes two cycles: a word taken waits in two stages (input 0's lanes beside the
+// ROMs' registers) and the sum is registered in the third; the stages move together, held while
+// the output waits, so a word a cycle still flows. A join with a table answers two cycles later
+// than the cycle simulator counts (docs/residual.md). `base` = g·SPAN follows the words as
+// bnn_thresholding's `group` does.
 `default_nettype none
 `include "bnn_defs.vh"
 
@@ -35,7 +39,8 @@ module bnn_add_streams #(
   parameter integer SPAN = 1,          // TABLE: entries per channel
   parameter integer IN1_MIN = 0,       // TABLE: the v1 of entry 0
   parameter integer OFF_BITS = 8,      // TABLE: bits per offset (two's complement)
-  parameter         TABLE_FILE = ""    // TABLE: CH/GROUP·SPAN words of GROUP·OFF_BITS bits
+  parameter         TABLE_FILE = "",   // TABLE: the files' stem (TABLE_FILE_kkkk.mem, above)
+  parameter         TABLE_STYLE = ""   // TABLE: where the lanes' ROMs go (bnn_rom's STYLE)
 ) (
   input  wire                      clk,
   input  wire                      rst,
@@ -72,10 +77,22 @@ module bnn_add_streams #(
 
   reg [LANES*OUT_BITS-1:0] out_data;
   reg out_valid;
-  wire adv = !out_valid || m_axis_tready;
+  wire adv = !out_valid || m_axis_tready;  // every stage moves
   wire take = adv && s_axis_tvalid && s1_axis_tvalid;
   assign s_axis_tready = adv && s1_axis_tvalid;
   assign s1_axis_tready = adv && s_axis_tvalid;
+  // A word for the output register: the one taken, or with a table the one in the second stage.
+  wire ready_word;
+  if (TABLE != 0) begin : g_stages
+    reg [1:0] stage_valid;
+    always @(posedge clk) begin
+      if (adv) stage_valid <= {stage_valid[0], take};
+      if (rst) stage_valid <= '0;
+    end
+    assign ready_word = stage_valid[1];
+  end else begin : g_no_stages
+    assign ready_word = take;
+  end
 
   // g·SPAN of the word being taken (the table's rows of its channel group).
   reg [AW-1:0] base;
@@ -88,33 +105,52 @@ module bnn_add_streams #(
   for (genvar l = 0; l < LANES; l = l + 1) begin : g_lane
     wire [IN0_BITS-1:0] x0 = s_axis_tdata[l*IN0_BITS+:IN0_BITS];
     wire [IN1_BITS-1:0] x1 = s1_axis_tdata[l*IN1_BITS+:IN1_BITS];
-    wire [OUT_BITS-1:0] a = IN0_SIGNED != 0 ? OUT_BITS'($signed(x0)) : OUT_BITS'(x0);
     wire [VW-1:0] v1 = IN1_BIPOLAR != 0 ? (x1[0] ? VW'(1) : {VW{1'b1}})
                      : IN1_SIGNED != 0 ? VW'($signed(x1)) : VW'(x1);
-    wire [OUT_BITS-1:0] b;
+    wire [OUT_BITS-1:0] a, b;
     if (TABLE != 0) begin : g_table
-      reg [GROUP*OFF_BITS-1:0] rom[0:DEPTH-1];
-      initial begin
-        if (TABLE_FILE != "") $readmemh(TABLE_FILE, rom);
+      // Input 0 waits beside the ROM's two registers.
+      reg [IN0_BITS-1:0] x0_1, x0_2;
+      always @(posedge clk) begin
+        if (adv) begin
+          x0_1 <= x0;
+          x0_2 <= x0_1;
+        end
       end
+      assign a = IN0_SIGNED != 0 ? OUT_BITS'($signed(x0_2)) : OUT_BITS'(x0_2);
+      // The lane's ROM holds its slot's offsets: TABLE_FILE_kkkk.mem, k = l mod GROUP.
+      localparam integer K = l % GROUP;
+      wire [OFF_BITS-1:0] offset;
       wire [AW-1:0] addr = base + AW'(v1 - VW'(IN1_MIN));
-      // Each lane's copy of the table is read only in its own channel's bits.
-      /* verilator lint_off UNUSEDSIGNAL */
-      wire [GROUP*OFF_BITS-1:0] row = rom[addr];
-      /* verilator lint_on UNUSEDSIGNAL */
-      assign b = OUT_BITS'($signed(row[(l%GROUP)*OFF_BITS+:OFF_BITS]));
+      bnn_rom #(
+        .NAME({NAME, ".table"}),
+        .WIDTH(OFF_BITS),
+        .DEPTH(DEPTH),
+        .LATENCY(2),
+        .INIT_FILE(TABLE_FILE == "" ? "" : {TABLE_FILE, "_", 8'd48 + 8'(K / 1000 % 10),
+                                            8'd48 + 8'(K / 100 % 10), 8'd48 + 8'(K / 10 % 10),
+                                            8'd48 + 8'(K % 10), ".mem"}),
+        .STYLE(TABLE_STYLE)
+      ) u_table (
+        .clk(clk),
+        .en(adv),
+        .addr(addr),
+        .data(offset)
+      );
+      assign b = OUT_BITS'($signed(offset));
     end else begin : g_value
+      assign a = IN0_SIGNED != 0 ? OUT_BITS'($signed(x0)) : OUT_BITS'(x0);
       assign b = OUT_BITS'(v1);
     end
     assign sums[l*OUT_BITS+:OUT_BITS] = a + b;
   end
 
   always @(posedge clk) begin
-    if (take) out_data <= sums;
+    if (adv && ready_word) out_data <= sums;
   end
 
   always @(posedge clk) begin
-    if (adv) out_valid <= take;
+    if (adv) out_valid <= ready_word;
     if (rst) out_valid <= 1'b0;
   end
 

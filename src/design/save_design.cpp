@@ -22,12 +22,12 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   if (!out) fail("{}: cannot write", path.string());
 }
 
-// Where the RTL puts each MVTU's memories and adders: where the estimate placed them on the part,
-// so that the design a synthesis tool builds is the one the estimate counted (docs/devices.md,
-// "Where the weights live", "DSPs for 8-bit layers"). Without a part, and where the tool would
-// choose the same by itself, the memory's place is left to the tool. A ROM placed in UltraRAM
-// is left to it too: UltraRAM has no initial contents (a bitstream cannot load it), so such
-// weights would need a loader the RTL does not have.
+// Where the RTL puts each MVTU's memories and adders, and each join's table: where the estimate
+// placed them on the part, so that the design a synthesis tool builds is the one the estimate
+// counted (docs/devices.md, "Where the weights live", "DSPs for 8-bit layers"). Without a part,
+// and where the tool would choose the same by itself, the memory's place is left to the tool.
+// A ROM placed in UltraRAM is left to it too: UltraRAM has no initial contents (a bitstream
+// cannot load it), so such weights would need a loader the RTL does not have.
 std::vector<Placement> placements(const Design& design) {
   std::vector<Placement> result;
   if (!design.device) return result;

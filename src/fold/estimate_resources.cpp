@@ -93,8 +93,14 @@ Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* dev
 }
 
 std::optional<MemoryKind> weights_kind(const Block& b, const Device* device) {
+  if (b.kind == BlockKind::AddStreams && b.table_span > 0)
+    return rom_kind(join_table_depth(b), b.table_bits, device);
   if (b.kind != BlockKind::Mvtu) return std::nullopt;
   return rom_kind(b.nf() * b.sf(), static_cast<std::int64_t>(b.pe) * b.simd, device);
+}
+
+std::int64_t join_table_depth(const Block& b) {
+  return static_cast<std::int64_t>(b.ifm_c / (b.in_elems / b.in_pixels)) * b.table_span;
 }
 
 std::optional<MemoryKind> thresholds_kind(const Block& b, const Device* device) {
@@ -462,14 +468,19 @@ Resources estimate_block(const Block& b, const Device* device, std::optional<Mem
       r.ffs = out_word;
       if (b.table_span > 0) {
         // Each lane reads its channel's rows of the table, C/G·span offsets (G: one pixel's
-        // channels in a word), from a LUT ROM (64 entries a LUT6 per bit, MUXF7/F8 up to 256, a
-        // LUT per bit for each 256 beyond),
-        // at base + v1 − in1_min (an adder of the address's bits); C·span offsets in all.
-        const std::int64_t depth =
-            static_cast<std::int64_t>(b.ifm_c / (b.in_elems / b.in_pixels)) * b.table_span;
-        const std::int64_t rom = b.table_bits * (ceil_div(depth, 64) + ceil_div(depth, 256) - 1);
-        r.luts += b.in_elems * (rom + bits_for(depth));
-        r.ffs += bits_for(depth);
+        // channels in a word), from a ROM of its own (bnn_rom, two read registers) at base + v1 −
+        // in1_min (an adder of the address's bits); C·span offsets in all. Input 0 waits for the
+        // read in two registers a lane. Where the ROMs go: as an MVTU's weights (placed on a
+        // part, moved by estimate_graph's rebalancing; `weights_in` overrides).
+        const std::int64_t depth = join_table_depth(b);
+        const MemoryKind kind = weights_in ? *weights_in : *weights_kind(b, device);
+        Resources rom = estimate_rom_in(depth, b.table_bits, kind);
+        rom.luts += bits_for(depth);
+        rom.ffs += 2 * b.in_bits;
+        r.luts += b.in_elems * rom.luts;
+        r.ffs += b.in_elems * rom.ffs + bits_for(depth);
+        r.bram18 += b.in_elems * rom.bram18;
+        r.urams += b.in_elems * rom.urams;
       }
       break;
     case BlockKind::GlobalSumPool:  // an adder per lane, a sum per channel (C/lanes words)

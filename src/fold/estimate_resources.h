@@ -46,9 +46,13 @@ Resources estimate_memory(std::int64_t depth, std::int64_t width);
 // RAM or UltraRAM (the last two with W output registers, and cascade multiplexers when deep).
 Resources estimate_rom(std::int64_t depth, std::int64_t width, const Device* device = nullptr);
 
-// Where an MVTU's weight ROM lives when nothing overrides it (the choice estimate_rom makes);
-// nothing for other blocks.
+// Where an MVTU's weight ROM lives when nothing overrides it (the choice estimate_rom makes), and
+// where each lane's ROM of a join's table does (AddStreams with a table: thresholds selected by
+// the shortcut's value, docs/residual.md); nothing for other blocks.
 std::optional<MemoryKind> weights_kind(const Block& block, const Device* device = nullptr);
+
+// The words of each lane's ROM of a join's table: the channel groups of a word times the span.
+std::int64_t join_table_depth(const Block& block);
 
 // Where an MVTU's threshold ROM lives (estimate_rom's choice); nothing for other blocks and for a
 // layer without thresholds.
@@ -69,9 +73,9 @@ std::int64_t dsp_slices(const Block& block, int dsp_pe);
 // with dsp_chain_form 2); 0 when it cannot use them or not one chain fits.
 int dsp_pes_within(const Block& block, std::int64_t slices);
 
-// A block's resources. `weights_in` overrides where an MVTU's weights go (estimate_graph's
-// rebalancing); `dsp_pe` puts an integer-input MVTU's first dsp_pe PEs' adders in DSP chains
-// (estimate_graph's choice on a part with DSP slices), the others' are LUTs.
+// A block's resources. `weights_in` overrides where an MVTU's weights or a join's table go
+// (estimate_graph's rebalancing); `dsp_pe` puts an integer-input MVTU's first dsp_pe PEs' adders in
+// DSP chains (estimate_graph's choice on a part with DSP slices), the others' are LUTs.
 Resources estimate_block(const Block& block, const Device* device = nullptr,
                          std::optional<MemoryKind> weights_in = std::nullopt, int dsp_pe = 0);
 
@@ -87,7 +91,8 @@ Resources estimate_input_fifo(const Block& block, const Block& producer);
 struct Estimate {
   std::vector<Resources> blocks;                   // one per block
   std::vector<Resources> fifos;                    // one per block: the FIFOs in front of it
-  std::vector<std::optional<MemoryKind>> weights;  // one per block: where an MVTU's weights live
+  std::vector<std::optional<MemoryKind>> weights;  // one per block: where an MVTU's weights
+                                                   // (or a join's table) live
   std::vector<int> dsp_pes;  // one per block: an MVTU's PEs in DSP chains (0: LUT adders)
   Resources total;           // blocks and FIFOs
   std::int64_t bottleneck_cycles = 0;

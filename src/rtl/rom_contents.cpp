@@ -193,19 +193,16 @@ std::string quantize_rom(const Block& b, const Graph& ir) {
   return text;
 }
 
-std::string add_table_rom(const Block& b, const Graph& ir) {
+std::string add_table_rom(const Block& b, const Graph& ir, int slot) {
   const auto& a = ir.nodes[b.layer].as<AddAttrs>();
   const std::int64_t span = std::ssize(a.offsets) / b.ifm_c;
-  const int lanes = b.in_elems / b.in_pixels;  // one pixel's channels of a word
-  const int bits = b.table_bits;
+  const int group = b.in_elems / b.in_pixels;  // one pixel's channels of a word
   std::string text;
-  for (int g = 0; g < b.ifm_c / lanes; ++g) {
+  for (int g = 0; g < b.ifm_c / group; ++g) {
+    const std::int64_t c = static_cast<std::int64_t>(g) * group + slot;
     for (std::int64_t i = 0; i < span; ++i) {
-      HexWord word(lanes * bits);
-      for (int l = 0; l < lanes; ++l) {
-        const std::int64_t c = g * lanes + l;
-        word.set(l * bits, bits, a.offsets[static_cast<std::size_t>(c * span + i)]);
-      }
+      HexWord word(b.table_bits);
+      word.set(0, b.table_bits, a.offsets[static_cast<std::size_t>(c * span + i)]);
       text += word.to_hex() + "\n";
     }
   }

@@ -52,10 +52,10 @@ std::string quantize_rom(const Block& input, const Graph& ir);
 // Label-select bias: ⌈C/LANES⌉ words of LANES score_bits-bit lanes (0 past the classes).
 std::string label_bias_rom(const Block& label, const Graph& ir, int score_bits);
 
-// Join table (bnn_add_streams with TABLE = 1): C/G·span words of G offsets of table_bits bits
-// (G: one pixel's channels in a word); word g·span + i, slot k = offsets[(g·G + k)·span + i]
-// (ir/op.h).
-std::string add_table_rom(const Block& join, const Graph& ir);
+// Join table (bnn_add_streams with TABLE = 1), the ROM of the lanes in slot k of a channel group
+// (G: one pixel's channels in a word, k < G): C/G·span words of table_bits bits, word g·span + i
+// = offsets[(g·G + k)·span + i] (ir/op.h).
+std::string add_table_rom(const Block& join, const Graph& ir, int slot);
 
 // The signed width that holds every score + bias of a label select.
 int label_score_bits(const Block& label, const Graph& ir);

@@ -143,6 +143,11 @@ std::optional<std::string> rtl_block_unsupported(const DataflowGraph& graph, int
               "groups ({} elements a word, {} channels)",
               b.name, b.in_elems / b.in_pixels, b.ifm_c);
         }
+        if (b.in_elems / b.in_pixels > 9999) {
+          return fmt::format(
+              "layer '{}': the RTL join's table takes at most 9,999 channels a word, not {}",
+              b.name, b.in_elems / b.in_pixels);
+        }
         if (a.in1_min <= -(std::int64_t{1} << 30) || a.in1_min >= (std::int64_t{1} << 30)) {
           return fmt::format("layer '{}': the RTL join's table starts at {}, outside ±2^30", b.name,
                              a.in1_min);
@@ -438,7 +443,7 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
            {"OUT_BITS", integer(b.out_bits)}};
       const auto& a = node.as<AddAttrs>();
       if (!a.offsets.empty()) {
-        const std::string file = stem + "_table.mem";
+        const std::string file = stem + "_table";  // one file a slot: file_kkkk.mem
         p.insert(p.end(), {{"TABLE", "1"},
                            {"CH", integer(b.ifm_c)},
                            {"GROUP", integer(b.in_elems / b.in_pixels)},
@@ -446,7 +451,11 @@ RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::st
                            {"IN1_MIN", integer(a.in1_min)},
                            {"OFF_BITS", integer(b.table_bits)},
                            {"TABLE_FILE", quoted(file)}});
-        r.memories.emplace_back(file, add_table_rom(b, ir));
+        // Where the lanes' ROMs go, as an MVTU's weights (the estimate's placement).
+        if (!placement.weights.empty()) p.emplace_back("TABLE_STYLE", quoted(placement.weights));
+        const int group = b.in_elems / b.in_pixels;
+        for (int k = 0; k < group; ++k)
+          r.memories.emplace_back(fmt::format("{}_{:04}.mem", file, k), add_table_rom(b, ir, k));
       }
       break;
     }

@@ -30,8 +30,9 @@ struct Placement {
 };
 
 // `stem` names the block's memory files (stem + "_weights.mem", ...). The placement's styles go
-// to bnn_mvtu, bnn_mvtu_is and bnn_mvtu_exit (the other variants keep their memories in logic),
-// its USE_DSP to bnn_mvtu.
+// to bnn_mvtu, bnn_mvtu_is and bnn_mvtu_exit (the other variants keep their memories in logic)
+// and its weights' style to a join's table (bnn_add_streams's TABLE_STYLE), its USE_DSP to
+// bnn_mvtu.
 RtlBlock describe_rtl_block(const DataflowGraph& graph, int index, const std::string& stem,
                             const Placement& placement = {});
 

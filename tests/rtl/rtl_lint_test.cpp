@@ -2,6 +2,7 @@
 // synthesizes in Yosys — the hand-written blocks with their default parameters, and the top
 // level bnnc generates; an illegal parameter combination stops elaboration with a message that
 // names the instance.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -266,6 +267,49 @@ TEST(RtlLint, RomStyleDecidesWhereYosysPutsTheMemory) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("STYLE \"bram\" is neither block nor logic"), std::string::npos)
       << bad.output;
+}
+
+// A join's table goes where TABLE_STYLE says (the compiler's placement, as an MVTU's weights):
+// each of the 8 lanes reads its slot's own ROM of 514 words of 9 bits (table_kkkk.mem), so in
+// block RAM each lane takes one RAMB18, and with "logic" none.
+TEST(RtlLint, JoinTableGoesWhereItsStyleSays) {
+  if (find_program("yosys").empty()) GTEST_SKIP() << "yosys not found";
+  const std::filesystem::path dir = test::temp_dir("rtl-join-table-style");
+  write_blocks(dir);
+  const int lanes = 8, channels = 16, span = 257;
+  for (int k = 0; k < lanes; ++k) {  // words that differ, so that nothing folds away
+    std::ofstream mem(dir / fmt::format("table_{:04}.mem", k));
+    for (int i = 0; i < channels / lanes * span; ++i)
+      mem << fmt::format("{:03x}\n", (i * 37 + k * 101) % 512);
+  }
+  for (const std::string style : {"block", "logic"}) {
+    std::ofstream(dir / "join.ys")
+        << "read_verilog -sv -DBNN_NO_INSTANCE_NAMES bnn_rom.sv bnn_add_streams.sv\n"
+        << "chparam -set LANES " << lanes << " -set IN0_BITS 10 -set IN1_BITS 9 -set OUT_BITS 12"
+        << " -set TABLE 1 -set CH " << channels << " -set GROUP " << lanes << " -set SPAN " << span
+        << " -set OFF_BITS 9 -set TABLE_FILE \"table\" -set TABLE_STYLE \"" << style
+        << "\" bnn_add_streams\n"
+        << "synth_xilinx -family xc7 -top bnn_add_streams\nstat\n";
+    const Tool y = run({"yosys", "-s", "join.ys"}, dir);
+    ASSERT_EQ(y.exit_code, 0) << style << ":\n" << y.output.substr(y.output.size() - 2000);
+    std::smatch m18, m36;
+    const std::string stat = y.output.substr(y.output.rfind("Number of cells"));
+    const int ramb18 = std::regex_search(stat, m18, std::regex(R"(RAMB18E1\s+(\d+))"))
+                           ? std::stoi(m18[1].str())
+                           : 0;
+    const int ramb36 = std::regex_search(stat, m36, std::regex(R"(RAMB36E1\s+(\d+))"))
+                           ? std::stoi(m36[1].str())
+                           : 0;
+    EXPECT_EQ(ramb18 + 2 * ramb36, style == "block" ? lanes : 0) << style << ":\n" << stat;
+    if (!find_program("verilator").empty()) {
+      const Tool v = run({"verilator", "--lint-only", "-Wall", "--top-module", "bnn_add_streams",
+                          "-GTABLE=1", "-GCH=16", "-GGROUP=8", "-GLANES=8", "-GSPAN=257",
+                          "-GIN1_BITS=9", "-GIN0_BITS=10", "-GOUT_BITS=12", "-GOFF_BITS=9",
+                          "-GTABLE_STYLE=\"" + style + "\"", "bnn_rom.sv", "bnn_add_streams.sv"},
+                         dir);
+      EXPECT_EQ(v.exit_code, 0) << style << ":\n" << v.output;
+    }
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "fold/lower_to_dataflow.h"
 #include "integer_mvtu_block.h"
 #include "io/model_file.h"
+#include "residual_network.h"
 #include "test_support.h"
 
 namespace bnnc {
@@ -95,6 +96,35 @@ TEST(Device, OverfullLutsMoveWeightsIntoFreeBram) {
   int in_bram = 0;
   for (const auto& kind : on_part.weights) in_bram += kind == MemoryKind::Bram ? 1 : 0;
   EXPECT_GT(in_bram, 0);
+}
+
+// A join's table (thresholds selected by the shortcut's value, docs/residual.md) is a ROM per
+// lane of C/G·span words of table_bits, placed as an MVTU's weights are: where place_memory puts
+// one lane's ROM, counted lanes times, and recorded as the block's `weights` (so the rebalancing
+// can move it and the RTL gets its style). In BRAM or URAM it costs no ROM LUTs.
+TEST(Device, JoinTablesArePlacedLikeWeights) {
+  test::Residual net = test::residual_network(32, 6, 1, 8, 2);
+  test::add_join_table(net, 8);
+  const DataflowGraph design = apply_folding(lower_to_dataflow(net.graph), {});
+  const auto join = std::ranges::find_if(
+      design.blocks, [](const Block& b) { return b.kind == BlockKind::AddStreams; });
+  ASSERT_NE(join, design.blocks.end());
+  ASSERT_GT(join->table_span, 0);
+  const std::int64_t depth = join_table_depth(*join);
+  EXPECT_EQ(depth, static_cast<std::int64_t>(join->ifm_c / join->in_elems) * join->table_span);
+  const Device& vu9p = find_device("xcvu9p");
+  EXPECT_EQ(weights_kind(*join, &vu9p), place_memory(depth, join->table_bits, vu9p));
+  const Resources lut = estimate_block(*join, &vu9p, MemoryKind::Lutram);
+  const Resources bram = estimate_block(*join, &vu9p, MemoryKind::Bram);
+  const Resources uram = estimate_block(*join, &vu9p, MemoryKind::Uram);
+  EXPECT_EQ(lut.bram18 + lut.urams, 0);
+  EXPECT_EQ(bram.bram18, join->in_elems * bram18_for(depth, join->table_bits));
+  EXPECT_EQ(uram.urams, join->in_elems * urams_for(depth, join->table_bits));
+  EXPECT_LT(bram.luts, lut.luts);
+  EXPECT_LT(uram.luts, lut.luts);
+  const Estimate e = estimate_graph(design, &vu9p);
+  EXPECT_EQ(e.weights[static_cast<std::size_t>(join - design.blocks.begin())],
+            weights_kind(*join, &vu9p));
 }
 
 std::string shipped(const char* name) {
