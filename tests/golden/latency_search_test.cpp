@@ -125,5 +125,16 @@ TEST(LatencySearchSlow, DISABLED_AlexNetOnXcvu9pBeatsHandWrittenFoldings) {
                                     "alexnet-latency-search-best.json"});
 }
 
+// Label slow (about a minute alone on 2 cores): registered by name in tests/CMakeLists.txt.
+// ResNet-18 as `bnnc generate resnet18` makes it (without shortcuts) against a folding with every
+// layer at the 56×56 convs' 7,056 cycles and one with the stem at MMV 8 and the rest at or under
+// its 10,976 (foldings/README.md), and the search's own design of 2026-12-06.
+TEST(LatencySearchSlow, DISABLED_ResNet18OnXcvu9pBeatsHandWrittenFoldings) {
+  expect_search_beats_hand_written(
+      generated(ReferenceNetwork::ResNet18, 1), "xcvu9p",
+      {"resnet18-latency-uniform.json", "resnet18-latency-stem-mmv8.json",
+       "resnet18-latency-search-best.json"});
+}
+
 }  // namespace
 }  // namespace bnnc
