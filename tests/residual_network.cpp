@@ -68,4 +68,40 @@ void add_join_table(Residual& net, std::uint64_t seed) {
   infer_types(g);
 }
 
+Residual pooled_network(std::uint64_t seed, int size, int channels, std::vector<std::int64_t> bias,
+                        int shift) {
+  std::mt19937_64 rng(seed);
+  const auto matrix = [&](int rows, int cols) {
+    BinaryMatrix m(rows, cols);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
+    }
+    return m;
+  };
+  const auto threshold = [&](int count, std::int64_t middle) {
+    ThresholdAttrs t;
+    for (int c = 0; c < count; ++c)
+      t.thresholds.push_back(middle + static_cast<int>(rng() % 5) - 2);
+    return t;
+  };
+  Residual net;
+  Graph& g = net.graph;
+  g.name = "pooled";
+  const int in = g.add("input", InputAttrs{{size, size, 4}, DType::uint(8)});
+  const int bits = g.add("binarize", threshold(4, 128), {in});
+  const int conv = g.add("conv", Conv2dAttrs{matrix(channels, 36), 3, 1, 1, 0}, {bits});
+  const int act = g.add("conv.t", threshold(channels, 18), {conv});
+  const int pool = g.add("pool", GlobalSumPoolAttrs{}, {act});
+  const int flat = g.add("flatten", ReshapeAttrs{{channels}}, {pool});
+  const int fc = g.add("fc", DenseAttrs{matrix(10, channels)}, {flat});
+  g.add("label", LabelSelectAttrs{std::move(bias), shift}, {fc});
+  infer_types(g);
+  for (int i = 0; i < 8; ++i) {
+    std::vector<std::uint8_t> image(static_cast<std::size_t>(size * size * 4));
+    for (auto& p : image) p = static_cast<std::uint8_t>(rng());
+    net.images.push_back(std::move(image));
+  }
+  return net;
+}
+
 }  // namespace bnnc::test

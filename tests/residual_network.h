@@ -28,4 +28,11 @@ Residual residual_network(std::uint64_t seed, int size, int stride, int channels
 // −(the long branch's middle popcount), so that the join's bits vary.
 void add_join_table(Residual& net, std::uint64_t seed);
 
+// input uint8 [S,S,4] → threshold → 3×3 conv (pad 1 by −1, C channels) → threshold → global sum
+// pool → flatten → dense 10 (binary weights on the integer sums) → labelselect with `bias` (empty
+// or one per class) and `shift`; 8 random images. ResNet's tail, for the pool in the FC
+// (passes/fuse_pool_into_dense.h).
+Residual pooled_network(std::uint64_t seed, int size, int channels, std::vector<std::int64_t> bias,
+                        int shift);
+
 }  // namespace bnnc::test

@@ -166,6 +166,11 @@ int run_compile(const CompileOptions& o) {
     if (!budget) fail("--objective latency needs --budget luts=L,brams=B or --device D");
     request.latency_budget = budget;
     request.latency_budget->input_bits = o.input_bits;
+    if (!request.progress) {
+      request.progress = [](const std::string& what) {
+        std::fprintf(stderr, "bnnc: %s\n", what.c_str());
+      };
+    }
   }
   Design design = compile_design(graph, request);
   design.model = o.model;

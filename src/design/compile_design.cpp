@@ -11,6 +11,7 @@
 #include "fold/choose_input_reuse.h"
 #include "fold/folding_file.h"
 #include "fold/lower_to_dataflow.h"
+#include "passes/fuse_pool_into_dense.h"
 #include "rtl/emit_rtl.h"
 #include "sim/measure_timeline.h"
 
@@ -194,9 +195,7 @@ std::string request_name(const FoldingRequest& request) {
   return "the folding";
 }
 
-}  // namespace
-
-Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTiming timing) {
+Design compile_one(const Graph& graph, const FoldingRequest& request, FrameTiming timing) {
   Design d;
   d.clock_mhz = request.clock_mhz;
   d.device = request.device;
@@ -315,6 +314,41 @@ Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTi
   //    and estimates, which are still worth having.
   d.rtl_unsupported = rtl_unsupported(d.folded);
   return d;
+}
+
+std::int64_t latency_of(const Design& d) {
+  return d.timeline_simulated ? d.timeline_simulated->latency : d.timeline_estimate.latency;
+}
+
+}  // namespace
+
+Design compile_design(const Graph& graph, const FoldingRequest& request, FrameTiming timing) {
+  // 0. For the latency objective, a global sum pool and the dense layer after it may run as one
+  //    dense layer on the pool's pixels (passes/fuse_pool_into_dense.h): it computes while the
+  //    last conv's pixels arrive, for weights H·W times larger. Both are searched; the lower
+  //    latency is kept (the pool on a tie), the fused one only when it fits at all.
+  std::optional<Graph> fused;
+  if (request.latency_budget && request.pool_into_dense) fused = fuse_pool_into_dense(graph);
+  Design plain = compile_one(graph, request, timing);
+  if (!fused) return plain;
+  if (request.progress) {
+    request.progress(fmt::format("{} cycles with the global pool; now the pool in the dense layer",
+                                 latency_of(plain)));
+  }
+  try {
+    Design one = compile_one(*fused, request, timing);
+    if (request.progress) {
+      request.progress(fmt::format("{} cycles with the pool in the dense layer: {} kept",
+                                   latency_of(one),
+                                   latency_of(one) < latency_of(plain) ? "that" : "the pool"));
+    }
+    if (latency_of(one) < latency_of(plain)) return one;
+  } catch (const Error& e) {
+    // Nothing fits with the pixel-wide weights: the pool's design stands.
+    if (request.progress)
+      request.progress(fmt::format("the pool in the dense layer: {}", e.what()));
+  }
+  return plain;
 }
 
 }  // namespace bnnc

@@ -50,6 +50,10 @@ struct FoldingRequest {
   // measured means, rather than switching early exit on everywhere and choosing reuse on the
   // plain unit's folding. Empty: no calibration (the behaviour described above).
   CalibrationFrames calibration_frames;
+  // With a latency budget: also search the network with its global sum pool and the dense layer
+  // after it as one dense layer on the pool's pixels, and keep the faster
+  // (passes/fuse_pool_into_dense.h). Tests turn it off to compare the two.
+  bool pool_into_dense = true;
   // Told what the calibration is simulating (a few seconds per run on CNV).
   std::function<void(const std::string&)> progress;
 

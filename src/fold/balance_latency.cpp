@@ -234,6 +234,59 @@ Folding balance_latency(const DataflowGraph& graph, Folding start, const Balance
         }
       }
     }
+    if (improved) continue;
+    if (!search.trades) break;
+    // A trade: a layer whose faster level would shorten the frame but does not fit, paid for by
+    // another layer slower (up to 8 levels, at most twice its cycles), in one move. Neither half is
+    // a greedy step: the faster level alone does not fit, and after the slowing alone the descent
+    // spends what it freed on cheaper savings first, or buys the slowed layer back. (ResNet-18 with
+    // shortcuts on the xcvu9p: its last conv at 3,528 cycles instead of 7,056, paid for by the FC
+    // at SIMD 16: 15,405 → 14,875 simulated; docs/latency-search.md, "Trades".)
+    constexpr int kTradeLevels = 8;  // down to 3,528 from 7,056 on ResNet-18's 7×7 convs
+    for (std::size_t j = 0; j < mvtus.size() && !improved; ++j) {
+      const std::int64_t now_j = cycles_of(graph.blocks[mvtus[j]], best.layers[j]);
+      const auto& lj = levels[j];
+      auto up = std::lower_bound(lj.begin(), lj.end(), now_j,
+                                 [](const auto& l, std::int64_t c) { return l.first < c; });
+      for (int n = 0; n < kTradeLevels && up != lj.begin() && !improved; ++n) {
+        --up;
+        Folding faster = best;
+        faster.layers[j] = up->second;
+        if (search.fits(faster)) continue;  // the descent would have taken it, had it helped
+        try {
+          if (estimate_timeline(apply_folding(graph, faster)).latency >= best_score.latency)
+            continue;
+        } catch (const Error&) {
+          continue;
+        }
+        std::optional<Folding> paid;
+        Scored paid_score;
+        for (std::size_t i = 0; i < mvtus.size(); ++i) {
+          if (i == j) continue;
+          const std::int64_t now_i = cycles_of(graph.blocks[mvtus[i]], best.layers[i]);
+          const auto& li = levels[i];
+          auto down = std::upper_bound(li.begin(), li.end(), now_i,
+                                       [](std::int64_t c, const auto& l) { return c < l.first; });
+          for (int m = 0; m < kTradeLevels && down != li.end() && down->first <= 2 * now_i;
+               ++m, ++down) {
+            Folding f = faster;
+            f.layers[i] = down->second;
+            const std::optional<Scored> s = score(f);
+            if (s && s->latency < best_score.latency &&
+                (!paid ||
+                 std::tie(s->latency, s->cost) < std::tie(paid_score.latency, paid_score.cost))) {
+              paid = std::move(f);
+              paid_score = *s;
+            }
+          }
+        }
+        if (!paid) continue;
+        auto [g, g_score] = descend(*paid, paid_score);
+        best = std::move(g);
+        best_score = g_score;
+        improved = true;
+      }
+    }
     if (!improved) break;
   }
   return best;

@@ -11,7 +11,9 @@
 //     (whole pixels, up to max_input_elems);
 //   - the slowest layers together: every MVTU above a lower cap moved under it (the move that
 //     breaks a tie a one-layer move cannot);
-// until no move fits the budget or shortens the estimated latency. The estimate
+// until no move fits the budget or shortens the estimated latency; then, out of the local
+// optimum, one layer slowed and the descent run again, and with `trades` one layer faster paid
+// for by another slower in one move (docs/latency-search.md, "Trades"). The estimate
 // (estimate_timeline) ranks the moves; the caller measures the results.
 #pragma once
 
@@ -28,6 +30,7 @@ struct BalanceSearch {
   std::function<bool(const Folding&)> fits;          // within the budget and the part
   std::function<std::int64_t(const Folding&)> cost;  // LUTs + price · block RAM
   int max_input_elems = 0;                           // the widest input word; 0 = any
+  bool trades = false;  // also trade one layer's speed for another's (balance_latency.cpp)
 };
 
 Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search);

@@ -445,8 +445,19 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
       const std::int64_t e = estimated(balanced);
       ranked.push_back({std::move(balanced), e});
     }
-    std::stable_sort(ranked.begin(), ranked.end(),
-                     [](const Ranked& x, const Ranked& y) { return x.estimate < y.estimate; });
+    const auto by_estimate = [](const Ranked& x, const Ranked& y) {
+      return x.estimate < y.estimate;
+    };
+    std::stable_sort(ranked.begin(), ranked.end(), by_estimate);
+    // From the best of them, trades too: one layer faster paid for by another slower (dearer:
+    // up to 8 levels each way for every pair, so once).
+    if (!ranked.empty()) {
+      Folding traded =
+          balance_latency(shell, ranked.front().folding, {fits, cost, input_cap, true});
+      const std::int64_t e = estimated(traded);
+      ranked.push_back({std::move(traded), e});
+      std::stable_sort(ranked.begin(), ranked.end(), by_estimate);
+    }
     // The estimate ranks; the simulator decides among the few best and the folding of step 2.
     constexpr std::size_t kMeasured = 3;
     std::int64_t best_latency = measured(*best);

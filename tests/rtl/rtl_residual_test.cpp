@@ -265,5 +265,28 @@ TEST(RtlResidual, BypassBelowTheComputedDepthDeadlocksInRtlAndSimulator) {
   }
 }
 
+// ResNet's tail with the pool in the FC (passes/fuse_pool_into_dense.h), as the latency
+// objective chooses it: the fused dense layer input-stationary on the conv's pixels, under random
+// stalls on both sides, every class and score equal to the pooled network's golden model.
+TEST(RtlResidual, PoolInTheFcUnderStallsEqualsThePooledNetwork) {
+  BNNC_REQUIRE_VERILATOR();
+  const test::Residual net = test::pooled_network(13, 6, 16, {4, -3, 0, 2, 7, -1, 0, 3, -6, 1}, 2);
+  FoldingRequest request;
+  request.latency_budget = Budget{20000, 40};
+  const Design design = compile_design(net.graph, request);
+  ASSERT_EQ(design.graph.nodes[design.graph.find("pool")].op(), Op::Reshape) << "not fused";
+  ASSERT_FALSE(design.rtl_unsupported.has_value()) << *design.rtl_unsupported;
+  const Frames frames(net.images.begin(), net.images.end());
+  test::VerifiedDesign v;
+  RtlRunOptions options;
+  options.seed = 5;
+  test::verify_design(design, frames, "pool in the FC", v, 8, options);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(v.timing.cycles_per_frame(), v.sim.cycles_per_frame());
+  std::vector<Classification> pooled;
+  for (const auto& image : net.images) pooled.push_back(run_golden(net.graph, image));
+  EXPECT_EQ(compare_with_oracle(pooled, v.stalled.classifications(), {}).mismatches, 0);
+}
+
 }  // namespace
 }  // namespace bnnc
