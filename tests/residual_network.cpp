@@ -6,21 +6,33 @@
 
 namespace bnnc::test {
 
+namespace {
+
+BinaryMatrix random_matrix(std::mt19937_64& rng, int rows, int cols) {
+  BinaryMatrix m(rows, cols);
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
+  }
+  return m;
+}
+
+// One threshold a channel, each within ±spread of `middle`.
+ThresholdAttrs random_thresholds(std::mt19937_64& rng, int count, std::int64_t middle, int spread) {
+  ThresholdAttrs t;
+  for (int c = 0; c < count; ++c) {
+    t.thresholds.push_back(middle + static_cast<int>(rng() % (2 * spread + 1)) - spread);
+  }
+  return t;
+}
+
+}  // namespace
+
 Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images,
                           bool identity) {
   std::mt19937_64 rng(seed);
-  const auto matrix = [&](int rows, int cols) {
-    BinaryMatrix m(rows, cols);
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
-    }
-    return m;
-  };
+  const auto matrix = [&](int rows, int cols) { return random_matrix(rng, rows, cols); };
   const auto threshold = [&](int count, std::int64_t middle) {
-    ThresholdAttrs t;
-    for (int c = 0; c < count; ++c)
-      t.thresholds.push_back(middle + static_cast<int>(rng() % 3) - 1);
-    return t;
+    return random_thresholds(rng, count, middle, 1);
   };
   Residual net;
   Graph& g = net.graph;
@@ -71,18 +83,9 @@ void add_join_table(Residual& net, std::uint64_t seed) {
 Residual pooled_network(std::uint64_t seed, int size, int channels, std::vector<std::int64_t> bias,
                         int shift) {
   std::mt19937_64 rng(seed);
-  const auto matrix = [&](int rows, int cols) {
-    BinaryMatrix m(rows, cols);
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) m.set(r, c, (rng() & 1) != 0);
-    }
-    return m;
-  };
+  const auto matrix = [&](int rows, int cols) { return random_matrix(rng, rows, cols); };
   const auto threshold = [&](int count, std::int64_t middle) {
-    ThresholdAttrs t;
-    for (int c = 0; c < count; ++c)
-      t.thresholds.push_back(middle + static_cast<int>(rng() % 5) - 2);
-    return t;
+    return random_thresholds(rng, count, middle, 2);
   };
   Residual net;
   Graph& g = net.graph;

@@ -252,12 +252,13 @@ Folding balance_latency(const DataflowGraph& graph, Folding start, const Balance
         --up;
         Folding faster = best;
         faster.layers[j] = up->second;
-        if (search.fits(faster)) continue;  // the descent would have taken it, had it helped
         try {
-          if (estimate_timeline(apply_folding(graph, faster)).latency >= best_score.latency)
+          // Fitting, the descent would have taken it had it helped.
+          if (search.fits(faster) ||
+              estimate_timeline(apply_folding(graph, faster)).latency >= best_score.latency)
             continue;
         } catch (const Error&) {
-          continue;
+          continue;  // a combination the folding rules refuse
         }
         std::optional<Folding> paid;
         Scored paid_score;
