@@ -64,11 +64,30 @@ std::pair<int, int> share(int count, int thread, int threads) {
           static_cast<int>(static_cast<std::int64_t>(count) * (thread + 1) / threads)};
 }
 
+// A conv shared by output rows (CpuEngine::Share::Rows) needs this many of them per member: each
+// member reads all of the layer's weights, which pays on a large image with few weights (CNV's
+// conv0–conv3: 30 to 10 rows, 0.2–37 KB), not on a small one (conv4: 3 rows, 73 KB, by panels).
+constexpr int kMinRowsPerMember = 4;
+
+// The output pixels [begin, end) of member `thread`'s share of an image's rows.
+std::pair<int, int> row_share(const BufferSpec& out, int thread, int threads) {
+  const auto [begin, end] = share(out.h, thread, threads);
+  return {begin * out.w, end * out.w};
+}
+
 // The same with `lead` more for member 0 (fewer when count is small), the rest shared evenly.
 std::pair<int, int> share_with_lead(int count, int thread, int threads, int lead) {
   lead = std::min(lead, count / 4);
   auto begin = [&](int t) { return t == 0 ? 0 : lead + share(count - lead, t, threads).first; };
   return {begin(thread), thread + 1 == threads ? count : begin(thread + 1)};
+}
+
+// The rows [begin, end) of a conv's padded input image that member `thread`'s share of its
+// output rows reads.
+std::pair<int, int> padded_rows(const LayerStep& step, const BufferSpec& out, int thread,
+                                int threads) {
+  const auto [begin, end] = share(out.h, thread, threads);
+  return {begin * step.stride, (end - 1) * step.stride + step.kernel};
 }
 
 // Frames [first, first + n) of a step's buffers in a workspace.
@@ -91,8 +110,16 @@ struct StepContext {
   Classification* results;  // of frame `first`
   int thread = 0, threads = 1;
   Team* team = nullptr;
-  int lead = 0;  // panels member 0 takes beyond its share
+  int lead = 0;          // panels member 0 takes beyond its share
+  bool by_rows = false;  // the member's share is of the output image's rows, not of the panels
 };
+
+// The padded image member c.thread writes: its own one when it shares a conv by rows.
+std::uint8_t* padded_of(const StepContext& c) {
+  if (!c.by_rows || c.thread == 0) return c.ws.padded;
+  BNNC_ASSERT(c.ws.row_padded != nullptr, "no padded image for member {}", c.thread);
+  return c.ws.row_padded + static_cast<std::size_t>(c.thread - 1) * c.ws.row_padded_stride;
+}
 
 void run(const QuantizeStep& step, const Frames& f, const StepContext&) {
   for (int i = 0; i < f.n; ++i) {
@@ -128,9 +155,11 @@ void run(const RepackStep&, const Frames& f, const StepContext&) {
   }
 }
 
-void run(const MaxPoolStep& step, const Frames& f, const StepContext&) {
+void run(const MaxPoolStep& step, const Frames& f, const StepContext& c) {
+  const auto [begin, end] = c.by_rows ? share(f.out.h, c.thread, c.threads) : std::pair{0, f.out.h};
   for (int i = 0; i < f.n; ++i) {
-    maxpool_frame(step, f.in, f.out, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes);
+    maxpool_frame(step, f.in, f.out, f.src + i * f.in_stride, f.dst + i * f.out.frame_bytes, begin,
+                  end);
   }
 }
 
@@ -206,25 +235,35 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     return;
   }
   // A padded image is written by member 0 and read by all; without padding the windows are
-  // read from the input itself.
-  g.row_offsets = step.row_offsets.data();
+  // read from the input itself. Shared by rows, a member makes all the panels of its pixels.
+  const auto [first_pixel, end_pixel] =
+      c.by_rows ? row_share(out, c.thread, c.threads) : std::pair{0, static_cast<int>(pixels(out))};
+  if (c.by_rows) std::tie(g.panel_begin, g.panel_end) = std::pair{0, step.panel_count};
+  g.row_offsets = step.row_offsets.data() + first_pixel;
   g.col_offsets = step.col_offsets.data();
-  g.m = static_cast<int>(pixels(out));
+  g.m = end_pixel - first_pixel;
   if (step.input_reuse || step.skip_equal_windows) g.reuse_run = out.w;
   for (int i = 0; i < f.n; ++i) {
     const std::uint8_t* frame = f.src + i * f.in_stride;
     const std::uint64_t* image = reinterpret_cast<const std::uint64_t*>(frame);
-    if (step.pad > 0) {
+    if (step.pad > 0 && c.by_rows) {
+      // Each member pads the rows its own windows read, into an image of its own: no wait.
+      std::uint8_t* own = padded_of(c);
+      const auto [row_begin, row_end] = padded_rows(step, out, c.thread, c.threads);
+      pad_bits(step, in, frame, own, row_begin, row_end);
+      image = reinterpret_cast<const std::uint64_t*>(own);
+    } else if (step.pad > 0) {
       if (c.thread == 0) pad_bits(step, in, frame, c.ws.padded);
       if (c.team != nullptr) c.team->barrier(c.thread);
       image = reinterpret_cast<const std::uint64_t*>(c.ws.padded);
     }
     g.a = image;
-    g.out_bits = step.fused ? f.dst + i * out.frame_bytes : nullptr;
     g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
-    g.out_counts =
-        step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes);
+    g.out_bits = step.fused ? f.dst + i * out.frame_bytes + first_pixel * g.ldo : nullptr;
     g.ldc = static_cast<std::size_t>(out.c);
+    g.out_counts = step.fused ? nullptr
+                              : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes) +
+                                    first_pixel * g.ldc;
     if (step.skip_equal_windows) {
       binary_gemm_skip_equal_windows(g, gemm);
     } else {
@@ -244,25 +283,36 @@ void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
   FixedGemmArgs g;
   g.k4 = step.groups_per_row;
   g.panels = step.panels.data();
-  std::tie(g.panel_begin, g.panel_end) = share(step.panel_count, c.thread, c.threads);
+  std::tie(g.panel_begin, g.panel_end) =
+      c.by_rows ? std::pair{0, step.panel_count} : share(step.panel_count, c.thread, c.threads);
   g.rows = step.rows;
   g.correction = step.correction.data();
   if (step.fused) {
     g.amin = step.min_sums.data();
     g.neg = step.negate_bits.data();
   }
-  g.row_offsets = step.row_offsets.data();
+  const auto [first_pixel, end_pixel] = c.by_rows ? row_share(f.out, c.thread, c.threads)
+                                                  : std::pair{0, static_cast<int>(pixels(f.out))};
+  g.row_offsets = step.row_offsets.data() + first_pixel;
   g.col_offsets = step.col_offsets.data();
-  g.m = static_cast<int>(pixels(f.out));
+  g.m = end_pixel - first_pixel;
   for (int i = 0; i < f.n; ++i) {
-    if (c.thread == 0) byte_image(step, f.in, f.src + i * f.in_stride, c.ws.padded);
-    if (c.team != nullptr) c.team->barrier(c.thread);
-    g.a = c.ws.padded;
-    g.out_bits = step.fused ? f.dst + i * f.out.frame_bytes : nullptr;
+    if (c.by_rows) {
+      // Each member makes the rows its own windows read, into an image of its own: no wait.
+      const auto [row_begin, row_end] = padded_rows(step, f.out, c.thread, c.threads);
+      g.a = padded_of(c);
+      byte_image(step, f.in, f.src + i * f.in_stride, padded_of(c), row_begin, row_end);
+    } else {
+      if (c.thread == 0) byte_image(step, f.in, f.src + i * f.in_stride, c.ws.padded);
+      if (c.team != nullptr) c.team->barrier(c.thread);
+      g.a = c.ws.padded;
+    }
     g.ldo = static_cast<std::size_t>(f.out.words_per_pixel) * 8;
-    g.out_counts =
-        step.fused ? nullptr : reinterpret_cast<std::int32_t*>(f.dst + i * f.out.frame_bytes);
+    g.out_bits = step.fused ? f.dst + i * f.out.frame_bytes + first_pixel * g.ldo : nullptr;
     g.ldc = static_cast<std::size_t>(f.out.c);
+    g.out_counts = step.fused ? nullptr
+                              : reinterpret_cast<std::int32_t*>(f.dst + i * f.out.frame_bytes) +
+                                    first_pixel * g.ldc;
     c.kernels.fixed_gemm(g);
     if (c.team != nullptr && i + 1 < f.n) c.team->barrier(c.thread);
   }
@@ -396,13 +446,18 @@ Workspace CpuEngine::make_workspace() const {
 // Runs one step on frames [first, first + n); with threads > 1, this is member `thread` of a
 // team and does its share of the layer's rows (the other steps run on member 0).
 void CpuEngine::run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
-                         int thread, int threads, Team* team, int lead, bool head) const {
-  const StepContext context{*kernels_, plan_, ws, results + first, thread, threads, team, lead};
+                         int thread, int threads, Team* team, int lead, bool head,
+                         bool by_rows) const {
+  const StepContext context{*kernels_, plan_, ws,   results + first, thread,
+                            threads,   team,  lead, by_rows};
   // One overload of run per kind: a kind without one does not compile.
   std::visit(
       [&](const auto& kind) {
-        if constexpr (!std::is_base_of_v<LayerStep, std::decay_t<decltype(kind)>>) {
+        using Kind = std::decay_t<decltype(kind)>;
+        if constexpr (!std::is_base_of_v<LayerStep, Kind> && !std::is_same_v<Kind, MaxPoolStep>) {
           if (thread != 0) return;
+        } else if constexpr (std::is_same_v<Kind, MaxPoolStep>) {
+          if (thread != 0 && !by_rows) return;
         }
         const BufferSpec& in = plan_.buffers[kind.in];
         const BufferSpec& out = plan_.buffers[kind.out];
@@ -490,6 +545,21 @@ void CpuEngine::classify(const std::uint8_t* images, int n, Classification* resu
 
 CpuEngine::Share CpuEngine::share_of(const Step& step, int members, int n) const {
   if (members == 1) return Share::Alone;
+  // On one frame, a conv on an image of enough rows by its rows (each member's output then a
+  // block of whole pixels, where panels would interleave the members' bytes in every pixel's
+  // word), and a max-pool by its rows; not a conv that corrects its zero-padded border or
+  // reuses the previous window (their kernels take the whole image).
+  const auto* conv = std::get_if<BinaryLayerStep>(&step);
+  const int out_rows = plan_.buffers[header(step).out].h;
+  if (n == 1 && out_rows >= kMinRowsPerMember * members &&
+      ((conv != nullptr && !conv->direct && !conv->zero_padded && !conv->input_reuse &&
+        !conv->skip_equal_windows) ||
+       std::holds_alternative<FixedLayerStep>(step))) {
+    return Share::Rows;
+  }
+  if (n == 1 && out_rows >= members && std::holds_alternative<MaxPoolStep>(step)) {
+    return Share::Rows;
+  }
   if (splits(step)) return Share::Panels;
   const auto* layer = std::get_if<BinaryLayerStep>(&step);
   const bool in_place =
@@ -533,6 +603,7 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
     replicate = plan_.buffers[header(plan_.steps[s]).out].frame_bytes <= kMaxReplicatedBytes;
   }
   if (replicate) prepare_members(ws, first, members);
+  if (n == 1 && members > 1 && padded_bytes_ > 0) prepare_row_padded(ws, members);
   if (!replicate) {
     for (std::size_t s = 0; s < first; ++s)
       run_step(plan_.steps[s], 0, n, ws, results, 0, 1, nullptr);
@@ -566,6 +637,30 @@ void CpuEngine::classify_team(const std::uint8_t* images, int n, Classification*
   }
 }
 
+bool CpuEngine::follows_without_barrier(const Step& before, Share then, const Step& step, Share now,
+                                        int members) const {
+  if (now == Share::Panels) return false;
+  if (now == then && (now == Share::Alone || now == Share::Frames)) return true;
+  // A max-pool by rows right after the step that wrote its input by rows: no barrier when each
+  // member's windows lie in the rows it made itself (CNV's pool1: 14 rows of 28 each).
+  const auto* pool = std::get_if<MaxPoolStep>(&step);
+  if (now != Share::Rows || then != Share::Rows || pool == nullptr ||
+      root_buffer(pool->in) != root_buffer(header(before).out)) {
+    return false;
+  }
+  const BufferSpec& made = plan_.buffers[header(before).out];
+  const BufferSpec& out = plan_.buffers[pool->out];
+  for (int t = 0; t < members; ++t) {
+    const auto [have_begin, have_end] = share(made.h, t, members);
+    const auto [begin, end] = share(out.h, t, members);
+    if (begin == end) continue;
+    const int need_begin = begin * pool->stride - pool->pad;
+    const int need_end = (end - 1) * pool->stride - pool->pad + pool->kernel;
+    if (std::max(need_begin, 0) < have_begin || std::min(need_end, made.h) > have_end) return false;
+  }
+  return true;
+}
+
 void CpuEngine::run_shared(const SharedSteps& job, int thread) const {
   const int n = static_cast<int>(job.n);
   const int members = static_cast<int>(job.members);
@@ -585,14 +680,18 @@ void CpuEngine::run_shared(const SharedSteps& job, int thread) const {
     const Step& step = plan_.steps[s];
     const Share now = share_of(step, members, n);
     if (s > job.first) {
-      const Share before = share_of(plan_.steps[s - 1], members, n);
-      if (now == Share::Panels || now != before) job.team->barrier(thread, input_of(step));
+      const Step& before = plan_.steps[s - 1];
+      if (!follows_without_barrier(before, share_of(before, members, n), step, now, members)) {
+        job.team->barrier(thread, input_of(step));
+      }
     }
     if (now == Share::Panels) {
       // Member 1 learns of the job one line transfer after member 0 (~0.15 µs, some 20 of
       // fc0's panels): on one frame member 0 takes more of the first layer.
       const int lead = job.replicate && s == job.first ? kLeadPanels : 0;
       run_step(step, 0, n, own, job.results, thread, members, job.team, lead);
+    } else if (now == Share::Rows) {
+      run_step(step, 0, n, own, job.results, thread, members, job.team, 0, false, true);
     } else if (now == Share::Frames) {
       const auto [begin, end] = share(n, thread, members);
       run_step(step, begin, end - begin, own, job.results, 0, 1, nullptr);
@@ -627,6 +726,21 @@ void CpuEngine::prepare_members(Workspace& ws, std::size_t first, int members) c
       }
     }
     ws.members.push_back(std::move(view));
+  }
+}
+
+void CpuEngine::prepare_row_padded(Workspace& ws, int members) const {
+  const std::size_t stride = (padded_bytes_ + 63) / 64 * 64;
+  const std::size_t bytes = stride * static_cast<std::size_t>(members - 1);
+  if (ws.row_padded_stride != stride || ws.row_padded_storage.size() < bytes + 64) {
+    ws.row_padded_storage.assign(bytes + 64, 0);
+    std::uint8_t* base = ws.row_padded_storage.data();
+    ws.row_padded = base + (64 - reinterpret_cast<std::uintptr_t>(base) % 64) % 64;
+    ws.row_padded_stride = stride;
+  }
+  for (Workspace& view : ws.members) {
+    view.row_padded = ws.row_padded;
+    view.row_padded_stride = stride;
   }
 }
 

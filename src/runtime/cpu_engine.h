@@ -28,6 +28,12 @@ struct Workspace {
   // its own copies of what the steps before the first shared layer write (it runs them too).
   std::vector<Workspace> members;
   std::vector<std::uint8_t> storage;
+  // For classify_team's members sharing a padded conv by its output rows (CpuEngine::Share::
+  // Rows): member t ≥ 1 pads the input rows its windows read into a padded image of its own,
+  // row_padded + (t − 1)·row_padded_stride, so that no member waits for another's padding.
+  std::uint8_t* row_padded = nullptr;
+  std::size_t row_padded_stride = 0;
+  std::vector<std::uint8_t> row_padded_storage;
   // The call's images, when the steps read them in place (else copied into the input buffer).
   // Written by every call, so in a cache line of its own: a team member reading the fields
   // above then finds them in its own cache, not on the caller's core.
@@ -104,8 +110,11 @@ class CpuEngine {
  private:
   // Runs one step on frames [first, first + n) of the workspace.
   // head: a step before tail_begin_ on frame `first` alone (plan_dense_tail).
+  // by_rows: member `thread` of `threads` makes its share of a conv's or a max-pool's output
+  // image rows on one frame (Share::Rows), not its share of the layer's panels.
   void run_step(const Step& step, int first, int n, Workspace& ws, Classification* results,
-                int thread, int threads, Team* team, int lead = 0, bool head = false) const;
+                int thread, int threads, Team* team, int lead = 0, bool head = false,
+                bool by_rows = false) const;
   // Every step on n ≤ tile() frames on this thread: the head frame by frame, then the tail on
   // all n; with step_seconds, each step's time added into it.
   void run_tile(int n, Workspace& ws, Classification* results,
@@ -119,14 +128,21 @@ class CpuEngine {
   void load_inputs(const std::uint8_t* images, int n, Workspace& ws) const;
   // Gives ws one view per member t ≥ 1 with its own copies of what steps [0, first) write.
   void prepare_members(Workspace& ws, std::size_t first, int members) const;
+  // Gives ws (and its members' views) a padded image for each member t ≥ 1 (row_padded).
+  void prepare_row_padded(Workspace& ws, int members) const;
   // The buffer whose bytes `buffer` is (itself unless a reshape's alias); −1 stays −1.
   int root_buffer(int buffer) const;
 
-  // How classify_team's members share a step: a layer's rows (panels), the tile's frames (steps
-  // that read and write frame by frame in place, when there is a frame for every member), or
-  // member 0 alone.
-  enum class Share { Alone, Panels, Frames };
+  // How classify_team's members share a step: a layer's rows (panels), the output image's rows
+  // (a conv or a max-pool on one frame: each member writes a contiguous block of pixels and reads
+  // all of the layer's weights), the tile's frames (steps that read and write frame by frame in
+  // place, when there is a frame for every member), or member 0 alone.
+  enum class Share { Alone, Panels, Rows, Frames };
   Share share_of(const Step& step, int members, int n) const;
+  // Whether `step`, shared as `now`, may start without a barrier after `before`, shared as
+  // `then`: every member reads only what it wrote itself or what was there before the job.
+  bool follows_without_barrier(const Step& before, Share then, const Step& step, Share now,
+                               int members) const;
   // Everything classify_team's shared steps [first, last) need, by value: small enough that
   // Team::run carries the job in its start line, so a helper reads nothing from the caller's
   // stack (team.h).

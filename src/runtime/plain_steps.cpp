@@ -70,13 +70,14 @@ PoolWindow pool_window(const MaxPoolStep& step, const BufferSpec& in, int oy, in
 }  // namespace
 
 void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
-                   const std::uint8_t* src, std::uint8_t* dst) {
+                   const std::uint8_t* src, std::uint8_t* dst, int oy_begin, int oy_end) {
+  if (oy_end < 0) oy_end = out.h;
   if (in.storage == Storage::Bits) {
     // On bits max is OR and min is AND; channels in min_mask take the AND.
     const auto* from = reinterpret_cast<const std::uint64_t*>(src);
     auto* to = reinterpret_cast<std::uint64_t*>(dst);
     const int wpp = in.words_per_pixel;
-    for (int oy = 0; oy < out.h; ++oy) {
+    for (int oy = oy_begin; oy < oy_end; ++oy) {
       for (int ox = 0; ox < out.w; ++ox) {
         const PoolWindow win = pool_window(step, in, oy, ox);
         std::uint64_t* o = to + (static_cast<std::size_t>(oy) * out.w + ox) * wpp;
@@ -97,7 +98,7 @@ void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSp
   }
   const auto* from = reinterpret_cast<const std::int32_t*>(src);
   auto* to = reinterpret_cast<std::int32_t*>(dst);
-  for (int oy = 0; oy < out.h; ++oy) {
+  for (int oy = oy_begin; oy < oy_end; ++oy) {
     for (int ox = 0; ox < out.w; ++ox) {
       const PoolWindow win = pool_window(step, in, oy, ox);
       for (int c = 0; c < in.c; ++c) {
@@ -139,7 +140,8 @@ void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::u
 // A padded copy of a bit image: pad pixels hold pad_value in each of the C channels (bit 1 = +1,
 // bit 0 = −1: the 1-bit datapath of FINN-R), and the bits past C stay 0.
 const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
-                              const std::uint8_t* src, std::uint8_t* padded) {
+                              const std::uint8_t* src, std::uint8_t* padded, int row_begin,
+                              int row_end) {
   const auto* from = reinterpret_cast<const std::uint64_t*>(src);
   if (step.pad == 0) return from;
   auto* to = reinterpret_cast<std::uint64_t*>(padded);
@@ -156,27 +158,37 @@ const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
     }
   };
   const std::size_t row_words = static_cast<std::size_t>(pw) * wpp;
-  fill_pixels(to, pw * pad);
-  for (int y = 0; y < in.h; ++y) {
-    std::uint64_t* o = to + (y + pad) * row_words;
+  if (row_end < 0) row_end = in.h + 2 * pad;
+  for (int py = row_begin; py < row_end; ++py) {
+    std::uint64_t* o = to + py * row_words;
+    const int y = py - pad;
+    if (y < 0 || y >= in.h) {
+      fill_pixels(o, pw);
+      continue;
+    }
     fill_pixels(o, pad);
     std::memcpy(o + pad * wpp, from + static_cast<std::size_t>(y) * in.w * wpp,
                 static_cast<std::size_t>(in.w) * wpp * 8);
     fill_pixels(o + (pad + in.w) * wpp, pad);
   }
-  fill_pixels(to + (in.h + pad) * row_words, pw * pad);
   return to;
 }
 
 // The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
 // byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
 void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uint8_t* src,
-                std::uint8_t* image) {
+                std::uint8_t* image, int row_begin, int row_end) {
   const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
   const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
   const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
-  std::fill(image, image + row_bytes * pad, pad_byte);
-  for (int y = 0; y < in.h; ++y) {
+  if (row_end < 0) row_end = in.h + 2 * pad;
+  // The pad rows above, the input's rows, the pad rows below, each clipped to the range.
+  auto fill_rows = [&](int from, int to) {
+    if (from < to) std::fill(image + from * row_bytes, image + to * row_bytes, pad_byte);
+  };
+  fill_rows(row_begin, std::min(row_end, pad));
+  const int y_end = std::min(row_end - pad, in.h);
+  for (int y = std::max(row_begin - pad, 0); y < y_end; ++y) {
     std::uint8_t* o = image + (y + pad) * row_bytes;
     std::fill(o, o + pad * c, pad_byte);
     std::uint8_t* body = o + pad * c;
@@ -194,7 +206,7 @@ void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uin
     }
     std::fill(body + n, o + row_bytes, pad_byte);
   }
-  std::fill(image + row_bytes * (in.h + pad), image + row_bytes * (in.h + 2 * pad), pad_byte);
+  fill_rows(std::max(row_begin, in.h + pad), row_end);
 }
 
 void add_frame(const AddStep& step, const BufferSpec& in, const BufferSpec& in2,

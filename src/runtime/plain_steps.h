@@ -17,8 +17,9 @@ void threshold_frame(const ThresholdStep& step, const BufferSpec& in, const Buff
                      const std::uint8_t* src, std::uint8_t* dst);
 void repack_frame(const BufferSpec& in, const BufferSpec& out, const std::uint8_t* src,
                   std::uint8_t* dst);
+// Output rows [oy_begin, oy_end) (−1: to the last).
 void maxpool_frame(const MaxPoolStep& step, const BufferSpec& in, const BufferSpec& out,
-                   const std::uint8_t* src, std::uint8_t* dst);
+                   const std::uint8_t* src, std::uint8_t* dst, int oy_begin = 0, int oy_end = -1);
 void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::uint8_t* dst);
 // in0 (int32) + in1's term (int32 or bits, through the table when there is one).
 void add_frame(const AddStep& step, const BufferSpec& in, const BufferSpec& in2,
@@ -26,11 +27,13 @@ void add_frame(const AddStep& step, const BufferSpec& in, const BufferSpec& in2,
 void label_frame(const LabelStep& step, const BufferSpec& in, const std::uint8_t* src,
                  Classification& result);
 
-// A padded copy of a bit image into `padded` (the input itself when the layer has no padding).
+// A padded copy of a bit image into `padded` (the input itself when the layer has no padding),
+// its rows [row_begin, row_end) of the padded image (−1: to the last).
 const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
-                              const std::uint8_t* src, std::uint8_t* padded);
-// The padded byte image a fixed layer reads its windows from.
+                              const std::uint8_t* src, std::uint8_t* padded, int row_begin = 0,
+                              int row_end = -1);
+// The padded byte image a fixed layer reads its windows from, its rows [row_begin, row_end).
 void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uint8_t* src,
-                std::uint8_t* image);
+                std::uint8_t* image, int row_begin = 0, int row_end = -1);
 
 }  // namespace bnnc::runtime
