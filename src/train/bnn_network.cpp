@@ -76,7 +76,8 @@ torch::Tensor prepare_input(const TopologySpec& spec, const std::uint8_t* pixels
       .view({count, 1, spec.image_size, spec.image_size});
 }
 
-BnnNetworkImpl::BnnNetworkImpl(TopologySpec spec) : spec_(std::move(spec)) {
+BnnNetworkImpl::BnnNetworkImpl(TopologySpec spec)
+    : spec_(std::move(spec)), momentum_(kBatchNormMomentum) {
   if (!spec_.image_input) input_bn_ = make_batchnorm(*this, "input_bn", spec_.layers[0].inputs);
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& layer = spec_.layers[i];
@@ -101,7 +102,7 @@ torch::Tensor BnnNetworkImpl::batchnorm(const torch::Tensor& x, const BatchNormP
                            .weight(bn.gamma)
                            .bias(bn.beta)
                            .training(is_training())
-                           .momentum(kBatchNormMomentum)
+                           .momentum(momentum_)
                            .eps(kBatchNormEps));
 }
 
@@ -134,6 +135,21 @@ torch::Tensor BnnNetworkImpl::forward(const torch::Tensor& input) {
     outputs.push_back(x);
   }
   return x;
+}
+
+void BnnNetworkImpl::recalibrate_batchnorm(int batches,
+                                           const std::function<torch::Tensor(int)>& input) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  train();
+  // With momentum 1/(b + 1) batch b's statistics enter with the weight of each batch before it:
+  // after the last, the running values are the batches' average (the first replaces the old).
+  for (int b = 0; b < batches; ++b) {
+    momentum_ = 1.0 / (b + 1);
+    forward(input(b));
+  }
+  momentum_ = kBatchNormMomentum;
+  train(was_training);
 }
 
 BatchNormAttrs BnnNetworkImpl::batchnorm_attrs(int layer) const {

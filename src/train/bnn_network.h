@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "ir/op.h"
@@ -49,6 +50,13 @@ class BnnNetworkImpl : public torch::nn::Module {
   // Clips every latent weight to [−1, 1] (after each optimizer step).
   void clip_weights();
 
+  // Measures every batch-norm's running statistics afresh with the weights as they are: the
+  // training-mode forward of `batches` batches (input(b), no gradient), each batch-norm's
+  // running mean and variance the plain average of the batches' statistics. The momentum
+  // average that training keeps weighs the last hundred or so batches, under weights that were
+  // still moving; the exported thresholds come from these statistics (docs/training.md).
+  void recalibrate_batchnorm(int batches, const std::function<torch::Tensor(int)>& input);
+
  private:
   torch::Tensor batchnorm(const torch::Tensor& x, const BatchNormParams& bn);
   torch::Tensor binary_sign_exact(const torch::Tensor& x, int layer,
@@ -60,6 +68,7 @@ class BnnNetworkImpl : public torch::nn::Module {
   std::vector<torch::Tensor> weights_;  // latent, torch layout ([out, in] or [out, in, 3, 3])
   std::vector<BatchNormParams> bns_;    // one per hidden layer
   torch::Tensor log_scale_;
+  double momentum_;  // of the running statistics' update in a training-mode forward
 };
 TORCH_MODULE(BnnNetwork);
 

@@ -173,6 +173,17 @@ std::vector<int> classify_all(BnnNetwork& network, const Dataset& data) {
   return predictions;
 }
 
+// Every batch-norm's statistics measured over the whole training set, in its order, in batches of
+// the training's size (BnnNetworkImpl::recalibrate_batchnorm).
+void recalibrate_batchnorm(BnnNetwork& network, const Dataset& train, int batch) {
+  const int batches = ceil_div(train.count, batch);
+  network->recalibrate_batchnorm(batches, [&](int b) {
+    const int begin = b * batch;
+    return prepare_input(network->spec(), train.image(begin).data(),
+                         std::min(batch, train.count - begin));
+  });
+}
+
 int count_correct(const std::vector<int>& predictions, const std::vector<int>& labels) {
   int correct = 0;
   for (std::size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == labels[i];
@@ -276,6 +287,9 @@ TrainResult train_bnn(const TrainOptions& options,
       }
     }
     ++result.epochs_run;
+    // Before the checkpoint, so that a resumed run has the same statistics as one that was not
+    // interrupted; and before the test set's classes, which are the exported model's.
+    recalibrate_batchnorm(network, train, options.batch);
     if (!options.checkpoint.empty()) {
       save_checkpoint(options.checkpoint, network, optimizer, epoch + 1, 0, options);
     }
@@ -295,6 +309,9 @@ TrainResult train_bnn(const TrainOptions& options,
                     static_cast<double>(count_correct(predictions, test.labels)) / test.count});
     }
   }
+  // A resumed run with no epoch left (its checkpoint perhaps from before the statistics were
+  // measured this way) measures them once before the export.
+  if (result.epochs_run == 0) recalibrate_batchnorm(network, train, options.batch);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   result.predictions =

@@ -19,6 +19,7 @@
 #include "ir/graph.h"
 #include "sim/golden_model.h"
 #include "test_support.h"
+#include "train/bnn_network.h"
 #include "train/topology_spec.h"
 #include "train/train_bnn.h"
 
@@ -118,6 +119,27 @@ TEST(Train, TinyResNetGoldenModelEqualsTrainer) {
 TEST(Train, TinyResNetZeroPaddedGoldenModelEqualsTrainer) {
   REQUIRE_FASHION_MNIST();
   expect_tiny_resnet("zero", 4);
+}
+
+// recalibrate_batchnorm's statistics are the plain average of its batches' (not the momentum
+// average of training): on the MLP's input batch-norm, which sees the raw pixels, the average of
+// two batches' per-input means and unbiased variances; and the network stays in its mode.
+TEST(Train, RecalibratedBatchNormIsTheAverageOfTheBatches) {
+  BnnNetwork network(topology_spec("tfc"));
+  network->eval();
+  torch::manual_seed(3);
+  const torch::Tensor first = torch::randint(0, 256, {8, 784}).to(torch::kFloat);
+  const torch::Tensor second = torch::randint(0, 256, {5, 784}).to(torch::kFloat);
+  network->recalibrate_batchnorm(2, [&](int b) { return b == 0 ? first : second; });
+  EXPECT_FALSE(network->is_training());
+  const BatchNormAttrs bn = network->batchnorm_attrs(-1);
+  const torch::Tensor mean = (first.mean(0) + second.mean(0)) / 2;
+  const torch::Tensor var = (first.var(0, true) + second.var(0, true)) / 2;
+  ASSERT_EQ(bn.mean.size(), 784U);
+  for (int c = 0; c < 784; ++c) {
+    EXPECT_NEAR(bn.mean[c], mean[c].item<float>(), 1e-3) << c;
+    EXPECT_NEAR(bn.var[c], var[c].item<float>(), 1e-5 * var[c].item<float>() + 1e-3) << c;
+  }
 }
 
 // resnet-wide: resnet's blocks at 40, 80 and 160 channels (58.0 M MACs, cnv's 58.4 M at most).
