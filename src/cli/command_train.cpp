@@ -146,6 +146,14 @@ int run_train(TrainCommandOptions& options) {
     }
     if (!line.due()) return;
     const int bar_width = 20;
+    if (p.statistics_batch > 0) {
+      const int filled = bar_width * p.statistics_batch / std::max(p.batches, 1);
+      line.show(fmt::format("epoch {}/{} batch-norm statistics [{}{}] batch {}/{}", p.epoch + 1,
+                            p.epochs, std::string(static_cast<std::size_t>(filled), '#'),
+                            std::string(static_cast<std::size_t>(bar_width - filled), '.'),
+                            p.statistics_batch, p.batches));
+      return;
+    }
     const int filled = bar_width * p.batch / std::max(p.batches, 1);
     line.show(fmt::format("epoch {}/{} [{}{}] batch {}/{} loss {:.4f} acc {:.2f}% left {}",
                           p.epoch + 1, p.epochs, std::string(static_cast<std::size_t>(filled), '#'),
@@ -153,12 +161,22 @@ int run_train(TrainCommandOptions& options) {
                           p.batches, p.loss, 100.0 * p.accuracy, format_duration(p.seconds_left)));
   };
   // A test seam: BNNC_TRAIN_TEST_SIGNAL_AT=N raises SIGINT once N batches of this run are done,
-  // as a user's Ctrl-C would (tests/train/train_test.cpp).
-  const char* signal_at = std::getenv("BNNC_TRAIN_TEST_SIGNAL_AT");
-  const int raise_at = signal_at != nullptr ? std::atoi(signal_at) : 0;
-  int batches_seen = 0;
+  // as a user's Ctrl-C would, and BNNC_TRAIN_TEST_SIGNAL_AT_STATISTICS=N once N batches of its
+  // batch-norm statistics are (tests/train/train_test.cpp).
+  auto env_count = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::atoi(value) : 0;
+  };
+  const int raise_at = env_count("BNNC_TRAIN_TEST_SIGNAL_AT");
+  const int raise_at_statistics = env_count("BNNC_TRAIN_TEST_SIGNAL_AT_STATISTICS");
+  int batches_seen = 0, statistics_seen = 0;
   const auto progress_or_signal = [&](const TrainProgress& p) {
-    if (!p.epoch_done && raise_at > 0 && ++batches_seen == raise_at) std::raise(SIGINT);
+    const bool training = !p.epoch_done && p.statistics_batch == 0;
+    if (training && raise_at > 0 && ++batches_seen == raise_at) std::raise(SIGINT);
+    if (p.statistics_batch > 0 && raise_at_statistics > 0 &&
+        ++statistics_seen == raise_at_statistics) {
+      std::raise(SIGINT);
+    }
     progress(p);
   };
   g_stop_signal.store(0);

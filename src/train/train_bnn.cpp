@@ -174,10 +174,35 @@ std::vector<int> classify_all(BnnNetwork& network, const Dataset& data) {
 }
 
 // Every batch-norm's statistics measured over the whole training set, in its order, in batches of
-// the training's size (BnnNetworkImpl::recalibrate_batchnorm).
-void recalibrate_batchnorm(BnnNetwork& network, const Dataset& train, int batch) {
+// the training's size (BnnNetworkImpl::recalibrate_batchnorm), after `epochs_done` epochs; with
+// progress, and a stop between two batches (TrainingInterrupted; the checkpoint then holds the
+// epoch's batches all done, so that a resumed run measures the statistics and goes on).
+void recalibrate_batchnorm(BnnNetwork& network, torch::optim::Adam& optimizer, const Dataset& train,
+                           const TrainOptions& options, int epochs_done,
+                           const std::function<void(const TrainProgress&)>& progress) {
+  const int batch = options.batch;
   const int batches = ceil_div(train.count, batch);
   network->recalibrate_batchnorm(batches, [&](int b) {
+    if (options.stop != nullptr && options.stop->load() != 0) {
+      const int epoch = std::max(epochs_done - 1, 0);
+      if (!options.checkpoint.empty()) {
+        save_checkpoint(options.checkpoint, network, optimizer, epoch, batches, options);
+      }
+      TrainingInterrupted stop;
+      stop.signal = options.stop->load();
+      stop.epoch = epoch;
+      stop.batch = batches;
+      stop.batches = batches;
+      stop.checkpoint = options.checkpoint;
+      throw stop;
+    }
+    if (progress) {
+      progress({.epoch = std::max(epochs_done - 1, 0),
+                .epochs = options.epochs,
+                .batch = batches,
+                .batches = batches,
+                .statistics_batch = b + 1});
+    }
     const int begin = b * batch;
     return prepare_input(network->spec(), train.image(begin).data(),
                          std::min(batch, train.count - begin));
@@ -289,7 +314,7 @@ TrainResult train_bnn(const TrainOptions& options,
     ++result.epochs_run;
     // Before the checkpoint, so that a resumed run has the same statistics as one that was not
     // interrupted; and before the test set's classes, which are the exported model's.
-    recalibrate_batchnorm(network, train, options.batch);
+    recalibrate_batchnorm(network, optimizer, train, options, epoch + 1, progress);
     if (!options.checkpoint.empty()) {
       save_checkpoint(options.checkpoint, network, optimizer, epoch + 1, 0, options);
     }
@@ -311,7 +336,9 @@ TrainResult train_bnn(const TrainOptions& options,
   }
   // A resumed run with no epoch left (its checkpoint perhaps from before the statistics were
   // measured this way) measures them once before the export.
-  if (result.epochs_run == 0) recalibrate_batchnorm(network, train, options.batch);
+  if (result.epochs_run == 0) {
+    recalibrate_batchnorm(network, optimizer, train, options, resume.epochs_done, progress);
+  }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   result.predictions =

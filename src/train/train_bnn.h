@@ -57,6 +57,9 @@ struct TrainProgress {
   double seconds_left = 0.0;
   bool epoch_done = false;
   double test_accuracy = -1.0;  // the binarized test accuracy, when epoch_done
+  // After an epoch's batches: > 0 while the batch-norm statistics are measured, the batches of
+  // the training set done (of `batches`).
+  int statistics_batch = 0;
 };
 
 struct TrainResult {

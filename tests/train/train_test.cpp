@@ -245,6 +245,35 @@ TEST(TrainCli, InterruptedRunLeavesACheckpointThatResumesExactly) {
   }
 }
 
+// The same while the batch-norm statistics are measured after an epoch: the checkpoint holds the
+// epoch's batches all done, and the resumed run measures the statistics and ends with the
+// uninterrupted run's model.
+TEST(TrainCli, RunInterruptedInItsStatisticsResumesExactly) {
+  REQUIRE_FASHION_MNIST();
+  const std::filesystem::path dir = test::temp_dir("train_interrupted_statistics");
+  const std::string flags =
+      " --topology tfc --dataset fashion-mnist --seed 3 --threads 1 --limit 1000 "
+      "--test-limit 200 --width-divisor 4 --epochs 2 --json";
+  const test::CommandResult whole =
+      test::run_bnnc("train --out " + (dir / "whole.bnnc").string() + flags);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const test::CommandResult stopped =
+      test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + flags,
+                     "BNNC_TRAIN_TEST_SIGNAL_AT_STATISTICS=3");
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_NE(
+      stopped.err.find("bnnc: interrupted by SIGINT in epoch 1/2, batch 10/10: the checkpoint"),
+      std::string::npos)
+      << stopped.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "stopped.bnnc")) << "no model from a stopped run";
+  ASSERT_TRUE(std::filesystem::exists(dir / "stopped.bnnc.ckpt"));
+  const test::CommandResult resumed =
+      test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + " --resume " +
+                     (dir / "stopped.bnnc.ckpt").string() + flags);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(file_bytes(dir / "whole.bnnc"), file_bytes(dir / "stopped.bnnc"));
+}
+
 TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
   const std::filesystem::path out = test::temp_dir("train_errors") / "m.bnnc";
   const test::CommandResult topology = test::run_bnnc(
