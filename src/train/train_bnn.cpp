@@ -173,6 +173,23 @@ std::vector<int> classify_all(BnnNetwork& network, const Dataset& data) {
   return predictions;
 }
 
+// When options.stop asks for it (a signal), writes the checkpoint of `batch` batches of `epoch`
+// done and throws TrainingInterrupted.
+void stop_if_asked(BnnNetwork& network, torch::optim::Adam& optimizer, const TrainOptions& options,
+                   int epoch, int batch, int batches) {
+  if (options.stop == nullptr || options.stop->load() == 0) return;
+  if (!options.checkpoint.empty()) {
+    save_checkpoint(options.checkpoint, network, optimizer, epoch, batch, options);
+  }
+  TrainingInterrupted stop;
+  stop.signal = options.stop->load();
+  stop.epoch = epoch;
+  stop.batch = batch;
+  stop.batches = batches;
+  stop.checkpoint = options.checkpoint;
+  throw stop;
+}
+
 // Every batch-norm's statistics measured over the whole training set, in its order, in batches of
 // the training's size (BnnNetworkImpl::recalibrate_batchnorm), after `epochs_done` epochs; with
 // progress, and a stop between two batches (TrainingInterrupted; the checkpoint then holds the
@@ -183,19 +200,7 @@ void recalibrate_batchnorm(BnnNetwork& network, torch::optim::Adam& optimizer, c
   const int batch = options.batch;
   const int batches = ceil_div(train.count, batch);
   network->recalibrate_batchnorm(batches, [&](int b) {
-    if (options.stop != nullptr && options.stop->load() != 0) {
-      const int epoch = std::max(epochs_done - 1, 0);
-      if (!options.checkpoint.empty()) {
-        save_checkpoint(options.checkpoint, network, optimizer, epoch, batches, options);
-      }
-      TrainingInterrupted stop;
-      stop.signal = options.stop->load();
-      stop.epoch = epoch;
-      stop.batch = batches;
-      stop.batches = batches;
-      stop.checkpoint = options.checkpoint;
-      throw stop;
-    }
+    stop_if_asked(network, optimizer, options, std::max(epochs_done - 1, 0), batches, batches);
     if (progress) {
       progress({.epoch = std::max(epochs_done - 1, 0),
                 .epochs = options.epochs,
@@ -282,18 +287,7 @@ TrainResult train_bnn(const TrainOptions& options,
       loss.backward();
       optimizer.step();
       network->clip_weights();
-      if (options.stop != nullptr && options.stop->load() != 0) {
-        if (!options.checkpoint.empty()) {
-          save_checkpoint(options.checkpoint, network, optimizer, epoch, b + 1, options);
-        }
-        TrainingInterrupted stop;
-        stop.signal = options.stop->load();
-        stop.epoch = epoch;
-        stop.batch = b + 1;
-        stop.batches = batches;
-        stop.checkpoint = options.checkpoint;
-        throw stop;
-      }
+      stop_if_asked(network, optimizer, options, epoch, b + 1, batches);
 
       loss_sum += loss.item<double>() * count;
       correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();

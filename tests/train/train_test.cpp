@@ -209,40 +209,51 @@ TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
   EXPECT_NE(resumed.out.find("\"golden_mismatches\":0"), std::string::npos) << resumed.out;
 }
 
-// Issue 12: SIGINT or SIGTERM during training leaves a resumable checkpoint (the batches done
-// in the interrupted epoch included) and, with --json, still one JSON object; the resumed run
-// ends with the uninterrupted run's model, byte for byte.
-TEST(TrainCli, InterruptedRunLeavesACheckpointThatResumesExactly) {
-  REQUIRE_FASHION_MNIST();
-  const std::filesystem::path dir = test::temp_dir("train_interrupted");
+// Trains tfc for 2 epochs whole, then again with `signal` (a test seam of bnnc train) raising
+// SIGINT: exit 130, stderr saying `where`, no model but a checkpoint, from which the resumed run
+// ends with the whole run's model byte for byte and leaves no temporary behind. Returns the
+// stopped run.
+test::CommandResult expect_interrupted_run_resumes_exactly(const std::string& name,
+                                                           const std::string& signal,
+                                                           const std::string& where) {
+  const std::filesystem::path dir = test::temp_dir(name);
   const std::string flags =
       " --topology tfc --dataset fashion-mnist --seed 3 --threads 1 --limit 1000 "
       "--test-limit 200 --width-divisor 4 --epochs 2 --json";
   const test::CommandResult whole =
       test::run_bnnc("train --out " + (dir / "whole.bnnc").string() + flags);
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  const test::CommandResult stopped = test::run_bnnc(
-      "train --out " + (dir / "stopped.bnnc").string() + flags, "BNNC_TRAIN_TEST_SIGNAL_AT=13");
+  EXPECT_EQ(whole.exit_code, 0) << whole.err;
+  const test::CommandResult stopped =
+      test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + flags, signal);
   EXPECT_EQ(stopped.exit_code, 130) << stopped.err;  // 128 + SIGINT
   // Progress lines, then one line that says where the checkpoint is.
-  EXPECT_NE(
-      stopped.err.find("bnnc: interrupted by SIGINT in epoch 2/2, batch 4/10: the checkpoint"),
-      std::string::npos)
+  EXPECT_NE(stopped.err.find("bnnc: interrupted by SIGINT in " + where + ": the checkpoint"),
+            std::string::npos)
       << stopped.err;
-  const nlohmann::json object = nlohmann::json::parse(stopped.out);  // one object
-  EXPECT_EQ(object["interrupted"], "SIGINT");
-  EXPECT_EQ(object["epoch"], 2);  // 10 batches an epoch: the 14th is the second epoch's 4th
-  EXPECT_EQ(object["batch"], 4);
   EXPECT_FALSE(std::filesystem::exists(dir / "stopped.bnnc")) << "no model from a stopped run";
-  ASSERT_TRUE(std::filesystem::exists(dir / "stopped.bnnc.ckpt"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "stopped.bnnc.ckpt"));
   const test::CommandResult resumed =
       test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + " --resume " +
                      (dir / "stopped.bnnc.ckpt").string() + flags);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(file_bytes(dir / "whole.bnnc"), file_bytes(dir / "stopped.bnnc"));
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     EXPECT_EQ(entry.path().string().find(".bnnc-tmp-"), std::string::npos) << entry.path();
   }
+  return stopped;
+}
+
+// Issue 12: SIGINT or SIGTERM during training leaves a resumable checkpoint (the batches done
+// in the interrupted epoch included) and, with --json, still one JSON object; the resumed run
+// ends with the uninterrupted run's model, byte for byte.
+TEST(TrainCli, InterruptedRunLeavesACheckpointThatResumesExactly) {
+  REQUIRE_FASHION_MNIST();
+  const test::CommandResult stopped = expect_interrupted_run_resumes_exactly(
+      "train_interrupted", "BNNC_TRAIN_TEST_SIGNAL_AT=13", "epoch 2/2, batch 4/10");
+  const nlohmann::json object = nlohmann::json::parse(stopped.out);  // one object
+  EXPECT_EQ(object["interrupted"], "SIGINT");
+  EXPECT_EQ(object["epoch"], 2);  // 10 batches an epoch: the 14th is the second epoch's 4th
+  EXPECT_EQ(object["batch"], 4);
 }
 
 // The same while the batch-norm statistics are measured after an epoch: the checkpoint holds the
@@ -250,28 +261,9 @@ TEST(TrainCli, InterruptedRunLeavesACheckpointThatResumesExactly) {
 // uninterrupted run's model.
 TEST(TrainCli, RunInterruptedInItsStatisticsResumesExactly) {
   REQUIRE_FASHION_MNIST();
-  const std::filesystem::path dir = test::temp_dir("train_interrupted_statistics");
-  const std::string flags =
-      " --topology tfc --dataset fashion-mnist --seed 3 --threads 1 --limit 1000 "
-      "--test-limit 200 --width-divisor 4 --epochs 2 --json";
-  const test::CommandResult whole =
-      test::run_bnnc("train --out " + (dir / "whole.bnnc").string() + flags);
-  ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  const test::CommandResult stopped =
-      test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + flags,
-                     "BNNC_TRAIN_TEST_SIGNAL_AT_STATISTICS=3");
-  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
-  EXPECT_NE(
-      stopped.err.find("bnnc: interrupted by SIGINT in epoch 1/2, batch 10/10: the checkpoint"),
-      std::string::npos)
-      << stopped.err;
-  EXPECT_FALSE(std::filesystem::exists(dir / "stopped.bnnc")) << "no model from a stopped run";
-  ASSERT_TRUE(std::filesystem::exists(dir / "stopped.bnnc.ckpt"));
-  const test::CommandResult resumed =
-      test::run_bnnc("train --out " + (dir / "stopped.bnnc").string() + " --resume " +
-                     (dir / "stopped.bnnc.ckpt").string() + flags);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(file_bytes(dir / "whole.bnnc"), file_bytes(dir / "stopped.bnnc"));
+  expect_interrupted_run_resumes_exactly("train_interrupted_statistics",
+                                         "BNNC_TRAIN_TEST_SIGNAL_AT_STATISTICS=3",
+                                         "epoch 1/2, batch 10/10");
 }
 
 TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
