@@ -196,6 +196,11 @@ Resources estimate_pixel_group(const Block& b) {
   return r;
 }
 
+// A binary synapse's share of its PE's popcount (estimate_block): 1.24 LUTs on bnn_popcount alone
+// (SIMD 8–1,024), 1.30 on the MVTUs of the main job's LFC synthesized whole (PE 16 × SIMD 128:
+// 3,419 LUTs against 3,299 at 1.24; docs/rtl.md, "Popcount").
+constexpr double kBinarySynapseLuts = 1.30;
+
 // An integer-input MVTU's adders (estimate_block), LUTs per input bit and synapse: a PE's
 // kIntPerPe, a window's kIntSum (its Σ x and what else grows with the windows). Fitted to Yosys
 // 0.23 on bnn_mvtu at MMV 1, PE 8, SIMD 9 and PE 16, SIMD 3 (8-bit input; 1.6 LUTs a bit per PE
@@ -278,10 +283,11 @@ Resources estimate_block(const Block& b, const Device* device, std::optional<Mem
       break;
     }
     case BlockKind::Mvtu: {
-      // Per PE: the XNORs and popcount of SIMD synapses, rtl/bnn_popcount.sv — measured with
-      // Yosys 0.23 synth_xilinx on the module alone (docs/rtl.md, "Popcount"): 10, 19, 45, 91,
-      // 183, 415 LUTs at SIMD 8, 16, 32, 64, 128, 256, about SIMD·(1.1 + 0.06·log2(SIMD)) (the
-      // adders joining the counters grow with the width); an integer input (Σ ±x as
+      // Per PE: the XNORs and popcount of SIMD synapses, rtl/bnn_popcount.sv with its counters
+      // on LUT6_2 and carry chains (BNN_XILINX_PRIMITIVES) — measured with Yosys 0.23
+      // synth_xilinx on the module alone (docs/rtl.md, "Popcount"): 10, 19, 39, 83, 154, 330,
+      // 631 LUTs at SIMD 8, 16, 32, 64, 128, 256, 512, about 1.24·SIMD alone and 1.30 inside
+      // the whole LFC design (kBinarySynapseLuts); an integer input (Σ ±x as
       // 2·Σ_{w=1} x − Σ x, rtl/bnn_mvtu.sv) the adders of the inputs its weights select, and per
       // window the sum of its inputs, which its PEs share (kInt*: fitted to Yosys on bnn_mvtu,
       // docs/rtl.md, "Integer input") — then the accumulator and the threshold comparator, 2 LUTs
@@ -293,9 +299,8 @@ Resources estimate_block(const Block& b, const Device* device, std::optional<Mem
                   "block '{}': {} PEs in DSP chains", b.name, dsp_pe);
       const std::int64_t lut_pes = b.pe - dsp_pe;
       const std::int64_t synapse_luts =
-          b.in_bits == 1
-              ? static_cast<std::int64_t>(std::llround(simd * (1.1 + 0.06 * std::log2(simd))))
-              : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
+          b.in_bits == 1 ? static_cast<std::int64_t>(std::llround(kBinarySynapseLuts * simd))
+                         : static_cast<std::int64_t>(std::llround(input_bits * kIntPerPe));
       const std::int64_t window_sum_luts =
           b.in_bits == 1 ? 0
                          : (lut_pes > 0 ? std::llround(kIntSum * input_bits) : 0) +

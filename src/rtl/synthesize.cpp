@@ -35,7 +35,8 @@ std::int64_t lutram_luts(const std::string& type) {
 
 // Adds the primitive cells of one type to r.
 void count_cell(const std::string& type, std::int64_t n, SynthResources& r) {
-  if (type.size() == 4 && type.starts_with("LUT") && type[3] >= '1' && type[3] <= '6') {
+  if ((type.size() == 4 && type.starts_with("LUT") && type[3] >= '1' && type[3] <= '6') ||
+      type == "LUT6_2") {
     r.luts += n;
   } else if (type == "SB_LUT4") {
     r.luts += n;
@@ -169,7 +170,9 @@ SynthResult synthesize(const std::filesystem::path& rtl_dir, const RtlDesign& de
 
   // Yosys reads the $readmemh files relative to where it runs: the RTL folder.
   // Without the instance names (emit_rtl.cpp says why).
-  std::string script = "read_verilog -sv -DBNN_NO_INSTANCE_NAMES";
+  // For xc7, bnn_popcount's counters on LUT6_2 and CARRY4 (rtl/bnn_popcount.sv).
+  std::string script = ice40 ? "read_verilog -sv -DBNN_NO_INSTANCE_NAMES"
+                             : "read_verilog -sv -DBNN_NO_INSTANCE_NAMES -DBNN_XILINX_PRIMITIVES";
   for (const std::string& file : design.sources) {
     if (file.ends_with(".sv")) script += " " + file;
   }

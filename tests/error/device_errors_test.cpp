@@ -43,13 +43,13 @@ TEST_F(DeviceErrors, BudgetAboveThePartIsRefused) {
 }
 
 TEST_F(DeviceErrors, BudgetTightensThePartInEveryMode) {
-  // LFC at 100,000 fps fits a Pynq-Z1 (7,464 LUTs) but not a budget of 5,000 LUTs on it.
+  // LFC at 100,000 fps fits a Pynq-Z1 (7,045 LUTs) but not a budget of 5,000 LUTs on it.
   expect_refused("--target-fps 100000 --device xc7z020 --budget luts=5000",
-                 "--target-fps 100000: the folding needs 7,464 LUTs but --budget allows 5,000");
+                 "--target-fps 100000: the folding needs 7,045 LUTs but --budget allows 5,000");
 }
 
 TEST_F(DeviceErrors, EveryModeRefusesADesignThePartCannotHold) {
-  // LFC at 128 cycles per frame (FINN's LFC-max): 101,494 LUTs without a part, 79,944 on one
+  // LFC at 128 cycles per frame (FINN's LFC-max): 95,312 LUTs without a part, 73,762 on one
   // once weight ROMs move from LUTs to the free BRAM; written as a folding file.
   const auto folding = dir_ / "max.json";
   const test::CommandResult max = test::run_bnnc("compile '" + std::string(BNNC_SOURCE_DIR) +
@@ -59,9 +59,9 @@ TEST_F(DeviceErrors, EveryModeRefusesADesignThePartCannotHold) {
   std::filesystem::copy_file(dir_ / "max" / "folding.json", folding);
   expect_refused("--folding '" + folding.string() + "' --device xczu3eg",
                  "--folding " + folding.string() +
-                     ": the folding needs 79,944 LUTs but xczu3eg has 70,560 (cap 80 %: 56,448)");
+                     ": the folding needs 73,762 LUTs but xczu3eg has 70,560 (cap 80 %: 56,448)");
   expect_refused("--target-fps 1000000 --device xczu3eg",
-                 "--target-fps 1000000: the folding needs 79,944 LUTs but xczu3eg has 70,560 "
+                 "--target-fps 1000000: the folding needs 73,762 LUTs but xczu3eg has 70,560 "
                  "(cap 80 %: 56,448)");
 }
 

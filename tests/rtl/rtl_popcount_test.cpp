@@ -170,5 +170,24 @@ TEST_F(RtlPopcount, CountsEqualStdPopcountInIcarus) {
   EXPECT_EQ(check_counts(sim.output, vectors_, "iverilog"), expected_lines()) << "seed 14";
 }
 
+// The tree `bnnc synth --target xc7` builds (BNN_XILINX_PRIMITIVES: its 6:3 counters on LUT6_2
+// and CARRY4, bnn_count6_carry), on Yosys's own simulation models of those primitives.
+TEST_F(RtlPopcount, CountsWithXilinxPrimitivesEqualStdPopcountInIcarus) {
+  if (find_program("iverilog").empty())
+    GTEST_SKIP() << "iverilog not found (apt-get install iverilog)";
+  const std::filesystem::path models = "/usr/share/yosys/xilinx/cells_sim.v";
+  if (!std::filesystem::exists(models))
+    GTEST_SKIP() << models << " not found (apt-get install yosys)";
+  const ToolRun compile =
+      run_tool({"iverilog", "-g2012", "-DBNN_XILINX_PRIMITIVES", "-o", "tb.vvp", "-s",
+                "tb_popcount", "bnn_popcount.sv", "tb_popcount.sv", models.string()},
+               dir_);
+  ASSERT_EQ(compile.exit_code, 0) << compile.output;
+  const ToolRun sim = run_tool({"vvp", "-n", "tb.vvp"}, dir_);
+  ASSERT_EQ(sim.exit_code, 0) << sim.output;
+  EXPECT_EQ(check_counts(sim.output, vectors_, "iverilog, Xilinx primitives"), expected_lines())
+      << "seed 14";
+}
+
 }  // namespace
 }  // namespace bnnc

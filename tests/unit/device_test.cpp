@@ -272,7 +272,7 @@ TEST(CompileDevice, ATargetThePartCannotHoldIsRefusedNamingTheResource) {
                                                (dir / "hw").string() + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
-            "bnnc: error: --target-fps 1000000: the folding needs 79,944 LUTs but xc7z020 has "
+            "bnnc: error: --target-fps 1000000: the folding needs 73,762 LUTs but xc7z020 has "
             "53,200 (cap 80 %: 42,560)\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "hw"));
 }
