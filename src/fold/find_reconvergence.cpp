@@ -40,13 +40,20 @@ std::int64_t input_pixels_needed(const Block& b, std::int64_t n) {
 
 namespace {
 
-// Fork pixels the branch (blocks in stream order) needs to emit its output pixel n.
+// Fork pixels the branch (blocks in stream order) needs to emit its output pixel n. Words of
+// several pixels move whole: a block writes pixel n with the rest of its output group (an MVTU's
+// MMV windows, a converter's word), and reads whole input words.
 std::int64_t fork_pixels_needed(const DataflowGraph& graph, const std::vector<int>& branch,
                                 std::int64_t n) {
   std::int64_t count = n + 1;
   for (auto it = branch.rbegin(); it != branch.rend(); ++it) {
-    count = input_pixels_needed(graph.blocks[*it], count - 1);
+    const Block& b = graph.blocks[*it];
+    const std::int64_t out_group = std::max(1, b.out_pixels);
+    const std::int64_t last = std::min(b.pixels_out(), ceil_div(count, out_group) * out_group);
+    count = input_pixels_needed(b, last - 1);
     if (count == 0) return 0;
+    const std::int64_t in_group = std::max(1, b.in_pixels);
+    count = std::min(b.pixels_in(), ceil_div(count, in_group) * in_group);
   }
   return count;
 }
@@ -102,7 +109,10 @@ std::vector<Reconvergence> find_reconvergent_paths(const DataflowGraph& graph) {
       // their bottleneck, where every word of slack decides the rate, and the RTL's registers
       // and the simulator's model gave different cycles per frame (docs/residual.md).
       std::int64_t in_flight = 0;
-      for (int b : other) in_flight += graph.blocks[b].kind == BlockKind::Mvtu ? 2 : 0;
+      for (int b : other) {
+        const Block& block = graph.blocks[b];
+        if (block.kind == BlockKind::Mvtu) in_flight += 2 * std::max(1, block.out_pixels);
+      }
       r.depth[s] = (worst + in_flight) * words_per_pixel + 2;
     }
     result.push_back(r);

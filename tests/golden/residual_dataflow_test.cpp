@@ -110,6 +110,31 @@ TEST(ResidualDataflow, PixelParallelWordsThroughForkAndJoin) {
   EXPECT_GE(mmv_layers, 8);
 }
 
+// The bypass sized for words of several pixels (find_reconvergence.cpp): a branch whose first
+// conv writes 4 or 7 windows a word and whose second takes half a pixel's channels a word over
+// all nine taps reads whole words and writes whole groups, a few pixels later than pixel by pixel.
+// Counted pixel by pixel, the bypass of ResNet-18's first block (56×56, such a folding, met by
+// the latency search) was 4 words short and the design deadlocked; so does the first folding
+// here at 28×28.
+TEST(ResidualDataflow, BypassOfMultiPixelBranchesNeverDeadlocks) {
+  const Residual net = residual_network(31, 28, 1, 4, 2, true);
+  for (const int mmv : {4, 7}) {
+    for (const int pe : {2, 4}) {
+      Folding folding;
+      folding.layers = {{"a1", 4, 4, mmv}, {"a2", pe, 36, 1}, {"fc", 2, 98, 1}};
+      const Design design = compile_design(net.graph, FoldingRequest::given(folding));
+      SimulationOptions options;
+      options.fifo_depths = design.fifo_depths;
+      options.max_cycles_without_progress = 20000;
+      const SimulationResult sim = simulate_dataflow(design.folded, frames_of(net), options);
+      std::vector<Classification> golden;
+      for (const auto& image : net.images) golden.push_back(run_golden(net.graph, image));
+      EXPECT_EQ(compare_with_oracle(golden, sim.classifications(), {}).mismatches, 0)
+          << folding_json(folding);
+    }
+  }
+}
+
 // The join with a table (ir/op.h AddAttrs: thresholds selected by the shortcut's value, as the
 // streamliner writes for a residual block from PyTorch): on the projection's popcounts, and on an
 // identity shortcut of bits (the block's input itself). The cycle simulator's AddStreams and the
