@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -40,7 +41,7 @@ std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& b,
     std::int64_t cost;
     LayerFolding folding;
   };
-  std::map<std::int64_t, Pick> best;
+  std::map<std::int64_t, Pick> best, cheapest;
   const std::vector<int> mmvs = b.is_conv() ? divisors(b.ofm_w) : std::vector<int>{1};
   std::vector<int> simds = divisors(b.simd_channels());
   // A conv may also take several kernel taps a cycle: SIMD = t·C for t dividing K²
@@ -60,24 +61,34 @@ std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& b,
             static_cast<std::int64_t>(b.mh / pe) * (b.mw / simd) * b.pixels_out() / mmv;
         const std::int64_t width = static_cast<std::int64_t>(pe) * simd * mmv;
         LayerFolding f{b.name, pe, simd, mmv, 0, 0, current.dense_order, false};
-        auto it = best.find(cycles);
-        if (it != best.end() &&
-            std::tie(width, mmv) > std::tie(it->second.width, it->second.folding.mmv))
-          continue;
         const std::int64_t cost = mvtu_cost(b, f);
-        if (it == best.end()) {
-          best.emplace(cycles, Pick{width, cost, f});
-          continue;
-        }
-        const LayerFolding& o = it->second.folding;
-        if (std::tie(width, mmv, cost, simd) <
-            std::tie(it->second.width, o.mmv, it->second.cost, o.simd))
-          it->second = {width, cost, f};
+        const Pick pick{width, cost, f};
+        const auto keep = [&](std::map<std::int64_t, Pick>& picks, auto key) {
+          auto it = picks.find(cycles);
+          if (it == picks.end()) {
+            picks.emplace(cycles, pick);
+          } else if (key(pick) < key(it->second)) {
+            it->second = pick;
+          }
+        };
+        keep(best, [](const Pick& p) {
+          return std::tuple(p.width, p.folding.mmv, p.cost, p.folding.simd);
+        });
+        keep(cheapest, [](const Pick& p) {
+          return std::tuple(p.cost, p.width, p.folding.mmv, p.folding.simd);
+        });
       }
     }
   }
   std::vector<std::pair<std::int64_t, LayerFolding>> result;
-  for (const auto& [cycles, pick] : best) result.emplace_back(cycles, pick.folding);
+  for (const auto& [cycles, pick] : best) {
+    result.emplace_back(cycles, pick.folding);
+    // A wider or more pixel-parallel folding that is cheaper (its weights in a narrower memory)
+    // at the same cycles comes second: the cheapest under a cap. (VGG-16's 28×28 convs at 28,224
+    // cycles: MMV 1 needs PE·SIMD = 65,536 weight bits a cycle, MMV 2 half of them.)
+    const Pick& other = cheapest.at(cycles);
+    if (other.cost < pick.cost) result.emplace_back(cycles, other.folding);
+  }
   return result;
 }
 

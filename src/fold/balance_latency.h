@@ -35,10 +35,12 @@ struct BalanceSearch {
 
 Folding balance_latency(const DataflowGraph& graph, Folding start, const BalanceSearch& search);
 
-// An MVTU's foldings, one per cycle count, ascending: at each the least parallel (PE · SIMD ·
-// MMV), then the least MMV (its line buffers and converters cost most), then the MVTU's least
+// An MVTU's foldings by cycle count, ascending: at each the least parallel (PE · SIMD · MMV),
+// then the least MMV (its line buffers and converters cost most), then the MVTU's least
 // estimated LUTs + price · BRAM18 (a PE's accumulator and comparator are paid per PE, so fewer,
-// wider PEs cost less), then the least SIMD. `current` gives the dense order kept.
+// wider PEs cost less), then the least SIMD; and after it, at the same cycle count, the MVTU's
+// cheapest folding when that is another (more MMV, so narrower weight memories). `current`
+// gives the dense order kept.
 std::vector<std::pair<std::int64_t, LayerFolding>> cycle_levels(const Block& mvtu,
                                                                 const LayerFolding& current);
 

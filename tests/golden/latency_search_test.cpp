@@ -136,5 +136,15 @@ TEST(LatencySearchSlow, DISABLED_ResNet18OnXcvu9pBeatsHandWrittenFoldings) {
        "resnet18-latency-search-best.json"});
 }
 
+// Label slow (about 5 minutes alone on 2 cores): registered by name in tests/CMakeLists.txt.
+// VGG-16 (`bnnc generate vgg16`) against a folding with every layer at or under 56,448 cycles, the
+// same with its 14×14 convs twice as fast, and one with every layer at or under 37,632 (conv9 and
+// conv10 at MMV 2: foldings/README.md).
+TEST(LatencySearchSlow, DISABLED_Vgg16OnXcvu9pBeatsHandWrittenFoldings) {
+  expect_search_beats_hand_written(
+      generated(ReferenceNetwork::Vgg16, 1), "xcvu9p",
+      {"vgg16-latency-uniform.json", "vgg16-latency-fast-tail.json", "vgg16-latency-mmv2.json"});
+}
+
 }  // namespace
 }  // namespace bnnc

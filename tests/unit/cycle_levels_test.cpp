@@ -104,5 +104,38 @@ TEST(CycleLevels, DeepConvsTakeKernelTapsBetweenPowersOfTwo) {
   EXPECT_EQ(at->second.simd, 192);
 }
 
+// bits [30,30,512] → conv 3×3 512 → threshold → flatten → dense 10 → label select: VGG-16's
+// 28×28 convs. At 28,224 cycles the least-MMV folding reads PE·SIMD = 65,536 weight bits a cycle
+// from 36 words; MMV 2 reads half as many from 72 words, the cheaper MVTU, so it comes second at
+// that cycle count (the search's cheapest under a cap).
+Graph vgg_conv9() {
+  Graph g;
+  const int in = g.add("in", InputAttrs{{30, 30, 512}, DType::bit()});
+  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(512, 4608), 3, 1, 0, 0}, {in});
+  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(512, 2000), 1, {}}, {conv});
+  const int flat = g.add("flatten", ReshapeAttrs{{28 * 28 * 512}}, {thr});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 28 * 28 * 512)}, {flat});
+  g.add("label", LabelSelectAttrs{}, {fc});
+  infer_types(g);
+  return g;
+}
+
+TEST(CycleLevels, ACheaperFoldingWithMoreMmvComesSecond) {
+  const DataflowGraph graph = lower_to_dataflow(vgg_conv9());
+  const Block& b = graph.blocks[static_cast<std::size_t>(graph.find("conv"))];
+  const auto levels = cycle_levels(b, LayerFolding{b.name});
+  std::vector<LayerFolding> at;
+  for (const auto& [cycles, f] : levels) {
+    if (cycles == 28224) at.push_back(f);
+  }
+  ASSERT_EQ(at.size(), 2U);
+  EXPECT_EQ(at[0].mmv, 1);
+  EXPECT_GT(at[1].mmv, 1);
+  EXPECT_LT(folded_cost(graph, at[1]), folded_cost(graph, at[0]));
+  // Levels stay in ascending order of cycles.
+  EXPECT_TRUE(std::is_sorted(levels.begin(), levels.end(),
+                             [](const auto& x, const auto& y) { return x.first < y.first; }));
+}
+
 }  // namespace
 }  // namespace bnnc
