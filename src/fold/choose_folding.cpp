@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "fold/balance_latency.h"
 #include "fold/choose_dense_orders.h"
 #include "fold/estimate_timeline.h"
+#include "fold/folding_file.h"
 
 namespace bnnc {
 
@@ -325,24 +327,44 @@ Folding choose_folding_for_latency(const DataflowGraph& graph, const Budget& bud
   // thousands of candidates would cost more than estimating them.
   DataflowGraph shell;
   shell.blocks = graph.blocks;
+  // The searches ask whether a folding fits and then what it costs, one after the other: the last
+  // estimate is kept for the second question (folding_json names a folding whole).
+  std::string last_estimated;
+  Resources last_total;
+  const auto total_of = [&](const Folding& folding) {
+    std::string key = folding_json(folding);
+    if (key != last_estimated) {
+      last_total = estimate_graph(apply_folding(shell, folding), device).total;
+      last_estimated = std::move(key);
+    }
+    return last_total;
+  };
   const auto fits = [&](const Folding& folding) {
-    const Estimate e = estimate_graph(apply_folding(shell, folding), device);
-    return (budget.luts == 0 || e.total.luts <= budget.luts) &&
-           (budget.bram18 == 0 || e.total.bram18 <= budget.bram18) &&
-           (budget.urams == 0 || e.total.urams <= budget.urams) &&
-           (!device || !device_overflow(usage_of(e.total), *device));
+    const Resources total = total_of(folding);
+    return (budget.luts == 0 || total.luts <= budget.luts) &&
+           (budget.bram18 == 0 || total.bram18 <= budget.bram18) &&
+           (budget.urams == 0 || total.urams <= budget.urams) &&
+           (!device || !device_overflow(usage_of(total), *device));
   };
   const auto cost = [&](const Folding& folding) {
-    const Resources r = estimate_graph(apply_folding(shell, folding), device).total;
+    const Resources r = total_of(folding);
     return r.luts + kLutsPerBram18 * (r.bram18 + 8 * r.urams);
   };
   const auto estimated = [&](const Folding& folding) {
     return estimate_timeline(apply_folding(shell, folding)).latency;
   };
   constexpr std::int64_t kUnmeasured = std::numeric_limits<std::int64_t>::max();
+  // A folding is simulated once: the dense orders and the final comparison ask again for foldings
+  // already measured (about 10 s a frame on ResNet-18).
+  std::map<std::string, std::int64_t> measured_latency;
   const auto measured = [&](const Folding& folding) {
     if (!latency_of) return estimated(folding);
-    return latency_of(apply_folding(graph, folding)).value_or(kUnmeasured);
+    std::string key = folding_json(folding);
+    const auto it = measured_latency.find(key);
+    if (it != measured_latency.end()) return it->second;
+    const std::int64_t latency = latency_of(apply_folding(graph, folding)).value_or(kUnmeasured);
+    measured_latency.emplace(std::move(key), latency);
+    return latency;
   };
   // Steps 1–3 for one rule of the max-pools' words (Folding::pool_words): the best folding
   // found and its measured latency, and the one the trades reach.
