@@ -65,24 +65,27 @@ TEST(CycleLevels, EachLevelIsTheCheapestOfItsParallelismAndMmv) {
   EXPECT_GT(cheaper_than_least_simd, 0);
 }
 
-// bits [30,30,64] → conv 3×3 64 → threshold → flatten → dense 10 → label select: CNV-W1A1's
-// conv1 (28×28 outputs). Its PE and SIMD over channels are powers of two and its MMV divides 28,
-// so without kernel taps the level after 1,764 cycles (PE 64 × SIMD 64 × MMV 4) is 1,008 (MMV 7,
-// +75 % synapses). SIMD over 3 taps (192) gives 1,176 at +50 % (PE 64 × MMV 2 or PE 32 × MMV 4).
-Graph cnv_conv1() {
+// bits [30,30,C] → conv 3×3 C → threshold → flatten → dense 10 → label select: a deep conv with
+// 28×28 outputs, as CNV-W1A1's conv1 (C = 64) and VGG-16's conv9 and conv10 (C = 512).
+Graph conv_28x28(int channels, std::int64_t threshold) {
   Graph g;
-  const int in = g.add("in", InputAttrs{{30, 30, 64}, DType::bit()});
-  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(64, 576), 3, 1, 0, 0}, {in});
-  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(64, 300), 1, {}}, {conv});
-  const int flat = g.add("flatten", ReshapeAttrs{{28 * 28 * 64}}, {thr});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 28 * 28 * 64)}, {flat});
+  const int in = g.add("in", InputAttrs{{30, 30, channels}, DType::bit()});
+  const int conv =
+      g.add("conv", Conv2dAttrs{BinaryMatrix(channels, 9 * channels), 3, 1, 0, 0}, {in});
+  const int thr =
+      g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(channels, threshold), 1, {}}, {conv});
+  const int flat = g.add("flatten", ReshapeAttrs{{28 * 28 * channels}}, {thr});
+  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 28 * 28 * channels)}, {flat});
   g.add("label", LabelSelectAttrs{}, {fc});
   infer_types(g);
   return g;
 }
 
+// CNV-W1A1's conv1 (C = 64). Its PE and SIMD over channels are powers of two and its MMV divides
+// 28, so without kernel taps the level after 1,764 cycles (PE 64 × SIMD 64 × MMV 4) is 1,008 (MMV
+// 7, +75 % synapses). SIMD over 3 taps (192) gives 1,176 at +50 % (PE 64 × MMV 2 or PE 32 × MMV 4).
 TEST(CycleLevels, DeepConvsTakeKernelTapsBetweenPowersOfTwo) {
-  const DataflowGraph graph = lower_to_dataflow(cnv_conv1());
+  const DataflowGraph graph = lower_to_dataflow(conv_28x28(64, 300));
   const Block& b = graph.blocks[static_cast<std::size_t>(graph.find("conv"))];
   ASSERT_EQ(b.simd_channels(), 64);
   const auto levels = cycle_levels(b, LayerFolding{b.name});
@@ -104,24 +107,11 @@ TEST(CycleLevels, DeepConvsTakeKernelTapsBetweenPowersOfTwo) {
   EXPECT_EQ(at->second.simd, 192);
 }
 
-// bits [30,30,512] → conv 3×3 512 → threshold → flatten → dense 10 → label select: VGG-16's
-// 28×28 convs. At 28,224 cycles the least-MMV folding reads PE·SIMD = 65,536 weight bits a cycle
-// from 36 words; MMV 2 reads half as many from 72 words, the cheaper MVTU, so it comes second at
-// that cycle count (the search's cheapest under a cap).
-Graph vgg_conv9() {
-  Graph g;
-  const int in = g.add("in", InputAttrs{{30, 30, 512}, DType::bit()});
-  const int conv = g.add("conv", Conv2dAttrs{BinaryMatrix(512, 4608), 3, 1, 0, 0}, {in});
-  const int thr = g.add("thr", ThresholdAttrs{std::vector<std::int64_t>(512, 2000), 1, {}}, {conv});
-  const int flat = g.add("flatten", ReshapeAttrs{{28 * 28 * 512}}, {thr});
-  const int fc = g.add("fc", DenseAttrs{BinaryMatrix(10, 28 * 28 * 512)}, {flat});
-  g.add("label", LabelSelectAttrs{}, {fc});
-  infer_types(g);
-  return g;
-}
-
+// VGG-16's 28×28 convs (C = 512). At 28,224 cycles the least-MMV folding reads PE·SIMD = 65,536
+// weight bits a cycle from 36 words; MMV 2 reads half as many from 72 words, the cheaper MVTU, so
+// it comes second at that cycle count (the search's cheapest under a cap).
 TEST(CycleLevels, ACheaperFoldingWithMoreMmvComesSecond) {
-  const DataflowGraph graph = lower_to_dataflow(vgg_conv9());
+  const DataflowGraph graph = lower_to_dataflow(conv_28x28(512, 2000));
   const Block& b = graph.blocks[static_cast<std::size_t>(graph.find("conv"))];
   const auto levels = cycle_levels(b, LayerFolding{b.name});
   std::vector<LayerFolding> at;
