@@ -301,9 +301,9 @@ void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
       // Each member makes the rows its own windows read, into an image of its own: no wait.
       const auto [row_begin, row_end] = padded_rows(step, f.out, c.thread, c.threads);
       g.a = padded_of(c);
-      byte_image(step, f.in, f.src + i * f.in_stride, padded_of(c), row_begin, row_end);
+      byte_image(step, f.in, f.src + i * f.in_stride, padded_of(c), c.kernels, row_begin, row_end);
     } else {
-      if (c.thread == 0) byte_image(step, f.in, f.src + i * f.in_stride, c.ws.padded);
+      if (c.thread == 0) byte_image(step, f.in, f.src + i * f.in_stride, c.ws.padded, c.kernels);
       if (c.team != nullptr) c.team->barrier(c.thread);
       g.a = c.ws.padded;
     }

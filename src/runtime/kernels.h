@@ -163,6 +163,11 @@ struct KernelTable {
   // The engine makes it only for the layers that have one input row per frame.
   void (*prepare_binary_row)(const std::uint64_t* panels, int panel_count, int k,
                              PreparedWeights& out) = nullptr;
+  // dst[e] = table[src[e]] for e < n (a 256-byte table: the first layer's quantize, fused into
+  // its byte image). Null when the variant has none (the engine then runs a plain loop); the
+  // AVX-512 variant's, on CPUs with AVX512-VBMI, looks up 64 bytes with two VPERMI2B.
+  void (*byte_lookup)(const std::uint8_t* table, const std::uint8_t* src, std::uint8_t* dst,
+                      std::size_t n) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,

@@ -637,6 +637,30 @@ double peak_probe_avx512(std::int64_t iterations) {
   return static_cast<double>(iterations) * 12 * 512;
 }
 
+// dst[e] = table[src[e]]: the table's 256 bytes in four registers, VPERMI2B looks each byte up
+// in the half its top bit selects (index bits 0–6), and the top bit picks the half.
+[[gnu::target("avx512vbmi"), gnu::always_inline]] inline __m512i look_up(__m512i x,
+                                                                         const __m512i (&t)[4]) {
+  const __m512i low = _mm512_permutex2var_epi8(t[0], x, t[1]);
+  const __m512i high = _mm512_permutex2var_epi8(t[2], x, t[3]);
+  return _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), low, high);
+}
+
+[[gnu::target("avx512vbmi")]] void byte_lookup_vbmi(const std::uint8_t* table,
+                                                    const std::uint8_t* src, std::uint8_t* dst,
+                                                    std::size_t n) {
+  const __m512i t[4] = {_mm512_loadu_si512(table), _mm512_loadu_si512(table + 64),
+                        _mm512_loadu_si512(table + 128), _mm512_loadu_si512(table + 192)};
+  std::size_t e = 0;
+  for (; e + 64 <= n; e += 64) {
+    _mm512_storeu_si512(dst + e, look_up(_mm512_loadu_si512(src + e), t));
+  }
+  if (e < n) {
+    const __mmask64 rest = (std::uint64_t{1} << (n - e)) - 1;  // n − e < 64
+    _mm512_mask_storeu_epi8(dst + e, rest, look_up(_mm512_maskz_loadu_epi8(rest, src + e), t));
+  }
+}
+
 }  // namespace
 
 KernelTable kernels_avx512() {
@@ -651,7 +675,8 @@ KernelTable kernels_avx512() {
           nullptr,
           nullptr,
           binary_gemm_input_reuse_avx512,
-          prepare_binary_row_avx512};
+          prepare_binary_row_avx512,
+          __builtin_cpu_supports("avx512vbmi") ? byte_lookup_vbmi : nullptr};
 }
 
 }  // namespace bnnc::runtime

@@ -177,7 +177,7 @@ const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
 // The padded byte image a fixed layer reads its windows from (kernels.h): value + offset, or
 // byte_table[pixel] when the layer took in its quantize; pad pixels hold pad_value + offset.
 void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uint8_t* src,
-                std::uint8_t* image, int row_begin, int row_end) {
+                std::uint8_t* image, const KernelTable& kernels, int row_begin, int row_end) {
   const int pad = step.pad, pw = in.w + 2 * pad, c = in.c;
   const std::size_t row_bytes = static_cast<std::size_t>(pw) * c;
   const auto pad_byte = static_cast<std::uint8_t>(step.pad_value + step.offset);
@@ -193,8 +193,14 @@ void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uin
     std::fill(o, o + pad * c, pad_byte);
     std::uint8_t* body = o + pad * c;
     const std::size_t n = static_cast<std::size_t>(in.w) * c, base = y * n;
-    if (!step.byte_table.empty()) {
-      for (std::size_t e = 0; e < n; ++e) body[e] = step.byte_table[src[base + e]];
+    if (!step.byte_table.empty() && kernels.byte_lookup != nullptr) {
+      kernels.byte_lookup(step.byte_table.data(), src + base, body, n);
+    } else if (!step.byte_table.empty()) {
+      // Locals, so that the byte stores (which may alias anything) do not make the loop
+      // reload the table's pointer and the source's address on every element.
+      const std::uint8_t* table = step.byte_table.data();
+      const std::uint8_t* from = src + base;
+      for (std::size_t e = 0; e < n; ++e) body[e] = table[from[e]];
     } else if (in.storage == Storage::U8) {
       for (std::size_t e = 0; e < n; ++e) {
         body[e] = static_cast<std::uint8_t>(src[base + e] + step.offset);

@@ -33,7 +33,9 @@ const std::uint64_t* pad_bits(const BinaryLayerStep& step, const BufferSpec& in,
                               const std::uint8_t* src, std::uint8_t* padded, int row_begin = 0,
                               int row_end = -1);
 // The padded byte image a fixed layer reads its windows from, its rows [row_begin, row_end).
+// A fused quantize's table runs on kernels.byte_lookup when the variant has one.
 void byte_image(const FixedLayerStep& step, const BufferSpec& in, const std::uint8_t* src,
-                std::uint8_t* image, int row_begin = 0, int row_end = -1);
+                std::uint8_t* image, const KernelTable& kernels, int row_begin = 0,
+                int row_end = -1);
 
 }  // namespace bnnc::runtime

@@ -709,6 +709,33 @@ TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
   }
 }
 
+TEST(CpuKernels, ByteLookupVariantsEqualTable) {
+  std::mt19937_64 rng(base_seed() + 7);
+  std::vector<std::uint8_t> table(256);
+  for (auto& v : table) v = static_cast<std::uint8_t>(rng());
+  int variants = 0;
+  for (Isa isa : supported_isas()) {
+    const auto lookup = runtime::kernels_for(isa).byte_lookup;
+    if (lookup == nullptr) continue;
+    ++variants;
+    for (int n : {0, 1, 63, 64, 65, 127, 128, 672, 1000}) {
+      // Every byte value, and guards past n that a variant must leave alone.
+      std::vector<std::uint8_t> src(static_cast<std::size_t>(n) + 64);
+      for (std::size_t e = 0; e < src.size(); ++e) {
+        src[e] = static_cast<std::uint8_t>(e < 256 ? e * 167 : rng());
+      }
+      std::vector<std::uint8_t> got(src.size(), 0x5A), want(src.size(), 0x5A);
+      for (int e = 0; e < n; ++e) want[e] = table[src[e]];
+      lookup(table.data(), src.data(), got.data(), static_cast<std::size_t>(n));
+      EXPECT_EQ(got, want) << runtime::isa_name(isa) << " n=" << n;
+    }
+  }
+  // On a CPU with AVX512-VBMI the AVX-512 and AMX variants have one.
+  if (__builtin_cpu_supports("avx512vbmi") && runtime::isa_supported(Isa::Avx512)) {
+    EXPECT_GE(variants, 1);
+  }
+}
+
 // Every variant, batch-parallel on 2 threads and as a team of 2 on one image at a time, gives
 // the golden model's label and scores on every image.
 void expect_engine_equals_golden(const Graph& graph, const std::vector<std::uint8_t>& images,
