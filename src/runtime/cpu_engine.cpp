@@ -172,6 +172,27 @@ void run(const GlobalSumPoolStep&, const Frames& f, const StepContext&) {
 void run(const AddStep& step, const Frames& f, const StepContext& c) {
   const std::uint8_t* b = c.ws.buffers[step.in2];
   const std::size_t b_stride = c.plan.buffers[step.in2].frame_bytes;
+  if (step.fused) {
+    AddThresholdArgs g;
+    g.mode = step.mode;
+    g.in1_words = c.plan.buffers[step.in2].words_per_pixel;
+    g.limits = step.limits.data();
+    g.span = step.attrs.offsets.size() / static_cast<std::size_t>(f.in.c);
+    g.in1_min = step.attrs.in1_min;
+    g.neg = step.negate_words.data();
+    g.out_words = f.out.words_per_pixel;
+    g.pixels = pixels(f.in);
+    g.channels = f.in.c;
+    for (int i = 0; i < f.n; ++i) {
+      g.x = reinterpret_cast<const std::int32_t*>(f.src + i * f.in_stride);
+      const std::uint8_t* in1 = b + (f.first + i) * b_stride;
+      g.in1_bits = step.in2_bits ? reinterpret_cast<const std::uint64_t*>(in1) : nullptr;
+      g.in1 = step.in2_bits ? nullptr : reinterpret_cast<const std::int32_t*>(in1);
+      g.dst = reinterpret_cast<std::uint64_t*>(f.dst + i * f.out.frame_bytes);
+      c.kernels.add_threshold(g);
+    }
+    return;
+  }
   for (int i = 0; i < f.n; ++i) {
     add_frame(step, f.in, c.plan.buffers[step.in2], f.src + i * f.in_stride,
               b + (f.first + i) * b_stride, f.dst + i * f.out.frame_bytes);

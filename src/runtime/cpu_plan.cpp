@@ -5,6 +5,7 @@
 
 #include "core/bits.h"
 #include "core/error.h"
+#include "ir/add_apply.h"
 
 namespace bnnc::runtime {
 
@@ -225,6 +226,56 @@ T with_header(const StepHeader& header) {
   return step;
 }
 
+// An add whose one reader is a per-channel threshold takes it in (AddStep::fused), when in0's
+// values (and for a plain sum the add's) stay strictly inside int32, so that limits clamped to
+// int32 compare as the unclamped ones do. Whether it did.
+bool fuse_threshold(AddStep& step, const Graph& graph, const Node& add, int reader) {
+  const Node& node = graph.nodes[reader];
+  if (node.op() != Op::Threshold || node.as<ThresholdAttrs>().thresholds_per_channel != 1) {
+    return false;
+  }
+  const auto inside = [](const DType& type) {
+    const ValueRange range = value_range(type);
+    return range.lo > std::numeric_limits<std::int32_t>::min() &&
+           range.hi < std::numeric_limits<std::int32_t>::max();
+  };
+  const Node& in0 = graph.nodes[add.inputs[0]];
+  const bool plain = step.attrs.offsets.empty();
+  if (!inside(in0.type.dtype) || (!step.in2_bits && plain && !inside(add.type.dtype))) return false;
+  const auto& thr = node.as<ThresholdAttrs>();
+  const int channels = static_cast<int>(thr.thresholds.size());
+  const auto limit = [](std::int64_t v) {
+    return static_cast<std::int32_t>(std::clamp<std::int64_t>(
+        v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+  };
+  step.fused = true;
+  step.mode = step.in2_bits ? AddThresholdMode::Bits
+              : plain       ? AddThresholdMode::Sum
+                            : AddThresholdMode::Table;
+  if (step.mode == AddThresholdMode::Bits) {
+    step.limits.resize(static_cast<std::size_t>(2 * channels));
+    for (int c = 0; c < channels; ++c) {
+      for (int raw = 0; raw < 2; ++raw) {
+        step.limits[static_cast<std::size_t>(raw * channels + c)] =
+            limit(thr.thresholds[c] - add_term(step.attrs, channels, c, raw, true));
+      }
+    }
+  } else if (step.mode == AddThresholdMode::Table) {
+    const std::size_t span = step.attrs.offsets.size() / static_cast<std::size_t>(channels);
+    step.limits.resize(step.attrs.offsets.size());
+    for (std::size_t e = 0; e < step.limits.size(); ++e) {
+      step.limits[e] = limit(thr.thresholds[e / span] - step.attrs.offsets[e]);
+    }
+  } else {
+    for (int c = 0; c < channels; ++c) step.limits.push_back(limit(thr.thresholds[c]));
+  }
+  step.negate_words.assign(static_cast<std::size_t>(words_for_bits(channels)), 0);
+  for (int c = 0; c < channels && !thr.negate.empty(); ++c) {
+    if (thr.negate[c] != 0) step.negate_words[c / 64] |= std::uint64_t{1} << (c % 64);
+  }
+  return true;
+}
+
 }  // namespace
 
 CpuPlan compile_cpu_plan(const Graph& graph) {
@@ -389,6 +440,11 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
             (plan.buffers[step.in2].storage != Storage::I32 && !step.in2_bits)) {
           fail("layer '{}': the CPU engine adds an int32 tensor and an int32 or bit tensor only",
                node.name);
+        }
+        const std::vector<int> consumers = graph.consumers(i);
+        if (consumers.size() == 1 && fuse_threshold(step, graph, node, consumers[0])) {
+          add_step(std::move(step), consumers[0]);
+          continue;
         }
         add_step(std::move(step), i);
         continue;

@@ -109,6 +109,12 @@ struct AddStep : StepHeader {
   int in2 = -1;
   AddAttrs attrs;
   bool in2_bits = false;
+  // The threshold after the add in the same step (its one reader, per-channel thresholds): the
+  // output is bits, each the compare of in0 with a limit (kernels.h, AddThresholdArgs).
+  bool fused = false;
+  AddThresholdMode mode = AddThresholdMode::Bits;
+  std::vector<std::int32_t> limits;
+  std::vector<std::uint64_t> negate_words;
 };
 
 // Global average pooling kept as a sum (ir/op.h): per channel the sum over the pixels, of ±1 on

@@ -132,6 +132,31 @@ struct ThresholdBytesArgs {
   std::uint64_t* dst = nullptr;
 };
 
+// A residual block's add and the threshold after it, fused (cpu_plan: an add whose one reader is
+// a per-channel threshold). For pixel p < pixels and channel c < channels, with x = in0[p·C + c]
+// and v the element of in1, the output bit is (x + term ≥ T[c]) XOR neg, written as a compare
+// of x with a limit the plan computed, T[c] − term (clamped to int32: in0's type keeps x inside):
+//   Bits  (in1 bits, the identity shortcut's ±1): limits[c] where v's bit is 0, limits[C + c]
+//         where it is 1;
+//   Table (in1 int32, a join table, ir/op.h AddAttrs): limits[c·span + v − in1_min];
+//   Sum   (in1 int32 added as it is): x + v ≥ limits[c] (the add's type fits int32).
+// Bits past C in each pixel's words are 0.
+enum class AddThresholdMode { Bits, Table, Sum };
+struct AddThresholdArgs {
+  AddThresholdMode mode = AddThresholdMode::Bits;
+  const std::int32_t* x = nullptr;          // pixels × channels
+  const std::uint64_t* in1_bits = nullptr;  // Bits: pixels × in1_words
+  const std::int32_t* in1 = nullptr;        // Table, Sum: pixels × channels
+  int in1_words = 0;
+  const std::int32_t* limits = nullptr;
+  std::int64_t span = 0, in1_min = 0;  // Table
+  const std::uint64_t* neg = nullptr;  // ⌈C/64⌉ words
+  std::uint64_t* dst = nullptr;        // pixels × out_words
+  int out_words = 0;
+  std::size_t pixels = 0;
+  int channels = 0;
+};
+
 struct KernelTable {
   Isa isa = Isa::Portable;
   void (*binary_gemm)(const BinaryGemmArgs&) = nullptr;
@@ -168,6 +193,7 @@ struct KernelTable {
   // AVX-512 variant's, on CPUs with AVX512-VBMI, looks up 64 bytes with two VPERMI2B.
   void (*byte_lookup)(const std::uint8_t* table, const std::uint8_t* src, std::uint8_t* dst,
                       std::size_t n) = nullptr;
+  void (*add_threshold)(const AddThresholdArgs&) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,
@@ -180,6 +206,7 @@ void binary_gemm_early_exit_ref(const BinaryGemmArgs& args);
 void binary_gemm_input_reuse_ref(const BinaryGemmArgs& args);
 void fixed_gemm_ref(const FixedGemmArgs& args);
 void threshold_bytes_ref(const ThresholdBytesArgs& args);
+void add_threshold_ref(const AddThresholdArgs& args);
 double peak_probe_ref(std::int64_t iterations);
 
 KernelTable kernels_portable();

@@ -661,7 +661,10 @@ KernelTable kernels_avx2() {
           0,
           nullptr,
           binary_gemm_early_exit_avx2,
-          binary_gemm_input_reuse_avx2};
+          binary_gemm_input_reuse_avx2,
+          nullptr,
+          nullptr,
+          add_threshold_ref};
 }
 
 }  // namespace bnnc::runtime

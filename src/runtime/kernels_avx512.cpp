@@ -661,6 +661,55 @@ double peak_probe_avx512(std::int64_t iterations) {
   }
 }
 
+// 16 channels a step: x ≥ limit as a 16-bit mask; on bits, both limits compared and the shortcut's
+// bits pick one; on a table, the limits gathered by channel·span + v − in1_min.
+void add_threshold_avx512(const AddThresholdArgs& g) {
+  const int c_count = g.channels, words = (c_count + 63) / 64;
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i span = _mm512_set1_epi32(static_cast<std::int32_t>(g.span));
+  const __m512i base = _mm512_set1_epi32(static_cast<std::int32_t>(-g.in1_min));
+  for (std::size_t p = 0; p < g.pixels; ++p) {
+    const std::int32_t* x = g.x + p * c_count;
+    const std::int32_t* v = g.in1 != nullptr ? g.in1 + p * c_count : nullptr;
+    std::uint64_t* out = g.dst + p * g.out_words;
+    for (int w = 0; w < words; ++w) {
+      const std::uint64_t in1 =
+          g.mode == AddThresholdMode::Bits ? g.in1_bits[p * g.in1_words + w] : 0;
+      std::uint64_t bits = 0;
+      for (int q = 0; q < 4 && w * 64 + q * 16 < c_count; ++q) {
+        const int c = w * 64 + q * 16;
+        const __mmask16 live =
+            static_cast<__mmask16>(c_count - c >= 16 ? 0xFFFF : (1U << (c_count - c)) - 1U);
+        const __m512i xs = _mm512_maskz_loadu_epi32(live, x + c);
+        __mmask16 fires = 0;
+        if (g.mode == AddThresholdMode::Bits) {
+          const auto one = static_cast<__mmask16>(in1 >> (q * 16));
+          const __m512i zero_limit = _mm512_maskz_loadu_epi32(live, g.limits + c);
+          const __m512i one_limit = _mm512_maskz_loadu_epi32(live, g.limits + c_count + c);
+          fires =
+              _mm512_mask_cmpge_epi32_mask(static_cast<__mmask16>(live & ~one), xs, zero_limit) |
+              _mm512_mask_cmpge_epi32_mask(static_cast<__mmask16>(live & one), xs, one_limit);
+        } else if (g.mode == AddThresholdMode::Table) {
+          const __m512i vs = _mm512_maskz_loadu_epi32(live, v + c);
+          const __m512i channel = _mm512_add_epi32(_mm512_set1_epi32(c), lane);
+          const __m512i index =
+              _mm512_add_epi32(_mm512_mullo_epi32(channel, span), _mm512_add_epi32(vs, base));
+          const __m512i limit =
+              _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, index, g.limits, 4);
+          fires = _mm512_mask_cmpge_epi32_mask(live, xs, limit);
+        } else {
+          const __m512i vs = _mm512_maskz_loadu_epi32(live, v + c);
+          fires = _mm512_mask_cmpge_epi32_mask(live, _mm512_add_epi32(xs, vs),
+                                               _mm512_maskz_loadu_epi32(live, g.limits + c));
+        }
+        bits |= static_cast<std::uint64_t>(fires) << (q * 16);
+      }
+      out[w] = bits ^ g.neg[w];
+    }
+    for (int w = words; w < g.out_words; ++w) out[w] = 0;
+  }
+}
+
 }  // namespace
 
 KernelTable kernels_avx512() {
@@ -676,7 +725,8 @@ KernelTable kernels_avx512() {
           nullptr,
           binary_gemm_input_reuse_avx512,
           prepare_binary_row_avx512,
-          __builtin_cpu_supports("avx512vbmi") ? byte_lookup_vbmi : nullptr};
+          __builtin_cpu_supports("avx512vbmi") ? byte_lookup_vbmi : nullptr,
+          add_threshold_avx512};
 }
 
 }  // namespace bnnc::runtime

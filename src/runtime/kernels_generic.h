@@ -178,6 +178,37 @@ void threshold_bytes_generic(const ThresholdBytesArgs& g) {
   }
 }
 
+void add_threshold_generic(const AddThresholdArgs& g) {
+  const int c_count = g.channels, words = (c_count + 63) / 64;
+  for (std::size_t p = 0; p < g.pixels; ++p) {
+    const std::int32_t* x = g.x + p * c_count;
+    std::uint64_t* out = g.dst + p * g.out_words;
+    for (int w = 0; w < words; ++w) {
+      const int c0 = w * 64, len = std::min(64, c_count - c0);
+      std::uint64_t bits = 0;
+      if (g.mode == AddThresholdMode::Bits) {
+        const std::uint64_t in1 = g.in1_bits[p * g.in1_words + w];
+        for (int j = 0; j < len; ++j) {
+          const int c = c0 + j;
+          const std::int32_t limit = g.limits[((in1 >> j) & 1) != 0 ? c_count + c : c];
+          bits |= static_cast<std::uint64_t>(x[c] >= limit) << j;
+        }
+      } else {
+        const std::int32_t* v = g.in1 + p * c_count;
+        for (int j = 0; j < len; ++j) {
+          const int c = c0 + j;
+          const bool fires = g.mode == AddThresholdMode::Table
+                                 ? x[c] >= g.limits[c * g.span + (v[c] - g.in1_min)]
+                                 : static_cast<std::int64_t>(x[c]) + v[c] >= g.limits[c];
+          bits |= static_cast<std::uint64_t>(fires) << j;
+        }
+      }
+      out[w] = bits ^ g.neg[w];
+    }
+    for (int w = words; w < g.out_words; ++w) out[w] = 0;
+  }
+}
+
 // Eight independent chains (one per lane of a 512-bit word) of xor, popcount, add.
 double peak_probe_generic(std::int64_t iterations) {
   std::uint64_t x[8], acc[8] = {};

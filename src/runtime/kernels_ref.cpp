@@ -11,6 +11,7 @@ void binary_gemm_input_reuse_ref(const BinaryGemmArgs& args) {
 }
 void fixed_gemm_ref(const FixedGemmArgs& args) { fixed_gemm_generic(args); }
 void threshold_bytes_ref(const ThresholdBytesArgs& args) { threshold_bytes_generic(args); }
+void add_threshold_ref(const AddThresholdArgs& args) { add_threshold_generic(args); }
 double peak_probe_ref(std::int64_t iterations) { return peak_probe_generic(iterations); }
 
 KernelTable kernels_portable() {
@@ -22,6 +23,7 @@ KernelTable kernels_portable() {
   table.fixed_gemm = fixed_gemm_generic;
   table.threshold_bytes = threshold_bytes_generic;
   table.peak_probe = peak_probe_generic;
+  table.add_threshold = add_threshold_generic;
   return table;
 }
 

@@ -709,6 +709,70 @@ TEST(CpuKernels, ThresholdBytesVariantsEqualReference) {
   }
 }
 
+TEST(CpuKernels, AddThresholdVariantsEqualReference) {
+  std::mt19937_64 rng(base_seed() + 8);
+  using runtime::AddThresholdMode;
+  for (AddThresholdMode mode :
+       {AddThresholdMode::Bits, AddThresholdMode::Table, AddThresholdMode::Sum}) {
+    for (int channels : {1, 15, 16, 17, 63, 64, 65, 130}) {
+      const int pixels = 3, words = (channels + 63) / 64, out_words = words + 1;
+      const std::int64_t span = 5, in1_min = -2;
+      std::vector<std::int32_t> x(pixels * channels), in1(pixels * channels);
+      for (auto& v : x) v = static_cast<std::int32_t>(rng() % 41) - 20;
+      for (auto& v : in1) v = static_cast<std::int32_t>(rng() % span) + in1_min;
+      std::vector<std::uint64_t> in1_bits(pixels * words), neg(words);
+      for (int p = 0; p < pixels; ++p) {
+        for (int c = 0; c < channels; ++c) {
+          if (rng() % 2 != 0) in1_bits[p * words + c / 64] |= std::uint64_t{1} << (c % 64);
+        }
+      }
+      for (int c = 0; c < channels; ++c) {
+        if (rng() % 3 == 0) neg[c / 64] |= std::uint64_t{1} << (c % 64);
+      }
+      std::vector<std::int32_t> limits(mode == AddThresholdMode::Table  ? channels * span
+                                       : mode == AddThresholdMode::Bits ? 2 * channels
+                                                                        : channels);
+      for (auto& v : limits) v = static_cast<std::int32_t>(rng() % 41) - 20;
+      limits[0] = std::numeric_limits<std::int32_t>::min();      // always fires
+      limits.back() = std::numeric_limits<std::int32_t>::max();  // never does
+      runtime::AddThresholdArgs g;
+      g.mode = mode;
+      g.x = x.data();
+      g.in1_bits = in1_bits.data();
+      g.in1 = in1.data();
+      g.in1_words = words;
+      g.limits = limits.data();
+      g.span = span;
+      g.in1_min = in1_min;
+      g.neg = neg.data();
+      g.out_words = out_words;
+      g.pixels = pixels;
+      g.channels = channels;
+      // The meaning, written out: one bit per (pixel, channel), then the negation.
+      std::vector<std::uint64_t> want(pixels * out_words, 0);
+      for (int p = 0; p < pixels; ++p) {
+        for (int c = 0; c < channels; ++c) {
+          const int e = p * channels + c;
+          const bool one = ((in1_bits[p * words + c / 64] >> (c % 64)) & 1) != 0;
+          const bool fires =
+              mode == AddThresholdMode::Bits    ? x[e] >= limits[(one ? channels : 0) + c]
+              : mode == AddThresholdMode::Table ? x[e] >= limits[c * span + in1[e] - in1_min]
+                                                : std::int64_t{x[e]} + in1[e] >= limits[c];
+          const bool bit = fires != (((neg[c / 64] >> (c % 64)) & 1) != 0);
+          want[p * out_words + c / 64] |= static_cast<std::uint64_t>(bit) << (c % 64);
+        }
+      }
+      for (Isa isa : supported_isas()) {
+        std::vector<std::uint64_t> got(pixels * out_words, ~std::uint64_t{0});
+        g.dst = got.data();
+        runtime::kernels_for(isa).add_threshold(g);
+        EXPECT_EQ(got, want) << runtime::isa_name(isa) << " mode " << static_cast<int>(mode)
+                             << " channels " << channels;
+      }
+    }
+  }
+}
+
 TEST(CpuKernels, ByteLookupVariantsEqualTable) {
   std::mt19937_64 rng(base_seed() + 7);
   std::vector<std::uint8_t> table(256);
