@@ -285,14 +285,19 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     g.out_counts = step.fused ? nullptr
                               : reinterpret_cast<std::int32_t*>(f.dst + i * out.frame_bytes) +
                                     first_pixel * g.ldc;
-    if (step.skip_equal_windows) {
+    // A fused zero-padded conv: each border position once, the border's together.
+    const bool border_apart = step.zero_padded && step.fused && !step.skip_equal_windows &&
+                              !step.input_reuse && !c.by_rows;
+    if (border_apart) {
+      zero_pad_fused(step.zero_pad, g, gemm, c.kernels.binary_gemm);
+    } else if (step.skip_equal_windows) {
       binary_gemm_skip_equal_windows(g, gemm);
     } else {
       gemm(g);
     }
-    if (step.zero_padded && step.fused) {
+    if (step.zero_padded && step.fused && !border_apart) {
       zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm);
-    } else if (step.zero_padded) {
+    } else if (step.zero_padded && !step.fused) {
       zero_pad_counts_to_dot(step.zero_pad, g.m, g.panel_begin * 8,
                              std::min(g.panel_end * 8, step.rows), g.out_counts, g.ldc);
     }

@@ -95,6 +95,66 @@ void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begi
   }
 }
 
+namespace {
+
+// Position pos's bytes of the panels [panel_begin, panel_end) from its counts p0[r] (rows < MH):
+// y = 2·P0 − N + c(pos, r) against the row's threshold.
+void border_bytes(const ZeroPadCorrection& z, const BinaryGemmArgs& fused, std::size_t b,
+                  const std::int32_t* p0) {
+  const std::int32_t* c = &z.table[b * static_cast<std::size_t>(z.rows)];
+  std::uint8_t* out = fused.out_bits + static_cast<std::size_t>(z.positions[b]) * fused.ldo;
+  for (int panel = fused.panel_begin; panel < fused.panel_end; ++panel) {
+    std::uint8_t byte = 0;
+    for (int lane = 0; lane < 8; ++lane) {
+      const int r = panel * 8 + lane;
+      if (r >= z.rows) break;  // rows past MH stay 0
+      const std::int64_t y = 2 * std::int64_t{p0[r]} - z.cols + c[r];
+      const bool negate = !z.negate.empty() && z.negate[r] != 0;
+      if ((y >= z.thresholds[r]) != negate) byte = static_cast<std::uint8_t>(byte | (1U << lane));
+    }
+    out[panel] = byte;
+  }
+}
+
+}  // namespace
+
+void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
+                    void (*fused_gemm)(const BinaryGemmArgs&),
+                    void (*gemm)(const BinaryGemmArgs&)) {
+  BNNC_ASSERT(fused.row_offsets != nullptr, "zero_pad_fused reads windows in place");
+  const auto interior = [&](int begin, int end) {
+    if (begin >= end) return;
+    BinaryGemmArgs g = fused;
+    g.row_offsets = fused.row_offsets + begin;
+    g.out_bits = fused.out_bits + static_cast<std::size_t>(begin) * fused.ldo;
+    g.m = end - begin;
+    fused_gemm(g);
+  };
+  int next = 0;
+  for (const int pos : z.positions) {
+    interior(next, pos);
+    next = pos + 1;
+  }
+  interior(next, fused.m);
+  if (z.positions.empty()) return;
+  const std::size_t count = z.positions.size();
+  std::vector<std::int32_t> offsets(count);
+  for (std::size_t b = 0; b < count; ++b) offsets[b] = fused.row_offsets[z.positions[b]];
+  std::vector<std::int32_t> p0(count * static_cast<std::size_t>(z.rows));
+  BinaryGemmArgs g = fused;
+  g.m = static_cast<int>(count);
+  g.row_offsets = offsets.data();
+  g.dmax = nullptr;
+  g.neg = nullptr;
+  g.out_bits = nullptr;
+  g.out_counts = p0.data();
+  g.ldc = static_cast<std::size_t>(z.rows);
+  gemm(g);
+  for (std::size_t b = 0; b < count; ++b) {
+    border_bytes(z, fused, b, &p0[b * static_cast<std::size_t>(z.rows)]);
+  }
+}
+
 void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
                           void (*gemm)(const BinaryGemmArgs&)) {
   BinaryGemmArgs g = fused;
@@ -115,19 +175,7 @@ void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fuse
       g.a = fused.a + pos * fused.lda;
     }
     gemm(g);
-    const std::int32_t* c = &z.table[b * static_cast<std::size_t>(z.rows)];
-    std::uint8_t* out = fused.out_bits + pos * fused.ldo;
-    for (int panel = fused.panel_begin; panel < fused.panel_end; ++panel) {
-      std::uint8_t byte = 0;
-      for (int lane = 0; lane < 8; ++lane) {
-        const int r = panel * 8 + lane;
-        if (r >= z.rows) break;  // rows past MH stay 0
-        const std::int64_t y = 2 * std::int64_t{p0[r]} - z.cols + c[r];
-        const bool negate = !z.negate.empty() && z.negate[r] != 0;
-        if ((y >= z.thresholds[r]) != negate) byte = static_cast<std::uint8_t>(byte | (1U << lane));
-      }
-      out[panel] = byte;
-    }
+    border_bytes(z, fused, b, p0.data());
   }
 }
 

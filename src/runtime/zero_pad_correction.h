@@ -62,4 +62,14 @@ void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begi
 void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
                           void (*gemm)(const BinaryGemmArgs&));
 
+// A fused layer reading its windows in place (fused.row_offsets, one frame's fused.m output
+// pixels): runs `fused_gemm` on each run of interior positions between border ones, and `gemm`
+// once, unfused, on all the border positions together (their window offsets gathered), then
+// writes their bits with the per-position thresholds. The same bits as the fused kernel over
+// every position followed by zero_pad_border_bits, without computing a border position twice or
+// one at a time (a 7×7 image has 24 border positions of 49).
+void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
+                    void (*fused_gemm)(const BinaryGemmArgs&),
+                    void (*gemm)(const BinaryGemmArgs&));
+
 }  // namespace bnnc::runtime
