@@ -69,7 +69,6 @@ void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fuse
 // every position followed by zero_pad_border_bits, without computing a border position twice or
 // one at a time (a 7×7 image has 24 border positions of 49).
 void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                    void (*fused_gemm)(const BinaryGemmArgs&),
-                    void (*gemm)(const BinaryGemmArgs&));
+                    void (*fused_gemm)(const BinaryGemmArgs&), void (*gemm)(const BinaryGemmArgs&));
 
 }  // namespace bnnc::runtime
