@@ -88,31 +88,33 @@ void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begi
   std::size_t b = 0;  // the next border position
   for (int i = 0; i < pixels; ++i) {
     std::int32_t* p = counts + static_cast<std::size_t>(i) * ldc;
-    const bool border = b < z.positions.size() && z.positions[b] == i;
-    const std::int32_t* c = border ? &z.table[b * static_cast<std::size_t>(z.rows)] : nullptr;
-    for (int r = row_begin; r < row_end; ++r) p[r] = 2 * p[r] - z.cols + (border ? c[r] : 0);
-    if (border) ++b;
+    if (b < z.positions.size() && z.positions[b] == i) {
+      const std::int32_t* c = &z.table[b * static_cast<std::size_t>(z.rows)];
+      for (int r = row_begin; r < row_end; ++r) p[r] = 2 * p[r] - z.cols + c[r];
+      ++b;
+    } else {
+      // The interior, apart: a loop the compiler vectorizes.
+      for (int r = row_begin; r < row_end; ++r) p[r] = 2 * p[r] - z.cols;
+    }
   }
 }
 
 namespace {
 
-// Position pos's bytes of the panels [panel_begin, panel_end) from its counts p0[r] (rows < MH):
-// y = 2·P0 − N + c(pos, r) against the row's threshold.
+// Position b's bytes of the panels [panel_begin, panel_end) from its counts p0[r] (rows < MH):
+// y = 2·P0 − N + c(pos, r) ≥ T as P0 against the plan's limit, then the panel's negate bits.
 void border_bytes(const ZeroPadCorrection& z, const BinaryGemmArgs& fused, std::size_t b,
                   const std::int32_t* p0) {
-  const std::int32_t* c = &z.table[b * static_cast<std::size_t>(z.rows)];
+  const std::int32_t* limit = &z.p0_limits[b * static_cast<std::size_t>(z.rows)];
   std::uint8_t* out = fused.out_bits + static_cast<std::size_t>(z.positions[b]) * fused.ldo;
   for (int panel = fused.panel_begin; panel < fused.panel_end; ++panel) {
-    std::uint8_t byte = 0;
-    for (int lane = 0; lane < 8; ++lane) {
+    unsigned byte = 0;
+    const int lanes = std::min(8, z.rows - panel * 8);  // rows past MH stay 0
+    for (int lane = 0; lane < lanes; ++lane) {
       const int r = panel * 8 + lane;
-      if (r >= z.rows) break;  // rows past MH stay 0
-      const std::int64_t y = 2 * std::int64_t{p0[r]} - z.cols + c[r];
-      const bool negate = !z.negate.empty() && z.negate[r] != 0;
-      if ((y >= z.thresholds[r]) != negate) byte = static_cast<std::uint8_t>(byte | (1U << lane));
+      byte |= static_cast<unsigned>(p0[r] >= limit[r]) << lane;
     }
-    out[panel] = byte;
+    out[panel] = static_cast<std::uint8_t>(byte ^ z.negate_bytes[panel]);
   }
 }
 

@@ -39,6 +39,11 @@ struct ZeroPadCorrection {
   // A fused threshold (y ≥ thresholds[r]) XOR negate[r]; empty when the layer outputs y.
   std::vector<std::int64_t> thresholds;
   std::vector<std::uint8_t> negate;  // empty, or one flag per row
+  // Set by the CPU plan for a fused threshold: border position b, row r fires when
+  // P0 ≥ p0_limits[b·rows + r] = ⌈(T + N − c) / 2⌉ (clamped to 0..N + 1), before negate_bytes
+  // (the negate flags of panel p's 8 rows in byte p).
+  std::vector<std::int32_t> p0_limits;
+  std::vector<std::uint8_t> negate_bytes;
 };
 
 // The border positions and their corrections, from the per-tap weight sums t(r, ky, kx).
