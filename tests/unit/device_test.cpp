@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "design/load_design.h"
 #include "fold/choose_folding.h"
 #include "fold/device.h"
 #include "fold/estimate_resources.h"
@@ -168,6 +169,13 @@ TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
     in_bram += block ? 1 : 0;
   }
   EXPECT_GT(in_bram, 0);
+  // Read back (simulate, verify, synth) on the same part: the same estimate as the report's,
+  // which `bnnc synth` sets beside Yosys's figures.
+  const Design loaded = load_design((dir / "hw").string());
+  ASSERT_NE(loaded.device, nullptr);
+  EXPECT_EQ(std::string(loaded.device->name), "xc7z020");
+  EXPECT_EQ(loaded.estimate.total.luts, json["luts"].get<long long>());
+  EXPECT_EQ(loaded.estimate.total.bram18, json["brams"].get<long long>());
   // Without --device: the keys of before, and none of the new ones.
   const test::CommandResult plain =
       test::run_bnnc("compile " + shipped("lfc") + " --target-fps 100000 --out '" +
@@ -178,6 +186,9 @@ TEST(CompileDevice, LfcFitsAPynqZ1AndTheReportSaysWhereWeightsLive) {
     EXPECT_FALSE(plain_json.contains(key)) << key;
   for (const auto& layer : plain_json["layers"]) EXPECT_FALSE(layer.contains("weights_in"));
   EXPECT_EQ(test::read_text(dir / "hw0" / "rtl" / "bnn_top.sv").find("_STYLE("), std::string::npos);
+  const Design loaded_plain = load_design((dir / "hw0").string());
+  EXPECT_EQ(loaded_plain.device, nullptr);
+  EXPECT_EQ(loaded_plain.estimate.total.luts, plain_json["luts"].get<long long>());
 }
 
 // --device alone is the latency search's budget: the part's caps.
