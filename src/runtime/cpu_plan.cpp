@@ -97,16 +97,12 @@ void add_zero_padding(BinaryLayerStep& step, const Node& node, const BufferSpec&
   step.pad_value = 0;
   step.zero_pad = zero_pad_correction(a.weights, geometry);
   if (thr == nullptr) return;
-  step.zero_pad.thresholds = thr->thresholds;
-  step.zero_pad.negate = thr->negate;
   ZeroPadCorrection& z = step.zero_pad;
   z.p0_limits.resize(z.table.size());
   for (std::size_t e = 0; e < z.table.size(); ++e) {
-    // ⌈v / 2⌉ = ⌊(v + 1) / 2⌋, an arithmetic shift for a negative v too.
-    const std::int64_t v =
-        thr->thresholds[e % static_cast<std::size_t>(z.rows)] + z.cols - z.table[e];
-    z.p0_limits[e] =
-        static_cast<std::int32_t>(std::clamp<std::int64_t>((v + 1) >> 1, 0, z.cols + 1));
+    // 2·P0 − N + c ≥ T ⇔ 2·P0 − N ≥ T − c: the interior's rule on T − c (in −1..N + 1).
+    z.p0_limits[e] = static_cast<std::int32_t>(zero_pad_interior_threshold(
+        thr->thresholds[e % static_cast<std::size_t>(z.rows)] - z.table[e], z.cols));
   }
   z.negate_bytes.assign(static_cast<std::size_t>(step.panel_count), 0);
   for (int r = 0; r < z.rows && !thr->negate.empty(); ++r) {

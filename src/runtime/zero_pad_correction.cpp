@@ -123,7 +123,6 @@ void border_bytes(const ZeroPadCorrection& z, const BinaryGemmArgs& fused, std::
 void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
                     void (*fused_gemm)(const BinaryGemmArgs&),
                     void (*gemm)(const BinaryGemmArgs&)) {
-  BNNC_ASSERT(fused.row_offsets != nullptr, "zero_pad_fused reads windows in place");
   const auto interior = [&](int begin, int end) {
     if (begin >= end) return;
     BinaryGemmArgs g = fused;
@@ -138,6 +137,14 @@ void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
     next = pos + 1;
   }
   interior(next, fused.m);
+  zero_pad_border_bits(z, fused, gemm);
+}
+
+void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
+                          void (*gemm)(const BinaryGemmArgs&)) {
+  // A padded conv reads its windows in place (it is never direct), so its border positions'
+  // windows are one gathered list of offsets: one call, blocks of rows as in the interior.
+  BNNC_ASSERT(fused.row_offsets != nullptr, "a zero-padded conv reads its windows in place");
   if (z.positions.empty()) return;
   const std::size_t count = z.positions.size();
   std::vector<std::int32_t> offsets(count);
@@ -154,30 +161,6 @@ void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
   gemm(g);
   for (std::size_t b = 0; b < count; ++b) {
     border_bytes(z, fused, b, &p0[b * static_cast<std::size_t>(z.rows)]);
-  }
-}
-
-void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                          void (*gemm)(const BinaryGemmArgs&)) {
-  BinaryGemmArgs g = fused;
-  g.m = 1;
-  g.dmax = nullptr;
-  g.neg = nullptr;
-  g.out_bits = nullptr;
-  std::vector<std::int32_t> p0(static_cast<std::size_t>(z.rows));
-  g.out_counts = p0.data();
-  g.ldc = p0.size();
-  for (std::size_t b = 0; b < z.positions.size(); ++b) {
-    const auto pos = static_cast<std::size_t>(z.positions[b]);
-    // Row `pos` of the fused call's input: its window's offset in the image (implicit im2col)
-    // or row pos of explicit rows.
-    if (fused.row_offsets != nullptr) {
-      g.row_offsets = fused.row_offsets + pos;
-    } else {
-      g.a = fused.a + pos * fused.lda;
-    }
-    gemm(g);
-    border_bytes(z, fused, b, p0.data());
   }
 }
 

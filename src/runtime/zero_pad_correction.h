@@ -36,12 +36,10 @@ struct ZeroPadCorrection {
   int cols = 0;                     // N = K·K·C
   std::vector<int> positions;       // the border output pixels oy·OW + ox, ascending
   std::vector<std::int32_t> table;  // c(position b, row r) at [b·rows + r]
-  // A fused threshold (y ≥ thresholds[r]) XOR negate[r]; empty when the layer outputs y.
-  std::vector<std::int64_t> thresholds;
-  std::vector<std::uint8_t> negate;  // empty, or one flag per row
-  // Set by the CPU plan for a fused threshold: border position b, row r fires when
-  // P0 ≥ p0_limits[b·rows + r] = ⌈(T + N − c) / 2⌉ (clamped to 0..N + 1), before negate_bytes
-  // (the negate flags of panel p's 8 rows in byte p).
+  // A fused threshold (y ≥ T[r]) XOR negate[r], set by the CPU plan: border position b, row r
+  // fires when P0 ≥ p0_limits[b·rows + r] = ⌈(T + N − c) / 2⌉ (zero_pad_interior_threshold of
+  // T − c), before negate_bytes (the negate flags of panel p's 8 rows in byte p). Empty when the
+  // layer outputs y.
   std::vector<std::int32_t> p0_limits;
   std::vector<std::uint8_t> negate_bytes;
 };
@@ -62,17 +60,17 @@ void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begi
                             std::int32_t* counts, std::size_t ldc);
 
 // A fused layer, after `fused` (the kernel's arguments for one frame, interior thresholds) ran:
-// recomputes P0 at every border position with `gemm` unfused and rewrites the output bytes of
-// the panels [fused.panel_begin, fused.panel_end) there with the per-position thresholds.
+// computes P0 at every border position with `gemm` unfused, in one call on their gathered window
+// offsets, and rewrites the output bytes of the panels [fused.panel_begin, fused.panel_end)
+// there with the per-position thresholds.
 void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
                           void (*gemm)(const BinaryGemmArgs&));
 
 // A fused layer reading its windows in place (fused.row_offsets, one frame's fused.m output
-// pixels): runs `fused_gemm` on each run of interior positions between border ones, and `gemm`
-// once, unfused, on all the border positions together (their window offsets gathered), then
-// writes their bits with the per-position thresholds. The same bits as the fused kernel over
-// every position followed by zero_pad_border_bits, without computing a border position twice or
-// one at a time (a 7×7 image has 24 border positions of 49).
+// pixels): runs `fused_gemm` on each run of interior positions between border ones, then
+// zero_pad_border_bits on the border. The same bits as the fused kernel over every position
+// followed by zero_pad_border_bits, without computing a border position twice (a 7×7 image has
+// 24 border positions of 49).
 void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
                     void (*fused_gemm)(const BinaryGemmArgs&), void (*gemm)(const BinaryGemmArgs&));
 

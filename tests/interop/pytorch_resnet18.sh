@@ -5,14 +5,8 @@
 # Usage: pytorch_resnet18.sh BNNC_BINARY
 set -euo pipefail
 bnnc=$1
-if ! /usr/bin/python3 -c 'import torch, onnx' >/dev/null 2>&1; then
-  echo "skipped: /usr/bin/python3 cannot import torch and onnx (install python3-torch python3-onnx)"
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-PYTHONPATH="$(dirname "$0")" /usr/bin/python3 "$(dirname "$0")/pytorch_resnet18.py" "$dir" 8 \
-  2> "$dir/python.log" || { cat "$dir/python.log" >&2; exit 1; }
+# shellcheck source=tests/interop/resnet18_export.sh
+source "$(dirname "$0")/resnet18_export.sh" 8
 "$bnnc" import "$dir/resnet18.onnx" --out "$dir/resnet18.bnnc" --json
 status=0
 for engine in cpu golden; do

@@ -10,14 +10,8 @@
 set -euo pipefail
 bnnc=$1
 foldings="$(cd "$(dirname "$0")/../../foldings" && pwd)"
-if ! /usr/bin/python3 -c 'import torch, onnx' >/dev/null 2>&1; then
-  echo "skipped: /usr/bin/python3 cannot import torch and onnx (install python3-torch python3-onnx)"
-  exit 77
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-PYTHONPATH="$(dirname "$0")" /usr/bin/python3 "$(dirname "$0")/pytorch_resnet18.py" "$dir" 1 \
-  2> "$dir/python.log" || { cat "$dir/python.log" >&2; exit 1; }
+# shellcheck source=tests/interop/resnet18_export.sh
+source "$(dirname "$0")/resnet18_export.sh" 1
 "$bnnc" import "$dir/resnet18.onnx" --out "$dir/resnet18.bnnc" > /dev/null
 # The integer value of a top-level key of compile's one-line JSON.
 key() { grep -o "\"$2\":[0-9.]*" <<< "$1" | head -n 1 | cut -d: -f2; }
