@@ -238,6 +238,7 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
   g.cols = step.cols;
   if (step.fused) {
     g.dmax = step.max_mismatches.data();
+    if (!step.prepared.row_dmax.empty()) g.dmax16 = step.prepared.row_dmax.data();
     g.neg = step.negate_bits.data();
   }
   const BufferSpec& in = f.in;
@@ -372,6 +373,10 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
         pixels(plan_.buffers[layer->out]) == 1) {
       kernels_->prepare_binary_row(layer->panels.data(), layer->panel_count, layer->words_per_row,
                                    layer->prepared);
+      if (layer->fused) {
+        make_row_dmax(layer->max_mismatches.data(), layer->panel_count, layer->words_per_row,
+                      layer->prepared);
+      }
     }
   }
   auto padded_pixels = [&](const LayerStep& layer) {

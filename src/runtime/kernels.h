@@ -66,7 +66,16 @@ struct PreparedWeights {
   // holds word k of its panel G0 + j at rows[(G0·K + k·S + j)·8 + lane].
   static constexpr int kRowGroupPanels = 16;
   std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> rows;
+  // The fused threshold of a layer in the one-row layout as 16-bit integers (make_row_dmax): 2
+  // bytes a row for its kernel to read instead of 8. Empty when the layer has none or its rows
+  // are too wide for them (K·64 > 32767).
+  std::vector<std::int16_t, CacheLineAllocator<std::int16_t>> row_dmax;
 };
+
+// PreparedWeights::row_dmax from a layer's dmax (8 per panel) over rows of k words: each clamped
+// to [−1, 64·k], exact because a row's mismatch count D lies in [0, 64·k] (−1 never fires, 64·k
+// always does). Nothing when 64·k does not fit in 16 bits.
+void make_row_dmax(const std::int64_t* dmax, int panel_count, int k, PreparedWeights& out);
 
 // A binary layer on M input rows: out[i][r] for rows r of panels [panel_begin, panel_end).
 struct BinaryGemmArgs {
@@ -85,9 +94,12 @@ struct BinaryGemmArgs {
   int cols = 0;  // N, the real synapses
   // Fused threshold: bit r of output row i = (D ≤ dmax[r]) XOR bit r of neg.
   const std::int64_t* dmax = nullptr;  // 8 per panel (−1 on padding rows: never fires)
-  const std::uint8_t* neg = nullptr;   // one byte per panel
-  std::uint8_t* out_bits = nullptr;    // panel p of row i → byte p at out_bits + i·ldo
-  std::size_t ldo = 0;                 // bytes
+  // The same thresholds as 16-bit integers (PreparedWeights::row_dmax), or null: what the
+  // one-row kernel reads when dmax is set.
+  const std::int16_t* dmax16 = nullptr;
+  const std::uint8_t* neg = nullptr;  // one byte per panel
+  std::uint8_t* out_bits = nullptr;   // panel p of row i → byte p at out_bits + i·ldo
+  std::size_t ldo = 0;                // bytes
   // Or, when out_bits is null: P = N − D of rows < MH into out_counts[i·ldc + r].
   std::int32_t* out_counts = nullptr;
   std::size_t ldc = 0;

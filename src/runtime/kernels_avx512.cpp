@@ -249,8 +249,12 @@ template <int NR>
     std::uint64_t bits[kWords] = {};
 #pragma GCC unroll 32
     for (int j = 0; j < NR; ++j) {
-      bits[j / 8] |= static_cast<std::uint64_t>(
-                         _mm512_cmple_epi64_mask(acc[j], _mm512_loadu_si512(g.dmax + (p0 + j) * 8)))
+      const __m512i dmax =
+          g.dmax16 != nullptr
+              ? _mm512_cvtepi16_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+                    g.dmax16 + static_cast<std::ptrdiff_t>(p0 + j) * 8)))
+              : _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
+      bits[j / 8] |= static_cast<std::uint64_t>(_mm512_cmple_epi64_mask(acc[j], dmax))
                      << (8 * (j % 8));
     }
 #pragma GCC unroll 32

@@ -1,5 +1,8 @@
 #include "runtime/kernels_generic.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace bnnc::runtime {
 
 void binary_gemm_ref(const BinaryGemmArgs& args) { binary_gemm_generic(args); }
@@ -25,6 +28,16 @@ KernelTable kernels_portable() {
   table.peak_probe = peak_probe_generic;
   table.add_threshold = add_threshold_generic;
   return table;
+}
+
+void make_row_dmax(const std::int64_t* dmax, int panel_count, int k, PreparedWeights& out) {
+  const std::int64_t most = std::int64_t{64} * k;
+  out.row_dmax.clear();
+  if (most > std::numeric_limits<std::int16_t>::max()) return;
+  out.row_dmax.resize(static_cast<std::size_t>(panel_count) * 8);
+  for (std::size_t r = 0; r < out.row_dmax.size(); ++r) {
+    out.row_dmax[r] = static_cast<std::int16_t>(std::clamp<std::int64_t>(dmax[r], -1, most));
+  }
 }
 
 }  // namespace bnnc::runtime

@@ -56,6 +56,11 @@ void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
   if (kernels.prepare_binary_row != nullptr) {
     kernels.prepare_binary_row(g.panels, (g.rows + 7) / 8, g.k, prepared);
     g.prepared = &prepared;
+    // As the engine does: the fused threshold also in 16 bits, where the rows allow it.
+    if (g.dmax != nullptr) {
+      runtime::make_row_dmax(g.dmax, (g.rows + 7) / 8, g.k, prepared);
+      if (!prepared.row_dmax.empty()) g.dmax16 = prepared.row_dmax.data();
+    }
   }
   kernels.binary_gemm(g);
 }
@@ -205,13 +210,15 @@ TEST(CpuKernels, BinaryGemmVariantsEqualReference) {
 }
 
 // One input row (batch 1) over many panels: the one-row layout's groups of 16 panels, a last
-// group of fewer, and a team member's share starting and ending inside a group.
+// group of fewer, and a team member's share starting and ending inside a group; its thresholds
+// in 16 bits (clamped: some far outside [−1, 64·K]), and in 64 when the rows are too wide
+// (32800 columns).
 TEST(CpuKernels, OneRowOverGroupsAndSharesEqualsReference) {
   std::mt19937_64 rng(base_seed() + 17);
   int one_row_layouts = 0;
   for (Isa isa : supported_isas())
     one_row_layouts += runtime::kernels_for(isa).prepare_binary_row != nullptr;
-  for (int cols : {1, 64, 784, 1024, 1100}) {
+  for (int cols : {1, 64, 784, 1024, 1100, 32800}) {
     for (int rows : {120, 128, 129, 136, 255, 300}) {
       const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
       const std::uint64_t tail =
@@ -225,6 +232,9 @@ TEST(CpuKernels, OneRowOverGroupsAndSharesEqualsReference) {
       std::vector<std::int64_t> dmax(panels * 8, -1);
       std::vector<std::uint8_t> neg(panels);
       for (int r = 0; r < rows; ++r) dmax[r] = static_cast<std::int64_t>(rng() % (cols + 3)) - 1;
+      for (int r = 0; r < rows; r += 7) {
+        dmax[r] = std::array<std::int64_t, 4>{INT64_MIN, -40000, 40000, INT64_MAX}[r % 4];
+      }
       for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
       runtime::BinaryGemmArgs g = binary_args(a.data(), 1, k, w, rows, cols, dmax, neg);
       for (auto [begin, end] :
