@@ -28,7 +28,7 @@ ThresholdAttrs random_thresholds(std::mt19937_64& rng, int count, std::int64_t m
 }  // namespace
 
 Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images,
-                          bool identity) {
+                          bool identity, bool zero_pad) {
   std::mt19937_64 rng(seed);
   const auto matrix = [&](int rows, int cols) { return random_matrix(rng, rows, cols); };
   const auto threshold = [&](int count, std::int64_t middle) {
@@ -39,13 +39,18 @@ Residual residual_network(std::uint64_t seed, int size, int stride, int channels
   g.name = "residual";
   const int in = g.add("input", InputAttrs{{size, size, 4}, DType::uint(8)});
   const int bits = g.add("binarize", threshold(4, 128), {in});
-  const int a1 = g.add("a1", Conv2dAttrs{matrix(channels, 9 * 4), 3, stride, 1, 0}, {bits});
-  const int t1 = g.add("a1.t", threshold(channels, 18), {a1});
-  const int a2 = g.add("a2", Conv2dAttrs{matrix(channels, 9 * channels), 3, 1, 1, 0}, {t1});
+  // Zero padding: the convs' values are dot products (y ∈ [−N, N], middle 0), not popcounts.
+  const PadMode pad_mode = zero_pad ? PadMode::Zero : PadMode::Value;
+  const int a1 =
+      g.add("a1", Conv2dAttrs{matrix(channels, 9 * 4), 3, stride, 1, 0, pad_mode}, {bits});
+  const int t1 = g.add("a1.t", threshold(channels, zero_pad ? 0 : 18), {a1});
+  const int a2 =
+      g.add("a2", Conv2dAttrs{matrix(channels, 9 * channels), 3, 1, 1, 0, pad_mode}, {t1});
   const int b1 =
       identity ? bits : g.add("b1", Conv2dAttrs{matrix(channels, 4), 1, stride, 0, 0}, {bits});
   const int sum = g.add("add", AddAttrs{}, {a2, b1});
-  const int t2 = g.add("add.t", threshold(channels, (9 * channels + 4) / 2), {sum});
+  const std::int64_t middle = zero_pad ? (identity ? 0 : 2) : (9 * channels + 4) / 2;
+  const int t2 = g.add("add.t", threshold(channels, middle), {sum});
   const int pool = g.add("pool", MaxPoolAttrs{2, 2, {}}, {t2});
   infer_types(g);
   const Shape pooled = g.nodes[pool].type.shape;
@@ -67,12 +72,15 @@ void add_join_table(Residual& net, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto& join = g.nodes[static_cast<std::size_t>(g.find("add"))];
   const TensorType& shortcut = g.nodes[static_cast<std::size_t>(join.inputs[1])].type;
+  // The long branch's middle value: 0 for a dot product (zero padding), N/2 for a popcount.
+  const auto& branch = g.nodes[static_cast<std::size_t>(join.inputs[0])].as<Conv2dAttrs>();
+  const std::int64_t middle = branch.zero_padded() ? 0 : branch.weights.cols() / 2;
   const int channels = join.type.shape.back();
   AddAttrs table;
   table.in1_min = shortcut.dtype.is_bit() ? -1 : 0;
   const std::int64_t span = shortcut.dtype.is_bit() ? 3 : value_range(shortcut.dtype).hi + 1;
   for (std::int64_t k = 0; k < channels * span; ++k) {
-    table.offsets.push_back(static_cast<std::int64_t>(rng() % 9) - 4 - 9 * channels / 2);
+    table.offsets.push_back(static_cast<std::int64_t>(rng() % 9) - 4 - middle);
   }
   join.as<AddAttrs>() = table;
   auto& t = g.nodes[static_cast<std::size_t>(g.find("add.t"))].as<ThresholdAttrs>();

@@ -19,13 +19,14 @@ struct Residual {
 //   bypass:       1×1 conv (stride)                                                     (popcounts)
 // → add → threshold → 2×2 max-pool → flatten → dense 10 → labelselect. Integer-only, random
 // weights; thresholds at the middle of each popcount's range so the bits vary. `images` random
-// images. With `identity` (stride 1, 4 channels) the bypass is the bits themselves.
+// images. With `identity` (stride 1, 4 channels) the bypass is the bits themselves; with
+// `zero_pad` both 3×3 convs pad with zeros (PyTorch's default) instead of −1.
 Residual residual_network(std::uint64_t seed, int size, int stride, int channels, int images = 6,
-                          bool identity = false);
+                          bool identity = false, bool zero_pad = false);
 
 // Gives the join ("add") a random table on its shortcut (ir/op.h AddAttrs, as the streamliner
 // writes for a residual block from PyTorch) and sets the threshold after it to 0: offsets around
-// −(the long branch's middle popcount), so that the join's bits vary.
+// −(the middle of the long branch's values), so that the join's bits vary.
 void add_join_table(Residual& net, std::uint64_t seed);
 
 // input uint8 [S,S,4] → threshold → 3×3 conv (pad 1 by −1, C channels) → threshold → global sum

@@ -223,9 +223,10 @@ CpuReuse input_reuse_pays(const BinaryLayerStep& layer, const CpuEngineOptions& 
 }
 
 void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
-  auto* const gemm = step.input_reuse  ? c.kernels.binary_gemm_input_reuse
-                     : step.early_exit ? c.kernels.binary_gemm_early_exit
-                                       : c.kernels.binary_gemm;
+  auto* const gemm = step.add.has_value() ? c.kernels.binary_gemm_add
+                     : step.input_reuse   ? c.kernels.binary_gemm_input_reuse
+                     : step.early_exit    ? c.kernels.binary_gemm_early_exit
+                                          : c.kernels.binary_gemm;
   BinaryGemmArgs g;
   g.k = step.words_per_row;
   g.panels = step.panels.data();
@@ -240,6 +241,13 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     g.dmax = step.max_mismatches.data();
     if (!step.prepared.row_dmax.empty()) g.dmax16 = step.prepared.row_dmax.data();
     g.neg = step.negate_bits.data();
+  }
+  if (step.add) {
+    g.dmax_one = step.add->max_mismatches_one.data();
+    g.dmax_table = step.add->max_mismatches_table.data();
+    g.table_span = step.add->span;
+    g.table_min = step.add->in1_min;
+    g.add_limits = step.add->limits.data();
   }
   const BufferSpec& in = f.in;
   const BufferSpec& out = f.out;
@@ -280,6 +288,18 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
       image = reinterpret_cast<const std::uint64_t*>(c.ws.padded);
     }
     g.a = image;
+    if (step.add) {
+      // The shortcut at the same pixels as the rows (the add's second input, frame `first` + i).
+      const BufferSpec& shortcut = c.plan.buffers[step.add->in2];
+      const std::uint8_t* at = c.ws.buffers[step.add->in2] + (f.first + i) * shortcut.frame_bytes;
+      if (step.add->mode == AddThresholdMode::Bits) {
+        g.ld_shortcut = static_cast<std::size_t>(shortcut.words_per_pixel) * 8;
+        g.shortcut_bits = at + first_pixel * g.ld_shortcut;
+      } else {
+        g.ld_shortcut = static_cast<std::size_t>(shortcut.c);
+        g.shortcut_values = reinterpret_cast<const std::int32_t*>(at) + first_pixel * g.ld_shortcut;
+      }
+    }
     g.ldo = static_cast<std::size_t>(out.words_per_pixel) * 8;
     g.out_bits = step.fused ? f.dst + i * out.frame_bytes + first_pixel * g.ldo : nullptr;
     g.ldc = static_cast<std::size_t>(out.c);
@@ -290,14 +310,14 @@ void run(const BinaryLayerStep& step, const Frames& f, const StepContext& c) {
     const bool border_apart = step.zero_padded && step.fused && !step.skip_equal_windows &&
                               !step.input_reuse && !c.by_rows;
     if (border_apart) {
-      zero_pad_fused(step.zero_pad, g, gemm, c.kernels.binary_gemm);
+      zero_pad_fused(step.zero_pad, g, gemm, c.kernels.binary_gemm, c.kernels.add_threshold);
     } else if (step.skip_equal_windows) {
       binary_gemm_skip_equal_windows(g, gemm);
     } else {
       gemm(g);
     }
     if (step.zero_padded && step.fused && !border_apart) {
-      zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm);
+      zero_pad_border_bits(step.zero_pad, g, c.kernels.binary_gemm, c.kernels.add_threshold);
     } else if (step.zero_padded && !step.fused) {
       zero_pad_counts_to_dot(step.zero_pad, g.m, g.panel_begin * 8,
                              std::min(g.panel_end * 8, step.rows), g.out_counts, g.ldc);
@@ -345,6 +365,49 @@ void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
   }
 }
 
+// The largest mismatch count D = N − P of a binary layer for which its output x ≥ limit: x = P,
+// or on a zero-padded conv's interior x = 2·P − N (zero_pad_correction.h); clamped to [−1, N]
+// (−1 never fires, N always does).
+std::int64_t add_mismatch_limit(const BinaryLayerStep& conv, std::int32_t limit) {
+  const std::int64_t p = conv.zero_padded ? zero_pad_interior_threshold(limit, conv.cols) : limit;
+  return std::clamp<std::int64_t>(conv.cols - p, -1, conv.cols);
+}
+
+// Runs `add` (an add with its threshold, after_own_conv) inside `conv`, the step before it that
+// writes its in0 (cpu_step.h FusedAdd): the layer's output becomes the add's bits.
+void fuse_add(BinaryLayerStep& conv, const AddStep& add) {
+  FusedAdd fused;
+  fused.name = add.name;
+  fused.in2 = add.in2;
+  fused.mode = add.mode;
+  fused.limits = add.limits;
+  fused.span = static_cast<std::int64_t>(add.attrs.offsets.size()) / conv.rows;
+  fused.in1_min = add.attrs.in1_min;
+  const auto padded_rows = static_cast<std::size_t>(conv.panel_count) * 8;
+  conv.max_mismatches.assign(padded_rows, -1);
+  if (add.mode == AddThresholdMode::Bits) {
+    fused.max_mismatches_one.assign(padded_rows, -1);
+    for (int r = 0; r < conv.rows; ++r) {
+      conv.max_mismatches[r] = add_mismatch_limit(conv, add.limits[r]);
+      fused.max_mismatches_one[r] = add_mismatch_limit(conv, add.limits[conv.rows + r]);
+    }
+  } else {
+    fused.max_mismatches_table.resize(add.limits.size());
+    for (std::size_t e = 0; e < add.limits.size(); ++e) {
+      fused.max_mismatches_table[e] =
+          static_cast<std::int32_t>(add_mismatch_limit(conv, add.limits[e]));
+    }
+  }
+  conv.negate_bits.assign(static_cast<std::size_t>(conv.panel_count), 0);
+  for (int p = 0; p < conv.panel_count; ++p) {
+    conv.negate_bits[p] = static_cast<std::uint8_t>(add.negate_words[p / 8] >> (8 * (p % 8)));
+  }
+  conv.fused = true;
+  conv.out = add.out;
+  conv.name += " + " + add.name;
+  conv.add = std::move(fused);
+}
+
 }  // namespace
 
 CpuEngine::CpuEngine(const Graph& graph) : CpuEngine(graph, select_isa()) {}
@@ -379,6 +442,31 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
       }
     }
   }
+  // A residual add with its threshold right after the conv whose counts it adds runs inside that
+  // conv when the variant has the kernel for it (not for a conv on the tile unit, nor one that
+  // reuses windows or stops early): the counts are then never stored (ResNet-18's first stage,
+  // 800 KB a frame at each of its adds).
+  if (kernels_->binary_gemm_add != nullptr && options.fuse_adds) {
+    std::vector<Step> steps;
+    for (Step& step : plan_.steps) {
+      auto* add = std::get_if<AddStep>(&step);
+      auto* conv = add != nullptr && add->after_own_conv && !steps.empty()
+                       ? std::get_if<BinaryLayerStep>(&steps.back())
+                       : nullptr;
+      const bool fuses =
+          conv != nullptr && conv->out == add->in && !conv->early_exit && !conv->input_reuse &&
+          !conv->skip_equal_windows && pixels(plan_.buffers[conv->out]) > 1 &&
+          (kernels_->tile_min_rows == 0 ||
+           static_cast<int>(pixels(plan_.buffers[conv->out])) < kernels_->tile_min_rows ||
+           conv->panel_count < kernels_->tile_min_panels);
+      if (fuses) {
+        fuse_add(*conv, *add);
+      } else {
+        steps.push_back(std::move(step));
+      }
+    }
+    plan_.steps = std::move(steps);
+  }
   auto padded_pixels = [&](const LayerStep& layer) {
     const BufferSpec& in = plan_.buffers[layer.in];
     return static_cast<std::size_t>(in.h + 2 * layer.pad) * (in.w + 2 * layer.pad);
@@ -412,8 +500,11 @@ CpuEngine::CpuEngine(const Graph& graph, Isa isa, CpuEngineOptions options)
   input_in_place_ = plan_.buffers[plan_.input_buffer].storage == Storage::U8;
   for (const Step& step : plan_.steps) {
     const auto* add = std::get_if<AddStep>(&step);
-    const bool reads_input = root_buffer(header(step).in) == plan_.input_buffer ||
-                             (add != nullptr && root_buffer(add->in2) == plan_.input_buffer);
+    const auto* conv = std::get_if<BinaryLayerStep>(&step);
+    const bool reads_input =
+        root_buffer(header(step).in) == plan_.input_buffer ||
+        (add != nullptr && root_buffer(add->in2) == plan_.input_buffer) ||
+        (conv != nullptr && conv->add && root_buffer(conv->add->in2) == plan_.input_buffer);
     const bool bytewise = std::holds_alternative<ThresholdStep>(step) ||
                           std::holds_alternative<QuantizeStep>(step) ||
                           std::holds_alternative<FixedLayerStep>(step);
@@ -808,8 +899,9 @@ void CpuEngine::plan_dense_tail(std::size_t min_weight_bytes) {
   bool adds = false;
   for (std::size_t s = 0; s < plan_.steps.size(); ++s) {
     const Step& step = plan_.steps[s];
-    adds |= std::holds_alternative<AddStep>(step);  // reads its second input at frame `first`
     const auto* layer = std::get_if<BinaryLayerStep>(&step);
+    // An add reads its second input at frame `first`.
+    adds |= std::holds_alternative<AddStep>(step) || (layer != nullptr && layer->add);
     if (std::holds_alternative<FixedLayerStep>(step) ||
         (layer != nullptr && (!layer->direct || pixels(plan_.buffers[layer->in]) > 1))) {
       begin = s + 1;

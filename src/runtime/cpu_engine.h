@@ -62,6 +62,9 @@ struct CpuEngineOptions {
   // A network with convs runs its dense layers at the end on tiles of frames when they have more
   // weight bytes than this (cpu_engine.cpp, plan_dense_tail; tests set 0 to force it).
   std::size_t dense_tail_weight_bytes = std::size_t{1} << 20;
+  // Residual adds (with their thresholds) run inside the conv before them where the variant can
+  // (cpu_step.h FusedAdd); false keeps them steps of their own (to time the difference).
+  bool fuse_adds = true;
 };
 
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).

@@ -287,6 +287,21 @@ bool fuse_threshold(AddStep& step, const Graph& graph, const Node& add, int read
   return true;
 }
 
+// Whether in0 of `add` is the counts of a binary conv (not a 1×1 one read in place) that nothing
+// else reads; if so, its step moves to the end of the plan so far, right before the add's (the
+// steps after it, a projection shortcut's conv, do not read it), where the engine may fuse the
+// two (cpu_step.h FusedAdd).
+bool own_conv_last(CpuPlan& plan, const Graph& graph, const Node& add, int in0_buffer) {
+  const int in0 = add.inputs[0];
+  if (graph.nodes[in0].op() != Op::Conv2d || graph.consumers(in0).size() != 1) return false;
+  const auto conv = std::find_if(plan.steps.begin(), plan.steps.end(),
+                                 [&](const Step& step) { return header(step).out == in0_buffer; });
+  const auto* layer = conv != plan.steps.end() ? std::get_if<BinaryLayerStep>(&*conv) : nullptr;
+  if (layer == nullptr || layer->fused || layer->direct) return false;
+  std::rotate(conv, conv + 1, plan.steps.end());
+  return true;
+}
+
 }  // namespace
 
 CpuPlan compile_cpu_plan(const Graph& graph) {
@@ -454,6 +469,8 @@ CpuPlan compile_cpu_plan(const Graph& graph) {
         }
         const std::vector<int> consumers = graph.consumers(i);
         if (consumers.size() == 1 && fuse_threshold(step, graph, node, consumers[0])) {
+          step.after_own_conv =
+              step.mode != AddThresholdMode::Sum && own_conv_last(plan, graph, node, head.in);
           add_step(std::move(step), consumers[0]);
           continue;
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -58,6 +59,25 @@ struct LayerStep : StepHeader {
   std::vector<std::int32_t> row_offsets, col_offsets;
 };
 
+// A residual add and the threshold after it, run inside the conv whose counts it adds (the
+// engine fuses them when its kernels can, KernelTable::binary_gemm_add): each output bit compares
+// the conv's count with a limit the add's other input picks at the same pixel, so that the
+// counts are never stored (kernels.h, BinaryGemmArgs::shortcut_bits).
+struct FusedAdd {
+  std::string name;  // the add's
+  int in2 = -1;      // the shortcut's buffer
+  AddThresholdMode mode = AddThresholdMode::Bits;
+  // The add's limits on the conv's output value x (AddStep::limits) and its table's span and
+  // least shortcut value (Table).
+  std::vector<std::int32_t> limits;
+  std::int64_t span = 0, in1_min = 0;
+  // The same as mismatch limits of the kernel (8 per panel, −1 on rows past MH; the layer's
+  // max_mismatches hold those of a shortcut bit 0): Bits, those of a shortcut bit 1; Table, one
+  // per (row, shortcut value) at r·span + v − in1_min.
+  CacheLineVector<std::int64_t> max_mismatches_one;
+  std::vector<std::int32_t> max_mismatches_table;
+};
+
 // A dense or conv layer on bits (binary_gemm).
 struct BinaryLayerStep : LayerStep {
   bool direct = false;    // the input rows are the input buffer itself (dense, 1×1 conv)
@@ -78,6 +98,9 @@ struct BinaryLayerStep : LayerStep {
   // neighbour copied (skip_equal_windows.h); set by the engine, CpuEngineOptions.
   bool input_reuse = false;
   bool skip_equal_windows = false;
+  // A residual add and its threshold fused into the layer by the engine: the output is their
+  // bits (fused is then set, max_mismatches and negate_bits being the add's).
+  std::optional<FusedAdd> add;
 };
 
 // A dense or conv layer on fixed-point input, binary weights (fixed_gemm).
@@ -115,6 +138,9 @@ struct AddStep : StepHeader {
   AddThresholdMode mode = AddThresholdMode::Bits;
   std::vector<std::int32_t> limits;
   std::vector<std::uint64_t> negate_words;
+  // The step before this one is the binary conv whose counts are in0 and nothing else reads
+  // them (cpu_plan orders it so): the engine may run this step inside it (FusedAdd).
+  bool after_own_conv = false;
 };
 
 // Global average pooling kept as a sum (ir/op.h): per channel the sum over the pixels, of ±1 on

