@@ -4,8 +4,9 @@
 // between them), batch-1 latency with T threads working on each layer, or the caller alone when
 // that is faster (the team's choice, team.h; `latency_members`) (its median, 90th
 // percentile and best, and the floor under it: the larger of the compute at the probes' peaks and
-// the time to read the weights once, stream_probe.h), and each binary layer's
-// share of the one-core peak (of the tile unit's own probe for layers that run on it, AMX).
+// the time to read the weights once, stream_probe.h), and each layer's share of the one-core
+// peak of the unit it runs on (the popcount probe's, the byte dot product's for a fixed-point
+// layer, the tile unit's for a layer on AMX tiles); the whole network's against those peaks.
 // Every figure is the median of repeated runs; images are random
 // (seeded), as speed does not depend on pixel values.
 #include <fmt/format.h>
@@ -117,18 +118,40 @@ std::size_t batch_one_weight_bytes(const runtime::CpuEngine& engine) {
   return bytes;
 }
 
-// A batch-1 call's compute at the probes' peaks on T threads: each layer's MACs at the peak of
-// the unit it runs on (the tile probe's for a layer on AMX tiles, the popcount probe's
-// otherwise). It assumes that every layer splits evenly over the T threads (the engine leaves a
-// layer of a few panels to one) and counts a fixed-point layer's byte MACs at the binary peak
-// (they run far below it): a lower bound, not an estimate.
-double batch_one_compute_seconds(const runtime::CpuEngine& engine, double vector_peak,
-                                 double tile_peak) {
+// What a layer's MACs run on, each with its own register probe: the vector unit's popcount
+// (binary layers), the vector unit's byte dot product (fixed-point layers: VPDPBUSD, VPMADDUBSW)
+// or the tile unit (AMX: binary layers of enough rows).
+enum class Unit { Popcount, Bytes, Tiles };
+
+const char* unit_name(Unit unit) {
+  return unit == Unit::Tiles ? "tiles" : unit == Unit::Bytes ? "bytes" : "vector";
+}
+
+Unit unit_of(const runtime::CpuEngine& engine, std::size_t step, int frames) {
+  if (std::holds_alternative<runtime::FixedLayerStep>(engine.plan().steps[step])) {
+    return Unit::Bytes;
+  }
+  return engine.unit_of(step, frames) == runtime::ComputeUnit::Tiles ? Unit::Tiles : Unit::Popcount;
+}
+
+// The probes' peaks (MACs per second) of the three units, on some number of threads.
+struct Peaks {
+  double popcount = 0, bytes = 0, tiles = 0;
+  double of(Unit unit) const {
+    return unit == Unit::Tiles ? tiles : unit == Unit::Bytes ? bytes : popcount;
+  }
+};
+
+// A frame's compute with every layer at the peak of the unit it runs on (on `frames` frames a
+// call, which decides the unit of a dense layer): the time the whole-network peak_fraction
+// compares the measured one with, each layer against the peak of the unit it runs on. On T
+// threads' peaks it assumes that every layer splits evenly over them (the engine leaves a layer
+// of a few panels to one): for batch 1 a lower bound, not an estimate.
+double compute_seconds_at_peak(const runtime::CpuEngine& engine, const Peaks& peaks, int frames) {
   double seconds = 0;
   for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
-    const bool tiles = engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles;
-    seconds += static_cast<double>(runtime::header(engine.plan().steps[s]).macs) /
-               (tiles ? tile_peak : vector_peak);
+    const auto macs = static_cast<double>(runtime::header(engine.plan().steps[s]).macs);
+    if (macs > 0) seconds += macs / peaks.of(unit_of(engine, s, frames));
   }
   return seconds;
 }
@@ -138,7 +161,7 @@ struct LayerFigure {
   std::int64_t macs = 0;
   double us_per_frame = 0;
   double peak_fraction = 0;
-  bool tiles = false;  // ran on the tile unit (AMX)
+  Unit unit = Unit::Popcount;
 };
 
 int run_bench(const BenchOptions& options) {
@@ -158,20 +181,21 @@ int run_bench(const BenchOptions& options) {
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
-  const double peak = measure_peak(kernels.peak_probe, threads);
-  const double peak_one_core = measure_peak(kernels.peak_probe, 1);
-  const double tile_peak_one_core =
-      kernels.tile_peak_probe != nullptr ? measure_peak(kernels.tile_peak_probe, 1) : 0;
+  // Each unit's peak on T threads and on one core (the tile unit's only where there is one).
+  Peaks peaks, peaks_one_core;
+  peaks.popcount = measure_peak(kernels.peak_probe, threads);
+  peaks_one_core.popcount = measure_peak(kernels.peak_probe, 1);
+  peaks.bytes = measure_peak(kernels.byte_peak_probe, threads);
+  peaks_one_core.bytes = measure_peak(kernels.byte_peak_probe, 1);
+  if (kernels.tile_peak_probe != nullptr) {
+    peaks.tiles = measure_peak(kernels.tile_peak_probe, threads);
+    peaks_one_core.tiles = measure_peak(kernels.tile_peak_probe, 1);
+  }
+  const double peak = peaks.popcount, peak_one_core = peaks_one_core.popcount;
 
   // The floor under a batch-1 call: the larger of its compute and the time its threads take to
   // read its weights once from where they stay between calls (L2 for LFC's).
-  bool batch_one_tiles = false;
-  for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
-    batch_one_tiles |= engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles;
-  }
-  const double tile_peak =
-      batch_one_tiles ? measure_peak(kernels.tile_peak_probe, threads) : tile_peak_one_core;
-  const double compute_floor = batch_one_compute_seconds(engine, peak, tile_peak);
+  const double compute_floor = compute_seconds_at_peak(engine, peaks, 1);
   const std::size_t weight_bytes = batch_one_weight_bytes(engine);
   const double weight_stream =
       weight_bytes > 0 ? runtime::measure_weight_stream(weight_bytes, threads, engine.isa()) : 0;
@@ -268,22 +292,30 @@ int run_bench(const BenchOptions& options) {
     layer.macs = step.macs;
     const double per_frame = best_step[s] / tile;
     layer.us_per_frame = per_frame * 1e6;
-    layer.tiles = engine.unit_of(s, tile) == runtime::ComputeUnit::Tiles;
-    layer.peak_fraction = static_cast<double>(step.macs) / per_frame /
-                          (layer.tiles ? tile_peak_one_core : peak_one_core);
+    layer.unit = unit_of(engine, s, tile);
+    layer.peak_fraction =
+        static_cast<double>(step.macs) / per_frame / peaks_one_core.of(layer.unit);
     layers.push_back(layer);
   }
 
   const double macs_per_second = fps * static_cast<double>(engine.macs_per_frame());
+  // The whole network against the peaks of the units its layers run on (on T threads), and
+  // against the popcount probe's alone (every MAC counted as a binary one).
+  const double peak_fraction = compute_seconds_at_peak(engine, peaks, tile) * fps;
+  const double popcount_peak_fraction = macs_per_second / peak;
   if (options.json) {
     nlohmann::ordered_json object;
     object["fps"] = fps;
     object["latency_us"] = latency * 1e6;
     object["gbmacs"] = macs_per_second / 1e9;
-    object["peak_fraction"] = macs_per_second / peak;
+    object["peak_fraction"] = peak_fraction;
+    object["popcount_peak_fraction"] = popcount_peak_fraction;
     object["peak_gbmacs"] = peak / 1e9;
     object["peak_gbmacs_one_core"] = peak_one_core / 1e9;
-    if (tile_peak_one_core > 0) object["tile_peak_gbmacs_one_core"] = tile_peak_one_core / 1e9;
+    object["byte_peak_gbmacs_one_core"] = peaks_one_core.bytes / 1e9;
+    if (peaks_one_core.tiles > 0) {
+      object["tile_peak_gbmacs_one_core"] = peaks_one_core.tiles / 1e9;
+    }
     object["isa"] = runtime::isa_name(engine.isa());
     object["early_exit_layers"] = engine.early_exit_layers();
     object["input_reuse_layers"] = engine.input_reuse_layers();
@@ -305,7 +337,7 @@ int run_bench(const BenchOptions& options) {
                              {"macs", layer.macs},
                              {"us_per_frame", layer.us_per_frame},
                              {"peak_fraction", layer.peak_fraction},
-                             {"unit", layer.tiles ? "tiles" : "vector"}});
+                             {"unit", unit_name(layer.unit)}});
     }
     object["layers"] = std::move(layer_array);
     print_json(object);
@@ -317,12 +349,16 @@ int run_bench(const BenchOptions& options) {
                   threads, threads == 1 ? "" : "s", options.batch);
   text += fmt::format("peak         {:.1f} G binary MACs/s ({:.1f} on one core, register probe)\n",
                       peak / 1e9, peak_one_core / 1e9);
-  if (tile_peak_one_core > 0) {
+  text += fmt::format("byte peak    {:.1f} G byte MACs/s on one core (register probe)\n",
+                      peaks_one_core.bytes / 1e9);
+  if (peaks_one_core.tiles > 0) {
     text += fmt::format("tile peak    {:.1f} G byte MACs/s on one core (AMX register probe)\n",
-                        tile_peak_one_core / 1e9);
+                        peaks_one_core.tiles / 1e9);
   }
-  text += fmt::format("throughput   {:.0f} frames/s, {:.1f} G binary MACs/s = {:.1f} % of peak\n",
-                      fps, macs_per_second / 1e9, 100.0 * macs_per_second / peak);
+  text += fmt::format(
+      "throughput   {:.0f} frames/s, {:.1f} G MACs/s = {:.1f} % of peak (each layer against "
+      "its unit's; {:.1f} % of the popcount peak)\n",
+      fps, macs_per_second / 1e9, 100.0 * peak_fraction, 100.0 * popcount_peak_fraction);
   text += fmt::format("             best run {:.0f} frames/s\n",
                       *std::max_element(fps_runs.begin(), fps_runs.end()));
   text +=
@@ -338,7 +374,9 @@ int run_bench(const BenchOptions& options) {
   for (const LayerFigure& layer : layers) {
     text += fmt::format("{:<12} {:>12} {:>12.3f} {:>10.1f}{}\n", layer.name,
                         format_count(layer.macs), layer.us_per_frame, 100.0 * layer.peak_fraction,
-                        layer.tiles ? "  (tile unit)" : "");
+                        layer.unit == Unit::Tiles   ? "  (tile unit)"
+                        : layer.unit == Unit::Bytes ? "  (byte dot product)"
+                                                    : "");
   }
   std::fputs(text.c_str(), stdout);
   return kExitOk;

@@ -226,6 +226,10 @@ struct KernelTable {
   // shortcut_values set, out_bits written). Null when the variant has none (the engine then runs
   // the layer's counts and the add as two steps); the AVX-512 variant's, also the AMX one's.
   void (*binary_gemm_add)(const BinaryGemmArgs&) = nullptr;
+  // The fixed-point layers' byte dot product alone, on registers, `iterations` times (VPDPBUSD on
+  // AVX-512 and AMX, VPMADDUBSW + VPADDW on AVX2, a plain multiply-add loop otherwise); returns the
+  // byte MACs it performed: the peak of the unit a fixed-point layer runs on (bnnc bench).
+  double (*byte_peak_probe)(std::int64_t iterations) = nullptr;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,
@@ -240,6 +244,7 @@ void fixed_gemm_ref(const FixedGemmArgs& args);
 void threshold_bytes_ref(const ThresholdBytesArgs& args);
 void add_threshold_ref(const AddThresholdArgs& args);
 double peak_probe_ref(std::int64_t iterations);
+double byte_peak_probe_ref(std::int64_t iterations);
 
 KernelTable kernels_portable();
 KernelTable kernels_avx2();

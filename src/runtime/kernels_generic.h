@@ -226,5 +226,23 @@ double peak_probe_generic(std::int64_t iterations) {
   return static_cast<double>(iterations) * 8 * 64;
 }
 
+// Sixteen independent chains of a byte multiply-add (the fixed-point layers' loop), each
+// depending on its own last value so that none can be hoisted.
+double byte_peak_probe_generic(std::int64_t iterations) {
+  std::uint32_t acc[16];
+  for (int lane = 0; lane < 16; ++lane) acc[lane] = static_cast<std::uint32_t>(lane);
+  for (std::int64_t it = 0; it < iterations; ++it) {
+    for (int lane = 0; lane < 16; ++lane) {
+      acc[lane] +=
+          static_cast<std::uint32_t>(static_cast<std::int8_t>(lane - 8)) * (acc[lane] & 0xFFU);
+    }
+  }
+  std::uint32_t sink = 0;
+  for (int lane = 0; lane < 16; ++lane) sink += acc[lane];
+  volatile std::uint32_t keep = sink;
+  (void)keep;
+  return static_cast<double>(iterations) * 16;
+}
+
 }  // namespace
 }  // namespace bnnc::runtime

@@ -16,6 +16,7 @@ void fixed_gemm_ref(const FixedGemmArgs& args) { fixed_gemm_generic(args); }
 void threshold_bytes_ref(const ThresholdBytesArgs& args) { threshold_bytes_generic(args); }
 void add_threshold_ref(const AddThresholdArgs& args) { add_threshold_generic(args); }
 double peak_probe_ref(std::int64_t iterations) { return peak_probe_generic(iterations); }
+double byte_peak_probe_ref(std::int64_t iterations) { return byte_peak_probe_generic(iterations); }
 
 KernelTable kernels_portable() {
   KernelTable table;
@@ -27,6 +28,7 @@ KernelTable kernels_portable() {
   table.threshold_bytes = threshold_bytes_generic;
   table.peak_probe = peak_probe_generic;
   table.add_threshold = add_threshold_generic;
+  table.byte_peak_probe = byte_peak_probe_generic;
   return table;
 }
 

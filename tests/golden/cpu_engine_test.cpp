@@ -1054,6 +1054,19 @@ TEST(CpuEngine, ResidualAddFusedIntoItsConvEqualsGolden) {
   }
 }
 
+// Every variant has a byte dot product probe for bnnc bench (the peak of the unit its fixed-point
+// layers run on), counting the MACs of the iterations it ran.
+TEST(CpuKernels, BytePeakProbeCountsItsMacs) {
+  for (const Isa isa : supported_isas()) {
+    const runtime::KernelTable& kernels = runtime::kernels_for(isa);
+    ASSERT_NE(kernels.byte_peak_probe, nullptr) << runtime::isa_name(isa);
+    const double one = kernels.byte_peak_probe(1000);
+    EXPECT_GT(one, 0) << runtime::isa_name(isa);
+    EXPECT_EQ(kernels.byte_peak_probe(3000), 3 * one) << runtime::isa_name(isa);
+    EXPECT_EQ(kernels.byte_peak_probe(0), 0) << runtime::isa_name(isa);
+  }
+}
+
 // The global sum pool on bits (byte counters flushed every 255 pixels) against the sum of ±1 bit
 // by bit, at channel counts around word boundaries and pixel counts around the flush.
 TEST(CpuEngine, GlobalSumPoolOnBitsEqualsBitByBitSum) {

@@ -267,7 +267,9 @@ TEST_F(CliTest, BenchReportsTheLatencyDistributionAndItsFloor) {
                               "latency_us",
                               "gbmacs",
                               "peak_fraction",
+                              "popcount_peak_fraction",
                               "peak_gbmacs",
+                              "byte_peak_gbmacs_one_core",
                               "peak_gbmacs_one_core",
                               "isa",
                               "batch",
@@ -286,6 +288,15 @@ TEST_F(CliTest, BenchReportsTheLatencyDistributionAndItsFloor) {
   for (const char* key : keys) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
+  // Each layer on the unit it ran on, against that unit's peak; the whole network's fraction
+  // against those peaks and against the popcount probe's alone, both positive.
+  for (const auto& layer : json["layers"]) {
+    const std::string unit = layer["unit"];
+    EXPECT_TRUE(unit == "vector" || unit == "bytes" || unit == "tiles") << unit;
+  }
+  EXPECT_GT(json["peak_fraction"].get<double>(), 0);
+  EXPECT_GT(json["popcount_peak_fraction"].get<double>(), 0);
+  EXPECT_GT(json["byte_peak_gbmacs_one_core"].get<double>(), 0);
   // All members of the team or the caller alone, whichever its batch-1 calls found faster.
   EXPECT_TRUE(json["latency_members"] == 1 || json["latency_members"] == 2) << json.dump();
   const double best = json["latency_us_best"], median = json["latency_us"];
