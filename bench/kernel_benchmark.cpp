@@ -123,10 +123,16 @@ void fixed(benchmark::State& state, Isa isa, Shape s) {
                          benchmark::Counter::kIsRate);
 }
 
-void peak(benchmark::State& state, Isa isa, bool tiles) {
+// The register-only probes: binary MACs (popcount), byte MACs on tiles, byte MACs on vectors.
+enum class Probe { Popcount, Tiles, Bytes };
+
+void peak(benchmark::State& state, Isa isa, Probe probe) {
   const auto& kernels = runtime::kernels_for(isa);
+  const auto run = probe == Probe::Popcount ? kernels.peak_probe
+                   : probe == Probe::Tiles  ? kernels.tile_peak_probe
+                                            : kernels.byte_peak_probe;
   double macs = 0;
-  for (auto _ : state) macs += (tiles ? kernels.tile_peak_probe : kernels.peak_probe)(100'000);
+  for (auto _ : state) macs += run(100'000);
   state.counters["gmacs"] = benchmark::Counter(macs / 1e9, benchmark::Counter::kIsRate);
 }
 
@@ -135,9 +141,12 @@ int register_all() {
     const auto isa = static_cast<Isa>(i);
     if (!runtime::isa_supported(isa)) continue;
     const std::string prefix = std::string(runtime::isa_name(isa)) + "/";
-    benchmark::RegisterBenchmark((prefix + "peak").c_str(), peak, isa, false);
+    benchmark::RegisterBenchmark((prefix + "peak").c_str(), peak, isa, Probe::Popcount);
     if (runtime::kernels_for(isa).tile_peak_probe != nullptr) {
-      benchmark::RegisterBenchmark((prefix + "tile_peak").c_str(), peak, isa, true);
+      benchmark::RegisterBenchmark((prefix + "tile_peak").c_str(), peak, isa, Probe::Tiles);
+    }
+    if (runtime::kernels_for(isa).byte_peak_probe != nullptr) {
+      benchmark::RegisterBenchmark((prefix + "byte_peak").c_str(), peak, isa, Probe::Bytes);
     }
     for (const Shape& s : kShapes) {
       benchmark::RegisterBenchmark((prefix + s.name).c_str(), s.fixed ? fixed : binary, isa, s)

@@ -365,14 +365,6 @@ void run(const FixedLayerStep& step, const Frames& f, const StepContext& c) {
   }
 }
 
-// The largest mismatch count D = N − P of a binary layer for which its output x ≥ limit: x = P,
-// or on a zero-padded conv's interior x = 2·P − N (zero_pad_correction.h); clamped to [−1, N]
-// (−1 never fires, N always does).
-std::int64_t add_mismatch_limit(const BinaryLayerStep& conv, std::int32_t limit) {
-  const std::int64_t p = conv.zero_padded ? zero_pad_interior_threshold(limit, conv.cols) : limit;
-  return std::clamp<std::int64_t>(conv.cols - p, -1, conv.cols);
-}
-
 // Runs `add` (an add with its threshold, after_own_conv) inside `conv`, the step before it that
 // writes its in0 (cpu_step.h FusedAdd): the layer's output becomes the add's bits.
 void fuse_add(BinaryLayerStep& conv, const AddStep& add) {
@@ -388,14 +380,14 @@ void fuse_add(BinaryLayerStep& conv, const AddStep& add) {
   if (add.mode == AddThresholdMode::Bits) {
     fused.max_mismatches_one.assign(padded_rows, -1);
     for (int r = 0; r < conv.rows; ++r) {
-      conv.max_mismatches[r] = add_mismatch_limit(conv, add.limits[r]);
-      fused.max_mismatches_one[r] = add_mismatch_limit(conv, add.limits[conv.rows + r]);
+      conv.max_mismatches[r] = layer_mismatch_limit(conv, add.limits[r]);
+      fused.max_mismatches_one[r] = layer_mismatch_limit(conv, add.limits[conv.rows + r]);
     }
   } else {
     fused.max_mismatches_table.resize(add.limits.size());
     for (std::size_t e = 0; e < add.limits.size(); ++e) {
       fused.max_mismatches_table[e] =
-          static_cast<std::int32_t>(add_mismatch_limit(conv, add.limits[e]));
+          static_cast<std::int32_t>(layer_mismatch_limit(conv, add.limits[e]));
     }
   }
   conv.negate_bits.assign(static_cast<std::size_t>(conv.panel_count), 0);

@@ -49,12 +49,6 @@ BufferSpec buffer_for(const Node& node) {
 // pixel: then a reshape of bits moves nothing.
 bool flat_bits(const BufferSpec& spec) { return spec.c % 64 == 0 || spec.h * spec.w == 1; }
 
-// Threshold of one channel as a mismatch limit: P ≥ T ⇔ D ≤ N − T, clamped to [−1, N]
-// (−1: never fires, as D ≥ 0; N: always fires).
-std::int64_t mismatch_limit(std::int64_t threshold, int cols) {
-  return std::clamp<std::int64_t>(cols - threshold, -1, cols);
-}
-
 void pack_binary_layer(BinaryLayerStep& step, const BinaryMatrix& weights, int in_c, int taps,
                        const ThresholdAttrs* thr) {
   const int wc = words_for_bits(in_c);
@@ -77,7 +71,7 @@ void pack_binary_layer(BinaryLayerStep& step, const BinaryMatrix& weights, int i
   step.max_mismatches.assign(static_cast<std::size_t>(step.panel_count) * 8, -1);
   step.negate_bits.assign(static_cast<std::size_t>(step.panel_count), 0);
   for (int r = 0; r < step.rows; ++r) {
-    step.max_mismatches[r] = mismatch_limit(thr->thresholds[r], step.cols);
+    step.max_mismatches[r] = layer_mismatch_limit(step, thr->thresholds[r]);
     if (!thr->negate.empty() && thr->negate[r] != 0) {
       step.negate_bits[r / 8] =
           static_cast<std::uint8_t>(step.negate_bits[r / 8] | (1U << (r % 8)));
@@ -111,8 +105,7 @@ void add_zero_padding(BinaryLayerStep& step, const Node& node, const BufferSpec&
     }
   }
   for (int r = 0; r < step.rows; ++r) {
-    step.max_mismatches[r] =
-        mismatch_limit(zero_pad_interior_threshold(thr->thresholds[r], step.cols), step.cols);
+    step.max_mismatches[r] = layer_mismatch_limit(step, thr->thresholds[r]);
   }
 }
 
@@ -303,6 +296,13 @@ bool own_conv_last(CpuPlan& plan, const Graph& graph, const Node& add, int in0_b
 }
 
 }  // namespace
+
+// P ≥ T ⇔ D ≤ N − T, clamped to [−1, N] (−1: never fires, as D ≥ 0; N: always fires).
+std::int64_t layer_mismatch_limit(const BinaryLayerStep& layer, std::int64_t threshold) {
+  const std::int64_t p =
+      layer.zero_padded ? zero_pad_interior_threshold(threshold, layer.cols) : threshold;
+  return std::clamp<std::int64_t>(layer.cols - p, -1, layer.cols);
+}
 
 CpuPlan compile_cpu_plan(const Graph& graph) {
   CpuPlan plan;

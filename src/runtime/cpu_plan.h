@@ -35,4 +35,10 @@ struct CpuPlan {
 // engine cannot run (float ops, a fixed-point input wider than 8 bits).
 CpuPlan compile_cpu_plan(const Graph& graph);
 
+// The largest mismatch count D = N − P of a binary layer for which its output x ≥ threshold: x =
+// P, or on a zero-padded conv's interior x = 2·P0 − N (zero_pad_correction.h); clamped to [−1, N]
+// (−1 never fires, N always does). The plan's fused thresholds and the engine's fused adds both
+// take their limits from here.
+std::int64_t layer_mismatch_limit(const BinaryLayerStep& layer, std::int64_t threshold);
+
 }  // namespace bnnc::runtime
