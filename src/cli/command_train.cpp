@@ -1,6 +1,6 @@
 // bnnc train --topology T --dataset fashion-mnist --epochs E --out MODEL [--data FOLDER]
 //            [--batch B] [--lr LR] [--seed S] [--threads T] [--resume CKPT] [--limit N]
-//            [--padding minus1|zero (resnet)]
+//            [--padding minus1|zero (resnet)] [--augment none|shift-flip]
 //            [--no-verify] [--json]: train a BNN, streamline it, save it, and check that the
 //            golden model classifies every test image as the trainer's own binarized
 //            evaluation does (exit 1 if not).
@@ -214,6 +214,7 @@ int run_train(TrainCommandOptions& options) {
     object["correct"] = result.correct;
     object["epochs"] = options.train.epochs;
     object["seed"] = options.train.seed;
+    object["augment"] = options.train.augment.empty() ? "none" : options.train.augment;
     object["threads"] = options.train.threads;
     object["seconds"] = result.seconds;
     object["golden_mismatches"] =
@@ -279,6 +280,10 @@ Command add_train_command(CLI::App& bnnc) {
                   "Divide every hidden width by D (small networks for tests)")
       ->capture_default_str()
       ->check(integer_in(1, 1024));
+  app->add_option("--augment", options->train.augment,
+                  "Training images: none, or shift-flip (each shifted by up to 2 pixels each way "
+                  "and mirrored left-right at random, drawn from the seed)")
+      ->default_str("none");
   app->add_flag("--no-verify{false}", options->verify,
                 "Skip checking the golden model against the trainer on the test images");
   app->add_flag("--json", options->json, "Print one JSON object on stdout");

@@ -48,6 +48,19 @@ std::vector<int> epoch_order(int count, std::uint64_t seed, int epoch) {
   return order;
 }
 
+// The augmentation drawn for the image at `position` of epoch e's order: dx, dy ∈ [−2, 2] and a
+// mirror, from one SplitMix64 draw seeded by (seed, epoch, position) — the same on resume.
+struct Augmentation {
+  int dx = 0, dy = 0;
+  bool flip = false;
+};
+Augmentation draw_augmentation(std::uint64_t seed, int epoch, int position) {
+  SplitMix64 rng{seed * 0x100000001b3ULL + (static_cast<std::uint64_t>(epoch) << 32) +
+                 static_cast<std::uint64_t>(position) + 0x5bd1e995ULL};
+  const std::uint64_t r = rng.next();
+  return {static_cast<int>(r % 5) - 2, static_cast<int>((r / 5) % 5) - 2, ((r / 25) & 1) != 0};
+}
+
 Dataset load_split(const std::string& folder, const std::string& split, int limit) {
   std::error_code error;
   if (!std::filesystem::exists(folder, error)) {
@@ -72,7 +85,12 @@ void check_options(const TrainOptions& o) {
   if (!(o.lr > 0.0) || !std::isfinite(o.lr)) fail("--lr {}: must be a positive number", o.lr);
   if (o.threads < 1) fail("--threads {}: must be at least 1", o.threads);
   if (o.train_limit < 0) fail("--limit {}: must be at least 1 (or 0 for all)", o.train_limit);
+  if (!o.augment.empty() && o.augment != "none" && o.augment != "shift-flip") {
+    fail("--augment {}: unknown (none or shift-flip)", o.augment);
+  }
 }
+
+bool augments(const TrainOptions& o) { return o.augment == "shift-flip"; }
 
 // Cosine decay from lr at epoch 0 towards 0 at the last epoch's end.
 double epoch_lr(double lr, int epoch, int epochs) {
@@ -105,6 +123,7 @@ void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim:
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
   archive.write("topology", c10::IValue(checkpoint_topology(options)));
   archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
+  archive.write("augment", c10::IValue(augments(options) ? "shift-flip" : "none"));
   // libtorch writes by name: to a temporary beside the checkpoint, renamed over it once whole, so
   // that a kill or a full disk leaves the previous checkpoint (AtomicFile).
   AtomicFile file(path);
@@ -138,6 +157,13 @@ Resume load_checkpoint(const std::string& path, BnnNetwork& network, torch::opti
     }
     if (seed.item<std::int64_t>() != static_cast<std::int64_t>(options.seed)) {
       fail("{}: a checkpoint of --seed {}, not {}", path, seed.item<std::int64_t>(), options.seed);
+    }
+    // Checkpoints written before --augment existed trained without it.
+    c10::IValue augment("none");
+    archive.try_read("augment", augment);
+    const std::string wanted = augments(options) ? "shift-flip" : "none";
+    if (augment.toStringRef() != wanted) {
+      fail("{}: a checkpoint of --augment {}, not {}", path, augment.toStringRef(), wanted);
     }
     network->load(archive);
     torch::serialize::InputArchive optimizer_archive;
@@ -228,6 +254,18 @@ bool onednn_has_avx512() {
 
 }  // namespace
 
+void shift_flip_image(const std::uint8_t* src, std::uint8_t* dst, int height, int width, int dx,
+                      int dy, bool flip) {
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const int sy = y - dy, sx = (flip ? width - 1 - x : x) - dx;
+      const bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
+      dst[static_cast<std::size_t>(y) * width + x] =
+          inside ? src[static_cast<std::size_t>(sy) * width + sx] : std::uint8_t{0};
+    }
+  }
+}
+
 TrainResult train_bnn(const TrainOptions& options,
                       const std::function<void(const TrainProgress&)>& progress) {
   check_options(options);
@@ -275,8 +313,13 @@ TrainResult train_bnn(const TrainOptions& options,
       for (int k = 0; k < count; ++k) {
         const int index = order[static_cast<std::size_t>(begin + k)];
         const auto image = train.image(index);
-        std::copy(image.begin(), image.end(),
-                  pixels.begin() + static_cast<std::ptrdiff_t>(k * train.image_size()));
+        std::uint8_t* to = pixels.data() + static_cast<std::ptrdiff_t>(k * train.image_size());
+        if (augments(options)) {
+          const Augmentation a = draw_augmentation(options.seed, epoch, begin + k);
+          shift_flip_image(image.data(), to, train.height, train.width, a.dx, a.dy, a.flip);
+        } else {
+          std::copy(image.begin(), image.end(), to);
+        }
         batch_labels[static_cast<std::size_t>(k)] = train.labels[static_cast<std::size_t>(index)];
       }
       const torch::Tensor x = prepare_input(spec, pixels.data(), count);

@@ -26,10 +26,14 @@ struct TrainOptions {
   int batch = 100;
   double lr = 2e-3;  // Adam's learning rate at epoch 0; cosine schedule down to 0
   std::uint64_t seed = 1;
-  int threads = 1;         // libtorch intra-op threads
-  int train_limit = 0;     // use only the first N training images (0: all)
-  int test_limit = 0;      // evaluate only the first N test images (0: all)
-  int width_divisor = 1;   // divides every hidden width (small networks for tests)
+  int threads = 1;        // libtorch intra-op threads
+  int train_limit = 0;    // use only the first N training images (0: all)
+  int test_limit = 0;     // evaluate only the first N test images (0: all)
+  int width_divisor = 1;  // divides every hidden width (small networks for tests)
+  // "none" (default when empty) or "shift-flip": each training image of each epoch shifted by up
+  // to 2 pixels each way and mirrored left-right by a draw of (seed, epoch, its place in the
+  // epoch), so that a resumed run draws the same (shift_flip_image).
+  std::string augment;
   std::string checkpoint;  // written after every epoch when not empty
   std::string resume;      // a checkpoint to continue from, when not empty
   // When it holds a signal number (a SIGINT/SIGTERM handler stores it), training stops after the
@@ -70,6 +74,11 @@ struct TrainResult {
   double seconds = 0.0;  // wall time of the epochs run here (not of earlier ones before resume)
   int epochs_run = 0;
 };
+
+// dst = src (height × width bytes, one channel) shifted right by dx and down by dy, the pixels
+// shifted in 0 (Fashion-MNIST's background), then mirrored left-right when `flip`.
+void shift_flip_image(const std::uint8_t* src, std::uint8_t* dst, int height, int width, int dx,
+                      int dy, bool flip);
 
 // Throws bnnc::Error on a bad option, a missing data set (naming the Debian package) or an
 // unreadable checkpoint; TrainingInterrupted when options.stop asks it to stop.

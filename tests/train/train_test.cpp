@@ -180,12 +180,14 @@ TEST(TrainCli, SameSeedAndThreadsGiveByteIdenticalModels) {
   EXPECT_EQ(bytes, file_bytes(dir / "b.bnnc"));
 }
 
-TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
-  REQUIRE_FASHION_MNIST();
-  const std::filesystem::path dir = test::temp_dir("train_resume");
+// A 2-epoch run against its first epoch resumed for the second (`extra` added to both).
+void expect_resume_continues_as_the_uninterrupted_run(const std::string& folder,
+                                                      const std::string& extra) {
+  const std::filesystem::path dir = test::temp_dir(folder);
   const std::string flags =
       " --topology tfc --dataset fashion-mnist --seed 2 --threads 1 --limit 1000 "
-      "--test-limit 200 --json";
+      "--test-limit 200 --json" +
+      extra;
   const test::CommandResult whole =
       test::run_bnnc("train --epochs 2 --out " + (dir / "whole.bnnc").string() + flags);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
@@ -207,6 +209,74 @@ TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
     EXPECT_FALSE(name.ends_with(".partial")) << name;
   }
   EXPECT_NE(resumed.out.find("\"golden_mismatches\":0"), std::string::npos) << resumed.out;
+}
+
+TEST(TrainCli, ResumeContinuesAsTheUninterruptedRun) {
+  REQUIRE_FASHION_MNIST();
+  expect_resume_continues_as_the_uninterrupted_run("train_resume", "");
+}
+
+// --augment shift-flip: draws of (seed, epoch, place in the epoch), so a resumed run draws what
+// the uninterrupted one did; the model is another than without it (the images did change), its
+// golden classes still the trainer's; a checkpoint does not resume under the other setting.
+TEST(TrainCli, AugmentedRunResumesExactlyAndTrainsOnOtherImages) {
+  REQUIRE_FASHION_MNIST();
+  expect_resume_continues_as_the_uninterrupted_run("train_resume_augment", " --augment shift-flip");
+  const std::filesystem::path dir = test::temp_dir("train_augment");
+  const std::string flags =
+      " --topology tfc --dataset fashion-mnist --seed 2 --threads 1 --limit 1000 "
+      "--test-limit 200 --json --out ";
+  const test::CommandResult plain =
+      test::run_bnnc("train --epochs 1" + flags + (dir / "p.bnnc").string());
+  const test::CommandResult shifted = test::run_bnnc(
+      "train --epochs 1" + flags + (dir / "a.bnnc").string() + " --augment shift-flip");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(shifted.exit_code, 0) << shifted.err;
+  EXPECT_EQ(nlohmann::json::parse(shifted.out)["augment"], "shift-flip");
+  EXPECT_EQ(nlohmann::json::parse(shifted.out)["golden_mismatches"], 0);
+  EXPECT_EQ(nlohmann::json::parse(plain.out)["augment"], "none");
+  EXPECT_NE(file_bytes(dir / "p.bnnc"), file_bytes(dir / "a.bnnc"));
+  const test::CommandResult mixed =
+      test::run_bnnc("train --epochs 2" + flags + (dir / "m.bnnc").string() + " --resume " +
+                     (dir / "p.bnnc.ckpt").string() + " --augment shift-flip");
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("p.bnnc.ckpt: a checkpoint of --augment none, not shift-flip"),
+            std::string::npos)
+      << mixed.err;
+}
+
+// shift_flip_image: every pixel where the shift and the mirror put it, 0 where nothing came in.
+TEST(Train, ShiftFlipImageMovesEveryPixelAndFillsZero) {
+  constexpr int kH = 4, kW = 5;
+  std::vector<std::uint8_t> src(kH * kW), dst(kH * kW);
+  for (int i = 0; i < kH * kW; ++i)
+    src[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i + 1);
+  shift_flip_image(src.data(), dst.data(), kH, kW, 0, 0, false);
+  EXPECT_EQ(dst, src);
+  for (const bool flip : {false, true}) {
+    for (int dy = -2; dy <= 2; ++dy) {
+      for (int dx = -2; dx <= 2; ++dx) {
+        shift_flip_image(src.data(), dst.data(), kH, kW, dx, dy, flip);
+        int kept = 0;
+        for (int y = 0; y < kH; ++y) {
+          for (int x = 0; x < kW; ++x) {
+            const int sy = y - dy, mx = flip ? kW - 1 - x : x, sx = mx - dx;
+            const bool inside = sy >= 0 && sy < kH && sx >= 0 && sx < kW;
+            const int want = inside ? sy * kW + sx + 1 : 0;
+            EXPECT_EQ(dst[static_cast<std::size_t>(y * kW + x)], want)
+                << "dx " << dx << " dy " << dy << " flip " << flip << " at " << y << "," << x;
+            kept += inside;
+          }
+        }
+        EXPECT_EQ(kept, (kH - std::abs(dy)) * (kW - std::abs(dx)));
+      }
+    }
+  }
+  // One case by hand: right by 1, up by 1, then mirrored — row 0 is the source's row 1 (6..10)
+  // moved right (0 6 7 8 9), then reversed.
+  shift_flip_image(src.data(), dst.data(), kH, kW, 1, -1, true);
+  EXPECT_EQ(std::vector<int>(dst.begin(), dst.begin() + kW), (std::vector<int>{9, 8, 7, 6, 0}));
+  EXPECT_EQ(std::vector<int>(dst.end() - kW, dst.end()), (std::vector<int>(kW, 0)));
 }
 
 // Trains tfc for 2 epochs whole, then again with `signal` (a test seam of bnnc train) raising
@@ -282,6 +352,12 @@ TEST(TrainCli, BadFlagsFailWithOneLineAndExitTwo) {
   EXPECT_EQ(padding.exit_code, 2);
   EXPECT_NE(padding.err.find("--padding reflect: unknown (minus1 or zero)"), std::string::npos)
       << padding.err;
+  const test::CommandResult augment = test::run_bnnc(
+      "train --topology tfc --augment rotate --dataset fashion-mnist --epochs 1 --out " +
+      out.string());
+  EXPECT_EQ(augment.exit_code, 2);
+  EXPECT_NE(augment.err.find("--augment rotate: unknown (none or shift-flip)"), std::string::npos)
+      << augment.err;
   const test::CommandResult padding_cnv = test::run_bnnc(
       "train --topology cnv --padding zero --dataset fashion-mnist --epochs 1 --out " +
       out.string());
