@@ -3,7 +3,8 @@
 //
 // Deterministic for a given seed and thread count: libtorch's generator is seeded once (it only
 // draws the initial weights), each epoch's shuffle comes from its own generator seeded by
-// (seed, epoch), and nothing else draws random numbers; so a run resumed from a checkpoint
+// (seed, epoch), each augmented image's shift and mirror from one seeded by (seed, epoch, its
+// place in the epoch), and nothing else draws random numbers; so a run resumed from a checkpoint
 // continues exactly as the uninterrupted run would have.
 #pragma once
 

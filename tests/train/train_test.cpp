@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -243,6 +244,30 @@ TEST(TrainCli, AugmentedRunResumesExactlyAndTrainsOnOtherImages) {
   EXPECT_NE(mixed.err.find("p.bnnc.ckpt: a checkpoint of --augment none, not shift-flip"),
             std::string::npos)
       << mixed.err;
+}
+
+// The epochs before the last show the exported network's test accuracy on the CPU engine: on a
+// tiny resnet, epoch 1 of a 2-epoch run (the engine's classes) prints the accuracy a 1-epoch
+// run (the same first epoch) reports from the trainer's own evaluation.
+TEST(TrainCli, EarlierEpochsShowTheTrainersTestAccuracy) {
+  REQUIRE_FASHION_MNIST();
+  const std::filesystem::path dir = test::temp_dir("train_epoch_accuracy");
+  const std::string flags =
+      " --topology resnet --width-divisor 8 --dataset fashion-mnist --seed 4 --threads 1 "
+      "--limit 300 --test-limit 300 --json --out ";
+  const test::CommandResult one =
+      test::run_bnnc("train --epochs 1" + flags + (dir / "one.bnnc").string());
+  const test::CommandResult two =
+      test::run_bnnc("train --epochs 2" + flags + (dir / "two.bnnc").string());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const double accuracy = nlohmann::json::parse(one.out)["accuracy"];
+  const std::size_t line = two.err.find("epoch 1/2: loss ");
+  ASSERT_NE(line, std::string::npos) << two.err;
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "test accuracy %.2f %%", 100.0 * accuracy);
+  const std::string epoch_line = two.err.substr(line, two.err.find('\n', line) - line);
+  EXPECT_NE(epoch_line.find(percent), std::string::npos) << epoch_line << " vs " << percent;
 }
 
 // shift_flip_image: every pixel where the shift and the mirror put it, 0 where nothing came in.
