@@ -214,7 +214,7 @@ int run_train(TrainCommandOptions& options) {
     object["correct"] = result.correct;
     object["epochs"] = options.train.epochs;
     object["seed"] = options.train.seed;
-    object["augment"] = options.train.augment.empty() ? "none" : options.train.augment;
+    object["augment"] = augment_name(options.train);
     object["threads"] = options.train.threads;
     object["seconds"] = result.seconds;
     object["golden_mismatches"] =

@@ -124,7 +124,7 @@ void save_checkpoint(const std::string& path, BnnNetwork& network, torch::optim:
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(options.seed)));
   archive.write("topology", c10::IValue(checkpoint_topology(options)));
   archive.write("width_divisor", torch::tensor(static_cast<std::int64_t>(options.width_divisor)));
-  archive.write("augment", c10::IValue(augments(options) ? "shift-flip" : "none"));
+  archive.write("augment", c10::IValue(augment_name(options)));
   // libtorch writes by name: to a temporary beside the checkpoint, renamed over it once whole, so
   // that a kill or a full disk leaves the previous checkpoint (AtomicFile).
   AtomicFile file(path);
@@ -162,7 +162,7 @@ Resume load_checkpoint(const std::string& path, BnnNetwork& network, torch::opti
     // Checkpoints written before --augment existed trained without it.
     c10::IValue augment("none");
     archive.try_read("augment", augment);
-    const std::string wanted = augments(options) ? "shift-flip" : "none";
+    const std::string wanted = augment_name(options);
     if (augment.toStringRef() != wanted) {
       fail("{}: a checkpoint of --augment {}, not {}", path, augment.toStringRef(), wanted);
     }
@@ -271,6 +271,10 @@ bool onednn_has_avx512() {
 }
 
 }  // namespace
+
+std::string augment_name(const TrainOptions& options) {
+  return augments(options) ? "shift-flip" : "none";
+}
 
 void shift_flip_image(const std::uint8_t* src, std::uint8_t* dst, int height, int width, int dx,
                       int dy, bool flip) {

@@ -43,6 +43,10 @@ struct TrainOptions {
   const std::atomic<int>* stop = nullptr;
 };
 
+// The augmentation's name as the CLI, the checkpoint and the JSON spell it: "none" or
+// "shift-flip" (an empty TrainOptions::augment is "none").
+std::string augment_name(const TrainOptions& options);
+
 struct TrainingInterrupted : std::runtime_error {
   TrainingInterrupted() : std::runtime_error("training interrupted") {}
   int signal = 0;
