@@ -14,11 +14,18 @@
 namespace bnnc::bench {
 namespace {
 
-const runtime::CpuEngine& engine(const std::string& name) {
-  static std::unique_ptr<runtime::CpuEngine> engines[2];
+// One engine per network and per CpuEngineOptions::input_major.
+const runtime::CpuEngine& engine(const std::string& name, bool input_major = true) {
+  static std::unique_ptr<runtime::CpuEngine> engines[2][2];
   const int i = name == "lfc" ? 0 : 1;
-  if (!engines[i]) engines[i] = std::make_unique<runtime::CpuEngine>(load_bench_network(name));
-  return *engines[i];
+  auto& slot = engines[i][input_major ? 1 : 0];
+  if (!slot) {
+    runtime::CpuEngineOptions options;
+    options.input_major = input_major;
+    slot = std::make_unique<runtime::CpuEngine>(load_bench_network(name), runtime::select_isa(),
+                                                options);
+  }
+  return *slot;
 }
 
 void throughput(benchmark::State& state, const std::string& name) {
@@ -34,8 +41,11 @@ void throughput(benchmark::State& state, const std::string& name) {
                                              benchmark::Counter::kIsRate);
 }
 
+// Batch 1 on distinct random images, back to back; range(1) = 0 runs the one-row kernel over all
+// the weights instead of the input-major one (kernels.h), to compare the two in one run
+// (--benchmark_enable_random_interleaving=true).
 void latency(benchmark::State& state, const std::string& name) {
-  const runtime::CpuEngine& e = engine(name);
+  const runtime::CpuEngine& e = engine(name, state.range(1) != 0);
   const auto images = random_images(e.input_size(), 64);
   runtime::Team team(static_cast<int>(state.range(0)));
   runtime::Workspace ws = e.make_workspace();
@@ -88,8 +98,14 @@ BENCHMARK_CAPTURE(throughput, cnv, std::string("cnv"))
     ->Args({128, 2})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(latency, lfc, std::string("lfc"))->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(latency, cnv, std::string("cnv"))->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(latency, lfc, std::string("lfc"))
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "input_major"})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(latency, cnv, std::string("cnv"))
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "input_major"})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace bnnc::bench

@@ -102,15 +102,23 @@ double measure_peak(double (*probe)(std::int64_t), int threads) {
 }
 
 // The weight bytes a batch-1 call reads, as its kernels read them: a binary layer on the tile
-// unit its tile bytes, the other binary layers their bit panels, the fixed-point layers their
-// byte panels (thresholds aside, a few per cent more).
+// unit its tile bytes, one in the input-major layout the most a call lists (⌊N/2⌋ columns,
+// padded to 16, and one side's counter starts), the other binary layers their bit panels, the
+// fixed-point layers their byte panels (thresholds aside, a few per cent more).
 std::size_t batch_one_weight_bytes(const runtime::CpuEngine& engine) {
   std::size_t bytes = 0;
   for (std::size_t s = 0; s < engine.plan().steps.size(); ++s) {
     const runtime::Step& step = engine.plan().steps[s];
     if (const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step)) {
-      bytes += engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles ? layer->prepared.tiles.size()
-                                                                   : layer->panels.size() * 8;
+      const auto& input_major = layer->prepared.input_major;
+      if (engine.unit_of(s, 1) == runtime::ComputeUnit::Tiles) {
+        bytes += layer->prepared.tiles.size();
+      } else if (!input_major.columns.empty()) {
+        const auto listed = static_cast<std::size_t>((input_major.cols / 2 + 15) / 16 * 16);
+        bytes += (listed + static_cast<std::size_t>(input_major.slices)) * input_major.column_bytes;
+      } else {
+        bytes += layer->panels.size() * 8;
+      }
     } else if (const auto* fixed = std::get_if<runtime::FixedLayerStep>(&step)) {
       bytes += fixed->panels.size();
     }

@@ -65,6 +65,10 @@ struct CpuEngineOptions {
   // Residual adds (with their thresholds) run inside the conv before them where the variant can
   // (cpu_step.h FusedAdd); false keeps them steps of their own (to time the difference).
   bool fuse_adds = true;
+  // A layer on one input row with a fused threshold (LFC's hidden layers at batch 1) reads only
+  // the weights of its rarer input value where the variant can (PreparedWeights::InputMajor);
+  // false keeps the one-row kernel over all of them (to time the difference).
+  bool input_major = true;
 };
 
 // Where a layer's kernel runs: the vector units, or the tile unit (AMX, kernels.h).

@@ -70,7 +70,40 @@ struct PreparedWeights {
   // bytes a row for its kernel to read instead of 8. Empty when the layer has none or its rows
   // are too wide for them (K·64 > 32767).
   std::vector<std::int16_t, CacheLineAllocator<std::int16_t>> row_dmax;
+  // The input-major layout of a fused layer on one input row (make_input_major; the AVX-512
+  // kernel reads it when present). With a the input's bits over the N real synapses, n1 of them
+  // 1, and W_r = Σ_k w_rk, the mismatches are D_r = n1 + W_r − 2·Σ_{a_k=1} w_rk
+  //                                             = n1 − W_r + 2·Σ_{a_k=0} w_rk,
+  // so a call adds up only the weight columns of the inputs on the rarer side (S ≤ ⌊N/2⌋ of
+  // them: at most half of the weights are read) and decides "D_r ≤ dmax_r" as "c_r ≥ t_r" on
+  // that sum c_r, with t_r = base_r + ⌊S/2⌋ (one base per side and parity of S; the 0 side's
+  // decision is the negation of the fire). The sums run bit-sliced, one bit of 512 rows a
+  // vector: counters of `slices` bits start at 2^(slices−1) − t_r, so the top bit is the decision.
+  struct InputMajor {
+    static constexpr int kLeastCols = 256, kMostCols = 16384;  // N, the layers it is made for
+    int cols = 0;                                              // N
+    int slices = 0;  // counter bits: 2^(slices−1) > 2·⌊N/2⌋ + 1
+    int words = 0;   // 64-bit words of a column: the rows rounded up to 512
+    std::size_t column_bytes = 0;
+    // Column k (k < 64·K: bit k % 64 of input word k / 64) = bit r of word r/64 is w_rk; column
+    // 64·K is all zero (pads a call's list). The real synapses are the bits k < N.
+    std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> columns;
+    // The counters' start for side s (0: the inputs that are 1, 1: those that are 0) and parity
+    // p of S: slice j of row r at bit r of start[((2·s + p)·slices + j)·words + r/64], each
+    // 2^(slices−1) − base_r with base_r clamped to [−⌊N/2⌋ − 1, ⌊N/2⌋ + 1] (exact: 0 ≤ c_r ≤ S).
+    std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> start;
+    std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> neg;  // bit r: negated
+  };
+  InputMajor input_major;
 };
+
+// The input-major layout of a fused binary layer (PreparedWeights::InputMajor) from its panels
+// (k words a row, cols real synapses), mismatch limits (8 per panel) and negated rows (a byte
+// per panel). Left empty for layers outside kLeastCols ≤ cols ≤ kMostCols. The engine makes it only
+// where the real synapses are the input's bits 0 … N − 1 (a dense layer, or every bit of the row
+// real).
+void make_input_major(const std::uint64_t* panels, int panel_count, int k, int cols,
+                      const std::int64_t* dmax, const std::uint8_t* neg, PreparedWeights& out);
 
 // PreparedWeights::row_dmax from a layer's dmax (8 per panel) over rows of k words: each clamped
 // to [−1, 64·k], exact because a row's mismatch count D lies in [0, 64·k] (−1 never fires, 64·k
@@ -230,6 +263,9 @@ struct KernelTable {
   // AVX-512 and AMX, VPMADDUBSW + VPADDW on AVX2, a plain multiply-add loop otherwise); returns the
   // byte MACs it performed: the peak of the unit a fixed-point layer runs on (bnnc bench).
   double (*byte_peak_probe)(std::int64_t iterations) = nullptr;
+  // binary_gemm reads PreparedWeights::input_major for one input row with a fused threshold when
+  // it is present (the AVX-512 variant, and so the AMX one); the engine makes it for such layers.
+  bool reads_input_major = false;
 };
 // The tables are built at start-up on every CPU, so kernels_avx512() lists its fields in order:
 // a KernelTable declared there and then assigned field by field was zeroed with an AVX-512 store,

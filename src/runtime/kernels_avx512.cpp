@@ -417,6 +417,150 @@ void binary_gemv(const BinaryGemmArgs& args) {
   }
 }
 
+// The input-major kernel (PreparedWeights::InputMajor). Its columns are read in the order the
+// input lists them, so the hardware's prefetchers cannot guess them: each block prefetches the
+// columns this many list entries ahead.
+constexpr int kPrefetchAhead = 32;
+
+// A full adder on three vectors: each lane's three bits to a carry (high) and a sum (low) bit,
+// one VPTERNLOGQ each.
+[[gnu::always_inline]] inline void full_add(__m512i& high, __m512i& low, __m512i a, __m512i b,
+                                            __m512i c) {
+  high = _mm512_ternarylogic_epi64(a, b, c, 0xE8);
+  low = _mm512_ternarylogic_epi64(a, b, c, 0x96);
+}
+
+// 512 rows' counters (kSlices bits each, bit-sliced: v[j] holds bit j of every row) from their
+// start minus m, plus the columns at the byte offsets list[0 … count) (count a multiple of 16)
+// from `columns`; returns the top bit. Sixteen columns at a time go through a Harley–Seal tree of
+// full adders into the counters' low four bits, whose carry ripples into the rest.
+template <int kSlices>
+__m512i count_columns(const std::uint8_t* columns, const std::uint32_t* list, int count,
+                      const std::uint64_t* start, std::size_t slice_stride, unsigned m) {
+  static_assert(kSlices > 4);
+  __m512i v[kSlices];
+  {
+    const unsigned minus_m = (1U << kSlices) - m;  // + (2^W − m) ≡ − m
+    __m512i carry = _mm512_setzero_si512();
+#pragma GCC unroll 16
+    for (int j = 0; j < kSlices; ++j) {
+      const __m512i x = _mm512_load_si512(start + static_cast<std::size_t>(j) * slice_stride);
+      if ((minus_m >> j & 1) != 0) {
+        v[j] = _mm512_ternarylogic_epi64(x, carry, carry, 0xC3);  // NOT (x XOR carry)
+        carry = _mm512_or_si512(x, carry);
+      } else {
+        v[j] = _mm512_xor_si512(x, carry);
+        carry = _mm512_and_si512(x, carry);
+      }
+    }
+  }
+  __m512i ones = v[0], twos = v[1], fours = v[2], eights = v[3];
+  for (int s = 0; s < count; s += 16) {
+    const std::uint32_t* l = list + s;
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(columns + l[kPrefetchAhead + j]), _MM_HINT_T0);
+    }
+    auto column = [&](int j) { return _mm512_load_si512(columns + l[j]); };
+    __m512i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
+    full_add(twos_a, ones, ones, column(0), column(1));
+    full_add(twos_b, ones, ones, column(2), column(3));
+    full_add(fours_a, twos, twos, twos_a, twos_b);
+    full_add(twos_a, ones, ones, column(4), column(5));
+    full_add(twos_b, ones, ones, column(6), column(7));
+    full_add(fours_b, twos, twos, twos_a, twos_b);
+    full_add(eights_a, fours, fours, fours_a, fours_b);
+    full_add(twos_a, ones, ones, column(8), column(9));
+    full_add(twos_b, ones, ones, column(10), column(11));
+    full_add(fours_a, twos, twos, twos_a, twos_b);
+    full_add(twos_a, ones, ones, column(12), column(13));
+    full_add(twos_b, ones, ones, column(14), column(15));
+    full_add(fours_b, twos, twos, twos_a, twos_b);
+    full_add(eights_b, fours, fours, fours_a, fours_b);
+    full_add(sixteens, eights, eights, eights_a, eights_b);
+    __m512i carry = sixteens;
+#pragma GCC unroll 16
+    for (int j = 4; j < kSlices; ++j) {
+      const __m512i next = _mm512_and_si512(v[j], carry);
+      v[j] = _mm512_xor_si512(v[j], carry);
+      carry = next;
+    }
+  }
+  return v[kSlices - 1];
+}
+
+// One input row of a fused layer on its input-major layout: the inputs of the rarer value (at
+// most ⌊N/2⌋) listed as byte offsets of their columns, padded to 16 with the zero column, then
+// each 512 rows that hold this call's panels counted and decided; only this call's output bytes
+// are stored. The arguments are copied into a local first (the stores go through uint8_t*).
+void binary_gemv_input_major(const BinaryGemmArgs& args) {
+  const BinaryGemmArgs g = args;
+  const PreparedWeights::InputMajor& im = g.prepared->input_major;
+  const std::uint64_t* a = row_start<std::uint64_t>(g, 0);
+  auto word = [&](int k) { return a[g.col_offsets != nullptr ? g.col_offsets[k] : k]; };
+  int n1 = 0;
+  for (int k = 0; k < g.k; ++k) n1 += std::popcount(word(k));
+  const bool zeros = 2 * n1 > im.cols;  // list the inputs that are 0
+  const int count = zeros ? im.cols - n1 : n1;
+  // At most ⌊N/2⌋ listed, padded to 16, and a block's worth of zero columns past the end for
+  // the prefetches ahead; each 16 inputs' offsets leave in one full store (VPCOMPRESSD).
+  constexpr int kMostListed = PreparedWeights::InputMajor::kMostCols / 2 + 16 + kPrefetchAhead + 16;
+  alignas(64) std::uint32_t list[kMostListed];
+  const auto column_bytes = static_cast<std::uint32_t>(im.column_bytes);
+  __m512i offsets =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(static_cast<int>(column_bytes)));
+  const __m512i step = _mm512_set1_epi32(static_cast<int>(16 * column_bytes));
+  int listed = 0;
+  for (int k = 0; k < g.k; ++k) {
+    std::uint64_t bits = word(k);
+    if (zeros) {
+      const int real = std::clamp(im.cols - 64 * k, 0, 64);
+      bits = ~bits & (real >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << real) - 1);
+    }
+    for (int q = 0; q < 4; ++q) {
+      const auto lanes = static_cast<__mmask16>(bits >> (16 * q));
+      _mm512_storeu_si512(list + listed, _mm512_maskz_compress_epi32(lanes, offsets));
+      listed += std::popcount(static_cast<unsigned>(lanes));
+      offsets = _mm512_add_epi32(offsets, step);
+    }
+  }
+  const auto zero_column = static_cast<std::uint32_t>(64 * g.k) * column_bytes;
+  while (listed % 16 != 0) list[listed++] = zero_column;
+  for (int j = 0; j < kPrefetchAhead; ++j) list[listed + j] = zero_column;
+  const auto m = static_cast<unsigned>(count / 2);
+  const auto words = static_cast<std::size_t>(im.words);
+  const std::uint64_t* start =
+      im.start.data() + static_cast<std::size_t>(2 * zeros + count % 2) * im.slices * words;
+  const __m512i flip = zeros ? _mm512_set1_epi64(-1) : _mm512_setzero_si512();
+  const auto* columns = reinterpret_cast<const std::uint8_t*>(im.columns.data());
+  for (int c = g.panel_begin / 64; c * 64 < g.panel_end; ++c) {
+    const std::uint8_t* chunk_columns = columns + static_cast<std::size_t>(c) * 64;
+    const std::uint64_t* chunk_start = start + static_cast<std::size_t>(c) * 8;
+    __m512i fires;
+    switch (im.slices) {
+#define BNNC_SLICES(W) \
+  case W: fires = count_columns<W>(chunk_columns, list, listed, chunk_start, words, m); break;
+      BNNC_SLICES(10)
+      BNNC_SLICES(11)
+      BNNC_SLICES(12)
+      BNNC_SLICES(13)
+      BNNC_SLICES(14)
+      BNNC_SLICES(15)
+      BNNC_SLICES(16)
+#undef BNNC_SLICES
+      default: __builtin_unreachable();
+    }
+    const __m512i bits = _mm512_ternarylogic_epi64(
+        fires, flip, _mm512_load_si512(im.neg.data() + static_cast<std::size_t>(c) * 8), 0x96);
+    const int lo = std::max(g.panel_begin - 64 * c, 0);
+    const int hi = std::min(g.panel_end - 64 * c, 64);
+    const __mmask64 bytes =
+        (hi == 64 ? ~__mmask64{0} : (__mmask64{1} << hi) - 1) & ~((__mmask64{1} << lo) - 1);
+    _mm512_mask_storeu_epi8(g.out_bits + 64 * c, bytes, bits);
+  }
+}
+
 void prepare_binary_row_avx512(const std::uint64_t* panels, int panel_count, int k,
                                PreparedWeights& out) {
   constexpr int kGroup = PreparedWeights::kRowGroupPanels;
@@ -610,8 +754,14 @@ void binary_gemm_input_reuse_avx512(const BinaryGemmArgs& g) {
 }
 
 void binary_gemm_avx512(const BinaryGemmArgs& g) {
-  // One row with its weights in the one-row layout (the engine makes it for the layers of one
-  // row per frame); any other call, one row included, runs the blocks.
+  // One row with a fused threshold and the input-major layout (the engine makes it for the wide
+  // layers of one row per frame), or with its weights in the one-row layout (for all layers of
+  // one row per frame); any other call, one row included, runs the blocks.
+  if (g.m == 1 && g.prepared != nullptr && g.out_bits != nullptr &&
+      !g.prepared->input_major.columns.empty()) {
+    binary_gemv_input_major(g);
+    return;
+  }
   if (g.m == 1 && g.prepared != nullptr && !g.prepared->rows.empty()) {
     if (g.col_offsets != nullptr) {
       binary_gemv<true>(g);
@@ -854,7 +1004,8 @@ KernelTable kernels_avx512() {
           __builtin_cpu_supports("avx512vbmi") ? byte_lookup_vbmi : nullptr,
           add_threshold_avx512,
           binary_gemm_add_avx512,
-          byte_peak_probe_avx512};
+          byte_peak_probe_avx512,
+          true};
 }
 
 }  // namespace bnnc::runtime

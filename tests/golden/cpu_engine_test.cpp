@@ -65,6 +65,13 @@ void run_binary_gemm(Isa isa, runtime::BinaryGemmArgs g) {
       if (!prepared.row_dmax.empty()) g.dmax16 = prepared.row_dmax.data();
     }
   }
+  // And the input-major layout of a fused layer on one row whose real synapses are its first
+  // bits, as the engine makes it (for any size here; the engine's least is 32 panels).
+  if (kernels.reads_input_major && g.m == 1 && g.dmax != nullptr &&
+      (g.col_offsets == nullptr || g.cols == 64 * g.k)) {
+    runtime::make_input_major(g.panels, (g.rows + 7) / 8, g.k, g.cols, g.dmax, g.neg, prepared);
+    g.prepared = &prepared;
+  }
   kernels.binary_gemm(g);
 }
 
@@ -255,6 +262,76 @@ TEST(CpuKernels, OneRowOverGroupsAndSharesEqualsReference) {
   if (runtime::isa_supported(Isa::Avx512)) {
     EXPECT_GT(one_row_layouts, 0);
   }
+}
+
+// One input row on the input-major layout (kernels.h, PreparedWeights::InputMajor): inputs
+// from all 0 to all 1 (either side listed, S at and around ⌊N/2⌋ with both parities), limits
+// anywhere (far outside [−1, N] too), rows up to past a 512-row vector, members' shares starting
+// and ending inside one, and a row read through word offsets (every bit real).
+TEST(CpuKernels, InputMajorEqualsReference) {
+  std::mt19937_64 rng(base_seed() + 23);
+  int layouts = 0;
+  for (int cols : {255, 256, 300, 784, 1024, 1025, 4095, 8192, 12544, 16384, 16385}) {
+    for (int rows : {64, 120, 512, 520, 1024, 1100}) {
+      if (cols > 8192 && rows != 520) continue;
+      const int k = (cols + 63) / 64, panels = (rows + 7) / 8;
+      std::vector<std::uint64_t> w(panels * k * 8, 0);
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c) {
+          if (rng() % 2 == 1) w[((r / 8) * k + c / 64) * 8 + r % 8] |= std::uint64_t{1} << (c % 64);
+        }
+      }
+      std::vector<std::int64_t> dmax(panels * 8, -1);
+      std::vector<std::uint8_t> neg(panels);
+      for (int r = 0; r < rows; ++r) dmax[r] = static_cast<std::int64_t>(rng() % (cols + 3)) - 1;
+      for (int r = 0; r < rows; r += 5) {
+        dmax[r] = std::array<std::int64_t, 5>{INT64_MIN, -40000, 40000, INT64_MAX, cols / 2}[r % 5];
+      }
+      for (auto& byte : neg) byte = static_cast<std::uint8_t>(rng());
+      runtime::PreparedWeights made;
+      runtime::make_input_major(w.data(), panels, k, cols, dmax.data(), neg.data(), made);
+      layouts += !made.input_major.columns.empty();
+      using InputMajor = runtime::PreparedWeights::InputMajor;
+      EXPECT_EQ(made.input_major.columns.empty(),
+                cols < InputMajor::kLeastCols || cols > InputMajor::kMostCols)
+          << cols;
+      const int half = cols / 2;
+      for (int ones : {0, 1, half - 1, half, half + 1, half + 2, cols / 3, cols - 1, cols}) {
+        // `ones` of the real bits set, at random places.
+        std::vector<int> order(static_cast<std::size_t>(cols));
+        for (int c = 0; c < cols; ++c) order[c] = c;
+        std::shuffle(order.begin(), order.end(), rng);
+        std::vector<std::uint64_t> a(static_cast<std::size_t>(k), 0);
+        for (int j = 0; j < ones; ++j) a[order[j] / 64] |= std::uint64_t{1} << (order[j] % 64);
+        runtime::BinaryGemmArgs g = binary_args(a.data(), 1, k, w, rows, cols, dmax, neg);
+        for (auto [begin, end] : {std::pair{0, panels}, std::pair{0, 64}, std::pair{64, panels},
+                                  std::pair{3, panels - 5}, std::pair{panels - 1, panels}}) {
+          if (end > panels || begin >= end) continue;
+          g.panel_begin = begin;
+          g.panel_end = end;
+          expect_binary_variants_equal_reference(
+              g, Written::Bits,
+              fmt::format("input-major cols={} rows={} ones={} panels [{}, {})", cols, rows, ones,
+                          begin, end));
+        }
+      }
+      // Every bit real: the same row read through word offsets (reversed, one word apart).
+      if (cols % 64 == 0) {
+        std::vector<std::uint64_t> image(static_cast<std::size_t>(2 * k), 0);
+        std::vector<std::int32_t> col_offsets(static_cast<std::size_t>(k)), row_offsets{1};
+        for (int j = 0; j < k; ++j) {
+          col_offsets[j] = 2 * (k - 1 - j);
+          image[1 + col_offsets[j]] = rng();
+        }
+        runtime::BinaryGemmArgs g = binary_args(image.data(), 1, k, w, rows, cols, dmax, neg);
+        g.row_offsets = row_offsets.data();
+        g.col_offsets = col_offsets.data();
+        expect_binary_variants_equal_reference(
+            g, Written::Bits, fmt::format("input-major offsets cols={} rows={}", cols, rows));
+      }
+    }
+  }
+  EXPECT_GT(layouts, 0);
 }
 
 TEST(CpuKernels, FixedGemmVariantsEqualReference) {
@@ -1325,6 +1402,50 @@ TEST(CpuEngine, UnitOfSaysWhichLayersRunOnTiles) {
           << runtime::isa_name(isa) << " step " << s;
       EXPECT_EQ(engine.unit_of(s, 1), ComputeUnit::Vector)
           << runtime::isa_name(isa) << " step " << s;
+    }
+  }
+}
+
+// Batch 1 on LFC: its three hidden layers (fused, 784 and 1024 inputs) in the input-major layout
+// where the variant reads it and not with CpuEngineOptions::input_major false; on one member
+// and two, every image's scores equal the golden model's either way.
+TEST(CpuEngine, InputMajorOnLfcHiddenLayersAtBatchOne) {
+  const Graph graph = load_model(std::string(BNNC_SOURCE_DIR) + "/models/lfc.bnnc");
+  std::mt19937_64 rng(base_seed() + 31);
+  constexpr int kImages = 40;
+  const std::size_t size = static_cast<std::size_t>(graph.nodes[0].type.elements());
+  std::vector<std::uint8_t> images(size * kImages);
+  // Random pixels, and images mostly dark or bright (one side of the input listed, then the other).
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const int image = static_cast<int>(i / size);
+    images[i] = static_cast<std::uint8_t>(image % 3 == 0   ? rng()
+                                          : image % 3 == 1 ? rng() % 40
+                                                           : 215 + rng() % 41);
+  }
+  for (Isa isa : supported_isas()) {
+    for (bool input_major : {true, false}) {
+      runtime::CpuEngineOptions options;
+      options.input_major = input_major;
+      const runtime::CpuEngine engine(graph, isa, options);
+      int layouts = 0;
+      for (const runtime::Step& step : engine.plan().steps) {
+        if (const auto* layer = std::get_if<runtime::BinaryLayerStep>(&step)) {
+          layouts += !layer->prepared.input_major.columns.empty();
+        }
+      }
+      const bool reads = runtime::kernels_for(isa).reads_input_major;
+      EXPECT_EQ(layouts, reads && input_major ? 3 : 0) << runtime::isa_name(isa);
+      for (int members : {1, 2}) {
+        runtime::Team team(members);
+        runtime::Workspace ws = engine.make_workspace();
+        for (int i = 0; i < kImages; ++i) {
+          Classification got;
+          engine.classify_team(images.data() + i * size, 1, &got, team, ws);
+          ASSERT_EQ(got.scores, run_golden(graph, {images.data() + i * size, size}).scores)
+              << runtime::isa_name(isa) << " input_major " << input_major << " members " << members
+              << " image " << i;
+        }
+      }
     }
   }
 }

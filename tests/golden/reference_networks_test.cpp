@@ -145,6 +145,16 @@ TEST(ReferenceNetworks, Width8GoldenEqualsCpuEngineAndLayersFire) {
     const runtime::CpuEngine engine(graph);
     std::vector<Classification> got(kImages);
     engine.classify(images.data(), kImages, got.data(), 2);
+    // And batch 1 on one member (AlexNet/8's and VGG-16/8's wide dense layers in the input-major
+    // layout on AVX-512).
+    std::vector<Classification> got_one(kImages);
+    {
+      runtime::Team team(1);
+      runtime::Workspace ws = engine.make_workspace();
+      for (int i = 0; i < kImages; ++i) {
+        engine.classify_team(images.data() + i * size, 1, &got_one[i], team, ws);
+      }
+    }
     std::vector<int> labels;
     for (int i = 0; i < kImages; ++i) {
       const auto layers = run_golden_layers(graph, {images.data() + i * size, size});
@@ -158,6 +168,7 @@ TEST(ReferenceNetworks, Width8GoldenEqualsCpuEngineAndLayersFire) {
       const Classification want = run_golden(graph, {images.data() + i * size, size});
       EXPECT_EQ(got[i].label, want.label) << "image " << i;
       EXPECT_EQ(got[i].scores, want.scores) << "image " << i;
+      EXPECT_EQ(got_one[i].scores, want.scores) << "batch 1, image " << i;
       labels.push_back(want.label);
     }
     // Different images, different classes: the network does not collapse to one answer.

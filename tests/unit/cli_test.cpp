@@ -318,6 +318,21 @@ TEST_F(CliTest, BenchReportsTheLatencyDistributionAndItsFloor) {
   EXPECT_NE(text.out.find("floor "), std::string::npos) << text.out;
 }
 
+// The weight stream of the floor counts what the kernels read: on AVX-512, LFC's three hidden
+// layers in the input-major layout read at most half their columns (⌊N/2⌋ padded to 16, 128
+// bytes each) and one side's counter starts (11 or 12 slices); elsewhere all the bit panels.
+TEST_F(CliTest, BenchFloorCountsTheInputMajorLayersHalf) {
+  const test::CommandResult result =
+      test::run_bnnc("bench " + quoted(std::filesystem::path(BNNC_SOURCE_DIR) / "models/lfc.bnnc") +
+                     " --batch 1 --threads 1 --seconds 0.01 --repeats 1 --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const nlohmann::json json = parse_one_object(result.out);
+  const std::string isa = json["isa"];
+  const int panels = 128 * 13 * 64 + 2 * 128 * 16 * 64 + 2 * 16 * 64;
+  const int input_major = (400 + 11) * 128 + 2 * (512 + 12) * 128 + 2 * 16 * 64;
+  EXPECT_EQ(json["weight_bytes"], isa == "avx512" || isa == "amx" ? input_major : panels) << isa;
+}
+
 TEST(CliExternal, ImportsLfcAndClassifiesTheTestImage) {
   BNNC_REQUIRE_EXTERNAL(params, "bnn-pynq/params/mnist/lfcW1A1");
   BNNC_REQUIRE_EXTERNAL(image, "bnn-pynq/test_image/3.image-idx3-ubyte");
