@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <random>
 
+#include <fmt/format.h>
+
+#include "core/error.h"
 #include "io/bnn_pynq_importer.h"
 #include "io/dataset.h"
 
@@ -35,6 +38,10 @@ std::vector<std::uint8_t> test_images(const std::string& name, int count) {
   const Dataset data =
       load_dataset(external_root() + (name == "lfc" ? "/mnist/t10k-images-idx3-ubyte.gz"
                                                     : "/cifar10/test_batch_first761.bin"));
+  if (data.count < count) {
+    throw Error(
+        fmt::format("{}: {} images, the benchmark takes {}", data.source, data.count, count));
+  }
   const std::size_t bytes = data.image_size() * static_cast<std::size_t>(count);
   return {data.pixels.begin(), data.pixels.begin() + static_cast<std::ptrdiff_t>(bytes)};
 }

@@ -461,22 +461,22 @@ __m512i count_columns(const std::uint8_t* columns, const std::uint32_t* list, in
     for (int j = 0; j < 16; ++j) {
       _mm_prefetch(reinterpret_cast<const char*>(columns + l[kPrefetchAhead + j]), _MM_HINT_T0);
     }
-    auto column = [&](int j) { return _mm512_load_si512(columns + l[j]); };
-    __m512i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;
-    full_add(twos_a, ones, ones, column(0), column(1));
-    full_add(twos_b, ones, ones, column(2), column(3));
-    full_add(fours_a, twos, twos, twos_a, twos_b);
-    full_add(twos_a, ones, ones, column(4), column(5));
-    full_add(twos_b, ones, ones, column(6), column(7));
-    full_add(fours_b, twos, twos, twos_a, twos_b);
-    full_add(eights_a, fours, fours, fours_a, fours_b);
-    full_add(twos_a, ones, ones, column(8), column(9));
-    full_add(twos_b, ones, ones, column(10), column(11));
-    full_add(fours_a, twos, twos, twos_a, twos_b);
-    full_add(twos_a, ones, ones, column(12), column(13));
-    full_add(twos_b, ones, ones, column(14), column(15));
-    full_add(fours_b, twos, twos, twos_a, twos_b);
-    full_add(eights_b, fours, fours, fours_a, fours_b);
+    // Eight columns from l[first] into ones, twos and fours; returns their carry of weight 8.
+    auto eight = [&](int first) {
+      auto column = [&](int j) { return _mm512_load_si512(columns + l[first + j]); };
+      __m512i twos_a, twos_b, fours_a, fours_b, eights_out;
+      full_add(twos_a, ones, ones, column(0), column(1));
+      full_add(twos_b, ones, ones, column(2), column(3));
+      full_add(fours_a, twos, twos, twos_a, twos_b);
+      full_add(twos_a, ones, ones, column(4), column(5));
+      full_add(twos_b, ones, ones, column(6), column(7));
+      full_add(fours_b, twos, twos, twos_a, twos_b);
+      full_add(eights_out, fours, fours, fours_a, fours_b);
+      return eights_out;
+    };
+    const __m512i eights_a = eight(0);
+    const __m512i eights_b = eight(8);
+    __m512i sixteens;
     full_add(sixteens, eights, eights, eights_a, eights_b);
     __m512i carry = sixteens;
 #pragma GCC unroll 16

@@ -71,7 +71,8 @@ void make_input_major(const std::uint64_t* panels, int panel_count, int k, int c
   im.columns.assign((static_cast<std::size_t>(k) * 64 + 1) * words, 0);
   im.neg.assign(words, 0);
   im.start.assign(4 * static_cast<std::size_t>(slices) * words, 0);
-  // Row r's counters' start on each side and parity, from W_r and its limit d_r.
+  // Row r's counters' start on each side and parity, from W_r and its limit d_r. Rows past the
+  // panels (up to a whole vector) keep 0: their bits are never stored.
   auto set_start = [&](int r, std::int64_t ones, std::int64_t d) {
     const auto word = static_cast<std::size_t>(r / 64);
     const std::uint64_t bit = std::uint64_t{1} << (r % 64);
@@ -110,8 +111,6 @@ void make_input_major(const std::uint64_t* panels, int panel_count, int k, int c
     }
     set_start(r, ones, std::clamp<std::int64_t>(dmax[r], -1, cols));
   }
-  // Rows past the panels, up to a whole vector: padding (W = 0, d = −1: never fires).
-  for (int r = rows; r < im.words * 64; ++r) set_start(r, 0, -1);
 }
 
 }  // namespace bnnc::runtime
